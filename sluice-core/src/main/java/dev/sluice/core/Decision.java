@@ -1,0 +1,148 @@
+package dev.sluice.core;
+
+import java.util.List;
+
+/**
+ * The engine's answer for one request: may it pass, and where does each limit stand.
+ *
+ * <p>The <em>binding</em> limit, whose figures go into {@code X-RateLimit-*} headers, is the one
+ * with the least remaining; among equals, the one that resets last (the figure a client should
+ * plan by). For a denial, {@link #retryAfterSeconds()} is when the same request would pass every
+ * limit that denied it.
+ */
+public final class Decision {
+
+  /** The kinds of decision. */
+  public enum Outcome {
+    /** Every applicable limit passed and was charged. */
+    ALLOWED,
+    /** At least one limit did not pass (a 429); nothing was charged. */
+    DENIED,
+    /** No rule applies to the request: it passes, and carries no rate-limit headers. */
+    UNLIMITED,
+    /**
+     * The request lacks what the policy needs to count it (an identity with no fallback, or a
+     * cost that is not a valid number): a 400, with {@link #problem()} saying what is missing.
+     */
+    INVALID,
+    /** The store could not take a new identity (it is at its cap, or unavailable): a 503. */
+    UNAVAILABLE
+  }
+
+  private final Outcome outcome;
+  private final long nowMicros;
+  private final List<LimitStatus> limits;
+  private final LimitStatus binding;
+  private final long retryAtMicros;
+  private final String problem;
+
+  private Decision(Outcome outcome, long nowMicros, List<LimitStatus> limits, String problem) {
+    this.outcome = outcome;
+    this.nowMicros = nowMicros;
+    this.limits = limits;
+    this.problem = problem;
+    LimitStatus b = null;
+    long retry = 0;
+    for (LimitStatus s : limits) {
+      if (b == null
+          || s.remaining() < b.remaining()
+          || (s.remaining() == b.remaining() && s.resetAtMicros() > b.resetAtMicros())) {
+        b = s;
+      }
+      if (!s.passed()) {
+        retry = Math.max(retry, s.neverPasses() ? s.resetAtMicros() : s.retryAtMicros());
+      }
+    }
+    this.binding = b;
+    this.retryAtMicros = outcome == Outcome.UNAVAILABLE ? nowMicros + 1_000_000 : retry;
+  }
+
+  /** A decision made from a store's answer. */
+  static Decision of(boolean admitted, long nowMicros, List<LimitStatus> limits) {
+    return new Decision(admitted ? Outcome.ALLOWED : Outcome.DENIED, nowMicros, List.copyOf(limits), null);
+  }
+
+  static Decision unlimited(long nowMicros) {
+    return new Decision(Outcome.UNLIMITED, nowMicros, List.of(), null);
+  }
+
+  static Decision invalid(long nowMicros, String problem) {
+    return new Decision(Outcome.INVALID, nowMicros, List.of(), problem);
+  }
+
+  static Decision unavailable(long nowMicros, String problem) {
+    return new Decision(Outcome.UNAVAILABLE, nowMicros, List.of(), problem);
+  }
+
+  /** What kind of decision this is. */
+  public Outcome outcome() {
+    return outcome;
+  }
+
+  /** Whether the request may pass ({@link Outcome#ALLOWED} or {@link Outcome#UNLIMITED}). */
+  public boolean allowed() {
+    return outcome == Outcome.ALLOWED || outcome == Outcome.UNLIMITED;
+  }
+
+  /** The time of the decision, epoch microseconds (the store's clock). */
+  public long nowMicros() {
+    return nowMicros;
+  }
+
+  /** Every limit the request was evaluated against, rule by rule in policy order. */
+  public List<LimitStatus> limits() {
+    return limits;
+  }
+
+  /** The limit whose figures the headers show, or {@code null} when no limit applied. */
+  public LimitStatus binding() {
+    return binding;
+  }
+
+  /** The limits that did not pass. */
+  public List<LimitStatus> violated() {
+    return limits.stream().filter(s -> !s.passed()).toList();
+  }
+
+  /**
+   * For a denial: when the same request would pass every limit that denied it, epoch
+   * microseconds. If a limit can never take the request's cost, its next reset stands in. 0 when
+   * not denied.
+   */
+  public long retryAtMicros() {
+    return retryAtMicros;
+  }
+
+  /**
+   * The {@code Retry-After} value: seconds until {@link #retryAtMicros()}, rounded up, at least
+   * 1. 0 when the request was not refused.
+   */
+  public long retryAfterSeconds() {
+    if (outcome != Outcome.DENIED && outcome != Outcome.UNAVAILABLE) {
+      return 0;
+    }
+    return Math.max(1, ceilSeconds(retryAtMicros - nowMicros));
+  }
+
+  /** For {@link Outcome#INVALID} and {@link Outcome#UNAVAILABLE}: what went wrong, for people. */
+  public String problem() {
+    return problem;
+  }
+
+  static long ceilSeconds(long micros) {
+    return micros <= 0 ? 0 : (micros + 999_999) / 1_000_000;
+  }
+
+  @Override
+  public String toString() {
+    StringBuilder sb = new StringBuilder(outcome.name());
+    if (problem != null) {
+      sb.append(" (").append(problem).append(')');
+    }
+    for (LimitStatus s : limits) {
+      sb.append(' ').append(s.rule()).append('/').append(s.limit().name())
+          .append(s.passed() ? " ok " : " over ").append(s.remaining());
+    }
+    return sb.toString();
+  }
+}

@@ -1,0 +1,24 @@
+package dev.sluice.core;
+
+import dev.sluice.core.policy.Limit;
+
+/**
+ * Where one limit stands after a decision: what the headers of a response are made of.
+ *
+ * @param rule the name of the rule the limit belongs to
+ * @param limit the limit
+ * @param passed whether this limit could take the request's cost
+ * @param remaining units left after the request (if it was admitted) or as they stand (if not)
+ * @param resetAtMicros when the whole limit is available again, epoch microseconds
+ * @param retryAtMicros for a limit that did not pass: the earliest time the same request would
+ *     pass it, epoch microseconds, or {@link Long#MAX_VALUE} if it never can (its cost exceeds the
+ *     limit); 0 for a limit that passed
+ */
+public record LimitStatus(
+    String rule, Limit limit, boolean passed, long remaining, long resetAtMicros, long retryAtMicros) {
+
+  /** Whether the request's cost can never fit in this limit. */
+  public boolean neverPasses() {
+    return retryAtMicros == Long.MAX_VALUE;
+  }
+}

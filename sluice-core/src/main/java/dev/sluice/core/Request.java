@@ -1,0 +1,134 @@
+package dev.sluice.core;
+
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A plain {@link RequestView} built from values, for tests, examples and callers that already
+ * hold the parts of a request (the decision API builds one per check).
+ */
+public final class Request implements RequestView {
+  private final String method;
+  private final String path;
+  private final Map<String, String> headers;
+  private final String clientAddress;
+  private final Map<String, String> query;
+  private final Map<String, String> body;
+
+  private Request(Builder b) {
+    this.method = b.method;
+    this.path = b.path;
+    this.headers = Map.copyOf(b.headers);
+    this.clientAddress = b.clientAddress;
+    this.query = Map.copyOf(b.query);
+    this.body = Map.copyOf(b.body);
+  }
+
+  /** A request with this method and path (a query string after {@code ?} is split off and parsed). */
+  public static Builder builder(String method, String path) {
+    return new Builder(method, path);
+  }
+
+  @Override
+  public String method() {
+    return method;
+  }
+
+  @Override
+  public String path() {
+    return path;
+  }
+
+  @Override
+  public String header(String name) {
+    return headers.get(name.toLowerCase(Locale.ROOT));
+  }
+
+  @Override
+  public String clientAddress() {
+    return clientAddress;
+  }
+
+  @Override
+  public String queryParameter(String name) {
+    return query.get(name);
+  }
+
+  @Override
+  public String bodyField(String fieldPath) {
+    return body.get(fieldPath);
+  }
+
+  @Override
+  public String toString() {
+    return method + " " + path;
+  }
+
+  /** Builds a {@link Request}. */
+  public static final class Builder {
+    private final String method;
+    private final String path;
+    private final Map<String, String> headers = new LinkedHashMap<>();
+    private final Map<String, String> query = new LinkedHashMap<>();
+    private final Map<String, String> body = new LinkedHashMap<>();
+    private String clientAddress;
+
+    private Builder(String method, String path) {
+      this.method = Objects.requireNonNull(method, "method").toUpperCase(Locale.ROOT);
+      Objects.requireNonNull(path, "path");
+      int q = path.indexOf('?');
+      this.path = q < 0 ? path : path.substring(0, q);
+      if (q >= 0) {
+        for (String pair : path.substring(q + 1).split("&")) {
+          if (pair.isEmpty()) {
+            continue;
+          }
+          int eq = pair.indexOf('=');
+          String k = decode(eq < 0 ? pair : pair.substring(0, eq));
+          String v = eq < 0 ? "" : decode(pair.substring(eq + 1));
+          query.putIfAbsent(k, v);
+        }
+      }
+    }
+
+    private static String decode(String s) {
+      return java.net.URLDecoder.decode(s, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** Sets header {@code name} (the first value wins, as {@link RequestView#header} reads it). */
+    public Builder header(String name, String value) {
+      headers.putIfAbsent(name.toLowerCase(Locale.ROOT), Objects.requireNonNull(value));
+      return this;
+    }
+
+    /** Sets {@code Authorization: Bearer token}. */
+    public Builder bearer(String token) {
+      return header("Authorization", "Bearer " + token);
+    }
+
+    /** Sets the client address. */
+    public Builder clientAddress(String address) {
+      this.clientAddress = address;
+      return this;
+    }
+
+    /** Sets query parameter {@code name}. */
+    public Builder query(String name, String value) {
+      query.putIfAbsent(name, Objects.requireNonNull(value));
+      return this;
+    }
+
+    /** Sets the JSON body field at {@code path} (dotted) to {@code value}, as text. */
+    public Builder bodyField(String path, String value) {
+      body.put(path, Objects.requireNonNull(value));
+      return this;
+    }
+
+    /** The request. */
+    public Request build() {
+      return new Request(this);
+    }
+  }
+}

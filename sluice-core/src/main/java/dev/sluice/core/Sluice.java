@@ -1,0 +1,371 @@
+package dev.sluice.core;
+
+import dev.sluice.core.http.DenialBody;
+import dev.sluice.core.http.Header;
+import dev.sluice.core.http.RateLimitHeaders;
+import dev.sluice.core.policy.Cost;
+import dev.sluice.core.policy.KeySource;
+import dev.sluice.core.policy.Policy;
+import dev.sluice.core.policy.Rule;
+import dev.sluice.core.store.BucketGroup;
+import dev.sluice.core.store.Charge;
+import dev.sluice.core.store.InMemoryStore;
+import dev.sluice.core.store.Store;
+import dev.sluice.core.store.Verdict;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The engine: decides, for each request, whether a {@link Policy} lets it pass, charging the
+ * {@link Store} accordingly.
+ *
+ * <p>For a request it (1) finds every rule that applies: the global rules and each endpoint rule
+ * whose route matches; (2) finds, per rule, who is counted and hashes that identity with the
+ * rule into a bucket key (keyed SipHash-2-4: the raw API key, token or e-mail never reaches the
+ * store); (3) works out each rule's cost; (4) charges all those buckets in one atomic store call;
+ * (5) returns a {@link Decision}. Thread-safe; one instance serves every thread.
+ *
+ * <pre>{@code
+ * Sluice sluice = Sluice.builder(policy).store(InMemoryStore.create()).build();
+ * Decision d = sluice.decide(Request.builder("GET", "/assets").bearer(token).build());
+ * if (!d.allowed()) { respond(429, sluice.headers(d), sluice.denialBody(d)); }
+ * }</pre>
+ */
+public final class Sluice {
+  private static final long FMIX_1 = 0xff51afd7ed558ccdL;
+  private static final long FMIX_2 = 0xc4ceb9fe1a85ec53L;
+
+  private final Policy policy;
+  private final Store store;
+  private final SipHash hasher;
+  private final CompiledRule[] rules;
+  private final long[] globalMask;
+  private final Router router;
+  private final int leafCount;
+
+  private Sluice(Builder b) {
+    this.policy = b.policy;
+    this.store = b.store != null ? b.store : InMemoryStore.create();
+    ByteBuffer secret = ByteBuffer.wrap(b.secret).order(ByteOrder.LITTLE_ENDIAN);
+    this.hasher = new SipHash(secret.getLong(), secret.getLong());
+    List<KeySource> leaves = new ArrayList<>();
+    this.rules = new CompiledRule[policy.rules().size()];
+    this.globalMask = new long[(rules.length + 63) / 64];
+    this.router = new Router();
+    for (int i = 0; i < rules.length; i++) {
+      Rule r = policy.rules().get(i);
+      List<KeySource> chain = r.key() instanceof KeySource.FirstOf f ? f.sources() : List.of(r.key());
+      int[] chainIdx = new int[chain.size()];
+      for (int j = 0; j < chainIdx.length; j++) {
+        int idx = leaves.indexOf(chain.get(j));
+        if (idx < 0) {
+          idx = leaves.size();
+          leaves.add(chain.get(j));
+        }
+        chainIdx[j] = idx;
+      }
+      rules[i] = new CompiledRule(r, store.group(r.name(), r.limits()), stableHash(r.name()), chainIdx);
+      if (r.isGlobal()) {
+        globalMask[i >>> 6] |= 1L << i;
+      } else {
+        router.add(r.route().path(), i);
+      }
+    }
+    this.leaves = leaves.toArray(new KeySource[0]);
+    this.leafTweaks = new long[this.leaves.length];
+    for (int i = 0; i < this.leaves.length; i++) {
+      leafTweaks[i] = stableHash(this.leaves[i].describe());
+    }
+    this.leafCount = this.leaves.length;
+  }
+
+  private final KeySource[] leaves;
+  private final long[] leafTweaks;
+
+  /** A builder for an engine enforcing {@code policy}. */
+  public static Builder builder(Policy policy) {
+    return new Builder(policy);
+  }
+
+  /** The policy this engine enforces. */
+  public Policy policy() {
+    return policy;
+  }
+
+  /** The store its buckets live in. */
+  public Store store() {
+    return store;
+  }
+
+  /** Decides {@code request}, charging the store if it passes. */
+  public Decision decide(RequestView request) {
+    Prepared p = prepare(request);
+    if (p.early != null) {
+      return p.early;
+    }
+    return toDecision(store.charge(p.charge), p);
+  }
+
+  /** {@link #decide}, without blocking the caller on a remote store. */
+  public CompletionStage<Decision> decideAsync(RequestView request) {
+    Prepared p = prepare(request);
+    if (p.early != null) {
+      return java.util.concurrent.CompletableFuture.completedFuture(p.early);
+    }
+    return store.chargeAsync(p.charge).thenApply(v -> toDecision(v, p));
+  }
+
+  /** The rate-limit headers for {@code decision}, in this policy's dialect. */
+  public List<Header> headers(Decision decision) {
+    return RateLimitHeaders.of(policy.headers(), policy.resetHeader(), decision);
+  }
+
+  /** The 429 body for {@code decision}, in this policy's format. */
+  public String denialBody(Decision decision) {
+    return DenialBody.of(policy.denial(), decision);
+  }
+
+  /** The {@code Content-Type} of {@link #denialBody}. */
+  public String denialContentType() {
+    return DenialBody.contentType(policy.denial());
+  }
+
+  private Decision toDecision(Verdict v, Prepared p) {
+    switch (v.kind()) {
+      case ADMITTED:
+        return Decision.of(true, v.nowMicros(), v.statuses());
+      case DENIED:
+        return Decision.of(false, v.nowMicros(), v.statuses());
+      case FULL:
+        return Decision.unavailable(v.nowMicros(), "the rate-limit store is full and cannot count a new client");
+      default:
+        throw new AssertionError(v.kind());
+    }
+  }
+
+  /** The request's charge, or an early decision (no rule, missing identity, bad cost). */
+  private Prepared prepare(RequestView request) {
+    long[] matched = globalMask.clone();
+    String path = request.path();
+    if (path != null) {
+      router.match(path, matched);
+    }
+    String method = request.method();
+    Charge charge = new Charge(rules.length);
+    long[] leafHash = null;
+    byte[] leafState = null; // 0 = not looked at, 1 = present, 2 = absent
+    for (int w = 0; w < matched.length; w++) {
+      for (long bits = matched[w]; bits != 0; bits &= bits - 1) {
+        CompiledRule cr = rules[(w << 6) + Long.numberOfTrailingZeros(bits)];
+        Rule rule = cr.rule;
+        if (rule.route() != null && !rule.route().coversMethod(method)) {
+          continue;
+        }
+        if (leafHash == null) {
+          leafHash = new long[leafCount];
+          leafState = new byte[leafCount];
+        }
+        long identity = 0;
+        boolean found = false;
+        for (int idx : cr.chain) {
+          KeySource source = leaves[idx];
+          if (source instanceof KeySource.PathParam pp) { // depends on the rule's own route
+            String v = rule.route().path().extract(path, pp.name());
+            if (v != null) {
+              identity = hasher.hash(leafTweaks[idx], v);
+              found = true;
+              break;
+            }
+            continue;
+          }
+          if (leafState[idx] == 0) {
+            String v = resolve(source, request);
+            leafState[idx] = v == null ? (byte) 2 : (byte) 1;
+            if (v != null) {
+              leafHash[idx] = hasher.hash(leafTweaks[idx], v);
+            }
+          }
+          if (leafState[idx] == 1) {
+            identity = leafHash[idx];
+            found = true;
+            break;
+          }
+        }
+        if (!found) {
+          if (rule.onMissingKey() == Rule.MissingKey.SKIP) {
+            continue;
+          }
+          return Prepared.early(Decision.invalid(0,
+              "rule '" + rule.name() + "' counts requests per " + rule.key().describe()
+                  + ", and this request has none"));
+        }
+        long cost;
+        if (rule.cost() instanceof Cost.Fixed f) {
+          cost = f.units();
+        } else {
+          Cost.FromRequest fr = (Cost.FromRequest) rule.cost();
+          cost = requestCost(fr, request);
+          if (cost < 0) {
+            return Prepared.early(Decision.invalid(0,
+                "rule '" + rule.name() + "' reads the request's cost from "
+                    + fr.from().name().toLowerCase(Locale.ROOT) + " '" + fr.name()
+                    + "', which must be a whole number from 0 to " + fr.max()));
+          }
+        }
+        charge.add(cr.group, fmix(identity ^ cr.tweak), cost);
+      }
+    }
+    if (charge.size() == 0) {
+      return Prepared.early(Decision.unlimited(0));
+    }
+    return new Prepared(charge, null);
+  }
+
+  private static String resolve(KeySource source, RequestView request) {
+    String v;
+    if (source instanceof KeySource.Bearer) {
+      v = bearer(request.header("Authorization"));
+    } else if (source instanceof KeySource.Header h) {
+      v = request.header(h.name());
+    } else if (source instanceof KeySource.ClientIp) {
+      v = request.clientAddress();
+    } else if (source instanceof KeySource.BodyField b) {
+      v = request.bodyField(b.path());
+    } else if (source instanceof KeySource.QueryParam q) {
+      v = request.queryParameter(q.name());
+    } else if (source instanceof KeySource.Constant c) {
+      v = c.value();
+    } else {
+      throw new AssertionError(source);
+    }
+    return v == null || v.isEmpty() ? null : v;
+  }
+
+  private static String bearer(String authorization) {
+    if (authorization == null || authorization.length() <= 7
+        || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return null;
+    }
+    String token = authorization.substring(7).trim();
+    return token.isEmpty() ? null : token;
+  }
+
+  /** The cost read from the request, or -1 if it is present but not a valid number. */
+  private static long requestCost(Cost.FromRequest fr, RequestView request) {
+    String raw;
+    switch (fr.from()) {
+      case HEADER:
+        raw = request.header(fr.name());
+        break;
+      case QUERY:
+        raw = request.queryParameter(fr.name());
+        break;
+      case BODY:
+        raw = request.bodyField(fr.name());
+        break;
+      default:
+        throw new AssertionError(fr.from());
+    }
+    if (raw == null) {
+      return fr.defaultUnits();
+    }
+    String s = raw.trim();
+    if (s.isEmpty() || s.length() > 10) {
+      return -1;
+    }
+    long v = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < '0' || c > '9') {
+        return -1;
+      }
+      v = v * 10 + (c - '0');
+    }
+    return v <= fr.max() ? v : -1;
+  }
+
+  /** A stable 64-bit hash of a name, the same on every instance (for store keys). */
+  private static long stableHash(String name) {
+    return new SipHash(0x736c756963650001L, 0x736c756963650002L).hash(0, name);
+  }
+
+  /** MurmurHash3's finaliser: a bijection, so distinct identities stay distinct per rule. */
+  private static long fmix(long h) {
+    h ^= h >>> 33;
+    h *= FMIX_1;
+    h ^= h >>> 33;
+    h *= FMIX_2;
+    h ^= h >>> 33;
+    return h;
+  }
+
+  private static final class CompiledRule {
+    final Rule rule;
+    final BucketGroup group;
+    final long tweak;
+    final int[] chain;
+
+    CompiledRule(Rule rule, BucketGroup group, long tweak, int[] chain) {
+      this.rule = rule;
+      this.group = group;
+      this.tweak = tweak;
+      this.chain = chain;
+    }
+  }
+
+  private static final class Prepared {
+    final Charge charge;
+    final Decision early;
+
+    Prepared(Charge charge, Decision early) {
+      this.charge = charge;
+      this.early = early;
+    }
+
+    static Prepared early(Decision d) {
+      return new Prepared(null, d);
+    }
+  }
+
+  /** Configures a {@link Sluice}. */
+  public static final class Builder {
+    private final Policy policy;
+    private Store store;
+    private byte[] secret;
+
+    private Builder(Policy policy) {
+      this.policy = Objects.requireNonNull(policy, "policy");
+      this.secret = new byte[16];
+      new SecureRandom().nextBytes(secret);
+    }
+
+    /** Where buckets live (default: a new {@link InMemoryStore}). */
+    public Builder store(Store store) {
+      this.store = Objects.requireNonNull(store, "store");
+      return this;
+    }
+
+    /**
+     * The 16-byte key of the identity hash (default: random per engine). Engines that share a
+     * store must share the key, or they will count the same client in different buckets.
+     */
+    public Builder identitySecret(byte[] secret) {
+      if (secret.length != 16) {
+        throw new IllegalArgumentException("the identity secret must be 16 bytes, got " + secret.length);
+      }
+      this.secret = secret.clone();
+      return this;
+    }
+
+    /** The engine. */
+    public Sluice build() {
+      return new Sluice(this);
+    }
+  }
+}

@@ -1,0 +1,4 @@
+package dev.sluice.core.http;
+
+/** One response header. */
+public record Header(String name, String value) {}

@@ -1,0 +1,95 @@
+package dev.sluice.core.policy;
+
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * One limit: {@code permits} units per {@code window}, counted by {@code algorithm}.
+ *
+ * <p>{@code name} identifies the limit in headers ({@code RateLimit-Policy: "minute";q=100;w=60}),
+ * denial bodies and metrics; it is unique within a policy. {@code burst} only matters for
+ * {@link Algorithm#TOKEN_BUCKET}: how many units may be taken at once from a full bucket (for the
+ * other algorithms it equals {@code permits}).
+ *
+ * @param name a name of letters, digits, {@code .}, {@code _} or {@code -}
+ * @param permits units per window, 1 to 2<sup>31</sup>-1
+ * @param window the span counted over
+ * @param algorithm how the units are counted; a {@link Window.Lifetime} is always a plain counter
+ * @param burst for a token bucket, its capacity (1 to 2<sup>31</sup>-1); otherwise {@code permits}
+ */
+public record Limit(String name, long permits, Window window, Algorithm algorithm, long burst) {
+
+  /** The largest number of permits or burst a limit may have. */
+  public static final long MAX_PERMITS = Integer.MAX_VALUE;
+
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+
+  public Limit {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(window, "window");
+    Objects.requireNonNull(algorithm, "algorithm");
+    if (!NAME.matcher(name).matches()) {
+      throw new IllegalArgumentException(
+          "limit name '" + name + "' must be 1 to 64 letters, digits, '.', '_' or '-'");
+    }
+    if (permits < 1 || permits > MAX_PERMITS) {
+      throw new IllegalArgumentException(
+          "permits must be between 1 and " + MAX_PERMITS + ", got " + permits);
+    }
+    if (window instanceof Window.Lifetime && algorithm != Algorithm.FIXED_WINDOW) {
+      throw new IllegalArgumentException(
+          "a lifetime budget never refills, so it is counted as a plain counter ('fixed'), not '"
+              + algorithm.label() + "'");
+    }
+    if (algorithm != Algorithm.TOKEN_BUCKET) {
+      if (burst != permits) {
+        throw new IllegalArgumentException(
+            "burst only applies to token-bucket limits; '" + algorithm.label() + "' has none");
+      }
+    } else if (burst < 1 || burst > MAX_PERMITS) {
+      throw new IllegalArgumentException(
+          "burst must be between 1 and " + MAX_PERMITS + ", got " + burst);
+    } else if ((window.micros() / permits + 1) > (1L << 61) / burst) {
+      throw new IllegalArgumentException(
+          "burst " + burst + " at " + permits + "/" + window.label()
+              + " would bank more than 70,000 years of credit; lower the burst or shorten the window");
+    }
+  }
+
+  /** A fixed-window limit. */
+  public static Limit fixed(String name, long permits, Window window) {
+    return new Limit(name, permits, window, Algorithm.FIXED_WINDOW, permits);
+  }
+
+  /** A sliding-window limit. */
+  public static Limit sliding(String name, long permits, Window window) {
+    return new Limit(name, permits, window, Algorithm.SLIDING_WINDOW, permits);
+  }
+
+  /** A token bucket refilling {@code permits} per {@code window}, holding at most {@code burst}. */
+  public static Limit tokenBucket(String name, long permits, Window window, long burst) {
+    return new Limit(name, permits, window, Algorithm.TOKEN_BUCKET, burst);
+  }
+
+  /** {@code true} for a budget that never refills. */
+  public boolean isLifetime() {
+    return window instanceof Window.Lifetime;
+  }
+
+  /** The most units one request may ever take: the burst of a token bucket, else the permits. */
+  public long capacity() {
+    return algorithm == Algorithm.TOKEN_BUCKET ? burst : permits;
+  }
+
+  /** Reads as in a policy file: {@code 100/minute}, {@code 5/lifetime}, {@code 10/second burst 20}. */
+  @Override
+  public String toString() {
+    String s = permits + "/" + window.label();
+    if (algorithm == Algorithm.TOKEN_BUCKET) {
+      s += " token-bucket burst " + burst;
+    } else if (algorithm == Algorithm.SLIDING_WINDOW) {
+      s += " sliding";
+    }
+    return name + " " + s;
+  }
+}

@@ -1,0 +1,50 @@
+package dev.sluice.core.policy;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * What Sluice enforces: rules (global and per endpoint) and how responses report them.
+ *
+ * <p>Immutable and validated when built: rule names and limit names are unique (limit names are
+ * what headers and bodies show, so two limits may not share one).
+ *
+ * @param headers which rate-limit headers responses carry
+ * @param resetHeader whether {@code X-RateLimit-Reset} (Unix epoch seconds) is sent
+ * @param denial the 429 body format
+ * @param rules global rules first, then endpoint rules, in the order written
+ */
+public record Policy(HeaderDialect headers, boolean resetHeader, DenialFormat denial, List<Rule> rules) {
+
+  public Policy {
+    Objects.requireNonNull(headers, "headers");
+    Objects.requireNonNull(denial, "denial");
+    rules = List.copyOf(rules);
+    Set<String> ruleNames = new HashSet<>();
+    Set<String> limitNames = new HashSet<>();
+    for (Rule r : rules) {
+      if (!ruleNames.add(r.name())) {
+        throw new IllegalArgumentException("two rules are named '" + r.name() + "'");
+      }
+      for (Limit l : r.limits()) {
+        if (!limitNames.add(l.name())) {
+          throw new IllegalArgumentException(
+              "limit name '" + l.name() + "' (rule '" + r.name() + "') is used twice; limit names are"
+                  + " shown in headers and must be unique within a policy");
+        }
+      }
+    }
+  }
+
+  /** The rule named {@code name}, or {@code null}. */
+  public Rule rule(String name) {
+    for (Rule r : rules) {
+      if (r.name().equals(name)) {
+        return r;
+      }
+    }
+    return null;
+  }
+}

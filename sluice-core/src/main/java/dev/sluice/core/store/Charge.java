@@ -1,0 +1,78 @@
+package dev.sluice.core.store;
+
+import java.util.Arrays;
+
+/**
+ * The buckets one request charges: for each, its group, the hashed identity and the cost. A
+ * store charges all of them or none.
+ *
+ * <p>A mutable, reusable buffer (the engine fills one per decision), so building it allocates
+ * nothing once its arrays have grown to the policy's size.
+ */
+public final class Charge {
+  private BucketGroup[] groups;
+  private long[] keys;
+  private long[] costs;
+  private int size;
+
+  /** An empty charge with room for {@code capacity} buckets (it grows as needed). */
+  public Charge(int capacity) {
+    int c = Math.max(1, capacity);
+    groups = new BucketGroup[c];
+    keys = new long[c];
+    costs = new long[c];
+  }
+
+  /**
+   * Adds a bucket: identity {@code key} (a keyed hash, never the raw identity) in {@code group},
+   * charged {@code cost} units on each of the group's limits.
+   */
+  public Charge add(BucketGroup group, long key, long cost) {
+    if (size == groups.length) {
+      groups = Arrays.copyOf(groups, size * 2);
+      keys = Arrays.copyOf(keys, size * 2);
+      costs = Arrays.copyOf(costs, size * 2);
+    }
+    groups[size] = group;
+    keys[size] = key;
+    costs[size] = cost;
+    size++;
+    return this;
+  }
+
+  /** Empties the charge for reuse. */
+  public Charge clear() {
+    Arrays.fill(groups, 0, size, null);
+    size = 0;
+    return this;
+  }
+
+  /** Number of buckets. */
+  public int size() {
+    return size;
+  }
+
+  /** The group of bucket {@code i}. */
+  public BucketGroup group(int i) {
+    return groups[i];
+  }
+
+  /** The hashed identity of bucket {@code i}. */
+  public long key(int i) {
+    return keys[i];
+  }
+
+  /** The cost charged to bucket {@code i}. */
+  public long cost(int i) {
+    return costs[i];
+  }
+
+  /** Total number of limits over all buckets. */
+  public int limitCount() {
+    int n = 0;
+    for (int i = 0; i < size; i++) {
+      n += groups[i].limits().size();
+    }
+    return n;
+  }
+}
