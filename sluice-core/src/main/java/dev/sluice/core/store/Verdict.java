@@ -22,7 +22,7 @@ public record Verdict(Kind kind, long nowMicros, List<LimitStatus> statuses) {
     DENIED,
     /**
      * The store is at its bucket cap and could not create a bucket for a new identity; nothing
-     * was charged (see {@link InMemoryStore.WhenFull}).
+     * was charged (see {@link WhenFull}).
      */
     FULL
   }

@@ -1,0 +1,89 @@
+package dev.sluice.core.store;
+
+import dev.sluice.core.limit.Evaluation;
+import dev.sluice.core.limit.Meter;
+import dev.sluice.core.policy.Limit;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The buckets of one set of limits, by key: a {@link ConcurrentHashMap} from key to a bare
+ * {@code long[]} bucket laid out as {@link Buckets} says, each limit's words where its
+ * {@link Meter} wants them.
+ */
+final class BucketTable<K> {
+  final String name;
+  final List<Limit> limits;
+  final Meter[] meters;
+  final int[] offsets;
+  final int words;
+  final ConcurrentHashMap<K, long[]> map = new ConcurrentHashMap<>();
+
+  BucketTable(String name, List<Limit> limits) {
+    this.name = Objects.requireNonNull(name);
+    this.limits = List.copyOf(limits);
+    if (this.limits.isEmpty()) {
+      throw new IllegalArgumentException("at least one limit is needed");
+    }
+    this.meters = new Meter[this.limits.size()];
+    this.offsets = new int[meters.length];
+    int w = 1; // the header
+    for (int i = 0; i < meters.length; i++) {
+      meters[i] = Meter.of(this.limits.get(i));
+      offsets[i] = w;
+      w += meters[i].words();
+    }
+    this.words = w;
+  }
+
+  /**
+   * Charges {@code cost} to every limit of the locked {@code bucket} if all of them can take it,
+   * then unlocks it. The boolean fast path: no statuses, and no allocation once the JIT has
+   * scalar-replaced the scratch evaluation.
+   */
+  boolean chargeAndUnlock(long[] bucket, long cost, long now) {
+    Evaluation e = new Evaluation();
+    Meter[] ms = meters;
+    if (ms.length == 1) {
+      ms[0].evaluate(bucket, offsets[0], cost, now, e);
+      if (e.allowed) {
+        ms[0].commit(bucket, offsets[0], e);
+        Buckets.unlock(bucket, Math.max(Buckets.expiry(bucket), e.expiresAt));
+      } else {
+        Buckets.unlock(bucket, Buckets.expiry(bucket));
+      }
+      return e.allowed;
+    }
+    long expiry = Buckets.expiry(bucket);
+    for (int j = 0; j < ms.length; j++) {
+      ms[j].evaluate(bucket, offsets[j], cost, now, e);
+      if (!e.allowed) {
+        Buckets.unlock(bucket, expiry);
+        return false;
+      }
+    }
+    // Every limit passes. Evaluation is pure and each limit owns its words, so evaluating again
+    // to obtain the new state is cheaper than keeping one scratch object per limit.
+    for (int j = 0; j < ms.length; j++) {
+      ms[j].evaluate(bucket, offsets[j], cost, now, e);
+      ms[j].commit(bucket, offsets[j], e);
+      expiry = Math.max(expiry, e.expiresAt);
+    }
+    Buckets.unlock(bucket, expiry);
+    return true;
+  }
+
+  /** Removes the buckets expired at {@code now}; returns how many. */
+  int sweep(long now) {
+    int removed = 0;
+    for (var it = map.entrySet().iterator(); it.hasNext(); ) {
+      var entry = it.next();
+      long[] b = entry.getValue();
+      if (Buckets.tryKill(b, now) && map.remove(entry.getKey(), b)) {
+        removed++;
+      }
+    }
+    return removed;
+  }
+}

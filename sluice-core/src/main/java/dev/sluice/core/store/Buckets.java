@@ -1,0 +1,62 @@
+package dev.sluice.core.store;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * The bucket word layout and its spin lock, shared by every in-memory structure.
+ *
+ * <p>A bucket is a bare {@code long[]}: word 0 is the header, {@code expiry << 1 | locked}, where
+ * {@code expiry} (epoch micros) is when the bucket's state stops mattering; then each limit's
+ * state words. A header of {@code -1} marks a bucket a sweep has removed: whoever holds a
+ * reference to it must look the key up again. The lock is taken with one CAS (acquire
+ * semantics) and released with one release-store of the new header, which also publishes the
+ * state words written under it.
+ */
+final class Buckets {
+  static final VarHandle WORDS = MethodHandles.arrayElementVarHandle(long[].class);
+  static final long DEAD = -1L;
+  private static final int SPINS_BEFORE_YIELD = 64;
+
+  private Buckets() {}
+
+  /** Locks {@code bucket}; returns {@code false} (without locking) if it is dead. */
+  static boolean lock(long[] bucket) {
+    for (int spins = 0; ; spins++) {
+      long header = (long) WORDS.getVolatile(bucket, 0);
+      if (header == DEAD) {
+        return false;
+      }
+      if ((header & 1) == 0 && WORDS.compareAndSet(bucket, 0, header, header | 1)) {
+        return true;
+      }
+      if (spins < SPINS_BEFORE_YIELD) {
+        Thread.onSpinWait();
+      } else {
+        Thread.yield(); // the holder may be descheduled: let it run
+      }
+    }
+  }
+
+  /** The expiry of a bucket this thread has locked. */
+  static long expiry(long[] bucket) {
+    return bucket[0] >>> 1;
+  }
+
+  /** Unlocks, setting the expiry. */
+  static void unlock(long[] bucket, long expiry) {
+    WORDS.setRelease(bucket, 0, expiry << 1);
+  }
+
+  /**
+   * Marks {@code bucket} dead if it is unlocked and expired at {@code now}; the caller then
+   * removes it from its map.
+   */
+  static boolean tryKill(long[] bucket, long now) {
+    long header = (long) WORDS.getVolatile(bucket, 0);
+    return header != DEAD
+        && (header & 1) == 0
+        && (header >>> 1) <= now
+        && WORDS.compareAndSet(bucket, 0, header, DEAD);
+  }
+}

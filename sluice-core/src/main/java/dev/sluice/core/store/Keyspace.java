@@ -1,0 +1,148 @@
+package dev.sluice.core.store;
+
+import dev.sluice.core.Ticker;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The bounds of an in-memory structure: the cap on live buckets over all its tables, what a new
+ * key gets at the cap, and the sweeps that forget expired buckets.
+ *
+ * <p>Sweeps run on the executor: one every {@code sweepInterval}, and, when a new key finds the
+ * cap reached, one more if none started in the last second, so a flood of new keys costs at most
+ * one O(buckets) pass a second. The cap is approximate by at most the number of threads inserting
+ * at the same instant.
+ */
+final class Keyspace {
+  private static final long URGENT_SWEEP_GAP_MICROS = 1_000_000;
+
+  final Ticker ticker;
+  private final long maxBuckets;
+  private final WhenFull whenFull;
+  private final long sweepIntervalMicros;
+  private final Executor executor;
+  private final AtomicLong live = new AtomicLong();
+  private final AtomicLong refused = new AtomicLong();
+  private final AtomicLong nextSweepAt = new AtomicLong();
+  private final AtomicBoolean sweeping = new AtomicBoolean();
+  private final List<BucketTable<?>> tables = new CopyOnWriteArrayList<>();
+
+  Keyspace(Settings s) {
+    this.ticker = s.ticker;
+    this.maxBuckets = s.maxBuckets;
+    this.whenFull = s.whenFull;
+    this.sweepIntervalMicros = s.sweepInterval.toNanos() / 1_000;
+    this.executor = s.executor;
+    this.nextSweepAt.set(ticker.epochMicros() + sweepIntervalMicros);
+  }
+
+  void add(BucketTable<?> table) {
+    tables.add(table);
+  }
+
+  void remove(BucketTable<?> table) {
+    if (tables.remove(table)) {
+      live.addAndGet(-table.map.size());
+    }
+  }
+
+  long live() {
+    return live.get();
+  }
+
+  long refused() {
+    return refused.get();
+  }
+
+  /**
+   * The bucket for {@code key}, created if absent. At the cap: a fresh bucket outside the table
+   * ({@link WhenFull#ADMIT_UNTRACKED}) or {@code null} ({@link WhenFull#REJECT}).
+   */
+  <K> long[] lookup(BucketTable<K> table, K key, long now) {
+    long[] b = table.map.get(key);
+    if (b != null) {
+      return b;
+    }
+    if (live.get() >= maxBuckets) {
+      scheduleSweep(now, true);
+      if (live.get() >= maxBuckets) {
+        refused.incrementAndGet();
+        return whenFull == WhenFull.REJECT ? null : new long[table.words];
+      }
+    }
+    long[] fresh = new long[table.words];
+    long[] prior = table.map.putIfAbsent(key, fresh);
+    if (prior != null) {
+      return prior;
+    }
+    live.incrementAndGet();
+    scheduleSweep(now, false);
+    return fresh;
+  }
+
+  private void scheduleSweep(long now, boolean urgent) {
+    long due = nextSweepAt.get();
+    boolean ready = now >= due || (urgent && now >= due - sweepIntervalMicros + URGENT_SWEEP_GAP_MICROS);
+    if (ready && !sweeping.get() && nextSweepAt.compareAndSet(due, now + sweepIntervalMicros)
+        && sweeping.compareAndSet(false, true)) {
+      try {
+        executor.execute(this::sweepNow);
+      } catch (RuntimeException rejected) {
+        sweeping.set(false);
+      }
+    }
+  }
+
+  /** Forgets every expired bucket now, in the caller's thread. */
+  void sweepNow() {
+    try {
+      long now = ticker.epochMicros();
+      for (BucketTable<?> t : tables) {
+        live.addAndGet(-t.sweep(now));
+      }
+    } finally {
+      sweeping.set(false);
+    }
+  }
+
+  /** The settings every in-memory builder shares. */
+  static final class Settings {
+    Ticker ticker = Ticker.system();
+    long maxBuckets = 1_000_000;
+    WhenFull whenFull = WhenFull.REJECT;
+    Duration sweepInterval = Duration.ofMinutes(1);
+    Executor executor = ForkJoinPool.commonPool();
+
+    void ticker(Ticker t) {
+      this.ticker = Objects.requireNonNull(t, "ticker");
+    }
+
+    void maxBuckets(long n) {
+      if (n < 1) {
+        throw new IllegalArgumentException("the bucket cap must be at least 1, got " + n);
+      }
+      this.maxBuckets = n;
+    }
+
+    void whenFull(WhenFull w) {
+      this.whenFull = Objects.requireNonNull(w, "whenFull");
+    }
+
+    void sweepInterval(Duration d) {
+      if (d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException("the sweep interval must be positive, got " + d);
+      }
+      this.sweepInterval = d;
+    }
+
+    void executor(Executor e) {
+      this.executor = Objects.requireNonNull(e, "executor");
+    }
+  }
+}

@@ -1,0 +1,16 @@
+package dev.sluice.core.store;
+
+/**
+ * What a new key gets when an in-memory structure already holds its cap of live buckets (after
+ * forgetting every expired one). Keys already tracked are never affected: nobody's bucket is
+ * evicted, so a flood of new keys cannot reset anyone's count.
+ */
+public enum WhenFull {
+  /** The request is refused ({@link Verdict.Kind#FULL}; the gateway answers 503). The default. */
+  REJECT,
+  /**
+   * The request is evaluated against a fresh bucket that is not remembered: admitted if its cost
+   * fits, counted nowhere. Availability over exactness for keys that arrive during a flood.
+   */
+  ADMIT_UNTRACKED
+}
