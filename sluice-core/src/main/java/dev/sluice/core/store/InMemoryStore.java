@@ -45,7 +45,8 @@ import java.util.concurrent.Executor;
  */
 public final class InMemoryStore implements Store {
   private final Keyspace keyspace;
-  private final List<BucketTable<Long>> tables = new ArrayList<>();
+  private final List<Group> groups = new ArrayList<>();
+  private int nextOrdinal;
 
   private InMemoryStore(Keyspace keyspace) {
     this.keyspace = keyspace;
@@ -67,22 +68,31 @@ public final class InMemoryStore implements Store {
    * <p>Binding a new policy keeps the buckets of every rule whose name and limits are unchanged,
    * so a reload does not reset anyone's counts; a rule whose limits changed starts afresh.
    */
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Binding a new policy keeps the buckets of every rule whose name and limits are unchanged,
+   * so a reload does not reset anyone's counts; a rule whose limits changed starts afresh.
+   */
   @Override
   public synchronized BucketGroup group(String name, List<Limit> limits) {
-    for (BucketTable<Long> t : tables) {
-      if (t.name.equals(name) && t.limits.equals(limits)) {
-        return new Group(this, t, tables.indexOf(t));
+    for (Group g : groups) {
+      if (g.table.name.equals(name) && g.table.limits.equals(limits)) {
+        return g;
       }
     }
-    for (BucketTable<Long> t : tables) {
-      if (t.name.equals(name)) {
-        keyspace.remove(t);
+    groups.removeIf(g -> {
+      if (g.table.name.equals(name)) {
+        keyspace.remove(g.table);
+        return true;
       }
-    }
+      return false;
+    });
     BucketTable<Long> t = new BucketTable<>(name, limits);
-    tables.add(t);
     keyspace.add(t);
-    return new Group(this, t, tables.size() - 1);
+    Group g = new Group(this, t, nextOrdinal++); // ordinals never change: they fix the lock order
+    groups.add(g);
+    return g;
   }
 
   /** Live buckets, over all rules. */
