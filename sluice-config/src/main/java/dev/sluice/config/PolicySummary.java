@@ -1,0 +1,174 @@
+package dev.sluice.config;
+
+import dev.sluice.core.policy.Algorithm;
+import dev.sluice.core.policy.Cost;
+import dev.sluice.core.policy.KeySource;
+import dev.sluice.core.policy.Limit;
+import dev.sluice.core.policy.Policy;
+import dev.sluice.core.policy.Route;
+import dev.sluice.core.policy.Rule;
+import dev.sluice.core.policy.Window;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.TreeSet;
+
+/**
+ * What a policy enforces, in words: the headers and 429 body responses carry, then each rule
+ * with the requests it covers, who is counted, and each limit with its algorithm. For
+ * {@code sluice check} and for people reviewing a policy change.
+ *
+ * <pre>
+ * Headers: X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset (Unix epoch seconds);
+ *   Retry-After on every 429
+ * 429 body: {"detail": "Rate limit exceeded", "retry_after": N}
+ *
+ * Global limits, on every request, counted per bearer token, else client IP:
+ *   minute  100 per minute (fixed window)
+ *   ...
+ * </pre>
+ */
+public final class PolicySummary {
+  private PolicySummary() {}
+
+  /** The summary of {@code policy}: several lines, each ending with a line feed. */
+  public static String describe(Policy policy) {
+    StringBuilder sb = new StringBuilder();
+    sb.append("Headers: ").append(headers(policy)).append('\n');
+    sb.append("429 body: ").append(body(policy)).append('\n');
+    List<Rule> endpoints = policy.rules().stream().filter(r -> !r.isGlobal()).toList();
+    for (Rule r : policy.rules()) {
+      if (r.isGlobal()) {
+        sb.append('\n').append("Global limits, on every request, ").append(who(r))
+            .append(":\n");
+        limits(sb, r, "  ");
+      }
+    }
+    if (!endpoints.isEmpty()) {
+      sb.append('\n').append(endpoints.size())
+          .append(endpoints.size() == 1 ? " endpoint rule" : " endpoint rules")
+          .append(endpoints.size() < policy.rules().size() ? ", on top of the global limits:"
+              : ":")
+          .append('\n');
+      for (Rule r : endpoints) {
+        sb.append("  ").append(r.name()).append(": ").append(route(r.route()))
+            .append(", ").append(who(r)).append('\n');
+        limits(sb, r, "    ");
+      }
+    }
+    return sb.toString();
+  }
+
+  private static String headers(Policy p) {
+    String x = "X-RateLimit-Limit, X-RateLimit-Remaining"
+        + (p.resetHeader() ? ", X-RateLimit-Reset (Unix epoch seconds)"
+            : " (no X-RateLimit-Reset)");
+    String ietf = "RateLimit-Policy and RateLimit (IETF draft)";
+    String s;
+    switch (p.headers()) {
+      case X_RATELIMIT:
+        s = x;
+        break;
+      case IETF:
+        s = ietf;
+        break;
+      case BOTH:
+        s = x + "; " + ietf;
+        break;
+      default:
+        s = "no rate-limit headers";
+        break;
+    }
+    return s + "; Retry-After on every 429";
+  }
+
+  private static String body(Policy p) {
+    switch (p.denial()) {
+      case DETAIL:
+        return "{\"detail\": \"Rate limit exceeded\", \"retry_after\": N}";
+      case ERROR_CODE:
+        return "{\"error\": {\"code\": \"RATE_LIMITED\", \"message\": \"Rate limit exceeded."
+            + " Retry after N seconds.\"}}";
+      default:
+        return "application/problem+json (RFC 9457, type quota-exceeded, with the violated"
+            + " limits)";
+    }
+  }
+
+  private static String route(Route route) {
+    String methods = route.methods().isEmpty() ? "any method"
+        : String.join(",", new TreeSet<>(route.methods()));
+    return methods + " " + route.path();
+  }
+
+  /** Who is counted, what a request costs, and what happens without an identity. */
+  private static String who(Rule r) {
+    String s = r.key() instanceof KeySource.Constant c
+        ? "counted together (one bucket, '" + c.value() + "', shared by every request)"
+        : "counted per " + r.key().describe();
+    if (r.onMissingKey() == Rule.MissingKey.SKIP) {
+      s += " (requests without one are not counted by this rule)";
+    }
+    if (r.cost() instanceof Cost.Fixed f) {
+      if (f.units() != 1) {
+        s += "; each request costs " + Words.count(f.units());
+      }
+    } else {
+      Cost.FromRequest c = (Cost.FromRequest) r.cost();
+      String where = c.from() == Cost.From.QUERY ? "query parameter"
+          : c.from() == Cost.From.HEADER ? "header" : "body field";
+      s += "; each request costs the number in " + where + " " + c.name() + " (default "
+          + Words.count(c.defaultUnits()) + ", at most " + Words.count(c.max()) + ")";
+    }
+    return s;
+  }
+
+  private static void limits(StringBuilder sb, Rule r, String indent) {
+    int width = 0;
+    for (Limit l : r.limits()) {
+      width = Math.max(width, l.name().length());
+    }
+    for (Limit l : r.limits()) {
+      sb.append(indent);
+      if (r.limits().size() > 1 || !l.name().equals(r.name())) {
+        // The name shows in headers and metrics; a lone limit named after its rule goes unsaid.
+        sb.append(l.name()).append(" ".repeat(width - l.name().length() + 2));
+      }
+      sb.append(limit(l)).append('\n');
+    }
+  }
+
+  private static String limit(Limit l) {
+    String n = Words.count(l.permits());
+    if (l.window() instanceof Window.Lifetime life) {
+      return n + " in total, never refilled (forgotten " + human(life.retention())
+          + " after first use)";
+    }
+    String per = n + " per " + per(((Window.Every) l.window()).length());
+    if (l.algorithm() == Algorithm.TOKEN_BUCKET) {
+      return per + " (token bucket, bursts of up to " + Words.count(l.burst()) + ")";
+    }
+    return per + (l.algorithm() == Algorithm.SLIDING_WINDOW ? " (sliding window)"
+        : " (fixed window)");
+  }
+
+  /** {@code minute}, {@code 15 minutes}, {@code 250 ms}. */
+  private static String per(Duration d) {
+    String label = Window.of(d).label();
+    return label.chars().allMatch(Character::isLetter) ? label : human(d);
+  }
+
+  /** {@code 30 days}, {@code 36 hours}, {@code 15 minutes}, {@code 1 second}, {@code 250 ms}. */
+  static String human(Duration d) {
+    long ms = d.toMillis();
+    long[] sizes = {86_400_000, 3_600_000, 60_000, 1_000};
+    String[] units = {"day", "hour", "minute", "second"};
+    for (int i = 0; i < sizes.length; i++) {
+      if (ms % sizes[i] == 0) {
+        long n = ms / sizes[i];
+        return n + " " + units[i] + (n == 1 ? "" : "s");
+      }
+    }
+    return String.format(Locale.ROOT, "%d ms", ms);
+  }
+}
