@@ -17,7 +17,8 @@ import dev.sluice.core.policy.Limit;
  * passes iff {@code count + c <= N}; then {@code count += c}.
  *
  * <h2>What the headers say</h2>
- * {@code remaining = N - count}; {@code reset = (i+1)*W}, the next boundary. A denied request
+ * {@code remaining = N - count}; {@code reset = (i+1)*W}, the next boundary (now, while nothing
+ * is counted: the whole limit is available already). A denied request
  * with {@code c <= N} can pass at the next boundary: {@code retryAt = (i+1)*W}. One with
  * {@code c > N} never can.
  *
@@ -58,7 +59,7 @@ final class FixedWindow extends Meter {
       out.next0 = (index << 32) | after;
       out.allow(permits - after, after == 0 ? now : end, count == 0 ? now : end, end);
     } else {
-      out.deny(permits - count, end, cost > permits ? Evaluation.NEVER : end);
+      out.deny(permits - count, count == 0 ? now : end, cost > permits ? Evaluation.NEVER : end);
     }
   }
 }

@@ -14,7 +14,7 @@ import dev.sluice.core.policy.Limit;
  * first use.
  *
  * <h2>What the headers say</h2>
- * {@code remaining = N - count}; {@code reset = forgetAt}. A denial can pass only once the budget
+ * {@code remaining = N - count}; {@code reset = forgetAt} (now, while nothing is counted). A denial can pass only once the budget
  * is forgotten: {@code retryAt = forgetAt} (never, if {@code c > N}).
  *
  * <h2>Worked example</h2>
@@ -54,7 +54,7 @@ final class LifetimeBudget extends Meter {
       out.allow(
           permits - after, after == 0 ? now : forgetAt, count == 0 ? now : forgetAt, after == 0 ? now : forgetAt);
     } else {
-      out.deny(permits - count, forgetAt, cost > permits ? Evaluation.NEVER : forgetAt);
+      out.deny(permits - count, count == 0 ? now : forgetAt, cost > permits ? Evaluation.NEVER : forgetAt);
     }
   }
 }

@@ -58,8 +58,10 @@ public final class PathTemplate {
           throw new IllegalArgumentException(
               "bad parameter segment '" + p + "' in '" + text + "': write {name} with letters, digits or '_'");
         }
-        if (segs.contains(m.group(1)) && params.get(segs.indexOf(m.group(1)))) {
-          throw new IllegalArgumentException("parameter {" + m.group(1) + "} appears twice in '" + text + "'");
+        for (int j = 0; j < segs.size(); j++) { // a literal of the same text is no duplicate
+          if (params.get(j) && segs.get(j).equals(m.group(1))) {
+            throw new IllegalArgumentException("parameter {" + m.group(1) + "} appears twice in '" + text + "'");
+          }
         }
         segs.add(m.group(1));
         params.add(true);
