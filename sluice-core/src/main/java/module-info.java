@@ -7,7 +7,6 @@ module dev.sluice.core {
   exports dev.sluice.core.policy;
   exports dev.sluice.core.store;
   exports dev.sluice.core.http;
-  // The limit arithmetic is shared with the other stores (the Redis store tests its Lua twin
-  // against it), not with users.
-  exports dev.sluice.core.limit to dev.sluice.redis;
+  // dev.sluice.core.limit (the meters' arithmetic) is not exported: it is for stores. The Redis
+  // store will get a qualified export ("exports ... to dev.sluice.redis") when it exists.
 }

@@ -21,8 +21,9 @@ public final class Decision {
     /** No rule applies to the request: it passes, and carries no rate-limit headers. */
     UNLIMITED,
     /**
-     * The request lacks what the policy needs to count it (an identity with no fallback, or a
-     * cost that is not a valid number): a 400, with {@link #problem()} saying what is missing.
+     * The request cannot be counted as the policy needs (an identity with no fallback, a cost
+     * that is not a valid number, or a cost larger than a limit can ever allow): a 400, with
+     * {@link #problem()} saying what is wrong. Retrying the same request cannot help.
      */
     INVALID,
     /** The store could not take a new identity (it is at its cap, or unavailable): a 503. */
@@ -50,6 +51,8 @@ public final class Decision {
         b = s;
       }
       if (!s.passed()) {
+        // A limit the cost can never fit: the engine reports such a request as INVALID; a
+        // decision built from it anyway points at the limit's reset rather than at infinity.
         retry = Math.max(retry, s.neverPasses() ? s.resetAtMicros() : s.retryAtMicros());
       }
     }
@@ -84,7 +87,10 @@ public final class Decision {
     return outcome == Outcome.ALLOWED || outcome == Outcome.UNLIMITED;
   }
 
-  /** The time of the decision, epoch microseconds (the store's clock). */
+  /**
+   * The time of the decision, epoch microseconds, on the store's clock; 0 when no store was
+   * consulted (a request no rule covers, or one invalid before any limit was looked at).
+   */
   public long nowMicros() {
     return nowMicros;
   }
@@ -106,8 +112,7 @@ public final class Decision {
 
   /**
    * For a denial: when the same request would pass every limit that denied it, epoch
-   * microseconds. If a limit can never take the request's cost, its next reset stands in. 0 when
-   * not denied.
+   * microseconds. 0 when not denied.
    */
   public long retryAtMicros() {
     return retryAtMicros;

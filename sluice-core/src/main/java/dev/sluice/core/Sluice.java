@@ -141,6 +141,13 @@ public final class Sluice {
       case ADMITTED:
         return Decision.of(true, v.nowMicros(), v.statuses());
       case DENIED:
+        for (LimitStatus s : v.statuses()) {
+          if (s.neverPasses()) { // retrying cannot help: this is the client's mistake, not a 429
+            return Decision.invalid(v.nowMicros(), "the request costs more than limit '"
+                + s.limit().name() + "' of rule '" + s.rule() + "' can ever allow ("
+                + s.limit().capacity() + ")");
+          }
+        }
         return Decision.of(false, v.nowMicros(), v.statuses());
       case FULL:
         return Decision.unavailable(v.nowMicros(), "the rate-limit store is full and cannot count a new client");

@@ -106,7 +106,7 @@ class SluiceCostTest extends EngineFixture {
   }
 
   @Test
-  void costAboveTheLimitsCapacity_neverPasses_andRetryAfterIsTheNextReset() {
+  void costAboveTheLimitsCapacity_isInvalid_notA429_andChargesNothing() {
     Sluice s = engine(new Rule("bulk", Route.parse("/bulk"), new KeySource.Constant("all"),
         List.of(perMinute("bulk-minutely", 5)), new Cost.FromRequest(Cost.From.HEADER, "X-Cost", 1, 10),
         Rule.MissingKey.REJECT));
@@ -114,9 +114,10 @@ class SluiceCostTest extends EngineFixture {
 
     Decision d = s.decide(get("/bulk").header("X-Cost", "6").build());
 
-    assertThat(d.outcome()).isEqualTo(Decision.Outcome.DENIED);
-    assertThat(d.violated()).singleElement().satisfies(st -> assertThat(st.neverPasses()).isTrue());
-    assertThat(d.retryAfterSeconds()).as("12:00:30 to the minute's reset at 12:01").isEqualTo(30);
+    assertThat(d.outcome()).as("retrying can never help").isEqualTo(Decision.Outcome.INVALID);
+    assertThat(d.problem()).isEqualTo(
+        "the request costs more than limit 'bulk-minutely' of rule 'bulk' can ever allow (5)");
+    assertThat(d.retryAfterSeconds()).isZero();
     assertThat(remainingAfter(s, get("/bulk"))).isEqualTo(3);
   }
 }

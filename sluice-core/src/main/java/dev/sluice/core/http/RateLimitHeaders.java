@@ -12,7 +12,8 @@ import java.util.List;
  *
  * <ul>
  *   <li>{@code x-ratelimit}: {@code X-RateLimit-Limit} and {@code X-RateLimit-Remaining} of the
- *       binding limit, and, when the policy asks, {@code X-RateLimit-Reset} as Unix epoch
+ *       binding limit (for a token bucket, the limit is its capacity, the burst, which is what
+ *       remaining counts down from), and, when the policy asks, {@code X-RateLimit-Reset} as Unix epoch
  *       seconds (rounded up, so the limit is surely reset at that second).
  *   <li>{@code ietf} (draft-ietf-httpapi-ratelimit-headers-11): {@code RateLimit-Policy} lists
  *       every limit the request was evaluated against ({@code "minute";q=100;w=60}; a lifetime
@@ -32,7 +33,7 @@ public final class RateLimitHeaders {
     LimitStatus b = decision.binding();
     if (b != null) {
       if (dialect == HeaderDialect.X_RATELIMIT || dialect == HeaderDialect.BOTH) {
-        out.add(new Header("X-RateLimit-Limit", Long.toString(b.limit().permits())));
+        out.add(new Header("X-RateLimit-Limit", Long.toString(b.limit().capacity())));
         out.add(new Header("X-RateLimit-Remaining", Long.toString(b.remaining())));
         if (resetHeader) {
           out.add(new Header("X-RateLimit-Reset", Long.toString(ceilDiv(b.resetAtMicros(), 1_000_000))));

@@ -29,7 +29,8 @@ public record Route(Set<String> methods, PathTemplate path) {
   /** Parses {@code "POST /auth/verify"}, {@code "PUT,PATCH /assets/{id}"} or {@code "/health"} (any method). */
   public static Route parse(String text) {
     String t = text == null ? "" : text.trim();
-    int sp = t.indexOf(' ');
+    int slash = t.indexOf('/');
+    int sp = slash <= 0 ? t.indexOf(' ') : t.lastIndexOf(' ', slash);
     if (sp < 0) {
       return new Route(Set.of(), PathTemplate.parse(t));
     }

@@ -43,6 +43,7 @@ final class BucketTable<K> {
    * scalar-replaced the scratch evaluation.
    */
   boolean chargeAndUnlock(long[] bucket, long cost, long now) {
+    Buckets.clearIfExpired(bucket, now);
     Evaluation e = new Evaluation();
     Meter[] ms = meters;
     if (ms.length == 1) {

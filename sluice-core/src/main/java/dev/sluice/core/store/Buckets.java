@@ -20,6 +20,27 @@ final class Buckets {
 
   private Buckets() {}
 
+  /**
+   * A new bucket: all state zero, expiring just after {@code now}, so a sweep running at this
+   * instant leaves it to the charge that is creating it.
+   */
+  static long[] fresh(int words, long now) {
+    long[] b = new long[words];
+    b[0] = (now + 1) << 1;
+    return b;
+  }
+
+  /**
+   * Zeroes the state of a locked bucket whose expiry has passed. Meters already read expired
+   * state as fresh; clearing it also guarantees that a bucket no sweep reached (a
+   * {@link Limiter}'s, or one idle in a quiet store) can never alias an old window index.
+   */
+  static void clearIfExpired(long[] bucket, long now) {
+    if ((bucket[0] >>> 1) <= now) {
+      java.util.Arrays.fill(bucket, 1, bucket.length, 0L);
+    }
+  }
+
   /** Locks {@code bucket}; returns {@code false} (without locking) if it is dead. */
   static boolean lock(long[] bucket) {
     for (int spins = 0; ; spins++) {

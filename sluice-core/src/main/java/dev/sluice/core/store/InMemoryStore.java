@@ -66,13 +66,10 @@ public final class InMemoryStore implements Store {
    * {@inheritDoc}
    *
    * <p>Binding a new policy keeps the buckets of every rule whose name and limits are unchanged,
-   * so a reload does not reset anyone's counts; a rule whose limits changed starts afresh.
-   */
-  /**
-   * {@inheritDoc}
-   *
-   * <p>Binding a new policy keeps the buckets of every rule whose name and limits are unchanged,
-   * so a reload does not reset anyone's counts; a rule whose limits changed starts afresh.
+   * so a reload does not reset anyone's counts; a rule whose limits changed starts afresh. The
+   * replaced rule's buckets stay under the cap and the sweeps until they expire, so an engine
+   * still using the old policy (requests in flight during a reload) is counted and cleaned up
+   * like any other.
    */
   @Override
   public synchronized BucketGroup group(String name, List<Limit> limits) {
@@ -81,13 +78,7 @@ public final class InMemoryStore implements Store {
         return g;
       }
     }
-    groups.removeIf(g -> {
-      if (g.table.name.equals(name)) {
-        keyspace.remove(g.table);
-        return true;
-      }
-      return false;
-    });
+    groups.removeIf(g -> g.table.name.equals(name));
     BucketTable<Long> t = new BucketTable<>(name, limits);
     keyspace.add(t);
     Group g = new Group(this, t, nextOrdinal++); // ordinals never change: they fix the lock order
@@ -127,6 +118,14 @@ public final class InMemoryStore implements Store {
       }
     }
     int[] order = lockOrder(gs, charge, n);
+    for (int i = 1; i < n; i++) {
+      int a = order[i - 1];
+      int b = order[i];
+      if (gs[a] == gs[b] && charge.key(a) == charge.key(b)) {
+        throw new IllegalArgumentException(
+            "the charge names bucket " + charge.key(a) + " of rule '" + gs[a].name() + "' twice");
+      }
+    }
     while (!lockAll(buckets, order)) {
       for (int i = 0; i < n; i++) { // a sweep removed one: take the live bucket for its key
         if ((long) Buckets.WORDS.getVolatile(buckets[i], 0) == Buckets.DEAD) {
@@ -152,6 +151,9 @@ public final class InMemoryStore implements Store {
       BucketTable<Long> t = gs[i].table;
       for (int j = 0; j < t.meters.length; j++, k++) {
         Evaluation e = evals[k] = new Evaluation();
+        if (j == 0) {
+          Buckets.clearIfExpired(buckets[i], now);
+        }
         t.meters[j].evaluate(buckets[i], t.offsets[j], charge.cost(i), now, e);
         admitted &= e.allowed;
       }

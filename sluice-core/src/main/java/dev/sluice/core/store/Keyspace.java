@@ -46,12 +46,6 @@ final class Keyspace {
     tables.add(table);
   }
 
-  void remove(BucketTable<?> table) {
-    if (tables.remove(table)) {
-      live.addAndGet(-table.map.size());
-    }
-  }
-
   long live() {
     return live.get();
   }
@@ -73,10 +67,10 @@ final class Keyspace {
       scheduleSweep(now, true);
       if (live.get() >= maxBuckets) {
         refused.incrementAndGet();
-        return whenFull == WhenFull.REJECT ? null : new long[table.words];
+        return whenFull == WhenFull.REJECT ? null : Buckets.fresh(table.words, now);
       }
     }
-    long[] fresh = new long[table.words];
+    long[] fresh = Buckets.fresh(table.words, now);
     long[] prior = table.map.putIfAbsent(key, fresh);
     if (prior != null) {
       return prior;

@@ -86,6 +86,15 @@ class RateLimitHeadersTest {
   }
 
   @Test
+  void xRateLimit_ofATokenBucket_showsItsCapacity_whatRemainingCountsDownFrom() {
+    Limit bucket = Limit.tokenBucket("bucket", 10, Window.of(Duration.ofSeconds(1)), 20);
+    Decision d = Decisions.allowed(NOW, new LimitStatus("g", bucket, true, 19, NOW + 100_000, 0));
+
+    assertThat(headers(HeaderDialect.X_RATELIMIT, false, d)).containsExactly(
+        new Header("X-RateLimit-Limit", "20"), new Header("X-RateLimit-Remaining", "19"));
+  }
+
+  @Test
   void ietf_resetNowOrPast_givesTZero() {
     Decision d = Decisions.allowed(NOW, new LimitStatus("g", MINUTE, true, 100, NOW, 0));
 

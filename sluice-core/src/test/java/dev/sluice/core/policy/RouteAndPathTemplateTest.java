@@ -18,6 +18,7 @@ class RouteAndPathTemplateTest {
     assertThat(r.coversMethod("GET")).isFalse();
     assertThat(r).hasToString("PATCH,PUT /assets/{id}");
     assertThat(Route.parse("GET|POST /x").methods()).containsExactlyInAnyOrder("GET", "POST");
+    assertThat(Route.parse("GET, POST /x").methods()).containsExactlyInAnyOrder("GET", "POST");
   }
 
   @Test

@@ -244,6 +244,15 @@ class InMemoryStoreTest extends StoreContract {
   }
 
   @Test
+  public void charge_namingTheSameBucketTwice_isRejected_notADeadlock() {
+    BucketGroup g = store.group("api", List.of(LimitKind.FIXED.of("hourly", 5, HOUR)));
+
+    assertThatThrownBy(() -> store.charge(new Charge(2).add(g, 7, 1).add(g, 7, 1)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("the charge names bucket 7 of rule 'api' twice");
+  }
+
+  @Test
   public void group_withoutLimits_isRejected() {
     assertThatThrownBy(() -> store.group("api", List.of()))
         .isInstanceOf(IllegalArgumentException.class)
@@ -251,14 +260,17 @@ class InMemoryStoreTest extends StoreContract {
   }
 
   @Test
-  public void group_reboundWithChangedLimits_forgetsTheOldBuckets() {
+  public void group_reboundWithChangedLimits_keepsTheOldBucketsCountedUntilTheyExpire() {
     BucketGroup before = store.group("api", List.of(LimitKind.FIXED.of("hourly", 5, HOUR)));
     for (int k = 0; k < 10; k++) {
       charge(before, k, 1);
     }
 
     store.group("api", List.of(LimitKind.FIXED.of("hourly", 6, HOUR)));
+    assertThat(memory().size()).as("an engine on the old policy may still be charging them").isEqualTo(10);
 
+    advance(HOUR);
+    memory().sweep();
     assertThat(memory().size()).isZero();
   }
 

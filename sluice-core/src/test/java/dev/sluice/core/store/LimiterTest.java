@@ -26,6 +26,17 @@ class LimiterTest {
   }
 
   @Test
+  void tryAcquire_afterTwoToThe32IdleWindows_doesNotAliasTheOldWindow() {
+    Limiter l = Limiter.of(ticker, LimitKind.FIXED.of("per-ms", 1, Duration.ofMillis(1)));
+    assertThat(l.tryAcquire()).isTrue();
+    assertThat(l.tryAcquire()).isFalse();
+
+    ticker.advance(Duration.ofMillis(1L << 32)); // same low 32 bits of the window index
+
+    assertThat(l.tryAcquire()).as("a new window, although no sweep ever ran").isTrue();
+  }
+
+  @Test
   void tryAcquire_deniedByOneLimit_chargesNoOtherLimit() {
     Limiter l = Limiter.of(ticker,
         LimitKind.SLIDING.of("minutely", 30, Duration.ofMinutes(1)),
