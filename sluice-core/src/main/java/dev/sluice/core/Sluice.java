@@ -121,6 +121,27 @@ public final class Sluice {
     return store.chargeAsync(p.charge).thenApply(v -> toDecision(v, p));
   }
 
+  /**
+   * Whether deciding a request with this method and path reads its body: some rule that applies
+   * counts per a JSON body field or reads its cost from the body. A server reads (a bounded
+   * prefix of) the body before {@link #decide} only when this says so, and streams it otherwise.
+   */
+  public boolean needsBody(String method, String path) {
+    long[] matched = globalMask.clone();
+    if (path != null) {
+      router.match(path, matched);
+    }
+    for (int w = 0; w < matched.length; w++) {
+      for (long bits = matched[w]; bits != 0; bits &= bits - 1) {
+        CompiledRule cr = rules[(w << 6) + Long.numberOfTrailingZeros(bits)];
+        if (cr.readsBody && (cr.rule.route() == null || cr.rule.route().coversMethod(method))) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
   /** The rate-limit headers for {@code decision}, in this policy's dialect. */
   public List<Header> headers(Decision decision) {
     return RateLimitHeaders.of(policy.headers(), policy.resetHeader(), decision);
@@ -164,7 +185,7 @@ public final class Sluice {
       router.match(path, matched);
     }
     String method = request.method();
-    Charge charge = new Charge(rules.length);
+    Charge charge = new Charge(Math.min(rules.length, 4)); // grows if a request hits more rules
     long[] leafHash = null;
     byte[] leafState = null; // 0 = not looked at, 1 = present, 2 = absent
     for (int w = 0; w < matched.length; w++) {
@@ -317,12 +338,17 @@ public final class Sluice {
     final BucketGroup group;
     final long tweak;
     final int[] chain;
+    final boolean readsBody;
 
     CompiledRule(Rule rule, BucketGroup group, long tweak, int[] chain) {
       this.rule = rule;
       this.group = group;
       this.tweak = tweak;
       this.chain = chain;
+      List<KeySource> sources =
+          rule.key() instanceof KeySource.FirstOf f ? f.sources() : List.of(rule.key());
+      this.readsBody = sources.stream().anyMatch(k -> k instanceof KeySource.BodyField)
+          || (rule.cost() instanceof Cost.FromRequest fr && fr.from() == Cost.From.BODY);
     }
   }
 

@@ -5,20 +5,19 @@ import dev.sluice.core.limit.Meter;
 import dev.sluice.core.policy.Limit;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The buckets of one set of limits, by key: a {@link ConcurrentHashMap} from key to a bare
- * {@code long[]} bucket laid out as {@link Buckets} says, each limit's words where its
- * {@link Meter} wants them.
+ * The layout of the buckets of one set of limits: a bare {@code long[]} per key, laid out as
+ * {@link Buckets} says, each limit's words where its {@link Meter} wants them; and the charge of
+ * one such bucket. The index from keys to buckets is the owner's: a {@link LongBucketMap} in the
+ * store, a {@code ConcurrentHashMap} in {@link KeyedLimiter}.
  */
-final class BucketTable<K> {
+final class BucketTable {
   final String name;
   final List<Limit> limits;
   final Meter[] meters;
   final int[] offsets;
   final int words;
-  final ConcurrentHashMap<K, long[]> map = new ConcurrentHashMap<>();
 
   BucketTable(String name, List<Limit> limits) {
     this.name = Objects.requireNonNull(name);
@@ -73,18 +72,5 @@ final class BucketTable<K> {
     }
     Buckets.unlock(bucket, expiry);
     return true;
-  }
-
-  /** Removes the buckets expired at {@code now}; returns how many. */
-  int sweep(long now) {
-    int removed = 0;
-    for (var it = map.entrySet().iterator(); it.hasNext(); ) {
-      var entry = it.next();
-      long[] b = entry.getValue();
-      if (Buckets.tryKill(b, now) && map.remove(entry.getKey(), b)) {
-        removed++;
-      }
-    }
-    return removed;
   }
 }

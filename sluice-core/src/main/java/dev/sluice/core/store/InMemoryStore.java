@@ -14,12 +14,12 @@ import java.util.concurrent.Executor;
  * The embedded store: buckets in this JVM's heap. Thread-safe, exact, bounded.
  *
  * <h2>Implementation notes</h2>
- * <b>Layout.</b> Each rule's buckets live in their own table, a {@code ConcurrentHashMap} from
- * the hashed identity to a bare {@code long[]}: a header word (expiry and lock bit), then each
- * limit's one or two words of state as its {@link Meter} defines them (see {@link Buckets}). No
- * per-bucket object besides the array: a bucket of one fixed-window limit costs the map node (32
- * bytes), the boxed key (16) and a 32-byte array, about 86 bytes with its table slot; three
- * windows under one key about 42 bytes per (key, limit). BENCHMARKS.md has the measured figures.
+ * <b>Layout.</b> Each rule's buckets live in their own {@link LongBucketMap}, an open-addressing
+ * index from the hashed identity to a bare {@code long[]}: a header word (expiry and lock bit),
+ * then each limit's one or two words of state as its {@link Meter} defines them (see
+ * {@link Buckets}). No per-bucket object besides the array, no boxed key: a bucket of one
+ * fixed-window limit costs its 32-byte array and about 20 bytes of index. BENCHMARKS.md has the
+ * measured figures.
  *
  * <p><b>Concurrency.</b> A request may charge several limits in several buckets, all or nothing.
  * Each bucket has a spin lock in its header word, taken with one CAS; a request locks its
@@ -79,9 +79,8 @@ public final class InMemoryStore implements Store {
       }
     }
     groups.removeIf(g -> g.table.name.equals(name));
-    BucketTable<Long> t = new BucketTable<>(name, limits);
-    keyspace.add(t);
-    Group g = new Group(this, t, nextOrdinal++); // ordinals never change: they fix the lock order
+    Group g = new Group(this, new BucketTable(name, limits), nextOrdinal++); // ordinals fix the lock order
+    keyspace.add(g.buckets::sweep);
     groups.add(g);
     return g;
   }
@@ -112,7 +111,7 @@ public final class InMemoryStore implements Store {
     long[][] buckets = new long[n][];
     for (int i = 0; i < n; i++) {
       gs[i] = cast(charge.group(i));
-      buckets[i] = keyspace.lookup(gs[i].table, charge.key(i), now);
+      buckets[i] = keyspace.lookup(gs[i].buckets, gs[i].table.words, charge.key(i), now);
       if (buckets[i] == null) {
         return new Verdict(Verdict.Kind.FULL, now, List.of());
       }
@@ -129,7 +128,7 @@ public final class InMemoryStore implements Store {
     while (!lockAll(buckets, order)) {
       for (int i = 0; i < n; i++) { // a sweep removed one: take the live bucket for its key
         if ((long) Buckets.WORDS.getVolatile(buckets[i], 0) == Buckets.DEAD) {
-          buckets[i] = keyspace.lookup(gs[i].table, charge.key(i), now);
+          buckets[i] = keyspace.lookup(gs[i].buckets, gs[i].table.words, charge.key(i), now);
           if (buckets[i] == null) {
             return new Verdict(Verdict.Kind.FULL, now, List.of());
           }
@@ -139,47 +138,48 @@ public final class InMemoryStore implements Store {
     return chargeLocked(gs, buckets, charge, now);
   }
 
-  /** Evaluates every limit; commits all or none; unlocks. */
+  /**
+   * Evaluates every limit; commits all or none; unlocks. Two passes over the limits, with one
+   * scratch {@link Evaluation}: the first only asks whether each passes, the second evaluates
+   * again (evaluation is pure, and each limit owns its words) to commit and report. Evaluating
+   * twice costs a few nanoseconds per limit; keeping one scratch object per limit cost an
+   * allocation per limit on every request.
+   */
   private static Verdict chargeLocked(Group[] gs, long[][] buckets, Charge charge, long now) {
-    int total = 0;
-    for (Group g : gs) {
-      total += g.table.meters.length;
-    }
-    Evaluation[] evals = new Evaluation[total];
+    Evaluation e = new Evaluation();
     boolean admitted = true;
-    for (int i = 0, k = 0; i < gs.length; i++) {
-      BucketTable<Long> t = gs[i].table;
-      for (int j = 0; j < t.meters.length; j++, k++) {
-        Evaluation e = evals[k] = new Evaluation();
-        if (j == 0) {
-          Buckets.clearIfExpired(buckets[i], now);
-        }
+    int total = 0;
+    for (int i = 0; i < gs.length; i++) {
+      BucketTable t = gs[i].table;
+      Buckets.clearIfExpired(buckets[i], now);
+      total += t.meters.length;
+      for (int j = 0; admitted && j < t.meters.length; j++) {
         t.meters[j].evaluate(buckets[i], t.offsets[j], charge.cost(i), now, e);
-        admitted &= e.allowed;
+        admitted = e.allowed;
       }
     }
-    List<LimitStatus> statuses = new ArrayList<>(total);
+    LimitStatus[] statuses = new LimitStatus[total];
     for (int i = 0, k = 0; i < gs.length; i++) {
-      BucketTable<Long> t = gs[i].table;
+      BucketTable t = gs[i].table;
       long[] b = buckets[i];
       long expiry = Buckets.expiry(b);
       long cost = charge.cost(i);
       for (int j = 0; j < t.meters.length; j++, k++) {
-        Evaluation e = evals[k];
+        t.meters[j].evaluate(b, t.offsets[j], cost, now, e);
         Limit limit = t.limits.get(j);
         if (admitted) {
           t.meters[j].commit(b, t.offsets[j], e);
           expiry = Math.max(expiry, e.expiresAt);
-          statuses.add(new LimitStatus(t.name, limit, true, e.remaining, e.resetAt, 0));
+          statuses[k] = new LimitStatus(t.name, limit, true, e.remaining, e.resetAt, 0);
         } else if (e.allowed) { // not charged after all: report the limit as it stands
-          statuses.add(new LimitStatus(t.name, limit, true, e.remaining + cost, e.standingReset, 0));
+          statuses[k] = new LimitStatus(t.name, limit, true, e.remaining + cost, e.standingReset, 0);
         } else {
-          statuses.add(new LimitStatus(t.name, limit, false, e.remaining, e.resetAt, e.retryAt));
+          statuses[k] = new LimitStatus(t.name, limit, false, e.remaining, e.resetAt, e.retryAt);
         }
       }
       Buckets.unlock(b, expiry);
     }
-    return new Verdict(admitted ? Verdict.Kind.ADMITTED : Verdict.Kind.DENIED, now, statuses);
+    return new Verdict(admitted ? Verdict.Kind.ADMITTED : Verdict.Kind.DENIED, now, List.of(statuses));
   }
 
   private static int[] lockOrder(Group[] gs, Charge charge, int n) {
@@ -235,10 +235,11 @@ public final class InMemoryStore implements Store {
   /** A rule's handle: its table, and its place in the lock order. */
   private static final class Group implements BucketGroup {
     final InMemoryStore owner;
-    final BucketTable<Long> table;
+    final BucketTable table;
+    final LongBucketMap buckets = new LongBucketMap();
     final int ordinal;
 
-    Group(InMemoryStore owner, BucketTable<Long> table, int ordinal) {
+    Group(InMemoryStore owner, BucketTable table, int ordinal) {
       this.owner = owner;
       this.table = table;
       this.ordinal = ordinal;

@@ -5,6 +5,7 @@ import dev.sluice.core.policy.Limit;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 
 /**
@@ -27,12 +28,24 @@ import java.util.concurrent.Executor;
  */
 public final class KeyedLimiter<K> {
   private final Keyspace keyspace;
-  private final BucketTable<K> table;
+  private final BucketTable table;
+  private final ConcurrentHashMap<K, long[]> buckets = new ConcurrentHashMap<>();
 
-  private KeyedLimiter(Keyspace keyspace, BucketTable<K> table) {
+  private KeyedLimiter(Keyspace keyspace, BucketTable table) {
     this.keyspace = keyspace;
     this.table = table;
-    keyspace.add(table);
+    keyspace.add(this::sweep);
+  }
+
+  private int sweep(long now) {
+    int removed = 0;
+    for (var entry : buckets.entrySet()) {
+      long[] b = entry.getValue();
+      if (Buckets.tryKill(b, now) && buckets.remove(entry.getKey(), b)) {
+        removed++;
+      }
+    }
+    return removed;
   }
 
   /** A builder for a limiter enforcing every one of {@code limits} per key. */
@@ -57,7 +70,7 @@ public final class KeyedLimiter<K> {
     }
     long now = keyspace.ticker.epochMicros();
     while (true) {
-      long[] bucket = keyspace.lookup(table, key, now);
+      long[] bucket = keyspace.lookup(buckets, table.words, key, now);
       if (bucket == null) {
         return false;
       }
@@ -119,7 +132,7 @@ public final class KeyedLimiter<K> {
 
     /** The limiter. */
     public KeyedLimiter<K> build() {
-      return new KeyedLimiter<>(new Keyspace(settings), new BucketTable<>("keyed", limits));
+      return new KeyedLimiter<>(new Keyspace(settings), new BucketTable("keyed", limits));
     }
   }
 }

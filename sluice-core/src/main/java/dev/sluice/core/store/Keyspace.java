@@ -4,6 +4,7 @@ import dev.sluice.core.Ticker;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
@@ -31,7 +32,7 @@ final class Keyspace {
   private final AtomicLong refused = new AtomicLong();
   private final AtomicLong nextSweepAt = new AtomicLong();
   private final AtomicBoolean sweeping = new AtomicBoolean();
-  private final List<BucketTable<?>> tables = new CopyOnWriteArrayList<>();
+  private final List<Index> indexes = new CopyOnWriteArrayList<>();
 
   Keyspace(Settings s) {
     this.ticker = s.ticker;
@@ -42,8 +43,14 @@ final class Keyspace {
     this.nextSweepAt.set(ticker.epochMicros() + sweepIntervalMicros);
   }
 
-  void add(BucketTable<?> table) {
-    tables.add(table);
+  /** Something holding buckets that sweeps must visit. */
+  interface Index {
+    /** Kills and removes the buckets expired at {@code now}; returns how many. */
+    int sweep(long now);
+  }
+
+  void add(Index index) {
+    indexes.add(index);
   }
 
   long live() {
@@ -55,29 +62,63 @@ final class Keyspace {
   }
 
   /**
-   * The bucket for {@code key}, created if absent. At the cap: a fresh bucket outside the table
-   * ({@link WhenFull#ADMIT_UNTRACKED}) or {@code null} ({@link WhenFull#REJECT}).
+   * The bucket for {@code key} in {@code map}, created if absent. At the cap: a fresh bucket
+   * outside the map ({@link WhenFull#ADMIT_UNTRACKED}) or {@code null} ({@link WhenFull#REJECT}).
    */
-  <K> long[] lookup(BucketTable<K> table, K key, long now) {
-    long[] b = table.map.get(key);
+  <K> long[] lookup(ConcurrentHashMap<K, long[]> map, int words, K key, long now) {
+    long[] b = map.get(key);
     if (b != null) {
       return b;
     }
-    if (live.get() >= maxBuckets) {
-      scheduleSweep(now, true);
-      if (live.get() >= maxBuckets) {
-        refused.incrementAndGet();
-        return whenFull == WhenFull.REJECT ? null : Buckets.fresh(table.words, now);
-      }
+    if (atCap(now)) {
+      return untracked(words, now);
     }
-    long[] fresh = Buckets.fresh(table.words, now);
-    long[] prior = table.map.putIfAbsent(key, fresh);
+    long[] fresh = Buckets.fresh(words, now);
+    long[] prior = map.putIfAbsent(key, fresh);
     if (prior != null) {
       return prior;
     }
+    inserted(now);
+    return fresh;
+  }
+
+  /** {@link #lookup(ConcurrentHashMap, int, Object, long)} on a {@link LongBucketMap}. */
+  long[] lookup(LongBucketMap map, int words, long key, long now) {
+    long[] b = map.get(key);
+    if (b != null) {
+      return b;
+    }
+    if (atCap(now)) {
+      return untracked(words, now);
+    }
+    long[] fresh = Buckets.fresh(words, now);
+    long[] prior = map.putIfAbsent(key, fresh);
+    if (prior != null) {
+      return prior;
+    }
+    inserted(now);
+    return fresh;
+  }
+
+  private boolean atCap(long now) {
+    if (live.get() < maxBuckets) {
+      return false;
+    }
+    scheduleSweep(now, true);
+    if (live.get() < maxBuckets) {
+      return false;
+    }
+    refused.incrementAndGet();
+    return true;
+  }
+
+  private long[] untracked(int words, long now) {
+    return whenFull == WhenFull.REJECT ? null : Buckets.fresh(words, now);
+  }
+
+  private void inserted(long now) {
     live.incrementAndGet();
     scheduleSweep(now, false);
-    return fresh;
   }
 
   private void scheduleSweep(long now, boolean urgent) {
@@ -97,8 +138,8 @@ final class Keyspace {
   void sweepNow() {
     try {
       long now = ticker.epochMicros();
-      for (BucketTable<?> t : tables) {
-        live.addAndGet(-t.sweep(now));
+      for (Index index : indexes) {
+        live.addAndGet(-index.sweep(now));
       }
     } finally {
       sweeping.set(false);

@@ -11,13 +11,13 @@ import java.util.Objects;
  * Same math, same all-or-nothing charge of every limit, one {@code long[]} of state.
  */
 public final class Limiter {
-  private final BucketTable<Object> table;
+  private final BucketTable table;
   private final Ticker ticker;
   private final long[] bucket;
 
   private Limiter(Ticker ticker, List<Limit> limits) {
     this.ticker = Objects.requireNonNull(ticker, "ticker");
-    this.table = new BucketTable<>("limiter", limits);
+    this.table = new BucketTable("limiter", limits);
     this.bucket = new long[table.words];
   }
 

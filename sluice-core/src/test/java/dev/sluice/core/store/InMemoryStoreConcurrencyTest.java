@@ -127,9 +127,9 @@ class InMemoryStoreConcurrencyTest extends StoreConcurrencyContract {
   /** White box: the bucket array of {@code key} in {@code g}, created by a read if absent. */
   private long[] bucket(BucketGroup g, long key) throws ReflectiveOperationException {
     store.charge(new Charge(1).add(g, key, 0));
-    java.lang.reflect.Field table = g.getClass().getDeclaredField("table");
-    table.setAccessible(true);
-    return ((BucketTable<?>) table.get(g)).map.get(key);
+    java.lang.reflect.Field buckets = g.getClass().getDeclaredField("buckets");
+    buckets.setAccessible(true);
+    return ((LongBucketMap) buckets.get(g)).get(key);
   }
 
   @Test
