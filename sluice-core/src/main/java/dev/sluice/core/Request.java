@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 
 /**
  * A plain {@link RequestView} built from values, for tests, examples and callers that already
@@ -20,7 +21,8 @@ public final class Request implements RequestView {
   private Request(Builder b) {
     this.method = b.method;
     this.path = b.path;
-    this.headers = Map.copyOf(b.headers);
+    this.headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER); // no lower-casing per lookup
+    this.headers.putAll(b.headers);
     this.clientAddress = b.clientAddress;
     this.query = Map.copyOf(b.query);
     this.body = Map.copyOf(b.body);
@@ -43,7 +45,7 @@ public final class Request implements RequestView {
 
   @Override
   public String header(String name) {
-    return headers.get(name.toLowerCase(Locale.ROOT));
+    return headers.get(name);
   }
 
   @Override
@@ -70,7 +72,7 @@ public final class Request implements RequestView {
   public static final class Builder {
     private final String method;
     private final String path;
-    private final Map<String, String> headers = new LinkedHashMap<>();
+    private final Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
     private final Map<String, String> query = new LinkedHashMap<>();
     private final Map<String, String> body = new LinkedHashMap<>();
     private String clientAddress;
@@ -99,7 +101,7 @@ public final class Request implements RequestView {
 
     /** Sets header {@code name} (the first value wins, as {@link RequestView#header} reads it). */
     public Builder header(String name, String value) {
-      headers.putIfAbsent(name.toLowerCase(Locale.ROOT), Objects.requireNonNull(value));
+      headers.putIfAbsent(name, Objects.requireNonNull(value));
       return this;
     }
 

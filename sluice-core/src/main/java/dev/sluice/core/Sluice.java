@@ -213,11 +213,7 @@ public final class Sluice {
             continue;
           }
           if (leafState[idx] == 0) {
-            String v = resolve(source, request);
-            leafState[idx] = v == null ? (byte) 2 : (byte) 1;
-            if (v != null) {
-              leafHash[idx] = hasher.hash(leafTweaks[idx], v);
-            }
+            resolveLeaf(idx, source, request, leafHash, leafState);
           }
           if (leafState[idx] == 1) {
             identity = leafHash[idx];
@@ -255,11 +251,42 @@ public final class Sluice {
     return new Prepared(charge, null);
   }
 
+  /** Finds the identity of key source {@code idx} and records its hash (state 1) or absence (2). */
+  private void resolveLeaf(int idx, KeySource source, RequestView request, long[] hashes, byte[] states) {
+    if (source instanceof KeySource.Bearer) { // hashed in place: a 1 KB JWT is not copied
+      String auth = request.header("Authorization");
+      int from = 7;
+      if (auth == null || auth.length() <= from || !auth.regionMatches(true, 0, "Bearer ", 0, from)) {
+        states[idx] = 2;
+        return;
+      }
+      int to = auth.length();
+      while (from < to && auth.charAt(from) <= ' ') {
+        from++;
+      }
+      while (to > from && auth.charAt(to - 1) <= ' ') {
+        to--;
+      }
+      if (from == to) {
+        states[idx] = 2;
+        return;
+      }
+      hashes[idx] = hasher.hash(leafTweaks[idx], auth, from, to);
+      states[idx] = 1;
+      return;
+    }
+    String v = resolve(source, request);
+    if (v == null) {
+      states[idx] = 2;
+    } else {
+      hashes[idx] = hasher.hash(leafTweaks[idx], v);
+      states[idx] = 1;
+    }
+  }
+
   private static String resolve(KeySource source, RequestView request) {
     String v;
-    if (source instanceof KeySource.Bearer) {
-      v = bearer(request.header("Authorization"));
-    } else if (source instanceof KeySource.Header h) {
+    if (source instanceof KeySource.Header h) {
       v = request.header(h.name());
     } else if (source instanceof KeySource.ClientIp) {
       v = request.clientAddress();
@@ -273,15 +300,6 @@ public final class Sluice {
       throw new AssertionError(source);
     }
     return v == null || v.isEmpty() ? null : v;
-  }
-
-  private static String bearer(String authorization) {
-    if (authorization == null || authorization.length() <= 7
-        || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      return null;
-    }
-    String token = authorization.substring(7).trim();
-    return token.isEmpty() ? null : token;
   }
 
   /** The cost read from the request, or -1 if it is present but not a valid number. */

@@ -7,7 +7,11 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import org.junit.jupiter.api.Test;
 
-/** Our SipHash-2-4 over (tweak, UTF-16LE chars) against Guava's and against the reference vectors. */
+/**
+ * Our SipHash over (tweak, UTF-16LE chars): the 2-4 variant against Guava's and the reference
+ * vectors; the 1-3 variant the engine uses against a byte-wise implementation of the paper's
+ * algorithm (itself checked against Guava at 2-4).
+ */
 class SipHashTest {
   /** The reference key 00 01 02 ... 0f, as two little-endian words. */
   private static final long K0 = 0x0706050403020100L;
@@ -20,7 +24,65 @@ class SipHashTest {
   @Property(tries = 3000)
   void hash_equalsGuavaSipHash24_overTweakThenUtf16Chars(
       @ForAll long k0, @ForAll long k1, @ForAll long tweak, @ForAll String s) {
-    assertThat(new SipHash(k0, k1).hash(tweak, s)).isEqualTo(guava(k0, k1, tweak, s));
+    assertThat(new SipHash(k0, k1, 2, 4).hash(tweak, s)).isEqualTo(guava(k0, k1, tweak, s));
+  }
+
+  @Property(tries = 1000)
+  void byteWiseReference_equalsGuava_atTwoFour(
+      @ForAll long k0, @ForAll long k1, @ForAll long tweak, @ForAll String s) {
+    assertThat(reference(k0, k1, 2, 4, bytes(tweak, s))).isEqualTo(guava(k0, k1, tweak, s));
+  }
+
+  @Property(tries = 3000)
+  void engineVariant_isSipHash13_overTweakThenUtf16Chars(
+      @ForAll long k0, @ForAll long k1, @ForAll long tweak, @ForAll String s) {
+    assertThat(new SipHash(k0, k1).hash(tweak, s)).isEqualTo(reference(k0, k1, 1, 3, bytes(tweak, s)));
+  }
+
+  private static byte[] bytes(long tweak, String s) {
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8 + 2 * s.length())
+        .order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(tweak);
+    for (int i = 0; i < s.length(); i++) {
+      b.putChar(s.charAt(i));
+    }
+    return b.array();
+  }
+
+  /** SipHash-c-d as the paper writes it, one byte at a time. */
+  private static long reference(long k0, long k1, int c, int d, byte[] m) {
+    long[] v = {0x736f6d6570736575L ^ k0, 0x646f72616e646f6dL ^ k1, 0x6c7967656e657261L ^ k0,
+        0x7465646279746573L ^ k1};
+    int blocks = m.length / 8;
+    for (int i = 0; i <= blocks; i++) {
+      long w = 0;
+      if (i < blocks) {
+        for (int j = 7; j >= 0; j--) {
+          w = w << 8 | (m[8 * i + j] & 0xff);
+        }
+      } else {
+        w = (long) (m.length & 0xff) << 56;
+        for (int j = m.length - 8 * blocks - 1; j >= 0; j--) {
+          w |= (long) (m[8 * blocks + j] & 0xff) << (8 * j);
+        }
+      }
+      v[3] ^= w;
+      for (int r = 0; r < c; r++) {
+        round(v);
+      }
+      v[0] ^= w;
+    }
+    v[2] ^= 0xff;
+    for (int r = 0; r < d; r++) {
+      round(v);
+    }
+    return v[0] ^ v[1] ^ v[2] ^ v[3];
+  }
+
+  private static void round(long[] v) {
+    v[0] += v[1]; v[1] = Long.rotateLeft(v[1], 13); v[1] ^= v[0]; v[0] = Long.rotateLeft(v[0], 32);
+    v[2] += v[3]; v[3] = Long.rotateLeft(v[3], 16); v[3] ^= v[2];
+    v[0] += v[3]; v[3] = Long.rotateLeft(v[3], 21); v[3] ^= v[0];
+    v[2] += v[1]; v[1] = Long.rotateLeft(v[1], 17); v[1] ^= v[2]; v[2] = Long.rotateLeft(v[2], 32);
   }
 
   @Test
@@ -39,7 +101,7 @@ class SipHashTest {
    */
   @Test
   void hash_matchesTheReferenceVectors() {
-    SipHash h = new SipHash(K0, K1);
+    SipHash h = new SipHash(K0, K1, 2, 4);
     long tweak = 0x0706050403020100L; // bytes 00..07
 
     assertThat(h.hash(tweak, "")).isEqualTo(0x93f5f5799a932462L); // 8 bytes
