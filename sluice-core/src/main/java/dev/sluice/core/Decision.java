@@ -1,5 +1,6 @@
 package dev.sluice.core;
 
+import dev.sluice.core.store.Verdict;
 import java.util.List;
 
 /**
@@ -30,51 +31,63 @@ public final class Decision {
     UNAVAILABLE
   }
 
+  private static final Verdict NONE = new Verdict(Verdict.Kind.ADMITTED, 0, List.of());
+
   private final Outcome outcome;
   private final long nowMicros;
-  private final List<LimitStatus> limits;
-  private final LimitStatus binding;
+  private final Verdict verdict;
+  private final int bindingIndex;
   private final long retryAtMicros;
   private final String problem;
+  private LimitStatus binding; // built on first use
 
-  private Decision(Outcome outcome, long nowMicros, List<LimitStatus> limits, String problem) {
+  private Decision(Outcome outcome, long nowMicros, Verdict verdict, String problem) {
     this.outcome = outcome;
     this.nowMicros = nowMicros;
-    this.limits = limits;
+    this.verdict = verdict;
     this.problem = problem;
-    LimitStatus b = null;
+    int b = -1;
     long retry = 0;
-    for (LimitStatus s : limits) {
-      if (b == null
-          || s.remaining() < b.remaining()
-          || (s.remaining() == b.remaining() && s.resetAtMicros() > b.resetAtMicros())) {
-        b = s;
+    for (int i = 0, n = verdict.size(); i < n; i++) {
+      long remaining = verdict.remaining(i);
+      if (b < 0
+          || remaining < verdict.remaining(b)
+          || (remaining == verdict.remaining(b)
+              && verdict.resetAtMicros(i) > verdict.resetAtMicros(b))) {
+        b = i;
       }
-      if (!s.passed()) {
+      if (!verdict.passed(i)) {
+        long retryAt = verdict.retryAtMicros(i);
         // A limit the cost can never fit: the engine reports such a request as INVALID; a
         // decision built from it anyway points at the limit's reset rather than at infinity.
-        retry = Math.max(retry, s.neverPasses() ? s.resetAtMicros() : s.retryAtMicros());
+        retry = Math.max(retry, retryAt == Long.MAX_VALUE ? verdict.resetAtMicros(i) : retryAt);
       }
     }
-    this.binding = b;
+    this.bindingIndex = b;
     this.retryAtMicros = outcome == Outcome.UNAVAILABLE ? nowMicros + 1_000_000 : retry;
   }
 
   /** A decision made from a store's answer. */
+  static Decision of(Verdict v) {
+    return new Decision(v.admitted() ? Outcome.ALLOWED : Outcome.DENIED, v.nowMicros(), v, null);
+  }
+
+  /** A decision made from statuses (for tests of what is built from decisions). */
   static Decision of(boolean admitted, long nowMicros, List<LimitStatus> limits) {
-    return new Decision(admitted ? Outcome.ALLOWED : Outcome.DENIED, nowMicros, List.copyOf(limits), null);
+    return new Decision(admitted ? Outcome.ALLOWED : Outcome.DENIED, nowMicros,
+        new Verdict(admitted ? Verdict.Kind.ADMITTED : Verdict.Kind.DENIED, nowMicros, limits), null);
   }
 
   static Decision unlimited(long nowMicros) {
-    return new Decision(Outcome.UNLIMITED, nowMicros, List.of(), null);
+    return new Decision(Outcome.UNLIMITED, nowMicros, NONE, null);
   }
 
   static Decision invalid(long nowMicros, String problem) {
-    return new Decision(Outcome.INVALID, nowMicros, List.of(), problem);
+    return new Decision(Outcome.INVALID, nowMicros, NONE, problem);
   }
 
   static Decision unavailable(long nowMicros, String problem) {
-    return new Decision(Outcome.UNAVAILABLE, nowMicros, List.of(), problem);
+    return new Decision(Outcome.UNAVAILABLE, nowMicros, NONE, problem);
   }
 
   /** What kind of decision this is. */
@@ -97,17 +110,21 @@ public final class Decision {
 
   /** Every limit the request was evaluated against, rule by rule in policy order. */
   public List<LimitStatus> limits() {
-    return limits;
+    return verdict.statuses();
   }
 
   /** The limit whose figures the headers show, or {@code null} when no limit applied. */
   public LimitStatus binding() {
-    return binding;
+    LimitStatus b = binding;
+    if (b == null && bindingIndex >= 0) {
+      binding = b = verdict.status(bindingIndex);
+    }
+    return b;
   }
 
   /** The limits that did not pass. */
   public List<LimitStatus> violated() {
-    return limits.stream().filter(s -> !s.passed()).toList();
+    return limits().stream().filter(s -> !s.passed()).toList();
   }
 
   /**
@@ -144,7 +161,7 @@ public final class Decision {
     if (problem != null) {
       sb.append(" (").append(problem).append(')');
     }
-    for (LimitStatus s : limits) {
+    for (LimitStatus s : limits()) {
       sb.append(' ').append(s.rule()).append('/').append(s.limit().name())
           .append(s.passed() ? " ok " : " over ").append(s.remaining());
     }

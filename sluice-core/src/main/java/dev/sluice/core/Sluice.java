@@ -160,16 +160,17 @@ public final class Sluice {
   private Decision toDecision(Verdict v, Prepared p) {
     switch (v.kind()) {
       case ADMITTED:
-        return Decision.of(true, v.nowMicros(), v.statuses());
+        return Decision.of(v);
       case DENIED:
-        for (LimitStatus s : v.statuses()) {
-          if (s.neverPasses()) { // retrying cannot help: this is the client's mistake, not a 429
+        for (int i = 0, n = v.size(); i < n; i++) {
+          if (v.retryAtMicros(i) == Long.MAX_VALUE) { // retrying cannot help: not a 429
+            LimitStatus s = v.status(i);
             return Decision.invalid(v.nowMicros(), "the request costs more than limit '"
                 + s.limit().name() + "' of rule '" + s.rule() + "' can ever allow ("
                 + s.limit().capacity() + ")");
           }
         }
-        return Decision.of(false, v.nowMicros(), v.statuses());
+        return Decision.of(v);
       case FULL:
         return Decision.unavailable(v.nowMicros(), "the rate-limit store is full and cannot count a new client");
       default:

@@ -50,7 +50,7 @@ final class FixedWindow extends Meter {
 
   @Override
   public void evaluate(long[] state, int offset, long cost, long now, Evaluation out) {
-    long index = Math.floorDiv(now, windowMicros);
+    long index = windowIndex(now, windowMicros);
     long word = state[offset];
     long count = (int) (word >>> 32) == (int) index ? word & 0xFFFF_FFFFL : 0;
     long end = (index + 1) * windowMicros;

@@ -37,6 +37,8 @@ import dev.sluice.core.policy.Limit;
  * Exact up to the rounding of {@code T} to whole microseconds, which rounds up: the sustained
  * rate is at most {@code N / W}, short of it by less than {@code N} microseconds per window (for
  * {@code 7/second}, {@code T = 142858 µs} instead of {@code 142857.14 µs}: 7 units take 1.000006 s).
+ * {@link Limit} refuses token buckets faster than one unit per microsecond ({@code N > W} in µs),
+ * where {@code T} would round from below 1 up to 1 and the bound above would not hold.
  * Over any span of length {@code L} at most {@code B + L / T} units pass.
  */
 final class Gcra extends Meter {

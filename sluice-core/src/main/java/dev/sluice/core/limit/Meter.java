@@ -64,6 +64,26 @@ public abstract sealed class Meter permits FixedWindow, SlidingWindow, Gcra, Lif
     }
   }
 
+  /**
+   * The index of the epoch-aligned window of length {@code windowMicros} holding {@code now}:
+   * {@code floor(now / windowMicros)}. Every bucket of a limit shares the current window, so the
+   * meter remembers the last index and checks it with one multiplication; it divides (a 64-bit
+   * division costs tens of cycles) only when the window has moved on. The cache is a single
+   * volatile {@code long}, so a racing reader sees some recent index and verifies it.
+   */
+  final long windowIndex(long now, long windowMicros) {
+    long i = lastWindowIndex;
+    long start = i * windowMicros;
+    if (now >= start && now - start < windowMicros) {
+      return i;
+    }
+    i = Math.floorDiv(now, windowMicros);
+    lastWindowIndex = i;
+    return i;
+  }
+
+  private volatile long lastWindowIndex;
+
   /** {@code floor(a * b / c)} for {@code a, b >= 0, c > 0}, exact beyond 64 bits. */
   static long floorMulDiv(long a, long b, long c) {
     long hi = Math.multiplyHigh(a, b);

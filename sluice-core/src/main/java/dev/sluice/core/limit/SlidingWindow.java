@@ -60,7 +60,7 @@ final class SlidingWindow extends Meter {
   @Override
   public void evaluate(long[] state, int offset, long cost, long now, Evaluation out) {
     long w = windowMicros;
-    long index = Math.floorDiv(now, w);
+    long index = windowIndex(now, w);
     long e = now - index * w;
     long stored = state[offset];
     long counts = state[offset + 1];

@@ -49,6 +49,10 @@ public record Limit(String name, long permits, Window window, Algorithm algorith
     } else if (burst < 1 || burst > MAX_PERMITS) {
       throw new IllegalArgumentException(
           "burst must be between 1 and " + MAX_PERMITS + ", got " + burst);
+    } else if (permits > window.micros()) {
+      throw new IllegalArgumentException(
+          "a token bucket refills at most one unit per microsecond, and " + permits + "/"
+              + window.label() + " is faster; use a fixed or sliding window for this rate");
     } else if ((window.micros() / permits + 1) > (1L << 61) / burst) {
       throw new IllegalArgumentException(
           "burst " + burst + " at " + permits + "/" + window.label()

@@ -1,6 +1,5 @@
 package dev.sluice.core.store;
 
-import dev.sluice.core.LimitStatus;
 import dev.sluice.core.Ticker;
 import dev.sluice.core.limit.Evaluation;
 import dev.sluice.core.limit.Meter;
@@ -158,28 +157,31 @@ public final class InMemoryStore implements Store {
         admitted = e.allowed;
       }
     }
-    LimitStatus[] statuses = new LimitStatus[total];
+    long[] figures = new long[3 * total]; // see Verdict.packed
     for (int i = 0, k = 0; i < gs.length; i++) {
       BucketTable t = gs[i].table;
       long[] b = buckets[i];
       long expiry = Buckets.expiry(b);
       long cost = charge.cost(i);
-      for (int j = 0; j < t.meters.length; j++, k++) {
+      for (int j = 0; j < t.meters.length; j++, k += 3) {
         t.meters[j].evaluate(b, t.offsets[j], cost, now, e);
-        Limit limit = t.limits.get(j);
         if (admitted) {
           t.meters[j].commit(b, t.offsets[j], e);
           expiry = Math.max(expiry, e.expiresAt);
-          statuses[k] = new LimitStatus(t.name, limit, true, e.remaining, e.resetAt, 0);
+          figures[k] = e.remaining;
+          figures[k + 1] = e.resetAt;
         } else if (e.allowed) { // not charged after all: report the limit as it stands
-          statuses[k] = new LimitStatus(t.name, limit, true, e.remaining + cost, e.standingReset, 0);
+          figures[k] = e.remaining + cost;
+          figures[k + 1] = e.standingReset;
         } else {
-          statuses[k] = new LimitStatus(t.name, limit, false, e.remaining, e.resetAt, e.retryAt);
+          figures[k] = e.remaining;
+          figures[k + 1] = e.resetAt;
+          figures[k + 2] = e.retryAt;
         }
       }
       Buckets.unlock(b, expiry);
     }
-    return new Verdict(admitted ? Verdict.Kind.ADMITTED : Verdict.Kind.DENIED, now, List.of(statuses));
+    return Verdict.packed(admitted ? Verdict.Kind.ADMITTED : Verdict.Kind.DENIED, now, gs, figures);
   }
 
   private static int[] lockOrder(Group[] gs, Charge charge, int n) {

@@ -1,6 +1,7 @@
 package dev.sluice.core.limit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.core.policy.Limit;
 import dev.sluice.core.policy.Window;
@@ -109,10 +110,18 @@ class MeterExamplesTest {
   }
 
   @Test
-  void gcra_moreThanAMillionPerSecond_emissionIntervalIsOneMicrosecond() {
-    Gcra g = (Gcra) Meter.of(Limit.tokenBucket("rate", 2_000_000, Window.of(Duration.ofSeconds(1)), 10));
+  void gcra_aMillionPerSecond_emissionIntervalIsOneMicrosecond() {
+    Gcra g = (Gcra) Meter.of(Limit.tokenBucket("rate", 1_000_000, Window.of(Duration.ofSeconds(1)), 10));
 
     assertThat(g.interval()).isEqualTo(1);
+  }
+
+  @Test
+  void gcra_fasterThanOneUnitPerMicrosecond_isRefused_notSilentlySlowedDown() {
+    assertThatThrownBy(() -> Limit.tokenBucket("rate", 2_000_000, Window.of(Duration.ofSeconds(1)), 10))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("a token bucket refills at most one unit per microsecond, and 2000000/second is"
+            + " faster; use a fixed or sliding window for this rate");
   }
 
   @Test

@@ -121,7 +121,8 @@ final class Scenarios {
   }
 
   static Arbitrary<Scenario> tokenBucket() {
-    return windowMicros().flatMap(w -> permits().flatMap(n -> {
+    // Limit refuses a token bucket faster than one unit per microsecond (n > w).
+    return windowMicros().flatMap(w -> permits().filter(n -> n <= w).flatMap(n -> {
       // Limit refuses a burst that would bank more than 2^61 us of credit.
       long maxBurst = Math.min(Limit.MAX_PERMITS, (1L << 61) / (w / n + 1));
       Arbitrary<Long> burst = Arbitraries.frequencyOf(
