@@ -105,20 +105,16 @@ public final class Sluice {
 
   /** Decides {@code request}, charging the store if it passes. */
   public Decision decide(RequestView request) {
-    Prepared p = prepare(request);
-    if (p.early != null) {
-      return p.early;
-    }
-    return toDecision(store.charge(p.charge), p);
+    Object p = prepare(request);
+    return p instanceof Charge c ? toDecision(store.charge(c)) : (Decision) p;
   }
 
   /** {@link #decide}, without blocking the caller on a remote store. */
   public CompletionStage<Decision> decideAsync(RequestView request) {
-    Prepared p = prepare(request);
-    if (p.early != null) {
-      return java.util.concurrent.CompletableFuture.completedFuture(p.early);
-    }
-    return store.chargeAsync(p.charge).thenApply(v -> toDecision(v, p));
+    Object p = prepare(request);
+    return p instanceof Charge c
+        ? store.chargeAsync(c).thenApply(this::toDecision)
+        : java.util.concurrent.CompletableFuture.completedFuture((Decision) p);
   }
 
   /**
@@ -134,7 +130,7 @@ public final class Sluice {
     for (int w = 0; w < matched.length; w++) {
       for (long bits = matched[w]; bits != 0; bits &= bits - 1) {
         CompiledRule cr = rules[(w << 6) + Long.numberOfTrailingZeros(bits)];
-        if (cr.readsBody && (cr.rule.route() == null || cr.rule.route().coversMethod(method))) {
+        if (cr.readsBody && (cr.methods & methodBit(method)) != 0) {
           return true;
         }
       }
@@ -157,7 +153,7 @@ public final class Sluice {
     return DenialBody.contentType(policy.denial());
   }
 
-  private Decision toDecision(Verdict v, Prepared p) {
+  private Decision toDecision(Verdict v) {
     switch (v.kind()) {
       case ADMITTED:
         return Decision.of(v);
@@ -178,14 +174,17 @@ public final class Sluice {
     }
   }
 
-  /** The request's charge, or an early decision (no rule, missing identity, bad cost). */
-  private Prepared prepare(RequestView request) {
+  /**
+   * The request's {@link Charge}, or, when no store call is needed, its {@link Decision} (no
+   * rule applies, an identity is missing, a cost is malformed).
+   */
+  private Object prepare(RequestView request) {
     long[] matched = globalMask.clone();
     String path = request.path();
     if (path != null) {
       router.match(path, matched);
     }
-    String method = request.method();
+    int methodBit = methodBit(request.method());
     Charge charge = new Charge(Math.min(rules.length, 4)); // grows if a request hits more rules
     long[] leafHash = null;
     byte[] leafState = null; // 0 = not looked at, 1 = present, 2 = absent
@@ -193,7 +192,7 @@ public final class Sluice {
       for (long bits = matched[w]; bits != 0; bits &= bits - 1) {
         CompiledRule cr = rules[(w << 6) + Long.numberOfTrailingZeros(bits)];
         Rule rule = cr.rule;
-        if (rule.route() != null && !rule.route().coversMethod(method)) {
+        if ((cr.methods & methodBit) == 0) {
           continue;
         }
         if (leafHash == null) {
@@ -226,9 +225,9 @@ public final class Sluice {
           if (rule.onMissingKey() == Rule.MissingKey.SKIP) {
             continue;
           }
-          return Prepared.early(Decision.invalid(0,
+          return Decision.invalid(0,
               "rule '" + rule.name() + "' counts requests per " + rule.key().describe()
-                  + ", and this request has none"));
+                  + ", and this request has none");
         }
         long cost;
         if (rule.cost() instanceof Cost.Fixed f) {
@@ -237,19 +236,19 @@ public final class Sluice {
           Cost.FromRequest fr = (Cost.FromRequest) rule.cost();
           cost = requestCost(fr, request);
           if (cost < 0) {
-            return Prepared.early(Decision.invalid(0,
+            return Decision.invalid(0,
                 "rule '" + rule.name() + "' reads the request's cost from "
                     + fr.from().name().toLowerCase(Locale.ROOT) + " '" + fr.name()
-                    + "', which must be a whole number from 0 to " + fr.max()));
+                    + "', which must be a whole number from 0 to " + fr.max());
           }
         }
         charge.add(cr.group, fmix(identity ^ cr.tweak), cost);
       }
     }
     if (charge.size() == 0) {
-      return Prepared.early(Decision.unlimited(0));
+      return Decision.unlimited(0);
     }
-    return new Prepared(charge, null);
+    return charge;
   }
 
   /** Finds the identity of key source {@code idx} and records its hash (state 1) or absence (2). */
@@ -337,6 +336,29 @@ public final class Sluice {
     return v <= fr.max() ? v : -1;
   }
 
+  /**
+   * One bit per HTTP method, so a rule's methods are checked with a mask instead of a set lookup.
+   * Methods outside the standard set share bit 31: no route can name them (see {@code Route}),
+   * so only rules of any method cover them.
+   */
+  private static int methodBit(String method) {
+    if (method == null) {
+      return 1 << 31;
+    }
+    switch (method) {
+      case "GET": return 1;
+      case "HEAD": return 1 << 1;
+      case "POST": return 1 << 2;
+      case "PUT": return 1 << 3;
+      case "PATCH": return 1 << 4;
+      case "DELETE": return 1 << 5;
+      case "OPTIONS": return 1 << 6;
+      case "TRACE": return 1 << 7;
+      case "CONNECT": return 1 << 8;
+      default: return 1 << 31;
+    }
+  }
+
   /** A stable 64-bit hash of a name, the same on every instance (for store keys). */
   private static long stableHash(String name) {
     return new SipHash(0x736c756963650001L, 0x736c756963650002L).hash(0, name);
@@ -358,9 +380,19 @@ public final class Sluice {
     final long tweak;
     final int[] chain;
     final boolean readsBody;
+    final int methods; // bits of methodBit(); every bit for a global rule or a route of any method
 
     CompiledRule(Rule rule, BucketGroup group, long tweak, int[] chain) {
       this.rule = rule;
+      int m = 0;
+      if (rule.route() == null || rule.route().methods().isEmpty()) {
+        m = -1;
+      } else {
+        for (String method : rule.route().methods()) {
+          m |= methodBit(method);
+        }
+      }
+      this.methods = m;
       this.group = group;
       this.tweak = tweak;
       this.chain = chain;
@@ -368,20 +400,6 @@ public final class Sluice {
           rule.key() instanceof KeySource.FirstOf f ? f.sources() : List.of(rule.key());
       this.readsBody = sources.stream().anyMatch(k -> k instanceof KeySource.BodyField)
           || (rule.cost() instanceof Cost.FromRequest fr && fr.from() == Cost.From.BODY);
-    }
-  }
-
-  private static final class Prepared {
-    final Charge charge;
-    final Decision early;
-
-    Prepared(Charge charge, Decision early) {
-      this.charge = charge;
-      this.early = early;
-    }
-
-    static Prepared early(Decision d) {
-      return new Prepared(null, d);
     }
   }
 
