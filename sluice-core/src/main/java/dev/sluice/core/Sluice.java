@@ -87,6 +87,22 @@ public final class Sluice {
 
   private final KeySource[] leaves;
   private final long[] leafTweaks;
+  private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(() -> new Scratch(this));
+
+  /** A thread's reusable buffers for {@link #decide}. */
+  private static final class Scratch {
+    final Charge charge;
+    final long[] matched;
+    final long[] leafHash;
+    final byte[] leafState;
+
+    Scratch(Sluice engine) {
+      charge = new Charge(engine.rules.length);
+      matched = new long[engine.globalMask.length];
+      leafHash = new long[engine.leafCount];
+      leafState = new byte[engine.leafCount];
+    }
+  }
 
   /** A builder for an engine enforcing {@code policy}. */
   public static Builder builder(Policy policy) {
@@ -105,13 +121,17 @@ public final class Sluice {
 
   /** Decides {@code request}, charging the store if it passes. */
   public Decision decide(RequestView request) {
-    Object p = prepare(request);
+    // The synchronous path reuses this thread's buffers: the store is done with the charge when
+    // it returns, and the decision keeps nothing of them.
+    Scratch s = scratch.get();
+    Object p = prepare(request, s.charge.clear(), s);
     return p instanceof Charge c ? toDecision(store.charge(c)) : (Decision) p;
   }
 
   /** {@link #decide}, without blocking the caller on a remote store. */
   public CompletionStage<Decision> decideAsync(RequestView request) {
-    Object p = prepare(request);
+    // A remote store holds the charge until it answers: it gets a charge of its own.
+    Object p = prepare(request, new Charge(Math.min(rules.length, 4)), new Scratch(this));
     return p instanceof Charge c
         ? store.chargeAsync(c).thenApply(this::toDecision)
         : java.util.concurrent.CompletableFuture.completedFuture((Decision) p);
@@ -178,26 +198,23 @@ public final class Sluice {
    * The request's {@link Charge}, or, when no store call is needed, its {@link Decision} (no
    * rule applies, an identity is missing, a cost is malformed).
    */
-  private Object prepare(RequestView request) {
-    long[] matched = globalMask.clone();
+  private Object prepare(RequestView request, Charge charge, Scratch scratch) {
+    long[] matched = scratch.matched;
+    System.arraycopy(globalMask, 0, matched, 0, matched.length);
     String path = request.path();
     if (path != null) {
       router.match(path, matched);
     }
     int methodBit = methodBit(request.method());
-    Charge charge = new Charge(Math.min(rules.length, 4)); // grows if a request hits more rules
-    long[] leafHash = null;
-    byte[] leafState = null; // 0 = not looked at, 1 = present, 2 = absent
+    long[] leafHash = scratch.leafHash;
+    byte[] leafState = scratch.leafState; // 0 = not looked at, 1 = present, 2 = absent
+    java.util.Arrays.fill(leafState, (byte) 0);
     for (int w = 0; w < matched.length; w++) {
       for (long bits = matched[w]; bits != 0; bits &= bits - 1) {
         CompiledRule cr = rules[(w << 6) + Long.numberOfTrailingZeros(bits)];
         Rule rule = cr.rule;
         if ((cr.methods & methodBit) == 0) {
           continue;
-        }
-        if (leafHash == null) {
-          leafHash = new long[leafCount];
-          leafState = new byte[leafCount];
         }
         long identity = 0;
         boolean found = false;
