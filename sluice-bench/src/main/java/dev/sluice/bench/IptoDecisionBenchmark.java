@@ -1,0 +1,186 @@
+package dev.sluice.bench;
+
+import dev.sluice.core.Decision;
+import dev.sluice.core.Request;
+import dev.sluice.core.RequestView;
+import dev.sluice.core.Sluice;
+import dev.sluice.core.store.BucketGroup;
+import dev.sluice.core.store.Charge;
+import dev.sluice.core.store.InMemoryStore;
+import dev.sluice.core.store.Verdict;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Threads;
+
+/**
+ * A whole IPTO decision: {@code Sluice.decide(request)} for {@code GET /assets} with a bearer
+ * token, under the full IPTO policy ({@link IptoPolicy#full}: the global rule plus all fifteen
+ * endpoint rules). One decision walks the route trie, hashes the token once (keyed SipHash-2-4),
+ * charges the global bucket (three fixed windows) and the {@code asset-listing} bucket (one fixed
+ * window) all-or-nothing, and builds the {@link Decision} with its four limit statuses.
+ *
+ * <p>Staying on the allowed path: the permits are IPTO's multiplied by {@value #SCALE}
+ * <em>and</em> the calls rotate over 10,000 users (pre-built requests, one per user), so
+ * no user comes near any limit in a fork; {@link Denials} fails the run otherwise.
+ *
+ * <p>Besides {@code decide}, two breakdowns of the same work, to see where the time goes:
+ * <ul>
+ *   <li>{@code decideLeanView}: the same decisions through a minimal {@link RequestView} that
+ *       returns its fields as they are. {@link Request} (the test and example helper) lower-cases
+ *       the header name on every {@code header()} call; a server adapter need not.
+ *   <li>{@code storeChargeOnly}: {@code InMemoryStore.charge} on pre-built charges of the same
+ *       shape (global bucket of three windows, endpoint bucket of one), on a store of its own: the
+ *       store's share of a decision, without routing, hashing and the {@code Decision}.
+ * </ul>
+ * {@code tokenLength} 40 is an opaque API token; 300 is the size of a typical JWT access token
+ * (the hash reads the whole token).
+ *
+ * <p>Run (from the repository root, after {@code ./mvnw -q -pl sluice-bench -am package -DskipTests}):
+ * <pre>
+ * java -jar sluice-bench/target/benchmarks.jar IptoDecisionBenchmark -f 1 -wi 3 -w 2s -i 5 -r 2s -prof gc
+ * </pre>
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Threads(1)
+public class IptoDecisionBenchmark {
+  static final long SCALE = 100_000;
+
+  @Param({"40", "300"})
+  public int tokenLength;
+
+  /** Distinct users (one request and one pair of buckets each) the calls rotate over. */
+  @Param({"10000"})
+  public int users;
+
+  private Sluice sluice;
+  private Request[] requests;
+  private RequestView[] leanRequests;
+  private InMemoryStore chargeStore;
+  private Charge[] charges;
+  private int next;
+
+  @Setup
+  public void setUp() {
+    SplittableRandom random = new SplittableRandom(42);
+    sluice = Sluice.builder(IptoPolicy.full(SCALE)).store(InMemoryStore.create()).build();
+    requests = new Request[users];
+    leanRequests = new RequestView[users];
+    for (int i = 0; i < users; i++) {
+      String token = token(random, tokenLength);
+      String ip = "10." + (i >> 16 & 255) + "." + (i >> 8 & 255) + "." + (i & 255);
+      requests[i] = Request.builder("GET", "/assets").bearer(token).clientAddress(ip).build();
+      leanRequests[i] = new LeanRequest("GET", "/assets", "Bearer " + token, ip);
+    }
+
+    chargeStore = InMemoryStore.create();
+    BucketGroup global = chargeStore.group("global", IptoPolicy.globalLimits(SCALE));
+    BucketGroup assets = chargeStore.group("asset-list",
+        IptoPolicy.full(SCALE).rule("asset-listing").limits());
+    charges = new Charge[users];
+    for (int i = 0; i < users; i++) {
+      charges[i] = new Charge(2).add(global, random.nextLong(), 1).add(assets, random.nextLong(), 1);
+    }
+
+    for (int i = 0; i < users; i++) { // every bucket exists before measuring
+      check(sluice.decide(requests[i]).allowed());
+      check(chargeStore.charge(charges[i]).admitted());
+    }
+  }
+
+  private static void check(boolean allowed) {
+    if (!allowed) {
+      throw new IllegalStateException("denied while creating the buckets");
+    }
+  }
+
+  private static String token(SplittableRandom random, int length) {
+    String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    StringBuilder sb = new StringBuilder(length);
+    for (int i = 0; i < length; i++) {
+      sb.append(alphabet.charAt(random.nextInt(alphabet.length())));
+    }
+    return sb.toString();
+  }
+
+  private int nextUser() {
+    int i = next;
+    next = i + 1 == users ? 0 : i + 1;
+    return i;
+  }
+
+  @Benchmark
+  public Decision decide(Denials denials) {
+    Decision d = sluice.decide(requests[nextUser()]);
+    denials.record(d.allowed());
+    return d;
+  }
+
+  @Benchmark
+  public Decision decideLeanView(Denials denials) {
+    Decision d = sluice.decide(leanRequests[nextUser()]);
+    denials.record(d.allowed());
+    return d;
+  }
+
+  @Benchmark
+  public Verdict storeChargeOnly(Denials denials) {
+    Verdict v = chargeStore.charge(charges[nextUser()]);
+    denials.record(v.admitted());
+    return v;
+  }
+
+  /** A request adapter that stores what the engine reads, as a server adapter would. */
+  static final class LeanRequest implements RequestView {
+    private final String method;
+    private final String path;
+    private final String authorization;
+    private final String clientAddress;
+
+    LeanRequest(String method, String path, String authorization, String clientAddress) {
+      this.method = method;
+      this.path = path;
+      this.authorization = authorization;
+      this.clientAddress = clientAddress;
+    }
+
+    @Override
+    public String method() {
+      return method;
+    }
+
+    @Override
+    public String path() {
+      return path;
+    }
+
+    @Override
+    public String header(String name) {
+      return "Authorization".equalsIgnoreCase(name) ? authorization : null;
+    }
+
+    @Override
+    public String clientAddress() {
+      return clientAddress;
+    }
+
+    @Override
+    public String queryParameter(String name) {
+      return null;
+    }
+
+    @Override
+    public String bodyField(String path) {
+      return null;
+    }
+  }
+}
