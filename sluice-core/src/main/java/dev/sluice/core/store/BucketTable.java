@@ -56,6 +56,35 @@ final class BucketTable {
       return e.allowed;
     }
     long expiry = Buckets.expiry(bucket);
+    if (words <= 5) {
+      // Up to four state words: charge as we go and, if a later limit denies, put the saved
+      // words back. One evaluation per limit, no allocation.
+      long w1 = bucket[1];
+      long w2 = words > 2 ? bucket[2] : 0;
+      long w3 = words > 3 ? bucket[3] : 0;
+      long w4 = words > 4 ? bucket[4] : 0;
+      for (int j = 0; j < ms.length; j++) {
+        ms[j].evaluate(bucket, offsets[j], cost, now, e);
+        if (!e.allowed) {
+          bucket[1] = w1;
+          if (words > 2) {
+            bucket[2] = w2;
+          }
+          if (words > 3) {
+            bucket[3] = w3;
+          }
+          if (words > 4) {
+            bucket[4] = w4;
+          }
+          Buckets.unlock(bucket, Buckets.expiry(bucket));
+          return false;
+        }
+        ms[j].commit(bucket, offsets[j], e);
+        expiry = Math.max(expiry, e.expiresAt);
+      }
+      Buckets.unlock(bucket, expiry);
+      return true;
+    }
     for (int j = 0; j < ms.length; j++) {
       ms[j].evaluate(bucket, offsets[j], cost, now, e);
       if (!e.allowed) {
