@@ -10,6 +10,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.UnaryOperator;
 
 /**
  * The bounds of an in-memory structure: the cap on live buckets over all its tables, what a new
@@ -67,32 +68,26 @@ final class Keyspace {
    */
   <K> long[] lookup(ConcurrentHashMap<K, long[]> map, int words, K key, long now) {
     long[] b = map.get(key);
-    if (b != null) {
-      return b;
-    }
-    if (atCap(now)) {
-      return untracked(words, now);
-    }
-    long[] fresh = Buckets.fresh(words, now);
-    long[] prior = map.putIfAbsent(key, fresh);
-    if (prior != null) {
-      return prior;
-    }
-    inserted(now);
-    return fresh;
+    return b != null ? b : insert(words, now, fresh -> map.putIfAbsent(key, fresh));
   }
 
   /** {@link #lookup(ConcurrentHashMap, int, Object, long)} on a {@link LongBucketMap}. */
   long[] lookup(LongBucketMap map, int words, long key, long now) {
     long[] b = map.get(key);
-    if (b != null) {
-      return b;
-    }
+    return b != null ? b : insert(words, now, fresh -> map.putIfAbsent(key, fresh));
+  }
+
+  /**
+   * The miss path, shared by both indexes (the capturing lambda costs an allocation only for a
+   * key not seen before): a fresh bucket put in with {@code putIfAbsent}, unless the cap is
+   * reached; whoever lost a race to insert gets the winner's bucket.
+   */
+  private long[] insert(int words, long now, UnaryOperator<long[]> putIfAbsent) {
     if (atCap(now)) {
       return untracked(words, now);
     }
     long[] fresh = Buckets.fresh(words, now);
-    long[] prior = map.putIfAbsent(key, fresh);
+    long[] prior = putIfAbsent.apply(fresh);
     if (prior != null) {
       return prior;
     }
