@@ -23,7 +23,7 @@ import org.openjdk.jmh.annotations.Threads;
 /**
  * A whole IPTO decision: {@code Sluice.decide(request)} for {@code GET /assets} with a bearer
  * token, under the full IPTO policy ({@link IptoPolicy#full}: the global rule plus all fifteen
- * endpoint rules). One decision walks the route trie, hashes the token once (keyed SipHash-2-4),
+ * endpoint rules). One decision walks the route trie, hashes the token once (keyed SipHash-1-3),
  * charges the global bucket (three fixed windows) and the {@code asset-listing} bucket (one fixed
  * window) all-or-nothing, and builds the {@link Decision} with its four limit statuses.
  *

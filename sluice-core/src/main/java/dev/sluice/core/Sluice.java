@@ -27,7 +27,7 @@ import java.util.concurrent.CompletionStage;
  *
  * <p>For a request it (1) finds every rule that applies: the global rules and each endpoint rule
  * whose route matches; (2) finds, per rule, who is counted and hashes that identity with the
- * rule into a bucket key (keyed SipHash-2-4: the raw API key, token or e-mail never reaches the
+ * rule into a bucket key (keyed SipHash-1-3: the raw API key, token or e-mail never reaches the
  * store); (3) works out each rule's cost; (4) charges all those buckets in one atomic store call;
  * (5) returns a {@link Decision}. Thread-safe; one instance serves every thread.
  *

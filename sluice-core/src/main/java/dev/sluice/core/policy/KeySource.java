@@ -6,8 +6,8 @@ import java.util.Objects;
 /**
  * Who is counted: where a rule finds the identity whose bucket a request charges.
  *
- * <p>The identity itself never reaches a store: the engine hashes it (keyed SipHash-2-4, see
- * {@code dev.sluice.core.key}) together with the rule. A source that finds nothing yields
+ * <p>The identity itself never reaches a store: the engine hashes it (keyed SipHash-1-3, see
+ * {@code Sluice}) together with the rule. A source that finds nothing yields
  * {@code null}; {@link FirstOf} then tries the next, and a rule with no identity left does what
  * its {@link Rule.MissingKey} says.
  */
