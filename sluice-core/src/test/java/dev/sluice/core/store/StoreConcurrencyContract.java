@@ -3,17 +3,13 @@ package dev.sluice.core.store;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.core.LimitStatus;
-import dev.sluice.core.ManualTicker;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -28,35 +24,16 @@ import org.junit.jupiter.params.provider.EnumSource;
  * remote one) may lower {@link #requestsPerThread()}.
  */
 @SuppressWarnings("exports") // JUnit annotations on a test API: not the module's API
-public abstract class StoreConcurrencyContract {
-  protected static final Instant START = Instant.parse("2030-06-01T12:00:30Z");
-  protected static final Duration DAY = Duration.ofDays(1);
+public abstract class StoreConcurrencyContract extends StoreFixture {
   protected static final Duration TIMEOUT = Duration.ofSeconds(30);
   protected static final int THREADS = 8;
-
-  protected ManualTicker ticker;
-  protected Store store;
 
   /** For store suites to extend. */
   protected StoreConcurrencyContract() {}
 
-  /** A new, empty store reading {@code ticker} (or its own clock, held still). */
-  protected abstract Store newStore(ManualTicker ticker);
-
   /** How many requests each of the {@link #THREADS} threads makes in the larger tests. */
   protected int requestsPerThread() {
     return 2_000;
-  }
-
-  @BeforeEach
-  public void createStore() {
-    ticker = new ManualTicker(START);
-    store = newStore(ticker);
-  }
-
-  @AfterEach
-  public void closeStore() {
-    store.close();
   }
 
   private long remaining(BucketGroup g, long key, int limit) {

@@ -6,11 +6,8 @@ import dev.sluice.core.LimitStatus;
 import dev.sluice.core.ManualTicker;
 import dev.sluice.core.policy.Limit;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -26,37 +23,10 @@ import org.junit.jupiter.params.provider.EnumSource;
  * advance time. The in-memory store reads the {@link ManualTicker} passed to {@link #newStore}.
  */
 @SuppressWarnings("exports") // JUnit annotations on a test API: not the module's API
-public abstract class StoreContract {
-  /** Half past a minute, an hour and a day: no window of a minute or longer turns over soon. */
-  protected static final Instant START = Instant.parse("2030-06-01T12:00:30Z");
-  protected static final Duration MINUTE = Duration.ofMinutes(1);
-  protected static final Duration HOUR = Duration.ofHours(1);
-  protected static final Duration DAY = Duration.ofDays(1);
-
-  protected ManualTicker ticker;
-  protected Store store;
+public abstract class StoreContract extends StoreFixture {
 
   /** For store suites to extend. */
   protected StoreContract() {}
-
-  /** A new, empty store reading {@code ticker} (or its own clock, moved by {@link #advance}). */
-  protected abstract Store newStore(ManualTicker ticker);
-
-  /** Moves the store's clock forward by {@code d}. */
-  protected void advance(Duration d) {
-    ticker.advance(d);
-  }
-
-  @BeforeEach
-  public void createStore() {
-    ticker = new ManualTicker(START);
-    store = newStore(ticker);
-  }
-
-  @AfterEach
-  public void closeStore() {
-    store.close();
-  }
 
   // ---- helpers ----
 
