@@ -43,6 +43,9 @@ import java.util.concurrent.Executor;
  * buckets of heap and cannot evict, and so reset, anyone's bucket.
  */
 public final class InMemoryStore implements Store {
+  /** Per thread: the states a charge will write, while its other limits are evaluated. */
+  private static final ThreadLocal<long[]> SCRATCH = ThreadLocal.withInitial(() -> new long[32]);
+
   private final Keyspace keyspace;
   private final List<Group> groups = new ArrayList<>();
   private int nextOrdinal;
@@ -138,45 +141,55 @@ public final class InMemoryStore implements Store {
   }
 
   /**
-   * Evaluates every limit; commits all or none; unlocks. Two passes over the limits, with one
-   * scratch {@link Evaluation}: the first only asks whether each passes, the second evaluates
-   * again (evaluation is pure, and each limit owns its words) to commit and report. Evaluating
-   * twice costs a few nanoseconds per limit; keeping one scratch object per limit cost an
-   * allocation per limit on every request.
+   * Evaluates every limit; commits all or none; unlocks. Each limit is evaluated once: its
+   * figures go to the verdict, and the state it would write (and its reset, should the request
+   * end up denied by another limit) to this thread's scratch array; the new states are written
+   * only once every limit has passed. One scratch array per thread instead of one
+   * {@link Evaluation} per limit per request.
    */
   private static Verdict chargeLocked(Group[] gs, long[][] buckets, Charge charge, long now) {
-    Evaluation e = new Evaluation();
-    boolean admitted = true;
     int total = 0;
-    for (int i = 0; i < gs.length; i++) {
-      BucketTable t = gs[i].table;
-      Buckets.clearIfExpired(buckets[i], now);
-      total += t.meters.length;
-      for (int j = 0; admitted && j < t.meters.length; j++) {
-        t.meters[j].evaluate(buckets[i], t.offsets[j], charge.cost(i), now, e);
-        admitted = e.allowed;
-      }
+    for (Group g : gs) {
+      total += g.table.meters.length;
+    }
+    long[] next = SCRATCH.get();
+    if (next.length < 4 * total) {
+      next = new long[4 * total];
+      SCRATCH.set(next);
     }
     long[] figures = new long[3 * total]; // see Verdict.packed
+    Evaluation e = new Evaluation();
+    boolean admitted = true;
+    for (int i = 0, k = 0; i < gs.length; i++) {
+      BucketTable t = gs[i].table;
+      Buckets.clearIfExpired(buckets[i], now);
+      for (int j = 0; j < t.meters.length; j++, k++) {
+        t.meters[j].evaluate(buckets[i], t.offsets[j], charge.cost(i), now, e);
+        admitted &= e.allowed;
+        figures[3 * k] = e.remaining;
+        figures[3 * k + 1] = e.resetAt;
+        figures[3 * k + 2] = e.allowed ? 0 : e.retryAt;
+        next[4 * k] = e.next0;
+        next[4 * k + 1] = e.next1;
+        next[4 * k + 2] = e.expiresAt;
+        next[4 * k + 3] = e.standingReset;
+      }
+    }
     for (int i = 0, k = 0; i < gs.length; i++) {
       BucketTable t = gs[i].table;
       long[] b = buckets[i];
       long expiry = Buckets.expiry(b);
-      long cost = charge.cost(i);
-      for (int j = 0; j < t.meters.length; j++, k += 3) {
-        t.meters[j].evaluate(b, t.offsets[j], cost, now, e);
+      for (int j = 0; j < t.meters.length; j++, k++) {
         if (admitted) {
-          t.meters[j].commit(b, t.offsets[j], e);
-          expiry = Math.max(expiry, e.expiresAt);
-          figures[k] = e.remaining;
-          figures[k + 1] = e.resetAt;
-        } else if (e.allowed) { // not charged after all: report the limit as it stands
-          figures[k] = e.remaining + cost;
-          figures[k + 1] = e.standingReset;
-        } else {
-          figures[k] = e.remaining;
-          figures[k + 1] = e.resetAt;
-          figures[k + 2] = e.retryAt;
+          int off = t.offsets[j];
+          b[off] = next[4 * k];
+          if (t.meters[j].words() == 2) {
+            b[off + 1] = next[4 * k + 1];
+          }
+          expiry = Math.max(expiry, next[4 * k + 2]);
+        } else if (figures[3 * k + 2] == 0) { // passed, but not charged: report it as it stands
+          figures[3 * k] += charge.cost(i);
+          figures[3 * k + 1] = next[4 * k + 3];
         }
       }
       Buckets.unlock(b, expiry);
