@@ -17,6 +17,7 @@ final class Buckets {
   static final VarHandle WORDS = MethodHandles.arrayElementVarHandle(long[].class);
   static final long DEAD = -1L;
   private static final int SPINS_BEFORE_YIELD = 64;
+  private static final int MAX_BACKOFF = 64;
 
   private Buckets() {}
 
@@ -41,9 +42,19 @@ final class Buckets {
     }
   }
 
-  /** Locks {@code bucket}; returns {@code false} (without locking) if it is dead. */
+  /**
+   * Locks {@code bucket}; returns {@code false} (without locking) if it is dead.
+   *
+   * <p>Test-and-test-and-set with bounded exponential back-off: a waiter reads the header until
+   * the lock looks free and only then tries the CAS, and after each failed attempt waits twice as
+   * long (up to {@value #MAX_BACKOFF} spin hints) before looking again. Without the back-off two
+   * cores hammering one bucket pass its cache line back and forth several times per charge.
+   * After {@value #SPINS_BEFORE_YIELD} rounds the waiter yields, in case the holder was
+   * descheduled.
+   */
   static boolean lock(long[] bucket) {
-    for (int spins = 0; ; spins++) {
+    int backoff = 1;
+    for (int rounds = 0; ; rounds++) {
       long header = (long) WORDS.getVolatile(bucket, 0);
       if (header == DEAD) {
         return false;
@@ -51,8 +62,11 @@ final class Buckets {
       if ((header & 1) == 0 && WORDS.compareAndSet(bucket, 0, header, header | 1)) {
         return true;
       }
-      if (spins < SPINS_BEFORE_YIELD) {
-        Thread.onSpinWait();
+      if (rounds < SPINS_BEFORE_YIELD) {
+        for (int i = 0; i < backoff; i++) {
+          Thread.onSpinWait();
+        }
+        backoff = Math.min(backoff << 1, MAX_BACKOFF);
       } else {
         Thread.yield(); // the holder may be descheduled: let it run
       }
