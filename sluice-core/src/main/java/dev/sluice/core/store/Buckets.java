@@ -17,7 +17,7 @@ final class Buckets {
   static final VarHandle WORDS = MethodHandles.arrayElementVarHandle(long[].class);
   static final long DEAD = -1L;
   private static final int SPINS_BEFORE_YIELD = 64;
-  private static final int MAX_BACKOFF = 64;
+  private static final int MAX_BACKOFF = 256;
 
   private Buckets() {}
 
