@@ -143,10 +143,7 @@ public final class Sluice {
    * prefix of) the body before {@link #decide} only when this says so, and streams it otherwise.
    */
   public boolean needsBody(String method, String path) {
-    long[] matched = globalMask.clone();
-    if (path != null) {
-      router.match(path, matched);
-    }
+    long[] matched = matchRules(path, new long[globalMask.length]);
     for (int w = 0; w < matched.length; w++) {
       for (long bits = matched[w]; bits != 0; bits &= bits - 1) {
         CompiledRule cr = rules[(w << 6) + Long.numberOfTrailingZeros(bits)];
@@ -156,6 +153,15 @@ public final class Sluice {
       }
     }
     return false;
+  }
+
+  /** Sets {@code matched} to the rules whose path applies: every global one and each route match. */
+  private long[] matchRules(String path, long[] matched) {
+    System.arraycopy(globalMask, 0, matched, 0, matched.length);
+    if (path != null) {
+      router.match(path, matched);
+    }
+    return matched;
   }
 
   /** The rate-limit headers for {@code decision}, in this policy's dialect. */
@@ -199,12 +205,8 @@ public final class Sluice {
    * rule applies, an identity is missing, a cost is malformed).
    */
   private Object prepare(RequestView request, Charge charge, Scratch scratch) {
-    long[] matched = scratch.matched;
-    System.arraycopy(globalMask, 0, matched, 0, matched.length);
     String path = request.path();
-    if (path != null) {
-      router.match(path, matched);
-    }
+    long[] matched = matchRules(path, scratch.matched);
     int methodBit = methodBit(request.method());
     long[] leafHash = scratch.leafHash;
     byte[] leafState = scratch.leafState; // 0 = not looked at, 1 = present, 2 = absent

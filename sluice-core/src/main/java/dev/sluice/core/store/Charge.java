@@ -66,13 +66,4 @@ public final class Charge {
   public long cost(int i) {
     return costs[i];
   }
-
-  /** Total number of limits over all buckets. */
-  public int limitCount() {
-    int n = 0;
-    for (int i = 0; i < size; i++) {
-      n += groups[i].limits().size();
-    }
-    return n;
-  }
 }
