@@ -7,6 +7,7 @@ module dev.sluice.core {
   exports dev.sluice.core.policy;
   exports dev.sluice.core.store;
   exports dev.sluice.core.http;
-  // dev.sluice.core.limit (the meters' arithmetic) is not exported: it is for stores. The Redis
-  // store will get a qualified export ("exports ... to dev.sluice.redis") when it exists.
+  // The meters' arithmetic is for stores only: the Redis store mirrors it in Lua and checks its
+  // twin against it.
+  exports dev.sluice.core.limit to dev.sluice.redis;
 }

@@ -3,9 +3,11 @@ package dev.sluice.config;
 import dev.sluice.core.policy.Algorithm;
 import dev.sluice.core.policy.DenialFormat;
 import dev.sluice.core.policy.HeaderDialect;
+import dev.sluice.core.policy.IpRange;
 import dev.sluice.core.policy.KeySource;
 import dev.sluice.core.policy.Policy;
 import dev.sluice.core.policy.Rule;
+import dev.sluice.core.policy.StoreFailure;
 import dev.sluice.core.policy.Window;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,7 +18,8 @@ import org.snakeyaml.engine.v2.nodes.Node;
 /** Reads the top of a policy file: the policy-wide settings, then the global rule and the rules. */
 final class PolicyReader {
   static final List<String> FIELDS = List.of("headers", "reset-header", "denial", "algorithm",
-      "lifetime-retention", "key", "global", "rules");
+      "lifetime-retention", "key", "on-store-failure", "trusted-proxies", "global", "rules");
+  private static final List<String> STORE_FAILURES = List.of("open", "closed", "local");
 
   private static final List<String> DIALECTS = List.of("x-ratelimit", "ietf", "both", "none");
   private static final List<String> DENIALS = List.of("detail", "error-code", "problem");
@@ -50,6 +53,12 @@ final class PolicyReader {
             : Window.DEFAULT_RETENTION,
         f.has("key") ? KeyReader.read(f.get("key"), null, "the policy's default key")
             : new KeySource.FirstOf(List.of(new KeySource.Bearer(), new KeySource.ClientIp())));
+    StoreFailure onStoreFailure = f.has("on-store-failure")
+        ? StoreFailure.fromLabel(
+            Words.oneOf(f.get("on-store-failure"), "store failure mode", STORE_FAILURES))
+        : StoreFailure.OPEN;
+    List<IpRange> trustedProxies =
+        f.has("trusted-proxies") ? trustedProxies(f.get("trusted-proxies")) : List.of();
     List<Rule> rules = new ArrayList<>();
     if (f.has("global")) {
       rules.add(RuleReader.global(f.get("global"), defaults, names));
@@ -70,10 +79,23 @@ final class PolicyReader {
           + " [100/minute]}) or 'rules:'");
     }
     try {
-      return new Policy(headers, reset, denial, rules);
+      return new Policy(headers, reset, denial, rules, onStoreFailure, trustedProxies);
     } catch (IllegalArgumentException e) {
       throw top.fail(e.getMessage());
     }
+  }
+
+  private static List<IpRange> trustedProxies(At at) {
+    List<IpRange> ranges = new ArrayList<>();
+    for (At item : at.oneOrMany()) {
+      String text = item.text("an IP address or CIDR block, such as 10.0.0.0/8");
+      try {
+        ranges.add(IpRange.parse(text));
+      } catch (IllegalArgumentException e) {
+        throw item.fail(e.getMessage());
+      }
+    }
+    return ranges;
   }
 
   private static Duration retention(At at) {

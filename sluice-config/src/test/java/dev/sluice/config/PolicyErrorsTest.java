@@ -122,6 +122,19 @@ class PolicyErrorsTest {
   }
 
   @Test
+  void badStoreFailureMode_listsTheValidOnes() {
+    assertError("on-store-failure: opn\nglobal: {limits: 1/second}\n", 1, 19, "on-store-failure",
+        "unknown store failure mode 'opn'; did you mean 'open'? valid: open, closed, local");
+  }
+
+  @Test
+  void trustedProxyThatIsAHostName_isRefusedAtItsEntry() {
+    assertError("trusted-proxies: [10.0.0.0/8, lb.internal]\nglobal: {limits: 1/second}\n", 1, 31,
+        "trusted-proxies[1]", "'lb.internal' is not an IP address or CIDR block (write 10.0.0.0/8,"
+            + " 192.168.1.7 or 2001:db8::/32; host names are not accepted)");
+  }
+
+  @Test
   void badDenialFormat_listsTheValidOnes() {
     assertError("denial: json\nglobal: {limits: 1/second}\n", 1, 9, "denial",
         "unknown denial format 'json'; valid: detail, error-code, problem");

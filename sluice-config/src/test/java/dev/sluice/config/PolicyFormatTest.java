@@ -6,11 +6,13 @@ import dev.sluice.core.policy.Algorithm;
 import dev.sluice.core.policy.Cost;
 import dev.sluice.core.policy.DenialFormat;
 import dev.sluice.core.policy.HeaderDialect;
+import dev.sluice.core.policy.IpRange;
 import dev.sluice.core.policy.KeySource;
 import dev.sluice.core.policy.Limit;
 import dev.sluice.core.policy.Policy;
 import dev.sluice.core.policy.Route;
 import dev.sluice.core.policy.Rule;
+import dev.sluice.core.policy.StoreFailure;
 import dev.sluice.core.policy.Window;
 import java.time.Duration;
 import java.util.List;
@@ -49,6 +51,26 @@ class PolicyFormatTest {
     assertThat(p.headers()).isEqualTo(HeaderDialect.BOTH);
     assertThat(p.resetHeader()).isFalse();
     assertThat(p.denial()).isEqualTo(DenialFormat.PROBLEM);
+  }
+
+  @Test
+  void storeFailureAndTrustedProxies_areReadAndDefaultToOpenAndNone() {
+    Policy p = parse("""
+        on-store-failure: local
+        trusted-proxies: [10.0.0.0/8, "::1"]
+        global: {limits: 1/second}
+        """);
+
+    assertThat(p.onStoreFailure()).isEqualTo(StoreFailure.LOCAL);
+    assertThat(p.trustedProxies()).containsExactly(IpRange.parse("10.0.0.0/8"), IpRange.parse("::1"));
+    assertThat(p.isTrustedProxy("10.20.30.40")).isTrue();
+    assertThat(p.isTrustedProxy("11.0.0.1")).isFalse();
+
+    Policy defaults = parse("global: {limits: 1/second}\n");
+    assertThat(defaults.onStoreFailure()).isEqualTo(StoreFailure.OPEN);
+    assertThat(defaults.trustedProxies()).isEmpty();
+    assertThat(parse("trusted-proxies: 127.0.0.1\nglobal: {limits: 1/second}\n").trustedProxies())
+        .containsExactly(IpRange.parse("127.0.0.1"));
   }
 
   @Test

@@ -27,8 +27,16 @@ public final class Decision {
      * {@link #problem()} saying what is wrong. Retrying the same request cannot help.
      */
     INVALID,
-    /** The store could not take a new identity (it is at its cap, or unavailable): a 503. */
-    UNAVAILABLE
+    /**
+     * The store could not count the request: it is at its bucket cap, or it is unavailable and the
+     * policy fails closed. A 503, with {@link #problem()} saying which.
+     */
+    UNAVAILABLE,
+    /**
+     * The store is unavailable and the policy fails open: the request passes without being
+     * counted, and carries no rate-limit headers. {@link #storeFailure()} says what failed.
+     */
+    ALLOWED_UNCOUNTED
   }
 
   private static final Verdict NONE = new Verdict(Verdict.Kind.ADMITTED, 0, List.of());
@@ -39,10 +47,17 @@ public final class Decision {
   private final int bindingIndex;
   private final long retryAtMicros;
   private final String problem;
+  private final String storeFailure;
   private LimitStatus binding; // built on first use
 
   private Decision(Outcome outcome, long nowMicros, Verdict verdict, String problem) {
+    this(outcome, nowMicros, verdict, problem, null);
+  }
+
+  private Decision(
+      Outcome outcome, long nowMicros, Verdict verdict, String problem, String storeFailure) {
     this.outcome = outcome;
+    this.storeFailure = storeFailure;
     this.nowMicros = nowMicros;
     this.verdict = verdict;
     this.problem = problem;
@@ -78,6 +93,21 @@ public final class Decision {
         new Verdict(admitted ? Verdict.Kind.ADMITTED : Verdict.Kind.DENIED, nowMicros, limits), null);
   }
 
+  /** A decision made by the fallback store, because the primary one failed. */
+  static Decision fallback(Verdict v, String storeFailure) {
+    return new Decision(v.admitted() ? Outcome.ALLOWED : Outcome.DENIED, v.nowMicros(), v, null,
+        storeFailure);
+  }
+
+  static Decision uncounted(String storeFailure) {
+    return new Decision(Outcome.ALLOWED_UNCOUNTED, 0, NONE, null, storeFailure);
+  }
+
+  static Decision storeUnavailable(String storeFailure) {
+    return new Decision(Outcome.UNAVAILABLE, 0, NONE,
+        "the rate-limit store is unavailable; try again shortly", storeFailure);
+  }
+
   static Decision unlimited(long nowMicros) {
     return new Decision(Outcome.UNLIMITED, nowMicros, NONE, null);
   }
@@ -95,9 +125,22 @@ public final class Decision {
     return outcome;
   }
 
-  /** Whether the request may pass ({@link Outcome#ALLOWED} or {@link Outcome#UNLIMITED}). */
+  /**
+   * Whether the request may pass ({@link Outcome#ALLOWED}, {@link Outcome#UNLIMITED} or
+   * {@link Outcome#ALLOWED_UNCOUNTED}).
+   */
   public boolean allowed() {
-    return outcome == Outcome.ALLOWED || outcome == Outcome.UNLIMITED;
+    return outcome == Outcome.ALLOWED || outcome == Outcome.UNLIMITED
+        || outcome == Outcome.ALLOWED_UNCOUNTED;
+  }
+
+  /**
+   * Why the engine's store was not used for this decision (the store is down or too slow), or
+   * {@code null} when it was. Set on every decision made under the policy's
+   * {@code on-store-failure} mode: fail open, fail closed, or counted in the local fallback.
+   */
+  public String storeFailure() {
+    return storeFailure;
   }
 
   /**
@@ -160,6 +203,9 @@ public final class Decision {
     StringBuilder sb = new StringBuilder(outcome.name());
     if (problem != null) {
       sb.append(" (").append(problem).append(')');
+    }
+    if (storeFailure != null) {
+      sb.append(" [store failed: ").append(storeFailure).append(']');
     }
     for (LimitStatus s : limits()) {
       sb.append(' ').append(s.rule()).append('/').append(s.limit().name())

@@ -11,6 +11,7 @@ import dev.sluice.core.store.BucketGroup;
 import dev.sluice.core.store.Charge;
 import dev.sluice.core.store.InMemoryStore;
 import dev.sluice.core.store.Store;
+import dev.sluice.core.store.StoreUnavailableException;
 import dev.sluice.core.store.Verdict;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -19,6 +20,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -125,16 +128,99 @@ public final class Sluice {
     // it returns, and the decision keeps nothing of them.
     Scratch s = scratch.get();
     Object p = prepare(request, s.charge.clear(), s);
-    return p instanceof Charge c ? toDecision(store.charge(c)) : (Decision) p;
+    if (!(p instanceof Charge c)) {
+      return (Decision) p;
+    }
+    try {
+      return toDecision(store.charge(c));
+    } catch (StoreUnavailableException e) {
+      return whenStoreFails(c, e);
+    }
   }
 
   /** {@link #decide}, without blocking the caller on a remote store. */
   public CompletionStage<Decision> decideAsync(RequestView request) {
     // A remote store holds the charge until it answers: it gets a charge of its own.
     Object p = prepare(request, new Charge(Math.min(rules.length, 4)), new Scratch(this));
-    return p instanceof Charge c
-        ? store.chargeAsync(c).thenApply(this::toDecision)
-        : java.util.concurrent.CompletableFuture.completedFuture((Decision) p);
+    if (!(p instanceof Charge c)) {
+      return CompletableFuture.completedFuture((Decision) p);
+    }
+    CompletionStage<Verdict> pending;
+    try {
+      pending = store.chargeAsync(c);
+    } catch (StoreUnavailableException e) {
+      return CompletableFuture.completedFuture(whenStoreFails(c, e));
+    }
+    return pending.handle((verdict, failure) -> {
+      if (failure == null) {
+        return toDecision(verdict);
+      }
+      Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+          ? failure.getCause() : failure;
+      if (cause instanceof StoreUnavailableException e) {
+        return whenStoreFails(c, e);
+      }
+      throw failure instanceof CompletionException ce ? ce : new CompletionException(failure);
+    });
+  }
+
+  /** Decides under the policy's {@code on-store-failure} mode, the store having failed on {@code c}. */
+  private Decision whenStoreFails(Charge c, StoreUnavailableException e) {
+    String why = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+    switch (policy.onStoreFailure()) {
+      case OPEN:
+        return Decision.uncounted(why);
+      case CLOSED:
+        return Decision.storeUnavailable(why);
+      case LOCAL:
+        Fallback f = fallback();
+        Charge local = new Charge(c.size());
+        for (int i = 0; i < c.size(); i++) {
+          local.add(f.groups[f.ruleOf(rules, c.group(i))], c.key(i), c.cost(i));
+        }
+        return toDecision(f.store.charge(local), why);
+      default:
+        throw new AssertionError(policy.onStoreFailure());
+    }
+  }
+
+  private volatile Fallback fallback;
+
+  /** The in-memory store of {@code on-store-failure: local}, made on the first failure. */
+  private Fallback fallback() {
+    Fallback f = fallback;
+    if (f == null) {
+      synchronized (this) {
+        f = fallback;
+        if (f == null) {
+          fallback = f = new Fallback(InMemoryStore.create(), rules);
+        }
+      }
+    }
+    return f;
+  }
+
+  /** The local store and its groups, one per rule, in rule order. */
+  private static final class Fallback {
+    final Store store;
+    final BucketGroup[] groups;
+
+    Fallback(Store store, CompiledRule[] rules) {
+      this.store = store;
+      this.groups = new BucketGroup[rules.length];
+      for (int i = 0; i < rules.length; i++) {
+        groups[i] = store.group(rules[i].rule.name(), rules[i].rule.limits());
+      }
+    }
+
+    int ruleOf(CompiledRule[] rules, BucketGroup primary) {
+      for (int i = 0; i < rules.length; i++) {
+        if (rules[i].group == primary) {
+          return i;
+        }
+      }
+      throw new AssertionError("a charge for a group of no rule: " + primary.name());
+    }
   }
 
   /**
@@ -180,9 +266,14 @@ public final class Sluice {
   }
 
   private Decision toDecision(Verdict v) {
+    return toDecision(v, null);
+  }
+
+  /** The decision a store's verdict means; {@code storeFailure} if made by the local fallback. */
+  private Decision toDecision(Verdict v, String storeFailure) {
     switch (v.kind()) {
       case ADMITTED:
-        return Decision.of(v);
+        return storeFailure == null ? Decision.of(v) : Decision.fallback(v, storeFailure);
       case DENIED:
         for (int i = 0, n = v.size(); i < n; i++) {
           if (v.retryAtMicros(i) == Long.MAX_VALUE) { // retrying cannot help: not a 429
@@ -192,7 +283,7 @@ public final class Sluice {
                 + s.limit().capacity() + ")");
           }
         }
-        return Decision.of(v);
+        return storeFailure == null ? Decision.of(v) : Decision.fallback(v, storeFailure);
       case FULL:
         return Decision.unavailable(v.nowMicros(), "the rate-limit store is full and cannot count a new client");
       default:

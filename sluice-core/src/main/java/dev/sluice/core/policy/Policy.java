@@ -15,13 +15,25 @@ import java.util.Set;
  * @param resetHeader whether {@code X-RateLimit-Reset} (Unix epoch seconds) is sent
  * @param denial the 429 body format
  * @param rules global rules first, then endpoint rules, in the order written
+ * @param onStoreFailure what to do when the store cannot answer (a shared store's outage)
+ * @param trustedProxies peers whose {@code X-Forwarded-For} a gateway believes: the client is
+ *     then the right-most address of that header not in these blocks; empty means the socket's
+ *     peer is always the client
  */
-public record Policy(HeaderDialect headers, boolean resetHeader, DenialFormat denial, List<Rule> rules) {
+public record Policy(
+    HeaderDialect headers,
+    boolean resetHeader,
+    DenialFormat denial,
+    List<Rule> rules,
+    StoreFailure onStoreFailure,
+    List<IpRange> trustedProxies) {
 
   public Policy {
     Objects.requireNonNull(headers, "headers");
     Objects.requireNonNull(denial, "denial");
+    Objects.requireNonNull(onStoreFailure, "onStoreFailure");
     rules = List.copyOf(rules);
+    trustedProxies = List.copyOf(trustedProxies);
     Set<String> ruleNames = new HashSet<>();
     Set<String> limitNames = new HashSet<>();
     for (Rule r : rules) {
@@ -36,6 +48,21 @@ public record Policy(HeaderDialect headers, boolean resetHeader, DenialFormat de
         }
       }
     }
+  }
+
+  /** A policy that fails open and trusts no proxy. */
+  public Policy(HeaderDialect headers, boolean resetHeader, DenialFormat denial, List<Rule> rules) {
+    this(headers, resetHeader, denial, rules, StoreFailure.OPEN, List.of());
+  }
+
+  /** Whether {@code address} (an IP literal) is one of the trusted proxies. */
+  public boolean isTrustedProxy(String address) {
+    for (IpRange r : trustedProxies) {
+      if (r.contains(address)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The rule named {@code name}, or {@code null}. */

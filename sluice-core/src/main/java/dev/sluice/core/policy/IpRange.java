@@ -1,0 +1,137 @@
+package dev.sluice.core.policy;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * A block of IP addresses in CIDR notation ({@code 10.0.0.0/8}, {@code 2001:db8::/32}) or a single
+ * address ({@code 127.0.0.1}, {@code ::1}), as a policy's trusted proxies name them.
+ *
+ * <p>Only address literals are accepted: a host name would need a DNS lookup at load time and
+ * would silently trust whatever it resolved to. An IPv4-mapped IPv6 address ({@code ::ffff:a.b.c.d})
+ * matches the IPv4 block it maps to, since dual-stack sockets report IPv4 peers that way.
+ */
+public final class IpRange {
+  private final String text;
+  private final byte[] network;
+  private final int prefix;
+
+  private IpRange(String text, byte[] network, int prefix) {
+    this.text = text;
+    this.network = network;
+    this.prefix = prefix;
+  }
+
+  /**
+   * Parses {@code text}.
+   *
+   * @throws IllegalArgumentException saying what is wrong with it
+   */
+  public static IpRange parse(String text) {
+    Objects.requireNonNull(text, "text");
+    String s = text.trim();
+    int slash = s.indexOf('/');
+    String address = slash < 0 ? s : s.substring(0, slash);
+    byte[] bytes = literal(address);
+    if (bytes == null) {
+      throw new IllegalArgumentException("'" + text + "' is not an IP address or CIDR block"
+          + " (write 10.0.0.0/8, 192.168.1.7 or 2001:db8::/32; host names are not accepted)");
+    }
+    int bits = bytes.length * 8;
+    int prefix = bits;
+    if (slash >= 0) {
+      String p = s.substring(slash + 1);
+      if (p.isEmpty() || p.length() > 3 || !p.chars().allMatch(c -> c >= '0' && c <= '9')
+          || Integer.parseInt(p) > bits) {
+        throw new IllegalArgumentException("'" + text + "' has an invalid prefix length: it must be"
+            + " a whole number from 0 to " + bits);
+      }
+      prefix = Integer.parseInt(p);
+    }
+    return new IpRange(s, mask(bytes, prefix), prefix);
+  }
+
+  /** Whether {@code address} (an IP literal) lies in this block; {@code false} if it is not one. */
+  public boolean contains(String address) {
+    byte[] a = address == null ? null : literal(address);
+    return a != null && contains(a);
+  }
+
+  /** Whether the raw address (4 or 16 bytes) lies in this block. */
+  public boolean contains(byte[] address) {
+    byte[] a = unmapped(address);
+    if (a.length != network.length) {
+      return false;
+    }
+    return Arrays.equals(mask(a, prefix), network);
+  }
+
+  private static byte[] mask(byte[] address, int prefix) {
+    byte[] m = address.clone();
+    for (int i = 0; i < m.length; i++) {
+      int keep = Math.max(0, Math.min(8, prefix - i * 8));
+      m[i] &= (byte) (0xff00 >>> keep);
+    }
+    return m;
+  }
+
+  /** The bytes of an IP literal, IPv4-mapped IPv6 unmapped; {@code null} if not a literal. */
+  static byte[] literal(String s) {
+    if (s.isEmpty() || s.length() > 45) {
+      return null;
+    }
+    boolean colon = false;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      boolean ok = (c >= '0' && c <= '9') || c == '.' || c == ':'
+          || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+      if (!ok) {
+        return null;
+      }
+      colon |= c == ':';
+    }
+    if (!colon && !s.chars().allMatch(c -> c == '.' || (c >= '0' && c <= '9'))) {
+      return null;
+    }
+    if (!colon && s.chars().filter(c -> c == '.').count() != 3) {
+      return null; // InetAddress takes "10.1" as 10.0.0.1; a policy should say what it means
+    }
+    try { // brackets make InetAddress treat it as a literal or fail: never a DNS lookup
+      return unmapped(InetAddress.getByName(colon ? "[" + s + "]" : s).getAddress());
+    } catch (UnknownHostException e) {
+      return null;
+    }
+  }
+
+  private static byte[] unmapped(byte[] a) {
+    if (a.length == 16) {
+      for (int i = 0; i < 10; i++) {
+        if (a[i] != 0) {
+          return a;
+        }
+      }
+      if (a[10] == (byte) 0xff && a[11] == (byte) 0xff) {
+        return Arrays.copyOfRange(a, 12, 16);
+      }
+    }
+    return a;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof IpRange r && r.prefix == prefix && Arrays.equals(r.network, network);
+  }
+
+  @Override
+  public int hashCode() {
+    return 31 * Arrays.hashCode(network) + prefix;
+  }
+
+  /** As written in the policy. */
+  @Override
+  public String toString() {
+    return text;
+  }
+}
