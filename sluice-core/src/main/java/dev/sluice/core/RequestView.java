@@ -30,4 +30,12 @@ public interface RequestView {
    * or the field is absent or not a scalar.
    */
   String bodyField(String path);
+
+  /**
+   * A cost that replaces every applicable rule's own cost, or -1 (the default) to use the rules'
+   * costs. For callers that price requests themselves, such as the decision API's {@code cost}.
+   */
+  default long costOverride() {
+    return -1;
+  }
 }

@@ -302,6 +302,7 @@ public final class Sluice {
     long[] leafHash = scratch.leafHash;
     byte[] leafState = scratch.leafState; // 0 = not looked at, 1 = present, 2 = absent
     java.util.Arrays.fill(leafState, (byte) 0);
+    long costOverride = request.costOverride();
     for (int w = 0; w < matched.length; w++) {
       for (long bits = matched[w]; bits != 0; bits &= bits - 1) {
         CompiledRule cr = rules[(w << 6) + Long.numberOfTrailingZeros(bits)];
@@ -340,7 +341,9 @@ public final class Sluice {
                   + ", and this request has none");
         }
         long cost;
-        if (rule.cost() instanceof Cost.Fixed f) {
+        if (costOverride >= 0) {
+          cost = costOverride;
+        } else if (rule.cost() instanceof Cost.Fixed f) {
           cost = f.units();
         } else {
           Cost.FromRequest fr = (Cost.FromRequest) rule.cost();

@@ -18,6 +18,7 @@ public final class Main {
   /** The command line, ready to execute; tests set its output and error writers. */
   static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new SluiceCommand());
+    cl.addSubcommand(new ServeCommand());
     cl.addSubcommand(new CheckCommand());
     cl.setExecutionExceptionHandler((e, failed, parseResult) -> {
       // A bug of ours, not the user's mistake: one line, no stack trace.

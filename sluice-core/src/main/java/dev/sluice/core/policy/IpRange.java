@@ -77,6 +77,23 @@ public final class IpRange {
     return m;
   }
 
+  /**
+   * {@code address} in one canonical spelling ({@code 2001:db8:0:0:0:0:0:1} for any way of writing
+   * that address, IPv4-mapped IPv6 as plain IPv4), or {@code null} if it is not an IP literal. A
+   * client spelled two ways must not get two buckets.
+   */
+  public static String canonical(String address) {
+    byte[] a = address == null ? null : literal(address);
+    if (a == null) {
+      return null;
+    }
+    try {
+      return InetAddress.getByAddress(a).getHostAddress();
+    } catch (UnknownHostException e) {
+      throw new AssertionError(e); // 4 or 16 bytes always make an address
+    }
+  }
+
   /** The bytes of an IP literal, IPv4-mapped IPv6 unmapped; {@code null} if not a literal. */
   static byte[] literal(String s) {
     if (s.isEmpty() || s.length() > 45) {

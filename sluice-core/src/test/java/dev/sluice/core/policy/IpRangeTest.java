@@ -54,6 +54,14 @@ class IpRangeTest {
     assertThat(r.contains((String) null)).isFalse();
   }
 
+  @Test
+  void canonicalSpellingIsOnePerAddress() {
+    assertThat(IpRange.canonical("2001:DB8::1")).isEqualTo(IpRange.canonical("2001:db8:0:0::1"));
+    assertThat(IpRange.canonical("::ffff:10.0.0.1")).isEqualTo("10.0.0.1");
+    assertThat(IpRange.canonical("10.0.0.1")).isEqualTo("10.0.0.1");
+    assertThat(IpRange.canonical("evil.example")).isNull();
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"localhost", "10.0.0.0/33", "10.0.0.0/", "10.0.0.0/x", "10.1", "1.2.3.4.5",
       "::1/129", "2001:db8::g", "example.com/8", "", "300.1.1.1"})

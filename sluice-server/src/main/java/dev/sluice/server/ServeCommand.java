@@ -1,0 +1,207 @@
+package dev.sluice.server;
+
+import dev.sluice.config.PolicyException;
+import dev.sluice.core.policy.Durations;
+import dev.sluice.core.store.InMemoryStore;
+import dev.sluice.core.store.Store;
+import dev.sluice.server.gateway.DemoUpstream;
+import dev.sluice.server.gateway.Engines;
+import dev.sluice.server.gateway.Gateway;
+import dev.sluice.server.gateway.Upstream;
+import io.vertx.core.Future;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Supplier;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code sluice serve}: enforces a policy in front of an API ({@code --upstream}), as a decision
+ * service only (no upstream), or in front of a built-in demo API ({@code --demo}). Runs until
+ * SIGTERM or SIGINT, then drains; SIGHUP reloads the policy file.
+ */
+@Command(
+    name = "serve",
+    mixinStandardHelpOptions = true,
+    versionProvider = Version.class,
+    sortOptions = false,
+    description = {
+        "Enforces a policy: a reverse proxy on --port in front of --upstream, and the admin port",
+        "(/healthz, /readyz, /metrics, POST /v1/check, POST /admin/reload) on --admin-port.",
+        "Without --upstream it is a decision service only. SIGHUP reloads the policy file."},
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {"0:stopped by a signal, after draining",
+        "2:the policy is invalid, an option is wrong, or a port cannot be bound"})
+final class ServeCommand implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
+  @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE",
+      description = "The policy file (YAML), e.g. examples/ipto.yaml.")
+  Path config;
+
+  @Option(names = "--upstream", paramLabel = "URL",
+      description = "The API to protect, e.g. http://127.0.0.1:9000 (a path prefix is kept).")
+  String upstream;
+
+  @Option(names = "--demo",
+      description = "Also start a tiny demo API on 127.0.0.1 and protect it (unless --upstream is given).")
+  boolean demo;
+
+  @Option(names = "--port", paramLabel = "PORT", defaultValue = "8080",
+      description = "The proxy's port (default: ${DEFAULT-VALUE}).")
+  int port;
+
+  @Option(names = "--admin-port", paramLabel = "PORT", defaultValue = "8081",
+      description = "The admin port (default: ${DEFAULT-VALUE}).")
+  int adminPort;
+
+  @Option(names = "--host", paramLabel = "ADDRESS", defaultValue = "0.0.0.0",
+      description = "The proxy's address (default: ${DEFAULT-VALUE}).")
+  String host;
+
+  @Option(names = "--admin-host", paramLabel = "ADDRESS", defaultValue = "127.0.0.1",
+      description = "The admin port's address (default: ${DEFAULT-VALUE}, loopback only).")
+  String adminHost;
+
+  @Option(names = "--store", paramLabel = "STORE", defaultValue = "memory",
+      description = "Where buckets live: memory (default).")
+  String store;
+
+  @Option(names = "--max-body-bytes", paramLabel = "BYTES", defaultValue = "65536",
+      description = "The most of a body read to find a JSON body key (default: ${DEFAULT-VALUE}).")
+  int maxBodyBytes;
+
+  @Option(names = "--upstream-timeout", paramLabel = "DURATION", defaultValue = "30s",
+      converter = DurationConverter.class,
+      description = "How long the upstream may be silent before a 504 (default: ${DEFAULT-VALUE}).")
+  Duration upstreamTimeout;
+
+  @Option(names = "--drain", paramLabel = "DURATION", defaultValue = "10s",
+      converter = DurationConverter.class,
+      description = "How long requests in flight may take to finish on shutdown (default: ${DEFAULT-VALUE}).")
+  Duration drain;
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    if (port < 0 || port > 65535 || adminPort < 0 || adminPort > 65535) {
+      err.println("sluice serve: ports are numbers from 0 to 65535");
+      err.flush();
+      return CheckCommand.INVALID;
+    }
+    if (maxBodyBytes < 0) {
+      err.println("sluice serve: --max-body-bytes must not be negative");
+      err.flush();
+      return CheckCommand.INVALID;
+    }
+    Store buckets;
+    Supplier<Future<String>> readiness;
+    if ("memory".equals(store)) {
+      buckets = InMemoryStore.create();
+      readiness = () -> Future.succeededFuture("memory");
+    } else {
+      err.println("sluice serve: unknown --store '" + store + "'; use memory");
+      err.flush();
+      return CheckCommand.INVALID;
+    }
+    Engines engines;
+    try {
+      engines = new Engines(config, buckets, null);
+    } catch (PolicyException e) {
+      err.println(e.getMessage());
+      err.flush();
+      return CheckCommand.INVALID;
+    }
+    Upstream target = null;
+    DemoUpstream demoApi = null;
+    try {
+      if (upstream != null) {
+        target = Upstream.parse(upstream, upstreamTimeout);
+      } else if (demo) {
+        demoApi = DemoUpstream.start(0);
+        target = Upstream.parse(demoApi.url(), upstreamTimeout);
+      }
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      err.println("sluice serve: " + e.getMessage());
+      err.flush();
+      return CheckCommand.INVALID;
+    }
+    Gateway.Options options = new Gateway.Options(host, port, adminHost, adminPort, target,
+        maxBodyBytes, Runtime.getRuntime().availableProcessors(), drain);
+    Gateway gateway;
+    try {
+      gateway = Gateway.start(engines, options, readiness);
+    } catch (IllegalStateException e) {
+      err.println("sluice serve: " + e.getMessage());
+      err.flush();
+      if (demoApi != null) {
+        demoApi.close();
+      }
+      return CheckCommand.INVALID;
+    }
+    Signals.onHangUp(() -> gateway.reload());
+    CountDownLatch stopped = new CountDownLatch(1);
+    DemoUpstream demoToClose = demoApi;
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      System.err.println("sluice: stopping; draining requests in flight (up to " + Durations.label(drain) + ")");
+      gateway.close();
+      if (demoToClose != null) {
+        demoToClose.close();
+      }
+      stopped.countDown();
+    }, "sluice-shutdown"));
+    banner(out, engines, gateway, target, demoApi != null);
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return 0;
+  }
+
+  private void banner(PrintWriter out, Engines engines, Gateway gateway, Upstream target, boolean demoUpstream) {
+    out.println("Sluice is enforcing " + config + " (" + engines.current().policy().rules().size()
+        + " rules, store: " + store + ")");
+    if (target != null) {
+      out.println("  proxy:  http://" + display(host) + ":" + gateway.port() + " -> " + target
+          + (demoUpstream ? " (the demo API)" : ""));
+    } else {
+      out.println("  proxy:  off (no --upstream): decision service only");
+    }
+    String admin = "http://" + display(adminHost) + ":" + gateway.adminPort();
+    out.println("  admin:  " + admin + "  (/healthz /readyz /metrics, POST /v1/check, POST /admin/reload)");
+    if (target != null) {
+      out.println("Try:  curl -i http://127.0.0.1:" + gateway.port() + "/");
+    }
+    out.println("Try:  curl -s " + admin + "/v1/check -d '{\"method\":\"GET\",\"path\":\"/\","
+        + "\"client_address\":\"203.0.113.7\"}'");
+    out.println("Stop with Ctrl-C (drains requests in flight); reload the policy with kill -HUP "
+        + ProcessHandle.current().pid());
+    out.flush();
+  }
+
+  private static String display(String address) {
+    return "0.0.0.0".equals(address) ? "127.0.0.1" : address;
+  }
+
+  /** Reads durations as policies write them: {@code 30s}, {@code 500ms}, {@code 2m}. */
+  static final class DurationConverter implements ITypeConverter<Duration> {
+    @Override
+    public Duration convert(String value) {
+      Duration d = Durations.parse(value);
+      if (d == null || d.isNegative()) {
+        throw new picocli.CommandLine.TypeConversionException(
+            "'" + value + "' is not a duration (e.g. 30s, 500ms, 2m)");
+      }
+      return d;
+    }
+  }
+}

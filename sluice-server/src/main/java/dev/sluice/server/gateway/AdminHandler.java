@@ -1,0 +1,166 @@
+package dev.sluice.server.gateway;
+
+import dev.sluice.config.PolicyException;
+import dev.sluice.core.Decision;
+import dev.sluice.core.Sluice;
+import dev.sluice.core.http.Header;
+import dev.sluice.core.policy.Policy;
+import io.vertx.core.Context;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+import java.lang.System.Logger.Level;
+
+/**
+ * The admin port:
+ * <ul>
+ *   <li>{@code GET /healthz}: 200 while the process serves;
+ *   <li>{@code GET /readyz}: 200 when the store answers, 503 otherwise;
+ *   <li>{@code GET /metrics}: Prometheus text;
+ *   <li>{@code POST /v1/check}: the decision service (see {@link CheckApi});
+ *   <li>{@code POST /admin/reload}: re-reads the policy file (as {@code SIGHUP} does); a policy
+ *       that does not load is refused with 422 and its located error, and the old one stays.
+ * </ul>
+ * Every answer is JSON except the metrics; unknown paths get 404 and wrong methods 405.
+ */
+final class AdminHandler implements Handler<HttpServerRequest> {
+  private static final System.Logger LOG = System.getLogger("sluice.gateway");
+
+  private final Engines engines;
+  private final Decider decider;
+  private final GatewayMetrics metrics;
+  private final Readiness readiness;
+
+  /** Whether the store can take decisions now. */
+  interface Readiness {
+    io.vertx.core.Future<String> check();
+  }
+
+  AdminHandler(Engines engines, Decider decider, GatewayMetrics metrics, Readiness readiness) {
+    this.engines = engines;
+    this.decider = decider;
+    this.metrics = metrics;
+    this.readiness = readiness;
+  }
+
+  @Override
+  public void handle(HttpServerRequest req) {
+    String path = req.path();
+    switch (path) {
+      case "/healthz" -> only(req, HttpMethod.GET, () -> json(req.response(), 200,
+          new JsonObject().put("status", "ok")));
+      case "/readyz" -> only(req, HttpMethod.GET, () -> readiness.check().onComplete(ar -> {
+        if (ar.succeeded()) {
+          json(req.response(), 200, new JsonObject().put("status", "ready").put("store", ar.result()));
+        } else {
+          json(req.response(), 503, new JsonObject().put("status", "unavailable")
+              .put("store", String.valueOf(ar.cause().getMessage())));
+        }
+      }));
+      case "/metrics" -> only(req, HttpMethod.GET, () -> req.response()
+          .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+          .end(metrics.scrape()));
+      case "/v1/check" -> only(req, HttpMethod.POST, () -> check(req));
+      case "/admin/reload" -> only(req, HttpMethod.POST, () -> {
+        req.resume();
+        json(req.response(), reload() == null ? 200 : 422, reloadAnswer());
+      });
+      default -> JsonErrors.send(req.response(), 404, "NOT_FOUND", "no such endpoint: " + path
+          + " (the admin port serves /healthz, /readyz, /metrics, POST /v1/check and"
+          + " POST /admin/reload)");
+    }
+  }
+
+  private JsonObject lastReload;
+
+  /** Reloads the policy; {@code null} on success, else the error. Also used for SIGHUP. */
+  synchronized String reload() {
+    try {
+      Policy p = engines.reload();
+      metrics.reloaded(true);
+      LOG.log(Level.INFO, "policy reloaded from {0}: {1} rules", engines.policyFile(), p.rules().size());
+      lastReload = new JsonObject().put("reloaded", true).put("rules", p.rules().size());
+      return null;
+    } catch (PolicyException e) {
+      metrics.reloaded(false);
+      LOG.log(Level.WARNING, "policy reload refused, the previous policy stays in force: {0}", e.getMessage());
+      lastReload = new JsonObject().put("reloaded", false)
+          .put("error", new JsonObject().put("code", "INVALID_POLICY").put("message", e.getMessage()));
+      return e.getMessage();
+    }
+  }
+
+  private synchronized JsonObject reloadAnswer() {
+    return lastReload;
+  }
+
+  private void check(HttpServerRequest req) {
+    Context context = Vertx.currentContext();
+    Buffer raw = Buffer.buffer();
+    boolean[] tooLarge = {false};
+    req.handler(chunk -> {
+      if (tooLarge[0]) {
+        return;
+      }
+      if (raw.length() + chunk.length() > CheckApi.MAX_REQUEST_BYTES) {
+        tooLarge[0] = true;
+        JsonErrors.send(req.response().putHeader("Connection", "close"), 413, "BODY_TOO_LARGE",
+            "a check request may be at most " + CheckApi.MAX_REQUEST_BYTES + " bytes");
+        return;
+      }
+      raw.appendBuffer(chunk);
+    });
+    req.endHandler(v -> {
+      if (tooLarge[0]) {
+        return;
+      }
+      GatewayRequest view;
+      try {
+        view = CheckApi.read(raw);
+      } catch (CheckApi.BadCheck e) {
+        JsonObject error = new JsonObject().put("code", "BAD_CHECK").put("message", e.getMessage());
+        if (!e.field.isEmpty()) {
+          error.put("field", e.field);
+        }
+        json(req.response(), 400, new JsonObject().put("error", error));
+        return;
+      }
+      Sluice engine = engines.current();
+      decider.decide(engine, view, context).onComplete(ar -> {
+        if (ar.failed()) {
+          LOG.log(Level.ERROR, "a decision failed", ar.cause());
+          JsonErrors.send(req.response(), 500, "INTERNAL_ERROR", "the request could not be decided");
+          return;
+        }
+        Decision d = ar.result();
+        HttpServerResponse response = req.response();
+        for (Header h : engine.headers(d)) {
+          response.putHeader(h.name(), h.value());
+        }
+        json(response, 200, CheckApi.answer(engine, d));
+      });
+    });
+    req.resume();
+  }
+
+  private static void only(HttpServerRequest req, HttpMethod method, Runnable action) {
+    if (req.method().equals(method) || (method == HttpMethod.GET && req.method() == HttpMethod.HEAD)) {
+      action.run();
+    } else {
+      req.response().putHeader("Allow", method.name());
+      JsonErrors.send(req.response(), 405, "METHOD_NOT_ALLOWED",
+          req.path() + " takes " + method.name() + ", not " + req.method().name());
+    }
+  }
+
+  static void json(HttpServerResponse response, int status, JsonObject body) {
+    response.setStatusCode(status)
+        .putHeader("Content-Type", "application/json")
+        .putHeader("Cache-Control", "no-store")
+        .end(body.encode());
+  }
+}

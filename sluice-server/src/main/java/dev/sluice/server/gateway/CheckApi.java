@@ -1,0 +1,232 @@
+package dev.sluice.server.gateway;
+
+import dev.sluice.core.Decision;
+import dev.sluice.core.LimitStatus;
+import dev.sluice.core.Sluice;
+import dev.sluice.core.http.Header;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code POST /v1/check}: the decision service. A service in any language describes a request and
+ * gets back what Sluice would do with it, charging the limits exactly as the proxy would:
+ *
+ * <pre>{@code
+ * {"method": "POST", "path": "/auth/magic-link", "headers": {"Authorization": "Bearer ..."},
+ *  "client_address": "203.0.113.7", "query": {"page": "2"}, "body": {"email": "a@b.example"},
+ *  "cost": 1}
+ * }</pre>
+ *
+ * Only {@code method} and {@code path} are required; {@code cost}, when given, replaces every
+ * rule's own cost. The answer is {@code 200} with the decision, and carries the same rate-limit
+ * headers (and {@code Retry-After}) the proxy would send:
+ *
+ * <pre>{@code
+ * {"allowed": false, "outcome": "denied", "status": 429, "retry_after": 60,
+ *  "limits": [{"rule": "global", "name": "minute", "limit": 100, "remaining": 0,
+ *              "reset": 1767225660, "passed": false}],
+ *  "headers": {"X-RateLimit-Limit": "100", ..., "Retry-After": "60"},
+ *  "response": {"content_type": "application/json", "body": "{\"detail\": ...}"}}
+ * }</pre>
+ *
+ * {@code status} is what to answer the client (200, 429, 400 or 503); {@code response} is present
+ * when it is not 200 and holds the exact body to send. A malformed check is a 400 whose JSON
+ * names the field.
+ */
+final class CheckApi {
+  static final int MAX_REQUEST_BYTES = 1 << 20;
+  private static final Set<String> FIELDS =
+      Set.of("method", "path", "headers", "client_address", "query", "body", "cost");
+
+  private CheckApi() {}
+
+  /** A check that cannot be read: becomes a 400 naming {@code field}. */
+  static final class BadCheck extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    final String field;
+
+    BadCheck(String field, String message) {
+      super(message, null, false, false);
+      this.field = field;
+    }
+  }
+
+  /** Reads a check request into a view of the request it describes. */
+  static GatewayRequest read(Buffer raw) {
+    Object parsed;
+    try {
+      parsed = Json.decodeValue(raw);
+    } catch (DecodeException e) {
+      throw new BadCheck("", "the body is not valid JSON: " + firstLine(e.getMessage()));
+    }
+    if (!(parsed instanceof JsonObject in)) {
+      throw new BadCheck("", "the body must be a JSON object describing the request, e.g."
+          + " {\"method\": \"GET\", \"path\": \"/assets\"}");
+    }
+    for (String name : in.fieldNames()) {
+      if (!FIELDS.contains(name)) {
+        throw new BadCheck(name, "unknown field '" + name + "'; the fields are " + String.join(", ",
+            new java.util.TreeSet<>(FIELDS)));
+      }
+    }
+    String method = text(in, "method", true);
+    if (!method.chars().allMatch(c -> c >= 'A' && c <= 'Z') || method.length() > 20) {
+      throw new BadCheck("method", "'" + method + "' is not an HTTP method (GET, POST, ...)");
+    }
+    String target = text(in, "path", true);
+    int q = target.indexOf('?');
+    String path = RequestPath.canonical(q < 0 ? target : target.substring(0, q));
+    if (path == null) {
+      throw new BadCheck("path", "'" + target + "' is not an absolute path such as /users/42");
+    }
+    MultiMap headers = HttpHeaders.headers();
+    JsonObject h = object(in, "headers");
+    if (h != null) {
+      for (Map.Entry<String, Object> e : h) {
+        if (e.getValue() instanceof String s) {
+          headers.add(e.getKey(), s);
+        } else if (e.getValue() instanceof JsonArray a && a.stream().allMatch(String.class::isInstance)) {
+          for (Object v : a) {
+            headers.add(e.getKey(), (String) v);
+          }
+        } else {
+          throw new BadCheck("headers." + e.getKey(), "header values must be strings");
+        }
+      }
+    }
+    MultiMap query = HttpHeaders.headers();
+    if (q >= 0) {
+      for (String pair : target.substring(q + 1).split("&")) {
+        int eq = pair.indexOf('=');
+        if (!pair.isEmpty()) {
+          query.add(decode(eq < 0 ? pair : pair.substring(0, eq)), eq < 0 ? "" : decode(pair.substring(eq + 1)));
+        }
+      }
+    }
+    JsonObject qo = object(in, "query");
+    if (qo != null) {
+      for (Map.Entry<String, Object> e : qo) {
+        if (!(e.getValue() instanceof String || e.getValue() instanceof Number)) {
+          throw new BadCheck("query." + e.getKey(), "query values must be strings");
+        }
+        query.add(e.getKey(), e.getValue().toString());
+      }
+    }
+    String client = text(in, "client_address", false);
+    if (client != null) {
+      String canonical = dev.sluice.core.policy.IpRange.canonical(client);
+      client = canonical != null ? canonical : client;
+    }
+    long cost = -1;
+    if (in.containsKey("cost")) {
+      Object c = in.getValue("cost");
+      if (!(c instanceof Integer || c instanceof Long) || ((Number) c).longValue() < 0
+          || ((Number) c).longValue() > dev.sluice.core.policy.Limit.MAX_PERMITS) {
+        throw new BadCheck("cost", "cost must be a whole number from 0 to "
+            + dev.sluice.core.policy.Limit.MAX_PERMITS);
+      }
+      cost = ((Number) c).longValue();
+    }
+    JsonObject body = object(in, "body");
+    GatewayRequest view = new GatewayRequest(method, path, headers, client, query::get, null, cost);
+    return body != null ? view.withJson(body) : view;
+  }
+
+  /** The answer for {@code d}: the decision as JSON. */
+  static JsonObject answer(Sluice engine, Decision d) {
+    int status = switch (d.outcome()) {
+      case DENIED -> 429;
+      case INVALID -> 400;
+      case UNAVAILABLE -> 503;
+      default -> 200;
+    };
+    JsonArray limits = new JsonArray();
+    for (LimitStatus s : d.limits()) {
+      limits.add(new JsonObject()
+          .put("rule", s.rule())
+          .put("name", s.limit().name())
+          .put("limit", s.limit().capacity())
+          .put("remaining", s.remaining())
+          .put("reset", (s.resetAtMicros() + 999_999) / 1_000_000)
+          .put("passed", s.passed()));
+    }
+    JsonObject headers = new JsonObject();
+    for (Header h : engine.headers(d)) {
+      headers.put(h.name(), h.value());
+    }
+    JsonObject out = new JsonObject()
+        .put("allowed", d.allowed())
+        .put("outcome", Decider.outcomeName(d))
+        .put("status", status)
+        .put("retry_after", d.retryAfterSeconds())
+        .put("limits", limits)
+        .put("headers", headers);
+    if (d.outcome() == Decision.Outcome.DENIED) {
+      out.put("response", new JsonObject()
+          .put("content_type", engine.denialContentType())
+          .put("body", engine.denialBody(d)));
+    } else if (status != 200) {
+      String code = status == 400 ? "INVALID_REQUEST" : "RATE_LIMIT_UNAVAILABLE";
+      out.put("response", new JsonObject()
+          .put("content_type", "application/json")
+          .put("body", JsonErrors.body(code, d.problem())));
+    }
+    if (d.problem() != null) {
+      out.put("problem", d.problem());
+    }
+    if (d.storeFailure() != null) {
+      out.put("store_failure", d.storeFailure());
+    }
+    return out;
+  }
+
+  private static String text(JsonObject in, String field, boolean required) {
+    Object v = in.getValue(field);
+    if (v == null) {
+      if (required) {
+        throw new BadCheck(field, "'" + field + "' is required");
+      }
+      return null;
+    }
+    if (!(v instanceof String s) || s.isEmpty()) {
+      throw new BadCheck(field, "'" + field + "' must be a non-empty string");
+    }
+    return s;
+  }
+
+  private static JsonObject object(JsonObject in, String field) {
+    Object v = in.getValue(field);
+    if (v == null) {
+      return null;
+    }
+    if (!(v instanceof JsonObject o)) {
+      throw new BadCheck(field, "'" + field + "' must be a JSON object");
+    }
+    return o;
+  }
+
+  private static String decode(String s) {
+    try {
+      return URLDecoder.decode(s, StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      throw new BadCheck("path", "the query string of 'path' has a broken %-encoding");
+    }
+  }
+
+  private static String firstLine(String s) {
+    if (s == null) {
+      return "";
+    }
+    int nl = s.indexOf('\n');
+    return nl < 0 ? s : s.substring(0, nl);
+  }
+}

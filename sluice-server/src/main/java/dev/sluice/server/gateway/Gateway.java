@@ -1,0 +1,215 @@
+package dev.sluice.server.gateway;
+
+import io.netty.handler.codec.TooLongFrameException;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.PoolOptions;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * The gateway: the proxy on the main port (when there is an upstream) and the admin port, on
+ * Vert.x (Netty). One server instance per event loop shares each port, so every core serves
+ * requests; all of them decide with the same engine and store.
+ *
+ * <p>{@link #close} drains: the servers stop accepting, requests in flight get up to the drain
+ * time to finish, then connections are closed.
+ */
+public final class Gateway implements AutoCloseable {
+
+  /** Where and how the gateway listens. */
+  public record Options(
+      String host,
+      int port,
+      String adminHost,
+      int adminPort,
+      Upstream upstream,
+      int maxBodyBytes,
+      int eventLoops,
+      Duration drain) {
+
+    public Options {
+      Objects.requireNonNull(host, "host");
+      Objects.requireNonNull(adminHost, "adminHost");
+      Objects.requireNonNull(drain, "drain");
+    }
+
+    /** The defaults: 0.0.0.0:8080, admin on 127.0.0.1:8081, 64 KiB bodies, one loop per core. */
+    public static Options defaults(Upstream upstream) {
+      return new Options("0.0.0.0", 8080, "127.0.0.1", 8081, upstream, 64 * 1024,
+          Runtime.getRuntime().availableProcessors(), Duration.ofSeconds(10));
+    }
+
+    public Options withPorts(int port, int adminPort) {
+      return new Options(host, port, adminHost, adminPort, upstream, maxBodyBytes, eventLoops, drain);
+    }
+  }
+
+  private final Vertx vertx;
+  private final Engines engines;
+  private final GatewayMetrics metrics;
+  private final Decider decider;
+  private final AdminHandler admin;
+  private final Options options;
+  private volatile int port = -1;
+  private volatile int adminPort = -1;
+
+  private Gateway(Vertx vertx, Engines engines, Options options, AdminHandler.Readiness readiness) {
+    this.vertx = vertx;
+    this.engines = engines;
+    this.options = options;
+    this.metrics = new GatewayMetrics();
+    this.decider = new Decider(metrics);
+    this.admin = new AdminHandler(engines, decider, metrics, readiness);
+  }
+
+  /**
+   * Starts a gateway and waits until both ports listen.
+   *
+   * @param readiness what {@code /readyz} asks (the store's health)
+   * @throws IllegalStateException if a port cannot be bound (it says which)
+   */
+  public static Gateway start(Engines engines, Options options, Supplier<Future<String>> readiness) {
+    int loops = Math.max(1, options.eventLoops());
+    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops));
+    Gateway g = new Gateway(vertx, engines, options, readiness::get);
+    try {
+      g.deploy(loops);
+    } catch (RuntimeException e) {
+      vertx.close();
+      throw e;
+    }
+    return g;
+  }
+
+  private void deploy(int loops) {
+    HttpClientAgent client = options.upstream() == null ? null : vertx.createHttpClient(
+        new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
+            .setMaxHeaderSize(64 * 1024).setMaxInitialLineLength(16 * 1024)
+            .setDecompressionSupported(false),
+        new PoolOptions().setHttp1MaxSize(512).setMaxWaitQueueSize(4096));
+    if (client != null) {
+      ProxyHandler proxy = new ProxyHandler(engines, decider, metrics, client, options.upstream(),
+          options.maxBodyBytes());
+      port = listen(loops, options.host(), options.port(), proxy, "the gateway's port");
+    }
+    adminPort = listen(1, options.adminHost(), options.adminPort(), admin, "the admin port");
+  }
+
+  private int listen(int instances, String host, int port, Handler<HttpServerRequest> handler, String what) {
+    HttpServerOptions serverOptions = new HttpServerOptions()
+        .setHost(host).setPort(port)
+        .setHandle100ContinueAutomatically(true)
+        .setMaxInitialLineLength(8 * 1024)
+        .setMaxHeaderSize(16 * 1024)
+        .setIdleTimeout(120).setIdleTimeoutUnit(TimeUnit.SECONDS)
+        .setTcpNoDelay(true);
+    int[] bound = {-1};
+    try {
+      vertx.deployVerticle(() -> new ServerVerticle(serverOptions, handler, options.drain(), bound),
+          new DeploymentOptions().setInstances(instances))
+          .await(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot listen on " + host + ":" + port + " (" + what + "): "
+          + rootMessage(e), e);
+    }
+    return bound[0];
+  }
+
+  private static String rootMessage(Throwable e) {
+    while (e.getCause() != null && e.getCause() != e) {
+      e = e.getCause();
+    }
+    return e.getMessage() != null ? e.getMessage() : e.toString();
+  }
+
+  /** The proxy's port (useful when asked for port 0), or -1 without an upstream. */
+  public int port() {
+    return port;
+  }
+
+  /** The admin port. */
+  public int adminPort() {
+    return adminPort;
+  }
+
+  /** Re-reads the policy file: {@code null} if it is now in force, else why it was refused. */
+  public String reload() {
+    return admin.reload();
+  }
+
+  /** Stops accepting, lets requests in flight finish (up to the drain time), and stops. */
+  @Override
+  public void close() {
+    try {
+      vertx.close().await(options.drain().toMillis() + 5_000, TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      // closing anyway: nothing more can be done for a server that will not stop
+    }
+  }
+
+  /** One server instance on one event loop. */
+  private static final class ServerVerticle extends VerticleBase {
+    private final HttpServerOptions options;
+    private final Handler<HttpServerRequest> handler;
+    private final Duration drain;
+    private final int[] bound;
+    private HttpServer server;
+
+    ServerVerticle(HttpServerOptions options, Handler<HttpServerRequest> handler, Duration drain, int[] bound) {
+      this.options = options;
+      this.handler = handler;
+      this.drain = drain;
+      this.bound = bound;
+    }
+
+    @Override
+    public Future<?> start() {
+      server = vertx.createHttpServer(options)
+          .requestHandler(handler)
+          .invalidRequestHandler(ServerVerticle::invalid);
+      return server.listen().onSuccess(s -> {
+        synchronized (bound) {
+          bound[0] = s.actualPort();
+        }
+      });
+    }
+
+    @Override
+    public Future<?> stop() {
+      return server.shutdown(drain.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** A request Netty could not parse: a JSON 4xx, and the connection is closed. */
+    private static void invalid(HttpServerRequest req) {
+      Throwable cause = req.decoderResult().cause();
+      int status = 400;
+      String code = "BAD_REQUEST";
+      String message = "the request is not valid HTTP/1.1";
+      if (cause instanceof TooLongFrameException) {
+        String m = String.valueOf(cause.getMessage());
+        if (m.contains("header")) {
+          status = 431;
+          code = "HEADERS_TOO_LARGE";
+          message = "the request's headers are larger than 16 KiB";
+        } else {
+          status = 414;
+          code = "URI_TOO_LONG";
+          message = "the request line is longer than 8 KiB";
+        }
+      }
+      JsonErrors.send(req.response().putHeader("Connection", "close"), status, code, message);
+    }
+  }
+}

@@ -1,0 +1,230 @@
+package dev.sluice.server.gateway;
+
+import dev.sluice.core.Decision;
+import dev.sluice.core.Sluice;
+import dev.sluice.core.http.Header;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.RequestOptions;
+import java.lang.System.Logger.Level;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The main port: decides each request and either forwards it to the upstream, adding the
+ * rate-limit headers to the upstream's response, or answers it (429, 400, 413, 503).
+ *
+ * <p>Bodies stream both ways without being buffered, except when a rule that applies counts per a
+ * JSON body field: then up to {@code maxBodyBytes} of the body are read first (a larger body is
+ * refused with 413, since the identity it carries cannot be read), and forwarded intact.
+ *
+ * <p>Forwarded requests keep their request-target exactly as received, lose their hop-by-hop
+ * headers (RFC 9110 section 7.6.1), and get {@code X-Forwarded-For}, {@code -Proto} and
+ * {@code -Host}; those sent by the client are believed only from trusted proxies.
+ */
+final class ProxyHandler implements Handler<HttpServerRequest> {
+  private static final System.Logger LOG = System.getLogger("sluice.gateway");
+  /** Request headers not copied as such: rewritten below, or answered by the gateway itself. */
+  private static final Set<String> REWRITTEN = Set.of(
+      "host", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "expect", "content-length");
+  private static final Set<String> RESPONSE_SKIP = Set.of();
+
+  private final Engines engines;
+  private final Decider decider;
+  private final GatewayMetrics metrics;
+  private final HttpClientAgent client;
+  private final Upstream upstream;
+  private final int maxBodyBytes;
+
+  ProxyHandler(Engines engines, Decider decider, GatewayMetrics metrics, HttpClientAgent client,
+      Upstream upstream, int maxBodyBytes) {
+    this.engines = engines;
+    this.decider = decider;
+    this.metrics = metrics;
+    this.client = client;
+    this.upstream = upstream;
+    this.maxBodyBytes = maxBodyBytes;
+  }
+
+  @Override
+  public void handle(HttpServerRequest req) {
+    req.pause(); // nothing of the body is read until the request is decided
+    String path = RequestPath.canonical(req.path());
+    if (path == null) {
+      JsonErrors.send(req.response().putHeader("Connection", "close"), 400, "BAD_PATH",
+          "the request path is not a valid absolute path");
+      return;
+    }
+    Sluice engine = engines.current();
+    String method = req.method().name();
+    String client = ClientAddress.resolve(
+        req.remoteAddress().hostAddress(), req.headers().getAll("X-Forwarded-For"), engine.policy());
+    Context context = Vertx.currentContext();
+    if (engine.needsBody(method, path)) {
+      readBody(req).onComplete(read -> {
+        if (read.failed()) {
+          JsonErrors.send(req.response().putHeader("Connection", "close"), 413,
+              "BODY_TOO_LARGE", "this endpoint counts requests per a field of the JSON body,"
+                  + " and bodies over " + maxBodyBytes + " bytes are not read");
+          return;
+        }
+        Buffer body = read.result();
+        decideThenForward(engine, req, new GatewayRequest(method, path, req.headers(), client,
+            req::getParam, body, -1), context, body);
+      });
+    } else {
+      decideThenForward(engine, req, new GatewayRequest(method, path, req.headers(), client,
+          req::getParam, null, -1), context, null);
+    }
+  }
+
+  private void decideThenForward(Sluice engine, HttpServerRequest req, GatewayRequest view,
+      Context context, Buffer body) {
+    Future<Decision> decided;
+    try {
+      decided = decider.decide(engine, view, context);
+    } catch (RuntimeException e) {
+      decided = Future.failedFuture(e);
+    }
+    decided.onComplete(ar -> {
+      if (ar.failed()) {
+        LOG.log(Level.ERROR, "deciding " + req.method() + " " + view.path() + " failed", ar.cause());
+        JsonErrors.send(req.response(), 500, "INTERNAL_ERROR", "the request could not be decided");
+        req.resume();
+        return;
+      }
+      Decision d = ar.result();
+      if (!d.allowed()) {
+        Decider.refuse(engine, d, req.response());
+        if (body == null) {
+          req.resume(); // drain what the client still sends; it goes nowhere
+        }
+        return;
+      }
+      forward(req, body, engine.headers(d));
+    });
+  }
+
+  /** Reads the body, failing if it exceeds the cap. */
+  private Future<Buffer> readBody(HttpServerRequest req) {
+    String declared = req.getHeader(HttpHeaders.CONTENT_LENGTH);
+    if (declared != null) {
+      try {
+        if (Long.parseLong(declared.trim()) > maxBodyBytes) {
+          return Future.failedFuture("too large");
+        }
+      } catch (NumberFormatException e) {
+        return Future.failedFuture("bad length"); // Netty refuses these before we see them
+      }
+    }
+    io.vertx.core.Promise<Buffer> promise = io.vertx.core.Promise.promise();
+    Buffer body = Buffer.buffer();
+    req.handler(chunk -> {
+      if (body.length() + chunk.length() > maxBodyBytes) {
+        req.handler(null);
+        req.endHandler(null);
+        promise.tryFail("too large");
+        return;
+      }
+      body.appendBuffer(chunk);
+    });
+    req.endHandler(v -> promise.tryComplete(body));
+    req.exceptionHandler(promise::tryFail);
+    req.resume();
+    return promise.future();
+  }
+
+  private void forward(HttpServerRequest req, Buffer body, List<Header> rateHeaders) {
+    MultiMap headers = HttpHeaders.headers();
+    HopByHop.copyEndToEnd(req.headers(), headers, REWRITTEN);
+    boolean trusted = engines.current().policy().isTrustedProxy(req.remoteAddress().hostAddress());
+    String peer = req.remoteAddress().hostAddress();
+    String priorFor = trusted ? String.join(", ", req.headers().getAll("X-Forwarded-For")) : "";
+    headers.set("X-Forwarded-For", priorFor.isEmpty() ? peer : priorFor + ", " + peer);
+    String proto = trusted ? req.getHeader("X-Forwarded-Proto") : null;
+    headers.set("X-Forwarded-Proto", proto != null ? proto : req.scheme() != null ? req.scheme() : "http");
+    String host = trusted ? req.getHeader("X-Forwarded-Host") : null;
+    if (host == null) {
+      host = req.authority() != null ? req.authority().toString() : req.getHeader("Host");
+    }
+    if (host != null) {
+      headers.set("X-Forwarded-Host", host);
+    }
+    RequestOptions options = upstream.options(req.method(), req.uri()).setHeaders(headers);
+    HttpServerResponse response = req.response();
+    client.request(options).onComplete(opened -> {
+      if (opened.failed()) {
+        upstreamFailed(req, opened.cause());
+        return;
+      }
+      HttpClientRequest out = opened.result();
+      response.closeHandler(v -> out.reset());
+      Future<HttpClientResponse> answered;
+      if (body != null) {
+        answered = out.send(body);
+      } else if (req.getHeader(HttpHeaders.CONTENT_LENGTH) != null) {
+        out.putHeader(HttpHeaders.CONTENT_LENGTH, req.getHeader(HttpHeaders.CONTENT_LENGTH));
+        answered = out.send(req);
+      } else if (req.headers().contains(HttpHeaders.TRANSFER_ENCODING)) {
+        out.setChunked(true);
+        answered = out.send(req);
+      } else {
+        req.resume();
+        answered = out.send();
+      }
+      answered.onComplete(ar -> {
+        if (ar.failed()) {
+          upstreamFailed(req, ar.cause());
+          return;
+        }
+        relay(ar.result(), response, rateHeaders);
+      });
+    });
+  }
+
+  private void relay(HttpClientResponse in, HttpServerResponse response, List<Header> rateHeaders) {
+    if (response.closed()) {
+      in.request().reset();
+      return;
+    }
+    response.setStatusCode(in.statusCode());
+    if (in.statusMessage() != null) {
+      response.setStatusMessage(in.statusMessage());
+    }
+    HopByHop.copyEndToEnd(in.headers(), response.headers(), RESPONSE_SKIP);
+    for (Header h : rateHeaders) {
+      response.headers().set(h.name(), h.value());
+    }
+    response.send(in).onFailure(e -> {
+      metrics.upstreamFailed("reset");
+      if (!response.closed()) {
+        response.reset();
+      }
+    });
+  }
+
+  private void upstreamFailed(HttpServerRequest req, Throwable cause) {
+    boolean timeout = cause instanceof TimeoutException
+        || (cause.getMessage() != null && cause.getMessage().contains("timeout"));
+    metrics.upstreamFailed(timeout ? "timeout" : "connect");
+    if (timeout) {
+      JsonErrors.send(req.response(), 504, "UPSTREAM_TIMEOUT",
+          "the upstream " + upstream + " did not answer in time");
+    } else {
+      JsonErrors.send(req.response(), 502, "UPSTREAM_UNAVAILABLE",
+          "the upstream " + upstream + " could not be reached: " + cause.getMessage());
+    }
+    req.resume();
+  }
+}
