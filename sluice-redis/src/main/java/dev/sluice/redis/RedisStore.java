@@ -1,0 +1,518 @@
+package dev.sluice.redis;
+
+import dev.sluice.core.LimitStatus;
+import dev.sluice.core.Ticker;
+import dev.sluice.core.policy.Limit;
+import dev.sluice.core.store.BucketGroup;
+import dev.sluice.core.store.Charge;
+import dev.sluice.core.store.Store;
+import dev.sluice.core.store.StoreUnavailableException;
+import dev.sluice.core.store.Verdict;
+import io.lettuce.core.RedisCommandTimeoutException;
+import io.lettuce.core.cluster.SlotHash;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A {@link Store} in Redis: every instance that connects to the same Redis (standalone, behind
+ * Sentinel, or a Cluster) shares the same buckets, so a limit holds across all of them.
+ *
+ * <pre>{@code
+ * Store store = RedisStore.connect("redis://redis.internal:6379");
+ * Sluice sluice = Sluice.builder(policy).store(store).identitySecret(sharedSecret).build();
+ * }</pre>
+ *
+ * <h2>Semantics</h2>
+ * <ul>
+ *   <li><b>Same answers as in memory.</b> A Lua script mirrors each meter of
+ *       {@code dev.sluice.core.limit} formula for formula, in integer microseconds, so a verdict's
+ *       figures are those the in-memory store would give at the same instant.
+ *   <li><b>One atomic step per request.</b> Every limit of every bucket of a charge is evaluated
+ *       and charged by one script call ({@code EVALSHA}), all or nothing; on a Cluster, one call
+ *       per hash slot, in parallel (see below).
+ *   <li><b>Redis's clock.</b> The script reads {@code TIME}, so instances whose clocks disagree
+ *       still agree on every window, reset and retry-after. {@link Verdict#nowMicros()} is
+ *       Redis's time.
+ *   <li><b>Bounded.</b> Every key has a TTL that ends after its state has stopped mattering, so
+ *       Redis holds no dead buckets, and expiry never changes a decision.
+ *   <li><b>Fails fast.</b> When Redis cannot answer within the {@linkplain Builder#timeout
+ *       timeout} (down, paused, failing over, rejecting commands while reconnecting),
+ *       {@link #charge} throws, and {@link #chargeAsync} completes exceptionally with, a
+ *       {@link StoreUnavailableException}; nothing else is thrown for a Redis problem, and no
+ *       call waits past the timeout. The engine then applies the policy's failure mode. The
+ *       connection heals by itself when Redis returns; scripts Redis forgot are loaded again
+ *       transparently.
+ * </ul>
+ *
+ * <h2>Implementation notes</h2>
+ * <b>Key layout.</b> One Redis hash per bucket:
+ * <pre>
+ *   PREFIX:{IDENTITY}:RULE     e.g.  sluice:{9c1e0f3a2b7d4c55}:5d41402abc4b2a76
+ * </pre>
+ * {@code IDENTITY} is the bucket's key as 16 hex digits: the engine's keyed hash of the client's
+ * identity, never the identity itself, so keys are bounded in length and reveal nothing.
+ * {@code RULE} is a hash of the rule's name and limits, so a changed rule starts afresh and an
+ * unchanged one keeps its counts across reloads and instances. The braces are a Cluster hash
+ * tag: all the buckets of one identity hash to one slot. The hash holds every limit of the rule,
+ * each under fields named by its position ({@code 0w}, {@code 0n}, {@code 1t}, ...; see
+ * {@code charge.lua}), the same words the in-memory store keeps, split into fields because Lua
+ * numbers are doubles and a packed 64-bit word would not survive them.
+ *
+ * <p><b>The script.</b> {@code charge.lua} reads each bucket's fields with one {@code HMGET},
+ * evaluates every limit, and only if all pass writes each charged bucket with one {@code HSET}
+ * and one {@code PEXPIRE}. A read (cost 0) writes nothing. Its arithmetic runs in doubles, exact
+ * below 2<sup>53</sup>; the group refuses limits that could take a value past that (token buckets
+ * banking more than 71 years of credit), and the one product that can exceed it, in the sliding
+ * window, is computed exactly by long multiplication. Tests run the script and the Java meters
+ * on the same inputs.
+ *
+ * <p><b>Cluster: all or nothing across slots.</b> Buckets of different identities live in
+ * different slots, usually on different nodes, which no single script can reach. The store sends
+ * one script call per slot, in parallel; each checks and charges its own buckets atomically. If
+ * every slot admits, that was the only round trip. If one denies, the slots that charged are
+ * refunded ({@code refund.lua}) before the verdict is returned. In between, other requests can
+ * see the units that are about to be refunded: they may be denied by them, never admitted beyond
+ * a limit. docs/redis.md has the details.
+ *
+ * <p><b>Connection.</b> One Lettuce connection per store, shared by every caller; Lettuce
+ * pipelines concurrent commands on it.
+ */
+public final class RedisStore implements Store {
+  private static final System.Logger LOG = System.getLogger(RedisStore.class.getName());
+  private static final String[] NO_STRINGS = new String[0];
+
+  private final Connection connection;
+  private final String prefix;
+  private final Duration timeout;
+  private final Ticker clock;
+  private final String margin;
+  private final NearCache nearCache;
+
+  private RedisStore(Builder b) {
+    Target target = Target.parse(b.uri);
+    this.prefix = b.keyPrefix;
+    this.timeout = b.timeout;
+    this.clock = b.clock;
+    // A test clock runs apart from Redis's: keep keys an hour longer than their state matters, so
+    // real time passing between two steps of a test never expires a key its clock still needs.
+    this.margin = clock == null ? "1000" : "3600000";
+    this.nearCache = b.nearCacheSize > 0 ? new NearCache(b.nearCacheSize) : null;
+    this.connection = Connection.open(target, timeout, b.connectTimeout);
+  }
+
+  /**
+   * Connects to the Redis at {@code uri} with the default settings (see {@link Builder}).
+   *
+   * @param uri {@code redis://HOST[:PORT][/DB]}, {@code rediss://...} (TLS),
+   *     {@code redis-sentinel://HOST[:PORT][,HOST[:PORT]...]#MASTER}, or
+   *     {@code redis-cluster://HOST[:PORT][,HOST[:PORT]...]}; a password goes before the host
+   *     ({@code redis://:secret@host}), as in Lettuce's URIs
+   * @throws IllegalArgumentException if {@code uri} is malformed (the message says what is wrong)
+   * @throws IllegalStateException if Redis cannot be reached at start-up
+   */
+  public static RedisStore connect(String uri) {
+    return builder(uri).build();
+  }
+
+  /** A builder for a store on the Redis at {@code uri} (see {@link #connect}). */
+  public static Builder builder(String uri) {
+    return new Builder(uri);
+  }
+
+  @Override
+  public BucketGroup group(String name, List<Limit> limits) {
+    return new RedisGroup(this, Objects.requireNonNull(name, "name"), limits);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Blocks for at most the timeout.
+   *
+   * @throws StoreUnavailableException if Redis cannot answer within the timeout
+   */
+  @Override
+  public Verdict charge(Charge charge) {
+    try {
+      return chargeAsync(charge).toCompletableFuture().join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      throw unavailable(e.getCause());
+    }
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Never blocks: the returned stage completes on Lettuce's I/O thread, or on a timer thread
+   * when the timeout expires, exceptionally with a {@link StoreUnavailableException}.
+   */
+  @Override
+  public CompletionStage<Verdict> chargeAsync(Charge charge) {
+    int n = charge.size();
+    if (n == 0) {
+      long now = clock != null ? clock.epochMicros() : System.currentTimeMillis() * 1_000;
+      return CompletableFuture.completedFuture(new Verdict(Verdict.Kind.ADMITTED, now, List.of()));
+    }
+    Plan plan = new Plan(this, charge);
+    if (nearCache != null) {
+      Verdict cached = nearCache.get(plan);
+      if (cached != null) {
+        return CompletableFuture.completedFuture(cached);
+      }
+    }
+    long sentNanos = System.nanoTime();
+    CompletableFuture<Verdict> result;
+    try {
+      result = connection.target.cluster ? chargeBySlot(plan) : chargeAll(plan);
+    } catch (RuntimeException e) { // Lettuce rejected the command before sending it
+      return CompletableFuture.failedFuture(unavailable(e));
+    }
+    result = result.orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    return result.handle((v, e) -> {
+      if (e != null) {
+        throw unavailable(e);
+      }
+      if (nearCache != null && v.kind() == Verdict.Kind.DENIED) {
+        nearCache.put(plan, v, sentNanos);
+      }
+      return v;
+    });
+  }
+
+  /** One script call for every bucket: standalone and Sentinel, where there are no slots. */
+  private CompletableFuture<Verdict> chargeAll(Plan plan) {
+    int[] all = new int[plan.size];
+    for (int i = 0; i < all.length; i++) {
+      all[i] = i;
+    }
+    return run(plan, all).thenApply(r -> plan.verdict(List.of(r)));
+  }
+
+  /**
+   * One script call per hash slot, in parallel; if any slot denies, the slots that charged are
+   * refunded before the verdict is given.
+   */
+  private CompletableFuture<Verdict> chargeBySlot(Plan plan) {
+    Map<Integer, List<Integer>> bySlot = new LinkedHashMap<>();
+    for (int i = 0; i < plan.size; i++) {
+      bySlot.computeIfAbsent(SlotHash.getSlot(plan.keys[i]), s -> new ArrayList<>()).add(i);
+    }
+    if (bySlot.size() == 1) {
+      return chargeAll(plan);
+    }
+    List<int[]> slots = new ArrayList<>(bySlot.size());
+    List<CompletableFuture<SlotResult>> calls = new ArrayList<>(bySlot.size());
+    for (List<Integer> members : bySlot.values()) {
+      int[] m = members.stream().mapToInt(Integer::intValue).toArray();
+      slots.add(m);
+      calls.add(run(plan, m));
+    }
+    return CompletableFuture.allOf(calls.toArray(new CompletableFuture<?>[0])).handle((ignored, failure) -> {
+      List<SlotResult> done = new ArrayList<>(calls.size());
+      boolean allAdmitted = true;
+      for (CompletableFuture<SlotResult> c : calls) {
+        SlotResult r = c.isCompletedExceptionally() ? null : c.join();
+        done.add(r);
+        allAdmitted &= r != null && r.admitted;
+      }
+      if (failure == null && allAdmitted) {
+        return CompletableFuture.completedFuture(plan.verdict(done));
+      }
+      List<CompletableFuture<List<Object>>> refunds = new ArrayList<>();
+      for (SlotResult r : done) {
+        if (r != null && r.admitted && r.charged) {
+          refunds.add(refund(plan, r));
+        }
+      }
+      CompletableFuture<Void> refunded = CompletableFuture.allOf(refunds.toArray(new CompletableFuture<?>[0]));
+      return refunded.handle((x, refundFailure) -> {
+        if (refundFailure != null) {
+          LOG.log(System.Logger.Level.WARNING, "Redis at " + connection.target + " denied or failed a "
+              + "request across hash slots and not every slot could be refunded; its units stay "
+              + "charged until their windows pass", refundFailure);
+        }
+        if (failure != null) {
+          throw unavailable(failure);
+        }
+        return plan.verdict(done);
+      });
+    }).thenCompose(f -> f);
+  }
+
+  private CompletableFuture<SlotResult> run(Plan plan, int[] members) {
+    String[] keys = new String[members.length];
+    List<String> args = new ArrayList<>(2 + members.length * 8);
+    args.add(clock == null ? "" : Long.toString(clock.epochMicros()));
+    args.add(margin);
+    boolean charged = false;
+    for (int k = 0; k < members.length; k++) {
+      int i = members[k];
+      keys[k] = plan.keys[i];
+      RedisGroup g = plan.groups[i];
+      args.add(Long.toString(plan.costs[i]));
+      args.add(Integer.toString(g.spec.length / 3));
+      for (String s : g.spec) {
+        args.add(s);
+      }
+      charged |= plan.costs[i] > 0;
+    }
+    boolean anyCost = charged;
+    return Script.CHARGE.run(connection.commands, keys, args.toArray(NO_STRINGS))
+        .thenApply(r -> new SlotResult(members, r, anyCost));
+  }
+
+  private CompletableFuture<List<Object>> refund(Plan plan, SlotResult r) {
+    String[] keys = new String[r.members.length];
+    List<String> args = new ArrayList<>();
+    args.add(Long.toString(r.now));
+    int f = 0;
+    for (int k = 0; k < r.members.length; k++) {
+      int i = r.members[k];
+      keys[k] = plan.keys[i];
+      RedisGroup g = plan.groups[i];
+      args.add(Long.toString(plan.costs[i]));
+      args.add(Integer.toString(g.spec.length / 3));
+      for (int j = 0; j < g.spec.length / 3; j++, f++) {
+        args.add(g.spec[3 * j]);
+        args.add(g.spec[3 * j + 1]);
+        args.add(g.spec[3 * j + 2]);
+        args.add(Long.toString(r.figure(f, 1))); // reset
+        args.add(Long.toString(r.figure(f, 3))); // standing reset
+      }
+    }
+    return Script.REFUND.run(connection.commands, keys, args.toArray(NO_STRINGS));
+  }
+
+  private StoreUnavailableException unavailable(Throwable e) {
+    while (e instanceof CompletionException && e.getCause() != null) {
+      e = e.getCause();
+    }
+    if (e instanceof StoreUnavailableException s) {
+      return s;
+    }
+    if (e instanceof TimeoutException || e instanceof RedisCommandTimeoutException) {
+      return new StoreUnavailableException(
+          "Redis at " + connection.target + " did not answer within " + timeout.toMillis() + " ms", e);
+    }
+    return new StoreUnavailableException("Redis at " + connection.target + " failed: " + e.getMessage(), e);
+  }
+
+  /** The key of bucket {@code key} of {@code group}. */
+  String key(RedisGroup group, long key) {
+    StringBuilder s = new StringBuilder(prefix.length() + 20 + group.suffix.length());
+    s.append(prefix).append(":{");
+    String hex = Long.toHexString(key);
+    for (int i = hex.length(); i < 16; i++) {
+      s.append('0');
+    }
+    return s.append(hex).append('}').append(group.suffix).toString();
+  }
+
+  RedisGroup own(BucketGroup g) {
+    if (g instanceof RedisGroup r && r.owner == this) {
+      return r;
+    }
+    throw new IllegalArgumentException("bucket group '" + g.name() + "' belongs to another store");
+  }
+
+  /** Closes the connection and releases its threads. */
+  @Override
+  public void close() {
+    connection.close();
+  }
+
+  @Override
+  public String toString() {
+    return "RedisStore[" + connection.target + "]";
+  }
+
+  /** One slot's script answer: {admitted, now, then 4 figures per limit of its members}. */
+  static final class SlotResult {
+    final int[] members;
+    final boolean admitted;
+    final boolean charged;
+    final long now;
+    private final List<Object> raw;
+
+    SlotResult(int[] members, List<Object> raw, boolean charged) {
+      this.members = members;
+      this.raw = raw;
+      this.admitted = (Long) raw.get(0) == 1L;
+      this.now = (Long) raw.get(1);
+      this.charged = charged;
+    }
+
+    /** Figure {@code which} (0 remaining, 1 reset, 2 retry-at, 3 standing reset) of limit {@code f}. */
+    long figure(int f, int which) {
+      return (Long) raw.get(2 + 4 * f + which);
+    }
+  }
+
+  /** A charge, copied and resolved to keys: the caller may reuse its {@link Charge}. */
+  static final class Plan {
+    final int size;
+    final RedisGroup[] groups;
+    final long[] ids;
+    final long[] costs;
+    final String[] keys;
+
+    Plan(RedisStore store, Charge charge) {
+      size = charge.size();
+      groups = new RedisGroup[size];
+      ids = new long[size];
+      costs = new long[size];
+      keys = new String[size];
+      for (int i = 0; i < size; i++) {
+        groups[i] = store.own(charge.group(i));
+        ids[i] = charge.key(i);
+        costs[i] = charge.cost(i);
+        if (costs[i] < 0) {
+          throw new IllegalArgumentException("cost " + costs[i] + " is negative");
+        }
+        keys[i] = store.key(groups[i], ids[i]);
+        for (int j = 0; j < i; j++) {
+          if (keys[j].equals(keys[i])) {
+            throw new IllegalArgumentException("the charge names bucket " + ids[i] + " of rule '"
+                + groups[i].name() + "' twice");
+          }
+        }
+      }
+    }
+
+    /** The verdict from every slot's answer, limits in charge order. */
+    Verdict verdict(List<SlotResult> results) {
+      boolean admitted = true;
+      for (SlotResult r : results) {
+        admitted &= r.admitted;
+      }
+      int[] firstLimit = new int[size];
+      int total = 0;
+      for (int i = 0; i < size; i++) {
+        firstLimit[i] = total;
+        total += groups[i].limits().size();
+      }
+      LimitStatus[] statuses = new LimitStatus[total];
+      long now = 0;
+      for (SlotResult r : results) {
+        if (r.members[0] == 0 || now == 0) {
+          now = r.now; // the time of the slot holding the charge's first bucket
+        }
+        int f = 0;
+        for (int i : r.members) {
+          RedisGroup g = groups[i];
+          for (int j = 0; j < g.limits().size(); j++, f++) {
+            long remaining = r.figure(f, 0);
+            long reset = r.figure(f, 1);
+            long retry = r.figure(f, 2);
+            boolean passed = retry == 0;
+            if (!admitted && passed) { // passed, but not charged: report it as it stands
+              remaining += costs[i];
+              reset = r.figure(f, 3);
+            }
+            statuses[firstLimit[i] + j] = new LimitStatus(g.name(), g.limits().get(j), passed,
+                remaining, reset, retry == -1 ? Long.MAX_VALUE : retry);
+          }
+        }
+      }
+      return new Verdict(admitted ? Verdict.Kind.ADMITTED : Verdict.Kind.DENIED, now, List.of(statuses));
+    }
+  }
+
+  /** Configures a {@link RedisStore}. */
+  public static final class Builder {
+    private final String uri;
+    private Duration timeout = Duration.ofMillis(250);
+    private Duration connectTimeout = Duration.ofSeconds(2);
+    private String keyPrefix = "sluice";
+    private Ticker clock;
+    private int nearCacheSize;
+
+    private Builder(String uri) {
+      this.uri = Objects.requireNonNull(uri, "uri");
+    }
+
+    /**
+     * How long a charge may wait for Redis before it fails with a
+     * {@link StoreUnavailableException} (default 250 ms). It bounds every call, reconnection or
+     * not.
+     */
+    public Builder timeout(Duration timeout) {
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("the Redis timeout must be positive, got " + timeout);
+      }
+      this.timeout = timeout;
+      return this;
+    }
+
+    /** How long connecting (at start-up and on each reconnection attempt) may take (default 2 s). */
+    public Builder connectTimeout(Duration connectTimeout) {
+      if (connectTimeout.isNegative() || connectTimeout.isZero()) {
+        throw new IllegalArgumentException("the Redis connect timeout must be positive, got " + connectTimeout);
+      }
+      this.connectTimeout = connectTimeout;
+      return this;
+    }
+
+    /**
+     * The first part of every key (default {@code sluice}): stores with different prefixes on one
+     * Redis count separately. Letters, digits, {@code .}, {@code _}, {@code -} and {@code :}.
+     */
+    public Builder keyPrefix(String keyPrefix) {
+      if (!keyPrefix.matches("[A-Za-z0-9._:-]{1,64}")) {
+        throw new IllegalArgumentException("key prefix '" + keyPrefix
+            + "' must be 1 to 64 letters, digits, '.', '_', '-' or ':' (no braces: they are hash tags)");
+      }
+      this.keyPrefix = keyPrefix;
+      return this;
+    }
+
+    /**
+     * For tests only: read time from {@code clock} instead of Redis's {@code TIME}, so a test
+     * can move it. In production the store always uses Redis's clock, which is what makes
+     * instances with skewed clocks agree; never set this there.
+     */
+    public Builder clock(Ticker clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * Enables the near cache (off by default): this instance remembers up to {@code maxEntries}
+     * requests that Redis denied, and denies the same request (same buckets, same costs) again
+     * without asking Redis until the denial's retry time has passed. A hot abusive client then
+     * costs no round trip. The figures of such a denial are those of the denial it repeats; the
+     * denial itself is exact (usage only grows until the retry time, and the retry time is read
+     * on a clock that never runs behind Redis's), except that a refund by another instance in a
+     * Cluster (see the class notes) is not seen until then.
+     */
+    public Builder nearCache(int maxEntries) {
+      if (maxEntries < 0) {
+        throw new IllegalArgumentException("the near cache size cannot be negative, got " + maxEntries);
+      }
+      this.nearCacheSize = maxEntries;
+      return this;
+    }
+
+    /**
+     * Connects.
+     *
+     * @throws IllegalArgumentException if the URI is malformed
+     * @throws IllegalStateException if Redis cannot be reached
+     */
+    public RedisStore build() {
+      return new RedisStore(this);
+    }
+  }
+}

@@ -1,0 +1,211 @@
+package dev.sluice.redis;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real {@code redis-server} for the tests, run as a child process on a free port: the one on
+ * the PATH when there is one, otherwise the Linux binary shipped inside the embedded-redis jar on
+ * the test class path (extracted to {@code target/}), so the tests need nothing installed by hand.
+ * No persistence ({@code --save "" --appendonly no}). Faults are real: {@link #kill}, {@link #pause}
+ * (SIGSTOP) and {@link #restart} on the same port.
+ */
+final class RedisServer implements AutoCloseable {
+  private static final String BUNDLED = "redis-server-6.2.6-v5-linux-amd64";
+  private static final long START_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(15);
+  private static Path binary;
+  private static RedisServer shared;
+
+  private final int port;
+  private final Path dir;
+  private final List<String> extra;
+  private Process process;
+
+  private RedisServer(int port, Path dir, List<String> extra) {
+    this.port = port;
+    this.dir = dir;
+    this.extra = extra;
+  }
+
+  /** One server for every test class that needs no faults; stopped when the JVM exits. */
+  static synchronized RedisServer shared() {
+    if (shared == null) {
+      shared = start();
+      RedisServer s = shared;
+      Runtime.getRuntime().addShutdownHook(new Thread(s::close));
+    }
+    return shared;
+  }
+
+  /** A new server on a free port, with {@code extra} arguments ({@code --cluster-enabled yes}...). */
+  static RedisServer start(String... extra) {
+    try {
+      Path dir = Files.createTempDirectory(Path.of("target"), "redis-");
+      RedisServer s = new RedisServer(freePort(), dir, List.of(extra));
+      s.launch();
+      return s;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  int port() {
+    return port;
+  }
+
+  String uri() {
+    return "redis://127.0.0.1:" + port;
+  }
+
+  long pid() {
+    return process.pid();
+  }
+
+  /** Kills the server at once (SIGKILL): connections drop, its data is gone. */
+  void kill() {
+    process.destroyForcibly();
+    try {
+      process.waitFor(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Starts it again on the same port, empty. */
+  void restart() {
+    kill();
+    launch();
+  }
+
+  /** Freezes the process (SIGSTOP): connections stay open, nothing answers. */
+  void pause() {
+    signal("STOP");
+  }
+
+  /** Thaws a paused process (SIGCONT). */
+  void resume() {
+    signal("CONT");
+  }
+
+  private void signal(String name) {
+    try {
+      Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+      if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+        throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private void launch() {
+    List<String> cmd = new ArrayList<>(List.of(binary().toString(),
+        "--port", Integer.toString(port), "--bind", "127.0.0.1",
+        "--save", "", "--appendonly", "no", "--dir", dir.toAbsolutePath().toString()));
+    cmd.addAll(extra);
+    try {
+      process = new ProcessBuilder(cmd).directory(dir.toFile())
+          .redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("redis.log").toFile()))
+          .start();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start " + cmd, e);
+    }
+    long deadline = System.nanoTime() + START_TIMEOUT_NANOS;
+    while (!answersPing()) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException("redis-server exited at start-up; see " + dir.resolve("redis.log"));
+      }
+      if (System.nanoTime() - deadline > 0) {
+        throw new IllegalStateException("redis-server did not answer PING within 15 s on port " + port);
+      }
+      try {
+        Thread.sleep(10); // waiting for a process to come up, not timing anything
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
+  }
+
+  private boolean answersPing() {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+      s.setSoTimeout(500);
+      OutputStream out = s.getOutputStream();
+      out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      byte[] buf = new byte[7];
+      int n = s.getInputStream().readNBytes(buf, 0, 7);
+      return new String(buf, 0, n, StandardCharsets.US_ASCII).startsWith("+PONG");
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  @Override
+  public void close() {
+    if (process != null && process.isAlive()) {
+      process.destroyForcibly();
+      try {
+        process.waitFor(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      s.setReuseAddress(true);
+      return s.getLocalPort();
+    }
+  }
+
+  private static synchronized Path binary() {
+    if (binary != null) {
+      return binary;
+    }
+    for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+      Path p = Path.of(dir, "redis-server");
+      if (!dir.isEmpty() && Files.isExecutable(p)) {
+        return binary = p;
+      }
+    }
+    Path target = Path.of("target", "redis-bin", BUNDLED).toAbsolutePath();
+    if (!Files.isExecutable(target)) {
+      try (InputStream in = ClassLoader.getSystemResourceAsStream(BUNDLED)) {
+        if (in == null) {
+          throw new IllegalStateException("no redis-server on the PATH and no " + BUNDLED
+              + " on the class path (the embedded-redis test dependency)");
+        }
+        Files.createDirectories(target.getParent());
+        Path tmp = Files.createTempFile(target.getParent(), "redis-server", ".tmp");
+        Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+        if (!tmp.toFile().setExecutable(true)) {
+          throw new IllegalStateException("cannot make " + tmp + " executable");
+        }
+        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot extract " + BUNDLED, e);
+      }
+    }
+    return binary = target;
+  }
+}

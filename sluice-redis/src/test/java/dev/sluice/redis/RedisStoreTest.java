@@ -1,0 +1,147 @@
+package dev.sluice.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sluice.core.ManualTicker;
+import dev.sluice.core.store.BucketGroup;
+import dev.sluice.core.store.Charge;
+import dev.sluice.core.store.InMemoryStore;
+import dev.sluice.core.store.LimitKind;
+import dev.sluice.core.store.Store;
+import dev.sluice.core.store.StoreContract;
+import dev.sluice.core.store.Verdict;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** The store contract on a real Redis, plus what is Redis's own: keys, TTLs, URIs. */
+class RedisStoreTest extends StoreContract {
+  private static final AtomicInteger STORES = new AtomicInteger();
+
+  /** A prefix per store, so tests on the one shared server never see each other's buckets. */
+  static String freshPrefix() {
+    return "t" + ProcessHandle.current().pid() + "-" + STORES.incrementAndGet();
+  }
+
+  @Override
+  protected Store newStore(ManualTicker ticker) {
+    return RedisStore.builder(RedisServer.shared().uri()).clock(ticker).keyPrefix(freshPrefix()).build();
+  }
+
+  static <T> T withRedis(String uri, java.util.function.Function<RedisCommands<String, String>, T> f) {
+    RedisClient client = RedisClient.create(uri);
+    try (StatefulRedisConnection<String, String> c = client.connect()) {
+      return f.apply(c.sync());
+    } finally {
+      client.shutdown();
+    }
+  }
+
+  @Test
+  void keys_oneHashPerBucket_hashTaggedByIdentity_withATtlOnRedisTime() {
+    String prefix = freshPrefix();
+    try (RedisStore live = RedisStore.builder(RedisServer.shared().uri()).keyPrefix(prefix).build()) {
+      BucketGroup g = live.group("api", List.of(
+          LimitKind.FIXED.of("minute", 5, MINUTE), LimitKind.TOKEN_BUCKET.of("hour", 50, HOUR)));
+      live.charge(new Charge(1).add(g, 0xabcL, 1));
+
+      List<String> keys = withRedis(RedisServer.shared().uri(), r -> r.keys(prefix + ":*"));
+      assertThat(keys).singleElement().satisfies(k -> assertThat(k).matches(
+          prefix.replace("-", "\\-") + ":\\{0000000000000abc\\}:[0-9a-f]{16}"));
+      String key = keys.get(0);
+      List<String> fields = withRedis(RedisServer.shared().uri(), r -> r.hkeys(key));
+      assertThat(fields).containsExactlyInAnyOrder("0w", "0n", "1t");
+      long ttl = withRedis(RedisServer.shared().uri(), r -> r.pttl(key));
+      // The token bucket's state matters for 72 s (one unit of 50/hour), the window's for up to a
+      // minute: the TTL covers the longer one, plus a second.
+      assertThat(ttl).isBetween(71_000L, 73_100L);
+    }
+  }
+
+  @Test
+  void charge_atCostZero_writesNothing() {
+    BucketGroup g = store.group("api", List.of(LimitKind.SLIDING.of("hourly", 5, HOUR)));
+
+    charge(g, 77, 0);
+
+    List<String> keys = withRedis(RedisServer.shared().uri(), r -> r.keys("*{000000000000004d}*"));
+    assertThat(keys).isEmpty();
+  }
+
+  @Test
+  void verdicts_equalTheInMemoryStores_onTheSameSequence() {
+    ManualTicker clock = new ManualTicker(START);
+    InMemoryStore memory = InMemoryStore.builder().ticker(clock).executor(Runnable::run).build();
+    try (RedisStore redis = RedisStore.builder(RedisServer.shared().uri()).clock(clock).keyPrefix(freshPrefix()).build()) {
+      java.time.Duration[] spans = {java.time.Duration.ofSeconds(1), java.time.Duration.ofSeconds(7), MINUTE};
+      java.util.Random random = new java.util.Random(42);
+      for (LimitKind kind : LimitKind.values()) {
+        for (java.time.Duration span : spans) {
+          List<dev.sluice.core.policy.Limit> limits = List.of(kind.of("l", 1 + random.nextInt(9), span),
+              LimitKind.SLIDING.of("s", 3 + random.nextInt(20), span.multipliedBy(3)));
+          BucketGroup m = memory.group(kind + "-" + span, limits);
+          BucketGroup r = redis.group(kind + "-" + span, limits);
+          for (int step = 0; step < 120; step++) {
+            int key = random.nextInt(3);
+            long cost = random.nextInt(4);
+            Verdict expected = memory.charge(new Charge(1).add(m, key, cost));
+            Verdict actual = redis.charge(new Charge(1).add(r, key, cost));
+            assertThat(actual).as("%s over %s, step %d", kind, span, step).isEqualTo(expected);
+            clock.advance(java.time.Duration.ofNanos(span.toNanos() / (1 + random.nextInt(12)) + random.nextInt(1_000_000) * 1_000L));
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void connect_badUri_namesTheUriAndWhatIsWrong() {
+    assertThatThrownBy(() -> RedisStore.connect("localhost:6379"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'localhost:6379'").hasMessageContaining("no scheme");
+    assertThatThrownBy(() -> RedisStore.connect("memcached://host:1"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unknown scheme 'memcached'");
+    assertThatThrownBy(() -> RedisStore.connect("redis-cluster://a:1,b:x"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'x' is not a port number");
+    assertThatThrownBy(() -> RedisStore.connect("redis-cluster://:secret@a:1/3"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("redis-cluster://:***@a:1/3").hasMessageNotContaining("secret");
+    assertThatThrownBy(() -> RedisStore.connect("redis-sentinel://a:26379"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must name the master");
+  }
+
+  @Test
+  void connect_nothingListening_failsAtStartUp() {
+    assertThatThrownBy(() -> RedisStore.builder("redis://127.0.0.1:1").connectTimeout(java.time.Duration.ofMillis(300)).build())
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("redis://127.0.0.1:1");
+  }
+
+  @Test
+  void charge_groupOfAnotherStore_isRefused() {
+    BucketGroup foreign = InMemoryStore.create().group("api", List.of(LimitKind.FIXED.of("h", 1, HOUR)));
+
+    assertThatThrownBy(() -> store.charge(new Charge(1).add(foreign, 1, 1)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("another store");
+  }
+
+  @Test
+  void charge_sameBucketTwice_isRefused() {
+    BucketGroup g = store.group("api", List.of(LimitKind.FIXED.of("h", 5, HOUR)));
+
+    assertThatThrownBy(() -> store.charge(new Charge(2).add(g, 1, 1).add(g, 1, 1)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("twice");
+  }
+
+  @Test
+  void group_tokenBucketBeyondExactDoubles_isRefused() {
+    var huge = dev.sluice.core.policy.Limit.tokenBucket("huge", 1,
+        dev.sluice.core.policy.Window.of(java.time.Duration.ofDays(365 * 50)), 10);
+
+    assertThatThrownBy(() -> store.group("api", List.of(huge)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("71 years");
+  }
+}
