@@ -12,6 +12,7 @@ import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
@@ -73,6 +74,11 @@ final class Connection implements AutoCloseable {
         client.setOptions(options.build());
         try {
           StatefulRedisClusterConnection<String, String> c = client.connect(StringCodec.UTF8);
+          // Node connections open lazily, and while one is opening REJECT_COMMANDS refuses its
+          // commands: open every node's now, so the first requests do not fail.
+          for (RedisClusterNode node : c.getPartitions()) {
+            c.getConnection(node.getUri().getHost(), node.getUri().getPort());
+          }
           return new Connection(target, resources, client, c, c.async());
         } catch (RuntimeException e) {
           client.shutdown();

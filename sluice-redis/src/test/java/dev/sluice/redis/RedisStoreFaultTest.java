@@ -1,0 +1,169 @@
+package dev.sluice.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.fail;
+
+import dev.sluice.core.store.BucketGroup;
+import dev.sluice.core.store.Charge;
+import dev.sluice.core.store.LimitKind;
+import dev.sluice.core.store.StoreUnavailableException;
+import dev.sluice.core.store.Verdict;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Redis failing under the store, for real: killed and restarted, frozen with SIGSTOP, its script
+ * cache flushed. The store must answer every call within its timeout (asserted with a generous
+ * 5x bound, never by sleeping), throw nothing but {@link StoreUnavailableException}, and recover
+ * by itself.
+ */
+class RedisStoreFaultTest {
+  private static final Duration TIMEOUT = Duration.ofMillis(200);
+  private static final long BOUND_NANOS = 5 * TIMEOUT.toNanos();
+  private static final Duration DAY = Duration.ofDays(1);
+
+  private RedisServer server;
+  private RedisStore store;
+  private BucketGroup group;
+
+  @BeforeEach
+  void start() {
+    server = RedisServer.start();
+    store = RedisStore.builder(server.uri()).timeout(TIMEOUT).keyPrefix(RedisStoreTest.freshPrefix()).build();
+    group = store.group("api", List.of(LimitKind.FIXED.of("daily", 1_000_000, DAY)));
+  }
+
+  @AfterEach
+  void stop() {
+    store.close();
+    server.close();
+  }
+
+  private Charge one(long key) {
+    return new Charge(1).add(group, key, 1);
+  }
+
+  /** Charges once; returns the verdict, or null if the store was unavailable; asserts the bound. */
+  private Verdict timedCharge(long key) {
+    long t0 = System.nanoTime();
+    try {
+      return store.charge(one(key));
+    } catch (StoreUnavailableException e) {
+      return null;
+    } finally {
+      assertThat(System.nanoTime() - t0).as("a charge took longer than 5x the timeout").isLessThan(BOUND_NANOS);
+    }
+  }
+
+  private static void await(String what, Duration within, BooleanSupplier condition) {
+    long deadline = System.nanoTime() + within.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() - deadline > 0) {
+        fail("not within " + within + ": " + what);
+      }
+      Thread.onSpinWait();
+    }
+  }
+
+  @Test
+  void paused_pastTheTimeout_failsFast_thenRecovers() throws Exception {
+    assertThat(timedCharge(1)).isNotNull();
+
+    server.pause();
+    try {
+      for (int i = 0; i < 3; i++) {
+        long t0 = System.nanoTime();
+        assertThatThrownBy(() -> store.charge(one(1)))
+            .isInstanceOf(StoreUnavailableException.class).hasMessageContaining("did not answer within 200 ms");
+        assertThat(System.nanoTime() - t0).isLessThan(BOUND_NANOS);
+      }
+      long t0 = System.nanoTime();
+      var pending = store.chargeAsync(one(2)).toCompletableFuture();
+      assertThat(System.nanoTime() - t0).as("chargeAsync never blocks").isLessThan(TIMEOUT.toNanos());
+      assertThatThrownBy(() -> pending.get(BOUND_NANOS, TimeUnit.NANOSECONDS))
+          .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(StoreUnavailableException.class);
+    } finally {
+      server.resume();
+    }
+
+    await("the store answers again after SIGCONT", Duration.ofSeconds(10), () -> timedCharge(3) != null);
+  }
+
+  @Test
+  void killedAndRestarted_midLoad_onlyUnavailableWhileDown_andRecovers() throws Exception {
+    AtomicBoolean running = new AtomicBoolean(true);
+    AtomicLong answered = new AtomicLong();
+    AtomicLong unavailable = new AtomicLong();
+    AtomicReference<Throwable> wrong = new AtomicReference<>();
+    Thread[] load = new Thread[4];
+    for (int t = 0; t < load.length; t++) {
+      int id = t;
+      load[t] = new Thread(() -> {
+        for (long i = 0; running.get(); i++) {
+          try {
+            if (timedCharge(id * 1_000_000L + i % 100) != null) {
+              answered.incrementAndGet();
+            } else {
+              unavailable.incrementAndGet();
+            }
+          } catch (Throwable e) {
+            wrong.compareAndSet(null, e);
+            return;
+          }
+        }
+      }, "load-" + t);
+      load[t].setDaemon(true);
+      load[t].start();
+    }
+    try {
+      await("load is running", Duration.ofSeconds(10), () -> answered.get() >= 200);
+      server.kill();
+      long failedBefore = unavailable.get();
+      await("charges fail while Redis is down", Duration.ofSeconds(10), () -> unavailable.get() >= failedBefore + 20);
+      server.restart();
+      long answeredAfterRestart = answered.get();
+      await("charges succeed again after the restart", Duration.ofSeconds(15),
+          () -> answered.get() >= answeredAfterRestart + 200);
+    } finally {
+      running.set(false);
+      for (Thread t : load) {
+        t.join(10_000);
+      }
+    }
+    assertThat(wrong.get()).as("only StoreUnavailableException, within the bound").isNull();
+  }
+
+  @Test
+  void down_chargeAsync_completesExceptionallyAtOnce() {
+    server.kill();
+
+    await("the store sees the connection drop", Duration.ofSeconds(10), () -> timedCharge(1) == null);
+    var pending = store.chargeAsync(one(1)).toCompletableFuture();
+
+    assertThatThrownBy(() -> pending.get(BOUND_NANOS, TimeUnit.NANOSECONDS))
+        .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(StoreUnavailableException.class);
+  }
+
+  @Test
+  void scriptFlush_scriptIsLoadedAgain_transparently_countsKept() {
+    store.charge(new Charge(1).add(group, 5, 2));
+
+    RedisStoreTest.withRedis(server.uri(), r -> r.scriptFlush());
+    Verdict v = store.charge(new Charge(1).add(group, 5, 1));
+
+    assertThat(v.kind()).isEqualTo(Verdict.Kind.ADMITTED);
+    assertThat(v.statuses().get(0).remaining()).isEqualTo(1_000_000 - 3);
+    List<Boolean> loaded = RedisStoreTest.withRedis(server.uri(), r -> r.scriptExists(Script.CHARGE.sha));
+    assertThat(loaded).containsExactly(true);
+  }
+}
