@@ -144,4 +144,26 @@ class RedisStoreTest extends StoreContract {
     assertThatThrownBy(() -> store.group("api", List.of(huge)))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("71 years");
   }
+
+  @Test
+  void nearCache_repeatsADenial_withoutAskingRedis_untilItsRetryTime() {
+    String prefix = freshPrefix();
+    try (RedisStore cached = RedisStore.builder(RedisServer.shared().uri()).clock(ticker).keyPrefix(prefix)
+        .nearCache(100).build()) {
+      BucketGroup g = cached.group("api", List.of(LimitKind.FIXED.of("hourly", 2, HOUR)));
+      cached.charge(new Charge(1).add(g, 1, 2));
+      Verdict denied = cached.charge(new Charge(1).add(g, 1, 1));
+      assertThat(denied.kind()).isEqualTo(Verdict.Kind.DENIED);
+
+      Long deleted = withRedis(RedisServer.shared().uri(), r -> r.del(cached.key((RedisGroup) g, 1)));
+      assertThat(deleted).isEqualTo(1);
+      Verdict repeated = cached.charge(new Charge(1).add(g, 1, 1));
+
+      assertThat(repeated.kind()).as("answered from the near cache").isEqualTo(Verdict.Kind.DENIED);
+      assertThat(repeated.statuses()).isEqualTo(denied.statuses());
+      assertThat(repeated.nowMicros()).isGreaterThanOrEqualTo(denied.nowMicros());
+      assertThat(cached.charge(new Charge(1).add(g, 1, 2)).kind()).as("another cost asks Redis")
+          .isEqualTo(Verdict.Kind.ADMITTED);
+    }
+  }
 }
