@@ -1,0 +1,91 @@
+package dev.sluice.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code sluice serve} refuses what it cannot run with a one-line reason and exit code 2. */
+class ServeCommandTest {
+  @TempDir
+  Path dir;
+
+  record Run(int exitCode, String out, String err) {}
+
+  private static Run run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine cl = Main.commandLine();
+    cl.setOut(new PrintWriter(out, true));
+    cl.setErr(new PrintWriter(err, true));
+    return new Run(cl.execute(args), out.toString(), err.toString());
+  }
+
+  private Path policy(String yaml) throws IOException {
+    Path p = dir.resolve("policy.yaml");
+    Files.writeString(p, yaml);
+    return p;
+  }
+
+  @Test
+  void invalidPolicy_exits2WithTheLocatedError() throws IOException {
+    Path p = policy("global: {limits: 5/minuet}\n");
+
+    Run r = run("serve", "--config", p.toString(), "--port", "0", "--admin-port", "0");
+
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err()).startsWith(p + ":1:").contains("minuet");
+  }
+
+  @Test
+  void badUpstream_exits2SayingWhatAnUpstreamLooksLike() throws IOException {
+    Path p = policy("global: {key: ip, limits: 5/minute}\n");
+
+    Run r = run("serve", "--config", p.toString(), "--upstream", "ftp://x", "--port", "0",
+        "--admin-port", "0");
+
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err()).isEqualTo("sluice serve: --upstream 'ftp://x' must start with http:// or"
+        + " https:// (e.g. http://127.0.0.1:9000)\n");
+  }
+
+  @Test
+  void portInUse_exits2NamingThePort() throws IOException {
+    Path p = policy("global: {key: ip, limits: 5/minute}\n");
+    try (ServerSocket taken = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+      Run r = run("serve", "--config", p.toString(), "--admin-port",
+          Integer.toString(taken.getLocalPort()));
+
+      assertThat(r.exitCode()).isEqualTo(2);
+      assertThat(r.err()).startsWith("sluice serve: cannot listen on 127.0.0.1:" + taken.getLocalPort()
+          + " (the admin port)");
+    }
+  }
+
+  @Test
+  void badDuration_isAUsageError() throws IOException {
+    Path p = policy("global: {key: ip, limits: 5/minute}\n");
+
+    Run r = run("serve", "--config", p.toString(), "--drain", "soon");
+
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err()).contains("'soon' is not a duration (e.g. 30s, 500ms, 2m)");
+  }
+
+  @Test
+  void unknownStore_exits2ListingTheStores() throws IOException {
+    Path p = policy("global: {key: ip, limits: 5/minute}\n");
+
+    Run r = run("serve", "--config", p.toString(), "--store", "mongo://x");
+
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err()).startsWith("sluice serve: unknown --store 'mongo://x'");
+  }
+}
