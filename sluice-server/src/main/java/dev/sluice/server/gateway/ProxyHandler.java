@@ -60,10 +60,18 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
   @Override
   public void handle(HttpServerRequest req) {
     req.pause(); // nothing of the body is read until the request is decided
-    String path = RequestPath.canonical(req.path());
+    // Only origin-form: an absolute-form target would be forwarded with an authority the
+    // upstream might honour over Host, and '*' or authority-form name no path to match.
+    String path = req.uri().startsWith("/") ? RequestPath.canonical(req.path()) : null;
     if (path == null) {
       JsonErrors.send(req.response().putHeader("Connection", "close"), 400, "BAD_PATH",
           "the request path is not a valid absolute path");
+      return;
+    }
+    String query = req.query();
+    if (query != null && !RequestPath.validQuery(query)) {
+      JsonErrors.send(req.response().putHeader("Connection", "close"), 400, "BAD_QUERY",
+          "the query string has a broken percent-encoding (a % not followed by two hex digits)");
       return;
     }
     Sluice engine = engines.current();

@@ -1,5 +1,10 @@
 package dev.sluice.server.gateway;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+
 /**
  * The path a request is matched by: its request-target's path put in one canonical form, so that
  * spelling a path differently cannot slip past a rule that the upstream would still serve.
@@ -10,7 +15,8 @@ package dev.sluice.server.gateway;
  * are resolved ({@code /a/./b/../c} is {@code /a/c}). The request itself is forwarded exactly as
  * received. A path that cannot be a valid origin-form target (not starting with {@code /}, a
  * broken percent-encoding, control characters or spaces, or {@code ..} above the root) is
- * refused with 400.
+ * refused with 400, and so is one whose percent-encoded bytes are not UTF-8: an upstream that
+ * decodes leniently could read an overlong {@code %C0%AF} as a {@code /} the rules never saw.
  */
 final class RequestPath {
   private RequestPath() {}
@@ -24,6 +30,7 @@ final class RequestPath {
     int segmentStart = 0; // in out, after the '/' that opened the current segment
     int i = 0;
     int n = raw.length();
+    boolean nonAscii = false;
     while (i < n) {
       char c = raw.charAt(i);
       if (c == '/') {
@@ -50,6 +57,7 @@ final class RequestPath {
           return null;
         }
         char decoded = (char) (hi * 16 + lo);
+        nonAscii |= decoded >= 0x80;
         if (unreserved(decoded)) {
           out.append(decoded);
         } else {
@@ -62,10 +70,49 @@ final class RequestPath {
       out.append(c);
       i++;
     }
-    if (!closeSegment(out, segmentStart)) {
+    if (!closeSegment(out, segmentStart) || (nonAscii && !percentDecodesToUtf8(raw))) {
       return null;
     }
     return out.length() == 0 ? "/" : out.toString();
+  }
+
+  /**
+   * Whether every {@code %XX} of {@code raw} is well formed, so that a query can be decoded
+   * without failing ({@code +} and bytes that are not UTF-8 decode leniently; only a broken
+   * escape throws).
+   */
+  static boolean validQuery(String raw) {
+    for (int i = raw.indexOf('%'); i >= 0; i = raw.indexOf('%', i + 1)) {
+      if (i + 2 >= raw.length() || Character.digit(raw.charAt(i + 1), 16) < 0
+          || Character.digit(raw.charAt(i + 2), 16) < 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Whether {@code raw} (ASCII, escapes already checked) percent-decodes to strict UTF-8. */
+  private static boolean percentDecodesToUtf8(String raw) {
+    byte[] bytes = new byte[raw.length()];
+    int len = 0;
+    for (int i = 0; i < raw.length(); i++) {
+      char c = raw.charAt(i);
+      if (c == '%') {
+        c = (char) (Character.digit(raw.charAt(i + 1), 16) * 16
+            + Character.digit(raw.charAt(i + 2), 16));
+        i += 2;
+      }
+      bytes[len++] = (byte) c;
+    }
+    try {
+      StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(bytes, 0, len));
+      return true;
+    } catch (CharacterCodingException e) {
+      return false; // overlong forms, surrogates, truncated or stray continuation bytes
+    }
   }
 
   /**
