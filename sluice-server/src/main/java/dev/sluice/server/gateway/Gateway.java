@@ -94,10 +94,16 @@ public final class Gateway implements AutoCloseable {
   }
 
   private void deploy(int loops) {
+    // A request's own idle timeout (504) stops at the response's head; an upstream going silent
+    // mid-body is caught by the connection's idle timeout, a little longer so that the request's
+    // fires first before the head, and the client's response is then reset.
+    long silentMs = options.upstream() == null ? 0 : options.upstream().timeout().toMillis();
     HttpClientAgent client = options.upstream() == null ? null : vertx.createHttpClient(
         new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
             .setMaxHeaderSize(64 * 1024).setMaxInitialLineLength(16 * 1024)
-            .setDecompressionSupported(false),
+            .setDecompressionSupported(false)
+            .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, silentMs + Math.max(100, silentMs / 10)))
+            .setIdleTimeoutUnit(TimeUnit.MILLISECONDS),
         new PoolOptions().setHttp1MaxSize(512).setMaxWaitQueueSize(4096));
     if (client != null) {
       ProxyHandler proxy = new ProxyHandler(engines, decider, metrics, client, options.upstream(),

@@ -173,7 +173,7 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
     HttpServerResponse response = req.response();
     client.request(options).onComplete(opened -> {
       if (opened.failed()) {
-        upstreamFailed(req, opened.cause());
+        upstreamFailed(req, opened.cause(), rateHeaders);
         return;
       }
       HttpClientRequest out = opened.result();
@@ -193,7 +193,7 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
       }
       answered.onComplete(ar -> {
         if (ar.failed()) {
-          upstreamFailed(req, ar.cause());
+          upstreamFailed(req, ar.cause(), rateHeaders);
           return;
         }
         relay(ar.result(), response, rateHeaders);
@@ -214,7 +214,12 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
     for (Header h : rateHeaders) {
       response.headers().set(h.name(), h.value());
     }
-    response.send(in).onFailure(e -> {
+    if (!response.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
+      response.setChunked(true);
+    }
+    // Not response.send(in): its pipe ends the response when the upstream fails mid-body, and a
+    // chunked answer cut short would then look complete. A reset is the only honest signal.
+    in.pipe().endOnFailure(false).to(response).onFailure(e -> {
       metrics.upstreamFailed("reset");
       if (!response.closed()) {
         response.reset();
@@ -222,7 +227,13 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
     });
   }
 
-  private void upstreamFailed(HttpServerRequest req, Throwable cause) {
+  /** A 502 or 504; the request was counted, so it carries the rate-limit headers as a 200 would. */
+  private void upstreamFailed(HttpServerRequest req, Throwable cause, List<Header> rateHeaders) {
+    if (!req.response().headWritten()) {
+      for (Header h : rateHeaders) {
+        req.response().headers().set(h.name(), h.value());
+      }
+    }
     boolean timeout = cause instanceof TimeoutException
         || (cause.getMessage() != null && cause.getMessage().contains("timeout"));
     metrics.upstreamFailed(timeout ? "timeout" : "connect");

@@ -62,6 +62,11 @@ public final class Upstream {
     return new Upstream(url, ssl, u.getHost(), port, prefix, timeout);
   }
 
+  /** How long the upstream may be silent. */
+  Duration timeout() {
+    return timeout;
+  }
+
   RequestOptions options(HttpMethod method, String requestTarget) {
     long ms = timeout.toMillis();
     return new RequestOptions()
