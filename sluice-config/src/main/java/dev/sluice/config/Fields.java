@@ -23,20 +23,21 @@ final class Fields {
       Node key = t.getKeyNode();
       if (!(key instanceof ScalarNode) || Yaml.isNull(key)) {
         throw mapping.failAt(key, mapping.field,
-            "a field name must be a word such as '" + allowed.get(0) + "', found "
-                + At.describe(key));
+            "a field name must be a word" + (allowed == null || allowed.isEmpty() ? ""
+                : " such as '" + allowed.get(0) + "'") + ", found " + At.describe(key));
       }
       String name = ((ScalarNode) key).getValue();
       At value = mapping.child(name, t.getValueNode());
       if (misplaced.containsKey(name)) {
         throw mapping.failAt(key, value.field, misplaced.get(name));
       }
-      if (!allowed.contains(name)) {
+      if (allowed != null && !allowed.contains(name)) {
         String near = Suggest.nearest(name, allowed);
         throw mapping.failAt(key, value.field, "unknown field '" + name + "'; "
             + (near != null
                 ? "did you mean '" + near + "'?"
-                : "the fields here are " + String.join(", ", allowed)));
+                : allowed.isEmpty() ? "there are none to name here"
+                    : "the fields here are " + String.join(", ", allowed)));
       }
       Node first = keys.putIfAbsent(name, key);
       if (first != null) {
@@ -52,6 +53,11 @@ final class Fields {
   /** The value of field {@code name}, or {@code null} when it is absent. */
   At get(String name) {
     return values.get(name);
+  }
+
+  /** The names present, in the order written. */
+  java.util.Set<String> names() {
+    return values.keySet();
   }
 
   /** Whether field {@code name} is present. */

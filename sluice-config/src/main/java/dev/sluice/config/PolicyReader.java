@@ -8,6 +8,12 @@ import dev.sluice.core.policy.KeySource;
 import dev.sluice.core.policy.Policy;
 import dev.sluice.core.policy.Rule;
 import dev.sluice.core.policy.StoreFailure;
+import dev.sluice.core.policy.Tier;
+import dev.sluice.core.policy.Webhook;
+import dev.sluice.core.policy.Limit;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.LinkedHashMap;
 import dev.sluice.core.policy.Window;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,7 +24,9 @@ import org.snakeyaml.engine.v2.nodes.Node;
 /** Reads the top of a policy file: the policy-wide settings, then the global rule and the rules. */
 final class PolicyReader {
   static final List<String> FIELDS = List.of("headers", "reset-header", "denial", "algorithm",
-      "lifetime-retention", "key", "on-store-failure", "trusted-proxies", "global", "rules");
+      "lifetime-retention", "key", "on-store-failure", "trusted-proxies", "tiers", "webhooks", "global", "rules");
+  private static final List<String> TIER_FIELDS = List.of("scale", "limits");
+  private static final List<String> WEBHOOK_FIELDS = List.of("url", "thresholds", "secret-env", "rules");
   private static final List<String> STORE_FAILURES = List.of("open", "closed", "local");
 
   private static final List<String> DIALECTS = List.of("x-ratelimit", "ietf", "both", "none");
@@ -78,11 +86,97 @@ final class PolicyReader {
       throw top.fail("the policy sets no limits; add 'global:' limits (global: {limits:"
           + " [100/minute]}) or 'rules:'");
     }
+    Map<String, Tier> tiers = f.has("tiers") ? tiers(f.get("tiers"), rules, defaults) : Map.of();
+    List<Webhook> webhooks = f.has("webhooks") ? webhooks(f.get("webhooks"), rules) : List.of();
     try {
-      return new Policy(headers, reset, denial, rules, onStoreFailure, trustedProxies);
+      return new Policy(headers, reset, denial, rules, onStoreFailure, trustedProxies, tiers,
+          webhooks);
     } catch (IllegalArgumentException e) {
       throw top.fail(e.getMessage());
     }
+  }
+
+  /** {@code tiers: {pro: {scale: 5}, partner: {limits: {search: 500/minute}}}}. */
+  private static Map<String, Tier> tiers(At at, List<Rule> rules, RuleReader.Defaults defaults) {
+    if (!at.isMapping()) {
+      throw at.fail("expected tiers by name, e.g. tiers: {pro: {scale: 5}}");
+    }
+    Map<String, Tier> tiers = new LinkedHashMap<>();
+    Fields names = at.fields("tiers by name", null);
+    for (String name : names.names()) {
+      At tierAt = names.get(name);
+      Fields tf = tierAt.fields("a tier (scale: and/or limits:)", TIER_FIELDS);
+      double scale = 1;
+      if (tf.has("scale")) {
+        At s = tf.get("scale");
+        String text = s.text("a number such as 5 or 2.5");
+        try {
+          scale = Double.parseDouble(text.replace("_", ""));
+        } catch (NumberFormatException e) {
+          throw s.fail("expected a number such as 5 or 2.5, found '" + text + "'");
+        }
+      }
+      Map<String, List<Limit>> own = new LinkedHashMap<>();
+      if (tf.has("limits")) {
+        At limitsAt = tf.get("limits");
+        Fields byRule = limitsAt.fields("limits by rule name, e.g. {search: 500/minute}",
+            rules.stream().map(Rule::name).toList());
+        for (String ruleName : byRule.names()) {
+          Rule rule = rules.stream().filter(r -> r.name().equals(ruleName)).findFirst().orElseThrow();
+          List<LimitReader.Spec> specs = LimitReader.read(byRule.get(ruleName),
+              rule.limits().get(0).algorithm(), defaults.retention());
+          own.put(ruleName, RuleReader.named(specs, ruleName, rule.isGlobal(), null));
+        }
+      }
+      try {
+        tiers.put(name, new Tier(name, scale, own));
+      } catch (IllegalArgumentException e) {
+        throw tierAt.fail(e.getMessage());
+      }
+    }
+    return tiers;
+  }
+
+  /** {@code webhooks: [{url: ..., thresholds: [80, 100], secret-env: NAME, rules: [...]}]}. */
+  private static List<Webhook> webhooks(At at, List<Rule> rules) {
+    List<Webhook> out = new ArrayList<>();
+    for (At item : at.list("a list of webhooks, each starting with '- url: https://...'")) {
+      Fields wf = item.fields("a webhook (url:, thresholds:, secret-env:)", WEBHOOK_FIELDS);
+      At urlAt = wf.require("url", "say where events go, e.g. url: https://hooks.example.com/sluice");
+      String url = urlAt.text("an http:// or https:// URL");
+      URI uri;
+      try {
+        uri = new URI(url);
+      } catch (URISyntaxException e) {
+        throw urlAt.fail("'" + url + "' is not a URL: " + e.getReason());
+      }
+      List<Integer> thresholds = new ArrayList<>();
+      At th = wf.require("thresholds", "say when to send, in percent of a limit, e.g. [80, 100]");
+      for (At t : th.oneOrMany()) {
+        thresholds.add((int) t.wholeNumber("a percentage", 1, 100));
+      }
+      String secretEnv = wf.require("secret-env",
+          "name the environment variable holding the signing secret, e.g."
+              + " secret-env: SLUICE_WEBHOOK_SECRET").text("an environment variable name");
+      List<String> only = new ArrayList<>();
+      if (wf.has("rules")) {
+        for (At r : wf.get("rules").oneOrMany()) {
+          String name = r.text("a rule name");
+          if (rules.stream().noneMatch(x -> x.name().equals(name))) {
+            String near = Suggest.nearest(name, rules.stream().map(Rule::name).toList());
+            throw r.fail("no rule is named '" + name + "'"
+                + (near != null ? "; did you mean '" + near + "'?" : ""));
+          }
+          only.add(name);
+        }
+      }
+      try {
+        out.add(new Webhook(uri, thresholds, secretEnv, only));
+      } catch (IllegalArgumentException e) {
+        throw item.fail(e.getMessage());
+      }
+    }
+    return out;
   }
 
   private static List<IpRange> trustedProxies(At at) {

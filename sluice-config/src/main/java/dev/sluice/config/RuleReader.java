@@ -19,9 +19,9 @@ import java.util.Map;
 final class RuleReader {
   static final String GLOBAL = "global";
   static final List<String> RULE_FIELDS =
-      List.of("name", "route", "key", "limits", "algorithm", "cost", "on-missing-key");
+      List.of("name", "route", "key", "limits", "algorithm", "cost", "on-missing-key", "shadow");
   static final List<String> GLOBAL_FIELDS =
-      List.of("limits", "key", "algorithm", "cost", "on-missing-key");
+      List.of("limits", "key", "algorithm", "cost", "on-missing-key", "shadow");
 
   private static final List<String> METHODS =
       List.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT");
@@ -77,20 +77,7 @@ final class RuleReader {
     List<LimitReader.Spec> specs = LimitReader.read(
         f.require("limits", "write at least one limit, e.g. limits: 100/minute"),
         algorithm, defaults.retention());
-    List<Limit> limits = new ArrayList<>(specs.size());
-    for (LimitReader.Spec s : specs) {
-      String limitName = s.name() != null ? s.name()
-          : route == null ? s.window().label()
-              : specs.size() == 1 ? name
-                  : name + "-" + s.window().label();
-      if (!LimitReader.NAME.matcher(limitName).matches()) {
-        throw s.at().fail("this limit's default name '" + limitName + "' is too long; name it:"
-            + " {limit: ..., name: SHORTER}");
-      }
-      Limit limit = LimitReader.build(s, limitName);
-      names.limit(limit, s.at());
-      limits.add(limit);
-    }
+    List<Limit> limits = named(specs, name, route == null, names);
     Cost cost = f.has("cost") ? CostReader.read(f.get("cost"), limits) : Cost.ONE;
     Rule.MissingKey onMissing = Rule.MissingKey.REJECT;
     if (f.has("on-missing-key")) {
@@ -98,11 +85,37 @@ final class RuleReader {
           List.of("reject", "skip")).equals("skip")
               ? Rule.MissingKey.SKIP : Rule.MissingKey.REJECT;
     }
+    boolean shadow = f.has("shadow") && Words.bool(f.get("shadow"));
     try {
-      return new Rule(name, route, key, limits, cost, onMissing);
+      return new Rule(name, route, key, limits, cost, onMissing, shadow);
     } catch (IllegalArgumentException e) {
       throw at.fail(e.getMessage());
     }
+  }
+
+  /**
+   * Names the limits of rule {@code rule}: a global rule's after their windows ({@code minute}),
+   * an endpoint rule's single limit after the rule, several as {@code rule-window}. Registers
+   * the names when {@code names} is given (a tier's limits replace a rule's and reuse its names).
+   */
+  static List<Limit> named(List<LimitReader.Spec> specs, String rule, boolean global, Names names) {
+    List<Limit> limits = new ArrayList<>(specs.size());
+    for (LimitReader.Spec s : specs) {
+      String limitName = s.name() != null ? s.name()
+          : global ? s.window().label()
+              : specs.size() == 1 ? rule
+                  : rule + "-" + s.window().label();
+      if (!LimitReader.NAME.matcher(limitName).matches()) {
+        throw s.at().fail("this limit's default name '" + limitName + "' is too long; name it:"
+            + " {limit: ..., name: SHORTER}");
+      }
+      Limit limit = LimitReader.build(s, limitName);
+      if (names != null) {
+        names.limit(limit, s.at());
+      }
+      limits.add(limit);
+    }
+    return limits;
   }
 
   /** {@code POST /auth/verify}, {@code PUT,PATCH /assets/{id}} or {@code /health}. */

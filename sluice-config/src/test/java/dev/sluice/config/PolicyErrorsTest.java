@@ -49,7 +49,7 @@ class PolicyErrorsTest {
   void unknownFieldFarFromAnyValidOne_listsTheValidFields() {
     assertError("global: {limits: 1/second, window: 60}\n", 1, 28, "global.window",
         "unknown field 'window'; the fields here are limits, key, algorithm, cost,"
-            + " on-missing-key");
+            + " on-missing-key, shadow");
   }
 
   @Test
@@ -132,6 +132,34 @@ class PolicyErrorsTest {
     assertError("trusted-proxies: [10.0.0.0/8, lb.internal]\nglobal: {limits: 1/second}\n", 1, 31,
         "trusted-proxies[1]", "'lb.internal' is not an IP address or CIDR block (write 10.0.0.0/8,"
             + " 192.168.1.7 or 2001:db8::/32; host names are not accepted)");
+  }
+
+  @Test
+  void tierLimitsForAnUnknownRule_nameTheNearestRule() {
+    assertError("tiers:\n  pro:\n    limits: {serch: 5/minute}\nglobal: {limits: 1/second}\n"
+            + "rules: [{name: search, route: /s, limits: 1/second}]\n", 3, 14,
+        "tiers.pro.limits.serch", "unknown field 'serch'; did you mean 'search'?");
+  }
+
+  @Test
+  void tierScaleThatIsNotANumber_isRefused() {
+    assertError("tiers: {pro: {scale: lots}}\nglobal: {limits: 1/second}\n", 1, 22,
+        "tiers.pro.scale", "expected a number such as 5 or 2.5, found 'lots'");
+  }
+
+  @Test
+  void webhookThresholdsOutOfOrder_areRefusedAtTheWebhook() {
+    assertError("webhooks:\n  - {url: 'https://h.example/x', thresholds: [100, 80], secret-env: S}\n"
+            + "global: {limits: 1/second}\n", 2, 5, "webhooks[0]",
+        "thresholds must ascend without repeats, e.g. [80, 100]");
+  }
+
+  @Test
+  void webhookWithoutSecret_saysWhereTheSecretGoes() {
+    assertError("webhooks:\n  - {url: 'https://h.example/x', thresholds: 80}\n"
+            + "global: {limits: 1/second}\n", 2, 5, "webhooks[0]",
+        "missing field 'secret-env': name the environment variable holding the signing secret,"
+            + " e.g. secret-env: SLUICE_WEBHOOK_SECRET");
   }
 
   @Test

@@ -74,6 +74,44 @@ class PolicyFormatTest {
   }
 
   @Test
+  void tiersWebhooksAndShadowRules_areRead() {
+    Policy p = parse("""
+        tiers:
+          pro: {scale: 5}
+          partner:
+            limits:
+              search: [500/minute, 5000/hour]
+        webhooks:
+          - url: https://hooks.example.com/sluice
+            thresholds: [80, 100]
+            secret-env: SLUICE_WEBHOOK_SECRET
+            rules: [search]
+        global: {limits: 100/minute}
+        rules:
+          - name: search
+            route: GET /search
+            limits: 50/minute
+            shadow: true
+        """);
+
+    assertThat(p.tiers()).containsOnlyKeys("pro", "partner");
+    assertThat(p.tiers().get("pro").scale()).isEqualTo(5.0);
+    assertThat(p.tiers().get("partner").limits().get("search"))
+        .extracting(Limit::name, Limit::permits)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("search-minute", 500L),
+            org.assertj.core.groups.Tuple.tuple("search-hour", 5000L));
+    assertThat(p.tiers().get("pro").limitsFor(p.rule("global")).get(0).permits()).isEqualTo(500);
+    assertThat(p.webhooks()).singleElement().satisfies(w -> {
+      assertThat(w.url()).hasToString("https://hooks.example.com/sluice");
+      assertThat(w.thresholds()).containsExactly(80, 100);
+      assertThat(w.secretEnv()).isEqualTo("SLUICE_WEBHOOK_SECRET");
+      assertThat(w.rules()).containsExactly("search");
+    });
+    assertThat(p.rule("search").shadow()).isTrue();
+    assertThat(p.rule("global").shadow()).isFalse();
+  }
+
+  @Test
   void enumValues_ignoreCase() {
     Policy p = parse("headers: X-RateLimit\ndenial: Error-Code\nglobal: {limits: 1/second}\n");
 

@@ -48,6 +48,9 @@ public final class Decision {
   private final long retryAtMicros;
   private final String problem;
   private final String storeFailure;
+  private final Verdict shadow; // the shadow rules' verdict, or null
+  private final long[] fingerprints; // per bucket of verdict, when identities are tracked
+  private final long[] shadowFingerprints;
   private LimitStatus binding; // built on first use
 
   private Decision(Outcome outcome, long nowMicros, Verdict verdict, String problem) {
@@ -56,8 +59,16 @@ public final class Decision {
 
   private Decision(
       Outcome outcome, long nowMicros, Verdict verdict, String problem, String storeFailure) {
+    this(outcome, nowMicros, verdict, problem, storeFailure, null, null, null);
+  }
+
+  private Decision(Outcome outcome, long nowMicros, Verdict verdict, String problem,
+      String storeFailure, Verdict shadow, long[] fingerprints, long[] shadowFingerprints) {
     this.outcome = outcome;
     this.storeFailure = storeFailure;
+    this.shadow = shadow;
+    this.fingerprints = fingerprints;
+    this.shadowFingerprints = shadowFingerprints;
     this.nowMicros = nowMicros;
     this.verdict = verdict;
     this.problem = problem;
@@ -91,6 +102,14 @@ public final class Decision {
   static Decision of(boolean admitted, long nowMicros, List<LimitStatus> limits) {
     return new Decision(admitted ? Outcome.ALLOWED : Outcome.DENIED, nowMicros,
         new Verdict(admitted ? Verdict.Kind.ADMITTED : Verdict.Kind.DENIED, nowMicros, limits), null);
+  }
+
+  /** This decision with the shadow rules' verdict and who was counted (either may be null). */
+  Decision with(Verdict shadowVerdict, long[] fingerprints, long[] shadowFingerprints) {
+    Decision d = new Decision(outcome, nowMicros, verdict, problem, storeFailure, shadowVerdict,
+        fingerprints, shadowFingerprints);
+    d.binding = binding;
+    return d;
   }
 
   /** A decision made by the fallback store, because the primary one failed. */
@@ -163,6 +182,63 @@ public final class Decision {
       binding = b = verdict.status(bindingIndex);
     }
     return b;
+  }
+
+  /**
+   * Where the limits of the policy's shadow rules stand: decided and counted like the others, but
+   * never denying and never in the headers. Empty when no shadow rule applied.
+   */
+  public List<LimitStatus> shadowLimits() {
+    return shadow == null ? List.of() : shadow.statuses();
+  }
+
+  /** Whether a shadow rule would have denied this request, were it enforced. */
+  public boolean shadowDenied() {
+    return shadow != null && !shadow.admitted();
+  }
+
+  /**
+   * One bucket charged (or that would have been) for this decision: the rule, who was counted,
+   * and where its limits stand.
+   *
+   * @param rule the rule's name
+   * @param variant the tier, or {@code custom-...} for an identity's own limits, or {@code null}
+   * @param fingerprint the identity's fingerprint ({@link Sluice#fingerprint}); 0 unless the
+   *     engine tracks identities
+   * @param shadow whether the rule is in shadow mode
+   * @param limits the bucket's limits, in the rule's order
+   */
+  public record Bucket(String rule, String variant, long fingerprint, boolean shadow,
+      List<LimitStatus> limits) {}
+
+  /** Every bucket of the decision, enforced rules first, then shadow rules. */
+  public List<Bucket> buckets() {
+    java.util.ArrayList<Bucket> out = new java.util.ArrayList<>();
+    addBuckets(verdict.statuses(), fingerprints, false, out);
+    if (shadow != null) {
+      addBuckets(shadow.statuses(), shadowFingerprints, true, out);
+    }
+    return out;
+  }
+
+  /** Splits {@code statuses} into buckets: a rule's limits are consecutive, one bucket per rule. */
+  private static void addBuckets(List<LimitStatus> statuses, long[] fps, boolean shadow,
+      List<Bucket> out) {
+    int bucket = 0;
+    for (int i = 0; i < statuses.size(); ) {
+      String group = statuses.get(i).rule();
+      int j = i;
+      while (j < statuses.size() && statuses.get(j).rule().equals(group)) {
+        j++;
+      }
+      int at = group.indexOf('@');
+      out.add(new Bucket(at < 0 ? group : group.substring(0, at),
+          at < 0 ? null : group.substring(at + 1),
+          fps != null && bucket < fps.length ? fps[bucket] : 0, shadow,
+          statuses.subList(i, j)));
+      bucket++;
+      i = j;
+    }
   }
 
   /** The limits that did not pass. */

@@ -51,10 +51,16 @@ public final class Sluice {
   private final long[] globalMask;
   private final Router router;
   private final int leafCount;
+  private final int shadowRules;
+  private final Overrides overrides;
+  private final boolean trackIdentities;
 
   private Sluice(Builder b) {
     this.policy = b.policy;
     this.store = b.store != null ? b.store : InMemoryStore.create();
+    this.overrides = b.overrides != null ? b.overrides : new Overrides();
+    this.trackIdentities = b.trackIdentities;
+    this.shadowRules = (int) policy.rules().stream().filter(Rule::shadow).count();
     ByteBuffer secret = ByteBuffer.wrap(b.secret).order(ByteOrder.LITTLE_ENDIAN);
     this.hasher = new SipHash(secret.getLong(), secret.getLong());
     List<KeySource> leaves = new ArrayList<>();
@@ -95,12 +101,14 @@ public final class Sluice {
   /** A thread's reusable buffers for {@link #decide}. */
   private static final class Scratch {
     final Charge charge;
+    final Charge shadow;
     final long[] matched;
     final long[] leafHash;
     final byte[] leafState;
 
     Scratch(Sluice engine) {
       charge = new Charge(engine.rules.length);
+      shadow = new Charge(engine.shadowRules);
       matched = new long[engine.globalMask.length];
       leafHash = new long[engine.leafCount];
       leafState = new byte[engine.leafCount];
@@ -127,24 +135,49 @@ public final class Sluice {
     // The synchronous path reuses this thread's buffers: the store is done with the charge when
     // it returns, and the decision keeps nothing of them.
     Scratch s = scratch.get();
-    Object p = prepare(request, s.charge.clear(), s);
+    Object p = prepare(request, s.charge.clear(), s.shadow.clear(), s);
     if (!(p instanceof Charge c)) {
       return (Decision) p;
     }
-    try {
-      return toDecision(store.charge(c));
-    } catch (StoreUnavailableException e) {
-      return whenStoreFails(c, e);
+    Decision d;
+    if (c.size() == 0) {
+      d = Decision.unlimited(0);
+    } else {
+      try {
+        d = toDecision(store.charge(c));
+      } catch (StoreUnavailableException e) {
+        d = whenStoreFails(c, e);
+      }
     }
+    if (s.shadow.size() == 0 && !trackIdentities) {
+      return d;
+    }
+    return withShadow(d, c, s.shadow, s.shadow.size() == 0 ? null : chargeShadow(s.shadow));
   }
 
   /** {@link #decide}, without blocking the caller on a remote store. */
   public CompletionStage<Decision> decideAsync(RequestView request) {
     // A remote store holds the charge until it answers: it gets a charge of its own.
-    Object p = prepare(request, new Charge(Math.min(rules.length, 4)), new Scratch(this));
+    Scratch s = new Scratch(this);
+    Object p = prepare(request, s.charge, s.shadow, s);
     if (!(p instanceof Charge c)) {
       return CompletableFuture.completedFuture((Decision) p);
     }
+    CompletionStage<Decision> main = c.size() == 0
+        ? CompletableFuture.completedFuture(Decision.unlimited(0)) : chargeAsync(c);
+    if (s.shadow.size() == 0) {
+      return trackIdentities ? main.thenApply(d -> withShadow(d, c, s.shadow, null)) : main;
+    }
+    CompletionStage<Verdict> shadow;
+    try {
+      shadow = store.chargeAsync(s.shadow).exceptionally(e -> null);
+    } catch (StoreUnavailableException e) {
+      shadow = CompletableFuture.completedFuture(null);
+    }
+    return main.thenCombine(shadow, (d, v) -> withShadow(d, c, s.shadow, v));
+  }
+
+  private CompletionStage<Decision> chargeAsync(Charge c) {
     CompletionStage<Verdict> pending;
     try {
       pending = store.chargeAsync(c);
@@ -164,6 +197,41 @@ public final class Sluice {
     });
   }
 
+  /** The shadow rules' verdict, or {@code null} if the store could not give one. */
+  private Verdict chargeShadow(Charge shadow) {
+    try {
+      return store.charge(shadow);
+    } catch (StoreUnavailableException e) {
+      return null; // shadow rules only report: an outage of the store is reported elsewhere
+    }
+  }
+
+  /** {@code d} with what the shadow rules found and, if tracked, who was counted. */
+  private Decision withShadow(Decision d, Charge main, Charge shadow, Verdict shadowVerdict) {
+    if (d.outcome() == Decision.Outcome.INVALID) {
+      return d;
+    }
+    Verdict sv = shadowVerdict != null && shadowVerdict.kind() != Verdict.Kind.FULL ? shadowVerdict : null;
+    return d.with(sv, trackIdentities ? main.fingerprints() : null,
+        trackIdentities && sv != null ? shadow.fingerprints() : null);
+  }
+
+  /**
+   * The fingerprint of an identity: the keyed hash (under this engine's identity secret) that
+   * stands for an API key, token, e-mail or address wherever Sluice must name one without
+   * keeping it (overrides, usage reports, webhooks). Rule-independent: the same value has the
+   * same fingerprint on every rule, so one override covers an API key everywhere it is counted.
+   */
+  public long fingerprint(String identity) {
+    return hasher.hash(0, identity);
+  }
+
+  /** {@link #fingerprint} as people read it: 16 lowercase hex digits. */
+  public static String fingerprintText(long fingerprint) {
+    String hex = Long.toHexString(fingerprint);
+    return "0".repeat(16 - hex.length()) + hex;
+  }
+
   /** Decides under the policy's {@code on-store-failure} mode, the store having failed on {@code c}. */
   private Decision whenStoreFails(Charge c, StoreUnavailableException e) {
     String why = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
@@ -176,7 +244,7 @@ public final class Sluice {
         Fallback f = fallback();
         Charge local = new Charge(c.size());
         for (int i = 0; i < c.size(); i++) {
-          local.add(f.groups[f.ruleOf(rules, c.group(i))], c.key(i), c.cost(i));
+          local.add(f.twin(c.group(i)), c.key(i), c.cost(i), c.fingerprint(i));
         }
         return toDecision(f.store.charge(local), why);
       default:
@@ -193,33 +261,25 @@ public final class Sluice {
       synchronized (this) {
         f = fallback;
         if (f == null) {
-          fallback = f = new Fallback(InMemoryStore.create(), rules);
+          fallback = f = new Fallback(InMemoryStore.create());
         }
       }
     }
     return f;
   }
 
-  /** The local store and its groups, one per rule, in rule order. */
+  /** The local store, and its twin of each primary group (made on first use). */
   private static final class Fallback {
     final Store store;
-    final BucketGroup[] groups;
+    final java.util.concurrent.ConcurrentHashMap<BucketGroup, BucketGroup> twins =
+        new java.util.concurrent.ConcurrentHashMap<>();
 
-    Fallback(Store store, CompiledRule[] rules) {
+    Fallback(Store store) {
       this.store = store;
-      this.groups = new BucketGroup[rules.length];
-      for (int i = 0; i < rules.length; i++) {
-        groups[i] = store.group(rules[i].rule.name(), rules[i].rule.limits());
-      }
     }
 
-    int ruleOf(CompiledRule[] rules, BucketGroup primary) {
-      for (int i = 0; i < rules.length; i++) {
-        if (rules[i].group == primary) {
-          return i;
-        }
-      }
-      throw new AssertionError("a charge for a group of no rule: " + primary.name());
+    BucketGroup twin(BucketGroup primary) {
+      return twins.computeIfAbsent(primary, g -> store.group(g.name(), g.limits()));
     }
   }
 
@@ -295,8 +355,9 @@ public final class Sluice {
    * The request's {@link Charge}, or, when no store call is needed, its {@link Decision} (no
    * rule applies, an identity is missing, a cost is malformed).
    */
-  private Object prepare(RequestView request, Charge charge, Scratch scratch) {
+  private Object prepare(RequestView request, Charge charge, Charge shadow, Scratch scratch) {
     String path = request.path();
+    boolean anyOverride = !overrides.isEmpty();
     long[] matched = matchRules(path, scratch.matched);
     int methodBit = methodBit(request.method());
     long[] leafHash = scratch.leafHash;
@@ -310,6 +371,7 @@ public final class Sluice {
         if ((cr.methods & methodBit) == 0) {
           continue;
         }
+        long fingerprint = 0;
         long identity = 0;
         boolean found = false;
         for (int idx : cr.chain) {
@@ -317,7 +379,8 @@ public final class Sluice {
           if (source instanceof KeySource.PathParam pp) { // depends on the rule's own route
             String v = rule.route().path().extract(path, pp.name());
             if (v != null) {
-              identity = hasher.hash(leafTweaks[idx], v);
+              fingerprint = hasher.hash(0, v);
+              identity = fingerprint ^ leafTweaks[idx];
               found = true;
               break;
             }
@@ -327,14 +390,16 @@ public final class Sluice {
             resolveLeaf(idx, source, request, leafHash, leafState);
           }
           if (leafState[idx] == 1) {
-            identity = leafHash[idx];
+            fingerprint = leafHash[idx];
+            // The source's tweak keeps "1.2.3.4" as an API key apart from 1.2.3.4 the address.
+            identity = fingerprint ^ leafTweaks[idx];
             found = true;
             break;
           }
         }
         if (!found) {
-          if (rule.onMissingKey() == Rule.MissingKey.SKIP) {
-            continue;
+          if (rule.onMissingKey() == Rule.MissingKey.SKIP || cr.shadow) {
+            continue; // a shadow rule never makes a request invalid
           }
           return Decision.invalid(0,
               "rule '" + rule.name() + "' counts requests per " + rule.key().describe()
@@ -355,10 +420,17 @@ public final class Sluice {
                     + "', which must be a whole number from 0 to " + fr.max());
           }
         }
-        charge.add(cr.group, fmix(identity ^ cr.tweak), cost);
+        BucketGroup group = cr.group;
+        if (anyOverride) {
+          KeyOverride o = overrides.get(fingerprint);
+          if (o != null) {
+            group = cr.groupFor(o, policy.tiers(), store);
+          }
+        }
+        (cr.shadow ? shadow : charge).add(group, fmix(identity ^ cr.tweak), cost, fingerprint);
       }
     }
-    if (charge.size() == 0) {
+    if (charge.size() == 0 && shadow.size() == 0) {
       return Decision.unlimited(0);
     }
     return charge;
@@ -384,7 +456,7 @@ public final class Sluice {
         states[idx] = 2;
         return;
       }
-      hashes[idx] = hasher.hash(leafTweaks[idx], auth, from, to);
+      hashes[idx] = hasher.hash(0, auth, from, to);
       states[idx] = 1;
       return;
     }
@@ -392,7 +464,7 @@ public final class Sluice {
     if (v == null) {
       states[idx] = 2;
     } else {
-      hashes[idx] = hasher.hash(leafTweaks[idx], v);
+      hashes[idx] = hasher.hash(0, v);
       states[idx] = 1;
     }
   }
@@ -493,7 +565,11 @@ public final class Sluice {
     final long tweak;
     final int[] chain;
     final boolean readsBody;
+    final boolean shadow;
     final int methods; // bits of methodBit(); every bit for a global rule or a route of any method
+    /** The groups of identities with other limits (a tier's, an override's), by those limits. */
+    final java.util.concurrent.ConcurrentHashMap<List<dev.sluice.core.policy.Limit>, BucketGroup>
+        variants = new java.util.concurrent.ConcurrentHashMap<>();
 
     CompiledRule(Rule rule, BucketGroup group, long tweak, int[] chain) {
       this.rule = rule;
@@ -506,6 +582,7 @@ public final class Sluice {
         }
       }
       this.methods = m;
+      this.shadow = rule.shadow();
       this.group = group;
       this.tweak = tweak;
       this.chain = chain;
@@ -514,6 +591,26 @@ public final class Sluice {
       this.readsBody = sources.stream().anyMatch(k -> k instanceof KeySource.BodyField)
           || (rule.cost() instanceof Cost.FromRequest fr && fr.from() == Cost.From.BODY);
     }
+
+    /**
+     * The group of an identity with override {@code o}: the rule's own when the override leaves
+     * this rule alone, else a group of the rule's buckets under the other limits. Such a group is
+     * named {@code rule@tier}, or {@code rule@custom-HASH} for limits of the identity's own, so
+     * its buckets never mix with the defaults' (and a store keeps them apart).
+     */
+    BucketGroup groupFor(KeyOverride o, java.util.Map<String, dev.sluice.core.policy.Tier> tiers, Store store) {
+      List<dev.sluice.core.policy.Limit> limits = o.limitsFor(rule, tiers);
+      if (limits == null || limits.equals(rule.limits())) {
+        return group;
+      }
+      BucketGroup g = variants.get(limits);
+      if (g == null) {
+        String variant = o.limits().containsKey(rule.name()) || o.tier() == null
+            ? "custom-" + Integer.toHexString(limits.hashCode()) : o.tier();
+        g = variants.computeIfAbsent(limits, ls -> store.group(rule.name() + "@" + variant, ls));
+      }
+      return g;
+    }
   }
 
   /** Configures a {@link Sluice}. */
@@ -521,6 +618,8 @@ public final class Sluice {
     private final Policy policy;
     private Store store;
     private byte[] secret;
+    private Overrides overrides;
+    private boolean trackIdentities;
 
     private Builder(Policy policy) {
       this.policy = Objects.requireNonNull(policy, "policy");
@@ -543,6 +642,24 @@ public final class Sluice {
         throw new IllegalArgumentException("the identity secret must be 16 bytes, got " + secret.length);
       }
       this.secret = secret.clone();
+      return this;
+    }
+
+    /**
+     * The per-identity overrides (tiers, own limits) this engine applies; engines that replace
+     * one another on a policy reload share one table. Default: an empty table of its own.
+     */
+    public Builder overrides(Overrides overrides) {
+      this.overrides = Objects.requireNonNull(overrides, "overrides");
+      return this;
+    }
+
+    /**
+     * Whether decisions say who was counted ({@link Decision#buckets()} with fingerprints), for
+     * usage reports and webhooks. Costs a small copy per decision; off by default.
+     */
+    public Builder trackIdentities(boolean track) {
+      this.trackIdentities = track;
       return this;
     }
 

@@ -19,6 +19,8 @@ import java.util.Set;
  * @param trustedProxies peers whose {@code X-Forwarded-For} a gateway believes: the client is
  *     then the right-most address of that header not in these blocks; empty means the socket's
  *     peer is always the client
+ * @param tiers classes of customers with their own limits, by name (see {@link Tier})
+ * @param webhooks where threshold events go (see {@link Webhook})
  */
 public record Policy(
     HeaderDialect headers,
@@ -26,7 +28,9 @@ public record Policy(
     DenialFormat denial,
     List<Rule> rules,
     StoreFailure onStoreFailure,
-    List<IpRange> trustedProxies) {
+    List<IpRange> trustedProxies,
+    java.util.Map<String, Tier> tiers,
+    List<Webhook> webhooks) {
 
   public Policy {
     Objects.requireNonNull(headers, "headers");
@@ -34,6 +38,8 @@ public record Policy(
     Objects.requireNonNull(onStoreFailure, "onStoreFailure");
     rules = List.copyOf(rules);
     trustedProxies = List.copyOf(trustedProxies);
+    tiers = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(tiers));
+    webhooks = List.copyOf(webhooks);
     Set<String> ruleNames = new HashSet<>();
     Set<String> limitNames = new HashSet<>();
     for (Rule r : rules) {
@@ -48,11 +54,43 @@ public record Policy(
         }
       }
     }
+    for (Tier t : tiers.values()) {
+      for (String rule : t.limits().keySet()) {
+        if (!ruleNames.contains(rule)) {
+          throw new IllegalArgumentException(
+              "tier '" + t.name() + "' sets limits for rule '" + rule + "', which the policy does not have");
+        }
+      }
+      for (Rule r : rules) {
+        try {
+          List<Limit> limits = t.limitsFor(r);
+          new Rule(r.name(), r.route(), r.key(), limits, r.cost(), r.onMissingKey(), r.shadow());
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException(
+              "tier '" + t.name() + "' cannot apply to rule '" + r.name() + "': " + e.getMessage());
+        }
+      }
+    }
+    for (Webhook w : webhooks) {
+      for (String rule : w.rules()) {
+        if (!ruleNames.contains(rule)) {
+          throw new IllegalArgumentException(
+              "webhook " + w.url() + " reports on rule '" + rule + "', which the policy does not have");
+        }
+      }
+    }
   }
 
-  /** A policy that fails open and trusts no proxy. */
+  /** A policy that fails open and trusts no proxy, without tiers or webhooks. */
   public Policy(HeaderDialect headers, boolean resetHeader, DenialFormat denial, List<Rule> rules) {
     this(headers, resetHeader, denial, rules, StoreFailure.OPEN, List.of());
+  }
+
+  /** A policy without tiers or webhooks. */
+  public Policy(HeaderDialect headers, boolean resetHeader, DenialFormat denial, List<Rule> rules,
+      StoreFailure onStoreFailure, List<IpRange> trustedProxies) {
+    this(headers, resetHeader, denial, rules, onStoreFailure, trustedProxies, java.util.Map.of(),
+        List.of());
   }
 
   /** Whether {@code address} (an IP literal) is one of the trusted proxies. */

@@ -18,9 +18,18 @@ import java.util.regex.Pattern;
  * @param limits one or more limits, all charged together
  * @param cost units per request
  * @param onMissingKey what a request without the identity gets
+ * @param shadow whether the rule only reports: it is decided and counted like any other, its
+ *     results reach metrics, usage and webhooks, but it never denies a request and never shows in
+ *     a response's headers. For trying a new limit on live traffic before enforcing it.
  */
 public record Rule(
-    String name, Route route, KeySource key, List<Limit> limits, Cost cost, MissingKey onMissingKey) {
+    String name,
+    Route route,
+    KeySource key,
+    List<Limit> limits,
+    Cost cost,
+    MissingKey onMissingKey,
+    boolean shadow) {
 
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
@@ -68,6 +77,17 @@ public record Rule(
         }
       }
     }
+  }
+
+  /** An enforced rule. */
+  public Rule(String name, Route route, KeySource key, List<Limit> limits, Cost cost,
+      MissingKey onMissingKey) {
+    this(name, route, key, limits, cost, onMissingKey, false);
+  }
+
+  /** This rule in shadow mode (or enforced, for {@code false}). */
+  public Rule withShadow(boolean shadow) {
+    return new Rule(name, route, key, limits, cost, onMissingKey, shadow);
   }
 
   /** A global rule: every request, counted per {@code key}, cost 1. */

@@ -13,6 +13,7 @@ public final class Charge {
   private BucketGroup[] groups;
   private long[] keys;
   private long[] costs;
+  private long[] fingerprints;
   private int size;
 
   /** An empty charge with room for {@code capacity} buckets (it grows as needed). */
@@ -21,6 +22,7 @@ public final class Charge {
     groups = new BucketGroup[c];
     keys = new long[c];
     costs = new long[c];
+    fingerprints = new long[c];
   }
 
   /**
@@ -28,14 +30,24 @@ public final class Charge {
    * charged {@code cost} units on each of the group's limits.
    */
   public Charge add(BucketGroup group, long key, long cost) {
+    return add(group, key, cost, 0);
+  }
+
+  /**
+   * {@link #add(BucketGroup, long, long)}, recording also the identity's fingerprint (the
+   * engine's rule-independent hash of it), which stores ignore and usage reports show.
+   */
+  public Charge add(BucketGroup group, long key, long cost, long fingerprint) {
     if (size == groups.length) {
       groups = Arrays.copyOf(groups, size * 2);
       keys = Arrays.copyOf(keys, size * 2);
       costs = Arrays.copyOf(costs, size * 2);
+      fingerprints = Arrays.copyOf(fingerprints, size * 2);
     }
     groups[size] = group;
     keys[size] = key;
     costs[size] = cost;
+    fingerprints[size] = fingerprint;
     size++;
     return this;
   }
@@ -60,6 +72,16 @@ public final class Charge {
   /** The hashed identity of bucket {@code i}. */
   public long key(int i) {
     return keys[i];
+  }
+
+  /** The identity fingerprint of bucket {@code i} (0 if none was recorded). */
+  public long fingerprint(int i) {
+    return fingerprints[i];
+  }
+
+  /** The fingerprints of the buckets, in order (a copy). */
+  public long[] fingerprints() {
+    return Arrays.copyOf(fingerprints, size);
   }
 
   /** The cost charged to bucket {@code i}. */
