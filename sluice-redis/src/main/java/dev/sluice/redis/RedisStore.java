@@ -179,7 +179,6 @@ public final class RedisStore implements Store {
     } catch (RuntimeException e) { // Lettuce rejected the command before sending it
       return CompletableFuture.failedFuture(unavailable(e));
     }
-    result = result.orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS);
     return result.handle((v, e) -> {
       if (e != null) {
         throw unavailable(e);
@@ -212,6 +211,11 @@ public final class RedisStore implements Store {
     if (bySlot.size() == 1) {
       return chargeAll(plan);
     }
+    // Several commands, some in sequence (the refunds): one deadline over all of them.
+    return chargeSlots(plan, bySlot).orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  private CompletableFuture<Verdict> chargeSlots(Plan plan, Map<Integer, List<Integer>> bySlot) {
     List<int[]> slots = new ArrayList<>(bySlot.size());
     List<CompletableFuture<SlotResult>> calls = new ArrayList<>(bySlot.size());
     for (List<Integer> members : bySlot.values()) {

@@ -72,160 +72,185 @@ local function mulDiv(a, b, c)
   return a * bq + q, r ~= 0
 end
 
-local function num(v)
-  if v then return tonumber(v) end
-  return 0
-end
+local fmt = string.format
 
-local function s(x)
-  return string.format('%.0f', x)
-end
-
--- Each meter returns: allowed, remaining, reset, retryAt, standingReset, expiresAt, and the
--- field values to write if admitted (appended to w).
-
-local function fixed(N, W, v, i, cost, w, f)
-  local index = idiv(now, W)
-  local count = 0
-  if num(v[i]) == index then count = num(v[i + 1]) end
-  local e = (index + 1) * W
-  if count + cost <= N then
-    local after = count + cost
-    w[#w + 1] = f .. 'w'; w[#w + 1] = s(index)
-    w[#w + 1] = f .. 'n'; w[#w + 1] = s(after)
-    return true, N - after, after == 0 and now or e, 0, count == 0 and now or e, e
-  end
-  return false, N - count, count == 0 and now or e, cost > N and NEVER or e, count == 0 and now or e, 0
-end
-
-local function sliding(N, W, v, i, cost, w, f)
-  local index = idiv(now, W)
-  local e = now - index * W
-  local stored = num(v[i])
-  local prev, curr = 0, 0
-  if v[i] and stored == index then
-    prev = num(v[i + 1]); curr = num(v[i + 2])
-  elseif v[i] and stored == index - 1 then
-    prev = num(v[i + 2])
-  end
-  local weighted = 0
-  if prev > 0 then
-    local q, rem = mulDiv(prev, W - e, W)
-    weighted = rem and q + 1 or q
-  end
-  local available = N - curr - weighted
-  local standing = curr > 0 and (index + 2) * W or (prev > 0 and (index + 1) * W or now)
-  if cost <= available then
-    local after = curr + cost
-    w[#w + 1] = f .. 'w'; w[#w + 1] = s(index)
-    w[#w + 1] = f .. 'p'; w[#w + 1] = s(prev)
-    w[#w + 1] = f .. 'n'; w[#w + 1] = s(after)
-    local reset = after > 0 and (index + 2) * W or (prev > 0 and (index + 1) * W or now)
-    return true, available - cost, reset, 0, standing, (index + 2) * W
-  end
-  local rem = available < 0 and 0 or available
-  if cost > N then
-    return false, rem, standing, NEVER, standing, 0
-  end
-  local slack = N - curr - cost
-  if slack >= 0 and prev > 0 then
-    local first = W - mulDiv(slack, W, prev)
-    if first < W then
-      return false, rem, standing, index * W + first, standing, 0
-    end
-  end
-  local nextFirst = 0
-  if curr > 0 and N - cost < curr then -- otherwise W - floor(...) <= 0
-    nextFirst = W - mulDiv(N - cost, W, curr)
-  end
-  return false, rem, standing, (index + 1) * W + nextFirst, standing, 0
-end
-
-local function gcra(B, T, v, i, cost, w, f)
-  local tau = B * T
-  local tat = num(v[i])
-  local base = tat > now and tat or now
-  if cost > B then
-    local rem = tdiv(tau - (base - now), T)
-    return false, rem < 0 and 0 or rem, base, NEVER, base, 0
-  end
-  local newTat = base + cost * T
-  local debt = newTat - now
-  if debt <= tau then
-    w[#w + 1] = f .. 't'; w[#w + 1] = s(newTat)
-    return true, tdiv(tau - debt, T), newTat, 0, base, newTat
-  end
-  local rem = tdiv(tau - (base - now), T)
-  return false, rem < 0 and 0 or rem, base, newTat - tau, base, 0
-end
-
-local function lifetime(N, R, v, i, cost, w, f)
-  local count = num(v[i])
-  local forgetAt = num(v[i + 1])
-  if count == 0 or now >= forgetAt then
-    count = 0
-    forgetAt = now + R
-  end
-  if count + cost <= N then
-    local after = count + cost
-    w[#w + 1] = f .. 'n'; w[#w + 1] = s(after)
-    w[#w + 1] = f .. 'f'; w[#w + 1] = s(after == 0 and 0 or forgetAt)
-    local at = after == 0 and now or forgetAt
-    return true, N - after, at, 0, count == 0 and now or forgetAt, at
-  end
-  local at = count == 0 and now or forgetAt
-  return false, N - count, at, cost > N and NEVER or forgetAt, at, 0
-end
-
-local METERS = { f = fixed, s = sliding, g = gcra, l = lifetime }
-local FIELDS = { f = { 'w', 'n' }, s = { 'w', 'p', 'n' }, g = { 't' }, l = { 'n', 'f' } }
-
+-- The meters are inlined in the loop below rather than written as functions: the script runs
+-- once per request, Lua creates a closure for every local function on every run, and
+-- interpreting the script costs more than the Redis commands it makes. Each branch mirrors one
+-- Java meter line for line; for a limit it yields ok, rem(aining), reset, retry(At), standing
+-- (reset) and exp(iresAt), and appends the fields to write if admitted to w.
 local out = { 1, now }
+local o = 2
 local pending = {}
+local np = 0
 local admitted = true
 local a = 3
 for k = 1, #KEYS do
   local cost = tonumber(ARGV[a])
   local n = tonumber(ARGV[a + 1])
   a = a + 2
-  local kinds, pa, pb, fields = {}, {}, {}, {}
-  for j = 1, n do
+  local first = a
+  local fields = {}
+  local nf = 0
+  for j = 0, n - 1 do
     local kind = ARGV[a]
-    kinds[j] = kind
-    pa[j] = tonumber(ARGV[a + 1])
-    pb[j] = tonumber(ARGV[a + 2])
-    a = a + 3
-    for _, suffix in ipairs(FIELDS[kind]) do
-      fields[#fields + 1] = (j - 1) .. suffix
+    if kind == 'g' then
+      fields[nf + 1] = j .. 't'
+      nf = nf + 1
+    elseif kind == 'f' then
+      fields[nf + 1] = j .. 'w'; fields[nf + 2] = j .. 'n'
+      nf = nf + 2
+    elseif kind == 's' then
+      fields[nf + 1] = j .. 'w'; fields[nf + 2] = j .. 'p'; fields[nf + 3] = j .. 'n'
+      nf = nf + 3
+    else
+      fields[nf + 1] = j .. 'n'; fields[nf + 2] = j .. 'f'
+      nf = nf + 2
     end
+    a = a + 3
   end
   local v = redis.call('HMGET', KEYS[k], unpack(fields))
   local w = {}
+  local nw = 0
   local expires = now
   local i = 1
-  for j = 1, n do
-    local kind = kinds[j]
-    local ok, rem, reset, retry, standing, exp =
-      METERS[kind](pa[j], pb[j], v, i, cost, w, (j - 1) .. '')
-    i = i + #FIELDS[kind]
-    if not ok then admitted = false end
-    if exp > expires then expires = exp end
-    out[#out + 1] = rem
-    out[#out + 1] = reset
-    out[#out + 1] = retry
-    out[#out + 1] = standing
+  a = first
+  for j = 0, n - 1 do
+    local kind = ARGV[a]
+    local N, W = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
+    a = a + 3
+    local ok, rem, reset, retry, standing, exp
+    if kind == 'g' then
+      -- GCRA (Gcra.java): N is the burst B, W the emission interval T; tolerance tau = B * T.
+      local tau = N * W
+      local tat = v[i] and tonumber(v[i]) or 0
+      i = i + 1
+      local base = tat > now and tat or now
+      if cost > N then
+        ok, reset, retry, standing = false, base, NEVER, base
+        rem = tdiv(tau - (base - now), W)
+      else
+        local newTat = base + cost * W
+        local debt = newTat - now
+        if debt <= tau then
+          w[nw + 1] = j .. 't'; w[nw + 2] = fmt('%.0f', newTat); nw = nw + 2
+          ok, rem, reset, retry, standing, exp = true, tdiv(tau - debt, W), newTat, 0, base, newTat
+        else
+          ok, reset, retry, standing = false, base, newTat - tau, base
+          rem = tdiv(tau - (base - now), W)
+        end
+      end
+    elseif kind == 'f' then
+      -- Fixed window (FixedWindow.java).
+      local index = idiv(now, W)
+      local count = 0
+      if v[i] and tonumber(v[i]) == index then count = tonumber(v[i + 1]) end
+      i = i + 2
+      local e = (index + 1) * W
+      standing = count == 0 and now or e
+      if count + cost <= N then
+        local after = count + cost
+        w[nw + 1] = j .. 'w'; w[nw + 2] = fmt('%.0f', index)
+        w[nw + 3] = j .. 'n'; w[nw + 4] = fmt('%.0f', after); nw = nw + 4
+        ok, rem, reset, retry, exp = true, N - after, after == 0 and now or e, 0, e
+      else
+        ok, rem, reset, retry = false, N - count, standing, cost > N and NEVER or e
+      end
+    elseif kind == 's' then
+      -- Sliding window (SlidingWindow.java).
+      local index = idiv(now, W)
+      local e = now - index * W
+      local prev, curr = 0, 0
+      if v[i] then
+        local stored = tonumber(v[i])
+        if stored == index then
+          prev = tonumber(v[i + 1]); curr = tonumber(v[i + 2])
+        elseif stored == index - 1 then
+          prev = tonumber(v[i + 2])
+        end
+      end
+      i = i + 3
+      local weighted = 0
+      if prev > 0 then
+        local q, r = mulDiv(prev, W - e, W)
+        weighted = r and q + 1 or q
+      end
+      local available = N - curr - weighted
+      standing = curr > 0 and (index + 2) * W or (prev > 0 and (index + 1) * W or now)
+      if cost <= available then
+        local after = curr + cost
+        w[nw + 1] = j .. 'w'; w[nw + 2] = fmt('%.0f', index)
+        w[nw + 3] = j .. 'p'; w[nw + 4] = fmt('%.0f', prev)
+        w[nw + 5] = j .. 'n'; w[nw + 6] = fmt('%.0f', after); nw = nw + 6
+        reset = after > 0 and (index + 2) * W or (prev > 0 and (index + 1) * W or now)
+        ok, rem, retry, exp = true, available - cost, 0, (index + 2) * W
+      else
+        ok, rem, reset = false, available, standing
+        if cost > N then
+          retry = NEVER
+        else
+          retry = nil
+          local slack = N - curr - cost
+          if slack >= 0 and prev > 0 then
+            local first = W - mulDiv(slack, W, prev)
+            if first < W then retry = index * W + first end
+          end
+          if not retry then
+            local nextFirst = 0
+            if curr > 0 and N - cost < curr then -- otherwise W - floor(...) <= 0
+              nextFirst = W - mulDiv(N - cost, W, curr)
+            end
+            retry = (index + 1) * W + nextFirst
+          end
+        end
+      end
+    else
+      -- Lifetime budget (LifetimeBudget.java): W is the retention.
+      local count = v[i] and tonumber(v[i]) or 0
+      local forgetAt = v[i + 1] and tonumber(v[i + 1]) or 0
+      i = i + 2
+      if count == 0 or now >= forgetAt then
+        count = 0
+        forgetAt = now + W
+      end
+      standing = count == 0 and now or forgetAt
+      if count + cost <= N then
+        local after = count + cost
+        w[nw + 1] = j .. 'n'; w[nw + 2] = fmt('%.0f', after)
+        w[nw + 3] = j .. 'f'; w[nw + 4] = fmt('%.0f', after == 0 and 0 or forgetAt); nw = nw + 4
+        reset = after == 0 and now or forgetAt
+        ok, rem, retry, exp = true, N - after, 0, reset
+      else
+        ok, rem, reset, retry = false, N - count, standing, cost > N and NEVER or forgetAt
+      end
+    end
+    if ok then
+      if exp > expires then expires = exp end
+    else
+      admitted = false
+      standing = reset -- a denied limit stands as it is
+      if rem < 0 then rem = 0 end
+    end
+    out[o + 1] = rem
+    out[o + 2] = reset
+    out[o + 3] = retry
+    out[o + 4] = standing
+    o = o + 4
   end
   if cost > 0 then
-    pending[#pending + 1] = { KEYS[k], w, expires }
+    pending[np + 1] = KEYS[k]
+    pending[np + 2] = w
+    pending[np + 3] = expires
+    np = np + 3
   end
 end
 
 if admitted then
-  for _, p in ipairs(pending) do
-    redis.call('HSET', p[1], unpack(p[2]))
+  for p = 1, np, 3 do
+    redis.call('HSET', pending[p], unpack(pending[p + 1]))
     -- Kept until every limit's state has stopped mattering (never earlier: expiry must not
     -- change a decision), rounded up to the millisecond, plus the margin.
-    redis.call('PEXPIRE', p[1], math.ceil((p[3] - now) / 1000) + margin)
+    redis.call('PEXPIRE', pending[p], math.ceil((pending[p + 2] - now) / 1000) + margin)
   end
 else
   out[1] = 0

@@ -21,7 +21,8 @@ import java.util.concurrent.TimeUnit;
  * the PATH when there is one, otherwise the Linux binary shipped inside the embedded-redis jar on
  * the test class path (extracted to {@code target/}), so the tests need nothing installed by hand.
  * No persistence ({@code --save "" --appendonly no}). Faults are real: {@link #kill}, {@link #pause}
- * (SIGSTOP) and {@link #restart} on the same port.
+ * (SIGSTOP) and {@link #restart} on the same port. {@code SLUICE_TEST_REDIS=bundled} in the
+ * environment skips the PATH, to run the suite on the bundled Redis 6.2 where the PATH has 7.
  */
 final class RedisServer implements AutoCloseable {
   private static final String BUNDLED = "redis-server-6.2.6-v5-linux-amd64";
@@ -182,7 +183,8 @@ final class RedisServer implements AutoCloseable {
     if (binary != null) {
       return binary;
     }
-    for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+    String path = "bundled".equals(System.getenv("SLUICE_TEST_REDIS")) ? "" : System.getenv().getOrDefault("PATH", "");
+    for (String dir : path.split(File.pathSeparator)) {
       Path p = Path.of(dir, "redis-server");
       if (!dir.isEmpty() && Files.isExecutable(p)) {
         return binary = p;
