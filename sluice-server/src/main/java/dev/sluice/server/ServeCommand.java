@@ -4,6 +4,7 @@ import dev.sluice.config.PolicyException;
 import dev.sluice.core.policy.Durations;
 import dev.sluice.core.store.InMemoryStore;
 import dev.sluice.core.store.Store;
+import dev.sluice.redis.RedisStore;
 import dev.sluice.server.gateway.DemoUpstream;
 import dev.sluice.server.gateway.Engines;
 import dev.sluice.server.gateway.Gateway;
@@ -71,8 +72,16 @@ final class ServeCommand implements Callable<Integer> {
   String adminHost;
 
   @Option(names = "--store", paramLabel = "STORE", defaultValue = "memory",
-      description = "Where buckets live: memory (default).")
+      description = {"Where buckets live: memory (default), or Redis, shared by every instance:",
+          "redis://HOST:PORT[/DB], rediss://..., redis-sentinel://HOST:PORT,...#MASTER,",
+          "redis-cluster://HOST:PORT,HOST:PORT,..."})
   String store;
+
+  @Option(names = "--store-timeout", paramLabel = "DURATION", defaultValue = "250ms",
+      converter = DurationConverter.class,
+      description = "How long Redis may take before the policy's on-store-failure applies"
+          + " (default: ${DEFAULT-VALUE}).")
+  Duration storeTimeout;
 
   @Option(names = "--max-body-bytes", paramLabel = "BYTES", defaultValue = "65536",
       description = "The most of a body read to find a JSON body key (default: ${DEFAULT-VALUE}).")
@@ -103,23 +112,41 @@ final class ServeCommand implements Callable<Integer> {
       return CheckCommand.INVALID;
     }
     Store buckets;
-    Supplier<Future<String>> readiness;
+    byte[] secret = null;
     if ("memory".equals(store)) {
       buckets = InMemoryStore.create();
-      readiness = () -> Future.succeededFuture("memory");
+    } else if (store.startsWith("redis://") || store.startsWith("rediss://")
+        || store.startsWith("redis-sentinel://") || store.startsWith("redis-cluster://")) {
+      try {
+        secret = IdentitySecret.fromEnvironment(System.getenv(IdentitySecret.ENV));
+      } catch (IllegalArgumentException e) {
+        err.println("sluice serve: " + e.getMessage());
+        err.flush();
+        return CheckCommand.INVALID;
+      }
+      try {
+        buckets = RedisStore.builder(store).timeout(storeTimeout).build();
+      } catch (IllegalArgumentException | IllegalStateException e) {
+        err.println("sluice serve: --store: " + e.getMessage());
+        err.flush();
+        return CheckCommand.INVALID;
+      }
     } else {
-      err.println("sluice serve: unknown --store '" + store + "'; use memory");
+      err.println("sluice serve: unknown --store '" + store + "'; use memory, redis://HOST:PORT,"
+          + " rediss://..., redis-sentinel://... or redis-cluster://...");
       err.flush();
       return CheckCommand.INVALID;
     }
     Engines engines;
     try {
-      engines = new Engines(config, buckets, null);
+      engines = new Engines(config, buckets, secret);
     } catch (PolicyException e) {
       err.println(e.getMessage());
       err.flush();
+      buckets.close();
       return CheckCommand.INVALID;
     }
+    Supplier<Future<String>> readiness = () -> Future.fromCompletionStage(engines.probe());
     Upstream target = null;
     DemoUpstream demoApi = null;
     try {
@@ -153,6 +180,7 @@ final class ServeCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       System.err.println("sluice: stopping; draining requests in flight (up to " + Durations.label(drain) + ")");
       gateway.close();
+      buckets.close();
       if (demoToClose != null) {
         demoToClose.close();
       }

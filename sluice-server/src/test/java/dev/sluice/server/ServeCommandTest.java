@@ -80,6 +80,26 @@ class ServeCommandTest {
   }
 
   @Test
+  void redisStoreThatCannotBeUsed_exits2SayingWhy() throws IOException {
+    Path p = policy("global: {key: ip, limits: 5/minute}\n");
+
+    Run r = run("serve", "--config", p.toString(), "--store", "redis://127.0.0.1:1");
+
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err()).startsWith("sluice serve: ");
+    if (System.getenv("SLUICE_IDENTITY_SECRET") == null) {
+      assertThat(r.err()).contains("set SLUICE_IDENTITY_SECRET to the same 32 hex digits on each");
+    }
+  }
+
+  @Test
+  void identitySecret_mustBe32HexDigits() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> IdentitySecret.fromEnvironment("abc"))
+        .hasMessage("SLUICE_IDENTITY_SECRET must be 32 hex digits (16 bytes), got 3 characters");
+    assertThat(IdentitySecret.fromEnvironment("00112233445566778899aabbccddeeff")).hasSize(16);
+  }
+
+  @Test
   void unknownStore_exits2ListingTheStores() throws IOException {
     Path p = policy("global: {key: ip, limits: 5/minute}\n");
 

@@ -8,6 +8,14 @@ import dev.sluice.core.store.Store;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.Objects;
+import dev.sluice.core.policy.Limit;
+import dev.sluice.core.policy.Window;
+import dev.sluice.core.store.BucketGroup;
+import dev.sluice.core.store.Charge;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /**
  * The engine in force, and its replacement when the policy file is reloaded. A reload builds a
@@ -60,6 +68,38 @@ public final class Engines {
     Sluice next = build(PolicyFiles.load(policyFile));
     current = next;
     return next.policy();
+  }
+
+  private volatile BucketGroup probeGroup;
+
+  /**
+   * Whether the store can decide now: a zero-cost read of a probe bucket, a real round trip on a
+   * remote store (connection, script and all). Completes with the store's description, or fails
+   * with why not.
+   */
+  public CompletionStage<String> probe() {
+    BucketGroup g = probeGroup;
+    if (g == null) {
+      probeGroup = g = store.group("sluice-readiness-probe",
+          List.of(Limit.fixed("probe", 1, Window.of(Duration.ofSeconds(1)))));
+    }
+    try {
+      return store.chargeAsync(new Charge(1).add(g, 0, 0)).handle((v, e) -> {
+        if (e == null) {
+          return store.toString();
+        }
+        Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+            ? e.getCause() : e;
+        throw new IllegalStateException(cause.getMessage() != null ? cause.getMessage() : cause.toString(), cause);
+      });
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /** The store. */
+  public Store store() {
+    return store;
   }
 
   private Sluice build(Policy policy) {
