@@ -226,6 +226,53 @@ public final class Sluice {
     return hasher.hash(0, identity);
   }
 
+  /**
+   * Where identity {@code fingerprint} stands on every rule that could count it: for each rule and
+   * each key source of the rule (an identity may be counted as a bearer token by one rule and as
+   * an API key header by another), the bucket's limits, read at cost 0 (nothing is charged). The
+   * identity's override, if any, is applied. Buckets never used read as full.
+   */
+  public CompletionStage<List<Usage>> usage(long fingerprint) {
+    KeyOverride o = overrides.get(fingerprint);
+    List<Usage> skeleton = new ArrayList<>();
+    Charge read = new Charge(rules.length);
+    for (CompiledRule cr : rules) {
+      BucketGroup g = o == null ? cr.group : cr.groupFor(o, policy.tiers(), store);
+      for (int idx : cr.chain) {
+        long identity = fingerprint ^ leafTweaks[idx];
+        read.add(g, fmix(identity ^ cr.tweak), 0, fingerprint);
+        int at = g.name().indexOf('@');
+        skeleton.add(new Usage(cr.rule.name(), at < 0 ? null : g.name().substring(at + 1),
+            leaves[idx].describe(), List.of()));
+      }
+    }
+    if (read.size() == 0) {
+      return CompletableFuture.completedFuture(List.of());
+    }
+    return store.chargeAsync(read).thenApply(v -> {
+      List<LimitStatus> all = v.statuses();
+      List<Usage> out = new ArrayList<>(skeleton.size());
+      int from = 0;
+      for (int i = 0; i < skeleton.size(); i++) {
+        int n = read.group(i).limits().size();
+        Usage u = skeleton.get(i);
+        out.add(new Usage(u.rule(), u.variant(), u.source(), all.subList(from, from + n)));
+        from += n;
+      }
+      return out;
+    });
+  }
+
+  /**
+   * One bucket an identity may have.
+   *
+   * @param rule the rule
+   * @param variant the identity's tier (or {@code custom-...}) on this rule, or {@code null}
+   * @param source the key source the identity is counted as ({@code header X-Api-Key}, ...)
+   * @param limits where the bucket's limits stand
+   */
+  public record Usage(String rule, String variant, String source, List<LimitStatus> limits) {}
+
   /** {@link #fingerprint} as people read it: 16 lowercase hex digits. */
   public static String fingerprintText(long fingerprint) {
     String hex = Long.toHexString(fingerprint);

@@ -157,6 +157,21 @@ class SluiceOverridesAndShadowTest extends EngineFixture {
   }
 
   @Test
+  void usage_readsEveryBucketOfAnIdentityWithoutChargingIt() {
+    Sluice s = engine(List.of(global, search), tiers);
+    s.decide(key("k1").build());
+    s.decide(key("k1").build());
+
+    List<Sluice.Usage> usage = s.usage(s.fingerprint("k1")).toCompletableFuture().join();
+    List<Sluice.Usage> again = s.usage(s.fingerprint("k1")).toCompletableFuture().join();
+
+    assertThat(usage).extracting(Sluice.Usage::rule).containsExactly("global", "search");
+    assertThat(usage).extracting(u -> u.limits().get(0).remaining()).containsExactly(8L, 0L);
+    assertThat(again).isEqualTo(usage);
+    assertThat(usage.get(0).source()).isEqualTo(API_KEY.describe());
+  }
+
+  @Test
   void tierScaling_roundsDownNeverBelowOneAndScalesBursts() {
     List<Limit> scaled = Tier.scaled(List.of(perMinute("a", 3),
         Limit.tokenBucket("b", 10, Window.of(Duration.ofSeconds(1)), 20)), 0.5);
