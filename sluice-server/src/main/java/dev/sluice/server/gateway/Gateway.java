@@ -14,7 +14,10 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.PoolOptions;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -64,6 +67,7 @@ public final class Gateway implements AutoCloseable {
   private final Options options;
   private volatile int port = -1;
   private volatile int adminPort = -1;
+  private final List<String> deployments = new CopyOnWriteArrayList<>();
 
   private Gateway(Vertx vertx, Engines engines, Options options, AdminHandler.Readiness readiness) {
     this.vertx = vertx;
@@ -123,9 +127,10 @@ public final class Gateway implements AutoCloseable {
         .setTcpNoDelay(true);
     int[] bound = {-1};
     try {
-      vertx.deployVerticle(() -> new ServerVerticle(serverOptions, handler, options.drain(), bound),
+      deployments.add(vertx.deployVerticle(
+          () -> new ServerVerticle(serverOptions, handler, options.drain(), bound),
           new DeploymentOptions().setInstances(instances))
-          .await(30, TimeUnit.SECONDS);
+          .await(30, TimeUnit.SECONDS));
     } catch (Exception e) {
       throw new IllegalStateException("cannot listen on " + host + ":" + port + " (" + what + "): "
           + rootMessage(e), e);
@@ -158,8 +163,20 @@ public final class Gateway implements AutoCloseable {
   /** Stops accepting, lets requests in flight finish (up to the drain time), and stops. */
   @Override
   public void close() {
+    // The servers first: requests in flight still need the upstream client, which closing Vert.x
+    // would close at the same time as it drains the servers (their answers would become 502s).
     try {
-      vertx.close().await(options.drain().toMillis() + 5_000, TimeUnit.MILLISECONDS);
+      List<Future<Void>> undeployed = new ArrayList<>();
+      for (String id : deployments) {
+        undeployed.add(vertx.undeploy(id));
+      }
+      deployments.clear();
+      Future.join(undeployed).await(options.drain().toMillis() + 5_000, TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      // closing anyway: a server that will not drain is closed with the rest below
+    }
+    try {
+      vertx.close().await(5_000, TimeUnit.MILLISECONDS);
     } catch (Exception e) {
       // closing anyway: nothing more can be done for a server that will not stop
     }
