@@ -35,11 +35,11 @@ echo "$(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xarg
 echo "$(redis-server --version)"
 java -version 2>&1 | head -1
 
-echo "== JMH: Sluice vs Bucket4j, 64 threads"
+echo "== JMH: Sluice vs Bucket4j, 64 requests in flight"
 java -jar sluice-bench/target/benchmarks.jar RedisStoreBenchmark $JMH_ARGS \
-  -p redisUri="redis://127.0.0.1:$PORT" 2>&1 | grep -E "Redis commands per request|^Benchmark|^RedisStoreBenchmark"
+  -p redisUri="redis://127.0.0.1:$PORT" 2>&1 | grep -E "per request|^Iteration|ops/s$|^Benchmark|^RedisStoreBenchmark"
 
 echo "== redis-benchmark: the same script, 64 connections, $REQUESTS requests over 10000 keys"
 SHA=$(redis-cli -p "$PORT" SCRIPT LOAD "$(cat "$SCRIPT")")
 redis-benchmark -p "$PORT" -c 64 -n "$REQUESTS" -r 10000 -q \
-  EVALSHA "$SHA" 1 "sluice:{__rand_int__}:ceiling" "" 1000 1 1 g 1000000000 4
+  EVALSHA "$SHA" 1 "sluice:{__rand_int__}:ceiling" "" 1000 1 1 g 1000000000 4 | tr "\r" "\n" | tail -1

@@ -47,10 +47,13 @@ import java.util.concurrent.TimeoutException;
  *   <li><b>Fails fast.</b> When Redis cannot answer within the {@linkplain Builder#timeout
  *       timeout} (down, paused, failing over, rejecting commands while reconnecting),
  *       {@link #charge} throws, and {@link #chargeAsync} completes exceptionally with, a
- *       {@link StoreUnavailableException}; nothing else is thrown for a Redis problem, and no
- *       call waits past the timeout. The engine then applies the policy's failure mode. The
- *       connection heals by itself when Redis returns; scripts Redis forgot are loaded again
- *       transparently.
+ *       {@link StoreUnavailableException}; nothing else is thrown for a Redis problem. Every
+ *       command Redis is sent times out after the timeout, and while the connection is down
+ *       commands are refused at once; a charge sends one command (on a Cluster, one deadline
+ *       covers its per-slot charges and refunds), except the one call that finds Redis has
+ *       forgotten the script, which pays one more round trip. The engine then applies the
+ *       policy's failure mode. The connection heals by itself when Redis returns; scripts Redis
+ *       forgot are loaded again transparently.
  * </ul>
  *
  * <h2>Implementation notes</h2>
@@ -136,7 +139,7 @@ public final class RedisStore implements Store {
   /**
    * {@inheritDoc}
    *
-   * <p>Blocks for at most the timeout.
+   * <p>Blocks for at most the timeout (see the class notes for the one exception).
    *
    * @throws StoreUnavailableException if Redis cannot answer within the timeout
    */
@@ -155,8 +158,8 @@ public final class RedisStore implements Store {
   /**
    * {@inheritDoc}
    *
-   * <p>Never blocks: the returned stage completes on Lettuce's I/O thread, or on a timer thread
-   * when the timeout expires, exceptionally with a {@link StoreUnavailableException}.
+   * <p>Never blocks: the returned stage completes on Lettuce's I/O or timer threads, normally or
+   * exceptionally with a {@link StoreUnavailableException}.
    */
   @Override
   public CompletionStage<Verdict> chargeAsync(Charge charge) {
