@@ -160,15 +160,16 @@ final class RedisServer implements AutoCloseable {
     }
   }
 
+  /** Kills the server and deletes its directory. */
   @Override
   public void close() {
     if (process != null && process.isAlive()) {
-      process.destroyForcibly();
-      try {
-        process.waitFor(10, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+      kill();
+    }
+    try (var files = Files.walk(dir)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      // target/ is cleaned by the build anyway
     }
   }
 
