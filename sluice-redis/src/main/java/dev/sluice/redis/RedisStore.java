@@ -59,13 +59,16 @@ import java.util.concurrent.TimeoutException;
  * <h2>Implementation notes</h2>
  * <b>Key layout.</b> One Redis hash per bucket:
  * <pre>
- *   PREFIX:{IDENTITY}:RULE     e.g.  sluice:{9c1e0f3a2b7d4c55}:5d41402abc4b2a76
+ *   PREFIX:{CLIENT}:BUCKET:RULE   e.g.  sluice:{3f9a0c1e2b7d4c55}:9c1e0f3a2b7d4c55:5d41402abc4b2a76
+ *   PREFIX:{BUCKET}:RULE          when the charge carries no fingerprint
  * </pre>
- * {@code IDENTITY} is the bucket's key as 16 hex digits: the engine's keyed hash of the client's
- * identity, never the identity itself, so keys are bounded in length and reveal nothing.
+ * {@code CLIENT} is the identity's fingerprint and {@code BUCKET} the bucket's key, each as 16
+ * hex digits: the engine's keyed hashes of the client's identity (rule-independent) and of
+ * identity, key source and rule, never the identity itself, so keys are bounded in length and
+ * reveal nothing. The braces are a Cluster hash tag on the client: every bucket of one client,
+ * whatever the rule, hashes to one slot.
  * {@code RULE} is a hash of the rule's name and limits, so a changed rule starts afresh and an
- * unchanged one keeps its counts across reloads and instances. The braces are a Cluster hash
- * tag: all the buckets of one identity hash to one slot. The hash holds every limit of the rule,
+ * unchanged one keeps its counts across reloads and instances. The hash holds every limit of the rule,
  * each under fields named by its position ({@code 0w}, {@code 0n}, {@code 1t}, ...; see
  * {@code charge.lua}), the same words the in-memory store keeps, split into fields because Lua
  * numbers are doubles and a packed 64-bit word would not survive them.
@@ -318,13 +321,33 @@ public final class RedisStore implements Store {
 
   /** The key of bucket {@code key} of {@code group}. */
   String key(RedisGroup group, long key) {
-    StringBuilder s = new StringBuilder(prefix.length() + 20 + group.suffix.length());
+    return key(group, key, 0);
+  }
+
+  /**
+   * The Redis key of bucket {@code key} of {@code group}. The hash tag is the identity's
+   * fingerprint when the charge carries one: it is the same on every rule, so all of one
+   * client's buckets share a Cluster slot and a request whose rules count the same client costs
+   * one round trip. Without a fingerprint, the bucket key itself is the tag.
+   */
+  String key(RedisGroup group, long key, long fingerprint) {
+    StringBuilder s = new StringBuilder(prefix.length() + 38 + group.suffix.length());
     s.append(prefix).append(":{");
-    String hex = Long.toHexString(key);
+    if (fingerprint != 0) {
+      hex16(s, fingerprint).append("}:");
+      hex16(s, key);
+    } else {
+      hex16(s, key).append('}');
+    }
+    return s.append(group.suffix).toString();
+  }
+
+  private static StringBuilder hex16(StringBuilder s, long v) {
+    String hex = Long.toHexString(v);
     for (int i = hex.length(); i < 16; i++) {
       s.append('0');
     }
-    return s.append(hex).append('}').append(group.suffix).toString();
+    return s.append(hex);
   }
 
   RedisGroup own(BucketGroup g) {
@@ -388,7 +411,7 @@ public final class RedisStore implements Store {
         if (costs[i] < 0) {
           throw new IllegalArgumentException("cost " + costs[i] + " is negative");
         }
-        keys[i] = store.key(groups[i], ids[i]);
+        keys[i] = store.key(groups[i], ids[i], charge.fingerprint(i));
         for (int j = 0; j < i; j++) {
           if (keys[j].equals(keys[i])) {
             throw new IllegalArgumentException("the charge names bucket " + ids[i] + " of rule '"

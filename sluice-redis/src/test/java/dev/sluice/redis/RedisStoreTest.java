@@ -63,6 +63,23 @@ class RedisStoreTest extends StoreContract {
   }
 
   @Test
+  void keys_ofOneClientOnSeveralRules_shareTheClientsHashTag() {
+    String prefix = freshPrefix();
+    try (RedisStore live = RedisStore.builder(RedisServer.shared().uri()).keyPrefix(prefix).build()) {
+      BucketGroup a = live.group("a", List.of(LimitKind.FIXED.of("a-minute", 5, MINUTE)));
+      BucketGroup b = live.group("b", List.of(LimitKind.FIXED.of("b-minute", 5, MINUTE)));
+      live.charge(new Charge(2).add(a, 0x111L, 1, 0xf00dL).add(b, 0x222L, 1, 0xf00dL));
+
+      List<String> keys = withRedis(RedisServer.shared().uri(), r -> r.keys(prefix + ":*"));
+      assertThat(keys).hasSize(2).allSatisfy(k -> assertThat(k).startsWith(prefix + ":{000000000000f00d}:"));
+      assertThat(keys).anySatisfy(k -> assertThat(k).contains(":0000000000000111:"))
+          .anySatisfy(k -> assertThat(k).contains(":0000000000000222:"));
+      assertThat(io.lettuce.core.cluster.SlotHash.getSlot(keys.get(0)))
+          .isEqualTo(io.lettuce.core.cluster.SlotHash.getSlot(keys.get(1)));
+    }
+  }
+
+  @Test
   void charge_atCostZero_writesNothing() {
     BucketGroup g = store.group("api", List.of(LimitKind.SLIDING.of("hourly", 5, HOUR)));
 
