@@ -23,8 +23,10 @@ import java.util.concurrent.TimeUnit;
  * No persistence ({@code --save "" --appendonly no}). Faults are real: {@link #kill}, {@link #pause}
  * (SIGSTOP) and {@link #restart} on the same port. {@code SLUICE_TEST_REDIS=bundled} in the
  * environment skips the PATH, to run the suite on the bundled Redis 6.2 where the PATH has 7.
+ *
+ * <p>Shipped in this module's test jar for the gateway's tests on Redis.
  */
-final class RedisServer implements AutoCloseable {
+public final class RedisServer implements AutoCloseable {
   private static final String BUNDLED = "redis-server-6.2.6-v5-linux-amd64";
   private static final long START_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(15);
   private static Path binary;
@@ -42,7 +44,7 @@ final class RedisServer implements AutoCloseable {
   }
 
   /** One server for every test class that needs no faults; stopped when the JVM exits. */
-  static synchronized RedisServer shared() {
+  public static synchronized RedisServer shared() {
     if (shared == null) {
       shared = start();
       RedisServer s = shared;
@@ -52,7 +54,7 @@ final class RedisServer implements AutoCloseable {
   }
 
   /** A new server on a free port, with {@code extra} arguments ({@code --cluster-enabled yes}...). */
-  static RedisServer start(String... extra) {
+  public static RedisServer start(String... extra) {
     try {
       Path dir = Files.createTempDirectory(Path.of("target"), "redis-");
       RedisServer s = new RedisServer(freePort(), dir, List.of(extra));
@@ -63,20 +65,20 @@ final class RedisServer implements AutoCloseable {
     }
   }
 
-  int port() {
+  public int port() {
     return port;
   }
 
-  String uri() {
+  public String uri() {
     return "redis://127.0.0.1:" + port;
   }
 
-  long pid() {
+  public long pid() {
     return process.pid();
   }
 
   /** Kills the server at once (SIGKILL): connections drop, its data is gone. */
-  void kill() {
+  public void kill() {
     process.destroyForcibly();
     try {
       process.waitFor(10, TimeUnit.SECONDS);
@@ -86,18 +88,18 @@ final class RedisServer implements AutoCloseable {
   }
 
   /** Starts it again on the same port, empty. */
-  void restart() {
+  public void restart() {
     kill();
     launch();
   }
 
   /** Freezes the process (SIGSTOP): connections stay open, nothing answers. */
-  void pause() {
+  public void pause() {
     signal("STOP");
   }
 
   /** Thaws a paused process (SIGCONT). */
-  void resume() {
+  public void resume() {
     signal("CONT");
   }
 
