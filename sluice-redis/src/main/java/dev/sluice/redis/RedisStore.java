@@ -102,6 +102,7 @@ public final class RedisStore implements Store {
   private final Ticker clock;
   private final String margin;
   private final NearCache nearCache;
+  private final Batcher batcher;
 
   private RedisStore(Builder b) {
     Target target = Target.parse(b.uri);
@@ -113,6 +114,8 @@ public final class RedisStore implements Store {
     this.margin = clock == null ? "1000" : "3600000";
     this.nearCache = b.nearCacheSize > 0 ? new NearCache(b.nearCacheSize) : null;
     this.connection = Connection.open(target, timeout, b.connectTimeout);
+    this.batcher = b.batchInFlight > 0 && !target.cluster
+        ? new Batcher(this, b.batchInFlight, b.maxBatch, timeout) : null;
   }
 
   /**
@@ -202,7 +205,9 @@ public final class RedisStore implements Store {
     for (int i = 0; i < all.length; i++) {
       all[i] = i;
     }
-    return run(plan, all).thenApply(r -> plan.verdict(List.of(r)));
+    CompletableFuture<SlotResult> answer =
+        batcher != null ? batcher.submit(new Batcher.Call(plan, all)) : run(plan, all);
+    return answer.thenApply(r -> plan.verdict(List.of(r)));
   }
 
   /**
@@ -262,25 +267,53 @@ public final class RedisStore implements Store {
   }
 
   private CompletableFuture<SlotResult> run(Plan plan, int[] members) {
-    String[] keys = new String[members.length];
-    List<String> args = new ArrayList<>(2 + members.length * 8);
+    return runAll(List.of(new Batcher.Call(plan, members))).thenApply(r -> r.get(0));
+  }
+
+  /** One script call evaluating {@code calls} one after another (see charge.lua). */
+  CompletableFuture<List<SlotResult>> runAll(List<Batcher.Call> calls) {
+    int keyCount = 0;
+    for (Batcher.Call c : calls) {
+      keyCount += c.members().length;
+    }
+    String[] keys = new String[keyCount];
+    List<String> args = new ArrayList<>(3 + calls.size() + keyCount * 8);
     args.add(clock == null ? "" : Long.toString(clock.epochMicros()));
     args.add(margin);
-    boolean charged = false;
-    for (int k = 0; k < members.length; k++) {
-      int i = members[k];
-      keys[k] = plan.keys[i];
-      RedisGroup g = plan.groups[i];
-      args.add(Long.toString(plan.costs[i]));
-      args.add(Integer.toString(g.spec.length / 3));
-      for (String s : g.spec) {
-        args.add(s);
+    args.add(Integer.toString(calls.size()));
+    int at = 0;
+    boolean[] charged = new boolean[calls.size()];
+    for (int c = 0; c < calls.size(); c++) {
+      Plan plan = calls.get(c).plan();
+      int[] members = calls.get(c).members();
+      args.add(Integer.toString(members.length));
+      for (int i : members) {
+        keys[at++] = plan.keys[i];
+        RedisGroup g = plan.groups[i];
+        args.add(Long.toString(plan.costs[i]));
+        args.add(Integer.toString(g.spec.length / 3));
+        for (String s : g.spec) {
+          args.add(s);
+        }
+        charged[c] |= plan.costs[i] > 0;
       }
-      charged |= plan.costs[i] > 0;
     }
-    boolean anyCost = charged;
-    return Script.CHARGE.run(connection.commands, keys, args.toArray(NO_STRINGS))
-        .thenApply(r -> new SlotResult(members, r, anyCost));
+    return Script.CHARGE.run(connection.commands, keys, args.toArray(NO_STRINGS)).thenApply(raw -> {
+      long now = (Long) raw.get(0);
+      List<SlotResult> out = new ArrayList<>(calls.size());
+      int offset = 1;
+      for (int c = 0; c < calls.size(); c++) {
+        Batcher.Call call = calls.get(c);
+        SlotResult r = new SlotResult(call.members(), raw, offset, now, charged[c]);
+        out.add(r);
+        int limits = 0;
+        for (int i : call.members()) {
+          limits += call.plan().groups[i].spec.length / 3;
+        }
+        offset += 1 + 4 * limits;
+      }
+      return out;
+    });
   }
 
   private CompletableFuture<List<Object>> refund(Plan plan, SlotResult r) {
@@ -376,17 +409,21 @@ public final class RedisStore implements Store {
     final long now;
     private final List<Object> raw;
 
-    SlotResult(int[] members, List<Object> raw, boolean charged) {
+    private final int offset;
+
+    /** The answer at {@code raw[offset]}: the admitted flag, then 4 figures per limit. */
+    SlotResult(int[] members, List<Object> raw, int offset, long now, boolean charged) {
       this.members = members;
       this.raw = raw;
-      this.admitted = (Long) raw.get(0) == 1L;
-      this.now = (Long) raw.get(1);
+      this.offset = offset;
+      this.admitted = (Long) raw.get(offset) == 1L;
+      this.now = now;
       this.charged = charged;
     }
 
     /** Figure {@code which} (0 remaining, 1 reset, 2 retry-at, 3 standing reset) of limit {@code f}. */
     long figure(int f, int which) {
-      return (Long) raw.get(2 + 4 * f + which);
+      return (Long) raw.get(offset + 1 + 4 * f + which);
     }
   }
 
@@ -464,6 +501,8 @@ public final class RedisStore implements Store {
   public static final class Builder {
     private final String uri;
     private Duration timeout = Duration.ofMillis(250);
+    private int batchInFlight = 2;
+    private int maxBatch = 64;
     private Duration connectTimeout = Duration.ofSeconds(2);
     private String keyPrefix = "sluice";
     private Ticker clock;
@@ -483,6 +522,25 @@ public final class RedisStore implements Store {
         throw new IllegalArgumentException("the Redis timeout must be positive, got " + timeout);
       }
       this.timeout = timeout;
+      return this;
+    }
+
+    /**
+     * Batching (on by default, two calls in flight): while {@code inFlight} script calls are
+     * waiting for Redis, charges that arrive wait too and go together, up to {@code maxBatch} in
+     * one call, each still all or nothing and in arrival order. Under load this divides Redis's
+     * per-call cost (script invocation, {@code TIME}) among the charges of a batch; with fewer
+     * requests in flight than {@code inFlight}, every charge is sent at once, so a lone client
+     * never waits. {@code inFlight} 0 turns batching off. Not used on a Cluster, where charges go
+     * per slot.
+     */
+    public Builder batching(int inFlight, int maxBatch) {
+      if (inFlight < 0 || maxBatch < 1) {
+        throw new IllegalArgumentException("batching needs inFlight >= 0 and maxBatch >= 1, got "
+            + inFlight + " and " + maxBatch);
+      }
+      this.batchInFlight = inFlight;
+      this.maxBatch = maxBatch;
       return this;
     }
 

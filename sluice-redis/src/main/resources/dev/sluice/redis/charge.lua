@@ -1,16 +1,22 @@
--- Sluice: evaluate and charge every limit of every bucket in KEYS, all or nothing, atomically.
+-- Sluice: evaluate and charge requests, one after another, each all or nothing: every limit of
+-- every bucket of a request is charged only if all of them pass. Several requests in one call
+-- (RedisStore batches the charges that arrive while others are in flight) share one TIME and one
+-- script invocation, which is most of a call's cost to Redis; each still sees the writes of the
+-- requests before it, exactly as if each had been its own call.
 -- The Lua twin of the meters in dev.sluice.core.limit (same formulas, same integer results);
 -- RedisStore's class comment has the key layout and why.
 --
 -- ARGV[1]  now in epoch micros, or '' to read Redis's clock (TIME); only tests pass a time
 -- ARGV[2]  milliseconds added to every key's TTL beyond the moment its state stops mattering
--- then, for each key in order: cost, number of limits L, and L triples (kind, a, b):
+-- ARGV[3]  the number of requests R
+-- then, for each request: its number of keys K (its keys are the next K of KEYS), then for each
+-- of its keys in order: cost, number of limits L, and L triples (kind, a, b):
 --   'f' fixed window     a = permits  b = window micros      fields <j>w index, <j>n count
 --   's' sliding window   a = permits  b = window micros      fields <j>w index, <j>p prev, <j>n curr
 --   'g' GCRA             a = burst    b = interval T micros  field  <j>t theoretical arrival time
 --   'l' lifetime budget  a = permits  b = retention micros   fields <j>n count, <j>f forget-at
--- (j counts a bucket's limits from 0). Returns {admitted 1|0, now, then per limit: remaining,
--- reset, retryAt (0 = passed, -1 = never), standingReset}. The caller reports a limit that passed
+-- (j counts a bucket's limits from 0). Returns {now, then per request: admitted 1|0, then per
+-- limit: remaining, reset, retryAt (0 = passed, -1 = never), standingReset}. The caller reports a limit that passed
 -- in a denied request "as it stands" (remaining + cost, standingReset), as the in-memory store
 -- does. A bucket is written only when the request is admitted and its cost is not 0, so reads
 -- write nothing.
@@ -79,13 +85,20 @@ local fmt = string.format
 -- interpreting the script costs more than the Redis commands it makes. Each branch mirrors one
 -- Java meter line for line; for a limit it yields ok, rem(aining), reset, retry(At), standing
 -- (reset) and exp(iresAt), and appends the fields to write if admitted to w.
-local out = { 1, now }
-local o = 2
+local out = { now }
+local o = 1
+local a = 4
+local kbase = 0
+for r = 1, tonumber(ARGV[3]) do
+local nkeys = tonumber(ARGV[a])
+a = a + 1
+local status = o + 1
+out[status] = 1
+o = o + 1
 local pending = {}
 local np = 0
 local admitted = true
-local a = 3
-for k = 1, #KEYS do
+for k = kbase + 1, kbase + nkeys do
   local cost = tonumber(ARGV[a])
   local n = tonumber(ARGV[a + 1])
   a = a + 2
@@ -253,6 +266,8 @@ if admitted then
     redis.call('PEXPIRE', pending[p], math.ceil((pending[p + 2] - now) / 1000) + margin)
   end
 else
-  out[1] = 0
+  out[status] = 0
+end
+kbase = kbase + nkeys
 end
 return out

@@ -80,6 +80,29 @@ class RedisStoreTest extends StoreContract {
   }
 
   @Test
+  void chargesInFlightTogether_goInFewerCallsAndStayExact() throws Exception {
+    try (RedisServer own = RedisServer.start();
+         RedisStore live = RedisStore.builder(own.uri()).batching(1, 64).build()) {
+      BucketGroup g = live.group("api", List.of(LimitKind.FIXED.of("minute", 150, MINUTE)));
+      List<java.util.concurrent.CompletableFuture<Verdict>> all = new java.util.ArrayList<>();
+      for (int i = 0; i < 400; i++) { // all at once: most wait for the call in flight
+        all.add(live.chargeAsync(new Charge(1).add(g, i % 2 == 0 ? 1 : 2, 1)).toCompletableFuture());
+      }
+      long admitted = 0;
+      for (var f : all) {
+        admitted += f.get(30, java.util.concurrent.TimeUnit.SECONDS).admitted() ? 1 : 0;
+      }
+
+      assertThat(admitted).as("two buckets of 150, each charged 200 times").isEqualTo(300);
+      String stats = withRedis(own.uri(), r -> r.info("commandstats"));
+      long calls = java.util.stream.Stream.of(stats.split("\r?\n"))
+          .filter(l -> l.startsWith("cmdstat_evalsha:") || l.startsWith("cmdstat_eval:"))
+          .mapToLong(l -> Long.parseLong(l.replaceAll(".*calls=(\\d+).*", "$1"))).sum();
+      assertThat(calls).as("400 charges in far fewer script calls").isBetween(1L, 100L);
+    }
+  }
+
+  @Test
   void charge_atCostZero_writesNothing() {
     BucketGroup g = store.group("api", List.of(LimitKind.SLIDING.of("hourly", 5, HOUR)));
 
