@@ -75,7 +75,8 @@ public class RedisStoreBenchmark {
   static final long PERMITS = 1_000_000_000L;
   static final int IN_FLIGHT = 64;
 
-  @Param({"sluice", "bucket4j"})
+  /** {@code sluice} batches calls under load (the default); {@code sluiceUnbatched} does not. */
+  @Param({"sluice", "sluiceUnbatched", "bucket4j"})
   public String impl;
 
   @Param("redis://127.0.0.1:6390")
@@ -93,8 +94,9 @@ public class RedisStoreBenchmark {
 
   @Setup(Level.Trial)
   public void setUp() {
-    if (impl.equals("sluice")) {
-      store = RedisStore.connect(redisUri);
+    if (impl.startsWith("sluice")) {
+      store = impl.equals("sluice") ? RedisStore.connect(redisUri)
+          : RedisStore.builder(redisUri).batching(0, 1).build();
       group = store.group("bench", List.of(
           Limit.tokenBucket("rate", PERMITS, Window.of(Duration.ofHours(1)), PERMITS)));
     } else {
