@@ -1,6 +1,7 @@
 package dev.sluice.server;
 
 import dev.sluice.config.PolicyException;
+import dev.sluice.core.Overrides;
 import dev.sluice.core.policy.Durations;
 import dev.sluice.core.store.InMemoryStore;
 import dev.sluice.core.store.Store;
@@ -9,8 +10,14 @@ import dev.sluice.server.gateway.DemoUpstream;
 import dev.sluice.server.gateway.Engines;
 import dev.sluice.server.gateway.Gateway;
 import dev.sluice.server.gateway.Upstream;
+import dev.sluice.server.ops.AdminToken;
+import dev.sluice.server.ops.FileOverrideStorage;
+import dev.sluice.server.ops.OverrideStorage;
+import dev.sluice.server.ops.Operations;
+import dev.sluice.server.ops.StateDir;
 import io.vertx.core.Future;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -33,8 +40,9 @@ import picocli.CommandLine.Spec;
     versionProvider = Version.class,
     sortOptions = false,
     description = {
-        "Enforces a policy: a reverse proxy on --port in front of --upstream, and the admin port",
-        "(/healthz, /readyz, /metrics, POST /v1/check, POST /admin/reload) on --admin-port.",
+        "Enforces a policy: a reverse proxy on --port in front of --upstream, and the",
+        "admin port on --admin-port: /healthz, /readyz, /metrics, POST /v1/check, and,",
+        "with the admin token, /admin/overrides, /admin/usage, /admin/reload, /dashboard.",
         "Without --upstream it is a decision service only. SIGHUP reloads the policy file."},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:stopped by a signal, after draining",
@@ -97,6 +105,23 @@ final class ServeCommand implements Callable<Integer> {
       description = "How long requests in flight may take to finish on shutdown (default: ${DEFAULT-VALUE}).")
   Duration drain;
 
+  @Option(names = "--admin-token", paramLabel = "TOKEN",
+      description = {"The bearer token of /admin and /dashboard (at least 16 characters).",
+          "Default: $SLUICE_ADMIN_TOKEN, else a random one printed at start-up."})
+  String adminToken;
+
+  @Option(names = "--state-dir", paramLabel = "DIR", defaultValue = ".sluice",
+      description = {"Where the identity key and, with the memory store, the overrides are kept",
+          "across restarts (default: ${DEFAULT-VALUE}, in the working directory)."})
+  Path stateDir;
+
+  @Option(names = "--usage-retention", paramLabel = "DURATION", defaultValue = "7d",
+      converter = DurationConverter.class,
+      description = "How long the hourly and daily usage report is kept (default: ${DEFAULT-VALUE}).")
+  Duration usageRetention;
+
+  static final String ADMIN_TOKEN_ENV = "SLUICE_ADMIN_TOKEN";
+
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
@@ -111,9 +136,47 @@ final class ServeCommand implements Callable<Integer> {
       err.flush();
       return CheckCommand.INVALID;
     }
+    if (usageRetention.isZero()) {
+      err.println("sluice serve: --usage-retention must be longer than 0");
+      err.flush();
+      return CheckCommand.INVALID;
+    }
+    AdminToken token;
+    boolean tokenGenerated = false;
+    String configuredToken = adminToken != null ? adminToken : System.getenv(ADMIN_TOKEN_ENV);
+    try {
+      if (configuredToken != null && !configuredToken.isEmpty()) {
+        token = AdminToken.of(configuredToken);
+      } else {
+        token = AdminToken.generate();
+        tokenGenerated = true;
+      }
+    } catch (IllegalArgumentException e) {
+      err.println("sluice serve: " + (adminToken != null ? "--admin-token" : ADMIN_TOKEN_ENV)
+          + ": " + e.getMessage());
+      err.flush();
+      return CheckCommand.INVALID;
+    }
+    StateDir state;
+    try {
+      state = StateDir.open(stateDir);
+    } catch (UncheckedIOException e) {
+      err.println("sluice serve: --state-dir: " + e.getMessage());
+      err.flush();
+      return CheckCommand.INVALID;
+    }
     Store buckets;
     byte[] secret = null;
+    OverrideStorage overrideStorage;
     if ("memory".equals(store)) {
+      try {
+        secret = state.identityKey();
+        overrideStorage = new FileOverrideStorage(state.overridesFile());
+      } catch (UncheckedIOException | IllegalArgumentException e) {
+        err.println("sluice serve: --state-dir: " + e.getMessage());
+        err.flush();
+        return CheckCommand.INVALID;
+      }
       buckets = InMemoryStore.create();
     } else if (store.startsWith("redis://") || store.startsWith("rediss://")
         || store.startsWith("redis-sentinel://") || store.startsWith("redis-cluster://")) {
@@ -124,6 +187,9 @@ final class ServeCommand implements Callable<Integer> {
         err.flush();
         return CheckCommand.INVALID;
       }
+      // Shared by every instance, overrides belong in Redis with the buckets; until that storage
+      // exists they last as long as the process rather than diverge between instances' files.
+      overrideStorage = OverrideStorage.none();
       try {
         buckets = RedisStore.builder(store).timeout(storeTimeout).build();
       } catch (IllegalArgumentException | IllegalStateException e) {
@@ -139,10 +205,21 @@ final class ServeCommand implements Callable<Integer> {
     }
     Engines engines;
     try {
-      engines = new Engines(config, buckets, secret);
+      engines = new Engines(config, buckets, secret, new Overrides());
     } catch (PolicyException e) {
       err.println(e.getMessage());
       err.flush();
+      buckets.close();
+      return CheckCommand.INVALID;
+    }
+    Operations ops;
+    try {
+      ops = Operations.builder(engines::current, engines.overrides())
+          .token(token).storage(overrideStorage).usageRetention(usageRetention).build();
+    } catch (IllegalArgumentException e) {
+      err.println("sluice serve: " + e.getMessage());
+      err.flush();
+      overrideStorage.close();
       buckets.close();
       return CheckCommand.INVALID;
     }
@@ -159,13 +236,14 @@ final class ServeCommand implements Callable<Integer> {
     } catch (IllegalArgumentException | IllegalStateException e) {
       err.println("sluice serve: " + e.getMessage());
       err.flush();
+      ops.close();
       return CheckCommand.INVALID;
     }
     Gateway.Options options = new Gateway.Options(host, port, adminHost, adminPort, target,
         maxBodyBytes, Runtime.getRuntime().availableProcessors(), drain);
     Gateway gateway;
     try {
-      gateway = Gateway.start(engines, options, readiness);
+      gateway = Gateway.start(engines, options, readiness, ops);
     } catch (IllegalStateException e) {
       err.println("sluice serve: " + e.getMessage());
       err.flush();
@@ -186,7 +264,7 @@ final class ServeCommand implements Callable<Integer> {
       }
       stopped.countDown();
     }, "sluice-shutdown"));
-    banner(out, engines, gateway, target, demoApi != null);
+    banner(out, engines, gateway, target, demoApi != null, tokenGenerated);
     try {
       stopped.await();
     } catch (InterruptedException e) {
@@ -195,7 +273,8 @@ final class ServeCommand implements Callable<Integer> {
     return 0;
   }
 
-  private void banner(PrintWriter out, Engines engines, Gateway gateway, Upstream target, boolean demoUpstream) {
+  private void banner(PrintWriter out, Engines engines, Gateway gateway, Upstream target,
+      boolean demoUpstream, boolean tokenGenerated) {
     out.println("Sluice is enforcing " + config + " (" + engines.current().policy().rules().size()
         + " rules, store: " + store + ")");
     if (target != null) {
@@ -205,7 +284,18 @@ final class ServeCommand implements Callable<Integer> {
       out.println("  proxy:  off (no --upstream): decision service only");
     }
     String admin = "http://" + display(adminHost) + ":" + gateway.adminPort();
-    out.println("  admin:  " + admin + "  (/healthz /readyz /metrics, POST /v1/check, POST /admin/reload)");
+    out.println("  admin:  " + admin + "  (/healthz /readyz /metrics, POST /v1/check;"
+        + " with the token: /admin/..., /dashboard)");
+    Operations ops = gateway.operations();
+    if (tokenGenerated) {
+      out.println("  token:  " + ops.token().value() + "  (generated for this run; set --admin-token"
+          + " or " + ADMIN_TOKEN_ENV + " to keep one)");
+    } else {
+      out.println("  token:  from " + (adminToken != null ? "--admin-token" : ADMIN_TOKEN_ENV));
+    }
+    out.println("  dashboard: " + admin + "/dashboard?token=" + (tokenGenerated ? ops.token().value() : "<token>"));
+    out.println("  state:  " + stateDir + "  (overrides: " + ops.storageDescription() + ", "
+        + ops.overrides() + " stored)");
     if (target != null) {
       out.println("Try:  curl -i http://127.0.0.1:" + gateway.port() + "/");
     }

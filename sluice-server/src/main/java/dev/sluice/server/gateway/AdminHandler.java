@@ -5,6 +5,7 @@ import dev.sluice.core.Decision;
 import dev.sluice.core.Sluice;
 import dev.sluice.core.http.Header;
 import dev.sluice.core.policy.Policy;
+import dev.sluice.server.ops.Operations;
 import io.vertx.core.Context;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -23,9 +24,14 @@ import java.lang.System.Logger.Level;
  *   <li>{@code GET /metrics}: Prometheus text;
  *   <li>{@code POST /v1/check}: the decision service (see {@link CheckApi});
  *   <li>{@code POST /admin/reload}: re-reads the policy file (as {@code SIGHUP} does); a policy
- *       that does not load is refused with 422 and its located error, and the old one stays.
+ *       that does not load is refused with 422 and its located error, and the old one stays;
+ *   <li>the rest of {@code /admin} and {@code /dashboard}: see {@link Operations}.
  * </ul>
- * Every answer is JSON except the metrics; unknown paths get 404 and wrong methods 405.
+ * Everything under {@code /admin} and {@code /dashboard} needs the admin token
+ * ({@code Authorization: Bearer ...}): 401 without it, before anything else is looked at. The
+ * health, readiness, metrics and decision endpoints stay open (the port binds to loopback by
+ * default). Every answer is JSON except the metrics, the CSV report and the dashboard; unknown
+ * paths get 404 and wrong methods 405.
  */
 final class AdminHandler implements Handler<HttpServerRequest> {
   private static final System.Logger LOG = System.getLogger("sluice.gateway");
@@ -34,13 +40,16 @@ final class AdminHandler implements Handler<HttpServerRequest> {
   private final Decider decider;
   private final GatewayMetrics metrics;
   private final Readiness readiness;
+  private final Operations ops;
 
   /** Whether the store can take decisions now. */
   interface Readiness {
     io.vertx.core.Future<String> check();
   }
 
-  AdminHandler(Engines engines, Decider decider, GatewayMetrics metrics, Readiness readiness) {
+  AdminHandler(Engines engines, Decider decider, GatewayMetrics metrics, Readiness readiness,
+      Operations ops) {
+    this.ops = ops;
     this.engines = engines;
     this.decider = decider;
     this.metrics = metrics;
@@ -50,6 +59,18 @@ final class AdminHandler implements Handler<HttpServerRequest> {
   @Override
   public void handle(HttpServerRequest req) {
     String path = req.path();
+    if ((path.startsWith("/admin/") || path.equals("/admin") || path.equals("/dashboard")
+        || path.startsWith("/dashboard/")) && !ops.authorized(req)) {
+      req.response().putHeader("WWW-Authenticate", "Bearer realm=\"sluice-admin\"");
+      JsonErrors.send(req.response(), 401, "UNAUTHORIZED", path + " needs the admin token:"
+          + " send Authorization: Bearer <token> (the token is --admin-token,"
+          + " SLUICE_ADMIN_TOKEN, or the one printed at start-up)");
+      return;
+    }
+    if (Operations.serves(path)) {
+      ops.handle(req);
+      return;
+    }
     switch (path) {
       case "/healthz" -> only(req, HttpMethod.GET, () -> json(req.response(), 200,
           new JsonObject().put("status", "ok")));
@@ -70,8 +91,8 @@ final class AdminHandler implements Handler<HttpServerRequest> {
         json(req.response(), reload() == null ? 200 : 422, reloadAnswer());
       });
       default -> JsonErrors.send(req.response(), 404, "NOT_FOUND", "no such endpoint: " + path
-          + " (the admin port serves /healthz, /readyz, /metrics, POST /v1/check and"
-          + " POST /admin/reload)");
+          + " (the admin port serves /healthz, /readyz, /metrics, POST /v1/check,"
+          + " POST /admin/reload, /admin/overrides, /admin/usage, /admin/stats and /dashboard)");
     }
   }
 
@@ -80,12 +101,13 @@ final class AdminHandler implements Handler<HttpServerRequest> {
   /** Reloads the policy; {@code null} on success, else the error. Also used for SIGHUP. */
   synchronized String reload() {
     try {
-      Policy p = engines.reload();
+      Policy p = engines.reload(ops::checkPolicy);
+      ops.policyChanged();
       metrics.reloaded(true);
       LOG.log(Level.INFO, "policy reloaded from {0}: {1} rules", engines.policyFile(), p.rules().size());
       lastReload = new JsonObject().put("reloaded", true).put("rules", p.rules().size());
       return null;
-    } catch (PolicyException e) {
+    } catch (PolicyException | IllegalArgumentException e) {
       metrics.reloaded(false);
       LOG.log(Level.WARNING, "policy reload refused, the previous policy stays in force: {0}", e.getMessage());
       lastReload = new JsonObject().put("reloaded", false)

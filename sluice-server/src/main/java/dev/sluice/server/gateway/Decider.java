@@ -4,6 +4,7 @@ import dev.sluice.core.Decision;
 import dev.sluice.core.Sluice;
 import dev.sluice.core.http.Header;
 import dev.sluice.core.store.InMemoryStore;
+import dev.sluice.server.ops.Operations;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpServerResponse;
@@ -12,7 +13,8 @@ import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Decides requests for the proxy and the decision API, counting each decision, and writes the
+ * Decides requests for the proxy and the decision API, counting each decision and handing it to
+ * the operations' recorder (usage, webhooks, dashboard; an enqueue, nothing more), and writes the
  * answers Sluice gives itself (429, 400, 503).
  *
  * <p>An in-memory store decides in a few hundred nanoseconds without blocking, so it is asked on
@@ -24,10 +26,12 @@ final class Decider {
   private static final long LOG_EVERY_NANOS = 10_000_000_000L;
 
   private final GatewayMetrics metrics;
+  private final Operations ops;
   private final AtomicLong lastStoreLog = new AtomicLong(System.nanoTime() - LOG_EVERY_NANOS);
 
-  Decider(GatewayMetrics metrics) {
+  Decider(GatewayMetrics metrics, Operations ops) {
     this.metrics = metrics;
+    this.ops = ops;
   }
 
   Future<Decision> decide(Sluice engine, GatewayRequest request, Context context) {
@@ -40,6 +44,7 @@ final class Decider {
     }
     return answer.map(d -> {
       metrics.decided(d, System.nanoTime() - start);
+      ops.record(engine, d);
       if (d.storeFailure() != null) {
         storeFailed(engine, d);
       }

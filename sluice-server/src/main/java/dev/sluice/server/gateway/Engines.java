@@ -2,6 +2,7 @@ package dev.sluice.server.gateway;
 
 import dev.sluice.config.PolicyException;
 import dev.sluice.config.PolicyFiles;
+import dev.sluice.core.Overrides;
 import dev.sluice.core.Sluice;
 import dev.sluice.core.policy.Policy;
 import dev.sluice.core.store.Store;
@@ -16,6 +17,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
 
 /**
  * The engine in force, and its replacement when the policy file is reloaded. A reload builds a
@@ -23,11 +25,16 @@ import java.util.concurrent.CompletionStage;
  * deciding finish on the old one, the next ones use the new one. A rule whose limits did not
  * change keeps its buckets (the store binds groups by rule name and limits). A policy that does
  * not load is refused and the one in force stays.
+ *
+ * <p>Every engine applies the same per-identity {@link Overrides} table (so an override outlives a
+ * reload) and tracks identities, so that decisions carry the fingerprints that usage reports and
+ * webhooks name.
  */
 public final class Engines {
   private final Path policyFile;
   private final Store store;
   private final byte[] identitySecret;
+  private final Overrides overrides;
   private volatile Sluice current;
 
   /**
@@ -38,6 +45,19 @@ public final class Engines {
    * @throws PolicyException if the file does not hold a valid policy
    */
   public Engines(Path policyFile, Store store, byte[] identitySecret) {
+    this(policyFile, store, identitySecret, new Overrides());
+  }
+
+  /**
+   * Loads {@code policyFile} onto {@code store}, with the overrides in {@code overrides}.
+   *
+   * @param identitySecret 16 bytes shared by every instance on a shared store (and kept across
+   *     restarts, so fingerprints and overrides stay valid), or {@code null} for a random one
+   * @param overrides the per-identity overrides every engine applies, reloads included
+   * @throws PolicyException if the file does not hold a valid policy
+   */
+  public Engines(Path policyFile, Store store, byte[] identitySecret, Overrides overrides) {
+    this.overrides = Objects.requireNonNull(overrides, "overrides");
     this.policyFile = Objects.requireNonNull(policyFile, "policyFile");
     this.store = Objects.requireNonNull(store, "store");
     if (identitySecret == null) {
@@ -65,9 +85,27 @@ public final class Engines {
    * @throws PolicyException if the file does not hold a valid policy (the old one stays)
    */
   public synchronized Policy reload() {
-    Sluice next = build(PolicyFiles.load(policyFile));
+    return reload(p -> { });
+  }
+
+  /**
+   * Reads the policy file again and, if {@code check} accepts it, puts it in force.
+   *
+   * @return the policy now in force
+   * @throws PolicyException if the file does not hold a valid policy (the old one stays)
+   * @throws IllegalArgumentException if {@code check} refuses it (the old one stays)
+   */
+  public synchronized Policy reload(Consumer<Policy> check) {
+    Policy policy = PolicyFiles.load(policyFile);
+    check.accept(policy);
+    Sluice next = build(policy);
     current = next;
     return next.policy();
+  }
+
+  /** The overrides table every engine applies. */
+  public Overrides overrides() {
+    return overrides;
   }
 
   private volatile BucketGroup probeGroup;
@@ -103,6 +141,7 @@ public final class Engines {
   }
 
   private Sluice build(Policy policy) {
-    return Sluice.builder(policy).store(store).identitySecret(identitySecret).build();
+    return Sluice.builder(policy).store(store).identitySecret(identitySecret)
+        .overrides(overrides).trackIdentities(true).build();
   }
 }

@@ -1,6 +1,7 @@
 package dev.sluice.server.gateway;
 
 import io.netty.handler.codec.TooLongFrameException;
+import dev.sluice.server.ops.Operations;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -64,18 +65,22 @@ public final class Gateway implements AutoCloseable {
   private final GatewayMetrics metrics;
   private final Decider decider;
   private final AdminHandler admin;
+  private final Operations ops;
   private final Options options;
   private volatile int port = -1;
   private volatile int adminPort = -1;
   private final List<String> deployments = new CopyOnWriteArrayList<>();
 
-  private Gateway(Vertx vertx, Engines engines, Options options, AdminHandler.Readiness readiness) {
+  private Gateway(Vertx vertx, Engines engines, Options options, AdminHandler.Readiness readiness,
+      Operations ops) {
     this.vertx = vertx;
     this.engines = engines;
     this.options = options;
+    this.ops = ops;
     this.metrics = new GatewayMetrics();
-    this.decider = new Decider(metrics);
-    this.admin = new AdminHandler(engines, decider, metrics, readiness);
+    metrics.bind(ops);
+    this.decider = new Decider(metrics, ops);
+    this.admin = new AdminHandler(engines, decider, metrics, readiness, ops);
   }
 
   /**
@@ -85,16 +90,35 @@ public final class Gateway implements AutoCloseable {
    * @throws IllegalStateException if a port cannot be bound (it says which)
    */
   public static Gateway start(Engines engines, Options options, Supplier<Future<String>> readiness) {
+    return start(engines, options, readiness,
+        Operations.builder(engines::current, engines.overrides()).build());
+  }
+
+  /**
+   * Starts a gateway with {@code ops} (overrides, usage, webhooks, dashboard, the admin token)
+   * on its admin port, and waits until both ports listen. The gateway closes {@code ops} when it
+   * closes, or if it cannot start.
+   *
+   * @throws IllegalStateException if a port cannot be bound (it says which)
+   */
+  public static Gateway start(Engines engines, Options options, Supplier<Future<String>> readiness,
+      Operations ops) {
     int loops = Math.max(1, options.eventLoops());
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops));
-    Gateway g = new Gateway(vertx, engines, options, readiness::get);
+    Gateway g = new Gateway(vertx, engines, options, readiness::get, ops);
     try {
       g.deploy(loops);
     } catch (RuntimeException e) {
       vertx.close();
+      ops.close();
       throw e;
     }
     return g;
+  }
+
+  /** The operations on the admin port (its token, overrides, usage, webhooks). */
+  public Operations operations() {
+    return ops;
   }
 
   private void deploy(int loops) {
@@ -180,6 +204,7 @@ public final class Gateway implements AutoCloseable {
     } catch (Exception e) {
       // closing anyway: nothing more can be done for a server that will not stop
     }
+    ops.close();
   }
 
   /** One server instance on one event loop. */

@@ -2,7 +2,10 @@ package dev.sluice.server.gateway;
 
 import dev.sluice.core.Decision;
 import dev.sluice.core.LimitStatus;
+import dev.sluice.server.ops.Operations;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -26,6 +29,13 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code sluice_upstream_errors_total{kind}}: {@code connect}, {@code timeout},
  *       {@code reset};
  *   <li>{@code sluice_policy_reloads_total{result}}: {@code ok} or {@code refused};
+ *   <li>{@code sluice_shadow_denials_total{rule}}: requests a shadow rule would have denied, were
+ *       it enforced (they were not);
+ *   <li>{@code sluice_webhook_deliveries_total{result}}: {@code delivered}, {@code failed} (after
+ *       every retry), {@code dropped} (too many pending);
+ *   <li>{@code sluice_ops_dropped_decisions_total}: decisions left out of usage reports and
+ *       webhooks because the reporting queue was full;
+ *   <li>{@code sluice_overrides}: per-identity overrides stored;
  *   <li>JVM memory, GC, threads and CPU.
  * </ul>
  * Counters are looked up once per rule and outcome, then kept: the hot path allocates nothing here.
@@ -37,6 +47,7 @@ public final class GatewayMetrics {
   private final ConcurrentHashMap<String, Counter[]> decisions = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Counter> storeErrors = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Counter> upstreamErrors = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Counter> shadowDenials = new ConcurrentHashMap<>();
   private final Timer decisionTime;
 
   public GatewayMetrics() {
@@ -57,6 +68,46 @@ public final class GatewayMetrics {
     Counter[] byOutcome = decisions.computeIfAbsent(rule, this::decisionCounters);
     byOutcome[d.outcome().ordinal()].increment();
     decisionTime.record(nanos, TimeUnit.NANOSECONDS);
+    if (d.shadowDenied()) {
+      shadowDenied(d);
+    }
+  }
+
+  /** Counts once each shadow rule that would have denied {@code d}. */
+  private void shadowDenied(Decision d) {
+    String previous = null;
+    for (LimitStatus s : d.shadowLimits()) {
+      if (s.passed()) {
+        continue;
+      }
+      String rule = s.rule();
+      int at = rule.indexOf('@');
+      rule = at < 0 ? rule : rule.substring(0, at);
+      if (rule.equals(previous)) {
+        continue; // a rule's limits are consecutive: one count per rule
+      }
+      previous = rule;
+      shadowDenials.computeIfAbsent(rule, r -> Counter.builder("sluice.shadow.denials")
+          .description("Requests a shadow rule would have denied, were it enforced")
+          .tag("rule", r).register(registry)).increment();
+    }
+  }
+
+  /** Exposes what {@code ops} counts. */
+  void bind(Operations ops) {
+    for (String result : new String[] {"delivered", "failed", "dropped"}) {
+      FunctionCounter.builder("sluice.webhook.deliveries", ops, o -> switch (result) {
+        case "delivered" -> o.webhooksDelivered();
+        case "failed" -> o.webhooksFailed();
+        default -> o.webhooksDropped();
+      }).description("Webhook deliveries, by how they ended").tag("result", result)
+          .register(registry);
+    }
+    FunctionCounter.builder("sluice.ops.dropped.decisions", ops, Operations::droppedDecisions)
+        .description("Decisions left out of usage and webhooks: the reporting queue was full")
+        .register(registry);
+    Gauge.builder("sluice.overrides", ops, Operations::overrides)
+        .description("Per-identity overrides stored").register(registry);
   }
 
   void storeFailed(String mode) {

@@ -32,6 +32,7 @@ class AdminPortTest {
 
   HttpResponse<String> admin(String method, String path) {
     return f.send(HttpRequest.newBuilder(f.admin(path))
+        .header("Authorization", "Bearer " + f.gateway.operations().token().value())
         .method(method, HttpRequest.BodyPublishers.noBody()));
   }
 

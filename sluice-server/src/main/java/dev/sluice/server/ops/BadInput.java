@@ -1,0 +1,11 @@
+package dev.sluice.server.ops;
+
+/** Input the admin API refuses with 400, naming the field at fault. */
+final class BadInput extends RuntimeException {
+  final String field;
+
+  BadInput(String field, String message) {
+    super(message, null, false, false);
+    this.field = field;
+  }
+}

@@ -1,0 +1,71 @@
+package dev.sluice.server.ops;
+
+import dev.sluice.core.Sluice;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.ByteBuffer;
+
+/**
+ * How the admin API names an identity: the raw value (an API key, token, e-mail or address),
+ * hashed on arrival and never kept, or its fingerprint as {@code fp:} and 16 hex digits.
+ */
+final class Identities {
+  private Identities() {}
+
+  /**
+   * The fingerprint {@code text} names.
+   *
+   * @throws BadInput naming {@code field} if it is empty
+   */
+  static long fingerprint(String text, Sluice engine, String field) {
+    if (text == null || text.isEmpty()) {
+      throw new BadInput(field, "name an identity: its raw value (URL-encoded), or its"
+          + " fingerprint as fp:<16 hex digits>");
+    }
+    if (text.startsWith("fp:") && text.length() == 19) {
+      try {
+        return StoredOverride.parseFingerprint(text.substring(3));
+      } catch (IllegalArgumentException e) {
+        // not hex: a raw value that happens to start with fp:
+      }
+    }
+    return engine.fingerprint(text);
+  }
+
+  /**
+   * Decodes one percent-encoded path segment as UTF-8 ({@code +} stays a plus).
+   *
+   * @throws BadInput naming {@code field} if the escapes or the UTF-8 are broken
+   */
+  static String decodeSegment(String raw, String field) {
+    if (raw.indexOf('%') < 0) {
+      return raw;
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream(raw.length());
+    for (int i = 0; i < raw.length(); i++) {
+      char c = raw.charAt(i);
+      if (c == '%') {
+        int hi = i + 2 < raw.length() ? Character.digit(raw.charAt(i + 1), 16) : -1;
+        int lo = hi >= 0 ? Character.digit(raw.charAt(i + 2), 16) : -1;
+        if (lo < 0) {
+          throw new BadInput(field, "broken percent-encoding in '" + raw + "'");
+        }
+        out.write(hi << 4 | lo);
+        i += 2;
+      } else {
+        byte[] b = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
+        out.write(b, 0, b.length);
+      }
+    }
+    try {
+      return StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(out.toByteArray())).toString();
+    } catch (CharacterCodingException e) {
+      throw new BadInput(field, "the identity is not UTF-8 once decoded");
+    }
+  }
+}

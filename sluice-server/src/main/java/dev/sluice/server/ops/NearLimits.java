@@ -1,0 +1,147 @@
+package dev.sluice.server.ops;
+
+import dev.sluice.core.Decision;
+import dev.sluice.core.LimitStatus;
+import dev.sluice.core.Sluice;
+import dev.sluice.core.policy.Policy;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The identities closest to their limits ({@code GET /admin/usage/top}): for each rule and
+ * identity, where its bucket stood after its latest request, by the limit of the bucket nearest
+ * to full.
+ *
+ * <p>Bounded: at most {@code capacity} entries. Written by the recorder's thread only; an entry is
+ * updated in place, so a busy identity allocates nothing. When a new identity arrives at a full
+ * table, entries whose window has reset since (they are whole again, so no longer near anything)
+ * go first; if that frees nothing, the tenth of the table farthest from its limits goes, which
+ * costs a sort once per tenth-of-capacity arrivals, not per request.
+ */
+final class NearLimits implements Recorder.Sink {
+  private record Key(String rule, long fingerprint) {}
+
+  /** Where one identity's bucket of one rule stood. */
+  static final class Entry {
+    final String rule;
+    final long fingerprint;
+    String variant;
+    String limit;
+    long used;
+    long capacity;
+    long remaining;
+    long resetAtMicros;
+    boolean shadow;
+
+    Entry(String rule, long fingerprint) {
+      this.rule = rule;
+      this.fingerprint = fingerprint;
+    }
+
+    double fullness() {
+      return capacity == 0 ? 0 : (double) used / capacity;
+    }
+
+    JsonObject toJson() {
+      return new JsonObject()
+          .put("identity", Sluice.fingerprintText(fingerprint))
+          .put("rule", rule)
+          .put("tier", variant)
+          .put("limit", limit)
+          .put("used", used)
+          .put("capacity", capacity)
+          .put("remaining", remaining)
+          .put("percent", capacity == 0 ? 0 : Math.round(100.0 * used / capacity))
+          .put("reset", Epoch.seconds(resetAtMicros))
+          .put("shadow", shadow);
+    }
+  }
+
+  private static final Comparator<Entry> NEAREST_FIRST =
+      Comparator.comparingDouble(Entry::fullness).reversed()
+          .thenComparing(Comparator.comparingLong((Entry e) -> e.used).reversed())
+          .thenComparing(e -> e.rule)
+          .thenComparing(e -> e.fingerprint, Long::compareUnsigned);
+
+  private final int capacity;
+  private final Map<Key, Entry> entries = new HashMap<>();
+
+  NearLimits(int capacity) {
+    this.capacity = capacity;
+  }
+
+  @Override
+  public synchronized void accept(Policy policy, Decision d, List<Decision.Bucket> buckets,
+      long nowMicros) {
+    for (Decision.Bucket b : buckets) {
+      LimitStatus nearest = null;
+      double fullness = -1;
+      for (LimitStatus s : b.limits()) {
+        long cap = s.limit().capacity();
+        double f = (double) Math.max(0, cap - s.remaining()) / cap;
+        if (f > fullness || f == fullness && s.resetAtMicros() > nearest.resetAtMicros()) {
+          nearest = s;
+          fullness = f;
+        }
+      }
+      if (nearest == null) {
+        continue;
+      }
+      Key k = new Key(b.rule(), b.fingerprint());
+      Entry e = entries.get(k);
+      if (e == null) {
+        if (entries.size() >= capacity && !makeRoom(nowMicros)) {
+          continue;
+        }
+        e = new Entry(b.rule(), b.fingerprint());
+        entries.put(k, e);
+      }
+      e.variant = b.variant();
+      e.limit = nearest.limit().name();
+      e.capacity = nearest.limit().capacity();
+      e.remaining = nearest.remaining();
+      e.used = Math.max(0, e.capacity - e.remaining);
+      e.resetAtMicros = nearest.resetAtMicros();
+      e.shadow = b.shadow();
+    }
+  }
+
+  /** Frees at least one slot, if it can. */
+  private boolean makeRoom(long nowMicros) {
+    entries.values().removeIf(e -> e.resetAtMicros <= nowMicros);
+    if (entries.size() < capacity) {
+      return true;
+    }
+    List<Entry> all = new ArrayList<>(entries.values());
+    all.sort(NEAREST_FIRST);
+    int drop = Math.max(1, capacity / 10);
+    for (int i = all.size() - drop; i < all.size(); i++) {
+      entries.remove(new Key(all.get(i).rule, all.get(i).fingerprint));
+    }
+    return true;
+  }
+
+  /** The {@code n} entries nearest to full whose window has not reset by {@code nowMicros}. */
+  synchronized List<JsonObject> top(int n, long nowMicros) {
+    List<Entry> live = new ArrayList<>();
+    for (Entry e : entries.values()) {
+      if (e.resetAtMicros > nowMicros && e.used > 0) {
+        live.add(e);
+      }
+    }
+    live.sort(NEAREST_FIRST);
+    List<JsonObject> out = new ArrayList<>();
+    for (int i = 0; i < Math.min(n, live.size()); i++) {
+      out.add(live.get(i).toJson());
+    }
+    return out;
+  }
+
+  synchronized int size() {
+    return entries.size();
+  }
+}

@@ -1,0 +1,329 @@
+package dev.sluice.server.ops;
+
+import dev.sluice.core.Decision;
+import dev.sluice.core.Overrides;
+import dev.sluice.core.Sluice;
+import dev.sluice.core.Ticker;
+import dev.sluice.core.policy.Policy;
+import dev.sluice.core.policy.Webhook;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * What the admin port offers operators beyond health and metrics: per-identity overrides (tiers
+ * and limits of their own), usage, webhooks on thresholds, and the dashboard; and the token that
+ * guards them.
+ *
+ * <p>The gateway hands every decision to {@link #record}, which only enqueues it (see
+ * {@link Recorder}); the usage tables, the dashboard's rates and the webhook triggers are kept
+ * up to date on one thread of their own, and webhook deliveries go out on the HTTP client's
+ * threads. Nothing here runs on a request's path but that enqueue.
+ *
+ * <p>Routes, all behind {@link AdminToken} (see {@link #authorized}):
+ * <ul>
+ *   <li>{@code GET /admin/overrides}, {@code GET|PUT|DELETE /admin/overrides/{identity}};
+ *   <li>{@code GET /admin/usage?key=...}, {@code GET /admin/usage/top?n=20},
+ *       {@code GET /admin/usage/report?period=hour|day&format=json|csv[&key=...]};
+ *   <li>{@code GET /admin/stats} (the dashboard's data) and {@code GET /dashboard}.
+ * </ul>
+ */
+public final class Operations implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger("sluice.ops");
+
+  private final AdminToken token;
+  private final Supplier<Sluice> engine;
+  private final Function<String, String> secrets;
+  private final OverrideStorage storage;
+  private final OverrideBook book;
+  private final Recorder recorder;
+  private final WebhookSender sender;
+  private final Thresholds thresholds;
+  private final UsageReport report;
+  private final OverrideApi overrideApi;
+  private final UsageApi usageApi;
+  private final Dashboard dashboard;
+  private final ScheduledExecutorService housekeeping;
+
+  private Operations(Builder b) {
+    this.token = b.token != null ? b.token : AdminToken.generate();
+    this.engine = b.engine;
+    this.secrets = b.secrets;
+    checkPolicy(engine.get().policy());
+    this.storage = b.storage;
+    this.book = new OverrideBook(engine, b.overrides, storage, b.clock);
+    this.sender = new WebhookSender(b.clock, secrets, b.webhookTimeout, b.webhookBackoff,
+        b.webhookAttempts, b.webhookQueue);
+    this.thresholds = new Thresholds(sender, 100_000);
+    NearLimits near = new NearLimits(b.topCapacity);
+    this.report = new UsageReport(b.usageRetention, b.reportRowsPerHour);
+    DecisionRates rates = new DecisionRates();
+    this.recorder = new Recorder(b.queueCapacity, b.clock, List.of(rates, near, report, thresholds));
+    this.overrideApi = new OverrideApi(book, engine);
+    this.usageApi = new UsageApi(engine, book, near, report, recorder, b.clock);
+    this.dashboard = new Dashboard(engine, rates, near, sender, thresholds, book, recorder, b.clock);
+    this.housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "sluice-ops-housekeeping");
+      t.setDaemon(true);
+      return t;
+    });
+    housekeeping.scheduleWithFixedDelay(this::purgeExpired, 60, 60, TimeUnit.SECONDS);
+  }
+
+  /**
+   * Operations for the engines {@code engine} gives (the one in force, which changes on a
+   * reload), whose overrides table is {@code overrides}: the same table every engine was built
+   * with.
+   */
+  public static Builder builder(Supplier<Sluice> engine, Overrides overrides) {
+    return new Builder(engine, overrides);
+  }
+
+  /** The admin token. */
+  public AdminToken token() {
+    return token;
+  }
+
+  /** Where overrides are kept, for people. */
+  public String storageDescription() {
+    return storage.toString();
+  }
+
+  /**
+   * Whether {@code req} carries the token: {@code Authorization: Bearer <token>}, or, for
+   * {@code GET /dashboard} only (a page a browser opens from a link), {@code ?token=<token>}.
+   */
+  public boolean authorized(HttpServerRequest req) {
+    if (token.acceptsHeader(req.getHeader("Authorization"))) {
+      return true;
+    }
+    return req.method() == HttpMethod.GET && req.path().equals("/dashboard")
+        && token.accepts(req.getParam("token"));
+  }
+
+  /** Whether this serves {@code path} (the caller has checked the token). */
+  public static boolean serves(String path) {
+    return path.equals("/dashboard") || path.equals("/admin/stats")
+        || path.equals(OverrideApi.PREFIX) || path.startsWith(OverrideApi.PREFIX + "/")
+        || path.equals("/admin/usage") || path.startsWith("/admin/usage/");
+  }
+
+  /** Answers {@code req}, one of the paths it {@link #serves}. */
+  public void handle(HttpServerRequest req) {
+    String path = req.path();
+    if (path.startsWith(OverrideApi.PREFIX)) {
+      overrideApi.handle(req);
+    } else if (path.startsWith("/admin/usage")) {
+      usageApi.handle(req);
+    } else if (path.equals("/admin/stats")) {
+      if (only(req, "GET")) {
+        dashboard.stats(req, usageApi);
+      }
+    } else if (only(req, "GET")) {
+      dashboard.page(req);
+    }
+  }
+
+  static boolean only(HttpServerRequest req, String method) {
+    if (req.method().name().equals(method)
+        || method.equals("GET") && req.method() == HttpMethod.HEAD) {
+      return true;
+    }
+    req.response().putHeader("Allow", method);
+    Replies.error(req.response(), 405, "METHOD_NOT_ALLOWED",
+        req.path() + " takes " + method + ", not " + req.method().name());
+    return false;
+  }
+
+  /** Hands {@code d}, decided by {@code engine}, over for reporting. Never blocks. */
+  public void record(Sluice engine, Decision d) {
+    recorder.record(engine.policy(), d);
+  }
+
+  /**
+   * Checks that {@code policy} can run here: every webhook's signing secret is set.
+   *
+   * @throws IllegalArgumentException saying which is missing and how to set it
+   */
+  public void checkPolicy(Policy policy) {
+    for (Webhook w : policy.webhooks()) {
+      String secret = secrets.apply(w.secretEnv());
+      if (secret == null || secret.isBlank()) {
+        throw new IllegalArgumentException("webhook " + w.url() + " signs its events with the"
+            + " secret in environment variable " + w.secretEnv() + ", which is not set; set it"
+            + " (e.g. export " + w.secretEnv() + "=$(openssl rand -hex 32)) and share it with"
+            + " the receiver, or remove the webhook from the policy");
+      }
+    }
+  }
+
+  /** The policy in force changed: stored overrides are read against it again. */
+  public void policyChanged() {
+    book.policyChanged();
+  }
+
+  private void purgeExpired() {
+    try {
+      int n = book.purgeExpired();
+      if (n > 0) {
+        LOG.log(Level.INFO, "{0} expired override(s) removed", n);
+      }
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "removing expired overrides failed; will try again in a minute", e);
+    }
+  }
+
+  /** Decisions not reported because the recorder's queue was full. */
+  public long droppedDecisions() {
+    return recorder.dropped();
+  }
+
+  /** Webhook deliveries by how they ended. */
+  public long webhooksDelivered() {
+    return sender.delivered();
+  }
+
+  public long webhooksFailed() {
+    return sender.failed();
+  }
+
+  public long webhooksDropped() {
+    return sender.dropped();
+  }
+
+  /** Overrides stored. */
+  public int overrides() {
+    return book.size();
+  }
+
+  /** Stops the recorder, the retries and the storage. */
+  @Override
+  public void close() {
+    housekeeping.shutdownNow();
+    recorder.close();
+    sender.close();
+    storage.close();
+  }
+
+  /** Configures {@link Operations}. */
+  public static final class Builder {
+    private final Supplier<Sluice> engine;
+    private final Overrides overrides;
+    private Ticker clock = Ticker.system();
+    private AdminToken token;
+    private OverrideStorage storage = OverrideStorage.none();
+    private Duration usageRetention = Duration.ofDays(7);
+    private int reportRowsPerHour = 1_000;
+    private int topCapacity = 10_000;
+    private int queueCapacity = 65_536;
+    private Function<String, String> secrets = System::getenv;
+    private Duration webhookTimeout = Duration.ofSeconds(5);
+    private Duration webhookBackoff = Duration.ofSeconds(1);
+    private int webhookAttempts = 5;
+    private int webhookQueue = 1_000;
+
+    private Builder(Supplier<Sluice> engine, Overrides overrides) {
+      this.engine = Objects.requireNonNull(engine, "engine");
+      this.overrides = Objects.requireNonNull(overrides, "overrides");
+    }
+
+    /** The clock of expiries, reports and webhook times (default: the system's). */
+    public Builder clock(Ticker clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** The admin token (default: a random one). */
+    public Builder token(AdminToken token) {
+      this.token = Objects.requireNonNull(token, "token");
+      return this;
+    }
+
+    /** Where overrides are kept (default: nowhere, they last as long as the process). */
+    public Builder storage(OverrideStorage storage) {
+      this.storage = Objects.requireNonNull(storage, "storage");
+      return this;
+    }
+
+    /** How long the usage report keeps its hours (default 7 days). */
+    public Builder usageRetention(Duration retention) {
+      if (retention.isNegative() || retention.isZero()) {
+        throw new IllegalArgumentException("the usage retention must be positive, got " + retention);
+      }
+      this.usageRetention = retention;
+      return this;
+    }
+
+    /** Distinct (identity, rule) rows per hour before the rest are folded into {@code other}. */
+    public Builder reportRowsPerHour(int rows) {
+      this.reportRowsPerHour = positive(rows, "rows per hour");
+      return this;
+    }
+
+    /** How many (rule, identity) pairs the near-limits table follows (default 10,000). */
+    public Builder topCapacity(int entries) {
+      this.topCapacity = positive(entries, "top capacity");
+      return this;
+    }
+
+    /** Decisions that may wait to be reported before more are dropped (default 65,536). */
+    public Builder queueCapacity(int decisions) {
+      this.queueCapacity = positive(decisions, "queue capacity");
+      return this;
+    }
+
+    /** Where webhook secrets are looked up by variable name (default: the environment). */
+    public Builder secrets(Function<String, String> secrets) {
+      this.secrets = Objects.requireNonNull(secrets, "secrets");
+      return this;
+    }
+
+    /** The first retry's delay; each next one doubles it (default 1 s). */
+    public Builder webhookBackoff(Duration backoff) {
+      this.webhookBackoff = Objects.requireNonNull(backoff, "backoff");
+      return this;
+    }
+
+    /** How long one delivery attempt may take (default 5 s). */
+    public Builder webhookTimeout(Duration timeout) {
+      this.webhookTimeout = Objects.requireNonNull(timeout, "timeout");
+      return this;
+    }
+
+    /** Attempts per delivery, the first included (default 5). */
+    public Builder webhookAttempts(int attempts) {
+      this.webhookAttempts = positive(attempts, "webhook attempts");
+      return this;
+    }
+
+    /** Deliveries in flight or awaiting a retry before new events are dropped (default 1,000). */
+    public Builder webhookQueue(int deliveries) {
+      this.webhookQueue = positive(deliveries, "webhook queue");
+      return this;
+    }
+
+    private static int positive(int n, String what) {
+      if (n < 1) {
+        throw new IllegalArgumentException(what + " must be at least 1, got " + n);
+      }
+      return n;
+    }
+
+    /**
+     * Loads the stored overrides into the table and starts reporting.
+     *
+     * @throws IllegalArgumentException if a webhook's secret is not set ({@link #checkPolicy})
+     */
+    public Operations build() {
+      return new Operations(this);
+    }
+  }
+}

@@ -1,0 +1,134 @@
+package dev.sluice.server.ops;
+
+import dev.sluice.core.Sluice;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.lang.System.Logger.Level;
+import java.util.function.Supplier;
+
+/**
+ * {@code /admin/overrides}: list ({@code GET /admin/overrides}), read, set and remove one
+ * ({@code GET}, {@code PUT}, {@code DELETE /admin/overrides/{identity}}). Writes reach the storage
+ * on a worker thread (a file's fsync, a Redis round trip), never on the event loop.
+ */
+final class OverrideApi {
+  private static final System.Logger LOG = System.getLogger("sluice.ops");
+  static final String PREFIX = "/admin/overrides";
+
+  private final OverrideBook book;
+  private final Supplier<Sluice> engine;
+
+  OverrideApi(OverrideBook book, Supplier<Sluice> engine) {
+    this.book = book;
+    this.engine = engine;
+  }
+
+  void handle(HttpServerRequest req) {
+    String path = req.path();
+    if (path.equals(PREFIX) || path.equals(PREFIX + "/")) {
+      if (!Operations.only(req, "GET")) {
+        return;
+      }
+      JsonArray all = new JsonArray();
+      book.all().forEach(o -> all.add(book.describe(o)));
+      Replies.json(req.response(), 200, new JsonObject().put("overrides", all));
+      return;
+    }
+    long fp;
+    try {
+      String raw = path.substring(PREFIX.length() + 1);
+      fp = Identities.fingerprint(Identities.decodeSegment(raw, "identity"), engine.get(), "identity");
+    } catch (BadInput e) {
+      Replies.bad(req.response(), "BAD_IDENTITY", e);
+      return;
+    }
+    HttpMethod m = req.method();
+    if (m == HttpMethod.GET || m == HttpMethod.HEAD) {
+      StoredOverride o = book.get(fp);
+      if (o == null) {
+        Replies.json(req.response(), 404, new JsonObject()
+            .put("identity", Sluice.fingerprintText(fp))
+            .put("error", new JsonObject().put("code", "NO_OVERRIDE").put("message",
+                "identity " + Sluice.fingerprintText(fp) + " has no override: the policy's"
+                    + " defaults apply")));
+      } else {
+        Replies.json(req.response(), 200, book.describe(o));
+      }
+    } else if (m == HttpMethod.PUT) {
+      put(req, fp);
+    } else if (m == HttpMethod.DELETE) {
+      Vertx vertx = Vertx.currentContext().owner();
+      vertx.executeBlocking(() -> book.delete(fp)).onComplete(ar -> {
+        if (ar.failed()) {
+          storageFailed(req, ar.cause());
+        } else if (!ar.result()) {
+          Replies.json(req.response(), 404, new JsonObject()
+              .put("identity", Sluice.fingerprintText(fp)).put("deleted", false));
+        } else {
+          LOG.log(Level.INFO, "override of {0} removed", Sluice.fingerprintText(fp));
+          Replies.json(req.response(), 200, new JsonObject()
+              .put("identity", Sluice.fingerprintText(fp)).put("deleted", true));
+        }
+      });
+    } else {
+      req.response().putHeader("Allow", "GET, PUT, DELETE");
+      Replies.error(req.response(), 405, "METHOD_NOT_ALLOWED",
+          PREFIX + "/{identity} takes GET, PUT or DELETE, not " + m.name());
+    }
+  }
+
+  private void put(HttpServerRequest req, long fp) {
+    Vertx vertx = Vertx.currentContext().owner();
+    Replies.body(req).onComplete(read -> {
+      if (read.failed()) {
+        if (read.cause() instanceof BadInput e) {
+          Replies.error(req.response().putHeader("Connection", "close"), 413, "BODY_TOO_LARGE",
+              e.getMessage());
+        }
+        return;
+      }
+      StoredOverride o;
+      try {
+        JsonObject body;
+        try {
+          body = read.result().toJsonObject();
+        } catch (DecodeException | ClassCastException e) {
+          throw new BadInput("", "the body is not a JSON object: e.g. {\"tier\": \"pro\"}");
+        }
+        if (body == null) {
+          throw new BadInput("", "the body is empty; send e.g. {\"tier\": \"pro\"}");
+        }
+        o = book.read(fp, body);
+      } catch (BadInput e) {
+        Replies.bad(req.response(), "BAD_OVERRIDE", e);
+        return;
+      }
+      vertx.executeBlocking(() -> {
+        book.put(o);
+        return o;
+      }).onComplete(ar -> {
+        if (ar.failed()) {
+          if (ar.cause() instanceof BadInput e) { // the policy changed meanwhile
+            Replies.bad(req.response(), "BAD_OVERRIDE", e);
+          } else {
+            storageFailed(req, ar.cause());
+          }
+          return;
+        }
+        LOG.log(Level.INFO, "override of {0} set: {1}", Sluice.fingerprintText(fp),
+            o.toJson().encode());
+        Replies.json(req.response(), 200, book.describe(o));
+      });
+    });
+  }
+
+  private static void storageFailed(HttpServerRequest req, Throwable cause) {
+    LOG.log(Level.ERROR, "the override storage failed; the change was not made", cause);
+    Replies.error(req.response(), 500, "STORAGE_FAILED",
+        "the override could not be stored, so it was not changed: " + cause.getMessage());
+  }
+}

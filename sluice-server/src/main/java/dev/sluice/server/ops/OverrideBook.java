@@ -1,0 +1,260 @@
+package dev.sluice.server.ops;
+
+import dev.sluice.core.KeyOverride;
+import dev.sluice.core.Overrides;
+import dev.sluice.core.Sluice;
+import dev.sluice.core.Ticker;
+import dev.sluice.core.policy.Durations;
+import dev.sluice.core.policy.Limit;
+import dev.sluice.core.policy.Policy;
+import dev.sluice.core.policy.Rule;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+/**
+ * The overrides: what the operator set ({@link StoredOverride}, kept by an
+ * {@link OverrideStorage}) and what the engines apply (the shared {@link Overrides} table, made
+ * of {@link KeyOverride}s read against the policy in force).
+ *
+ * <p>Writes go to the storage first and to the table after, so an override the API confirmed is
+ * durable; one the storage refused never applies. A stored override the policy in force cannot
+ * take (its tier or rule was removed from the policy) stays stored, does not apply, and says why
+ * ({@link #problem}); a reload that fixes the policy brings it back ({@link #policyChanged}).
+ */
+final class OverrideBook {
+  private static final System.Logger LOG = System.getLogger("sluice.ops");
+  private static final Set<String> FIELDS = Set.of("tier", "limits", "expires", "ttl");
+
+  private final Supplier<Sluice> engine;
+  private final Overrides table;
+  private final OverrideStorage storage;
+  private final Ticker clock;
+  private final ConcurrentHashMap<Long, StoredOverride> stored = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<Long, String> problems = new ConcurrentHashMap<>();
+
+  OverrideBook(Supplier<Sluice> engine, Overrides table, OverrideStorage storage, Ticker clock) {
+    this.engine = engine;
+    this.table = table;
+    this.storage = storage;
+    this.clock = clock;
+    stored.putAll(storage.loadAll());
+    policyChanged();
+    storage.subscribe(this::changed);
+  }
+
+  /** Re-reads every stored override against the policy now in force. */
+  synchronized void policyChanged() {
+    Policy policy = engine.get().policy();
+    Map<Long, KeyOverride> applied = new HashMap<>();
+    problems.clear();
+    stored.forEach((fp, o) -> {
+      try {
+        applied.put(fp, toKeyOverride(o, policy));
+      } catch (BadInput e) {
+        problems.put(fp, e.field + ": " + e.getMessage());
+        LOG.log(Level.WARNING, "override {0} does not fit the policy in force and does not apply"
+            + " ({1}: {2}); fix it with PUT /admin/overrides/fp:{0}, or the policy",
+            Sluice.fingerprintText(fp), e.field, e.getMessage());
+      }
+    });
+    table.replaceAll(applied);
+  }
+
+  /** A change another instance made. */
+  private synchronized void changed(OverrideStorage.Change c) {
+    if (c.override() == null) {
+      stored.remove(c.fingerprint());
+      problems.remove(c.fingerprint());
+      table.remove(c.fingerprint());
+      return;
+    }
+    stored.put(c.fingerprint(), c.override());
+    try {
+      table.put(c.fingerprint(), toKeyOverride(c.override(), engine.get().policy()));
+      problems.remove(c.fingerprint());
+    } catch (BadInput e) {
+      problems.put(c.fingerprint(), e.field + ": " + e.getMessage());
+      table.remove(c.fingerprint());
+    }
+  }
+
+  /**
+   * Reads a {@code PUT /admin/overrides/...} body for {@code fingerprint}:
+   * {@code {"tier": ..., "limits": {RULE: LIMITS}, "expires": INSTANT | "ttl": DURATION}}.
+   *
+   * @throws BadInput naming the field at fault
+   */
+  StoredOverride read(long fingerprint, JsonObject body) {
+    for (String f : body.fieldNames()) {
+      if (!FIELDS.contains(f)) {
+        throw new BadInput(f, "unknown field '" + f + "'; an override takes tier, limits, and"
+            + " expires or ttl");
+      }
+    }
+    Object tierValue = body.getValue("tier");
+    if (tierValue != null && !(tierValue instanceof String)) {
+      throw new BadInput("tier", "expected a tier's name, e.g. \"pro\"");
+    }
+    Object limitsValue = body.getValue("limits");
+    if (limitsValue != null && !(limitsValue instanceof JsonObject)) {
+      throw new BadInput("limits", "expected limits by rule name, e.g."
+          + " {\"search\": [\"500/minute\"]}");
+    }
+    JsonObject limits = limitsValue == null ? new JsonObject() : (JsonObject) limitsValue;
+    if (tierValue == null && limits.isEmpty()) {
+      throw new BadInput("tier", "an override sets a tier, limits for some rules, or both");
+    }
+    Instant now = Instant.ofEpochSecond(0, clock.epochMicros() * 1_000);
+    Instant expires = null;
+    if (body.getValue("expires") != null && body.getValue("ttl") != null) {
+      throw new BadInput("ttl", "give expires or ttl, not both");
+    }
+    if (body.getValue("expires") != null) {
+      try {
+        expires = Instant.parse(String.valueOf(body.getValue("expires")));
+      } catch (DateTimeParseException e) {
+        throw new BadInput("expires", "expected an instant such as 2026-12-31T00:00:00Z, got '"
+            + body.getValue("expires") + "'");
+      }
+      if (!expires.isAfter(now)) {
+        throw new BadInput("expires", "'" + expires + "' is already past (it is " + now + ")");
+      }
+    } else if (body.getValue("ttl") != null) {
+      Duration ttl = Durations.parse(String.valueOf(body.getValue("ttl")));
+      if (ttl == null || ttl.isNegative() || ttl.isZero()) {
+        throw new BadInput("ttl", "expected a duration such as 7d, 12h or 30m, got '"
+            + body.getValue("ttl") + "'");
+      }
+      expires = now.plus(ttl);
+    }
+    StoredOverride o = new StoredOverride(fingerprint, (String) tierValue, limits, expires, now);
+    toKeyOverride(o, engine.get().policy()); // refuses what the policy cannot take
+    return o;
+  }
+
+  /**
+   * The override {@code o} means under {@code policy}.
+   *
+   * @throws BadInput naming the field that does not fit
+   */
+  static KeyOverride toKeyOverride(StoredOverride o, Policy policy) {
+    if (o.tier() != null && !policy.tiers().containsKey(o.tier())) {
+      throw new BadInput("tier", "the policy has no tier '" + o.tier() + "'"
+          + (policy.tiers().isEmpty() ? " (it defines none)"
+              : "; its tiers are " + String.join(", ", policy.tiers().keySet())));
+    }
+    JsonObject given = o.limits();
+    Map<String, List<Limit>> limits = new LinkedHashMap<>();
+    for (String name : given.fieldNames()) {
+      Rule rule = policy.rule(name);
+      if (rule == null) {
+        List<String> names = new ArrayList<>();
+        policy.rules().forEach(r -> names.add(r.name()));
+        throw new BadInput("limits." + name, "the policy has no rule '" + name + "'; its rules are "
+            + String.join(", ", names));
+      }
+      Object value = given.getValue(name);
+      String json = value instanceof String s ? new JsonArray().add(s).encode()
+          : value instanceof JsonArray || value instanceof JsonObject
+              ? io.vertx.core.json.Json.encode(value) : String.valueOf(value);
+      List<Limit> ls = OverrideLimits.read(rule, json);
+      try {
+        new KeyOverride(null, Map.of(name, ls), null).validate(policy);
+      } catch (IllegalArgumentException e) {
+        throw new BadInput("limits." + name, e.getMessage());
+      }
+      limits.put(name, ls);
+    }
+    KeyOverride k = new KeyOverride(o.tier(), limits, o.expiresAt());
+    try {
+      k.validate(policy);
+    } catch (IllegalArgumentException e) {
+      throw new BadInput(o.tier() != null ? "tier" : "limits", e.getMessage());
+    }
+    return k;
+  }
+
+  /** Keeps {@code o} and puts it in force. Blocks on the storage. */
+  synchronized void put(StoredOverride o) {
+    KeyOverride k = toKeyOverride(o, engine.get().policy());
+    storage.put(o);
+    stored.put(o.fingerprint(), o);
+    problems.remove(o.fingerprint());
+    table.put(o.fingerprint(), k);
+  }
+
+  /** Forgets the override of {@code fingerprint}; whether there was one. Blocks on the storage. */
+  synchronized boolean delete(long fingerprint) {
+    if (!stored.containsKey(fingerprint)) {
+      return false;
+    }
+    storage.delete(fingerprint);
+    stored.remove(fingerprint);
+    problems.remove(fingerprint);
+    table.remove(fingerprint);
+    return true;
+  }
+
+  /** Forgets overrides that have expired; how many. Blocks on the storage. */
+  synchronized int purgeExpired() {
+    long now = clock.epochMicros();
+    int n = 0;
+    for (StoredOverride o : List.copyOf(stored.values())) {
+      if (o.expiredAt(now)) {
+        delete(o.fingerprint());
+        n++;
+      }
+    }
+    return n;
+  }
+
+  StoredOverride get(long fingerprint) {
+    return stored.get(fingerprint);
+  }
+
+  /** Why the stored override of {@code fingerprint} does not apply, or {@code null}. */
+  String problem(long fingerprint) {
+    return problems.get(fingerprint);
+  }
+
+  /** Whether it applies now (stored, fits the policy, not expired). */
+  boolean active(long fingerprint) {
+    return table.get(fingerprint) != null;
+  }
+
+  List<StoredOverride> all() {
+    List<StoredOverride> all = new ArrayList<>(stored.values());
+    all.sort((a, b) -> Long.compareUnsigned(a.fingerprint(), b.fingerprint()));
+    return all;
+  }
+
+  int size() {
+    return stored.size();
+  }
+
+  /** The JSON the API answers with for {@code o}. */
+  JsonObject describe(StoredOverride o) {
+    JsonObject j = new JsonObject().put("identity", Sluice.fingerprintText(o.fingerprint()));
+    j.mergeIn(o.toJson());
+    j.put("active", active(o.fingerprint()));
+    String problem = problem(o.fingerprint());
+    if (problem != null) {
+      j.put("problem", problem);
+    } else if (o.expiredAt(clock.epochMicros())) {
+      j.put("problem", "expired");
+    }
+    return j;
+  }
+}

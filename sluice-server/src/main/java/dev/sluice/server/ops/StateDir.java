@@ -1,0 +1,113 @@
+package dev.sluice.server.ops;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.Set;
+
+/**
+ * The directory where the gateway keeps what must survive a restart ({@code --state-dir},
+ * default {@code .sluice}): {@code identity.key}, the 16 random bytes that key identity
+ * fingerprints (so a fingerprint, and the override set on it, means the same client after a
+ * restart), and {@code overrides.json} (see {@link FileOverrideStorage}).
+ *
+ * <p>The directory is made owner-only (700) and its files 600 where the file system knows POSIX
+ * permissions: the key lets whoever holds it test guesses of API keys against fingerprints.
+ */
+public final class StateDir {
+  static final Set<PosixFilePermission> OWNER_FILE = PosixFilePermissions.fromString("rw-------");
+  private static final Set<PosixFilePermission> OWNER_DIR = PosixFilePermissions.fromString("rwx------");
+  private static final int KEY_BYTES = 16;
+
+  private final Path dir;
+
+  private StateDir(Path dir) {
+    this.dir = dir;
+  }
+
+  /**
+   * Opens {@code dir}, creating it if needed.
+   *
+   * @throws UncheckedIOException if it cannot be created or is not a directory
+   */
+  public static StateDir open(Path dir) {
+    try {
+      if (!Files.isDirectory(dir)) {
+        Files.createDirectories(dir);
+        restrict(dir, OWNER_DIR);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create the state directory " + dir + ": " + e.getMessage(), e);
+    }
+    return new StateDir(dir);
+  }
+
+  /** The directory. */
+  public Path path() {
+    return dir;
+  }
+
+  /** Where the overrides are kept with the in-memory store. */
+  public Path overridesFile() {
+    return dir.resolve("overrides.json");
+  }
+
+  /**
+   * The identity key: read from {@code identity.key}, or made (16 bytes from
+   * {@link SecureRandom}) and written there, mode 600, on the first start.
+   *
+   * @throws UncheckedIOException if the file cannot be read or written, or is not 16 bytes
+   */
+  public byte[] identityKey() {
+    Path file = dir.resolve("identity.key");
+    try {
+      if (!Files.exists(file)) {
+        byte[] key = new byte[KEY_BYTES];
+        new SecureRandom().nextBytes(key);
+        // CREATE_NEW: of two processes starting at once on one directory, the first one's key
+        // stays; the file is owner-only from its creation, before the key is in it.
+        try (SeekableByteChannel out = create(file)) {
+          out.write(ByteBuffer.wrap(key));
+          ((FileChannel) out).force(true);
+        } catch (FileAlreadyExistsException e) {
+          // made by another process meanwhile: read theirs
+        }
+      }
+      byte[] key = Files.readAllBytes(file);
+      if (key.length != KEY_BYTES) {
+        throw new UncheckedIOException(new IOException(file + " holds " + key.length
+            + " bytes, not the " + KEY_BYTES + " of an identity key; restore it from a backup, or"
+            + " delete it to start afresh (every fingerprint, and so every override, changes)"));
+      }
+      return key;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read or create " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static SeekableByteChannel create(Path file) throws IOException {
+    Set<StandardOpenOption> options = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    try {
+      return FileChannel.open(file, options, PosixFilePermissions.asFileAttribute(OWNER_FILE));
+    } catch (UnsupportedOperationException e) {
+      return FileChannel.open(file, options);
+    }
+  }
+
+  static void restrict(Path p, Set<PosixFilePermission> perms) throws IOException {
+    try {
+      Files.setPosixFilePermissions(p, perms);
+    } catch (UnsupportedOperationException e) {
+      // not a POSIX file system: its own ACLs apply
+    }
+  }
+}

@@ -1,0 +1,261 @@
+'use strict';
+// The Sluice dashboard: polls /admin/stats every 2 s with the admin token and draws what it says.
+// The token comes once in the page's URL (?token=...) and is kept in sessionStorage for this tab.
+(function () {
+  const TOKEN_KEY = 'sluice-admin-token';
+  const fromUrl = new URLSearchParams(location.search).get('token');
+  if (fromUrl) {
+    sessionStorage.setItem(TOKEN_KEY, fromUrl);
+  }
+  const token = fromUrl || sessionStorage.getItem(TOKEN_KEY);
+  const PALETTE = ['#0f766e', '#2563eb', '#d97706', '#db2777', '#65a30d', '#0891b2', '#9333ea',
+    '#b45309', '#475569', '#dc2626'];
+  const OUTCOME_COLOR = {
+    denied: '#c2410c', invalid: '#a16207', unavailable: '#7f1d1d', shadow_denied: '#7c3aed'
+  };
+  const colors = new Map();
+
+  function $(id) { return document.getElementById(id); }
+
+  function el(tag, text, cls) {
+    const e = document.createElement(tag);
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    if (cls) e.className = cls;
+    return e;
+  }
+
+  function fmt(n) {
+    return Number(n).toLocaleString('en-US');
+  }
+
+  function rate(n) {
+    if (n === 0) return '0';
+    return n >= 10 ? n.toFixed(0) : n >= 1 ? n.toFixed(1) : n.toFixed(2);
+  }
+
+  function colorOf(series) {
+    const key = series.rule + ' ' + series.outcome;
+    if (!colors.has(key)) {
+      const c = OUTCOME_COLOR[series.outcome] && colors.size > 0
+        ? OUTCOME_COLOR[series.outcome] : PALETTE[colors.size % PALETTE.length];
+      colors.set(key, c);
+    }
+    return colors.get(key);
+  }
+
+  function state(text, cls) {
+    const s = $('state');
+    s.textContent = text;
+    s.className = 'pill ' + (cls || '');
+  }
+
+  function replaceRows(tbody, rows, emptyText, columns) {
+    tbody.replaceChildren();
+    if (rows.length === 0) {
+      const tr = el('tr', null, 'empty');
+      const td = el('td', emptyText);
+      td.colSpan = columns;
+      tr.appendChild(td);
+      tbody.appendChild(tr);
+      return;
+    }
+    rows.forEach(r => tbody.appendChild(r));
+  }
+
+  function drawChart(rates) {
+    const canvas = $('chart');
+    const dpr = window.devicePixelRatio || 1;
+    const w = canvas.clientWidth || 1000;
+    const h = canvas.clientHeight || 260;
+    canvas.width = Math.round(w * dpr);
+    canvas.height = Math.round(h * dpr);
+    const g = canvas.getContext('2d');
+    g.setTransform(dpr, 0, 0, dpr, 0, 0);
+    g.clearRect(0, 0, w, h);
+    const left = 48, right = 12, top = 12, bottom = 26;
+    const pw = w - left - right, ph = h - top - bottom;
+    const series = rates.series.filter(s => s.points.some(p => p > 0));
+    let max = 0;
+    series.forEach(s => s.points.forEach(p => { if (p > max) max = p; }));
+    const step = niceStep(Math.max(max, 1) / 4);
+    const yMax = Math.max(step * 4, step * Math.ceil(max / step));
+    g.font = '11px -apple-system, "Segoe UI", Roboto, Arial, sans-serif';
+    g.textBaseline = 'middle';
+    for (let v = 0; v <= yMax + 1e-9; v += step) {
+      const y = top + ph - (v / yMax) * ph;
+      g.strokeStyle = v === 0 ? '#cbd2d9' : '#eef1f4';
+      g.lineWidth = 1;
+      g.beginPath();
+      g.moveTo(left, Math.round(y) + 0.5);
+      g.lineTo(left + pw, Math.round(y) + 0.5);
+      g.stroke();
+      g.fillStyle = '#667085';
+      g.textAlign = 'right';
+      g.fillText(fmt(v), left - 8, y);
+    }
+    const n = rates.seconds;
+    g.textAlign = 'center';
+    g.textBaseline = 'top';
+    for (let s = 0; s <= n; s += 30) {
+      const x = left + pw * (s / n);
+      g.fillStyle = '#667085';
+      g.fillText(s === n ? 'now' : '-' + (n - s) + 's', x, top + ph + 8);
+    }
+    if (series.length === 0) {
+      g.fillStyle = '#98a2b3';
+      g.textAlign = 'center';
+      g.textBaseline = 'middle';
+      g.font = '13px -apple-system, "Segoe UI", Roboto, Arial, sans-serif';
+      g.fillText('No decisions in the last two minutes', left + pw / 2, top + ph / 2);
+      return;
+    }
+    series.forEach(s => {
+      g.strokeStyle = colorOf(s);
+      g.lineWidth = 2;
+      g.lineJoin = 'round';
+      g.setLineDash(s.outcome === 'allowed' ? [] : [6, 4]);
+      g.beginPath();
+      s.points.forEach((p, i) => {
+        const x = left + pw * ((i + 1) / n);
+        const y = top + ph - (p / yMax) * ph;
+        if (i === 0) g.moveTo(x, y); else g.lineTo(x, y);
+      });
+      g.stroke();
+    });
+    g.setLineDash([]);
+  }
+
+  function niceStep(raw) {
+    const mag = Math.pow(10, Math.floor(Math.log10(raw)));
+    const f = raw / mag;
+    return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * mag;
+  }
+
+  function renderRates(stats) {
+    const rates = stats.rates;
+    let allowed = 0, denied = 0, shadow = 0;
+    const rows = rates.series
+      .slice()
+      .sort((a, b) => b.last_minute - a.last_minute || a.rule.localeCompare(b.rule))
+      .map(s => {
+        if (s.outcome === 'allowed') allowed += s.last_minute;
+        if (s.outcome === 'denied') denied += s.last_minute;
+        if (s.outcome === 'shadow_denied') shadow += s.last_minute;
+        const tr = el('tr');
+        tr.dataset.rule = s.rule;
+        tr.dataset.outcome = s.outcome;
+        const sw = el('span', null, 'swatch');
+        sw.style.background = colorOf(s);
+        const c0 = el('td');
+        c0.appendChild(sw);
+        tr.appendChild(c0);
+        tr.appendChild(el('td', s.rule, 'mono rule'));
+        const oc = el('td');
+        oc.appendChild(el('span', s.outcome, 'tag ' + s.outcome));
+        tr.appendChild(oc);
+        tr.appendChild(el('td', fmt(s.last_minute), 'num last-minute'));
+        tr.appendChild(el('td', rate(s.last_minute / 60), 'num per-second'));
+        tr.appendChild(el('td', fmt(s.points.reduce((a, b) => a + b, 0)), 'num'));
+        return tr;
+      });
+    replaceRows($('rate-rows'), rows, 'No decisions yet.', 6);
+    $('sum-allowed').textContent = fmt(allowed);
+    $('sum-denied').textContent = fmt(denied);
+    $('sum-shadow').textContent = fmt(shadow);
+    drawChart(rates);
+  }
+
+  function resetsIn(resetEpochSeconds, nowMs) {
+    const s = Math.max(0, Math.round(resetEpochSeconds - nowMs / 1000));
+    if (s < 120) return s + ' s';
+    if (s < 7200) return Math.round(s / 60) + ' min';
+    if (s < 172800) return Math.round(s / 3600) + ' h';
+    return Math.round(s / 86400) + ' d';
+  }
+
+  function renderTop(stats) {
+    const now = Date.parse(stats.time);
+    const rows = stats.top.map(t => {
+      const tr = el('tr');
+      tr.dataset.identity = t.identity;
+      const id = el('td', t.identity, 'mono identity');
+      if (t.shadow) id.appendChild(el('span', 'shadow', 'tag shadow'));
+      tr.appendChild(id);
+      const rule = el('td', t.rule, 'mono');
+      if (t.tier) rule.appendChild(el('span', t.tier, 'tag'));
+      tr.appendChild(rule);
+      tr.appendChild(el('td', t.limit, 'mono'));
+      const barCell = el('td');
+      const bar = el('div', null, 'bar' + (t.percent >= 100 ? ' full' : t.percent >= 80 ? ' warn' : ''));
+      const fill = el('span');
+      fill.style.width = Math.min(100, t.percent) + '%';
+      bar.appendChild(fill);
+      barCell.appendChild(bar);
+      tr.appendChild(barCell);
+      tr.appendChild(el('td', fmt(t.used) + ' / ' + fmt(t.capacity) + ' (' + t.percent + '%)', 'num used'));
+      tr.appendChild(el('td', fmt(t.remaining), 'num remaining'));
+      tr.appendChild(el('td', resetsIn(t.reset, now), 'num'));
+      return tr;
+    });
+    replaceRows($('top-rows'), rows, 'Nobody has used any limit yet.', 7);
+  }
+
+  function renderDeliveries(stats) {
+    const rows = stats.deliveries.map(d => {
+      const tr = el('tr');
+      tr.appendChild(el('td', d.time.replace('T', ' ').replace('Z', ' UTC'), 'mono'));
+      const oc = el('td');
+      oc.appendChild(el('span', d.outcome, 'tag ' + d.outcome));
+      tr.appendChild(oc);
+      tr.appendChild(el('td', d.status || '–', 'num'));
+      tr.appendChild(el('td', d.attempts, 'num'));
+      const rl = el('td', d.rule + ' / ' + d.limit, 'mono');
+      if (d.shadow) rl.appendChild(el('span', 'shadow', 'tag shadow'));
+      tr.appendChild(rl);
+      tr.appendChild(el('td', d.threshold + '%', 'num'));
+      tr.appendChild(el('td', d.identity, 'mono'));
+      const ep = el('td', d.url, 'mono');
+      if (d.error) {
+        ep.appendChild(el('div', d.error, 'error-text'));
+      }
+      tr.appendChild(ep);
+      return tr;
+    });
+    replaceRows($('delivery-rows'), rows, 'No webhook events yet.', 8);
+    const w = stats.webhooks;
+    $('sum-webhooks').textContent = fmt(w.delivered) + ' / ' + fmt(w.failed) + ' / ' + fmt(w.dropped);
+  }
+
+  function render(stats) {
+    renderRates(stats);
+    renderTop(stats);
+    renderDeliveries(stats);
+    $('sum-overrides').textContent = fmt(stats.overrides);
+    $('updated').textContent = 'as of ' + stats.time.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC');
+    state('live', 'live');
+  }
+
+  async function refresh() {
+    if (!token) {
+      state('no token', 'error');
+      $('updated').textContent = 'open /dashboard?token=<admin token>';
+      return;
+    }
+    try {
+      const r = await fetch('/admin/stats', {
+        headers: { Authorization: 'Bearer ' + token }, cache: 'no-store'
+      });
+      if (!r.ok) {
+        state(r.status === 401 ? 'token refused' : 'error ' + r.status, 'error');
+        return;
+      }
+      render(await r.json());
+    } catch (e) {
+      state('unreachable', 'error');
+    }
+  }
+
+  refresh();
+  setInterval(refresh, 2000);
+  window.addEventListener('resize', () => refresh());
+})();
