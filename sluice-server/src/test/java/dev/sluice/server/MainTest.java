@@ -119,18 +119,27 @@ class MainTest {
 
   @Test
   void unknownCommand_isAUsageError() {
-    Run r = run("serve");
+    Run r = run("srve");
 
     assertThat(r.exitCode()).isEqualTo(2);
-    assertThat(r.err()).contains("Unmatched argument at index 0: 'serve'");
+    assertThat(r.err()).contains("Unmatched argument at index 0: 'srve'");
   }
 
   @Test
-  void help_listsTheCheckCommand() {
+  void serveWithoutAPolicy_isAUsageError() {
+    Run r = run("serve");
+
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err()).contains("Missing required option: '--config=FILE'");
+  }
+
+  @Test
+  void help_listsTheCommands() {
     Run r = run("--help");
 
     assertThat(r.exitCode()).isZero();
     assertThat(r.out()).contains("Usage: sluice [-hV] [COMMAND]")
+        .contains("serve  Enforces a policy")
         .contains("check  Validates a policy file and says what it enforces.");
   }
 
