@@ -1,0 +1,235 @@
+package dev.sluice.server.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sluice.core.Overrides;
+import dev.sluice.core.store.InMemoryStore;
+import dev.sluice.server.ops.Operations;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Map;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Webhooks delivered to a real local HTTP endpoint: thresholds fire once per window, signatures
+ * verify, failures are retried with back-off, and an endpoint that hangs slows no request.
+ */
+class WebhookTest {
+  static final Instant START = Instant.parse("2030-01-01T00:00:05Z");
+  static final String SECRET = "whsec-test-0123456789abcdef";
+
+  @TempDir
+  Path dir;
+
+  OpsFixture f;
+  WebhookListener listener;
+
+  @AfterEach
+  void close() {
+    if (f != null) {
+      f.close();
+    }
+    if (listener != null) {
+      listener.close();
+    }
+  }
+
+  static String policy(String url) {
+    return """
+        key: header:X-Api-Key
+        global: {limits: 1000/minute}
+        webhooks:
+          - url: %s
+            thresholds: [80, 100]
+            secret-env: SLUICE_TEST_WEBHOOK_SECRET
+            rules: [search]
+        rules:
+          - name: search
+            route: GET /search
+            limits: 10/minute
+        """.formatted(url);
+  }
+
+  OpsFixture start(String url, java.util.function.Consumer<Operations.Builder> tune) {
+    return f = OpsFixture.start(dir, policy(url), START,
+        Map.of("SLUICE_TEST_WEBHOOK_SECRET", SECRET), tune);
+  }
+
+  JsonObject stats() {
+    return f.adminJson("GET", "/admin/stats", null);
+  }
+
+  static JsonObject verified(WebhookListener.Received r) throws Exception {
+    return verified(r, START);
+  }
+
+  /** The event {@code r} carries, once its signature, made at {@code signedAt}, is checked. */
+  static JsonObject verified(WebhookListener.Received r, Instant signedAt) throws Exception {
+    String header = r.header("Sluice-Signature");
+    assertThat(header).matches("t=\\d+,v1=[0-9a-f]{64}");
+    String t = header.substring(2, header.indexOf(','));
+    Mac mac = Mac.getInstance("HmacSHA256");
+    mac.init(new SecretKeySpec(SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+    String expected = HexFormat.of().formatHex(
+        mac.doFinal((t + "." + r.body()).getBytes(StandardCharsets.UTF_8)));
+    assertThat(header).endsWith(",v1=" + expected);
+    assertThat(Long.parseLong(t)).isEqualTo(signedAt.getEpochSecond());
+    assertThat(r.header("Content-Type")).isEqualTo("application/json");
+    return new JsonObject(r.body());
+  }
+
+  @Test
+  void thresholds_fireOncePerWindow_signed() throws Exception {
+    listener = new WebhookListener(n -> 204);
+    start(listener.url(), b -> { });
+    String fp = f.fingerprint("key-a");
+
+    f.hit("/search", "key-a", 7);
+    assertThat(stats().getJsonObject("webhooks").getLong("events")).as("70%: nothing yet").isZero();
+
+    f.hit("/search", "key-a", 1);
+    JsonObject at80 = verified(listener.next());
+    f.hit("/search", "key-a", 2);
+    JsonObject at100 = verified(listener.next());
+    assertThat(f.hit("/search", "key-a", 5)).as("denied").isZero();
+
+    assertThat(at80.getString("type")).isEqualTo("threshold.crossed");
+    assertThat(at80.getString("rule")).isEqualTo("search");
+    assertThat(at80.getString("limit")).isEqualTo("search");
+    assertThat(at80.getInteger("threshold")).isEqualTo(80);
+    assertThat(at80.getLong("used")).isEqualTo(8);
+    assertThat(at80.getLong("capacity")).isEqualTo(10);
+    assertThat(at80.getLong("remaining")).isEqualTo(2);
+    assertThat(at80.getLong("reset")).isEqualTo(START.getEpochSecond() - 5 + 60);
+    assertThat(at80.getString("identity")).isEqualTo(fp);
+    assertThat(at80.getBoolean("shadow")).isFalse();
+    assertThat(at80.getString("time")).isEqualTo("2030-01-01T00:00:05Z");
+    assertThat(at100.getInteger("threshold")).isEqualTo(100);
+    assertThat(at100.getLong("used")).isEqualTo(10);
+    assertThat(at100.getLong("remaining")).isZero();
+    OpsFixture.await("both deliveries recorded",
+        () -> stats().getJsonObject("webhooks").getLong("delivered") == 2);
+    JsonObject webhooks = stats().getJsonObject("webhooks");
+    assertThat(webhooks.getLong("events")).as("the 5 denied requests fired nothing").isEqualTo(2);
+    assertThat(webhooks.getLong("pending")).isZero();
+    assertThat(listener.received).as("exactly two deliveries").isEmpty();
+
+    f.ticker.advance(Duration.ofMinutes(1));
+    f.hit("/search", "key-a", 8);
+    JsonObject nextWindow = verified(listener.next(), START.plusSeconds(60));
+    assertThat(nextWindow.getInteger("threshold")).isEqualTo(80);
+    assertThat(nextWindow.getLong("reset")).isEqualTo(START.getEpochSecond() - 5 + 120);
+  }
+
+  @Test
+  void aFailedDelivery_isRetriedWithTheSameEvent() throws Exception {
+    listener = new WebhookListener(n -> n == 1 ? 500 : 200);
+    start(listener.url(), b -> { });
+
+    f.hit("/search", "key-a", 8);
+
+    JsonObject first = verified(listener.next());
+    JsonObject second = verified(listener.next());
+    assertThat(second.getString("id")).isEqualTo(first.getString("id"));
+    OpsFixture.await("the delivery recorded",
+        () -> stats().getJsonArray("deliveries").size() == 1);
+    JsonObject d = stats().getJsonArray("deliveries").getJsonObject(0);
+    assertThat(d.getString("outcome")).isEqualTo("delivered");
+    assertThat(d.getInteger("attempts")).isEqualTo(2);
+    assertThat(d.getInteger("status")).isEqualTo(200);
+    assertThat(stats().getJsonObject("webhooks").getLong("retried")).isEqualTo(1);
+  }
+
+  @Test
+  void aDeliveryThatKeepsFailing_stopsAfterFiveAttempts_andIsCounted() throws Exception {
+    listener = new WebhookListener(n -> 503);
+    start(listener.url(), b -> { });
+
+    f.hit("/search", "key-a", 8);
+
+    for (int i = 0; i < 5; i++) {
+      listener.next();
+    }
+    OpsFixture.await("the failure recorded",
+        () -> stats().getJsonObject("webhooks").getLong("failed") == 1);
+    JsonObject d = stats().getJsonArray("deliveries").getJsonObject(0);
+    assertThat(d.getString("outcome")).isEqualTo("failed");
+    assertThat(d.getInteger("attempts")).isEqualTo(5);
+    assertThat(d.getString("error")).isEqualTo("HTTP 503");
+    assertThat(listener.received).isEmpty();
+    assertThat(f.admin("GET", "/metrics", null).body())
+        .contains("sluice_webhook_deliveries_total{result=\"failed\"} 1.0");
+  }
+
+  @Test
+  void aHungEndpoint_slowsNoRequest_andItsBacklogIsBounded() throws Exception {
+    // Accepts connections (in the kernel's backlog) and never reads or answers.
+    try (ServerSocket hung = new ServerSocket(0, 200, InetAddress.getLoopbackAddress())) {
+      start("http://127.0.0.1:" + hung.getLocalPort() + "/hook", b -> b.webhookQueue(3));
+
+      int ok = 0;
+      for (int k = 0; k < 20; k++) {
+        ok += f.hit("/search", "key-" + k, 10);
+      }
+
+      assertThat(ok).as("every request through the proxy was answered").isEqualTo(200);
+      JsonObject webhooks = stats().getJsonObject("webhooks");
+      assertThat(webhooks.getLong("events")).isEqualTo(40);
+      assertThat(webhooks.getLong("pending")).isEqualTo(3);
+      assertThat(webhooks.getLong("dropped")).isEqualTo(37);
+      assertThat(stats().getJsonArray("deliveries").getJsonObject(0).getString("outcome"))
+          .isEqualTo("dropped");
+    }
+  }
+
+  @Test
+  void aWebhookWithoutItsSecret_refusesToStart_andAReloadAddingOneIsRefused() throws Exception {
+    Path policy = dir.resolve("hooked.yaml");
+    Files.writeString(policy, policy("http://127.0.0.1:9/hook"));
+    Engines engines = new Engines(policy, InMemoryStore.create(), null, new Overrides());
+
+    assertThatThrownBy(() -> Operations.builder(engines::current, engines.overrides())
+        .secrets(name -> null).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("environment variable SLUICE_TEST_WEBHOOK_SECRET, which is not set");
+
+    f = OpsFixture.start(dir, "key: header:X-Api-Key\nglobal: {limits: 5/minute}\n", START);
+    Files.writeString(f.policyFile, policy("http://127.0.0.1:9/hook"));
+    HttpResponse<String> reload = f.admin("POST", "/admin/reload", null);
+
+    assertThat(reload.statusCode()).isEqualTo(422);
+    assertThat(reload.body()).contains("SLUICE_TEST_WEBHOOK_SECRET");
+    assertThat(f.get("/search", "X-Api-Key", "k").headers().firstValue("X-RateLimit-Limit"))
+        .as("the old policy stays").hasValue("5");
+  }
+
+  @Test
+  void deliveries_showInStatsNewestFirst() throws Exception {
+    listener = new WebhookListener(n -> 200);
+    start(listener.url(), b -> { });
+
+    f.hit("/search", "key-a", 10);
+    listener.next();
+    listener.next();
+    OpsFixture.await("two deliveries", () -> stats().getJsonArray("deliveries").size() == 2);
+
+    JsonArray deliveries = stats().getJsonArray("deliveries");
+    assertThat(deliveries.getJsonObject(0).getInteger("threshold")).isEqualTo(100);
+    assertThat(deliveries.getJsonObject(1).getInteger("threshold")).isEqualTo(80);
+    assertThat(deliveries.getJsonObject(0).getString("url")).isEqualTo(listener.url());
+  }
+}
