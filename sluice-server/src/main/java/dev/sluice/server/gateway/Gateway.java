@@ -8,7 +8,6 @@ import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -126,22 +125,25 @@ public final class Gateway implements AutoCloseable {
     // mid-body is caught by the connection's idle timeout, a little longer so that the request's
     // fires first before the head, and the client's response is then reset.
     long silentMs = options.upstream() == null ? 0 : options.upstream().timeout().toMillis();
-    HttpClientAgent client = options.upstream() == null ? null : vertx.createHttpClient(
-        new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
-            .setMaxHeaderSize(64 * 1024).setMaxInitialLineLength(16 * 1024)
-            .setDecompressionSupported(false)
-            .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, silentMs + Math.max(100, silentMs / 10)))
-            .setIdleTimeoutUnit(TimeUnit.MILLISECONDS),
-        new PoolOptions().setHttp1MaxSize(512).setMaxWaitQueueSize(4096));
-    if (client != null) {
-      ProxyHandler proxy = new ProxyHandler(engines, decider, metrics, client, options.upstream(),
-          options.maxBodyBytes());
-      port = listen(loops, options.host(), options.port(), proxy, "the gateway's port");
+    HttpClientOptions clientOptions = new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
+        .setMaxHeaderSize(64 * 1024).setMaxInitialLineLength(16 * 1024)
+        .setDecompressionSupported(false)
+        .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, silentMs + Math.max(100, silentMs / 10)))
+        .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
+    if (options.upstream() != null) {
+      // One upstream client per event loop, made in its server's verticle: a request is then
+      // forwarded on a connection of its own loop, never handed to another thread. (One shared
+      // client let requests take pooled connections owned by the other loop.)
+      port = listen(loops, options.host(), options.port(), vertx -> new ProxyHandler(engines,
+          decider, metrics, vertx.createHttpClient(clientOptions,
+              new PoolOptions().setHttp1MaxSize(512 / loops + 1).setMaxWaitQueueSize(4096)),
+          options.upstream(), options.maxBodyBytes()), "the gateway's port");
     }
-    adminPort = listen(1, options.adminHost(), options.adminPort(), admin, "the admin port");
+    adminPort = listen(1, options.adminHost(), options.adminPort(), vertx -> admin, "the admin port");
   }
 
-  private int listen(int instances, String host, int port, Handler<HttpServerRequest> handler, String what) {
+  private int listen(int instances, String host, int port,
+      java.util.function.Function<Vertx, Handler<HttpServerRequest>> handler, String what) {
     HttpServerOptions serverOptions = new HttpServerOptions()
         .setHost(host).setPort(port)
         .setHandle100ContinueAutomatically(true)
@@ -210,12 +212,15 @@ public final class Gateway implements AutoCloseable {
   /** One server instance on one event loop. */
   private static final class ServerVerticle extends VerticleBase {
     private final HttpServerOptions options;
-    private final Handler<HttpServerRequest> handler;
+    private final java.util.function.Function<Vertx, Handler<HttpServerRequest>> handler;
     private final Duration drain;
     private final int[] bound;
     private HttpServer server;
 
-    ServerVerticle(HttpServerOptions options, Handler<HttpServerRequest> handler, Duration drain, int[] bound) {
+    /** {@code handler} makes the request handler, in the verticle's context (on its event loop). */
+    ServerVerticle(HttpServerOptions options,
+        java.util.function.Function<Vertx, Handler<HttpServerRequest>> handler, Duration drain,
+        int[] bound) {
       this.options = options;
       this.handler = handler;
       this.drain = drain;
@@ -225,7 +230,7 @@ public final class Gateway implements AutoCloseable {
     @Override
     public Future<?> start() {
       server = vertx.createHttpServer(options)
-          .requestHandler(handler)
+          .requestHandler(handler.apply(vertx))
           .invalidRequestHandler(ServerVerticle::invalid);
       return server.listen().onSuccess(s -> {
         synchronized (bound) {
