@@ -234,7 +234,9 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
         req.response().headers().set(h.name(), h.value());
       }
     }
+    // Vert.x's request idle timeout, Netty's connect timeout: either way the upstream was too slow.
     boolean timeout = cause instanceof TimeoutException
+        || cause instanceof io.netty.channel.ConnectTimeoutException
         || (cause.getMessage() != null && cause.getMessage().contains("timeout"));
     metrics.upstreamFailed(timeout ? "timeout" : "connect");
     if (timeout) {
