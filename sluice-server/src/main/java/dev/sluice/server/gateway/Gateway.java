@@ -103,7 +103,7 @@ public final class Gateway implements AutoCloseable {
   public static Gateway start(Engines engines, Options options, Supplier<Future<String>> readiness,
       Operations ops) {
     int loops = Math.max(1, options.eventLoops());
-    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops));
+    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops).setPreferNativeTransport(true));
     Gateway g = new Gateway(vertx, engines, options, readiness::get, ops);
     try {
       g.deploy(loops);
