@@ -8,11 +8,12 @@
     sessionStorage.setItem(TOKEN_KEY, fromUrl);
   }
   const token = fromUrl || sessionStorage.getItem(TOKEN_KEY);
+  // One colour per rule; the outcome is the line's style: allowed solid, refused dashed, a
+  // shadow rule's would-be denials dotted.
   const PALETTE = ['#0f766e', '#2563eb', '#d97706', '#db2777', '#65a30d', '#0891b2', '#9333ea',
     '#b45309', '#475569', '#dc2626'];
-  const OUTCOME_COLOR = {
-    denied: '#c2410c', invalid: '#a16207', unavailable: '#7f1d1d', shadow_denied: '#7c3aed'
-  };
+  const DASH = { allowed: [], shadow_denied: [2, 3] };
+  const SMOOTH_SECONDS = 5;
   const colors = new Map();
 
   function $(id) { return document.getElementById(id); }
@@ -34,13 +35,26 @@
   }
 
   function colorOf(series) {
-    const key = series.rule + ' ' + series.outcome;
-    if (!colors.has(key)) {
-      const c = OUTCOME_COLOR[series.outcome] && colors.size > 0
-        ? OUTCOME_COLOR[series.outcome] : PALETTE[colors.size % PALETTE.length];
-      colors.set(key, c);
+    if (!colors.has(series.rule)) {
+      colors.set(series.rule, PALETTE[colors.size % PALETTE.length]);
     }
-    return colors.get(key);
+    return colors.get(series.rule);
+  }
+
+  function dashOf(series) {
+    return DASH[series.outcome] || [7, 4];
+  }
+
+  /** Each second's value as the average of the last SMOOTH_SECONDS seconds. */
+  function smooth(points) {
+    const out = [];
+    let sum = 0;
+    for (let i = 0; i < points.length; i++) {
+      sum += points[i];
+      if (i >= SMOOTH_SECONDS) sum -= points[i - SMOOTH_SECONDS];
+      out.push(sum / Math.min(i + 1, SMOOTH_SECONDS));
+    }
+    return out;
   }
 
   function state(text, cls) {
@@ -74,10 +88,11 @@
     g.clearRect(0, 0, w, h);
     const left = 48, right = 12, top = 12, bottom = 26;
     const pw = w - left - right, ph = h - top - bottom;
-    const series = rates.series.filter(s => s.points.some(p => p > 0));
+    const series = rates.series.filter(s => s.points.some(p => p > 0))
+      .map(s => Object.assign({}, s, { points: smooth(s.points) }));
     let max = 0;
     series.forEach(s => s.points.forEach(p => { if (p > max) max = p; }));
-    const step = niceStep(Math.max(max, 1) / 4);
+    const step = niceStep(Math.max(max, 0.4) / 4);
     const yMax = Math.max(step * 4, step * Math.ceil(max / step));
     g.font = '11px -apple-system, "Segoe UI", Roboto, Arial, sans-serif';
     g.textBaseline = 'middle';
@@ -91,7 +106,7 @@
       g.stroke();
       g.fillStyle = '#667085';
       g.textAlign = 'right';
-      g.fillText(fmt(v), left - 8, y);
+      g.fillText(fmt(Math.round(v * 100) / 100), left - 8, y);
     }
     const n = rates.seconds;
     g.textAlign = 'center';
@@ -113,7 +128,7 @@
       g.strokeStyle = colorOf(s);
       g.lineWidth = 2;
       g.lineJoin = 'round';
-      g.setLineDash(s.outcome === 'allowed' ? [] : [6, 4]);
+      g.setLineDash(dashOf(s));
       g.beginPath();
       s.points.forEach((p, i) => {
         const x = left + pw * ((i + 1) / n);
@@ -145,7 +160,9 @@
         tr.dataset.rule = s.rule;
         tr.dataset.outcome = s.outcome;
         const sw = el('span', null, 'swatch');
-        sw.style.background = colorOf(s);
+        sw.style.borderTopColor = colorOf(s);
+        sw.style.borderTopStyle = s.outcome === 'allowed' ? 'solid'
+          : s.outcome === 'shadow_denied' ? 'dotted' : 'dashed';
         const c0 = el('td');
         c0.appendChild(sw);
         tr.appendChild(c0);
