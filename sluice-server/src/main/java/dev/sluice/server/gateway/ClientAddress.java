@@ -31,6 +31,9 @@ final class ClientAddress {
    * @param policy whose trusted proxies apply
    */
   static String resolve(String peer, List<String> forwardedFor, Policy policy) {
+    if (policy.trustedProxies().isEmpty() && peer != null && peer.indexOf(':') < 0) {
+      return peer; // a socket's IPv4 peer is already in canonical form: the common case, for free
+    }
     String client = canonicalOr(peer);
     if (policy.trustedProxies().isEmpty() || forwardedFor.isEmpty() || !policy.isTrustedProxy(client)) {
       return client;

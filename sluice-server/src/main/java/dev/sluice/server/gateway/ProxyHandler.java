@@ -76,8 +76,9 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
     }
     Sluice engine = engines.current();
     String method = req.method().name();
-    String client = ClientAddress.resolve(
-        req.remoteAddress().hostAddress(), req.headers().getAll("X-Forwarded-For"), engine.policy());
+    String client = ClientAddress.resolve(req.remoteAddress().hostAddress(),
+        engine.policy().trustedProxies().isEmpty() ? List.of() : req.headers().getAll("X-Forwarded-For"),
+        engine.policy());
     Context context = Vertx.currentContext();
     if (engine.needsBody(method, path)) {
       readBody(req).onComplete(read -> {
