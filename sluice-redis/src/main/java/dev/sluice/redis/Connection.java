@@ -39,17 +39,32 @@ import java.util.concurrent.TimeUnit;
 final class Connection implements AutoCloseable {
   final Target target;
   final RedisScriptingAsyncCommands<String, String> commands;
+  /** The same connection's other commands (hashes, strings, publish), standalone or Cluster. */
+  final io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands<String, String> all;
   private final ClientResources resources;
   private final AbstractRedisClient client;
   private final StatefulConnection<String, String> connection;
 
   private Connection(Target target, ClientResources resources, AbstractRedisClient client,
-      StatefulConnection<String, String> connection, RedisScriptingAsyncCommands<String, String> commands) {
+      StatefulConnection<String, String> connection,
+      io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands<String, String> commands) {
     this.target = target;
     this.resources = resources;
     this.client = client;
     this.connection = connection;
     this.commands = commands;
+    this.all = commands;
+  }
+
+  /**
+   * A new publish/subscribe connection (subscriptions need a connection of their own), which
+   * reconnects and resubscribes by itself.
+   */
+  io.lettuce.core.pubsub.StatefulRedisPubSubConnection<String, String> pubSub() {
+    if (client instanceof RedisClusterClient c) {
+      return c.connectPubSub(StringCodec.UTF8);
+    }
+    return ((RedisClient) client).connectPubSub(StringCodec.UTF8, target.uris.get(0));
   }
 
   static Connection open(Target target, Duration timeout, Duration connectTimeout) {

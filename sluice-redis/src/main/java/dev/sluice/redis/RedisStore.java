@@ -391,6 +391,40 @@ public final class RedisStore implements Store {
   }
 
   /** Closes the connection and releases its threads. */
+  /**
+   * The map {@code name} shared by every instance on this Redis (under this store's key prefix),
+   * with change notification. See {@link SharedMap}.
+   */
+  public SharedMap sharedMap(String name) {
+    return new SharedMap(connection, prefix + ":" + name, timeout.compareTo(Duration.ofSeconds(2)) < 0
+        ? Duration.ofSeconds(2) : timeout);
+  }
+
+  /**
+   * A 16-byte secret shared by every instance on this Redis: the first instance to ask makes it
+   * (random, {@code SET NX}), the others read it. For the engine's identity hash, so instances
+   * sharing buckets hash a client alike without configuration. Whoever can read this Redis can
+   * read the secret; set {@code Sluice.Builder.identitySecret} yourself where that matters.
+   */
+  public byte[] sharedSecret(String name) {
+    byte[] fresh = new byte[16];
+    new java.security.SecureRandom().nextBytes(fresh);
+    String key = prefix + ":" + name;
+    try {
+      connection.all.setnx(key, java.util.HexFormat.of().formatHex(fresh))
+          .toCompletableFuture().get(2, TimeUnit.SECONDS);
+      String hex = connection.all.get(key).toCompletableFuture().get(2, TimeUnit.SECONDS);
+      return java.util.HexFormat.of().parseHex(hex);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StoreUnavailableException("interrupted while reading " + key, e);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException
+        | IllegalArgumentException e) {
+      throw new StoreUnavailableException("cannot read the shared secret " + key + " from Redis at "
+          + connection.target + ": " + e.getMessage(), e);
+    }
+  }
+
   @Override
   public void close() {
     connection.close();
