@@ -111,7 +111,7 @@ final class ServeCommand implements Callable<Integer> {
   String adminToken;
 
   @Option(names = "--state-dir", paramLabel = "DIR", defaultValue = ".sluice",
-      description = {"Where the identity key and, with the memory store, the overrides are kept",
+      description = {"With the memory store, where the identity key and the overrides are kept",
           "across restarts (default: ${DEFAULT-VALUE}, in the working directory)."})
   Path stateDir;
 
@@ -157,19 +157,12 @@ final class ServeCommand implements Callable<Integer> {
       err.flush();
       return CheckCommand.INVALID;
     }
-    StateDir state;
-    try {
-      state = StateDir.open(stateDir);
-    } catch (UncheckedIOException e) {
-      err.println("sluice serve: --state-dir: " + e.getMessage());
-      err.flush();
-      return CheckCommand.INVALID;
-    }
     Store buckets;
     byte[] secret = null;
     OverrideStorage overrideStorage;
     if ("memory".equals(store)) {
       try {
+        StateDir state = StateDir.open(stateDir);
         secret = state.identityKey();
         overrideStorage = new FileOverrideStorage(state.overridesFile());
       } catch (UncheckedIOException | IllegalArgumentException e) {
@@ -294,8 +287,7 @@ final class ServeCommand implements Callable<Integer> {
       out.println("  token:  from " + (adminToken != null ? "--admin-token" : ADMIN_TOKEN_ENV));
     }
     out.println("  dashboard: " + admin + "/dashboard?token=" + (tokenGenerated ? ops.token().value() : "<token>"));
-    out.println("  state:  " + stateDir + "  (overrides: " + ops.storageDescription() + ", "
-        + ops.overrides() + " stored)");
+    out.println("  overrides: " + ops.overrides() + " stored, in " + ops.storageDescription());
     if (target != null) {
       out.println("Try:  curl -i http://127.0.0.1:" + gateway.port() + "/");
     }

@@ -49,9 +49,14 @@ final class OverrideBook {
     this.table = table;
     this.storage = storage;
     this.clock = clock;
-    stored.putAll(storage.loadAll());
-    policyChanged();
+    // Subscribed before loading, and loaded under the lock a change takes: a change made by
+    // another instance meanwhile is either in what is loaded, or applied after it, never lost
+    // or undone by an older snapshot.
     storage.subscribe(this::changed);
+    synchronized (this) {
+      stored.putAll(storage.loadAll());
+      policyChanged();
+    }
   }
 
   /** Re-reads every stored override against the policy now in force. */
