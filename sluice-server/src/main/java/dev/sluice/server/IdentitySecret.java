@@ -4,8 +4,9 @@ import java.util.HexFormat;
 
 /**
  * The key of the identity hash, which instances sharing a Redis store must share (or they count
- * one client in different buckets): 32 hex digits in {@code SLUICE_IDENTITY_SECRET}. Generate one
- * with {@code openssl rand -hex 16}.
+ * one client in different buckets): 32 hex digits in {@code SLUICE_IDENTITY_SECRET} (generate one
+ * with {@code openssl rand -hex 16}). Without it, instances on Redis share the one the first of
+ * them stored there.
  */
 final class IdentitySecret {
   static final String ENV = "SLUICE_IDENTITY_SECRET";
@@ -18,12 +19,7 @@ final class IdentitySecret {
    * @throws IllegalArgumentException if it is missing or not 32 hex digits
    */
   static byte[] fromEnvironment(String value) {
-    if (value == null || value.isBlank()) {
-      throw new IllegalArgumentException("a Redis store is shared by every instance, so they must"
-          + " hash identities with one key: set " + ENV + " to the same 32 hex digits on each"
-          + " (e.g. export " + ENV + "=$(openssl rand -hex 16))");
-    }
-    String hex = value.trim();
+    String hex = value == null ? "" : value.trim();
     if (hex.length() != 32 || !hex.chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
       throw new IllegalArgumentException(ENV + " must be 32 hex digits (16 bytes), got "
           + hex.length() + " characters");

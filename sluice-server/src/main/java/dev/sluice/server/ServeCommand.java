@@ -5,6 +5,7 @@ import dev.sluice.core.Overrides;
 import dev.sluice.core.policy.Durations;
 import dev.sluice.core.store.InMemoryStore;
 import dev.sluice.core.store.Store;
+import dev.sluice.core.store.StoreUnavailableException;
 import dev.sluice.redis.RedisStore;
 import dev.sluice.server.gateway.DemoUpstream;
 import dev.sluice.server.gateway.Engines;
@@ -14,6 +15,7 @@ import dev.sluice.server.ops.AdminToken;
 import dev.sluice.server.ops.FileOverrideStorage;
 import dev.sluice.server.ops.OverrideStorage;
 import dev.sluice.server.ops.Operations;
+import dev.sluice.server.ops.RedisOverrideStorage;
 import dev.sluice.server.ops.StateDir;
 import io.vertx.core.Future;
 import java.io.PrintWriter;
@@ -173,21 +175,27 @@ final class ServeCommand implements Callable<Integer> {
       buckets = InMemoryStore.create();
     } else if (store.startsWith("redis://") || store.startsWith("rediss://")
         || store.startsWith("redis-sentinel://") || store.startsWith("redis-cluster://")) {
+      RedisStore redis;
       try {
-        secret = IdentitySecret.fromEnvironment(System.getenv(IdentitySecret.ENV));
-      } catch (IllegalArgumentException e) {
-        err.println("sluice serve: " + e.getMessage());
-        err.flush();
-        return CheckCommand.INVALID;
-      }
-      // Shared by every instance, overrides belong in Redis with the buckets; until that storage
-      // exists they last as long as the process rather than diverge between instances' files.
-      overrideStorage = OverrideStorage.none();
-      try {
-        buckets = RedisStore.builder(store).timeout(storeTimeout).build();
+        redis = RedisStore.builder(store).timeout(storeTimeout).build();
       } catch (IllegalArgumentException | IllegalStateException e) {
         err.println("sluice serve: --store: " + e.getMessage());
         err.flush();
+        return CheckCommand.INVALID;
+      }
+      buckets = redis;
+      try {
+        // Every instance must hash identities alike: the environment's secret if given, else the
+        // one the first instance left in Redis.
+        String fromEnv = System.getenv(IdentitySecret.ENV);
+        secret = fromEnv != null ? IdentitySecret.fromEnvironment(fromEnv)
+            : redis.sharedSecret("identity-secret");
+        // Shared by every instance, overrides live in Redis with the buckets.
+        overrideStorage = new RedisOverrideStorage(redis.sharedMap("overrides"));
+      } catch (IllegalArgumentException | StoreUnavailableException e) {
+        err.println("sluice serve: " + e.getMessage());
+        err.flush();
+        redis.close();
         return CheckCommand.INVALID;
       }
     } else {

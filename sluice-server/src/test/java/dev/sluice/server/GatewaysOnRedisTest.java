@@ -97,4 +97,60 @@ class GatewaysOnRedisTest {
       vertx.close().await(10, TimeUnit.SECONDS);
     }
   }
+
+  @Test
+  void anOverrideSetOnOneGateway_appliesOnTheOtherAndSurvivesARestart() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    HttpServer upstream = vertx.createHttpServer()
+        .requestHandler(req -> req.response().end("ok"))
+        .listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
+    Path policy = dir.resolve("policy.yaml");
+    Files.writeString(policy, "tiers: {pro: {scale: 10}}\n"
+        + "global: {key: header:X-Api-Key, limits: [2/hour]}\n");
+    String token = "test-token-0123456789";
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    try (RedisServer redis = RedisServer.start()) {
+      // No SLUICE_IDENTITY_SECRET: the instances share the secret the first one left in Redis.
+      String[] args = {"--config", policy.toString(), "--port", "0", "--admin-port", "0",
+          "--upstream", "http://127.0.0.1:" + upstream.actualPort(), "--store", redis.uri(),
+          "--admin-token", token, "--state-dir", dir.resolve("state").toString()};
+      try (ServeProcess a = new ServeProcess(Map.of(), args);
+           ServeProcess b = new ServeProcess(Map.of(), args)) {
+        assertThat(limitSeenBy(http, b.proxyPort)).isEqualTo("2");
+
+        HttpResponse<String> put = http.send(HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + a.adminPort + "/admin/overrides/customer-1"))
+            .header("Authorization", "Bearer " + token)
+            .PUT(HttpRequest.BodyPublishers.ofString("{\"tier\": \"pro\"}")).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+
+        assertThat(eventually(() -> limitSeenBy(http, b.proxyPort), "20"))
+            .as("the other gateway applies the override when Redis tells it").isEqualTo("20");
+      }
+      try (ServeProcess c = new ServeProcess(Map.of(), args)) {
+        assertThat(limitSeenBy(http, c.proxyPort)).as("kept in Redis across restarts").isEqualTo("20");
+      }
+    } finally {
+      vertx.close().await(10, TimeUnit.SECONDS);
+    }
+  }
+
+  private static String limitSeenBy(HttpClient http, int port) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/work"))
+            .header("X-Api-Key", "customer-1").timeout(Duration.ofSeconds(10)).build(),
+        HttpResponse.BodyHandlers.ofString()).headers().firstValue("X-RateLimit-Limit").orElse("none");
+  }
+
+  /** The value {@code read} gives once it equals {@code expected}, or its last value after 10 s. */
+  private static String eventually(java.util.concurrent.Callable<String> read, String expected)
+      throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    String last = read.call();
+    while (!expected.equals(last) && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+      last = read.call();
+    }
+    return last;
+  }
 }
