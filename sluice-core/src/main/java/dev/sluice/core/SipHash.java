@@ -40,20 +40,37 @@ final class SipHash {
 
   /** {@link #hash(long, CharSequence)} of {@code s.subSequence(from, to)}, without copying it. */
   long hash(long tweak, CharSequence s, int from, int to) {
+    return hash(true, tweak, s, from, to);
+  }
+
+  /** SipHash of the UTF-16LE encoding of {@code s}: no tweak block, one round fewer. */
+  long hash(CharSequence s) {
+    return hash(false, 0, s, 0, s.length());
+  }
+
+  /** {@link #hash(CharSequence)} of {@code s.subSequence(from, to)}, without copying it. */
+  long hash(CharSequence s, int from, int to) {
+    return hash(false, 0, s, from, to);
+  }
+
+  private long hash(boolean tweaked, long tweak, CharSequence s, int from, int to) {
     long v0 = 0x736f6d6570736575L ^ k0;
     long v1 = 0x646f72616e646f6dL ^ k1;
     long v2 = 0x6c7967656e657261L ^ k0;
     long v3 = 0x7465646279746573L ^ k1;
-    // The tweak (the rule's id) is absorbed as a first 8-byte block: one key, many domains.
-    long m = tweak;
-    v3 ^= m;
-    for (int r = 0; r < compressionRounds; r++) {
-      v0 += v1; v1 = Long.rotateLeft(v1, 13); v1 ^= v0; v0 = Long.rotateLeft(v0, 32);
-      v2 += v3; v3 = Long.rotateLeft(v3, 16); v3 ^= v2;
-      v0 += v3; v3 = Long.rotateLeft(v3, 21); v3 ^= v0;
-      v2 += v1; v1 = Long.rotateLeft(v1, 17); v1 ^= v2; v2 = Long.rotateLeft(v2, 32);
+    long m;
+    if (tweaked) {
+      // The tweak is absorbed as a first 8-byte block: one key, many domains.
+      m = tweak;
+      v3 ^= m;
+      for (int r = 0; r < compressionRounds; r++) {
+        v0 += v1; v1 = Long.rotateLeft(v1, 13); v1 ^= v0; v0 = Long.rotateLeft(v0, 32);
+        v2 += v3; v3 = Long.rotateLeft(v3, 16); v3 ^= v2;
+        v0 += v3; v3 = Long.rotateLeft(v3, 21); v3 ^= v0;
+        v2 += v1; v1 = Long.rotateLeft(v1, 17); v1 ^= v2; v2 = Long.rotateLeft(v2, 32);
+      }
+      v0 ^= m;
     }
-    v0 ^= m;
     int n = to;
     int i = from;
     for (; i + 4 <= n; i += 4) {
@@ -70,7 +87,7 @@ final class SipHash {
       }
       v0 ^= m;
     }
-    long last = (8L + 2L * (to - from)) << 56; // total byte length, tweak block included
+    long last = ((tweaked ? 8L : 0L) + 2L * (to - from)) << 56; // total length, tweak included
     for (int shift = 0; i < n; i++, shift += 16) {
       last |= (long) s.charAt(i) << shift;
     }

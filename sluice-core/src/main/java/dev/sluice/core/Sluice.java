@@ -104,14 +104,20 @@ public final class Sluice {
     final Charge shadow;
     final long[] matched;
     final long[] leafHash;
-    final byte[] leafState;
+    /**
+     * Per key source: {@code generation} if resolved in this decision and present,
+     * {@code -generation} if absent, anything else if not looked at yet. A generation per decision
+     * instead of clearing the array each time.
+     */
+    final int[] leafState;
+    int generation;
 
     Scratch(Sluice engine) {
       charge = new Charge(engine.rules.length);
       shadow = new Charge(engine.shadowRules);
       matched = new long[engine.globalMask.length];
       leafHash = new long[engine.leafCount];
-      leafState = new byte[engine.leafCount];
+      leafState = new int[engine.leafCount];
     }
   }
 
@@ -223,7 +229,7 @@ public final class Sluice {
    * same fingerprint on every rule, so one override covers an API key everywhere it is counted.
    */
   public long fingerprint(String identity) {
-    return hasher.hash(0, identity);
+    return hasher.hash(identity);
   }
 
   /**
@@ -408,8 +414,12 @@ public final class Sluice {
     long[] matched = matchRules(path, scratch.matched);
     int methodBit = methodBit(request.method());
     long[] leafHash = scratch.leafHash;
-    byte[] leafState = scratch.leafState; // 0 = not looked at, 1 = present, 2 = absent
-    java.util.Arrays.fill(leafState, (byte) 0);
+    int[] leafState = scratch.leafState;
+    int gen = ++scratch.generation;
+    if (gen == Integer.MAX_VALUE) { // once in two billion decisions of a thread
+      java.util.Arrays.fill(leafState, 0);
+      scratch.generation = gen = 1;
+    }
     long costOverride = request.costOverride();
     for (int w = 0; w < matched.length; w++) {
       for (long bits = matched[w]; bits != 0; bits &= bits - 1) {
@@ -426,17 +436,17 @@ public final class Sluice {
           if (source instanceof KeySource.PathParam pp) { // depends on the rule's own route
             String v = rule.route().path().extract(path, pp.name());
             if (v != null) {
-              fingerprint = hasher.hash(0, v);
+              fingerprint = hasher.hash(v);
               identity = fingerprint ^ leafTweaks[idx];
               found = true;
               break;
             }
             continue;
           }
-          if (leafState[idx] == 0) {
-            resolveLeaf(idx, source, request, leafHash, leafState);
+          if (leafState[idx] != gen && leafState[idx] != -gen) {
+            resolveLeaf(idx, source, request, leafHash, leafState, gen);
           }
-          if (leafState[idx] == 1) {
+          if (leafState[idx] == gen) {
             fingerprint = leafHash[idx];
             // The source's tweak keeps "1.2.3.4" as an API key apart from 1.2.3.4 the address.
             identity = fingerprint ^ leafTweaks[idx];
@@ -483,13 +493,17 @@ public final class Sluice {
     return charge;
   }
 
-  /** Finds the identity of key source {@code idx} and records its hash (state 1) or absence (2). */
-  private void resolveLeaf(int idx, KeySource source, RequestView request, long[] hashes, byte[] states) {
+  /**
+   * Finds the identity of key source {@code idx} and records its hash (state {@code present}) or
+   * its absence ({@code -present}).
+   */
+  private void resolveLeaf(int idx, KeySource source, RequestView request, long[] hashes,
+      int[] states, int present) {
     if (source instanceof KeySource.Bearer) { // hashed in place: a 1 KB JWT is not copied
       String auth = request.header("Authorization");
       int from = 7;
       if (auth == null || auth.length() <= from || !auth.regionMatches(true, 0, "Bearer ", 0, from)) {
-        states[idx] = 2;
+        states[idx] = -present;
         return;
       }
       int to = auth.length();
@@ -500,19 +514,19 @@ public final class Sluice {
         to--;
       }
       if (from == to) {
-        states[idx] = 2;
+        states[idx] = -present;
         return;
       }
-      hashes[idx] = hasher.hash(0, auth, from, to);
-      states[idx] = 1;
+      hashes[idx] = hasher.hash(auth, from, to);
+      states[idx] = present;
       return;
     }
     String v = resolve(source, request);
     if (v == null) {
-      states[idx] = 2;
+      states[idx] = -present;
     } else {
-      hashes[idx] = hasher.hash(0, v);
-      states[idx] = 1;
+      hashes[idx] = hasher.hash(v);
+      states[idx] = present;
     }
   }
 

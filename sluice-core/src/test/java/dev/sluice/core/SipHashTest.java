@@ -39,6 +39,15 @@ class SipHashTest {
     assertThat(new SipHash(k0, k1).hash(tweak, s)).isEqualTo(reference(k0, k1, 1, 3, bytes(tweak, s)));
   }
 
+  @Property(tries = 3000)
+  void untweaked_isSipHashOfTheUtf16CharsAlone(@ForAll long k0, @ForAll long k1, @ForAll String s) {
+    assertThat(new SipHash(k0, k1, 2, 4).hash(s))
+        .isEqualTo(Hashing.sipHash24(k0, k1).hashUnencodedChars(s).asLong());
+    String padded = "<" + s + ">";
+    assertThat(new SipHash(k0, k1).hash(padded, 1, padded.length() - 1))
+        .isEqualTo(new SipHash(k0, k1).hash(s));
+  }
+
   private static byte[] bytes(long tweak, String s) {
     java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8 + 2 * s.length())
         .order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(tweak);

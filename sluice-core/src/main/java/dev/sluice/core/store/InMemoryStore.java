@@ -44,7 +44,63 @@ import java.util.concurrent.Executor;
  */
 public final class InMemoryStore implements Store {
   /** Per thread: the states a charge will write, while its other limits are evaluated. */
-  private static final ThreadLocal<long[]> SCRATCH = ThreadLocal.withInitial(() -> new long[32]);
+  private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+  /**
+   * A thread's buffers for one charge at a time: the buckets, their lock order, the staged new
+   * states and the evaluation of one limit. Only the verdict's own arrays are allocated per charge.
+   */
+  private static final class Scratch {
+    long[][] buckets = new long[4][];
+    int[] order = new int[4];
+    long[] next = new long[32];
+    final Evaluation evaluation = new Evaluation();
+
+    /** The groups of the last charge, handed to its verdict: never written once handed out. */
+    Group[] lastGroups = new Group[0];
+
+    void ensure(int n) {
+      if (buckets.length < n) {
+        buckets = new long[n][];
+        order = new int[n];
+      }
+    }
+
+    /**
+     * The charge's groups as an array its verdict may keep: the last charge's array when the
+     * groups are the same (a thread deciding one endpoint charges the same groups every time),
+     * else a new one.
+     */
+    Group[] groups(Charge charge, int n, InMemoryStore store) {
+      Group[] last = lastGroups;
+      if (last.length == n && last[0].owner == store) { // the scratch serves every store
+        int i = 0;
+        while (i < n && last[i] == charge.group(i)) {
+          i++;
+        }
+        if (i == n) {
+          return last;
+        }
+      }
+      Group[] gs = new Group[n];
+      for (int i = 0; i < n; i++) {
+        gs[i] = store.cast(charge.group(i));
+      }
+      return lastGroups = gs;
+    }
+  }
+
+  /** This thread's scratch, found through the charge when the charge is reused on this thread. */
+  private static Scratch scratch(Charge charge) {
+    Thread me = Thread.currentThread();
+    if (charge.scratchOwner == me && charge.scratch instanceof Scratch s) {
+      return s;
+    }
+    Scratch s = SCRATCH.get();
+    charge.scratch = s;
+    charge.scratchOwner = me;
+    return s;
+  }
 
   private final Keyspace keyspace;
   private final List<Group> groups = new ArrayList<>();
@@ -109,16 +165,17 @@ public final class InMemoryStore implements Store {
     if (n == 0) {
       return new Verdict(Verdict.Kind.ADMITTED, now, List.of());
     }
-    Group[] gs = new Group[n];
-    long[][] buckets = new long[n][];
+    Scratch s = scratch(charge);
+    s.ensure(n);
+    Group[] gs = s.groups(charge, n, this);
+    long[][] buckets = s.buckets;
     for (int i = 0; i < n; i++) {
-      gs[i] = cast(charge.group(i));
       buckets[i] = keyspace.lookup(gs[i].buckets, gs[i].table.words, charge.key(i), now);
       if (buckets[i] == null) {
         return new Verdict(Verdict.Kind.FULL, now, List.of());
       }
     }
-    int[] order = lockOrder(gs, charge, n);
+    int[] order = lockOrder(gs, charge, n, s.order);
     for (int i = 1; i < n; i++) {
       int a = order[i - 1];
       int b = order[i];
@@ -127,7 +184,7 @@ public final class InMemoryStore implements Store {
             "the charge names bucket " + charge.key(a) + " of rule '" + gs[a].name() + "' twice");
       }
     }
-    while (!lockAll(buckets, order)) {
+    while (!lockAll(buckets, order, n)) {
       for (int i = 0; i < n; i++) { // a sweep removed one: take the live bucket for its key
         if ((long) Buckets.WORDS.getVolatile(buckets[i], 0) == Buckets.DEAD) {
           buckets[i] = keyspace.lookup(gs[i].buckets, gs[i].table.words, charge.key(i), now);
@@ -137,7 +194,7 @@ public final class InMemoryStore implements Store {
         }
       }
     }
-    return chargeLocked(gs, buckets, charge, now);
+    return chargeLocked(gs, buckets, charge, now, s);
   }
 
   /**
@@ -147,18 +204,18 @@ public final class InMemoryStore implements Store {
    * only once every limit has passed. One scratch array per thread instead of one
    * {@link Evaluation} per limit per request.
    */
-  private static Verdict chargeLocked(Group[] gs, long[][] buckets, Charge charge, long now) {
+  private static Verdict chargeLocked(
+      Group[] gs, long[][] buckets, Charge charge, long now, Scratch s) {
     int total = 0;
     for (Group g : gs) {
       total += g.table.meters.length;
     }
-    long[] next = SCRATCH.get();
+    long[] next = s.next;
     if (next.length < 4 * total) {
-      next = new long[4 * total];
-      SCRATCH.set(next);
+      s.next = next = new long[4 * total];
     }
     long[] figures = new long[3 * total]; // see Verdict.packed
-    Evaluation e = new Evaluation();
+    Evaluation e = s.evaluation;
     boolean admitted = true;
     for (int i = 0, k = 0; i < gs.length; i++) {
       BucketTable t = gs[i].table;
@@ -197,8 +254,7 @@ public final class InMemoryStore implements Store {
     return Verdict.packed(admitted ? Verdict.Kind.ADMITTED : Verdict.Kind.DENIED, now, gs, figures);
   }
 
-  private static int[] lockOrder(Group[] gs, Charge charge, int n) {
-    int[] order = new int[n];
+  private static int[] lockOrder(Group[] gs, Charge charge, int n, int[] order) {
     for (int i = 0; i < n; i++) {
       order[i] = i;
     }
@@ -222,8 +278,8 @@ public final class InMemoryStore implements Store {
   }
 
   /** Locks every bucket in order; if one is dead, releases those taken and returns false. */
-  private static boolean lockAll(long[][] buckets, int[] order) {
-    for (int i = 0; i < order.length; i++) {
+  private static boolean lockAll(long[][] buckets, int[] order, int n) {
+    for (int i = 0; i < n; i++) {
       if (!Buckets.lock(buckets[order[i]])) {
         for (int j = 0; j < i; j++) {
           long[] b = buckets[order[j]];
