@@ -215,7 +215,23 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
     for (Header h : rateHeaders) {
       response.headers().set(h.name(), h.value());
     }
-    if (!response.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
+    String length = response.headers().get(HttpHeaders.CONTENT_LENGTH);
+    if (length != null && isSmall(length)) {
+      // A small answer of known length (most API responses) is read whole and written with one
+      // flush: streaming it would cost a write and a flush per piece the upstream sent.
+      in.body().onComplete(body -> {
+        if (body.succeeded()) {
+          response.end(body.result());
+        } else {
+          metrics.upstreamFailed("reset");
+          if (!response.closed()) {
+            response.reset();
+          }
+        }
+      });
+      return;
+    }
+    if (length == null) {
       response.setChunked(true);
     }
     // Not response.send(in): its pipe ends the response when the upstream fails mid-body, and a
@@ -227,6 +243,23 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
       }
     });
   }
+
+  /** Whether a Content-Length is at most {@value #SMALL_BODY} bytes. */
+  private static boolean isSmall(String contentLength) {
+    int n = contentLength.length();
+    if (n == 0 || n > 5) {
+      return false;
+    }
+    for (int i = 0; i < n; i++) {
+      char c = contentLength.charAt(i);
+      if (c < '0' || c > '9') {
+        return false;
+      }
+    }
+    return Integer.parseInt(contentLength) <= SMALL_BODY;
+  }
+
+  private static final int SMALL_BODY = 16 * 1024;
 
   /** A 502 or 504; the request was counted, so it carries the rate-limit headers as a 200 would. */
   private void upstreamFailed(HttpServerRequest req, Throwable cause, List<Header> rateHeaders) {
