@@ -19,7 +19,8 @@
 -- limit: remaining, reset, retryAt (0 = passed, -1 = never), standingReset}. The caller reports a limit that passed
 -- in a denied request "as it stands" (remaining + cost, standingReset), as the in-memory store
 -- does. A bucket is written only when the request is admitted and its cost is not 0, so reads
--- write nothing.
+-- write nothing. Besides the limits' fields, a bucket's hash holds 'x': when its TTL ends (epoch
+-- ms), so a charge extends the TTL only when it must.
 --
 -- Lua numbers are doubles, exact for integers below 2^53 (285 years of micros); RedisStore refuses
 -- limits that could take a value past that. The one product that can exceed it, the sliding
@@ -122,7 +123,9 @@ for k = kbase + 1, kbase + nkeys do
     end
     a = a + 3
   end
+  fields[nf + 1] = 'x' -- when the key's TTL ends, epoch ms, as last set (see below)
   local v = redis.call('HMGET', KEYS[k], unpack(fields))
+  local ttlEnd = v[nf + 1] and tonumber(v[nf + 1]) or 0
   local w = {}
   local nw = 0
   local expires = now
@@ -254,16 +257,30 @@ for k = kbase + 1, kbase + nkeys do
     pending[np + 1] = KEYS[k]
     pending[np + 2] = w
     pending[np + 3] = expires
-    np = np + 3
+    pending[np + 4] = ttlEnd
+    np = np + 4
   end
 end
 
 if admitted then
-  for p = 1, np, 3 do
-    redis.call('HSET', pending[p], unpack(pending[p + 1]))
+  local nowMs = math.floor(now / 1000)
+  for p = 1, np, 4 do
     -- Kept until every limit's state has stopped mattering (never earlier: expiry must not
-    -- change a decision), rounded up to the millisecond, plus the margin.
-    redis.call('PEXPIRE', pending[p], math.ceil((pending[p + 2] - now) / 1000) + margin)
+    -- change a decision), rounded up to the millisecond, plus the margin. The TTL is only ever
+    -- extended, and then with slack (an eighth, at least a second), so most charges of a busy
+    -- key find it long enough and skip the PEXPIRE: a fixed window's key is extended once per
+    -- window, a token bucket's once per eighth of its span.
+    local w = pending[p + 1]
+    local ttl = math.ceil((pending[p + 2] - now) / 1000) + margin
+    if pending[p + 3] < nowMs + ttl then
+      local slack = math.max(1000, math.floor(ttl / 8))
+      w[#w + 1] = 'x'
+      w[#w + 1] = fmt('%.0f', nowMs + ttl + slack)
+      redis.call('HSET', pending[p], unpack(w))
+      redis.call('PEXPIRE', pending[p], ttl + slack)
+    else
+      redis.call('HSET', pending[p], unpack(w))
+    end
   end
 else
   out[status] = 0
