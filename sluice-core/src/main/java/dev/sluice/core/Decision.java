@@ -231,9 +231,8 @@ public final class Decision {
       while (j < statuses.size() && statuses.get(j).rule().equals(group)) {
         j++;
       }
-      int at = group.indexOf('@');
-      out.add(new Bucket(at < 0 ? group : group.substring(0, at),
-          at < 0 ? null : group.substring(at + 1),
+      LimitStatus first = statuses.get(i);
+      out.add(new Bucket(first.ruleName(), first.variant(),
           fps != null && bucket < fps.length ? fps[bucket] : 0, shadow,
           statuses.subList(i, j)));
       bucket++;

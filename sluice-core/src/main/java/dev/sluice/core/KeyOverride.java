@@ -75,7 +75,14 @@ public record KeyOverride(String tier, Map<String, List<Limit>> limits, Instant 
 
   /** Whether it applies at {@code epochMicros}. */
   boolean appliesAt(long epochMicros) {
-    return expiresAt == null
-        || epochMicros < expiresAt.getEpochSecond() * 1_000_000L + expiresAt.getNano() / 1_000;
+    if (expiresAt == null) {
+      return true;
+    }
+    // Saturating: an expiry past what epoch microseconds hold (year 294,247) is "never".
+    long seconds = expiresAt.getEpochSecond();
+    if (seconds >= Long.MAX_VALUE / 1_000_000L) {
+      return true;
+    }
+    return epochMicros < seconds * 1_000_000L + expiresAt.getNano() / 1_000;
   }
 }

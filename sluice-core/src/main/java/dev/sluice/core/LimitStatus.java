@@ -17,6 +17,25 @@ import dev.sluice.core.policy.Limit;
 public record LimitStatus(
     String rule, Limit limit, boolean passed, long remaining, long resetAtMicros, long retryAtMicros) {
 
+  /**
+   * The rule's own name: {@link #rule()} without the variant an identity with a tier or limits of
+   * its own is counted under ({@code search@pro} is rule {@code search}).
+   */
+  public String ruleName() {
+    return ruleName(rule);
+  }
+
+  /** The variant ({@code pro}, {@code custom-...}), or {@code null} for the rule's own limits. */
+  public String variant() {
+    int at = rule.indexOf('@');
+    return at < 0 ? null : rule.substring(at + 1);
+  }
+
+  static String ruleName(String group) {
+    int at = group.indexOf('@');
+    return at < 0 ? group : group.substring(0, at);
+  }
+
   /** Whether the request's cost can never fit in this limit. */
   public boolean neverPasses() {
     return retryAtMicros == Long.MAX_VALUE;

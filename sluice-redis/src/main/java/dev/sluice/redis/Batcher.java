@@ -92,14 +92,22 @@ final class Batcher {
     }
     answer.whenComplete((results, failure) -> {
       inFlight.decrementAndGet();
-      for (int i = 0; i < batch.size(); i++) {
-        if (failure != null) {
-          batch.get(i).result.completeExceptionally(failure);
-        } else {
-          batch.get(i).result.complete(results.get(i));
+      try {
+        Throwable problem = failure;
+        if (problem == null && results.size() != batch.size()) {
+          problem = new IllegalStateException("Redis answered " + results.size() + " charges of "
+              + batch.size());
         }
+        for (int i = 0; i < batch.size(); i++) {
+          if (problem != null) {
+            batch.get(i).result.completeExceptionally(problem);
+          } else {
+            batch.get(i).result.complete(results.get(i));
+          }
+        }
+      } finally {
+        drain(); // whatever happened above, the next batch goes
       }
-      drain();
     });
   }
 }

@@ -414,6 +414,11 @@ public final class RedisStore implements Store {
       connection.all.setnx(key, java.util.HexFormat.of().formatHex(fresh))
           .toCompletableFuture().get(2, TimeUnit.SECONDS);
       String hex = connection.all.get(key).toCompletableFuture().get(2, TimeUnit.SECONDS);
+      if (hex == null) {
+        throw new StoreUnavailableException("the shared secret " + key + " vanished from Redis at "
+            + connection.target + " as it was made: is its maxmemory-policy evicting keys that"
+            + " have no TTL (allkeys-*)? Use noeviction or a volatile-* policy");
+      }
       return java.util.HexFormat.of().parseHex(hex);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -71,8 +71,8 @@ public final class SharedMap implements AutoCloseable {
   public synchronized void subscribe(Consumer<String> listener) {
     listeners.add(listener);
     if (subscription == null) {
-      subscription = connection.pubSub();
-      subscription.addListener(new RedisPubSubAdapter<>() {
+      StatefulRedisPubSubConnection<String, String> s = connection.pubSub();
+      s.addListener(new RedisPubSubAdapter<>() {
         @Override
         public void message(String ch, String field) {
           for (Consumer<String> l : listeners) {
@@ -80,7 +80,14 @@ public final class SharedMap implements AutoCloseable {
           }
         }
       });
-      await(subscription.async().subscribe(channel));
+      try {
+        await(s.async().subscribe(channel));
+      } catch (RuntimeException e) { // not subscribed: the next call tries again
+        listeners.remove(listener);
+        s.close();
+        throw e;
+      }
+      subscription = s; // once subscribed, Lettuce resubscribes by itself after a reconnection
     }
   }
 

@@ -210,6 +210,7 @@ final class ServeCommand implements Callable<Integer> {
     } catch (PolicyException e) {
       err.println(e.getMessage());
       err.flush();
+      overrideStorage.close();
       buckets.close();
       return CheckCommand.INVALID;
     }
@@ -217,7 +218,7 @@ final class ServeCommand implements Callable<Integer> {
     try {
       ops = Operations.builder(engines::current, engines.overrides())
           .token(token).storage(overrideStorage).usageRetention(usageRetention).build();
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | StoreUnavailableException e) { // a webhook's secret, Redis
       err.println("sluice serve: " + e.getMessage());
       err.flush();
       overrideStorage.close();
@@ -238,6 +239,7 @@ final class ServeCommand implements Callable<Integer> {
       err.println("sluice serve: " + e.getMessage());
       err.flush();
       ops.close();
+      buckets.close();
       return CheckCommand.INVALID;
     }
     Gateway.Options options = new Gateway.Options(host, port, adminHost, adminPort, target,
@@ -251,6 +253,7 @@ final class ServeCommand implements Callable<Integer> {
       if (demoApi != null) {
         demoApi.close();
       }
+      buckets.close(); // the gateway closed the operations when it could not start
       return CheckCommand.INVALID;
     }
     Signals.onHangUp(() -> gateway.reload());

@@ -88,7 +88,8 @@ final class AdminHandler implements Handler<HttpServerRequest> {
       case "/v1/check" -> only(req, HttpMethod.POST, () -> check(req));
       case "/admin/reload" -> only(req, HttpMethod.POST, () -> {
         req.resume();
-        json(req.response(), reload() == null ? 200 : 422, reloadAnswer());
+        JsonObject answer = reloadAnswering();
+        json(req.response(), answer.getBoolean("reloaded") ? 200 : 422, answer);
       });
       default -> JsonErrors.send(req.response(), 404, "NOT_FOUND", "no such endpoint: " + path
           + " (the admin port serves /healthz, /readyz, /metrics, POST /v1/check,"
@@ -96,28 +97,27 @@ final class AdminHandler implements Handler<HttpServerRequest> {
     }
   }
 
-  private JsonObject lastReload;
-
   /** Reloads the policy; {@code null} on success, else the error. Also used for SIGHUP. */
-  synchronized String reload() {
+  String reload() {
+    JsonObject answer = reloadAnswering();
+    return answer.getBoolean("reloaded") ? null
+        : answer.getJsonObject("error").getString("message");
+  }
+
+  /** Reloads the policy and says how it went, as the admin API answers. */
+  private synchronized JsonObject reloadAnswering() {
     try {
       Policy p = engines.reload(ops::checkPolicy);
       ops.policyChanged();
       metrics.reloaded(true);
       LOG.log(Level.INFO, "policy reloaded from {0}: {1} rules", engines.policyFile(), p.rules().size());
-      lastReload = new JsonObject().put("reloaded", true).put("rules", p.rules().size());
-      return null;
+      return new JsonObject().put("reloaded", true).put("rules", p.rules().size());
     } catch (PolicyException | IllegalArgumentException e) {
       metrics.reloaded(false);
       LOG.log(Level.WARNING, "policy reload refused, the previous policy stays in force: {0}", e.getMessage());
-      lastReload = new JsonObject().put("reloaded", false)
+      return new JsonObject().put("reloaded", false)
           .put("error", new JsonObject().put("code", "INVALID_POLICY").put("message", e.getMessage()));
-      return e.getMessage();
     }
-  }
-
-  private synchronized JsonObject reloadAnswer() {
-    return lastReload;
   }
 
   private void check(HttpServerRequest req) {

@@ -64,7 +64,8 @@ public final class GatewayMetrics {
   /** Counts {@code d}, decided in {@code nanos}. */
   void decided(Decision d, long nanos) {
     LimitStatus binding = d.binding();
-    String rule = binding != null ? binding.rule() : "none";
+    // The rule's name, not its variant (search@pro): one series per rule, however many tiers.
+    String rule = binding != null ? binding.ruleName() : "none";
     Counter[] byOutcome = decisions.computeIfAbsent(rule, this::decisionCounters);
     byOutcome[d.outcome().ordinal()].increment();
     decisionTime.record(nanos, TimeUnit.NANOSECONDS);
@@ -80,9 +81,7 @@ public final class GatewayMetrics {
       if (s.passed()) {
         continue;
       }
-      String rule = s.rule();
-      int at = rule.indexOf('@');
-      rule = at < 0 ? rule : rule.substring(0, at);
+      String rule = s.ruleName();
       if (rule.equals(previous)) {
         continue; // a rule's limits are consecutive: one count per rule
       }

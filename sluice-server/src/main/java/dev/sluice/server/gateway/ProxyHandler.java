@@ -38,7 +38,18 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
   /** Request headers not copied as such: rewritten below, or answered by the gateway itself. */
   private static final Set<String> REWRITTEN = Set.of(
       "host", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "expect", "content-length");
-  private static final Set<String> RESPONSE_SKIP = Set.of();
+  /** The one body-read failure that is the client's body's size. */
+  private static final Throwable TOO_LARGE = new IllegalStateException("body too large") {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public synchronized Throwable fillInStackTrace() {
+      return this;
+    }
+  };
+  private static final long LOG_EVERY_NANOS = 10_000_000_000L;
+  private final java.util.concurrent.atomic.AtomicLong lastUpstreamLog =
+      new java.util.concurrent.atomic.AtomicLong(System.nanoTime() - LOG_EVERY_NANOS);
 
   private final Engines engines;
   private final Decider decider;
@@ -83,9 +94,14 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
     if (engine.needsBody(method, path)) {
       readBody(req).onComplete(read -> {
         if (read.failed()) {
-          JsonErrors.send(req.response().putHeader("Connection", "close"), 413,
-              "BODY_TOO_LARGE", "this endpoint counts requests per a field of the JSON body,"
-                  + " and bodies over " + maxBodyBytes + " bytes are not read");
+          if (read.cause() == TOO_LARGE) {
+            JsonErrors.send(req.response().putHeader("Connection", "close"), 413,
+                "BODY_TOO_LARGE", "this endpoint counts requests per a field of the JSON body,"
+                    + " and bodies over " + maxBodyBytes + " bytes are not read");
+          } else { // the client broke off, or its body is not valid HTTP
+            JsonErrors.send(req.response().putHeader("Connection", "close"), 400,
+                "BAD_BODY", "the request body could not be read");
+          }
           return;
         }
         Buffer body = read.result();
@@ -121,7 +137,7 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
         }
         return;
       }
-      forward(req, body, engine.headers(d));
+      forward(req, body, engine, engine.headers(d));
     });
   }
 
@@ -131,7 +147,7 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
     if (declared != null) {
       try {
         if (Long.parseLong(declared.trim()) > maxBodyBytes) {
-          return Future.failedFuture("too large");
+          return Future.failedFuture(TOO_LARGE);
         }
       } catch (NumberFormatException e) {
         return Future.failedFuture("bad length"); // Netty refuses these before we see them
@@ -143,7 +159,7 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
       if (body.length() + chunk.length() > maxBodyBytes) {
         req.handler(null);
         req.endHandler(null);
-        promise.tryFail("too large");
+        promise.tryFail(TOO_LARGE);
         return;
       }
       body.appendBuffer(chunk);
@@ -154,10 +170,11 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
     return promise.future();
   }
 
-  private void forward(HttpServerRequest req, Buffer body, List<Header> rateHeaders) {
+  /** Forwards under {@code engine}'s policy: the one that decided, even if a reload came since. */
+  private void forward(HttpServerRequest req, Buffer body, Sluice engine, List<Header> rateHeaders) {
     MultiMap headers = HttpHeaders.headers();
     HopByHop.copyEndToEnd(req.headers(), headers, REWRITTEN);
-    boolean trusted = engines.current().policy().isTrustedProxy(req.remoteAddress().hostAddress());
+    boolean trusted = engine.policy().isTrustedProxy(req.remoteAddress().hostAddress());
     String peer = req.remoteAddress().hostAddress();
     String priorFor = trusted ? String.join(", ", req.headers().getAll("X-Forwarded-For")) : "";
     headers.set("X-Forwarded-For", priorFor.isEmpty() ? peer : priorFor + ", " + peer);
@@ -211,7 +228,7 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
     if (in.statusMessage() != null) {
       response.setStatusMessage(in.statusMessage());
     }
-    HopByHop.copyEndToEnd(in.headers(), response.headers(), RESPONSE_SKIP);
+    HopByHop.copyEndToEnd(in.headers(), response.headers(), Set.of());
     for (Header h : rateHeaders) {
       response.headers().set(h.name(), h.value());
     }
@@ -222,11 +239,9 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
       in.body().onComplete(body -> {
         if (body.succeeded()) {
           response.end(body.result());
-        } else {
+        } else if (!response.closed()) { // a client that left is not the upstream's failure
           metrics.upstreamFailed("reset");
-          if (!response.closed()) {
-            response.reset();
-          }
+          response.reset();
         }
       });
       return;
@@ -237,8 +252,8 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
     // Not response.send(in): its pipe ends the response when the upstream fails mid-body, and a
     // chunked answer cut short would then look complete. A reset is the only honest signal.
     in.pipe().endOnFailure(false).to(response).onFailure(e -> {
-      metrics.upstreamFailed("reset");
-      if (!response.closed()) {
+      if (!response.closed()) { // a client that left is not the upstream's failure
+        metrics.upstreamFailed("reset");
         response.reset();
       }
     });
@@ -268,17 +283,22 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
         req.response().headers().set(h.name(), h.value());
       }
     }
-    // Vert.x's request idle timeout, Netty's connect timeout: either way the upstream was too slow.
+    // Vert.x's request idle timeout (NoStackTraceTimeoutException), Netty's connect timeout, the
+    // JDK's: by type, the upstream was too slow.
     boolean timeout = cause instanceof TimeoutException
-        || cause instanceof io.netty.channel.ConnectTimeoutException
-        || (cause.getMessage() != null && cause.getMessage().contains("timeout"));
+        || cause.getClass().getSimpleName().contains("TimeoutException");
     metrics.upstreamFailed(timeout ? "timeout" : "connect");
+    long now = System.nanoTime();
+    long last = lastUpstreamLog.get();
+    if (now - last >= LOG_EVERY_NANOS && lastUpstreamLog.compareAndSet(last, now)) {
+      LOG.log(Level.WARNING, "the upstream {0} {1}: {2} (logged at most every 10 s)", upstream,
+          timeout ? "did not answer in time" : "could not be reached", String.valueOf(cause));
+    }
+    // The client learns what happened, not the upstream's address or the resolver's words.
     if (timeout) {
-      JsonErrors.send(req.response(), 504, "UPSTREAM_TIMEOUT",
-          "the upstream " + upstream + " did not answer in time");
+      JsonErrors.send(req.response(), 504, "UPSTREAM_TIMEOUT", "the upstream did not answer in time");
     } else {
-      JsonErrors.send(req.response(), 502, "UPSTREAM_UNAVAILABLE",
-          "the upstream " + upstream + " could not be reached: " + cause.getMessage());
+      JsonErrors.send(req.response(), 502, "UPSTREAM_UNAVAILABLE", "the upstream could not be reached");
     }
     req.resume();
   }

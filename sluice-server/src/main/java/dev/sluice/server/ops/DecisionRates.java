@@ -51,11 +51,7 @@ final class DecisionRates implements Recorder.Sink {
   public synchronized void accept(Policy policy, Decision d, List<Decision.Bucket> buckets,
       long nowMicros) {
     LimitStatus binding = d.binding();
-    String rule = binding == null ? "none" : binding.rule();
-    int at = rule.indexOf('@');
-    if (at >= 0) {
-      rule = rule.substring(0, at);
-    }
+    String rule = binding == null ? "none" : binding.ruleName();
     long second = Math.floorDiv(nowMicros, 1_000_000L);
     String key = rule + " " + d.outcome().name().toLowerCase(Locale.ROOT);
     series.computeIfAbsent(key, k -> new Series()).add(second);

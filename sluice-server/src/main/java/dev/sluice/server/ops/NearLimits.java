@@ -110,16 +110,20 @@ final class NearLimits implements Recorder.Sink {
     }
   }
 
-  /** Frees at least one slot, if it can. */
+  /**
+   * Frees a tenth of the table: entries whose window has reset first, then those furthest from
+   * their limits. Always a tenth, so the scan and sort are paid once per tenth-of-capacity
+   * arrivals even when identities churn (freeing just what expired would rescan on every one).
+   */
   private boolean makeRoom(long nowMicros) {
     entries.values().removeIf(e -> e.resetAtMicros <= nowMicros);
-    if (entries.size() < capacity) {
+    int target = capacity - Math.max(1, capacity / 10);
+    if (entries.size() <= target) {
       return true;
     }
     List<Entry> all = new ArrayList<>(entries.values());
     all.sort(NEAREST_FIRST);
-    int drop = Math.max(1, capacity / 10);
-    for (int i = all.size() - drop; i < all.size(); i++) {
+    for (int i = target; i < all.size(); i++) {
       entries.remove(new Key(all.get(i).rule, all.get(i).fingerprint));
     }
     return true;

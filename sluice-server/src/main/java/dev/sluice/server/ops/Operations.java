@@ -76,6 +76,7 @@ public final class Operations implements AutoCloseable {
       return t;
     });
     housekeeping.scheduleWithFixedDelay(this::purgeExpired, 60, 60, TimeUnit.SECONDS);
+    housekeeping.scheduleWithFixedDelay(this::resync, 60, 60, TimeUnit.SECONDS);
   }
 
   /**
@@ -168,6 +169,16 @@ public final class Operations implements AutoCloseable {
   /** The policy in force changed: stored overrides are read against it again. */
   public void policyChanged() {
     book.policyChanged();
+  }
+
+  /** Catches up with override changes this instance was not told of (see OverrideBook.resync). */
+  private void resync() {
+    try {
+      book.resync();
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "re-reading the stored overrides failed; will try again in a minute: {0}",
+          e.getMessage());
+    }
   }
 
   private void purgeExpired() {

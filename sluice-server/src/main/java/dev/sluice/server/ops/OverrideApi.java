@@ -106,6 +106,10 @@ final class OverrideApi {
       } catch (BadInput e) {
         Replies.bad(req.response(), "BAD_OVERRIDE", e);
         return;
+      } catch (RuntimeException e) { // a bug of ours: an answer, a log line, never a hung request
+        LOG.log(System.Logger.Level.ERROR, "reading an override failed", e);
+        Replies.error(req.response(), 500, "INTERNAL_ERROR", "the override could not be read");
+        return;
       }
       vertx.executeBlocking(() -> {
         book.put(o);

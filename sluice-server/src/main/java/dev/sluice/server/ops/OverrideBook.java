@@ -36,6 +36,8 @@ import java.util.function.Supplier;
 final class OverrideBook {
   private static final System.Logger LOG = System.getLogger("sluice.ops");
   private static final Set<String> FIELDS = Set.of("tier", "limits", "expires", "ttl");
+  /** The latest expiry an override may have: far enough, and well inside epoch microseconds. */
+  static final Instant LATEST = Instant.parse("9999-12-31T23:59:59Z");
 
   private final Supplier<Sluice> engine;
   private final Overrides table;
@@ -57,6 +59,19 @@ final class OverrideBook {
       stored.putAll(storage.loadAll());
       policyChanged();
     }
+  }
+
+  /**
+   * Reads every override from storage again and applies what it finds: a change notice this
+   * instance missed (it was cut off from Redis when the change was published, or its read of the
+   * changed entry failed) is caught up with here. Under the lock changes take, so a notice
+   * arriving meanwhile is applied after the snapshot, never undone by it.
+   */
+  synchronized void resync() {
+    Map<Long, StoredOverride> all = storage.loadAll();
+    stored.clear();
+    stored.putAll(all);
+    policyChanged();
   }
 
   /** Re-reads every stored override against the policy now in force. */
@@ -136,11 +151,24 @@ final class OverrideBook {
       if (!expires.isAfter(now)) {
         throw new BadInput("expires", "'" + expires + "' is already past (it is " + now + ")");
       }
+      if (expires.isAfter(LATEST)) {
+        throw new BadInput("expires", "'" + expires + "' is too far away; the latest is " + LATEST
+            + " (leave expires out for an override that never expires)");
+      }
     } else if (body.getValue("ttl") != null) {
-      Duration ttl = Durations.parse(String.valueOf(body.getValue("ttl")));
+      Duration ttl;
+      try {
+        ttl = Durations.parse(String.valueOf(body.getValue("ttl")));
+      } catch (ArithmeticException | java.time.DateTimeException e) { // digits past any duration
+        ttl = null;
+      }
       if (ttl == null || ttl.isNegative() || ttl.isZero()) {
         throw new BadInput("ttl", "expected a duration such as 7d, 12h or 30m, got '"
             + body.getValue("ttl") + "'");
+      }
+      if (ttl.compareTo(Duration.between(now, LATEST)) > 0) {
+        throw new BadInput("ttl", "'" + body.getValue("ttl") + "' is too long; the latest expiry is "
+            + LATEST + " (leave ttl out for an override that never expires)");
       }
       expires = now.plus(ttl);
     }

@@ -73,13 +73,28 @@ public final class StateDir {
       if (!Files.exists(file)) {
         byte[] key = new byte[KEY_BYTES];
         new SecureRandom().nextBytes(key);
-        // CREATE_NEW: of two processes starting at once on one directory, the first one's key
-        // stays; the file is owner-only from its creation, before the key is in it.
-        try (SeekableByteChannel out = create(file)) {
+        // Written whole to a file of its own (owner-only from its creation), then published
+        // under the real name by a hard link, which fails if the name exists: of two processes
+        // starting at once on one directory, the first one's key stays, and neither ever reads
+        // a key half written.
+        Path tmp = dir.resolve("identity.key." + ProcessHandle.current().pid() + ".tmp");
+        Files.deleteIfExists(tmp);
+        try (SeekableByteChannel out = create(tmp)) {
           out.write(ByteBuffer.wrap(key));
           ((FileChannel) out).force(true);
+        }
+        try {
+          Files.createLink(file, tmp);
         } catch (FileAlreadyExistsException e) {
           // made by another process meanwhile: read theirs
+        } catch (UnsupportedOperationException e) { // no hard links here: a plain rename
+          try {
+            Files.move(tmp, file);
+          } catch (FileAlreadyExistsException taken) {
+            // made by another process meanwhile: read theirs
+          }
+        } finally {
+          Files.deleteIfExists(tmp);
         }
       }
       byte[] key = Files.readAllBytes(file);

@@ -39,7 +39,7 @@ public record StoredOverride(
 
   /** Whether it has expired at {@code epochMicros}. */
   public boolean expiredAt(long epochMicros) {
-    return expiresAt != null
+    return expiresAt != null && expiresAt.getEpochSecond() < Long.MAX_VALUE / 1_000_000L // else never
         && epochMicros >= expiresAt.getEpochSecond() * 1_000_000L + expiresAt.getNano() / 1_000;
   }
 

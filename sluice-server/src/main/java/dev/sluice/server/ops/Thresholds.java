@@ -94,8 +94,11 @@ final class Thresholds implements Recorder.Sink {
   private void remember(Fired key, long untilMicros, long nowMicros) {
     fired.remove(key); // re-inserted last: the map's order is oldest first
     if (fired.size() >= capacity) {
+      // Down to nine tenths, not just one below: the scan is then paid once per tenth-of-capacity
+      // insertions, however the identities churn.
       fired.values().removeIf(until -> until <= nowMicros);
-      for (Iterator<Fired> it = fired.keySet().iterator(); fired.size() >= capacity && it.hasNext(); ) {
+      int target = capacity - Math.max(1, capacity / 10);
+      for (Iterator<Fired> it = fired.keySet().iterator(); fired.size() > target && it.hasNext(); ) {
         it.next();
         it.remove();
       }

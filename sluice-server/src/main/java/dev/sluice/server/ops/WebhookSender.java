@@ -95,6 +95,14 @@ final class WebhookSender implements AutoCloseable {
   }
 
   private void attempt(Delivery d, int n) {
+    try {
+      send(d, n);
+    } catch (RuntimeException e) { // never leave a delivery pending for good
+      finish(d, "failed", 0, n, describe(e));
+    }
+  }
+
+  private void send(Delivery d, int n) {
     String secret = secrets.apply(d.secretEnv());
     if (secret == null || secret.isEmpty()) {
       finish(d, "failed", 0, n, "environment variable " + d.secretEnv() + " is not set");
@@ -128,7 +136,6 @@ final class WebhookSender implements AutoCloseable {
         }
         return;
       }
-      failed.increment();
       finish(d, "failed", status, n, error);
     });
   }
@@ -140,8 +147,12 @@ final class WebhookSender implements AutoCloseable {
     return c.getClass().getSimpleName() + (m == null ? "" : ": " + m);
   }
 
+  /** Ends a delivery: every failure is counted, whatever ended it. */
   private void finish(Delivery d, String outcome, int status, int n, String error) {
     pending.decrementAndGet();
+    if (outcome.equals("failed")) {
+      failed.increment();
+    }
     remember(d, outcome, status, n, error);
   }
 

@@ -184,6 +184,10 @@ class OverridesApiTest {
     assertBad("{\"tier\": \"pro\", \"expires\": \"tomorrow\"}", "expires", "2026-12-31T00:00:00Z");
     assertBad("{\"tier\": \"pro\", \"expires\": \"2020-01-01T00:00:00Z\"}", "expires", "past");
     assertBad("{\"tier\": \"pro\", \"ttl\": \"soon\"}", "ttl", "7d");
+    assertBad("{\"tier\": \"pro\", \"ttl\": \"999999999999w\"}", "ttl", "too long");
+    assertBad("{\"tier\": \"pro\", \"ttl\": \"99999999999999999999d\"}", "ttl", "7d");
+    assertBad("{\"tier\": \"pro\", \"expires\": \"+1000000000-12-31T23:59:59Z\"}", "expires",
+        "too far away");
     assertBad("{\"tier\": \"pro\", \"ttl\": \"1h\", \"expires\": \"2031-01-01T00:00:00Z\"}", "ttl",
         "not both");
     assertBad("{\"tier\": \"pro\", \"teir\": 1}", "teir", "unknown field");
