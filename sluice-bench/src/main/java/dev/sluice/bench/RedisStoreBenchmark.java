@@ -82,8 +82,20 @@ public class RedisStoreBenchmark {
   @Param("redis://127.0.0.1:6390")
   public String redisUri;
 
+  /**
+   * What a request is charged: {@code oneBucket}, one token bucket (above); {@code ipto}, the
+   * shape of an IPTO request: a global bucket of three fixed windows (minute, hour, day) and an
+   * endpoint bucket of one (minute), 10^9 each. Sluice charges both buckets in one atomic call;
+   * Bucket4j, which has no multi-bucket operation, consumes from its global bucket (three
+   * bandwidths) and then from its endpoint bucket.
+   */
+  @Param({"oneBucket", "ipto"})
+  public String shape;
+
   private RedisStore store;
   private BucketGroup group;
+  private BucketGroup endpointGroup;
+  private AsyncBucketProxy[] endpointBuckets;
   private RedisClient client;
   private StatefulRedisConnection<byte[], byte[]> bucket4jConnection;
   private AsyncBucketProxy[] buckets;
@@ -97,21 +109,43 @@ public class RedisStoreBenchmark {
     if (impl.startsWith("sluice")) {
       store = impl.equals("sluice") ? RedisStore.connect(redisUri)
           : RedisStore.builder(redisUri).batching(0, 1).build();
-      group = store.group("bench", List.of(
-          Limit.tokenBucket("rate", PERMITS, Window.of(Duration.ofHours(1)), PERMITS)));
+      if (shape.equals("ipto")) {
+        group = store.group("global", List.of(
+            Limit.fixed("minute", PERMITS, Window.of(Duration.ofMinutes(1))),
+            Limit.fixed("hour", PERMITS, Window.of(Duration.ofHours(1))),
+            Limit.fixed("day", PERMITS, Window.of(Duration.ofDays(1)))));
+        endpointGroup = store.group("asset-listing", List.of(
+            Limit.fixed("asset-listing", PERMITS, Window.of(Duration.ofMinutes(1)))));
+      } else {
+        group = store.group("bench", List.of(
+            Limit.tokenBucket("rate", PERMITS, Window.of(Duration.ofHours(1)), PERMITS)));
+      }
     } else {
       client = RedisClient.create(redisUri);
       bucket4jConnection = client.connect(ByteArrayCodec.INSTANCE);
       LettuceBasedProxyManager<byte[]> proxies = Bucket4jLettuce.casBasedBuilder(bucket4jConnection)
           .expirationAfterWrite(ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(Duration.ofSeconds(10)))
           .build();
-      BucketConfiguration config = BucketConfiguration.builder()
-          .addLimit(Bandwidth.builder().capacity(PERMITS).refillGreedy(PERMITS, Duration.ofHours(1)).build())
+      BucketConfiguration config = shape.equals("ipto")
+          ? BucketConfiguration.builder()
+              .addLimit(Bandwidth.builder().capacity(PERMITS).refillIntervally(PERMITS, Duration.ofMinutes(1)).build())
+              .addLimit(Bandwidth.builder().capacity(PERMITS).refillIntervally(PERMITS, Duration.ofHours(1)).build())
+              .addLimit(Bandwidth.builder().capacity(PERMITS).refillIntervally(PERMITS, Duration.ofDays(1)).build())
+              .build()
+          : BucketConfiguration.builder()
+              .addLimit(Bandwidth.builder().capacity(PERMITS).refillGreedy(PERMITS, Duration.ofHours(1)).build())
+              .build();
+      BucketConfiguration endpoint = BucketConfiguration.builder()
+          .addLimit(Bandwidth.builder().capacity(PERMITS).refillIntervally(PERMITS, Duration.ofMinutes(1)).build())
           .build();
       buckets = new AsyncBucketProxy[KEYS];
+      endpointBuckets = new AsyncBucketProxy[KEYS];
       for (int k = 0; k < KEYS; k++) {
         buckets[k] = proxies.asAsync().builder().build(("bucket4j:" + k).getBytes(StandardCharsets.UTF_8),
             () -> CompletableFuture.completedFuture(config));
+        endpointBuckets[k] = proxies.asAsync().builder().build(
+            ("bucket4j:assets:" + k).getBytes(StandardCharsets.UTF_8),
+            () -> CompletableFuture.completedFuture(endpoint));
       }
     }
     resetStats();
@@ -140,7 +174,7 @@ public class RedisStoreBenchmark {
             calls / (double) Math.max(1, requests.get())));
       }
     }
-    System.out.printf("%n%s: %d requests; Redis command calls per request:%s%n", impl, requests.get(), perRequest);
+    System.out.printf("%n%s %s: %d requests; Redis command calls per request:%s%n", impl, shape, requests.get(), perRequest);
     if (store != null) {
       store.close();
     }
@@ -174,8 +208,17 @@ public class RedisStoreBenchmark {
     int key = ThreadLocalRandom.current().nextInt(KEYS);
     window.acquire();
     requests.incrementAndGet();
+    boolean ipto = shape.equals("ipto");
     if (store != null) {
-      store.chargeAsync(new Charge(1).add(group, key, 1)).whenComplete((v, e) -> done(e == null && v.admitted(), e));
+      Charge c = new Charge(2).add(group, key, 1, key);
+      if (ipto) {
+        c.add(endpointGroup, key ^ 0x5bd1e995L, 1, key);
+      }
+      store.chargeAsync(c).whenComplete((v, e) -> done(e == null && v.admitted(), e));
+    } else if (ipto) {
+      buckets[key].tryConsume(1)
+          .thenCompose(ok -> ok ? endpointBuckets[key].tryConsume(1) : CompletableFuture.completedFuture(false))
+          .whenComplete((ok, e) -> done(e == null && ok, e));
     } else {
       buckets[key].tryConsume(1).whenComplete((ok, e) -> done(e == null && ok, e));
     }
