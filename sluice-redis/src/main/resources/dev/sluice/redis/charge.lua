@@ -79,7 +79,8 @@ local function mulDiv(a, b, c)
   return a * bq + q, r ~= 0
 end
 
--- Numbers go to HSET as Lua numbers: Redis writes them in a form tonumber reads back exactly
+-- The fields a charge writes are the names it read (fields[i]), not new concatenations: each
+-- string built costs Redis's Lua a hash and an intern. Numbers go to HSET as Lua numbers: Redis writes them in a form tonumber reads back exactly
 -- (every value here is an integer below 2^53), which costs far less than string.format.
 
 -- The meters are inlined in the loop below rather than written as functions: the script runs
@@ -141,6 +142,7 @@ for k = kbase + 1, kbase + nkeys do
       -- GCRA (Gcra.java): N is the burst B, W the emission interval T; tolerance tau = B * T.
       local tau = N * W
       local tat = v[i] and tonumber(v[i]) or 0
+      local ft = fields[i]
       i = i + 1
       local base = tat > now and tat or now
       if cost > N then
@@ -150,7 +152,7 @@ for k = kbase + 1, kbase + nkeys do
         local newTat = base + cost * W
         local debt = newTat - now
         if debt <= tau then
-          w[nw + 1] = j .. 't'; w[nw + 2] = newTat; nw = nw + 2
+          w[nw + 1] = ft; w[nw + 2] = newTat; nw = nw + 2
           ok, rem, reset, retry, standing, exp = true, tdiv(tau - debt, W), newTat, 0, base, newTat
         else
           ok, reset, retry, standing = false, base, newTat - tau, base
@@ -162,13 +164,14 @@ for k = kbase + 1, kbase + nkeys do
       local index = idiv(now, W)
       local count = 0
       if v[i] and tonumber(v[i]) == index then count = tonumber(v[i + 1]) end
+      local fw, fn = fields[i], fields[i + 1]
       i = i + 2
       local e = (index + 1) * W
       standing = count == 0 and now or e
       if count + cost <= N then
         local after = count + cost
-        w[nw + 1] = j .. 'w'; w[nw + 2] = index
-        w[nw + 3] = j .. 'n'; w[nw + 4] = after; nw = nw + 4
+        w[nw + 1] = fw; w[nw + 2] = index
+        w[nw + 3] = fn; w[nw + 4] = after; nw = nw + 4
         ok, rem, reset, retry, exp = true, N - after, after == 0 and now or e, 0, e
       else
         ok, rem, reset, retry = false, N - count, standing, cost > N and NEVER or e
@@ -186,6 +189,7 @@ for k = kbase + 1, kbase + nkeys do
           prev = tonumber(v[i + 2])
         end
       end
+      local fw, fp, fn = fields[i], fields[i + 1], fields[i + 2]
       i = i + 3
       local weighted = 0
       if prev > 0 then
@@ -196,9 +200,9 @@ for k = kbase + 1, kbase + nkeys do
       standing = curr > 0 and (index + 2) * W or (prev > 0 and (index + 1) * W or now)
       if cost <= available then
         local after = curr + cost
-        w[nw + 1] = j .. 'w'; w[nw + 2] = index
-        w[nw + 3] = j .. 'p'; w[nw + 4] = prev
-        w[nw + 5] = j .. 'n'; w[nw + 6] = after; nw = nw + 6
+        w[nw + 1] = fw; w[nw + 2] = index
+        w[nw + 3] = fp; w[nw + 4] = prev
+        w[nw + 5] = fn; w[nw + 6] = after; nw = nw + 6
         reset = after > 0 and (index + 2) * W or (prev > 0 and (index + 1) * W or now)
         ok, rem, retry, exp = true, available - cost, 0, (index + 2) * W
       else
@@ -225,6 +229,7 @@ for k = kbase + 1, kbase + nkeys do
       -- Lifetime budget (LifetimeBudget.java): W is the retention.
       local count = v[i] and tonumber(v[i]) or 0
       local forgetAt = v[i + 1] and tonumber(v[i + 1]) or 0
+      local fn, ff = fields[i], fields[i + 1]
       i = i + 2
       if count == 0 or now >= forgetAt then
         count = 0
@@ -233,8 +238,8 @@ for k = kbase + 1, kbase + nkeys do
       standing = count == 0 and now or forgetAt
       if count + cost <= N then
         local after = count + cost
-        w[nw + 1] = j .. 'n'; w[nw + 2] = after
-        w[nw + 3] = j .. 'f'; w[nw + 4] = after == 0 and 0 or forgetAt; nw = nw + 4
+        w[nw + 1] = fn; w[nw + 2] = after
+        w[nw + 3] = ff; w[nw + 4] = after == 0 and 0 or forgetAt; nw = nw + 4
         reset = after == 0 and now or forgetAt
         ok, rem, retry, exp = true, N - after, 0, reset
       else
