@@ -32,8 +32,9 @@ class ServeProcessTest {
   void servesReloadsOnHangUpAndStopsOnTerm() throws Exception {
     Path policy = dir.resolve("policy.yaml");
     Files.writeString(policy, "global: {key: ip, limits: 1/hour}\n");
-    try (ServeProcess p = new ServeProcess(Map.of(), "--config", policy.toString(), "--demo", "--state-dir", dir.resolve("state").toString(),
-        "--port", "0", "--admin-port", "0", "--drain", "1s")) {
+    try (ServeProcess p = new ServeProcess(Map.of(), "--config", policy.toString(), "--demo",
+        "--state-dir", dir.resolve("state").toString(), "--port", "0", "--admin-port", "0",
+        "--drain", "1s")) {
       URI proxy = URI.create("http://127.0.0.1:" + p.proxyPort + "/hello");
 
       assertThat(get(proxy).statusCode()).isEqualTo(200);
