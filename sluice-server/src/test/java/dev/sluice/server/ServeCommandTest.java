@@ -19,13 +19,17 @@ class ServeCommandTest {
 
   record Run(int exitCode, String out, String err) {}
 
-  private static Run run(String... args) {
+  /** Runs {@code sluice ARGS --state-dir TEMP}: state stays in the test's directory. */
+  private Run run(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     CommandLine cl = Main.commandLine();
     cl.setOut(new PrintWriter(out, true));
     cl.setErr(new PrintWriter(err, true));
-    return new Run(cl.execute(args), out.toString(), err.toString());
+    String[] all = java.util.Arrays.copyOf(args, args.length + 2);
+    all[args.length] = "--state-dir";
+    all[args.length + 1] = dir.resolve("state").toString();
+    return new Run(cl.execute(all), out.toString(), err.toString());
   }
 
   private Path policy(String yaml) throws IOException {
