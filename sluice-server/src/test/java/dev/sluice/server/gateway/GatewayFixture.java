@@ -74,6 +74,11 @@ final class GatewayFixture implements AutoCloseable {
   }
 
   HttpResponse<String> send(HttpRequest.Builder request) {
+    return send(http, request);
+  }
+
+  /** Sends {@code request} (30 s timeout), the body read as UTF-8; I/O failures unchecked. */
+  static HttpResponse<String> send(HttpClient http, HttpRequest.Builder request) {
     try {
       return http.send(request.timeout(Duration.ofSeconds(30)).build(),
           HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
