@@ -5,9 +5,11 @@
 #   sluice  - `sluice serve` with a per-IP global limit it never reaches,
 # all three in front of the same upstream. Then the latency of each at half of Sluice's peak.
 #
-#   sluice-bench/gateway/run.sh            # from the repository root; ~2.5 minutes
+#   sluice-bench/gateway/run.sh            # from the repository root; ~3.5 minutes
 #
-# Environment: DURATION (10s), THREADS (2), CONNECTIONS (50), WARMUP (5s for the nginx targets),
+# Environment: DURATION (10s), THREADS (2), CONNECTIONS (50), ROUNDS (3: the peak runs are
+# repeated, the targets taking turns, and each target's median round is reported; one nginx run
+# on this machine can be 20% off the next), WARMUP (5s for the nginx targets),
 # JVM_WARMUP (30s for Sluice: C2 is still compiling the request path well after 10 s under load,
 # and a cold run measures a third of the warm figure), SKIP_BUILD=1 to use the jar already built,
 # PROFILE=1 to record a JFR profile of Sluice in an extra run after the measured ones,
@@ -25,6 +27,7 @@ cd "$ROOT"
 DURATION=${DURATION:-10s}
 THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-50}
+ROUNDS=${ROUNDS:-3}
 WARMUP=${WARMUP:-5s}
 JVM_WARMUP=${JVM_WARMUP:-30s}
 JAVA_OPTS=${JAVA_OPTS:-"-Xms512m -Xmx512m -XX:+UseG1GC -XX:+AlwaysPreTouch"}
@@ -194,13 +197,23 @@ for t in "${TARGETS[@]}"; do
 done
 
 echo
-echo "== peak: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency URL"
+echo "== peak: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency URL, $ROUNDS rounds, targets alternating"
+for round in $(seq 1 "$ROUNDS"); do
+  for t in "${TARGETS[@]}"; do
+    before=$(ticks "${CPU_PID[$t]}")
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "${URL[$t]}" > "$WORK/peak-$t-$round.txt"
+    CPU_MS[$t-$round]=$(( ($(ticks "${CPU_PID[$t]}") - before) * 1000 / $(getconf CLK_TCK) ))
+    echo "-- $t, round $round"
+    cat "$WORK/peak-$t-$round.txt"
+  done
+done
+# Each target's figures are those of its median round by throughput (peak-$t.txt).
 for t in "${TARGETS[@]}"; do
-  before=$(ticks "${CPU_PID[$t]}")
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "${URL[$t]}" > "$WORK/peak-$t.txt"
-  CPU_MS[$t]=$(( ($(ticks "${CPU_PID[$t]}") - before) * 1000 / $(getconf CLK_TCK) ))
-  echo "-- $t"
-  cat "$WORK/peak-$t.txt"
+  median=$(for round in $(seq 1 "$ROUNDS"); do
+      echo "$(awk '/^Requests\/sec:/ {print $2}' "$WORK/peak-$t-$round.txt") $round"
+    done | sort -n | awk -v n="$ROUNDS" 'NR == int((n + 1) / 2) {print $2}')
+  cp "$WORK/peak-$t-$median.txt" "$WORK/peak-$t.txt"
+  CPU_MS[$t]=${CPU_MS[$t-$median]}
 done
 
 PEAK_SLUICE=$(rps "$WORK/peak-sluice.txt")
@@ -233,6 +246,9 @@ for t in "${TARGETS[@]}"; do
     "$(pct "$WORK/peak-$t.txt" 50%)" "$(pct "$WORK/peak-$t.txt" 99%)" \
     "$(rps "$WORK/half-$t.txt")" "$(pct "$WORK/half-$t.txt" 50%)" \
     "$(pct "$WORK/half-$t.txt" 90%)" "$(pct "$WORK/half-$t.txt" 99%)"
+done
+for t in "${TARGETS[@]}"; do
+  echo "$t, peak req/s by round: $(for round in $(seq 1 "$ROUNDS"); do rps "$WORK/peak-$t-$round.txt"; done | tr '\n' ' ')"
 done
 for t in "${TARGETS[@]}"; do
   for f in "$WORK/peak-$t.txt" "$WORK/half-$t.txt"; do

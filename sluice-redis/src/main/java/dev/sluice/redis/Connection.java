@@ -7,17 +7,22 @@ import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
+import dev.sluice.core.store.StoreUnavailableException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -32,28 +37,49 @@ import java.util.concurrent.TimeUnit;
  *   <li>Commands written to a connection that then broke are never replayed on the new one
  *       (a replay filter that drops them all): a charge that may have reached Redis is not sent
  *       twice. Its caller has already been answered by the timeout.
+ *   <li>Opened {@linkplain #open in the background}, a connection whose first attempt fails
+ *       keeps trying (100 ms, doubling up to 2 s between attempts) on a thread of its own; until
+ *       it succeeds every command fails at once with {@link StoreUnavailableException}, and the
+ *       {@linkplain #whenConnected callbacks} run when it does. (Lettuce reconnects a connection
+ *       that was up once, but cannot make one that never was.)
  * </ul>
  * One connection serves every caller: Lettuce pipelines concurrent commands on it, which is what
  * lets throughput be bounded by Redis rather than by round trips.
  */
 final class Connection implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger("sluice.redis");
+  private static final long FIRST_RETRY_MILLIS = 100;
+  private static final long MAX_RETRY_MILLIS = 2_000;
+
   final Target target;
-  final RedisScriptingAsyncCommands<String, String> commands;
-  /** The same connection's other commands (hashes, strings, publish), standalone or Cluster. */
-  final io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands<String, String> all;
   private final ClientResources resources;
   private final AbstractRedisClient client;
-  private final StatefulConnection<String, String> connection;
+  private final List<Runnable> onConnect = new ArrayList<>();
+  /** Null until the first connection is made. */
+  private volatile StatefulConnection<String, String> connection;
+  private volatile RedisClusterAsyncCommands<String, String> commands;
+  private volatile String whyNotConnected;
+  private ScheduledExecutorService retries;
+  private boolean closed;
 
-  private Connection(Target target, ClientResources resources, AbstractRedisClient client,
-      StatefulConnection<String, String> connection,
-      io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands<String, String> commands) {
+  private Connection(Target target, ClientResources resources, AbstractRedisClient client) {
     this.target = target;
     this.resources = resources;
     this.client = client;
-    this.connection = connection;
-    this.commands = commands;
-    this.all = commands;
+  }
+
+  /**
+   * The connection's commands: hashes, strings, scripts, publish, standalone or Cluster.
+   *
+   * @throws StoreUnavailableException if it has not connected yet
+   */
+  RedisClusterAsyncCommands<String, String> all() {
+    RedisClusterAsyncCommands<String, String> c = commands;
+    if (c == null) {
+      throw new StoreUnavailableException("not connected to Redis at " + target + " yet ("
+          + whyNotConnected + "); retrying in the background");
+    }
+    return c;
   }
 
   /**
@@ -61,74 +87,180 @@ final class Connection implements AutoCloseable {
    * reconnects and resubscribes by itself.
    */
   io.lettuce.core.pubsub.StatefulRedisPubSubConnection<String, String> pubSub() {
+    all(); // not before the main connection is up
     if (client instanceof RedisClusterClient c) {
       return c.connectPubSub(StringCodec.UTF8);
     }
     return ((RedisClient) client).connectPubSub(StringCodec.UTF8, target.uris.get(0));
   }
 
-  static Connection open(Target target, Duration timeout, Duration connectTimeout) {
+  /**
+   * Connects to {@code target}.
+   *
+   * @param inBackground if the first attempt fails, whether to keep trying in the background
+   *     (else the failure is thrown)
+   * @throws IllegalStateException if Redis cannot be reached and {@code inBackground} is false
+   */
+  static Connection open(Target target, Duration timeout, Duration connectTimeout,
+      boolean inBackground) {
     ClientResources resources = DefaultClientResources.builder()
         .reconnectDelay(Delay.exponential(Duration.ofMillis(10), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
         .build();
     SocketOptions socket = SocketOptions.builder().connectTimeout(connectTimeout).keepAlive(true).build();
     TimeoutOptions timeouts = TimeoutOptions.enabled(timeout);
-    try {
-      if (target.cluster) {
-        RedisClusterClient client = RedisClusterClient.create(resources, target.uris);
-        ClusterClientOptions.Builder options = ClusterClientOptions.builder()
-            .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
-                .enableAllAdaptiveRefreshTriggers()
-                .enablePeriodicRefresh(Duration.ofSeconds(30))
-                .build());
-        options.autoReconnect(true)
-            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-            .replayFilter(command -> true)
-            .timeoutOptions(timeouts)
-            .socketOptions(socket);
-        client.setOptions(options.build());
-        try {
-          StatefulRedisClusterConnection<String, String> c = client.connect(StringCodec.UTF8);
-          // Node connections open lazily, and while one is opening REJECT_COMMANDS refuses its
-          // commands: open every node's now, so the first requests do not fail.
-          for (RedisClusterNode node : c.getPartitions()) {
-            c.getConnection(node.getUri().getHost(), node.getUri().getPort());
-          }
-          return new Connection(target, resources, client, c, c.async());
-        } catch (RuntimeException e) {
-          client.shutdown();
-          throw e;
-        }
-      }
-      RedisClient client = RedisClient.create(resources);
-      client.setOptions(ClientOptions.builder()
+    AbstractRedisClient client;
+    if (target.cluster) {
+      RedisClusterClient c = RedisClusterClient.create(resources, target.uris);
+      ClusterClientOptions.Builder options = ClusterClientOptions.builder()
+          .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
+              .enableAllAdaptiveRefreshTriggers()
+              .enablePeriodicRefresh(Duration.ofSeconds(30))
+              .build());
+      options.autoReconnect(true)
+          .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+          .replayFilter(command -> true)
+          .timeoutOptions(timeouts)
+          .socketOptions(socket);
+      c.setOptions(options.build());
+      client = c;
+    } else {
+      RedisClient c = RedisClient.create(resources);
+      c.setOptions(ClientOptions.builder()
           .autoReconnect(true)
           .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
           .replayFilter(command -> true)
           .timeoutOptions(timeouts)
           .socketOptions(socket)
           .build());
+      client = c;
+    }
+    Connection conn = new Connection(target, resources, client);
+    try {
+      conn.connect();
+    } catch (RuntimeException e) {
+      if (!inBackground) {
+        conn.close();
+        throw new IllegalStateException("cannot connect to Redis at " + target + ": " + e.getMessage(), e);
+      }
+      conn.whyNotConnected = String.valueOf(e.getMessage());
+      LOG.log(System.Logger.Level.WARNING, "cannot connect to Redis at {0} ({1}); retrying in the"
+          + " background, and until then every charge fails over as the policy says", target,
+          e.getMessage());
+      conn.retryLater(FIRST_RETRY_MILLIS);
+    }
+    return conn;
+  }
+
+  private void connect() {
+    StatefulConnection<String, String> c;
+    RedisClusterAsyncCommands<String, String> async;
+    if (client instanceof RedisClusterClient cluster) {
+      StatefulRedisClusterConnection<String, String> cc = cluster.connect(StringCodec.UTF8);
       try {
-        StatefulRedisConnection<String, String> c = client.connect(StringCodec.UTF8, target.uris.get(0));
-        return new Connection(target, resources, client, c, c.async());
+        // Node connections open lazily, and while one is opening REJECT_COMMANDS refuses its
+        // commands: open every node's now, so the first requests do not fail.
+        for (RedisClusterNode node : cc.getPartitions()) {
+          cc.getConnection(node.getUri().getHost(), node.getUri().getPort());
+        }
       } catch (RuntimeException e) {
-        client.shutdown();
+        cc.close();
         throw e;
       }
-    } catch (RuntimeException e) {
-      resources.shutdown();
-      throw new IllegalStateException("cannot connect to Redis at " + target + ": " + e.getMessage(), e);
+      c = cc;
+      async = cc.async();
+    } else {
+      StatefulRedisConnection<String, String> sc =
+          ((RedisClient) client).connect(StringCodec.UTF8, target.uris.get(0));
+      c = sc;
+      async = sc.async();
     }
+    List<Runnable> callbacks;
+    synchronized (this) {
+      if (closed) {
+        c.close();
+        return;
+      }
+      connection = c;
+      commands = async;
+      callbacks = List.copyOf(onConnect);
+      onConnect.clear();
+    }
+    for (Runnable r : callbacks) {
+      runQuietly(r);
+    }
+  }
+
+  private synchronized void retryLater(long delayMillis) {
+    if (closed) {
+      return;
+    }
+    if (retries == null) {
+      retries = Executors.newSingleThreadScheduledExecutor(task -> {
+        Thread t = new Thread(task, "sluice-redis-connect");
+        t.setDaemon(true);
+        return t;
+      });
+    }
+    retries.schedule(() -> {
+      try {
+        connect();
+        if (commands != null) {
+          LOG.log(System.Logger.Level.INFO, "connected to Redis at {0}", target);
+        }
+      } catch (RuntimeException e) {
+        whyNotConnected = String.valueOf(e.getMessage());
+        retryLater(Math.min(MAX_RETRY_MILLIS, delayMillis * 2));
+      }
+    }, delayMillis, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Runs {@code callback} once the connection is made: now (in the caller's thread) if it is
+   * up, else on the thread that makes it, in the order they were given. A callback that throws
+   * is logged.
+   */
+  void whenConnected(Runnable callback) {
+    synchronized (this) {
+      if (commands == null) {
+        onConnect.add(callback);
+        return;
+      }
+    }
+    runQuietly(callback);
+  }
+
+  private void runQuietly(Runnable r) {
+    try {
+      r.run();
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "after connecting to Redis at " + target + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Whether the first connection has been made (it may be down again since). */
+  boolean connected() {
+    return commands != null;
   }
 
   /** Whether the connection is up right now (it reconnects by itself when it is not). */
   boolean isOpen() {
-    return connection.isOpen();
+    StatefulConnection<String, String> c = connection;
+    return c != null && c.isOpen();
   }
 
   @Override
   public void close() {
-    connection.close();
+    StatefulConnection<String, String> c;
+    synchronized (this) {
+      closed = true;
+      c = connection;
+      if (retries != null) {
+        retries.shutdownNow();
+      }
+    }
+    if (c != null) {
+      c.close();
+    }
     client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
     resources.shutdown(0, 2, TimeUnit.SECONDS);
   }

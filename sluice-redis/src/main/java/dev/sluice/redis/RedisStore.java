@@ -113,7 +113,7 @@ public final class RedisStore implements Store {
     // real time passing between two steps of a test never expires a key its clock still needs.
     this.margin = clock == null ? "1000" : "3600000";
     this.nearCache = b.nearCacheSize > 0 ? new NearCache(b.nearCacheSize) : null;
-    this.connection = Connection.open(target, timeout, b.connectTimeout);
+    this.connection = Connection.open(target, timeout, b.connectTimeout, b.connectInBackground);
     this.batcher = b.batchInFlight > 0 && !target.cluster
         ? new Batcher(this, b.batchInFlight, b.maxBatch, timeout) : null;
   }
@@ -298,7 +298,7 @@ public final class RedisStore implements Store {
         charged[c] |= plan.costs[i] > 0;
       }
     }
-    return Script.CHARGE.run(connection.commands, keys, args.toArray(NO_STRINGS)).thenApply(raw -> {
+    return Script.CHARGE.run(connection.all(), keys, args.toArray(NO_STRINGS)).thenApply(raw -> {
       long now = (Long) raw.get(0);
       List<SlotResult> out = new ArrayList<>(calls.size());
       int offset = 1;
@@ -335,7 +335,7 @@ public final class RedisStore implements Store {
         args.add(Long.toString(r.figure(f, 3))); // standing reset
       }
     }
-    return Script.REFUND.run(connection.commands, keys, args.toArray(NO_STRINGS));
+    return Script.REFUND.run(connection.all(), keys, args.toArray(NO_STRINGS));
   }
 
   private StoreUnavailableException unavailable(Throwable e) {
@@ -411,9 +411,9 @@ public final class RedisStore implements Store {
     new java.security.SecureRandom().nextBytes(fresh);
     String key = prefix + ":" + name;
     try {
-      connection.all.setnx(key, java.util.HexFormat.of().formatHex(fresh))
+      connection.all().setnx(key, java.util.HexFormat.of().formatHex(fresh))
           .toCompletableFuture().get(2, TimeUnit.SECONDS);
-      String hex = connection.all.get(key).toCompletableFuture().get(2, TimeUnit.SECONDS);
+      String hex = connection.all().get(key).toCompletableFuture().get(2, TimeUnit.SECONDS);
       if (hex == null) {
         throw new StoreUnavailableException("the shared secret " + key + " vanished from Redis at "
             + connection.target + " as it was made: is its maxmemory-policy evicting keys that"
@@ -546,6 +546,7 @@ public final class RedisStore implements Store {
     private String keyPrefix = "sluice";
     private Ticker clock;
     private int nearCacheSize;
+    private boolean connectInBackground;
 
     private Builder(String uri) {
       this.uri = Objects.requireNonNull(uri, "uri");
@@ -593,6 +594,18 @@ public final class RedisStore implements Store {
     }
 
     /**
+     * What {@link #build} does when Redis cannot be reached: fail (the default), or, with
+     * {@code true}, return a store that keeps trying to connect in the background (100 ms,
+     * doubling up to 2 s between attempts). Until it connects, every call fails at once with
+     * {@link StoreUnavailableException}, which the engine answers with the policy's
+     * {@code on-store-failure} mode, as it does when an established connection drops.
+     */
+    public Builder connectInBackground(boolean connectInBackground) {
+      this.connectInBackground = connectInBackground;
+      return this;
+    }
+
+    /**
      * The first part of every key (default {@code sluice}): stores with different prefixes on one
      * Redis count separately. Letters, digits, {@code .}, {@code _}, {@code -} and {@code :}.
      */
@@ -636,7 +649,8 @@ public final class RedisStore implements Store {
      * Connects.
      *
      * @throws IllegalArgumentException if the URI is malformed
-     * @throws IllegalStateException if Redis cannot be reached
+     * @throws IllegalStateException if Redis cannot be reached (unless
+     *     {@link #connectInBackground})
      */
     public RedisStore build() {
       return new RedisStore(this);

@@ -34,6 +34,7 @@ public final class SharedMap implements AutoCloseable {
   private final Duration timeout;
   private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
   private StatefulRedisPubSubConnection<String, String> subscription;
+  private boolean waitingToSubscribe;
 
   SharedMap(Connection connection, String key, Duration timeout) {
     this.connection = connection;
@@ -44,51 +45,87 @@ public final class SharedMap implements AutoCloseable {
 
   /** Every entry. */
   public Map<String, String> getAll() {
-    return await(connection.all.hgetall(key));
+    return await(connection.all().hgetall(key));
   }
 
   /** The entry of {@code field}, or {@code null}. */
   public String get(String field) {
-    return await(connection.all.hget(key, field));
+    return await(connection.all().hget(key, field));
   }
 
   /** Sets an entry, then tells every instance. */
   public void put(String field, String value) {
-    await(connection.all.hset(key, field, value));
-    await(connection.all.publish(channel, field));
+    await(connection.all().hset(key, field, value));
+    await(connection.all().publish(channel, field));
   }
 
   /** Removes an entry (nothing if there is none), then tells every instance. */
   public void remove(String field) {
-    await(connection.all.hdel(key, field));
-    await(connection.all.publish(channel, field));
+    await(connection.all().hdel(key, field));
+    await(connection.all().publish(channel, field));
   }
 
   /**
    * Calls {@code listener} with the field of every change made from now on, by any instance
-   * (this one included), on a Lettuce thread: it should be quick, or hand the work on.
+   * (this one included), on a Lettuce thread: it should be quick, or hand the work on. On a
+   * store still {@linkplain RedisStore.Builder#connectInBackground connecting in the background},
+   * the subscription is made when it connects (changes made before are not told: read them with
+   * {@link #getAll}, for instance from {@link #whenConnected}).
+   *
+   * @throws StoreUnavailableException if Redis is connected but the subscription failed
    */
   public synchronized void subscribe(Consumer<String> listener) {
     listeners.add(listener);
-    if (subscription == null) {
-      StatefulRedisPubSubConnection<String, String> s = connection.pubSub();
-      s.addListener(new RedisPubSubAdapter<>() {
-        @Override
-        public void message(String ch, String field) {
-          for (Consumer<String> l : listeners) {
-            l.accept(field);
-          }
-        }
-      });
-      try {
-        await(s.async().subscribe(channel));
-      } catch (RuntimeException e) { // not subscribed: the next call tries again
-        listeners.remove(listener);
-        s.close();
-        throw e;
-      }
-      subscription = s; // once subscribed, Lettuce resubscribes by itself after a reconnection
+    if (subscription != null || waitingToSubscribe) {
+      return;
     }
+    if (!connection.connected()) {
+      waitingToSubscribe = true;
+      connection.whenConnected(this::subscribeWhenConnected);
+      return;
+    }
+    try {
+      subscribeNow();
+    } catch (RuntimeException e) { // not subscribed: the next call tries again
+      listeners.remove(listener);
+      throw e;
+    }
+  }
+
+  private synchronized void subscribeWhenConnected() {
+    waitingToSubscribe = false;
+    if (subscription == null && !listeners.isEmpty()) {
+      subscribeNow();
+    }
+  }
+
+  private void subscribeNow() {
+    StatefulRedisPubSubConnection<String, String> s = connection.pubSub();
+    s.addListener(new RedisPubSubAdapter<>() {
+      @Override
+      public void message(String ch, String field) {
+        for (Consumer<String> l : listeners) {
+          l.accept(field);
+        }
+      }
+    });
+    try {
+      await(s.async().subscribe(channel));
+    } catch (RuntimeException e) {
+      s.close();
+      throw e;
+    }
+    subscription = s; // once subscribed, Lettuce resubscribes by itself after a reconnection
+  }
+
+  /**
+   * Runs {@code callback} once this Redis is connected: at once if it is, else when a store
+   * {@linkplain RedisStore.Builder#connectInBackground connecting in the background} first
+   * succeeds (on its connecting thread, callbacks in the order they were given, a subscription
+   * made by {@link #subscribe} among them; a callback that throws is logged).
+   */
+  public void whenConnected(Runnable callback) {
+    connection.whenConnected(callback);
   }
 
   private <T> T await(io.lettuce.core.RedisFuture<T> f) {

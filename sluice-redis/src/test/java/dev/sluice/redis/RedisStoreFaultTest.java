@@ -11,7 +11,9 @@ import dev.sluice.core.store.StoreUnavailableException;
 import dev.sluice.core.store.Verdict;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -72,6 +74,49 @@ class RedisStoreFaultTest {
         fail("not within " + within + ": " + what);
       }
       Thread.onSpinWait();
+    }
+  }
+
+  @Test
+  void down_atStartUp_failsToBuild_unlessConnectingInBackground() {
+    server.kill();
+
+    assertThatThrownBy(() -> RedisStore.builder(server.uri()).timeout(TIMEOUT).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("cannot connect to Redis at redis://127.0.0.1:" + server.port());
+  }
+
+  @Test
+  void down_atStartUp_connectingInBackground_failsFast_thenCountsOnceRedisIsUp() throws Exception {
+    server.kill();
+    String prefix = RedisStoreTest.freshPrefix();
+    try (RedisStore late = RedisStore.builder(server.uri()).timeout(TIMEOUT).keyPrefix(prefix)
+            .connectInBackground(true).build();
+         SharedMap overrides = late.sharedMap("overrides")) {
+      BucketGroup g = late.group("api", List.of(LimitKind.FIXED.of("daily", 2, DAY)));
+      LinkedBlockingQueue<String> heard = new LinkedBlockingQueue<>();
+      overrides.subscribe(heard::add); // made once Redis is up
+      CountDownLatch connected = new CountDownLatch(1);
+      overrides.whenConnected(connected::countDown); // callbacks run in order: after subscribing
+
+      long t0 = System.nanoTime();
+      assertThatThrownBy(() -> late.charge(new Charge(1).add(g, 7, 1)))
+          .isInstanceOf(StoreUnavailableException.class).hasMessageContaining("not connected to Redis");
+      assertThatThrownBy(() -> overrides.getAll()).isInstanceOf(StoreUnavailableException.class);
+      assertThat(System.nanoTime() - t0).as("failing while not connected takes no time").isLessThan(BOUND_NANOS);
+      assertThat(connected.getCount()).isEqualTo(1);
+
+      server.restart(); // same port
+      assertThat(connected.await(15, TimeUnit.SECONDS)).as("connected in the background").isTrue();
+
+      assertThat(late.charge(new Charge(1).add(g, 7, 1)).admitted()).isTrue();
+      assertThat(late.charge(new Charge(1).add(g, 7, 1)).admitted()).isTrue();
+      assertThat(late.charge(new Charge(1).add(g, 7, 1)).admitted()).as("counted in Redis, exactly").isFalse();
+      try (RedisStore other = RedisStore.builder(server.uri()).keyPrefix(prefix).build();
+           SharedMap onOther = other.sharedMap("overrides")) {
+        onOther.put("f1", "{}");
+        assertThat(heard.poll(10, TimeUnit.SECONDS)).as("subscribed once connected").isEqualTo("f1");
+      }
     }
   }
 

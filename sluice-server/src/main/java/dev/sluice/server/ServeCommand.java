@@ -176,10 +176,18 @@ final class ServeCommand implements Callable<Integer> {
     } else if (store.startsWith("redis://") || store.startsWith("rediss://")
         || store.startsWith("redis-sentinel://") || store.startsWith("redis-cluster://")) {
       RedisStore redis;
+      String fromEnv = System.getenv(IdentitySecret.ENV);
       try {
-        redis = RedisStore.builder(store).timeout(storeTimeout).build();
+        // With the identity secret given, nothing needs Redis to start: if it is down, the
+        // gateway serves under the policy's on-store-failure mode until it connects. Without
+        // it, the secret must first be read from Redis.
+        redis = RedisStore.builder(store).timeout(storeTimeout)
+            .connectInBackground(fromEnv != null).build();
       } catch (IllegalArgumentException | IllegalStateException e) {
-        err.println("sluice serve: --store: " + e.getMessage());
+        err.println("sluice serve: --store: " + e.getMessage()
+            + (e instanceof IllegalStateException ? ". Start Redis first, or give every instance the"
+                + " same " + IdentitySecret.ENV + " to start without it (requests are then decided"
+                + " under the policy's on-store-failure mode until Redis is reachable)" : ""));
         err.flush();
         return CheckCommand.INVALID;
       }
@@ -187,7 +195,6 @@ final class ServeCommand implements Callable<Integer> {
       try {
         // Every instance must hash identities alike: the environment's secret if given, else the
         // one the first instance left in Redis.
-        String fromEnv = System.getenv(IdentitySecret.ENV);
         secret = fromEnv != null ? IdentitySecret.fromEnvironment(fromEnv)
             : redis.sharedSecret("identity-secret");
         // Shared by every instance, overrides live in Redis with the buckets.

@@ -136,6 +136,44 @@ class GatewaysOnRedisTest {
     }
   }
 
+  @Test
+  void aGatewayStartedWhileRedisIsDown_failsOverThenCountsOnceRedisIsUp() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    HttpServer upstream = vertx.createHttpServer()
+        .requestHandler(req -> req.response().end("ok"))
+        .listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
+    Path policy = dir.resolve("policy.yaml");
+    Files.writeString(policy, "on-store-failure: closed\n"
+        + "global: {key: header:X-Api-Key, limits: [2/hour]}\n");
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    try (RedisServer redis = RedisServer.start()) {
+      redis.kill();
+      String[] args = {"--config", policy.toString(), "--port", "0", "--admin-port", "0",
+          "--upstream", "http://127.0.0.1:" + upstream.actualPort(), "--store", redis.uri(),
+          "--state-dir", dir.resolve("state").toString()};
+      try (ServeProcess down = new ServeProcess(Map.of("SLUICE_IDENTITY_SECRET", SECRET), args)) {
+        assertThat(statusAt(http, down.proxyPort, "/work")).as("closed: 503 while Redis is down")
+            .isEqualTo(503);
+        assertThat(statusAt(http, down.adminPort, "/readyz")).isEqualTo(503);
+
+        redis.restart(); // on the same port
+        assertThat(eventually(() -> String.valueOf(statusAt(http, down.adminPort, "/readyz")), "200"))
+            .as("ready once it has connected in the background").isEqualTo("200");
+        assertThat(statusAt(http, down.proxyPort, "/work")).isEqualTo(200);
+        assertThat(statusAt(http, down.proxyPort, "/work")).isEqualTo(200);
+        assertThat(statusAt(http, down.proxyPort, "/work")).as("counted in Redis").isEqualTo(429);
+      }
+    } finally {
+      vertx.close().await(10, TimeUnit.SECONDS);
+    }
+  }
+
+  private static int statusAt(HttpClient http, int port, String path) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+            .header("X-Api-Key", "customer-1").timeout(Duration.ofSeconds(10)).build(),
+        HttpResponse.BodyHandlers.discarding()).statusCode();
+  }
+
   private static String limitSeenBy(HttpClient http, int port) throws Exception {
     return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/work"))
             .header("X-Api-Key", "customer-1").timeout(Duration.ofSeconds(10)).build(),

@@ -32,6 +32,21 @@ class ServeCommandTest {
     return new Run(cl.execute(all), out.toString(), err.toString());
   }
 
+  @Test
+  void redisDownAtStartUp_withoutAnIdentitySecret_exits2_sayingWhatToDo() throws IOException {
+    Path p = policy("global: {key: ip, limits: [2/hour]}\n");
+    try (dev.sluice.redis.RedisServer redis = dev.sluice.redis.RedisServer.start()) {
+      redis.kill();
+
+      Run r = run("serve", "--config", p.toString(), "--port", "0", "--admin-port", "0",
+          "--store", redis.uri());
+
+      assertThat(r.exitCode()).isEqualTo(2);
+      assertThat(r.err()).contains("cannot connect to Redis at " + redis.uri())
+          .contains("SLUICE_IDENTITY_SECRET");
+    }
+  }
+
   private Path policy(String yaml) throws IOException {
     Path p = dir.resolve("policy.yaml");
     Files.writeString(p, yaml);

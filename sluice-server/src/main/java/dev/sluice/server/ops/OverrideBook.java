@@ -8,6 +8,7 @@ import dev.sluice.core.policy.Durations;
 import dev.sluice.core.policy.Limit;
 import dev.sluice.core.policy.Policy;
 import dev.sluice.core.policy.Rule;
+import dev.sluice.core.store.StoreUnavailableException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.lang.System.Logger.Level;
@@ -56,7 +57,15 @@ final class OverrideBook {
     // or undone by an older snapshot.
     storage.subscribe(this::changed);
     synchronized (this) {
-      stored.putAll(storage.loadAll());
+      try {
+        stored.putAll(storage.loadAll());
+      } catch (StoreUnavailableException e) {
+        // Redis still connecting: start without the stored overrides, and read them as soon as
+        // it connects (and, failing that, at the next periodic re-read).
+        LOG.log(Level.WARNING, "the stored overrides cannot be read yet ({0});"
+            + " they apply once {1} is reachable", e.getMessage(), storage);
+        storage.whenAvailable(this::resync);
+      }
       policyChanged();
     }
   }

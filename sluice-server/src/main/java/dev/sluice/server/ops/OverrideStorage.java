@@ -42,6 +42,15 @@ public interface OverrideStorage extends AutoCloseable {
    */
   void subscribe(Consumer<Change> listener);
 
+  /**
+   * Runs {@code callback} when the storage becomes reachable, if it was not when the gateway
+   * started (Redis still connecting in the background); a storage that is always reachable runs
+   * it at once.
+   */
+  default void whenAvailable(Runnable callback) {
+    callback.run();
+  }
+
   @Override
   default void close() {}
 

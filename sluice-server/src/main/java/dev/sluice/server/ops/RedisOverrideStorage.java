@@ -79,6 +79,11 @@ public final class RedisOverrideStorage implements OverrideStorage {
     });
   }
 
+  @Override
+  public void whenAvailable(Runnable callback) {
+    map.whenConnected(callback);
+  }
+
   private static StoredOverride parse(String field, String json) {
     try {
       return StoredOverride.fromJson(StoredOverride.parseFingerprint(field), new JsonObject(json));
