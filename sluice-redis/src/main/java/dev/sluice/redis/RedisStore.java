@@ -207,7 +207,7 @@ public final class RedisStore implements Store {
     }
     CompletableFuture<SlotResult> answer =
         batcher != null ? batcher.submit(new Batcher.Call(plan, all)) : run(plan, all);
-    return answer.thenApply(r -> plan.verdict(List.of(r)));
+    return answer.thenApply(r -> plan.verdict(List.of(r.orThrow())));
   }
 
   /**
@@ -267,7 +267,7 @@ public final class RedisStore implements Store {
   }
 
   private CompletableFuture<SlotResult> run(Plan plan, int[] members) {
-    return runAll(List.of(new Batcher.Call(plan, members))).thenApply(r -> r.get(0));
+    return runAll(List.of(new Batcher.Call(plan, members))).thenApply(r -> r.get(0).orThrow());
   }
 
   /** One script call evaluating {@code calls} one after another (see charge.lua). */
@@ -311,6 +311,12 @@ public final class RedisStore implements Store {
           limits += call.plan().groups[i].spec.length / 3;
         }
         offset += 1 + 4 * limits;
+      }
+      int failed = 0;
+      for (SlotResult r : out) {
+        if (r.failed) {
+          r.failure = String.valueOf(raw.get(offset + failed++));
+        }
       }
       return out;
     });
@@ -444,6 +450,9 @@ public final class RedisStore implements Store {
   static final class SlotResult {
     final int[] members;
     final boolean admitted;
+    /** Whether Redis refused one of its commands; then {@link #failure} says why. */
+    final boolean failed;
+    String failure;
     final boolean charged;
     final long now;
     private final List<Object> raw;
@@ -455,9 +464,23 @@ public final class RedisStore implements Store {
       this.members = members;
       this.raw = raw;
       this.offset = offset;
-      this.admitted = (Long) raw.get(offset) == 1L;
+      long status = (Long) raw.get(offset);
+      this.admitted = status == 1L;
+      this.failed = status == -1L;
       this.now = now;
       this.charged = charged;
+    }
+
+    /**
+     * This result, or a {@link StoreUnavailableException} if Redis refused one of its commands
+     * (a key of another type: see charge.lua). Nothing of it was written; the other charges of
+     * its batch were made as usual.
+     */
+    SlotResult orThrow() {
+      if (failed) {
+        throw new StoreUnavailableException("Redis refused a command of this charge: " + failure);
+      }
+      return this;
     }
 
     /** Figure {@code which} (0 remaining, 1 reset, 2 retry-at, 3 standing reset) of limit {@code f}. */

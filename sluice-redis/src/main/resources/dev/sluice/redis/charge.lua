@@ -15,8 +15,9 @@
 --   's' sliding window   a = permits  b = window micros      fields <j>w index, <j>p prev, <j>n curr
 --   'g' GCRA             a = burst    b = interval T micros  field  <j>t theoretical arrival time
 --   'l' lifetime budget  a = permits  b = retention micros   fields <j>n count, <j>f forget-at
--- (j counts a bucket's limits from 0). Returns {now, then per request: admitted 1|0, then per
--- limit: remaining, reset, retryAt (0 = passed, -1 = never), standingReset}. The caller reports a limit that passed
+-- (j counts a bucket's limits from 0). Returns {now, then per request: admitted 1|0 (or -1:
+-- failed, see below), then per limit: remaining, reset, retryAt (0 = passed, -1 = never),
+-- standingReset}, then the error of each failed request, in order. The caller reports a limit that passed
 -- in a denied request "as it stands" (remaining + cost, standingReset), as the in-memory store
 -- does. A bucket is written only when the request is admitted and its cost is not 0, so reads
 -- write nothing. Besides the limits' fields, a bucket's hash holds 'x': when its TTL ends (epoch
@@ -89,6 +90,7 @@ end
 -- Java meter line for line; for a limit it yields ok, rem(aining), reset, retry(At), standing
 -- (reset) and exp(iresAt), and appends the fields to write if admitted to w.
 local out = { now }
+local failures = {}
 local o = 1
 local a = 4
 local kbase = 0
@@ -101,6 +103,7 @@ o = o + 1
 local pending = {}
 local np = 0
 local admitted = true
+local failure = nil
 for k = kbase + 1, kbase + nkeys do
   local cost = tonumber(ARGV[a])
   local n = tonumber(ARGV[a + 1])
@@ -126,7 +129,14 @@ for k = kbase + 1, kbase + nkeys do
     a = a + 3
   end
   fields[nf + 1] = 'x' -- when the key's TTL ends, epoch ms, as last set (see below)
-  local v = redis.call('HMGET', KEYS[k], unpack(fields))
+  -- A key Redis refuses to read (WRONGTYPE: something else overwrote it) fails this request
+  -- alone, reported after the figures; the other requests of the batch go on. Its figures are
+  -- computed on empty state and nothing of it is written.
+  local v = redis.pcall('HMGET', KEYS[k], unpack(fields))
+  if v.err then
+    failure = failure or v.err
+    v = {}
+  end
   local ttlEnd = v[nf + 1] and tonumber(v[nf + 1]) or 0
   local w = {}
   local nw = 0
@@ -268,7 +278,10 @@ for k = kbase + 1, kbase + nkeys do
   end
 end
 
-if admitted then
+if failure then
+  out[status] = -1
+  failures[#failures + 1] = failure
+elseif admitted then
   local nowMs = math.floor(now / 1000)
   for p = 1, np, 4 do
     -- Kept until every limit's state has stopped mattering (never earlier: expiry must not
@@ -292,5 +305,8 @@ else
   out[status] = 0
 end
 kbase = kbase + nkeys
+end
+for f = 1, #failures do
+  out[#out + 1] = failures[f]
 end
 return out

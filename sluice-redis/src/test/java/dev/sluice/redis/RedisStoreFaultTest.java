@@ -211,4 +211,28 @@ class RedisStoreFaultTest {
     List<Boolean> loaded = RedisStoreTest.withRedis(server.uri(), r -> r.scriptExists(Script.CHARGE.sha));
     assertThat(loaded).containsExactly(true);
   }
+  @Test
+  void aKeyOverwrittenWithAnotherType_failsItsOwnCharge_notTheOthersOfItsBatch() throws Exception {
+    store.charge(new Charge(1).add(group, 2, 1)); // makes the bucket of identity 2
+    String poisoned = RedisStoreTest.withRedis(server.uri(), r -> r.keys("*:{0000000000000002}*")).get(0);
+    RedisStoreTest.withRedis(server.uri(), r -> r.set(poisoned, "not a hash"));
+    Charge before = one(1);
+    Charge bad = one(2);
+    Charge after = one(3);
+
+    List<RedisStore.SlotResult> batch = store.runAll(List.of(
+        new Batcher.Call(new RedisStore.Plan(store, before), new int[] {0}),
+        new Batcher.Call(new RedisStore.Plan(store, bad), new int[] {0}),
+        new Batcher.Call(new RedisStore.Plan(store, after), new int[] {0}))).get(5, TimeUnit.SECONDS);
+
+    assertThat(batch.get(0).admitted).isTrue();
+    assertThat(batch.get(1).failed).isTrue();
+    assertThat(batch.get(1).failure).contains("WRONGTYPE");
+    assertThat(batch.get(2).admitted).isTrue();
+    assertThatThrownBy(() -> store.charge(one(2)))
+        .isInstanceOf(StoreUnavailableException.class).hasMessageContaining("WRONGTYPE");
+    String stillThere = RedisStoreTest.withRedis(server.uri(), r -> r.get(poisoned));
+    assertThat(stillThere).as("nothing of the failed charge was written").isEqualTo("not a hash");
+    assertThat(store.charge(one(1)).statuses().get(0).remaining()).isEqualTo(1_000_000 - 2);
+  }
 }
