@@ -127,7 +127,7 @@ nginx -p "$WORK/proxy" -c "$WORK/proxy/nginx.conf" -g 'daemon off;' &
 PROXY_PID=$!
 PIDS+=($PROXY_PID)
 # shellcheck disable=SC2086
-java $JAVA_OPTS -jar "$JAR" serve --config "$WORK/policy.yaml" \
+"${JAVA:-java}" $JAVA_OPTS -jar "$JAR" serve --config "$WORK/policy.yaml" \
   --upstream "http://127.0.0.1:$UPSTREAM_PORT" --host 127.0.0.1 \
   --port "$SLUICE_PORT" --admin-port "$ADMIN_PORT" > "$WORK/sluice.log" 2>&1 &
 SLUICE_PID=$!
@@ -149,7 +149,7 @@ wait_for "http://127.0.0.1:$SLUICE_PORT/"
 echo "== machine"
 echo "nproc: $(nproc)"
 lscpu | head -n 15 || true
-java -version 2>&1
+"${JAVA:-java}" -version 2>&1
 nginx -v 2>&1
 wrk --version 2>&1 | head -n 1 || true
 echo "commit: $(git rev-parse --short HEAD)$(git diff --quiet -- sluice-core sluice-config sluice-server || echo ' (with uncommitted changes)')"

@@ -150,6 +150,7 @@ public class RedisStoreBenchmark {
     }
     resetStats();
     requests.set(0);
+    redisCpuAtStart = redisCpuSeconds();
   }
 
   /** Waits for the requests still in flight; fails the iteration on any denial or error. */
@@ -174,13 +175,33 @@ public class RedisStoreBenchmark {
             calls / (double) Math.max(1, requests.get())));
       }
     }
-    System.out.printf("%n%s %s: %d requests; Redis command calls per request:%s%n", impl, shape, requests.get(), perRequest);
+    double cpuMicros = (redisCpuSeconds() - redisCpuAtStart) * 1e6 / Math.max(1, requests.get());
+    System.out.printf("%n%s %s: %d requests; Redis CPU per request (user + sys) %.2f us; Redis command"
+        + " calls per request:%s%n", impl, shape, requests.get(), cpuMicros, perRequest);
     if (store != null) {
       store.close();
     }
     if (bucket4jConnection != null) {
       bucket4jConnection.close();
       client.shutdown();
+    }
+  }
+
+  private double redisCpuAtStart;
+
+  /** Redis's own CPU time so far, user plus system ({@code INFO cpu}). */
+  private double redisCpuSeconds() {
+    RedisClient c = RedisClient.create(redisUri);
+    try (StatefulRedisConnection<String, String> conn = c.connect(StringCodec.UTF8)) {
+      double total = 0;
+      for (String line : conn.sync().info("cpu").split("\r\n")) {
+        if (line.startsWith("used_cpu_user:") || line.startsWith("used_cpu_sys:")) {
+          total += Double.parseDouble(line.substring(line.indexOf(':') + 1));
+        }
+      }
+      return total;
+    } finally {
+      c.shutdown();
     }
   }
 

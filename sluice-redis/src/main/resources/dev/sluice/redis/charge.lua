@@ -81,7 +81,8 @@ local function mulDiv(a, b, c)
 end
 
 -- The fields a charge writes are the names it read (fields[i]), not new concatenations: each
--- string built costs Redis's Lua a hash and an intern. Numbers go to HSET as Lua numbers: Redis writes them in a form tonumber reads back exactly
+-- string built costs Redis's Lua a hash and an intern. Only fields whose value changes are
+-- written: within a window, a fixed or sliding window's count alone. Numbers go to HSET as Lua numbers: Redis writes them in a form tonumber reads back exactly
 -- (every value here is an integer below 2^53), which costs far less than string.format.
 
 -- The meters are inlined in the loop below rather than written as functions: the script runs
@@ -89,13 +90,22 @@ end
 -- interpreting the script costs more than the Redis commands it makes. Each branch mirrors one
 -- Java meter line for line; for a limit it yields ok, rem(aining), reset, retry(At), standing
 -- (reset) and exp(iresAt), and appends the fields to write if admitted to w.
+-- Per-call memos, which batching makes pay: the requests of a call repeat the same limit specs
+-- (numbers parsed once per distinct string), the same field names (built once per limit
+-- position and kind, not concatenated and interned per request), and share one now, so each
+-- window length's current index is divided out once.
+local NUM = {}
+local FW, FN, FP, FT, FF = {}, {}, {}, {}, {}
+local INDEX = {}
+
 local out = { now }
 local failures = {}
 local o = 1
 local a = 4
 local kbase = 0
 for r = 1, tonumber(ARGV[3]) do
-local nkeys = tonumber(ARGV[a])
+local nkeys = NUM[ARGV[a]]
+if not nkeys then nkeys = tonumber(ARGV[a]); NUM[ARGV[a]] = nkeys end
 a = a + 1
 local status = o + 1
 out[status] = 1
@@ -105,25 +115,30 @@ local np = 0
 local admitted = true
 local failure = nil
 for k = kbase + 1, kbase + nkeys do
-  local cost = tonumber(ARGV[a])
-  local n = tonumber(ARGV[a + 1])
+  local cost, n = NUM[ARGV[a]], NUM[ARGV[a + 1]]
+  if not cost then cost = tonumber(ARGV[a]); NUM[ARGV[a]] = cost end
+  if not n then n = tonumber(ARGV[a + 1]); NUM[ARGV[a + 1]] = n end
   a = a + 2
   local first = a
   local fields = {}
   local nf = 0
   for j = 0, n - 1 do
     local kind = ARGV[a]
+    local fn = FN[j]
+    if not fn then
+      fn = j .. 'n'; FN[j] = fn; FW[j] = j .. 'w'; FP[j] = j .. 'p'; FT[j] = j .. 't'; FF[j] = j .. 'f'
+    end
     if kind == 'g' then
-      fields[nf + 1] = j .. 't'
+      fields[nf + 1] = FT[j]
       nf = nf + 1
     elseif kind == 'f' then
-      fields[nf + 1] = j .. 'w'; fields[nf + 2] = j .. 'n'
+      fields[nf + 1] = FW[j]; fields[nf + 2] = fn
       nf = nf + 2
     elseif kind == 's' then
-      fields[nf + 1] = j .. 'w'; fields[nf + 2] = j .. 'p'; fields[nf + 3] = j .. 'n'
+      fields[nf + 1] = FW[j]; fields[nf + 2] = FP[j]; fields[nf + 3] = fn
       nf = nf + 3
     else
-      fields[nf + 1] = j .. 'n'; fields[nf + 2] = j .. 'f'
+      fields[nf + 1] = fn; fields[nf + 2] = FF[j]
       nf = nf + 2
     end
     a = a + 3
@@ -145,7 +160,9 @@ for k = kbase + 1, kbase + nkeys do
   a = first
   for j = 0, n - 1 do
     local kind = ARGV[a]
-    local N, W = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
+    local N, W = NUM[ARGV[a + 1]], NUM[ARGV[a + 2]]
+    if not N then N = tonumber(ARGV[a + 1]); NUM[ARGV[a + 1]] = N end
+    if not W then W = tonumber(ARGV[a + 2]); NUM[ARGV[a + 2]] = W end
     a = a + 3
     local ok, rem, reset, retry, standing, exp
     if kind == 'g' then
@@ -171,30 +188,42 @@ for k = kbase + 1, kbase + nkeys do
       end
     elseif kind == 'f' then
       -- Fixed window (FixedWindow.java).
-      local index = idiv(now, W)
+      local index = INDEX[W]
+      if not index then index = idiv(now, W); INDEX[W] = index end
       local count = 0
-      if v[i] and tonumber(v[i]) == index then count = tonumber(v[i + 1]) end
+      local current = false
+      local stored = v[i]
+      if stored then -- the same string in every key counted in this window: parsed once
+        local si = NUM[stored]
+        if not si then si = tonumber(stored); NUM[stored] = si end
+        if si == index then count = tonumber(v[i + 1]); current = true end
+      end
       local fw, fn = fields[i], fields[i + 1]
       i = i + 2
       local e = (index + 1) * W
       standing = count == 0 and now or e
       if count + cost <= N then
         local after = count + cost
-        w[nw + 1] = fw; w[nw + 2] = index
-        w[nw + 3] = fn; w[nw + 4] = after; nw = nw + 4
+        if not current then -- the stored index is written only when the window turned over
+          w[nw + 1] = fw; w[nw + 2] = index; nw = nw + 2
+        end
+        w[nw + 1] = fn; w[nw + 2] = after; nw = nw + 2
         ok, rem, reset, retry, exp = true, N - after, after == 0 and now or e, 0, e
       else
         ok, rem, reset, retry = false, N - count, standing, cost > N and NEVER or e
       end
     elseif kind == 's' then
       -- Sliding window (SlidingWindow.java).
-      local index = idiv(now, W)
+      local index = INDEX[W]
+      if not index then index = idiv(now, W); INDEX[W] = index end
       local e = now - index * W
       local prev, curr = 0, 0
+      local current = false
       if v[i] then
-        local stored = tonumber(v[i])
+        local stored = NUM[v[i]]
+        if not stored then stored = tonumber(v[i]); NUM[v[i]] = stored end
         if stored == index then
-          prev = tonumber(v[i + 1]); curr = tonumber(v[i + 2])
+          prev = tonumber(v[i + 1]); curr = tonumber(v[i + 2]); current = true
         elseif stored == index - 1 then
           prev = tonumber(v[i + 2])
         end
@@ -210,9 +239,11 @@ for k = kbase + 1, kbase + nkeys do
       standing = curr > 0 and (index + 2) * W or (prev > 0 and (index + 1) * W or now)
       if cost <= available then
         local after = curr + cost
-        w[nw + 1] = fw; w[nw + 2] = index
-        w[nw + 3] = fp; w[nw + 4] = prev
-        w[nw + 5] = fn; w[nw + 6] = after; nw = nw + 6
+        if not current then -- index and prev change only when the window turned over
+          w[nw + 1] = fw; w[nw + 2] = index
+          w[nw + 3] = fp; w[nw + 4] = prev; nw = nw + 4
+        end
+        w[nw + 1] = fn; w[nw + 2] = after; nw = nw + 2
         reset = after > 0 and (index + 2) * W or (prev > 0 and (index + 1) * W or now)
         ok, rem, retry, exp = true, available - cost, 0, (index + 2) * W
       else
@@ -241,15 +272,18 @@ for k = kbase + 1, kbase + nkeys do
       local forgetAt = v[i + 1] and tonumber(v[i + 1]) or 0
       local fn, ff = fields[i], fields[i + 1]
       i = i + 2
-      if count == 0 or now >= forgetAt then
+      local fresh = count == 0 or now >= forgetAt
+      if fresh then
         count = 0
         forgetAt = now + W
       end
       standing = count == 0 and now or forgetAt
       if count + cost <= N then
         local after = count + cost
-        w[nw + 1] = fn; w[nw + 2] = after
-        w[nw + 3] = ff; w[nw + 4] = after == 0 and 0 or forgetAt; nw = nw + 4
+        w[nw + 1] = fn; w[nw + 2] = after; nw = nw + 2
+        if fresh then -- the forget-at time is set when the budget starts, then kept
+          w[nw + 1] = ff; w[nw + 2] = after == 0 and 0 or forgetAt; nw = nw + 2
+        end
         reset = after == 0 and now or forgetAt
         ok, rem, retry, exp = true, N - after, 0, reset
       else
