@@ -50,6 +50,7 @@ final class Connection implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger("sluice.redis");
   private static final long FIRST_RETRY_MILLIS = 100;
   private static final long MAX_RETRY_MILLIS = 2_000;
+  private static final long FAILURE_LOG_NANOS = TimeUnit.MINUTES.toNanos(1);
 
   final Target target;
   private final ClientResources resources;
@@ -59,6 +60,9 @@ final class Connection implements AutoCloseable {
   private volatile StatefulConnection<String, String> connection;
   private volatile RedisClusterAsyncCommands<String, String> commands;
   private volatile String whyNotConnected;
+  /** Set once the callbacks given before (and while) connecting have run. */
+  private boolean callbacksDone;
+  private long lastFailureLog = System.nanoTime();
   private ScheduledExecutorService retries;
   private boolean closed;
 
@@ -174,7 +178,6 @@ final class Connection implements AutoCloseable {
       c = sc;
       async = sc.async();
     }
-    List<Runnable> callbacks;
     synchronized (this) {
       if (closed) {
         c.close();
@@ -182,11 +185,22 @@ final class Connection implements AutoCloseable {
       }
       connection = c;
       commands = async;
-      callbacks = List.copyOf(onConnect);
-      onConnect.clear();
     }
-    for (Runnable r : callbacks) {
-      runQuietly(r);
+    // Callbacks given while these run are queued behind them (callbacksDone is still false), so
+    // every callback runs once, in the order given.
+    while (true) {
+      List<Runnable> callbacks;
+      synchronized (this) {
+        if (onConnect.isEmpty()) {
+          callbacksDone = true;
+          return;
+        }
+        callbacks = List.copyOf(onConnect);
+        onConnect.clear();
+      }
+      for (Runnable r : callbacks) {
+        runQuietly(r);
+      }
     }
   }
 
@@ -207,8 +221,17 @@ final class Connection implements AutoCloseable {
         if (commands != null) {
           LOG.log(System.Logger.Level.INFO, "connected to Redis at {0}", target);
         }
+        synchronized (this) {
+          retries.shutdown(); // this task is its last: the thread ends with it
+        }
       } catch (RuntimeException e) {
         whyNotConnected = String.valueOf(e.getMessage());
+        long now = System.nanoTime();
+        if (now - lastFailureLog >= FAILURE_LOG_NANOS) { // a wrong host or password never heals
+          lastFailureLog = now;
+          LOG.log(System.Logger.Level.WARNING, "still cannot connect to Redis at {0} ({1});"
+              + " retrying every {2} ms", target, e.getMessage(), MAX_RETRY_MILLIS);
+        }
         retryLater(Math.min(MAX_RETRY_MILLIS, delayMillis * 2));
       }
     }, delayMillis, TimeUnit.MILLISECONDS);
@@ -221,7 +244,7 @@ final class Connection implements AutoCloseable {
    */
   void whenConnected(Runnable callback) {
     synchronized (this) {
-      if (commands == null) {
+      if (!callbacksDone) {
         onConnect.add(callback);
         return;
       }

@@ -35,6 +35,7 @@ public final class SharedMap implements AutoCloseable {
   private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
   private StatefulRedisPubSubConnection<String, String> subscription;
   private boolean waitingToSubscribe;
+  private boolean closed;
 
   SharedMap(Connection connection, String key, Duration timeout) {
     this.connection = connection;
@@ -43,8 +44,13 @@ public final class SharedMap implements AutoCloseable {
     this.timeout = timeout;
   }
 
-  /** Every entry. */
+  /**
+   * Every entry. A listener given to {@link #subscribe} is subscribed first if it is not yet
+   * (Redis was still connecting, or the subscription failed): whatever changes after this read
+   * is then told.
+   */
   public Map<String, String> getAll() {
+    ensureSubscribed();
     return await(connection.all().hgetall(key));
   }
 
@@ -81,7 +87,7 @@ public final class SharedMap implements AutoCloseable {
     }
     if (!connection.connected()) {
       waitingToSubscribe = true;
-      connection.whenConnected(this::subscribeWhenConnected);
+      connection.whenConnected(this::ensureSubscribed);
       return;
     }
     try {
@@ -92,15 +98,24 @@ public final class SharedMap implements AutoCloseable {
     }
   }
 
-  private synchronized void subscribeWhenConnected() {
+  /** Subscribes the listeners if they are not yet and Redis is connected; else nothing. */
+  private synchronized void ensureSubscribed() {
     waitingToSubscribe = false;
-    if (subscription == null && !listeners.isEmpty()) {
+    if (subscription == null && !listeners.isEmpty() && !closed && connection.connected()) {
       subscribeNow();
     }
   }
 
   private void subscribeNow() {
-    StatefulRedisPubSubConnection<String, String> s = connection.pubSub();
+    StatefulRedisPubSubConnection<String, String> s;
+    try {
+      s = connection.pubSub();
+    } catch (StoreUnavailableException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new StoreUnavailableException("cannot subscribe to " + channel + " on Redis at "
+          + connection.target + ": " + e.getMessage(), e);
+    }
     s.addListener(new RedisPubSubAdapter<>() {
       @Override
       public void message(String ch, String field) {
@@ -147,6 +162,7 @@ public final class SharedMap implements AutoCloseable {
 
   @Override
   public synchronized void close() {
+    closed = true;
     if (subscription != null) {
       subscription.close();
       subscription = null;

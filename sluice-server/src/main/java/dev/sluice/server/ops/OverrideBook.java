@@ -60,10 +60,10 @@ final class OverrideBook {
       try {
         stored.putAll(storage.loadAll());
       } catch (StoreUnavailableException e) {
-        // Redis still connecting: start without the stored overrides, and read them as soon as
-        // it connects (and, failing that, at the next periodic re-read).
-        LOG.log(Level.WARNING, "the stored overrides cannot be read yet ({0});"
-            + " they apply once {1} is reachable", e.getMessage(), storage);
+        // Redis down or still connecting: start without the stored overrides, and read them as
+        // soon as it is reachable (and, failing that, at the periodic re-read every minute).
+        LOG.log(Level.WARNING, "the stored overrides cannot be read now ({0}); they are read"
+            + " again once {1} answers, and every minute", e.getMessage(), storage);
         storage.whenAvailable(this::resync);
       }
       policyChanged();
