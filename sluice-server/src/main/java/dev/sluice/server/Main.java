@@ -12,8 +12,16 @@ public final class Main {
 
   /** Runs the command line and exits with its code. */
   public static void main(String[] args) {
+    // Netty 4.2's default buffer allocator (adaptive) costs the proxy about a tenth of its
+    // throughput against the pooled one that was Netty 4.1's default (BENCHMARKS.md, "Gateway
+    // load"; netty/netty#15292). Set before any Netty class loads; a -D given by the user wins.
+    if (System.getProperty(NETTY_ALLOCATOR) == null) {
+      System.setProperty(NETTY_ALLOCATOR, "pooled");
+    }
     System.exit(commandLine().execute(args));
   }
+
+  private static final String NETTY_ALLOCATOR = "io.netty.allocator.type";
 
   /** The command line, ready to execute; tests set its output and error writers. */
   static CommandLine commandLine() {

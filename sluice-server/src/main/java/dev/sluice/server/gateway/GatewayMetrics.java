@@ -14,6 +14,7 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.Locale;
+import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
@@ -58,6 +59,10 @@ public final class GatewayMetrics {
     decisionTime = Timer.builder("sluice.decision")
         .description("Time to decide a request, store round trip included")
         .publishPercentiles(0.5, 0.99, 0.999)
+        // Over the last one to two minutes: two histograms recorded into per decision, rotating
+        // each minute, where the default three cost a third more on every request.
+        .distributionStatisticBufferLength(2)
+        .distributionStatisticExpiry(Duration.ofMinutes(2))
         .register(registry);
   }
 

@@ -16,24 +16,40 @@ final class HopByHop {
 
   private HopByHop() {}
 
-  /** Copies {@code from} into {@code to}, leaving out hop-by-hop headers and {@code skip}. */
+  /**
+   * Copies {@code from} into {@code to}, leaving out hop-by-hop headers and {@code skip} (names
+   * in lower case). Names are compared without building lower-case copies: this runs twice per
+   * proxied request, over every header.
+   */
   static void copyEndToEnd(MultiMap from, MultiMap to, Set<String> skip) {
     Set<String> named = connectionOptions(from);
-    for (var e : from) {
-      String lower = e.getKey().toLowerCase(Locale.ROOT);
-      if (!ALWAYS.contains(lower) && !named.contains(lower) && !skip.contains(lower)) {
-        to.add(e.getKey(), e.getValue());
+    from.forEach((name, value) -> {
+      if (!isListed(name, ALWAYS) && !isListed(name, skip) && (named.isEmpty() || !isListed(name, named))) {
+        to.add(name, value);
+      }
+    });
+  }
+
+  /** Whether {@code name}, in any case, is in {@code lowerCaseNames}. */
+  private static boolean isListed(String name, Set<String> lowerCaseNames) {
+    if (lowerCaseNames.contains(name)) { // the common case: sent in lower case already
+      return true;
+    }
+    for (String listed : lowerCaseNames) {
+      if (listed.length() == name.length() && listed.equalsIgnoreCase(name)) {
+        return true;
       }
     }
+    return false;
   }
 
   private static Set<String> connectionOptions(MultiMap headers) {
-    var values = headers.getAll("connection");
-    if (values.isEmpty()) {
+    String first = headers.get("connection");
+    if (first == null) {
       return Set.of();
     }
     java.util.HashSet<String> names = new java.util.HashSet<>();
-    for (String v : values) {
+    for (String v : headers.getAll("connection")) {
       for (String token : v.split(",")) {
         String t = token.trim().toLowerCase(Locale.ROOT);
         if (!t.isEmpty()) {

@@ -21,8 +21,9 @@ import java.util.concurrent.locks.LockSupport;
  * counted ({@link #dropped}) rather than queued: reporting falls behind, requests never do. One
  * daemon thread drains the queue and runs every {@link Sink} in turn, so the sinks are
  * single-threaded by construction and need no locks among themselves (readers on other threads
- * synchronise with the sink they read). When the queue is empty the thread naps a millisecond
- * and drains again; only after 20 ms without a decision does it sleep, saying so in a volatile
+ * synchronise with the sink they read). When the queue is empty the thread naps 10 ms and
+ * drains again (at most a few hundred decisions wait meanwhile); only after 50 ms without a
+ * decision does it sleep, saying so in a volatile
  * flag, and only then does a producer unpark it. So a busy gateway makes no system call per
  * request (waking the thread per decision cost a context switch each: the drain outpaces the
  * requests).
@@ -35,9 +36,9 @@ final class Recorder implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger("sluice.ops");
   private static final long IDLE_PARK_NANOS = 50_000_000L;
   /** A nap between drains while decisions keep coming: short, and no producer has to wake it. */
-  private static final long NAP_NANOS = 1_000_000L;
+  private static final long NAP_NANOS = 10_000_000L;
   /** Naps in a row with nothing to do before the thread sleeps and asks to be woken. */
-  private static final int NAPS_BEFORE_SLEEP = 20;
+  private static final int NAPS_BEFORE_SLEEP = 5;
 
   /** What reports on decisions; called on the recorder's thread only. */
   interface Sink {
@@ -112,7 +113,7 @@ final class Recorder implements AutoCloseable {
         // Drained. While decisions keep coming, nap briefly and drain again: a producer never
         // has to wake this thread, which would cost a system call and a context switch per
         // request (the drain is faster than the requests, so it would sleep after each one).
-        // Only after NAPS_BEFORE_SLEEP empty naps (20 ms of quiet) does it sleep and ask to be
+        // Only after NAPS_BEFORE_SLEEP empty naps (50 ms of quiet) does it sleep and ask to be
         // woken.
         if (++emptyNaps < NAPS_BEFORE_SLEEP) {
           LockSupport.parkNanos(this, NAP_NANOS);
