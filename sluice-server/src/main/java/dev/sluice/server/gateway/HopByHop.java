@@ -1,54 +1,53 @@
 package dev.sluice.server.gateway;
 
 import io.vertx.core.MultiMap;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 
 /**
  * The hop-by-hop headers of RFC 9110 section 7.6.1: they describe one connection, so a proxy
  * removes them before forwarding a message, together with every header the message's
  * {@code Connection} header names.
+ *
+ * <p>This runs twice per proxied request, over every header, so names are compared in place,
+ * ignoring case, against short arrays: no lower-case copy of each name, no set iterators.
  */
 final class HopByHop {
-  private static final Set<String> ALWAYS = Set.of(
+  private static final String[] ALWAYS = {
       "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding",
-      "upgrade", "proxy-authenticate", "proxy-authorization");
+      "upgrade", "proxy-authenticate", "proxy-authorization"};
+  private static final String[] NONE = {};
 
   private HopByHop() {}
 
-  /**
-   * Copies {@code from} into {@code to}, leaving out hop-by-hop headers and {@code skip} (names
-   * in lower case). Names are compared without building lower-case copies: this runs twice per
-   * proxied request, over every header.
-   */
-  static void copyEndToEnd(MultiMap from, MultiMap to, Set<String> skip) {
-    Set<String> named = connectionOptions(from);
+  /** Copies {@code from} into {@code to}, leaving out hop-by-hop headers and {@code skip}. */
+  static void copyEndToEnd(MultiMap from, MultiMap to, String... skip) {
+    String[] named = connectionOptions(from);
     from.forEach((name, value) -> {
-      if (!isListed(name, ALWAYS) && !isListed(name, skip) && (named.isEmpty() || !isListed(name, named))) {
+      if (!isListed(name, ALWAYS) && !isListed(name, skip) && !isListed(name, named)) {
         to.add(name, value);
       }
     });
   }
 
-  /** Whether {@code name}, in any case, is in {@code lowerCaseNames}. */
-  private static boolean isListed(String name, Set<String> lowerCaseNames) {
-    if (lowerCaseNames.contains(name)) { // the common case: sent in lower case already
-      return true;
-    }
-    for (String listed : lowerCaseNames) {
-      if (listed.length() == name.length() && listed.equalsIgnoreCase(name)) {
+  /** Whether {@code name}, in any case, is one of {@code names}. */
+  private static boolean isListed(String name, String[] names) {
+    int length = name.length();
+    for (String listed : names) {
+      if (listed.length() == length && listed.equalsIgnoreCase(name)) {
         return true;
       }
     }
     return false;
   }
 
-  private static Set<String> connectionOptions(MultiMap headers) {
-    String first = headers.get("connection");
-    if (first == null) {
-      return Set.of();
+  /** The header names the {@code Connection} header lists, in lower case. */
+  private static String[] connectionOptions(MultiMap headers) {
+    if (headers.get("connection") == null) {
+      return NONE;
     }
-    java.util.HashSet<String> names = new java.util.HashSet<>();
+    List<String> names = new ArrayList<>();
     for (String v : headers.getAll("connection")) {
       for (String token : v.split(",")) {
         String t = token.trim().toLowerCase(Locale.ROOT);
@@ -57,6 +56,6 @@ final class HopByHop {
         }
       }
     }
-    return names;
+    return names.toArray(NONE);
   }
 }

@@ -18,7 +18,6 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.RequestOptions;
 import java.lang.System.Logger.Level;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -36,8 +35,8 @@ import java.util.concurrent.TimeoutException;
 final class ProxyHandler implements Handler<HttpServerRequest> {
   private static final System.Logger LOG = System.getLogger("sluice.gateway");
   /** Request headers not copied as such: rewritten below, or answered by the gateway itself. */
-  private static final Set<String> REWRITTEN = Set.of(
-      "host", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "expect", "content-length");
+  private static final String[] REWRITTEN = {
+      "host", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "expect", "content-length"};
   /** The one body-read failure that is the client's body's size. */
   private static final Throwable TOO_LARGE = new IllegalStateException("body too large") {
     private static final long serialVersionUID = 1L;
@@ -228,7 +227,7 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
     if (in.statusMessage() != null) {
       response.setStatusMessage(in.statusMessage());
     }
-    HopByHop.copyEndToEnd(in.headers(), response.headers(), Set.of());
+    HopByHop.copyEndToEnd(in.headers(), response.headers());
     for (Header h : rateHeaders) {
       response.headers().set(h.name(), h.value());
     }
