@@ -122,28 +122,50 @@ public final class RedisServer implements AutoCloseable {
         "--port", Integer.toString(port), "--bind", "127.0.0.1",
         "--save", "", "--appendonly", "no", "--dir", dir.toAbsolutePath().toString()));
     cmd.addAll(extra);
+    Process p;
     try {
-      process = new ProcessBuilder(cmd).directory(dir.toFile())
-          .redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("redis.log").toFile()))
-          .start();
+      p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start " + cmd, e);
     }
-    long deadline = System.nanoTime() + START_TIMEOUT_NANOS;
-    while (!answersPing()) {
-      if (!process.isAlive()) {
-        throw new IllegalStateException("redis-server exited at start-up; see " + dir.resolve("redis.log"));
+    process = p;
+    // Ready when it says so in its log (6.2 and 7 both print this line once listening); the log
+    // is copied to redis.log on the way. Waiting on that line, not polling the port.
+    java.util.concurrent.CompletableFuture<Void> ready = new java.util.concurrent.CompletableFuture<>();
+    Thread reader = new Thread(() -> {
+      try (java.io.BufferedReader in = new java.io.BufferedReader(
+               new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+           java.io.Writer log = Files.newBufferedWriter(dir.resolve("redis.log"), StandardCharsets.UTF_8,
+               java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND)) {
+        for (String line; (line = in.readLine()) != null; ) {
+          log.write(line);
+          log.write('\n');
+          log.flush();
+          if (line.contains("Ready to accept connections")) {
+            ready.complete(null);
+          }
+        }
+      } catch (IOException e) {
+        ready.completeExceptionally(e);
       }
-      if (System.nanoTime() - deadline > 0) {
-        throw new IllegalStateException("redis-server did not answer PING within 15 s on port " + port);
-      }
-      try {
-        Thread.sleep(10); // waiting for a process to come up, not timing anything
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(e);
-      }
+      ready.completeExceptionally(new IllegalStateException(
+          "redis-server exited at start-up; see " + dir.resolve("redis.log")));
+    }, "redis-server-log-" + port);
+    reader.setDaemon(true);
+    reader.start();
+    try {
+      ready.get(START_TIMEOUT_NANOS, TimeUnit.NANOSECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("redis-server did not get ready within 15 s on port " + port
+          + "; see " + dir.resolve("redis.log"));
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+    if (!answersPing()) {
+      throw new IllegalStateException("redis-server said it was ready but does not answer PING on port " + port);
     }
   }
 

@@ -144,12 +144,7 @@ final class OpsFixture implements AutoCloseable {
       if (System.nanoTime() > deadline) {
         throw new AssertionError("timed out waiting for " + what);
       }
-      try {
-        Thread.sleep(5);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
+      Thread.onSpinWait(); // the conditions are HTTP round trips: no tight loop
     }
   }
 
