@@ -93,7 +93,10 @@ end
 -- Per-call memos, which batching makes pay: the requests of a call repeat the same limit specs
 -- (numbers parsed once per distinct string), the same field names (built once per limit
 -- position and kind, not concatenated and interned per request), and share one now, so each
--- window length's current index is divided out once.
+-- window length's current index is divided out once. Each lookup is written out
+-- (`x = NUM[s]; if not x then ... end`): memo tables that fill themselves through a metatable
+-- read the same, but their closures, made on every call, cost an unbatched call 20% more Redis
+-- CPU (one token bucket, 9.87 -> 11.84 us).
 local NUM = {}
 local FW, FN, FP, FT, FF = {}, {}, {}, {}, {}
 local INDEX = {}
