@@ -169,15 +169,19 @@ class GatewaysOnRedisTest {
   }
 
   private static int statusAt(HttpClient http, int port, String path) throws Exception {
+    return getAsCustomer(http, port, path).statusCode();
+  }
+
+  /** {@code GET path} with customer-1's API key. */
+  private static HttpResponse<Void> getAsCustomer(HttpClient http, int port, String path)
+      throws Exception {
     return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
             .header("X-Api-Key", "customer-1").timeout(Duration.ofSeconds(10)).build(),
-        HttpResponse.BodyHandlers.discarding()).statusCode();
+        HttpResponse.BodyHandlers.discarding());
   }
 
   private static String limitSeenBy(HttpClient http, int port) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/work"))
-            .header("X-Api-Key", "customer-1").timeout(Duration.ofSeconds(10)).build(),
-        HttpResponse.BodyHandlers.ofString()).headers().firstValue("X-RateLimit-Limit").orElse("none");
+    return getAsCustomer(http, port, "/work").headers().firstValue("X-RateLimit-Limit").orElse("none");
   }
 
   /** The value {@code read} gives once it equals {@code expected}, or its last value after 10 s. */
