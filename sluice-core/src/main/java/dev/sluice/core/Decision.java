@@ -46,12 +46,20 @@ public final class Decision {
   private final Verdict verdict;
   private final int bindingIndex;
   private final long retryAtMicros;
-  private final String problem;
-  private final String storeFailure;
-  private final Verdict shadow; // the shadow rules' verdict, or null
-  private final long[] fingerprints; // per bucket of verdict, when identities are tracked
-  private final long[] shadowFingerprints;
+  private final Extras extras; // null for a plain decision: most of them, and the hot path's
   private LimitStatus binding; // built on first use
+
+  /**
+   * What only some decisions carry, apart so that a plain one is a smaller object.
+   *
+   * @param problem for INVALID and UNAVAILABLE, what went wrong
+   * @param storeFailure why the store was not used, or null
+   * @param shadow the shadow rules' verdict, or null
+   * @param fingerprints per bucket of the verdict, when identities are tracked
+   * @param shadowFingerprints per bucket of the shadow verdict, when identities are tracked
+   */
+  private record Extras(String problem, String storeFailure, Verdict shadow, long[] fingerprints,
+      long[] shadowFingerprints) {}
 
   private Decision(Outcome outcome, long nowMicros, Verdict verdict, String problem) {
     this(outcome, nowMicros, verdict, problem, null);
@@ -65,22 +73,22 @@ public final class Decision {
   private Decision(Outcome outcome, long nowMicros, Verdict verdict, String problem,
       String storeFailure, Verdict shadow, long[] fingerprints, long[] shadowFingerprints) {
     this.outcome = outcome;
-    this.storeFailure = storeFailure;
-    this.shadow = shadow;
-    this.fingerprints = fingerprints;
-    this.shadowFingerprints = shadowFingerprints;
+    this.extras = problem == null && storeFailure == null && shadow == null && fingerprints == null
+        && shadowFingerprints == null
+        ? null : new Extras(problem, storeFailure, shadow, fingerprints, shadowFingerprints);
     this.nowMicros = nowMicros;
     this.verdict = verdict;
-    this.problem = problem;
     int b = -1;
+    long bRemaining = 0;
+    long bReset = 0;
     long retry = 0;
     for (int i = 0, n = verdict.size(); i < n; i++) {
       long remaining = verdict.remaining(i);
-      if (b < 0
-          || remaining < verdict.remaining(b)
-          || (remaining == verdict.remaining(b)
-              && verdict.resetAtMicros(i) > verdict.resetAtMicros(b))) {
+      long reset = verdict.resetAtMicros(i);
+      if (b < 0 || remaining < bRemaining || (remaining == bRemaining && reset > bReset)) {
         b = i;
+        bRemaining = remaining;
+        bReset = reset;
       }
       if (!verdict.passed(i)) {
         long retryAt = verdict.retryAtMicros(i);
@@ -106,8 +114,8 @@ public final class Decision {
 
   /** This decision with the shadow rules' verdict and who was counted (either may be null). */
   Decision with(Verdict shadowVerdict, long[] fingerprints, long[] shadowFingerprints) {
-    Decision d = new Decision(outcome, nowMicros, verdict, problem, storeFailure, shadowVerdict,
-        fingerprints, shadowFingerprints);
+    Decision d = new Decision(outcome, nowMicros, verdict, problem(), storeFailure(),
+        shadowVerdict, fingerprints, shadowFingerprints);
     d.binding = binding;
     return d;
   }
@@ -159,7 +167,7 @@ public final class Decision {
    * {@code on-store-failure} mode: fail open, fail closed, or counted in the local fallback.
    */
   public String storeFailure() {
-    return storeFailure;
+    return extras == null ? null : extras.storeFailure;
   }
 
   /**
@@ -189,11 +197,17 @@ public final class Decision {
    * never denying and never in the headers. Empty when no shadow rule applied.
    */
   public List<LimitStatus> shadowLimits() {
+    Verdict shadow = shadow();
     return shadow == null ? List.of() : shadow.statuses();
+  }
+
+  private Verdict shadow() {
+    return extras == null ? null : extras.shadow;
   }
 
   /** Whether a shadow rule would have denied this request, were it enforced. */
   public boolean shadowDenied() {
+    Verdict shadow = shadow();
     return shadow != null && !shadow.admitted();
   }
 
@@ -214,9 +228,10 @@ public final class Decision {
   /** Every bucket of the decision, enforced rules first, then shadow rules. */
   public List<Bucket> buckets() {
     java.util.ArrayList<Bucket> out = new java.util.ArrayList<>();
-    addBuckets(verdict.statuses(), fingerprints, false, out);
+    addBuckets(verdict.statuses(), extras == null ? null : extras.fingerprints, false, out);
+    Verdict shadow = shadow();
     if (shadow != null) {
-      addBuckets(shadow.statuses(), shadowFingerprints, true, out);
+      addBuckets(shadow.statuses(), extras.shadowFingerprints, true, out);
     }
     return out;
   }
@@ -266,7 +281,7 @@ public final class Decision {
 
   /** For {@link Outcome#INVALID} and {@link Outcome#UNAVAILABLE}: what went wrong, for people. */
   public String problem() {
-    return problem;
+    return extras == null ? null : extras.problem;
   }
 
   static long ceilSeconds(long micros) {
@@ -276,11 +291,11 @@ public final class Decision {
   @Override
   public String toString() {
     StringBuilder sb = new StringBuilder(outcome.name());
-    if (problem != null) {
-      sb.append(" (").append(problem).append(')');
+    if (problem() != null) {
+      sb.append(" (").append(problem()).append(')');
     }
-    if (storeFailure != null) {
-      sb.append(" [store failed: ").append(storeFailure).append(']');
+    if (storeFailure() != null) {
+      sb.append(" [store failed: ").append(storeFailure()).append(']');
     }
     for (LimitStatus s : limits()) {
       sb.append(' ').append(s.rule()).append('/').append(s.limit().name())

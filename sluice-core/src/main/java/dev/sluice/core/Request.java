@@ -14,6 +14,8 @@ public final class Request implements RequestView {
   private final String method;
   private final String path;
   private final Map<String, String> headers;
+  private final String[] headerNames; // as given, in the map's order
+  private final String[] headerValues;
   private final String clientAddress;
   private final Map<String, String> query;
   private final Map<String, String> body;
@@ -23,6 +25,8 @@ public final class Request implements RequestView {
     this.path = b.path;
     this.headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER); // no lower-casing per lookup
     this.headers.putAll(b.headers);
+    this.headerNames = headers.keySet().toArray(new String[0]);
+    this.headerValues = headers.values().toArray(new String[0]);
     this.clientAddress = b.clientAddress;
     this.query = Map.copyOf(b.query);
     this.body = Map.copyOf(b.body);
@@ -45,6 +49,13 @@ public final class Request implements RequestView {
 
   @Override
   public String header(String name) {
+    // A name spelled as it was set (the engine asks for "Authorization", callers set it so) is
+    // found without a case-insensitive comparison; any other spelling through the map.
+    for (int i = 0; i < headerNames.length; i++) {
+      if (headerNames[i].equals(name)) {
+        return headerValues[i];
+      }
+    }
     return headers.get(name);
   }
 

@@ -46,9 +46,12 @@ final class Router {
     int segEnd = slash < 0 || slash > end ? end : slash;
     int len = segEnd - from;
     int next = segEnd + 1;
+    char first = len > 0 ? path.charAt(from) : 0;
     for (int i = 0; i < n.literals.length; i++) {
       String lit = n.literals[i];
-      if (lit.length() == len && path.regionMatches(from, lit, 0, len)) {
+      // Length and first char turn most siblings away before a region comparison.
+      if (lit.length() == len && (len == 0 || lit.charAt(0) == first)
+          && path.regionMatches(from, lit, 0, len)) {
         walk(n.children[i], path, next, end, out);
       }
     }

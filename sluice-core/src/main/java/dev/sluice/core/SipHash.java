@@ -1,5 +1,10 @@
 package dev.sluice.core;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+
 /**
  * SipHash-c-d (Aumasson and Bernstein), a keyed pseudo-random function: without the 128-bit key
  * nobody can compute, invert or deliberately collide its 64-bit outputs, which is what lets
@@ -11,15 +16,20 @@ package dev.sluice.core;
  * can predict or steer which bucket a credential lands in). SipHash-2-4 is kept for the tests,
  * which check this implementation against Guava's.
  *
- * <p>Strings are hashed as their UTF-16LE bytes without materialising them (four chars per
- * 64-bit block), so {@code hash(s)} equals the reference SipHash of {@code s.getBytes(UTF_16LE)}
- * and costs no allocation.
+ * <p>{@code hash(tweak, s)} (rule and key-source names) is the reference SipHash of the tweak's
+ * 8 bytes then {@code s.getBytes(UTF_16LE)}, read from the chars in place. {@code hash(s)}
+ * (identities, on every request) reads a string of Latin-1 chars as its ISO-8859-1 bytes, eight
+ * chars per block instead of four (half the rounds), and any other string as UTF-16LE under a
+ * key derived from this one.
  */
 final class SipHash {
+  private static final VarHandle LITTLE_ENDIAN_LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
   private final long k0;
   private final long k1;
   private final int compressionRounds;
   private final int finalizationRounds;
+  private final SipHash wideKey; // null in a wide key itself
 
   /** SipHash-1-3 under the key {@code (k0, k1)}. */
   SipHash(long k0, long k1) {
@@ -27,11 +37,23 @@ final class SipHash {
   }
 
   SipHash(long k0, long k1, int compressionRounds, int finalizationRounds) {
+    this(k0, k1, compressionRounds, finalizationRounds, true);
+  }
+
+  private SipHash(long k0, long k1, int compressionRounds, int finalizationRounds, boolean withWide) {
     this.k0 = k0;
     this.k1 = k1;
     this.compressionRounds = compressionRounds;
     this.finalizationRounds = finalizationRounds;
+    // The wide key is two outputs of this PRF, so it is as secret and as independent of this
+    // key as the PRF's outputs are of one another.
+    this.wideKey = withWide ? new SipHash(hash(WIDE_K0, ""), hash(WIDE_K1, ""),
+        compressionRounds, finalizationRounds, false) : null;
   }
+
+  /** The tweaks whose hashes (of the empty string) make the wide key. */
+  static final long WIDE_K0 = 0x5554462d31364c45L; // "UTF-16LE", little-endian
+  static final long WIDE_K1 = ~WIDE_K0;
 
   /** SipHash of {@code tweak} (8 bytes, little-endian) followed by the UTF-16LE encoding of {@code s}. */
   long hash(long tweak, CharSequence s) {
@@ -43,14 +65,139 @@ final class SipHash {
     return hash(true, tweak, s, from, to);
   }
 
-  /** SipHash of the UTF-16LE encoding of {@code s}: no tweak block, one round fewer. */
+  /**
+   * The hash of a string alone (no tweak block), as compact as the string allows: if every char
+   * is at most {@code U+00FF} (every HTTP header value, and almost every token, address and
+   * e-mail), the SipHash of its ISO-8859-1 bytes, eight chars per block; otherwise the SipHash of
+   * its UTF-16LE bytes under a key derived from this one. The two encodings may give equal
+   * bytes for different strings (41 01 is "A" then U+0001 in ISO-8859-1, and U+0141 in
+   * UTF-16LE); under two independent keys such strings collide no more often than any two.
+   */
   long hash(CharSequence s) {
-    return hash(false, 0, s, 0, s.length());
+    return hash(s, 0, s.length());
   }
 
-  /** {@link #hash(CharSequence)} of {@code s.subSequence(from, to)}, without copying it. */
+  /**
+   * {@link #hash(CharSequence)} of {@code s.subSequence(from, to)}, without a substring: a
+   * {@code String} is copied once, whole, into a short-lived byte array; any other
+   * CharSequence is read in place.
+   */
   long hash(CharSequence s, int from, int to) {
-    return hash(false, 0, s, from, to);
+    if (s instanceof String str) {
+      // A Latin-1 string's ISO-8859-1 bytes are a copy of its array (an intrinsic), and reading
+      // them eight at a time beats packing chars. A wider char comes out as '?', so a '?' in
+      // the copy sends the string to the exact path.
+      return hashLatin1(str.getBytes(StandardCharsets.ISO_8859_1), s, from, to);
+    }
+    return hashChars(s, from, to);
+  }
+
+  private long hashLatin1(byte[] bytes, CharSequence s, int from, int to) {
+    long v0 = 0x736f6d6570736575L ^ k0;
+    long v1 = 0x646f72616e646f6dL ^ k1;
+    long v2 = 0x6c7967656e657261L ^ k0;
+    long v3 = 0x7465646279746573L ^ k1;
+    long question = 0; // has a high bit in each byte that was '?' (SWAR zero-byte test)
+    int i = from;
+    for (; i + 8 <= to; i += 8) {
+      long m = (long) LITTLE_ENDIAN_LONGS.get(bytes, i);
+      long q = m ^ 0x3f3f3f3f3f3f3f3fL;
+      question |= (q - 0x0101010101010101L) & ~q;
+      v3 ^= m;
+      for (int r = 0; r < compressionRounds; r++) {
+        v0 += v1; v1 = Long.rotateLeft(v1, 13); v1 ^= v0; v0 = Long.rotateLeft(v0, 32);
+        v2 += v3; v3 = Long.rotateLeft(v3, 16); v3 ^= v2;
+        v0 += v3; v3 = Long.rotateLeft(v3, 21); v3 ^= v0;
+        v2 += v1; v1 = Long.rotateLeft(v1, 17); v1 ^= v2; v2 = Long.rotateLeft(v2, 32);
+      }
+      v0 ^= m;
+    }
+    long last = (long) (to - from) << 56;
+    for (int shift = 0; i < to; i++, shift += 8) {
+      int c = bytes[i] & 0xff;
+      if (c == '?') {
+        question = -1;
+      }
+      last |= (long) c << shift;
+    }
+    if ((question & 0x8080808080808080L) != 0) {
+      return hashChars(s, from, to);
+    }
+    v3 ^= last;
+    for (int r = 0; r < compressionRounds; r++) {
+      v0 += v1; v1 = Long.rotateLeft(v1, 13); v1 ^= v0; v0 = Long.rotateLeft(v0, 32);
+      v2 += v3; v3 = Long.rotateLeft(v3, 16); v3 ^= v2;
+      v0 += v3; v3 = Long.rotateLeft(v3, 21); v3 ^= v0;
+      v2 += v1; v1 = Long.rotateLeft(v1, 17); v1 ^= v2; v2 = Long.rotateLeft(v2, 32);
+    }
+    v0 ^= last;
+    v2 ^= 0xff;
+    for (int r = 0; r < finalizationRounds; r++) {
+      v0 += v1; v1 = Long.rotateLeft(v1, 13); v1 ^= v0; v0 = Long.rotateLeft(v0, 32);
+      v2 += v3; v3 = Long.rotateLeft(v3, 16); v3 ^= v2;
+      v0 += v3; v3 = Long.rotateLeft(v3, 21); v3 ^= v0;
+      v2 += v1; v1 = Long.rotateLeft(v1, 17); v1 ^= v2; v2 = Long.rotateLeft(v2, 32);
+    }
+    return v0 ^ v1 ^ v2 ^ v3;
+  }
+
+  /** {@link #hash(CharSequence, int, int)} read char by char: any CharSequence, any chars. */
+  private long hashChars(CharSequence s, int from, int to) {
+    // One pass: pack eight chars per block as if they were all Latin-1, and OR them together to
+    // find out. A wider char spoils the blocks (its high byte lands in its neighbour's), so the
+    // string is then hashed again, two bytes per char.
+    long v0 = 0x736f6d6570736575L ^ k0;
+    long v1 = 0x646f72616e646f6dL ^ k1;
+    long v2 = 0x6c7967656e657261L ^ k0;
+    long v3 = 0x7465646279746573L ^ k1;
+    int seen = 0;
+    int i = from;
+    for (; i + 8 <= to; i += 8) {
+      int c0 = s.charAt(i);
+      int c1 = s.charAt(i + 1);
+      int c2 = s.charAt(i + 2);
+      int c3 = s.charAt(i + 3);
+      int c4 = s.charAt(i + 4);
+      int c5 = s.charAt(i + 5);
+      int c6 = s.charAt(i + 6);
+      int c7 = s.charAt(i + 7);
+      seen |= c0 | c1 | c2 | c3 | c4 | c5 | c6 | c7;
+      long m = c0 | (long) c1 << 8 | (long) c2 << 16 | (long) c3 << 24
+          | (long) c4 << 32 | (long) c5 << 40 | (long) c6 << 48 | (long) c7 << 56;
+      v3 ^= m;
+      for (int r = 0; r < compressionRounds; r++) {
+        v0 += v1; v1 = Long.rotateLeft(v1, 13); v1 ^= v0; v0 = Long.rotateLeft(v0, 32);
+        v2 += v3; v3 = Long.rotateLeft(v3, 16); v3 ^= v2;
+        v0 += v3; v3 = Long.rotateLeft(v3, 21); v3 ^= v0;
+        v2 += v1; v1 = Long.rotateLeft(v1, 17); v1 ^= v2; v2 = Long.rotateLeft(v2, 32);
+      }
+      v0 ^= m;
+    }
+    long last = (long) (to - from) << 56;
+    for (int shift = 0; i < to; i++, shift += 8) {
+      int c = s.charAt(i);
+      seen |= c;
+      last |= (long) c << shift;
+    }
+    if (seen > 0xFF) {
+      return wideKey.hash(false, 0, s, from, to);
+    }
+    v3 ^= last;
+    for (int r = 0; r < compressionRounds; r++) {
+      v0 += v1; v1 = Long.rotateLeft(v1, 13); v1 ^= v0; v0 = Long.rotateLeft(v0, 32);
+      v2 += v3; v3 = Long.rotateLeft(v3, 16); v3 ^= v2;
+      v0 += v3; v3 = Long.rotateLeft(v3, 21); v3 ^= v0;
+      v2 += v1; v1 = Long.rotateLeft(v1, 17); v1 ^= v2; v2 = Long.rotateLeft(v2, 32);
+    }
+    v0 ^= last;
+    v2 ^= 0xff;
+    for (int r = 0; r < finalizationRounds; r++) {
+      v0 += v1; v1 = Long.rotateLeft(v1, 13); v1 ^= v0; v0 = Long.rotateLeft(v0, 32);
+      v2 += v3; v3 = Long.rotateLeft(v3, 16); v3 ^= v2;
+      v0 += v3; v3 = Long.rotateLeft(v3, 21); v3 ^= v0;
+      v2 += v1; v1 = Long.rotateLeft(v1, 17); v1 ^= v2; v2 = Long.rotateLeft(v2, 32);
+    }
+    return v0 ^ v1 ^ v2 ^ v3;
   }
 
   private long hash(boolean tweaked, long tweak, CharSequence s, int from, int to) {

@@ -3,14 +3,18 @@ package dev.sluice.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.common.hash.Hashing;
+import java.nio.charset.StandardCharsets;
+import net.jqwik.api.Assume;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
-import org.junit.jupiter.api.Test;
+import net.jqwik.api.constraints.CharRange;
 
 /**
  * Our SipHash over (tweak, UTF-16LE chars): the 2-4 variant against Guava's and the reference
  * vectors; the 1-3 variant the engine uses against a byte-wise implementation of the paper's
- * algorithm (itself checked against Guava at 2-4).
+ * algorithm (itself checked against Guava at 2-4). The untweaked identity hash: Latin-1 strings
+ * as their ISO-8859-1 bytes, wider ones as UTF-16LE under the derived key.
  */
 class SipHashTest {
   /** The reference key 00 01 02 ... 0f, as two little-endian words. */
@@ -40,12 +44,51 @@ class SipHashTest {
   }
 
   @Property(tries = 3000)
-  void untweaked_isSipHashOfTheUtf16CharsAlone(@ForAll long k0, @ForAll long k1, @ForAll String s) {
+  void untweaked_latin1String_isSipHashOfItsIso88591Bytes(
+      @ForAll long k0, @ForAll long k1, @ForAll @CharRange(from = 0, to = 0xff) String s) {
     assertThat(new SipHash(k0, k1, 2, 4).hash(s))
-        .isEqualTo(Hashing.sipHash24(k0, k1).hashUnencodedChars(s).asLong());
+        .isEqualTo(Hashing.sipHash24(k0, k1).hashBytes(s.getBytes(StandardCharsets.ISO_8859_1)).asLong());
+    assertThat(new SipHash(k0, k1).hash(s))
+        .isEqualTo(reference(k0, k1, 1, 3, s.getBytes(StandardCharsets.ISO_8859_1)));
+  }
+
+  @Property(tries = 3000)
+  void untweaked_widerString_isSipHashOfItsUtf16Bytes_underAKeyDerivedFromTheKey(
+      @ForAll long k0, @ForAll long k1, @ForAll String prefix, @ForAll char wide, @ForAll String suffix) {
+    Assume.that(wide > 0xff);
+    String s = prefix + wide + suffix;
+    SipHash h = new SipHash(k0, k1);
+    long wideK0 = h.hash(SipHash.WIDE_K0, "");
+    long wideK1 = h.hash(SipHash.WIDE_K1, "");
+
+    assertThat(h.hash(s)).isEqualTo(reference(wideK0, wideK1, 1, 3, s.getBytes(StandardCharsets.UTF_16LE)));
+  }
+
+  @Property(tries = 3000)
+  void untweaked_sameValueWhetherReadAsStringOrCharSequence_orFromARange(
+      @ForAll long k0, @ForAll long k1, @ForAll String s) {
+    SipHash h = new SipHash(k0, k1);
     String padded = "<" + s + ">";
-    assertThat(new SipHash(k0, k1).hash(padded, 1, padded.length() - 1))
-        .isEqualTo(new SipHash(k0, k1).hash(s));
+
+    assertThat(h.hash(new StringBuilder(s))).isEqualTo(h.hash(s));
+    assertThat(h.hash(padded, 1, padded.length() - 1)).isEqualTo(h.hash(s));
+  }
+
+  @Example
+  void untweaked_questionMarks_areHashedExactly_notTakenForUnmappableChars() {
+    SipHash h = new SipHash(1, 2);
+
+    assertThat(h.hash("a?b")).isNotEqualTo(h.hash("a\u0141b"));
+    assertThat(h.hash("a?b")).isEqualTo(reference(1, 2, 1, 3, "a?b".getBytes(StandardCharsets.ISO_8859_1)));
+    assertThat(h.hash("token?????????")).isEqualTo(h.hash(new StringBuilder("token?????????")));
+  }
+
+  @Example
+  void untweaked_latin1AndWideEncodingsWithTheSameBytes_doNotCollide() {
+    SipHash h = new SipHash(1, 2);
+    // 41 01 is "A" then U+0001 in ISO-8859-1, and U+0141 in UTF-16LE.
+
+    assertThat(h.hash("A\u0001")).isNotEqualTo(h.hash("\u0141"));
   }
 
   private static byte[] bytes(long tweak, String s) {
@@ -94,7 +137,7 @@ class SipHashTest {
     v[2] += v[1]; v[1] = Long.rotateLeft(v[1], 17); v[1] ^= v[2]; v[2] = Long.rotateLeft(v[2], 32);
   }
 
-  @Test
+  @Example
   void guava_matchesThePapersTestVector() {
     byte[] message = new byte[15];
     for (int i = 0; i < message.length; i++) {
@@ -108,7 +151,7 @@ class SipHashTest {
    * The reference implementation's vectors for the message 00 01 02 ... (n-1) under the key
    * 00 01 ... 0f, for every n our input can take: an 8-byte tweak then two bytes per char.
    */
-  @Test
+  @Example
   void hash_matchesTheReferenceVectors() {
     SipHash h = new SipHash(K0, K1, 2, 4);
     long tweak = 0x0706050403020100L; // bytes 00..07
@@ -120,7 +163,7 @@ class SipHashTest {
     assertThat(h.hash(tweak, "\u0908\u0b0a\u0d0c\u0f0e")).isEqualTo(0x3f2acc7f57c29bdbL); // 16 bytes
   }
 
-  @Test
+  @Example
   void hash_readsTheCharSequenceWithoutCopying() {
     SipHash h = new SipHash(1, 2);
 

@@ -49,6 +49,8 @@ class TickerAndRequestTest {
     Request r = Request.builder("GET", "/").header("X-Key", "one").header("x-key", "two").build();
 
     assertThat(r.header("X-KEY")).isEqualTo("one");
+    assertThat(r.header("X-Key")).isEqualTo("one"); // the spelling it was set with
+    assertThat(r.header("x-key")).isEqualTo("one"); // the spelling whose value lost
     assertThat(r.header("absent")).isNull();
     assertThat(r.clientAddress()).isNull();
     assertThat(r.bodyField("a")).isNull();
