@@ -28,8 +28,8 @@ final class Router {
 
   /** Adds to {@code out} (a bit set of rule indices) every rule whose template matches {@code path}. */
   void match(String path, long[] out) {
-    int start = path.startsWith("/") ? 1 : 0;
     int end = path.length();
+    int start = end > 0 && path.charAt(0) == '/' ? 1 : 0;
     if (end > start && path.charAt(end - 1) == '/') {
       end--; // a trailing slash is ignored
     }
@@ -37,7 +37,9 @@ final class Router {
   }
 
   private static void walk(Node n, String path, int from, int end, long[] out) {
-    mark(n.catchAll, out);
+    if (n.catchAll.length != 0) {
+      mark(n.catchAll, out);
+    }
     if (from >= end) {
       mark(n.rules, out);
       return;

@@ -97,9 +97,33 @@ public final class Sluice {
   private final KeySource[] leaves;
   private final long[] leafTweaks;
   private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(() -> new Scratch(this));
+  /**
+   * A first place to look for this thread's scratch before the thread-local map: slot
+   * {@code threadId % 64}, claimed once by the first thread that finds it empty and never
+   * rewritten, so a server's few event-loop threads each find theirs with one array read, and
+   * threads that share a slot fall back to {@link #scratch} without fighting over it. (Thread
+   * ids are never reused, and a slot holds the id, not the thread.)
+   */
+  private final Scratch[] scratchSlots = new Scratch[64];
+
+  private Scratch scratch() {
+    long id = Thread.currentThread().getId();
+    Scratch[] slots = scratchSlots;
+    int i = (int) id & (slots.length - 1);
+    Scratch s = slots[i];
+    if (s != null && s.threadId == id) {
+      return s;
+    }
+    s = scratch.get();
+    if (slots[i] == null) { // a benign race: two threads may both claim it; the last one keeps it
+      slots[i] = s;
+    }
+    return s;
+  }
 
   /** A thread's reusable buffers for {@link #decide}. */
   private static final class Scratch {
+    final long threadId = Thread.currentThread().getId();
     final Charge charge;
     final Charge shadow;
     final long[] matched;
@@ -140,7 +164,7 @@ public final class Sluice {
   public Decision decide(RequestView request) {
     // The synchronous path reuses this thread's buffers: the store is done with the charge when
     // it returns, and the decision keeps nothing of them.
-    Scratch s = scratch.get();
+    Scratch s = scratch();
     Object p = prepare(request, s.charge.clear(), s.shadow.clear(), s);
     if (!(p instanceof Charge c)) {
       return (Decision) p;
