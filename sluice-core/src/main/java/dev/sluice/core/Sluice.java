@@ -41,9 +41,6 @@ import java.util.concurrent.CompletionStage;
  * }</pre>
  */
 public final class Sluice {
-  private static final long FMIX_1 = 0xff51afd7ed558ccdL;
-  private static final long FMIX_2 = 0xc4ceb9fe1a85ec53L;
-
   private final Policy policy;
   private final Store store;
   private final SipHash hasher;
@@ -270,7 +267,7 @@ public final class Sluice {
       BucketGroup g = o == null ? cr.group : cr.groupFor(o, policy.tiers(), store);
       for (int idx : cr.chain) {
         long identity = fingerprint ^ leafTweaks[idx];
-        read.add(g, fmix(identity ^ cr.tweak), 0, fingerprint);
+        read.add(g, identity ^ cr.tweak, 0, fingerprint);
         int at = g.name().indexOf('@');
         skeleton.add(new Usage(cr.rule.name(), at < 0 ? null : g.name().substring(at + 1),
             leaves[idx].describe(), List.of()));
@@ -508,7 +505,10 @@ public final class Sluice {
             group = cr.groupFor(o, policy.tiers(), store);
           }
         }
-        (cr.shadow ? shadow : charge).add(group, fmix(identity ^ cr.tweak), cost, fingerprint);
+        // The bucket key: the fingerprint XOR the source's and the rule's tweaks. XOR with a
+        // constant is a bijection, and the fingerprint is already a keyed PRF's output, so the
+        // keys of a rule are as distinct and as evenly spread as the fingerprints themselves.
+        (cr.shadow ? shadow : charge).add(group, identity ^ cr.tweak, cost, fingerprint);
       }
     }
     if (charge.size() == 0 && shadow.size() == 0) {
@@ -632,16 +632,6 @@ public final class Sluice {
   /** A stable 64-bit hash of a name, the same on every instance (for store keys). */
   private static long stableHash(String name) {
     return new SipHash(0x736c756963650001L, 0x736c756963650002L).hash(0, name);
-  }
-
-  /** MurmurHash3's finaliser: a bijection, so distinct identities stay distinct per rule. */
-  private static long fmix(long h) {
-    h ^= h >>> 33;
-    h *= FMIX_1;
-    h ^= h >>> 33;
-    h *= FMIX_2;
-    h ^= h >>> 33;
-    return h;
   }
 
   private static final class CompiledRule {
