@@ -7,7 +7,9 @@ import java.util.List;
 
 /**
  * Finds every endpoint rule whose path template matches a path: a trie of path segments, walked
- * without allocating (segments are compared in place with {@code regionMatches}). A path can
+ * without allocating. Each segment is scanned once for its end and its {@code String.hashCode},
+ * and compared in place ({@code regionMatches}) only with a literal of the same hash and length.
+ * Each node holds its rules as a bit set, ORed into the result a word at a time. A path can
  * match several templates (a literal and a {@code {param}} at the same depth, say); the walk
  * follows every branch and reports each matching rule once.
  */
@@ -20,9 +22,9 @@ final class Router {
       n = template.isParam(i) ? n.paramChild() : n.literalChild(template.segment(i));
     }
     if (template.isCatchAll()) {
-      n.catchAll = append(n.catchAll, rule);
+      n.catchAll = set(n.catchAll, rule);
     } else {
-      n.rules = append(n.rules, rule);
+      n.rules = set(n.rules, rule);
     }
   }
 
@@ -44,16 +46,19 @@ final class Router {
       mark(n.rules, out);
       return;
     }
-    int slash = path.indexOf('/', from);
-    int segEnd = slash < 0 || slash > end ? end : slash;
+    // Find the segment's end and its hash in one pass (a segment is a few chars: a plain loop
+    // beats indexOf's intrinsic), then compare with a literal only if hash and length agree.
+    int segEnd = from;
+    int hash = 0;
+    for (char c; segEnd < end && (c = path.charAt(segEnd)) != '/'; segEnd++) {
+      hash = 31 * hash + c;
+    }
     int len = segEnd - from;
     int next = segEnd + 1;
-    char first = len > 0 ? path.charAt(from) : 0;
-    for (int i = 0; i < n.literals.length; i++) {
-      String lit = n.literals[i];
-      // Length and first char turn most siblings away before a region comparison.
-      if (lit.length() == len && (len == 0 || lit.charAt(0) == first)
-          && path.regionMatches(from, lit, 0, len)) {
+    String[] literals = n.literals;
+    for (int i = 0; i < literals.length; i++) {
+      if (n.literalHashes[i] == hash && literals[i].length() == len
+          && path.regionMatches(from, literals[i], 0, len)) {
         walk(n.children[i], path, next, end, out);
       }
     }
@@ -62,24 +67,27 @@ final class Router {
     }
   }
 
-  private static void mark(int[] rules, long[] out) {
-    for (int r : rules) {
-      out[r >>> 6] |= 1L << r;
+  /** ORs a node's rule set into {@code out}: one word per 64 rules, not one store per rule. */
+  private static void mark(long[] rules, long[] out) {
+    for (int w = 0; w < rules.length; w++) {
+      out[w] |= rules[w];
     }
   }
 
-  private static int[] append(int[] a, int v) {
-    int[] b = Arrays.copyOf(a, a.length + 1);
-    b[a.length] = v;
+  /** {@code bits} with bit {@code rule} set, grown to hold it. */
+  private static long[] set(long[] bits, int rule) {
+    long[] b = bits.length > rule >>> 6 ? bits : Arrays.copyOf(bits, (rule >>> 6) + 1);
+    b[rule >>> 6] |= 1L << rule;
     return b;
   }
 
   private static final class Node {
     String[] literals = new String[0];
+    int[] literalHashes = new int[0]; // String.hashCode of each literal
     Node[] children = new Node[0];
     Node param;
-    int[] rules = new int[0];
-    int[] catchAll = new int[0];
+    long[] rules = new long[0]; // bit set of the rules whose template ends here
+    long[] catchAll = new long[0]; // bit set of the rules whose template is this prefix then /**
 
     Node literalChild(String literal) {
       for (int i = 0; i < literals.length; i++) {
@@ -90,6 +98,8 @@ final class Router {
       List<String> l = new ArrayList<>(Arrays.asList(literals));
       l.add(literal);
       literals = l.toArray(new String[0]);
+      literalHashes = Arrays.copyOf(literalHashes, literalHashes.length + 1);
+      literalHashes[literalHashes.length - 1] = literal.hashCode();
       children = Arrays.copyOf(children, children.length + 1);
       return children[children.length - 1] = new Node();
     }
