@@ -45,15 +45,50 @@ final class SipHash {
     this.k1 = k1;
     this.compressionRounds = compressionRounds;
     this.finalizationRounds = finalizationRounds;
-    // The wide key is two outputs of this PRF, so it is as secret and as independent of this
-    // key as the PRF's outputs are of one another.
-    this.wideKey = withWide ? new SipHash(hash(WIDE_K0, ""), hash(WIDE_K1, ""),
-        compressionRounds, finalizationRounds, false) : null;
+    if (withWide) {
+      long[] derived = wideKey(k0, k1, compressionRounds, finalizationRounds);
+      this.wideKey = new SipHash(derived[0], derived[1], compressionRounds, finalizationRounds, false);
+    } else {
+      this.wideKey = null;
+    }
   }
 
-  /** The tweaks whose hashes (of the empty string) make the wide key. */
-  static final long WIDE_K0 = 0x5554462d31364c45L; // "UTF-16LE", little-endian
-  static final long WIDE_K1 = ~WIDE_K0;
+  /**
+   * The key strings with wider chars are hashed under: SipHash-c-d in its 128-bit mode, of the
+   * empty message, under this key. Not the 64-bit hash of any input: every byte string is some
+   * Latin-1 identity, so a 64-bit output would be a fingerprint that the admin API, reports and
+   * Redis key names publish. The 128-bit mode (its own initialisation and finalisation
+   * constants) is a different function of the key, and its outputs appear nowhere else.
+   */
+  static long[] wideKey(long k0, long k1, int compressionRounds, int finalizationRounds) {
+    long v0 = 0x736f6d6570736575L ^ k0;
+    long v1 = 0x646f72616e646f6dL ^ k1 ^ 0xee;
+    long v2 = 0x6c7967656e657261L ^ k0;
+    long v3 = 0x7465646279746573L ^ k1;
+    long[] out = new long[2];
+    // The empty message is one final block holding only its length, 0.
+    for (int r = 0; r < compressionRounds; r++) {
+      v0 += v1; v1 = Long.rotateLeft(v1, 13); v1 ^= v0; v0 = Long.rotateLeft(v0, 32);
+      v2 += v3; v3 = Long.rotateLeft(v3, 16); v3 ^= v2;
+      v0 += v3; v3 = Long.rotateLeft(v3, 21); v3 ^= v0;
+      v2 += v1; v1 = Long.rotateLeft(v1, 17); v1 ^= v2; v2 = Long.rotateLeft(v2, 32);
+    }
+    for (int half = 0; half < 2; half++) {
+      if (half == 0) {
+        v2 ^= 0xee;
+      } else {
+        v1 ^= 0xdd;
+      }
+      for (int r = 0; r < finalizationRounds; r++) {
+        v0 += v1; v1 = Long.rotateLeft(v1, 13); v1 ^= v0; v0 = Long.rotateLeft(v0, 32);
+        v2 += v3; v3 = Long.rotateLeft(v3, 16); v3 ^= v2;
+        v0 += v3; v3 = Long.rotateLeft(v3, 21); v3 ^= v0;
+        v2 += v1; v1 = Long.rotateLeft(v1, 17); v1 ^= v2; v2 = Long.rotateLeft(v2, 32);
+      }
+      out[half] = v0 ^ v1 ^ v2 ^ v3;
+    }
+    return out;
+  }
 
   /** SipHash of {@code tweak} (8 bytes, little-endian) followed by the UTF-16LE encoding of {@code s}. */
   long hash(long tweak, CharSequence s) {
@@ -85,9 +120,13 @@ final class SipHash {
   long hash(CharSequence s, int from, int to) {
     if (s instanceof String str) {
       // A Latin-1 string's ISO-8859-1 bytes are a copy of its array (an intrinsic), and reading
-      // them eight at a time beats packing chars. A wider char comes out as '?', so a '?' in
-      // the copy sends the string to the exact path.
-      return hashLatin1(str.getBytes(StandardCharsets.ISO_8859_1), s, from, to);
+      // them eight at a time beats packing chars. A wider char comes out as '?' (a '?' in the
+      // range sends the string to the exact path), and a surrogate pair as one '?' (the copy is
+      // then shorter than the string, its bytes no longer line up with the chars: exact path).
+      byte[] latin1 = str.getBytes(StandardCharsets.ISO_8859_1);
+      if (latin1.length == str.length()) {
+        return hashLatin1(latin1, s, from, to);
+      }
     }
     return hashChars(s, from, to);
   }

@@ -99,7 +99,9 @@ public final class Sluice {
    * {@code threadId % 64}, claimed once by the first thread that finds it empty and never
    * rewritten, so a server's few event-loop threads each find theirs with one array read, and
    * threads that share a slot fall back to {@link #scratch} without fighting over it. (Thread
-   * ids are never reused, and a slot holds the id, not the thread.)
+   * ids are unique among live threads, so a slot serves one live thread at most; it holds the id,
+   * not the thread. Slots are never freed: where threads come and go, later ones use the
+   * thread-local.)
    */
   private final Scratch[] scratchSlots = new Scratch[64];
 
@@ -523,7 +525,7 @@ public final class Sluice {
    */
   private void resolveLeaf(int idx, KeySource source, RequestView request, long[] hashes,
       int[] states, int present) {
-    if (source instanceof KeySource.Bearer) { // hashed in place: a 1 KB JWT is not copied
+    if (source instanceof KeySource.Bearer) { // the token is hashed as a range: no substring
       String auth = request.header("Authorization");
       int from = 7;
       if (auth == null || auth.length() <= from || !auth.regionMatches(true, 0, "Bearer ", 0, from)) {

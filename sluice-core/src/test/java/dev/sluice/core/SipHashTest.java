@@ -53,15 +53,27 @@ class SipHashTest {
   }
 
   @Property(tries = 3000)
-  void untweaked_widerString_isSipHashOfItsUtf16Bytes_underAKeyDerivedFromTheKey(
+  void untweaked_widerString_isSipHashOfItsUtf16Bytes_underTheWideKey(
       @ForAll long k0, @ForAll long k1, @ForAll String prefix, @ForAll char wide, @ForAll String suffix) {
     Assume.that(wide > 0xff);
     String s = prefix + wide + suffix;
-    SipHash h = new SipHash(k0, k1);
-    long wideK0 = h.hash(SipHash.WIDE_K0, "");
-    long wideK1 = h.hash(SipHash.WIDE_K1, "");
+    long[] wideKey = reference128(k0, k1, 1, 3, new byte[0]);
 
-    assertThat(h.hash(s)).isEqualTo(reference(wideK0, wideK1, 1, 3, s.getBytes(StandardCharsets.UTF_16LE)));
+    assertThat(new SipHash(k0, k1).hash(s))
+        .isEqualTo(reference(wideKey[0], wideKey[1], 1, 3, s.getBytes(StandardCharsets.UTF_16LE)));
+  }
+
+  @Property(tries = 300)
+  void wideKey_isSipHash128OfTheEmptyMessage_notA64BitHashThatAFingerprintCouldEqual(
+      @ForAll long k0, @ForAll long k1) {
+    assertThat(SipHash.wideKey(k0, k1, 1, 3)).containsExactly(reference128(k0, k1, 1, 3, new byte[0]));
+  }
+
+  @Example
+  void reference128_matchesThePapersVectorForTheEmptyMessage() {
+    // vectors_sip128[0] of the reference implementation: a3 81 7f 04 ba 25 a8 e6 6d f6 72 14 c7 55 02 93
+    assertThat(reference128(K0, K1, 2, 4, new byte[0]))
+        .containsExactly(0xe6a825ba047f81a3L, 0x930255c71472f66dL);
   }
 
   @Property(tries = 3000)
@@ -80,7 +92,8 @@ class SipHashTest {
 
     assertThat(h.hash("a?b")).isNotEqualTo(h.hash("a\u0141b"));
     assertThat(h.hash("a?b")).isEqualTo(reference(1, 2, 1, 3, "a?b".getBytes(StandardCharsets.ISO_8859_1)));
-    assertThat(h.hash("token?????????")).isEqualTo(h.hash(new StringBuilder("token?????????")));
+    assertThat(h.hash("token-?-0123456789?"))
+        .isEqualTo(reference(1, 2, 1, 3, "token-?-0123456789?".getBytes(StandardCharsets.ISO_8859_1)));
   }
 
   @Example
@@ -89,6 +102,36 @@ class SipHashTest {
     // 41 01 is "A" then U+0001 in ISO-8859-1, and U+0141 in UTF-16LE.
 
     assertThat(h.hash("A\u0001")).isNotEqualTo(h.hash("\u0141"));
+  }
+
+  @Example
+  void untweaked_wideCharAtEveryPositionOfTwoBlocks_isHashedAsUtf16() {
+    SipHash h = new SipHash(1, 2);
+    long[] wideKey = reference128(1, 2, 1, 3, new byte[0]);
+    for (int p = 0; p < 19; p++) {
+      StringBuilder b = new StringBuilder("0123456789abcdefXYZ");
+      b.setCharAt(p, '\u0141');
+      String s = b.toString();
+      long expected = reference(wideKey[0], wideKey[1], 1, 3, s.getBytes(StandardCharsets.UTF_16LE));
+
+      assertThat(h.hash(s)).as("wide char at %d", p).isEqualTo(expected);
+      assertThat(h.hash(new StringBuilder(s))).as("as a StringBuilder, at %d", p).isEqualTo(expected);
+      String padded = "<" + s + ">";
+      assertThat(h.hash(padded, 1, padded.length() - 1)).as("as a range, at %d", p).isEqualTo(expected);
+    }
+  }
+
+  @Example
+  void untweaked_surrogatePair_isHashedAsUtf16_andDoesNotShiftARangeAfterIt() {
+    SipHash h = new SipHash(1, 2);
+    long[] wideKey = reference128(1, 2, 1, 3, new byte[0]);
+    String emoji = "\uD83D\uDE00"; // one code point, two chars, one '?' in ISO-8859-1
+
+    assertThat(h.hash(emoji)).isEqualTo(
+        reference(wideKey[0], wideKey[1], 1, 3, emoji.getBytes(StandardCharsets.UTF_16LE)));
+    assertThat(h.hash("key-" + emoji)).isEqualTo(h.hash(new StringBuilder("key-" + emoji)));
+    String s = "x" + emoji + "abcdefghij";
+    assertThat(h.hash(s, 3, 11)).isEqualTo(h.hash("abcdefgh"));
   }
 
   private static byte[] bytes(long tweak, String s) {
@@ -128,6 +171,41 @@ class SipHashTest {
       round(v);
     }
     return v[0] ^ v[1] ^ v[2] ^ v[3];
+  }
+
+  /** SipHash-c-d in its 128-bit mode, as the reference implementation writes it: two words. */
+  private static long[] reference128(long k0, long k1, int c, int d, byte[] m) {
+    long[] v = {0x736f6d6570736575L ^ k0, 0x646f72616e646f6dL ^ k1 ^ 0xee, 0x6c7967656e657261L ^ k0,
+        0x7465646279746573L ^ k1};
+    int blocks = m.length / 8;
+    for (int i = 0; i <= blocks; i++) {
+      long w = 0;
+      if (i < blocks) {
+        for (int j = 7; j >= 0; j--) {
+          w = w << 8 | (m[8 * i + j] & 0xff);
+        }
+      } else {
+        w = (long) (m.length & 0xff) << 56;
+        for (int j = m.length - 8 * blocks - 1; j >= 0; j--) {
+          w |= (long) (m[8 * blocks + j] & 0xff) << (8 * j);
+        }
+      }
+      v[3] ^= w;
+      for (int r = 0; r < c; r++) {
+        round(v);
+      }
+      v[0] ^= w;
+    }
+    v[2] ^= 0xee;
+    for (int r = 0; r < d; r++) {
+      round(v);
+    }
+    long first = v[0] ^ v[1] ^ v[2] ^ v[3];
+    v[1] ^= 0xdd;
+    for (int r = 0; r < d; r++) {
+      round(v);
+    }
+    return new long[] {first, v[0] ^ v[1] ^ v[2] ^ v[3]};
   }
 
   private static void round(long[] v) {

@@ -166,4 +166,15 @@ class SluiceHashingTest extends EngineFixture {
 
     assertThat(new HashSet<>(rec.keys)).hasSize(4);
   }
+
+  @Test
+  void identityOutsideTheBasicPlane_isCountedLikeAnyOther() {
+    // An emoji is a surrogate pair: two chars that ISO-8859-1 encodes as one '?'.
+    Sluice s = engine(Rule.global("per-key", new KeySource.QueryParam("api_key"),
+        List.of(perHour("hourly", 10))));
+
+    assertThat(remainingAfter(s, get("/search?api_key=%F0%9F%98%80"))).isEqualTo(9);
+    assertThat(remainingAfter(s, get("/search?api_key=%F0%9F%98%80"))).isEqualTo(8);
+    assertThat(remainingAfter(s, get("/search?api_key=%F0%9F%98%81"))).isEqualTo(9);
+  }
 }
