@@ -168,6 +168,10 @@ final class LimitReader {
       }
     }
     Duration d = w.isEmpty() ? null : Durations.parse(w);
+    if (d == null && Words.tooLong(w)) {
+      throw at.fail("the window of '" + text + "' is longer than any window can be; a window"
+          + " lasts at most 100 years");
+    }
     if (d == null) {
       String near = w.isEmpty() ? null : Suggest.nearest(w, WINDOWS);
       throw at.fail((w.isEmpty() ? "'" + text + "' has no window" :

@@ -2,8 +2,10 @@ package dev.sluice.config;
 
 import dev.sluice.core.policy.Policy;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
+import java.nio.CharBuffer;
+import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
@@ -35,6 +37,12 @@ import java.util.Objects;
  * immutable and fully validated: it can be handed to {@code Sluice.builder} as it is.
  */
 public final class PolicyFiles {
+  /** The largest policy file read: real ones are a few KiB; a YAML parser's time is not free. */
+  static final int MAX_BYTES = 1 << 20;
+
+  private static final String TOO_LARGE = "the file is larger than 1 MiB, the most a policy file"
+      + " may be; is this the right file?";
+
   private PolicyFiles() {}
 
   /**
@@ -47,8 +55,9 @@ public final class PolicyFiles {
     Objects.requireNonNull(file, "file");
     String source = file.toString();
     byte[] bytes;
-    try {
-      bytes = Files.readAllBytes(file);
+    try (InputStream in = Files.newInputStream(file)) {
+      // Never more than the limit and a byte: /dev/zero or a pipe must not fill the memory.
+      bytes = in.readNBytes(MAX_BYTES + 1);
     } catch (NoSuchFileException e) {
       throw new PolicyException(source, 0, 0, "", "no such file"
           + (file.isAbsolute() ? "" : " (looked for " + file.toAbsolutePath() + ")"));
@@ -59,17 +68,39 @@ public final class PolicyFiles {
           : String.valueOf(e.getMessage());
       throw new PolicyException(source, 0, 0, "", "cannot read the file: " + why);
     }
-    String text;
-    try {
-      text = StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(bytes))
-          .toString();
-    } catch (CharacterCodingException e) {
-      throw new PolicyException(source, 0, 0, "", "the file is not UTF-8 text");
+    if (bytes.length > MAX_BYTES) {
+      throw new PolicyException(source, 0, 0, "", TOO_LARGE);
     }
-    return parse(text, source);
+    return parse(utf8(bytes, source), source);
+  }
+
+  /** The text of {@code bytes}; fails at the first byte that is not UTF-8, by line and column. */
+  private static String utf8(byte[] bytes, String source) {
+    ByteBuffer in = ByteBuffer.wrap(bytes);
+    CharBuffer out = CharBuffer.allocate(bytes.length);
+    CoderResult result = StandardCharsets.UTF_8.newDecoder()
+        .onMalformedInput(CodingErrorAction.REPORT)
+        .onUnmappableCharacter(CodingErrorAction.REPORT)
+        .decode(in, out, true);
+    if (result.isError()) {
+      int bad = in.position();
+      int line = 1;
+      int column = 1;
+      for (int i = 0; i < out.position(); i++) { // the text before the bad byte, decoded
+        char c = out.get(i);
+        if (c == '\n') {
+          line++;
+          column = 1;
+        } else if (!Character.isLowSurrogate(c)) {
+          column++;
+        }
+      }
+      throw new PolicyException(source, line, column, "", String.format(
+          "the file is not UTF-8 text: byte 0x%02X here is not valid UTF-8; save the file as UTF-8",
+          bytes[bad] & 0xff));
+    }
+    out.flip();
+    return out.toString();
   }
 
   /**
@@ -81,6 +112,9 @@ public final class PolicyFiles {
   public static Policy parse(String yaml, String sourceName) {
     Objects.requireNonNull(yaml, "yaml");
     Objects.requireNonNull(sourceName, "sourceName");
+    if (yaml.length() > MAX_BYTES) {
+      throw new PolicyException(sourceName, 0, 0, "", TOO_LARGE);
+    }
     String text = yaml.startsWith("\uFEFF") ? yaml.substring(1) : yaml;
     try {
       return PolicyReader.read(Yaml.compose(text, sourceName), sourceName);

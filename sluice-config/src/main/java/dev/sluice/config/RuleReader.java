@@ -137,6 +137,14 @@ final class RuleReader {
         }
       }
     }
+    String path = text.substring(space + 1).trim();
+    for (String segment : path.split("/", -1)) {
+      if (segment.contains("*") && !segment.equals("**")) {
+        // Route.parse takes '*' as a literal character: GET /api/* would match only "/api/*".
+        throw at.fail("'" + segment + "' in route '" + text + "' is no wildcard; {name} matches"
+            + " one segment and a final ** any remainder, e.g. GET /api/{id} or GET /api/**");
+      }
+    }
     try {
       return Route.parse(text);
     } catch (IllegalArgumentException e) {

@@ -34,6 +34,9 @@ final class Yaml {
         .setUseMarks(true)
         .setAllowRecursiveKeys(false)
         .setMaxAliasesForCollections(50)
+        // A list or mapping as a key ([a]: 1) reaches Fields, which reports it where it is
+        // written; refused here, it was "Non scalar key is detected" at line 1.
+        .setAllowNonScalarKeys(true)
         .build();
     Optional<Node> document;
     try {

@@ -524,4 +524,55 @@ class PolicyErrorsTest {
         "invalid YAML: a policy file holds one YAML document; remove the '---' that starts"
             + " another");
   }
+
+  // --- found by hostile input ---------------------------------------------------------------
+
+  @Test
+  void listOrMappingAsAFieldName_isLocatedWhereItIsWritten() {
+    assertError("global: {limits: 1/second}\nrules:\n  - route: /a\n    [x]: 1\n", 4, 5,
+        "rules[0]", "a field name must be a word such as 'name', found a list");
+    assertError("? {a: b}\n: c\n", 1, 3, "",
+        "a field name must be a word such as 'headers', found a mapping");
+  }
+
+  @Test
+  void windowWithTooManyDigits_saysItIsTooLong_notUnknown() {
+    assertError("global: {limits: [5/99999999999999999999d]}\n", 1, 19, "global.limits[0]",
+        "the window of '5/99999999999999999999d' is longer than any window can be; a window"
+            + " lasts at most 100 years");
+  }
+
+  @Test
+  void retentionWithTooManyDigits_saysItIsTooLong_notThatItIsNoDuration() {
+    assertError("lifetime-retention: 99999999999999999d\nglobal: {limits: 5/lifetime}\n", 1, 21,
+        "lifetime-retention",
+        "'99999999999999999d' is longer than any duration here can be (at most 100 years)");
+  }
+
+  @Test
+  void boolTagOnAWordThatIsNoBoolean_isRefused() {
+    assertError("global: {limits: 1/second, shadow: !!bool maybe}\n", 1, 36, "global.shadow",
+        "expected true or false, found 'maybe'");
+  }
+
+  @Test
+  void textOverTheSizeLimit_isRefusedWithoutBeingParsed() {
+    String huge = "global: {limits: 1/second}\n# " + "x".repeat(PolicyFiles.MAX_BYTES) + "\n";
+
+    PolicyException e = catchThrowableOfType(
+        PolicyException.class, () -> PolicyFiles.parse(huge, "policy.yaml"));
+
+    assertThat(e.getMessage()).isEqualTo("policy.yaml: the file is larger than 1 MiB, the most a"
+        + " policy file may be; is this the right file?");
+  }
+
+  @Test
+  void starInARoute_isNoWildcard_andSaysWhatIs() {
+    assertError("rules:\n  - route: GET /api/*\n    limits: 1/second\n", 2, 12, "rules[0].route",
+        "'*' in route 'GET /api/*' is no wildcard; {name} matches one segment and a final **"
+            + " any remainder, e.g. GET /api/{id} or GET /api/**");
+    assertError("rules:\n  - route: /files*\n    limits: 1/second\n", 2, 12, "rules[0].route",
+        "'files*' in route '/files*' is no wildcard; {name} matches one segment and a final **"
+            + " any remainder, e.g. GET /api/{id} or GET /api/**");
+  }
 }

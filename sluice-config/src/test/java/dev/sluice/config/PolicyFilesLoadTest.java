@@ -64,10 +64,48 @@ class PolicyFilesLoadTest {
   }
 
   @Test
-  void binaryFile_isNotUtf8() throws IOException {
+  void binaryFile_isNotUtf8_atTheFirstBadByte() throws IOException {
     Path file = Files.write(dir.resolve("p.yaml"), new byte[] {'a', ':', ' ', (byte) 0xC3});
 
-    assertThat(errorLoading(file).getMessage()).isEqualTo(file + ": the file is not UTF-8 text");
+    assertThat(errorLoading(file).getMessage()).isEqualTo(file + ":1:4: the file is not UTF-8"
+        + " text: byte 0xC3 here is not valid UTF-8; save the file as UTF-8");
+  }
+
+  @Test
+  void latin1Byte_isLocatedByLineAndColumn() throws IOException {
+    byte[] head = "global: {limits: 1/minute}\nrules:\n  - route: /caf\u00e9/th\u00e9"
+        .getBytes(StandardCharsets.UTF_8);
+    byte[] bytes = java.util.Arrays.copyOf(head, head.length + 2);
+    bytes[head.length] = (byte) 0xE9; // Latin-1 e-acute
+    bytes[head.length + 1] = '\n';
+    Path file = Files.write(dir.resolve("p.yaml"), bytes);
+
+    PolicyException e = errorLoading(file);
+
+    assertThat(new int[] {e.line(), e.column()}).containsExactly(3, 21); // after "  - route: /café/thé", counted in characters
+    assertThat(e.problem()).contains("byte 0xE9");
+  }
+
+  @Test
+  void fileOverTheSizeLimit_isRefusedAtOnce() throws IOException {
+    Path file = Files.writeString(dir.resolve("p.yaml"), "global: {limits: 1/minute}\n# "
+        + "x".repeat(5_000_000) + "\n");
+
+    long start = System.nanoTime();
+    PolicyException e = errorLoading(file);
+
+    assertThat(e.getMessage()).isEqualTo(file + ": the file is larger than 1 MiB, the most a"
+        + " policy file may be; is this the right file?");
+    assertThat(System.nanoTime() - start).as("no parse of 5 MB (it took seconds)")
+        .isLessThan(2_000_000_000L);
+  }
+
+  @Test
+  void endlessFile_isRefusedWithoutReadingItAll() {
+    Path zero = Path.of("/dev/zero");
+    org.junit.jupiter.api.Assumptions.assumeTrue(Files.isReadable(zero));
+
+    assertThat(errorLoading(zero).problem()).startsWith("the file is larger than 1 MiB");
   }
 
   @Test
