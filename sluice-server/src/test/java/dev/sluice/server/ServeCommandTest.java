@@ -76,6 +76,20 @@ class ServeCommandTest {
   }
 
   @Test
+  void upstreamPortOutOfRange_exits2_ratherThanProxyingToAnotherPort() throws IOException {
+    Path p = policy("global: {key: ip, limits: 5/minute}\n");
+
+    for (String port : new String[] {"0", "99999"}) {
+      Run r = run("serve", "--config", p.toString(), "--upstream", "http://127.0.0.1:" + port,
+          "--port", "0", "--admin-port", "0");
+
+      assertThat(r.exitCode()).isEqualTo(2);
+      assertThat(r.err()).isEqualTo("sluice serve: --upstream 'http://127.0.0.1:" + port
+          + "' has port " + port + "; a port is a number from 1 to 65535\n");
+    }
+  }
+
+  @Test
   void portInUse_exits2NamingThePort() throws IOException {
     Path p = policy("global: {key: ip, limits: 5/minute}\n");
     try (ServerSocket taken = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {

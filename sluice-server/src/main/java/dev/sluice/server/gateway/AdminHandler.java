@@ -58,6 +58,23 @@ final class AdminHandler implements Handler<HttpServerRequest> {
 
   @Override
   public void handle(HttpServerRequest req) {
+    // Vert.x decodes the query when a parameter is first asked for, and throws at a broken
+    // %-escape: refused here, it cannot reach a handler (it once left the request unanswered).
+    String query = req.query();
+    if (query != null && !RequestPath.validQuery(query)) {
+      JsonErrors.send(req.response().putHeader("Connection", "close"), 400, "BAD_QUERY",
+          "the query string has a broken percent-encoding (a % not followed by two hex digits)");
+      return;
+    }
+    try {
+      route(req);
+    } catch (RuntimeException e) { // a gap in the checks: a 500 in JSON, never a silent hang
+      LOG.log(Level.ERROR, "answering " + req.method() + " " + req.path() + " failed", e);
+      JsonErrors.send(req.response(), 500, "INTERNAL_ERROR", "the request could not be answered");
+    }
+  }
+
+  private void route(HttpServerRequest req) {
     String path = req.path();
     if ((path.startsWith("/admin/") || path.equals("/admin") || path.equals("/dashboard")
         || path.startsWith("/dashboard/")) && !ops.authorized(req)) {
@@ -152,7 +169,13 @@ final class AdminHandler implements Handler<HttpServerRequest> {
         return;
       }
       Sluice engine = engines.current();
-      decider.decide(engine, view, context).onComplete(ar -> {
+      io.vertx.core.Future<Decision> decided;
+      try {
+        decided = decider.decide(engine, view, context);
+      } catch (RuntimeException e) { // answered below as any failed decision is: never a hang
+        decided = io.vertx.core.Future.failedFuture(e);
+      }
+      decided.onComplete(ar -> {
         if (ar.failed()) {
           LOG.log(Level.ERROR, "a decision failed", ar.cause());
           JsonErrors.send(req.response(), 500, "INTERNAL_ERROR", "the request could not be decided");

@@ -93,10 +93,10 @@ final class CheckApi {
     if (h != null) {
       for (Map.Entry<String, Object> e : h) {
         if (e.getValue() instanceof String s) {
-          headers.add(e.getKey(), s);
+          header(headers, e.getKey(), s);
         } else if (e.getValue() instanceof JsonArray a && a.stream().allMatch(String.class::isInstance)) {
           for (Object v : a) {
-            headers.add(e.getKey(), (String) v);
+            header(headers, e.getKey(), (String) v);
           }
         } else {
           throw new BadCheck("headers." + e.getKey(), "header values must be strings");
@@ -189,6 +189,36 @@ final class CheckApi {
     return out;
   }
 
+  /**
+   * Adds header {@code name: value}, refusing what no HTTP request could carry: a name that is
+   * not a token, a value with a control character (a CR or LF would split the header).
+   */
+  private static void header(MultiMap headers, String name, String value) {
+    if (name.isEmpty() || !name.chars().allMatch(CheckApi::isTokenChar)) {
+      throw new BadCheck("headers." + name, "'" + name + "' is not a valid HTTP header name"
+          + " (letters, digits and !#$%&'*+-.^_`|~, no spaces or control characters)");
+    }
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if ((c < 0x20 && c != '\t') || c == 0x7f) {
+        throw new BadCheck("headers." + name, "the value of header '" + name + "' holds a"
+            + " control character (U+" + String.format("%04X", (int) c) + "); an HTTP header"
+            + " value cannot");
+      }
+    }
+    try {
+      headers.add(name, value);
+    } catch (IllegalArgumentException e) { // whatever else Vert.x refuses in a header
+      throw new BadCheck("headers." + name, "header '" + name + "' cannot be sent in an HTTP"
+          + " request: " + e.getMessage());
+    }
+  }
+
+  private static boolean isTokenChar(int c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+        || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+  }
+
   private static String text(JsonObject in, String field, boolean required) {
     Object v = in.getValue(field);
     if (v == null) {
@@ -227,6 +257,11 @@ final class CheckApi {
       return "";
     }
     int nl = s.indexOf('\n');
-    return nl < 0 ? s : s.substring(0, nl);
+    String line = nl < 0 ? s : s.substring(0, nl);
+    // Jackson's words for itself are no help to a caller: "[Source: REDACTED (`StreamRead...`
+    // disabled); line: 1, column: 9]" says line 1, column 9; "(1000, from `StreamRead...`)", 1000.
+    return line.replaceAll("\\[Source: [^;\\]]*; line: (\\d+), column: (\\d+)]",
+            "line $1, column $2")
+        .replaceAll(", from `[^`]*`", "");
   }
 }

@@ -194,6 +194,10 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
         return;
       }
       HttpClientRequest out = opened.result();
+      if (response.closed()) { // the client went while the upstream connection was opening
+        out.reset();
+        return;
+      }
       response.closeHandler(v -> out.reset());
       Future<HttpClientResponse> answered;
       if (body != null) {
@@ -210,6 +214,12 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
       }
       answered.onComplete(ar -> {
         if (ar.failed()) {
+          if (response.closed()) {
+            // The client left, or broke its own request (a malformed chunked body makes Vert.x
+            // close the connection): the forward was reset for it, and the upstream is not to
+            // blame; no upstream error is counted or logged, and there is no one to answer.
+            return;
+          }
           upstreamFailed(req, ar.cause(), rateHeaders);
           return;
         }

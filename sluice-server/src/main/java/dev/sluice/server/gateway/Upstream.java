@@ -53,6 +53,11 @@ public final class Upstream {
       throw new IllegalArgumentException(
           "--upstream '" + url + "' may hold a scheme, host, port and path prefix, nothing else");
     }
+    if (u.getPort() == 0 || u.getPort() > 65535) {
+      // java.net.URI takes any digits as a port; 0 was quietly taken for "the default", 80.
+      throw new IllegalArgumentException("--upstream '" + url + "' has port " + u.getPort()
+          + "; a port is a number from 1 to 65535");
+    }
     boolean ssl = "https".equalsIgnoreCase(scheme);
     int port = u.getPort() > 0 ? u.getPort() : ssl ? 443 : 80;
     String prefix = u.getRawPath() == null ? "" : u.getRawPath();

@@ -114,6 +114,41 @@ class UpstreamFailureTest {
     assertThat(scrape()).contains("sluice_upstream_errors_total{kind=\"reset\"} 1.0");
   }
 
+  /**
+   * A client whose chunked body turns malformed midway loses its connection (Vert.x closes it at
+   * the bad chunk) and the forward is reset; that is the client's doing, and was once counted
+   * and logged as the upstream being unreachable.
+   */
+  @Test
+  void malformedChunkedBodyFromTheClient_isNotBlamedOnTheUpstream() throws Exception {
+    f = GatewayFixture.policy(dir, ROOMY, START);
+    java.util.concurrent.CountDownLatch firstChunk = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch upstreamClosed = new java.util.concurrent.CountDownLatch(1);
+    f.upstream.behave(req -> {
+      req.handler(chunk -> firstChunk.countDown());
+      req.connection().closeHandler(v -> upstreamClosed.countDown());
+    });
+
+    try (java.net.Socket s = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(),
+        f.gateway.port())) {
+      s.setSoTimeout(30_000);
+      s.getOutputStream().write(("POST /upload HTTP/1.1\r\nHost: x\r\n"
+          + "Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n").getBytes(StandardCharsets.US_ASCII));
+      assertThat(firstChunk.await(30, java.util.concurrent.TimeUnit.SECONDS))
+          .as("the forward is under way").isTrue();
+      s.getOutputStream().write("ZZ\r\nabc\r\n0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+      assertThat(answer).as("whatever is answered, it is no 5xx").doesNotStartWith("HTTP/1.1 5");
+    }
+    // The gateway resets the forward, and decides whom to blame, before the upstream sees it.
+    assertThat(upstreamClosed.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    f.upstream.behave(null);
+
+    assertThat(f.get("/after").statusCode()).isEqualTo(200);
+    assertThat(scrape()).doesNotContain("sluice_upstream_errors_total{kind=\"connect\"}")
+        .doesNotContain("sluice_upstream_errors_total{kind=\"timeout\"}");
+  }
+
   @Test
   void hopByHopRequestHeaders_areNotForwarded_endToEndOnesAre() {
     f = GatewayFixture.policy(dir, ROOMY, START);
