@@ -28,14 +28,20 @@ public final class AdminToken {
   /**
    * A configured token.
    *
-   * @throws IllegalArgumentException if it is shorter than 16 characters or holds whitespace
+   * <p>Printable ASCII only: an {@code Authorization} header's bytes are read as ISO-8859-1, so a
+   * token holding any other character (an accent, an emoji, a non-breaking space) sent by curl
+   * as UTF-8 would never match, and every admin request would be refused.
+   *
+   * @throws IllegalArgumentException if it is shorter than 16 characters, or holds whitespace or
+   *     a character that is not printable ASCII
    */
   public static AdminToken of(String value) {
     Objects.requireNonNull(value, "value");
-    if (value.length() < MIN_LENGTH || value.chars().anyMatch(c -> c <= ' ' || c == 0x7f)) {
+    if (value.length() < MIN_LENGTH || value.chars().anyMatch(c -> c <= ' ' || c >= 0x7f)) {
       throw new IllegalArgumentException("an admin token is at least " + MIN_LENGTH
-          + " printable characters without spaces (e.g. openssl rand -hex 24), got "
-          + value.length() + " characters");
+          + " printable characters without spaces, ASCII only (e.g. openssl rand -hex 24), got "
+          + value.length() + " characters" + (value.chars().anyMatch(c -> c > 0x7f)
+              ? ", some of them not ASCII (an Authorization header could not carry them)" : ""));
     }
     return new AdminToken(value);
   }

@@ -54,7 +54,12 @@ public final class FileOverrideStorage implements OverrideStorage {
       throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
     }
     try {
-      JsonObject all = new JsonObject(text).getJsonObject("overrides", new JsonObject());
+      JsonObject root = new JsonObject(text);
+      JsonObject all = root.containsKey("overrides") ? root.getJsonObject("overrides")
+          : new JsonObject();
+      if (all == null) {
+        throw new IllegalArgumentException("\"overrides\" is null, not an object");
+      }
       for (String fp : all.fieldNames()) {
         long fingerprint = StoredOverride.parseFingerprint(fp);
         content.put(fingerprint, StoredOverride.fromJson(fingerprint, all.getJsonObject(fp)));

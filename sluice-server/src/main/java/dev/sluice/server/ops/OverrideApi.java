@@ -67,7 +67,10 @@ final class OverrideApi {
           storageFailed(req, ar.cause());
         } else if (!ar.result()) {
           Replies.json(req.response(), 404, new JsonObject()
-              .put("identity", Sluice.fingerprintText(fp)).put("deleted", false));
+              .put("identity", Sluice.fingerprintText(fp)).put("deleted", false)
+              .put("error", new JsonObject().put("code", "NO_OVERRIDE").put("message",
+                  "identity " + Sluice.fingerprintText(fp) + " has no override: nothing to"
+                      + " delete")));
         } else {
           LOG.log(Level.INFO, "override of {0} removed", Sluice.fingerprintText(fp));
           Replies.json(req.response(), 200, new JsonObject()

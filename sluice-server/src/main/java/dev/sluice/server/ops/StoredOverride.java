@@ -62,6 +62,10 @@ public record StoredOverride(
    * @throws IllegalArgumentException if it is not one
    */
   public static StoredOverride fromJson(long fingerprint, JsonObject json) {
+    if (json == null) {
+      throw new IllegalArgumentException("override " + Sluice.fingerprintText(fingerprint)
+          + " is not a stored override: null, not an object");
+    }
     try {
       String expires = json.getString("expires");
       String updated = json.getString("updated");

@@ -145,13 +145,38 @@ final class UsageReport implements Recorder.Sink {
     return a;
   }
 
-  /** RFC 4180 CSV with a header line; every field is safe unquoted (hex, names, numbers). */
+  /**
+   * RFC 4180 CSV with a header line. Every text field goes through {@link #csvField}: rule names
+   * may start with {@code -} (and a later policy may allow more), which a spreadsheet would run
+   * as a formula.
+   */
   static String csv(List<Line> lines) {
     StringBuilder sb = new StringBuilder("start,identity,rule,shadow,allowed,denied\r\n");
     for (Line l : lines) {
-      sb.append(l.start).append(',').append(l.identity).append(',').append(l.rule).append(',')
-          .append(l.shadow).append(',').append(l.allowed).append(',').append(l.denied).append("\r\n");
+      sb.append(l.start).append(',').append(csvField(l.identity)).append(',')
+          .append(csvField(l.rule)).append(',').append(l.shadow).append(',').append(l.allowed)
+          .append(',').append(l.denied).append("\r\n");
     }
     return sb.toString();
+  }
+
+  /**
+   * One CSV field, safe to open in a spreadsheet: a field starting with {@code = + - @}, a tab or
+   * a carriage return (what Excel, LibreOffice and Google Sheets read as a formula) is prefixed
+   * with a {@code '}, and a field holding a comma, a quote or a line break is quoted, its quotes
+   * doubled (RFC 4180).
+   */
+  static String csvField(String value) {
+    if (value == null) {
+      return "";
+    }
+    String v = value;
+    if (!v.isEmpty() && "=+-@\t\r".indexOf(v.charAt(0)) >= 0) {
+      v = "'" + v;
+    }
+    if (v.indexOf(',') >= 0 || v.indexOf('"') >= 0 || v.indexOf('\n') >= 0 || v.indexOf('\r') >= 0) {
+      v = '"' + v.replace("\"", "\"\"") + '"';
+    }
+    return v;
   }
 }

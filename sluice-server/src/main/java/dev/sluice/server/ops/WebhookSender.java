@@ -7,10 +7,15 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Flow;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -47,6 +52,34 @@ final class WebhookSender implements AutoCloseable {
           .put("status", status).put("attempts", attempts).put("error", error);
     }
   }
+
+  /**
+   * The answer's status is all a delivery needs: its body is never read, the response completes
+   * once the status line and headers are in (which the timeout bounds), and the connection is
+   * closed. Reading the body (as {@code BodyHandlers.discarding()} does) would let a receiver that
+   * streams one without end, or one byte a minute, hold a delivery, and its place among the
+   * {@code maxPending}, for ever: the request timeout stops at the headers.
+   */
+  static final HttpResponse.BodyHandler<Void> STATUS_ONLY = info -> new HttpResponse.BodySubscriber<>() {
+    @Override
+    public CompletionStage<Void> getBody() {
+      return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public void onSubscribe(Flow.Subscription subscription) {
+      subscription.cancel();
+    }
+
+    @Override
+    public void onNext(List<ByteBuffer> item) {}
+
+    @Override
+    public void onError(Throwable throwable) {}
+
+    @Override
+    public void onComplete() {}
+  };
 
   private final HttpClient http;
   private final ScheduledExecutorService retries;
@@ -117,7 +150,7 @@ final class WebhookSender implements AutoCloseable {
         .header(Signature.HEADER, Signature.header(secret, t, body))
         .POST(HttpRequest.BodyPublishers.ofString(body))
         .build();
-    http.sendAsync(request, HttpResponse.BodyHandlers.discarding()).whenComplete((r, e) -> {
+    http.sendAsync(request, STATUS_ONLY).whenComplete((r, e) -> {
       int status = r == null ? 0 : r.statusCode();
       if (e == null && status >= 200 && status < 300) {
         delivered.increment();

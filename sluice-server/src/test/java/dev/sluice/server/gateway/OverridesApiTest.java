@@ -68,7 +68,11 @@ class OverridesApiTest {
     assertThat(deleted.statusCode()).isEqualTo(200);
     assertThat(limitOf("key-a")).isEqualTo("10");
     assertThat(f.admin("GET", "/admin/overrides/key-a", null).statusCode()).isEqualTo(404);
-    assertThat(f.admin("DELETE", "/admin/overrides/key-a", null).statusCode()).isEqualTo(404);
+    HttpResponse<String> again = f.admin("DELETE", "/admin/overrides/key-a", null);
+    assertThat(again.statusCode()).isEqualTo(404);
+    JsonObject error = new JsonObject(again.body()).getJsonObject("error");
+    assertThat(error.getString("code")).as("a 404 names the problem").isEqualTo("NO_OVERRIDE");
+    assertThat(error.getString("message")).contains(f.fingerprint("key-a"));
   }
 
   @Test

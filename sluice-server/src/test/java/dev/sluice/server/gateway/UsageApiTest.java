@@ -189,6 +189,32 @@ class UsageApiTest {
             f.fingerprint("key-a") + " 1", f.fingerprint("key-b") + " 2", "other 7");
   }
 
+  /**
+   * A rule name may start with '-' ([A-Za-z0-9._-]), and a spreadsheet runs a cell that starts
+   * with '-', '=', '+' or '@' as a formula: "-1-1" opened as -2. The CSV once wrote names as they
+   * are.
+   */
+  @Test
+  void report_csvNeutralisesFieldsASpreadsheetWouldRunAsFormulas() {
+    f = OpsFixture.start(dir, """
+        key: header:X-Api-Key
+        rules:
+          - name: -1-1
+            route: GET /search
+            limits: 10/minute
+        """, START);
+    assertThat(f.hit("/search", "key-a", 2)).isEqualTo(2);
+    String a = f.fingerprint("key-a");
+
+    HttpResponse<String> csv = f.admin("GET", "/admin/usage/report?format=csv", null);
+
+    assertThat(csv.body().split("\r\n")).containsExactly(
+        "start,identity,rule,shadow,allowed,denied",
+        "2030-01-01T10:00:00Z," + a + ",'-1-1,false,2,0");
+    assertThat(f.adminJson("GET", "/admin/usage/report", null).getJsonArray("rows")
+        .getJsonObject(0).getString("rule")).as("JSON keeps the name as it is").isEqualTo("-1-1");
+  }
+
   @Test
   void badQueries_are400NamingTheParameter() {
     f = OpsFixture.start(dir, POLICY, START);

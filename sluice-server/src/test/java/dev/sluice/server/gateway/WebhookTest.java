@@ -196,6 +196,55 @@ class WebhookTest {
     }
   }
 
+  /**
+   * A receiver that answers 200 and then streams its body without end: the status is all a
+   * delivery needs. The sender once read (and discarded) the whole body, and the request timeout
+   * stops at the headers, so such a receiver held the delivery, and its place among the pending
+   * ones, for as long as it kept streaming.
+   */
+  @Test
+  void aReceiverStreamingAnEndlessBody_doesNotHoldTheDelivery() throws Exception {
+    try (ServerSocket endless = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      java.util.concurrent.atomic.AtomicInteger bodiesCut = new java.util.concurrent.atomic.AtomicInteger();
+      Thread server = new Thread(() -> {
+        try (java.net.Socket s = endless.accept()) {
+          java.io.BufferedReader in = new java.io.BufferedReader(
+              new java.io.InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1));
+          int length = 0;
+          for (String line; (line = in.readLine()) != null && !line.isEmpty(); ) {
+            if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+              length = Integer.parseInt(line.substring(15).trim());
+            }
+          }
+          in.skip(length);
+          java.io.OutputStream out = s.getOutputStream();
+          out.write("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n"
+              .getBytes(StandardCharsets.ISO_8859_1));
+          byte[] chunk = new byte[16 * 1024];
+          while (true) { // until the sender hangs up
+            out.write(chunk);
+            out.flush();
+          }
+        } catch (java.io.IOException e) {
+          bodiesCut.incrementAndGet(); // the sender closed the connection
+        }
+      }, "endless-webhook-receiver");
+      server.setDaemon(true);
+      server.start();
+      start("http://127.0.0.1:" + endless.getLocalPort() + "/hook", b -> b.webhookAttempts(1));
+
+      f.hit("/search", "key-a", 8);
+
+      OpsFixture.await("the delivery recorded",
+          () -> stats().getJsonObject("webhooks").getLong("delivered") == 1);
+      assertThat(stats().getJsonObject("webhooks").getLong("pending")).isZero();
+      JsonObject d = stats().getJsonArray("deliveries").getJsonObject(0);
+      assertThat(d.getString("outcome")).isEqualTo("delivered");
+      assertThat(d.getInteger("status")).isEqualTo(200);
+      OpsFixture.await("the receiver cut off", () -> bodiesCut.get() == 1);
+    }
+  }
+
   @Test
   void aWebhookWithoutItsSecret_refusesToStart_andAReloadAddingOneIsRefused() throws Exception {
     Path policy = dir.resolve("hooked.yaml");

@@ -33,6 +33,22 @@ class AdminTokenAndSignatureTest {
     assertThatThrownBy(() -> AdminToken.of("has a space in it, sadly")).hasMessageContaining("without spaces");
   }
 
+  /**
+   * Header bytes are read as ISO-8859-1, so curl's UTF-8 "é" arrives as "Ã©": a token with a
+   * character beyond ASCII was taken at start-up and then matched no request at all.
+   */
+  @Test
+  void tokensBeyondPrintableAscii_areRefused() {
+    for (String t : new String[] {"caf\u00e9-0123456789abcdef", "\u00a0nbsp-0123456789abcdef",
+        "ctrl\u0085-0123456789abcdef", "emoji-\ud83d\ude00-0123456789abcdef",
+        "del\u007f-0123456789abcdef"}) {
+      assertThatThrownBy(() -> AdminToken.of(t)).as(t)
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("ASCII only");
+    }
+    assertThat(AdminToken.of("~!#$%&'()*+,./:;<=>?@[]^_`{|}-0123456789")
+        .acceptsHeader("Bearer ~!#$%&'()*+,./:;<=>?@[]^_`{|}-0123456789")).isTrue();
+  }
+
   @Test
   void signature_isHmacSha256_rfc4231Case2() {
     assertThat(Signature.hmacHex("Jefe", "what do ya want for nothing?"))

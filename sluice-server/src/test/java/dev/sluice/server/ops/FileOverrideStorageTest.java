@@ -56,6 +56,26 @@ class FileOverrideStorageTest {
         .hasMessageContaining("does not hold overrides").hasMessageContaining("16 hex digits");
   }
 
+  /**
+   * A hand-edited file with a null where an object belongs: it once failed with a
+   * NullPointerException, which {@code sluice serve} does not expect, so it died with a stack
+   * trace instead of exiting 2 with the file's name and what to do.
+   */
+  @Test
+  void nullsWhereObjectsBelong_areRefusedSayingSo() throws Exception {
+    Path file = dir.resolve("overrides.json");
+    for (String text : new String[] {"{\"overrides\": null}",
+        "{\"version\": 1, \"overrides\": {\"0123456789abcdef\": null}}"}) {
+      Files.writeString(file, text);
+
+      assertThatThrownBy(() -> new FileOverrideStorage(file)).as(text)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("does not hold overrides").hasMessageContaining("null");
+    }
+    Files.writeString(file, "{\"version\": 1}");
+    assertThat(new FileOverrideStorage(file).loadAll()).as("no overrides: none").isEmpty();
+  }
+
   @Test
   void aFailedWrite_leavesTheContentAsItWas() throws Exception {
     Path sub = Files.createDirectory(dir.resolve("sub"));
