@@ -6,6 +6,10 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.function.Function;
 
 /**
@@ -16,6 +20,7 @@ final class GatewayRequest implements RequestView {
   private final String method;
   private final String path;
   private final MultiMap headers;
+  private final boolean wireHeaders;
   private final String clientAddress;
   private final Function<String, String> query;
   private final Buffer body;
@@ -25,6 +30,16 @@ final class GatewayRequest implements RequestView {
 
   GatewayRequest(String method, String path, MultiMap headers, String clientAddress,
       Function<String, String> query, Buffer body, long costOverride) {
+    this(method, path, headers, false, clientAddress, query, body, costOverride);
+  }
+
+  /**
+   * @param wireHeaders whether {@code headers} came off the wire (one char per byte, as Netty
+   *     reads them) rather than as text (the decision API's JSON)
+   */
+  GatewayRequest(String method, String path, MultiMap headers, boolean wireHeaders,
+      String clientAddress, Function<String, String> query, Buffer body, long costOverride) {
+    this.wireHeaders = wireHeaders;
     this.method = method;
     this.path = path;
     this.headers = headers;
@@ -52,7 +67,45 @@ final class GatewayRequest implements RequestView {
 
   @Override
   public String header(String name) {
-    return headers.get(name);
+    String value = headers.get(name);
+    return wireHeaders ? text(value) : value;
+  }
+
+  /**
+   * A header value as received, one char per byte, read as the text it is: UTF-8 when its bytes
+   * of 0x80 and up form valid UTF-8 (what clients send; RFC 9110 leaves such octets opaque), else
+   * as it came. So an API key {@code café} sent in a header is the identity the admin API and a
+   * JSON body name {@code café}, not {@code cafÃ©}, and one override covers it everywhere. An
+   * ASCII value, nearly every one, is returned after a scan, as it is.
+   */
+  static String text(String value) {
+    if (value == null) {
+      return null;
+    }
+    int n = value.length();
+    int i = 0;
+    while (i < n && value.charAt(i) < 0x80) {
+      i++;
+    }
+    if (i == n) {
+      return value;
+    }
+    byte[] bytes = new byte[n];
+    for (int j = 0; j < n; j++) {
+      char c = value.charAt(j);
+      if (c > 0xFF) {
+        return value; // not bytes: given as text already
+      }
+      bytes[j] = (byte) c;
+    }
+    try {
+      return StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(bytes)).toString();
+    } catch (CharacterCodingException e) {
+      return value; // Latin-1 text, or bytes of no known encoding: counted as they are
+    }
   }
 
   @Override

@@ -104,11 +104,11 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
           return;
         }
         Buffer body = read.result();
-        decideThenForward(engine, req, new GatewayRequest(method, path, req.headers(), client,
+        decideThenForward(engine, req, new GatewayRequest(method, path, req.headers(), true, client,
             req::getParam, body, -1), context, body);
       });
     } else {
-      decideThenForward(engine, req, new GatewayRequest(method, path, req.headers(), client,
+      decideThenForward(engine, req, new GatewayRequest(method, path, req.headers(), true, client,
           req::getParam, null, -1), context, null);
     }
   }

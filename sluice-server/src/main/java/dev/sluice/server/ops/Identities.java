@@ -35,6 +35,28 @@ final class Identities {
   }
 
   /**
+   * The first value of query parameter {@code name} in {@code rawQuery}, form-decoded ({@code +}
+   * is a space, escapes are UTF-8), or {@code null}. Strict where a framework's decoding is
+   * lenient: an identity whose escapes are not UTF-8 would be hashed with replacement chars and
+   * name nobody, so it is refused as the overrides path refuses it.
+   *
+   * @throws BadInput naming the parameter if the escapes or the UTF-8 are broken
+   */
+  static String queryValue(String rawQuery, String name) {
+    if (rawQuery == null) {
+      return null;
+    }
+    for (String pair : rawQuery.split("&")) {
+      int eq = pair.indexOf('=');
+      String key = eq < 0 ? pair : pair.substring(0, eq);
+      if (decodeSegment(key.replace('+', ' '), name).equals(name)) {
+        return eq < 0 ? "" : decodeSegment(pair.substring(eq + 1).replace('+', ' '), name);
+      }
+    }
+    return null;
+  }
+
+  /**
    * Decodes one percent-encoded path segment as UTF-8 ({@code +} stays a plus).
    *
    * @throws BadInput naming {@code field} if the escapes or the UTF-8 are broken

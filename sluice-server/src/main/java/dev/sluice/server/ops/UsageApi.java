@@ -59,7 +59,7 @@ final class UsageApi {
 
   private void usage(HttpServerRequest req) {
     Sluice sluice = engine.get();
-    long fp = Identities.fingerprint(req.getParam("key"), sluice, "key");
+    long fp = Identities.fingerprint(Identities.queryValue(req.query(), "key"), sluice, "key");
     Context context = Vertx.currentContext();
     Future.fromCompletionStage(sluice.usage(fp), context).onComplete(ar -> {
       if (ar.failed()) {
@@ -121,7 +121,7 @@ final class UsageApi {
     if (!format.equals("json") && !format.equals("csv")) {
       throw new BadInput("format", "format is json or csv, not '" + format + "'");
     }
-    String key = req.getParam("key");
+    String key = Identities.queryValue(req.query(), "key");
     Long fp = key == null ? null : Identities.fingerprint(key, engine.get(), "key");
     afterFlush(req, () -> {
       List<UsageReport.Line> lines = report.lines(period.equals("day"), fp, clock.epochMicros());

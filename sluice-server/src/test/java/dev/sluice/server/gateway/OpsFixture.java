@@ -97,6 +97,11 @@ final class OpsFixture implements AutoCloseable {
     return dev.sluice.core.Sluice.fingerprintText(engines.current().fingerprint(identity));
   }
 
+  /** The proxy's port. */
+  int port() {
+    return gateway.port();
+  }
+
   URI proxy(String pathAndQuery) {
     return URI.create("http://127.0.0.1:" + gateway.port() + pathAndQuery);
   }

@@ -76,6 +76,35 @@ class OverridesApiTest {
   }
 
   @Test
+  void nonAsciiKeyInAHeader_isTheIdentityTheAdminApiNames() {
+    f = OpsFixture.start(dir, POLICY, START);
+
+    HttpResponse<String> put = f.admin("PUT", "/admin/overrides/caf%C3%A9", "{\"tier\": \"pro\"}");
+
+    assertThat(put.statusCode()).isEqualTo(200);
+    assertThat(new JsonObject(put.body()).getString("identity")).isEqualTo(f.fingerprint("café"));
+    // The JDK's client writes '?' for such chars: the header's bytes go over a plain socket.
+    byte[] utf8 = "café".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(rawLimitOf(utf8)).as("the override reaches the UTF-8 header's identity").isEqualTo("50");
+    byte[] latin1 = "café".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1); // E9: not UTF-8
+    assertThat(rawLimitOf(latin1)).as("and the Latin-1 one's, the same text").isEqualTo("50");
+    assertThat(rawLimitOf(new byte[] {'c', 'a', 'f', (byte) 0xC3})).as("bytes of no encoding")
+        .isEqualTo("10");
+  }
+
+  /** The limit a GET /search shows for an X-Api-Key header of exactly these bytes. */
+  private String rawLimitOf(byte[] key) {
+    java.io.ByteArrayOutputStream request = new java.io.ByteArrayOutputStream();
+    request.writeBytes("GET /search HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Api-Key: "
+        .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+    request.writeBytes(key);
+    request.writeBytes("\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+    RawHttp.Response response = RawHttp.exchange(f.port(), request.toByteArray());
+    assertThat(response.status()).isEqualTo(200);
+    return response.header("X-RateLimit-Limit");
+  }
+
+  @Test
   void tierWithLimitsOfItsOwn_replacesTheRulesLimits() {
     f = OpsFixture.start(dir, POLICY, START);
 

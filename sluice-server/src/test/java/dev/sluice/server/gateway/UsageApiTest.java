@@ -249,4 +249,21 @@ class UsageApiTest {
     assertThat(f.admin("GET", "/admin/usage?key=key-a", null).statusCode())
         .as("the port goes on answering").isEqualTo(200);
   }
+
+  @Test
+  void keyThatIsNotUtf8OnceDecoded_is400NamingIt_asForOverrides_andPlusIsASpace() {
+    f = OpsFixture.start(dir, POLICY, START);
+
+    for (String target : new String[] {"/admin/usage?key=%C3%28",
+        "/admin/usage/report?period=hour&key=%C3%28"}) {
+      HttpResponse<String> r = f.admin("GET", target, null);
+
+      assertThat(r.statusCode()).as(target).isEqualTo(400);
+      assertThat(new JsonObject(r.body()).getJsonObject("error").getString("field")).isEqualTo("key");
+    }
+    assertThat(f.adminJson("GET", "/admin/usage?key=caf%C3%A9", null).getString("identity"))
+        .isEqualTo(f.fingerprint("café"));
+    assertThat(f.adminJson("GET", "/admin/usage?key=a+b", null).getString("identity"))
+        .as("form encoding").isEqualTo(f.fingerprint("a b"));
+  }
 }
