@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.net.http.HttpResponse.BodySubscriber;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Flow;
 import java.util.function.Consumer;
@@ -15,6 +16,7 @@ import java.util.function.Consumer;
  *   <li>{@link #replay}: feeds stored bytes to a subscriber, as if they came from the network;
  *   <li>{@link #tee}: passes a network body through to the caller's subscriber while keeping a
  *       copy for the cache (dropped if it grows beyond the cache's size);
+ *   <li>{@link #abandoned}: cancels the body of a response that will be retried;
  *   <li>{@link #revalidated}: for a 304, drains the (empty) network body and then replays the
  *       stored one to the caller's subscriber.
  * </ul>
@@ -41,6 +43,16 @@ final class BodyReplay {
   static <T> BodySubscriber<T> tee(BodySubscriber<T> downstream, long maxBytes,
       Consumer<byte[]> sink) {
     return new Tee<>(downstream, maxBytes, sink);
+  }
+
+  /**
+   * A subscriber for the body of a response that will be retried: it cancels the body at once
+   * (closing an HTTP/1.1 connection, resetting an HTTP/2 stream) and completes without waiting
+   * for it. Draining it instead would leave the retry at the mercy of the server: a body that
+   * stalls is not bounded by the request's timeout, which ends when the headers arrive.
+   */
+  static <T> BodySubscriber<T> abandoned() {
+    return new Abandoned<>();
   }
 
   /** A subscriber that ignores the network body and then replays {@code stored}. */
@@ -134,6 +146,33 @@ final class BodyReplay {
       }
       downstream.onComplete();
     }
+  }
+
+  private static final class Abandoned<T> implements BodySubscriber<T> {
+    private final CompletableFuture<T> body = CompletableFuture.completedFuture(null);
+
+    @Override
+    public CompletionStage<T> getBody() {
+      return body;
+    }
+
+    @Override
+    public void onSubscribe(Flow.Subscription subscription) {
+      subscription.cancel();
+    }
+
+    @Override
+    public void onNext(List<ByteBuffer> items) {
+      // cancelled: anything still delivered is dropped
+    }
+
+    @Override
+    public void onError(Throwable throwable) {
+      // the body is not wanted; neither is its failure
+    }
+
+    @Override
+    public void onComplete() {}
   }
 
   private static final class Revalidated<T> implements BodySubscriber<T> {

@@ -7,7 +7,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandler;
 import java.net.http.HttpResponse.BodySubscriber;
-import java.net.http.HttpResponse.BodySubscribers;
 import java.net.http.HttpResponse.ResponseInfo;
 import java.time.Duration;
 import java.time.Instant;
@@ -28,10 +27,11 @@ import java.util.concurrent.CompletableFuture;
  * </pre>
  *
  * <p>The retry decision is taken in {@link #wireHandler()}, when the status and headers arrive and
- * before the body: the body of a response that will be retried is discarded there, so the
- * caller's body handler only ever sees the response the caller gets (or the one attached to the
- * exception). One call is driven by one thread at a time; the fields written in the handler are
- * read after the send's future completes, which orders them.
+ * before the body: the body of a response that will be retried is cancelled there, unread (a
+ * stalled body must not hold up the retry), so the caller's body handler only ever sees the
+ * response the caller gets (or the one attached to the exception). One call is driven by one
+ * thread at a time; the fields written in the handler are read after the send's future
+ * completes, which orders them.
  */
 final class Call<T> {
   private static final Set<String> IDEMPOTENT =
@@ -188,7 +188,7 @@ final class Call<T> {
     verdict = limited ? retryOrGiveUp(now) : Verdict.PASS;
     switch (verdict) {
       case RETRY:
-        return BodySubscribers.replacing(null);
+        return BodyReplay.abandoned();
       case GIVE_UP:
         return handler.apply(info);
       default:
@@ -220,7 +220,7 @@ final class Call<T> {
     long window = reading == null ? -1 : reading.window().map(Nanos::of).orElse(-1L);
     if (limited) {
       long reset = serverWaitNanos >= 0 ? Nanos.add(now, serverWaitNanos) : Pacer.NONE;
-      pacer.record(now, limit, 0, reset, window);
+      pacer.refused(now, limit, reset, window);
     } else if (reading != null) {
       long reset = reading.resetAt()
           .map(r -> Nanos.add(now, Nanos.between(wall, r))).orElse(Pacer.NONE);

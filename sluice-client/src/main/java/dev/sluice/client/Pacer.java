@@ -74,7 +74,11 @@ package dev.sluice.client;
  * the pace. A remaining without a reset ({@code X-RateLimit-Remaining} alone, as in the Convotic
  * document): with a known window, requests keep a steady {@code window / limit} spacing; without
  * one, nothing is paced. A 429's {@code Retry-After} is read as "remaining 0, reset then", so one
- * thread's refusal holds back every thread of the pacer instead of each finding out by itself.
+ * thread's refusal holds back every thread of the pacer instead of each finding out by itself
+ * (see {@link #refused}). A refusal that ends well before the current window's known reset (a
+ * burst limit inside a longer window, say) holds every request until then, and no longer: it
+ * does not stretch into a wait for the window's end, nor is it mistaken for a late answer about
+ * an older window.
  *
  * <h2>Never refusing</h2>
  * The pacer delays; it does not refuse. A slot later than the caller can wait (its policy's
@@ -113,6 +117,7 @@ final class Pacer {
   private long spacing;
   private long lastSlot = NONE;
   private long outstanding;
+  private long heldUntil = NONE;
 
   /** A pacer; {@code assumedWindowNanos} (or -1) is the window to assume when none is sent. */
   Pacer(long assumedWindowNanos) {
@@ -122,11 +127,14 @@ final class Pacer {
   /**
    * Reserves the start time of one request: a slot at or after {@code now}, or {@code now} if the
    * slot would be after {@code latest} (see "Never refusing"). Every reservation must be followed
-   * by exactly one {@link #record} or {@link #release}.
+   * by exactly one {@link #record}, {@link #refused} or {@link #release}.
    */
   synchronized long reserve(long now, long latest) {
     advanceTo(now);
     long slot = lastSlot == NONE ? now : Math.max(now, Nanos.add(lastSlot, spacing));
+    if (heldUntil != NONE) {
+      slot = Math.max(slot, Nanos.add(heldUntil, GUARD_NANOS)); // a refusal's pause
+    }
     if (resetAt != NONE && (allowance == 0 || slot >= resetAt)) {
       slot = Math.max(slot, Nanos.add(resetAt, GUARD_NANOS)); // the next window, past its guard
     } else if (windowStart != NONE) {
@@ -194,6 +202,35 @@ final class Pacer {
       }
     }
     recomputeSpacing(now);
+  }
+
+  /**
+   * Ends a reservation whose answer was a refusal (429, or 503 with {@code Retry-After}) asking
+   * to come back at {@code until} (monotonic nanoseconds, or {@link #NONE} if it did not say).
+   * If that is at or after the current window's end, or the window's end is unknown, it reads
+   * as "remaining 0, reset then", as {@link #record} with a remaining of 0. If it is well before
+   * the window's known end, it is a pause within the window: no request starts before
+   * {@code until}, and the window's allowance is left as it was, spread from then on.
+   */
+  synchronized void refused(long now, long limit, long until, long window) {
+    advanceTo(now);
+    if (until == NONE || resetAt == NONE || until >= Nanos.add(resetAt, -TOLERANCE_NANOS)) {
+      record(now, limit, 0, until, window);
+      return;
+    }
+    if (outstanding > 0) {
+      outstanding--;
+    }
+    if (limit > 0) {
+      this.limit = limit;
+    }
+    if (window > 0) {
+      policyWindowNanos = window;
+    }
+    if (until > now) {
+      heldUntil = heldUntil == NONE ? until : Math.max(heldUntil, until);
+      recomputeSpacing(until);
+    }
   }
 
   /**
@@ -270,6 +307,7 @@ final class Pacer {
   @Override
   public synchronized String toString() {
     return "Pacer[limit=" + limit + ", allowance=" + allowance + ", resetAt=" + resetAt
-        + ", spacing=" + spacing + ", lastSlot=" + lastSlot + ", outstanding=" + outstanding + "]";
+        + ", spacing=" + spacing + ", lastSlot=" + lastSlot + ", outstanding=" + outstanding
+        + (heldUntil == NONE ? "" : ", heldUntil=" + heldUntil) + "]";
   }
 }

@@ -19,7 +19,9 @@ import java.util.Map;
  *   <li>IETF draft 06's dictionary: {@code RateLimit: limit=100, remaining=42, reset=17}.
  *   <li>{@code X-RateLimit-Limit}, {@code -Remaining}, {@code -Reset}, else the unprefixed
  *       {@code RateLimit-Limit}, {@code -Remaining}, {@code -Reset} of drafts 00 to 05. A limit
- *       may carry a window as in draft 03 ({@code 100, 100;w=60}); the first number counts.
+ *       may carry a window as in draft 03 ({@code 100, 100;w=60}); the first number counts. A
+ *       field sent twice, or folded into one list by a proxy ({@code 0, 0}), is still read:
+ *       the least remaining, the first limit and reset.
  * </ol>
  * Each part is taken only if it reads as a non-negative number; a garbled part is left empty
  * rather than failing the reading. See {@link QuotaReading} for how resets are interpreted.
@@ -42,7 +44,8 @@ final class QuotaHeaders {
     }
     for (String prefix : new String[] {"X-RateLimit-", "RateLimit-"}) {
       String limitField = headers.firstValue(prefix + "Limit").orElse(null);
-      String remainingField = headers.firstValue(prefix + "Remaining").orElse(null);
+      List<String> remainingFields = headers.allValues(prefix + "Remaining");
+      String remainingField = remainingFields.isEmpty() ? null : remainingFields.get(0);
       String resetField = headers.firstValue(prefix + "Reset").orElse(null);
       if (limitField == null && remainingField == null && resetField == null) {
         continue;
@@ -59,8 +62,12 @@ final class QuotaHeaders {
       if (window == null && policies.size() == 1) {
         window = seconds(policies.get(0).params().get("w"));
       }
-      long remaining = Numbers.nonNegative(remainingField);
+      long remaining = leastRemaining(remainingFields);
       Instant reset = reset(resetField, headers, receivedAt);
+      if (reset == null && resetField != null) { // "30, 30": a repeated field, folded by a proxy
+        List<FieldList.Member> members = FieldList.parse(List.of(resetField));
+        reset = members.isEmpty() ? null : reset(members.get(0).value(), headers, receivedAt);
+      }
       return reading(null, limit, remaining, reset, window);
     }
     return null;
@@ -74,7 +81,7 @@ final class QuotaHeaders {
     Map<String, String> dictionary = new HashMap<>();
     for (FieldList.Member m : items) {
       int eq = m.value().indexOf('=');
-      if (eq > 0) {
+      if (eq > 0 && !m.params().containsKey("r")) { // not "a=b";r=1: a quoted name with a '='
         dictionary.putIfAbsent(m.value().substring(0, eq).strip().toLowerCase(Locale.ROOT),
             m.value().substring(eq + 1).strip());
         continue;
@@ -143,6 +150,21 @@ final class QuotaHeaders {
         ? Instant.ofEpochSecond(d.whole(), d.billionths())
         : Instant.ofEpochMilli(d.whole());
     return ServerTime.toLocal(server, headers, receivedAt);
+  }
+
+  /**
+   * The least of the remaining counts in {@code fields}: a field repeated (two lines, or one
+   * folded into {@code "0, 0"} by a proxy) or listing several limits; -1 if none is a number.
+   */
+  private static long leastRemaining(List<String> fields) {
+    long least = -1;
+    for (FieldList.Member m : FieldList.parse(fields)) {
+      long r = Numbers.nonNegative(m.value());
+      if (r >= 0 && (least < 0 || r < least)) {
+        least = r;
+      }
+    }
+    return least;
   }
 
   private static Duration firstWindow(List<FieldList.Member> members) {

@@ -37,8 +37,9 @@ final class ServerTime {
 
   /**
    * The delay {@code Retry-After} asks for, in nanoseconds from {@code receivedAt}: delay-seconds
-   * ({@code 120}), tolerating a decimal ({@code 1.5}); or an HTTP-date, a date already past
-   * meaning zero. -1 when there is none or it is unusable (negative, garbage). A huge value
+   * ({@code 120}), tolerating a decimal ({@code 1.5}) and a repeated field folded into a list by
+   * a proxy ({@code 120, 120}; if they differ, the longest); or an HTTP-date, a date already
+   * past meaning zero. -1 when there is none or it is unusable (negative, garbage). A huge value
    * saturates at {@link Long#MAX_VALUE}; the caller compares it with its cap.
    */
   static long retryAfterNanos(HttpHeaders headers, Instant receivedAt) {
@@ -47,11 +48,31 @@ final class ServerTime {
       if (seconds != null) {
         return seconds.secondsAsNanos();
       }
+      long folded = longestOfFolded(value);
+      if (folded >= 0) {
+        return folded;
+      }
       Instant date = HttpDates.parse(value);
       if (date != null) {
         return Math.max(0, Nanos.between(receivedAt, toLocal(date, headers, receivedAt)));
       }
     }
     return -1;
+  }
+
+  /** The longest of a comma-separated list of delay-seconds, or -1 unless each is one. */
+  private static long longestOfFolded(String value) {
+    if (value.indexOf(',') < 0 || value.length() > FieldList.MAX_CHARS) {
+      return -1;
+    }
+    long longest = -1;
+    for (String part : FieldList.split(value, ',')) {
+      Numbers.Decimal d = Numbers.decimal(part);
+      if (d == null) {
+        return -1;
+      }
+      longest = Math.max(longest, d.secondsAsNanos());
+    }
+    return longest;
   }
 }

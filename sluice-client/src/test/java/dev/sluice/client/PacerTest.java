@@ -157,6 +157,40 @@ class PacerTest {
   }
 
   @Test
+  void aShortRetryAfterInsideALongWindow_holdsEveryRequestUntilThen_notUntilTheWindowsEnd() {
+    reserveMs(0);
+    answer(0, 1000, 500, 50_000); // 500 left of a 60-second window, 50 s to go: 100 ms apart
+    assertThat(reserveMs(0)).isEqualTo(99);
+    pacer.refused(t0 + 100 * MS, -1, t0 + 1100 * MS, -1); // a 429 with Retry-After: 1
+
+    assertThat(reserveMs(100)).as("held until the Retry-After and its guard, not until 50 s")
+        .isEqualTo(1150);
+    assertThat(reserveMs(100)).as("then paced again").isBetween(1200L, 1300L);
+    assertThat(slotsBefore(50_000, 100)).as("what is left of the allowance, still spread until"
+        + " the reset").isEqualTo(499 - 2);
+  }
+
+  @Test
+  void aShortRetryAfterEarlyInAKnownWindow_isNotIgnoredAsAnOlderWindowsAnswer() {
+    reserveMs(0);
+    pacer.record(t0, 100, 99, t0 + 60_000 * MS, 60_000 * MS);
+    assertThat(reserveMs(60_000)).isEqualTo(60_050); // a new window: 60 s to 120 s
+    pacer.refused(t0 + 60_100 * MS, -1, t0 + 62_100 * MS, -1); // Retry-After: 2
+
+    assertThat(reserveMs(60_100)).isEqualTo(62_150);
+  }
+
+  @Test
+  void aRetryAfterAtTheWindowsEnd_stillMeansRemainingZeroUntilThen() {
+    reserveMs(0);
+    answer(0, 10, 5, 2000);
+    reserveMs(0);
+    pacer.refused(t0, -1, t0 + 2100 * MS, -1); // within the tolerance of the reset
+
+    assertThat(pacer.reserve(t0, NEVER)).isEqualTo(t0 + 2100 * MS + GUARD);
+  }
+
+  @Test
   void aSlotLaterThanTheCallerCanWait_isNotTaken_theRequestGoesAtOnce() {
     reserveMs(0);
     answer(0, 10, 0, 3_600_000); // exhausted for an hour

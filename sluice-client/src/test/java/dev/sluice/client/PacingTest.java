@@ -98,6 +98,24 @@ class PacingTest {
   }
 
   @Test
+  void aShortRetryAfter_isWhatTheRetryWaits_evenInsideALongWindowWithQuotaLeft()
+      throws Exception {
+    Reply quota = Reply.of(200).header("X-RateLimit-Limit", "100")
+        .header("X-RateLimit-Remaining", "50").header("X-RateLimit-Reset", "50");
+    server = TestServer.replying(quota, Reply.of(429).header("Retry-After", "1"), quota);
+    RateLimitedClient client = client(Pacing.spread());
+
+    client.send(get("/a"), BodyHandlers.ofString());
+    assertThat(client.send(get("/b"), BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+
+    assertThat(sleeper.waits()).as("a pacing slot (50 left for 50 s), the Retry-After, its"
+        + " guard; not a wait until the window's reset 48 s later")
+        .containsExactly(Duration.ofNanos(50_000_000_000L / 51), Duration.ofSeconds(1),
+            Duration.ofMillis(50));
+    assertThat(events.lines()).contains("wait PT1S RETRY_AFTER", "wait PT0.05S PACING");
+  }
+
+  @Test
   void byDefault_allRequestsToAnOrigin_shareOneQuota() throws Exception {
     serveStrictEndpoint();
     RateLimitedClient client = client(Pacing.spread());

@@ -144,6 +144,27 @@ class QuotaHeadersTest {
   }
 
   @Test
+  void repeatedXRateLimitFields_twoLinesOrFoldedByAProxy_areRead_leastRemainingCounting() {
+    QuotaReading folded = read("X-RateLimit-Limit", "10, 10", "X-RateLimit-Remaining", "0, 0",
+        "X-RateLimit-Reset", "30, 30");
+    assertThat(folded.limit()).hasValue(10);
+    assertThat(folded.remaining()).as("not garbage: the quota is spent").hasValue(0);
+    assertThat(folded.resetAt()).contains(NOW.plusSeconds(30));
+
+    QuotaReading twoLayers = read("X-RateLimit-Remaining", "50", "X-RateLimit-Remaining", "0");
+    assertThat(twoLayers.remaining()).as("the gateway's 0 binds, whichever line comes first")
+        .hasValue(0);
+  }
+
+  @Test
+  void ietf_aQuotedNameWithAnEqualsSign_isANameNotADictionaryMember() {
+    QuotaReading q = read("RateLimit", "\"a=b\";r=1;t=3");
+
+    assertThat(q.policy()).contains("a=b");
+    assertThat(q.remaining()).hasValue(1);
+  }
+
+  @Test
   void nothingUsable_isNoReading() {
     assertThat(read()).isNull();
     assertThat(read("X-RateLimit-Limit", "x", "X-RateLimit-Remaining", "y")).isNull();

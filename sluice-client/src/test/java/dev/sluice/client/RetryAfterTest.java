@@ -84,6 +84,14 @@ class RetryAfterTest {
   }
 
   @Test
+  void aRepeatedFieldFoldedIntoOneList_isRead_notTakenForGarbage() {
+    assertThat(retryAfter("Retry-After", "120, 120")).isEqualTo(Duration.ofSeconds(120).toNanos());
+    assertThat(retryAfter("Retry-After", "1,5")).as("ambiguous: never the shorter reading")
+        .isEqualTo(Duration.ofSeconds(5).toNanos());
+    assertThat(retryAfter("Retry-After", "120, soon")).isEqualTo(-1);
+  }
+
+  @Test
   void firstUsableOfSeveralValues_counts() {
     assertThat(retryAfter("Retry-After", "garbage", "Retry-After", "7"))
         .isEqualTo(Duration.ofSeconds(7).toNanos());
