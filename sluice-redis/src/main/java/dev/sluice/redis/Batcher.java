@@ -6,19 +6,29 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Natural batching of script calls: at most {@code maxInFlight} calls wait for Redis at once;
  * charges that arrive meanwhile queue, and the next call takes up to {@code maxBatch} of them.
  *
- * <p>No timer: a batch is sent as soon as a call slot is free, so an idle store sends each charge
- * at once, and a busy one sends batches as large as the load makes them. Lost wake-ups cannot
- * happen: a submitter enqueues, then tries to send; a finishing call frees its slot, then tries to
- * send; whichever comes second sees the other's change.
+ * <p>No batching timer: a batch is sent as soon as a call slot is free, so an idle store sends
+ * each charge at once, and a busy one sends batches as large as the load makes them. Lost
+ * wake-ups cannot happen: a submitter enqueues, then tries to send; a finishing call frees its
+ * slot, then tries to send; whichever comes second sees the other's change.
  *
- * <p>A charge still queued when its timeout passes is taken out (it fails, and is never sent), so
- * none waits longer than the store's timeout for a slot.
+ * <p><b>Deadlines.</b> Each charge must be answered within the store's timeout of its
+ * submission, queued or sent. One deadline timer per <em>call</em>, set to the earliest deadline
+ * among its charges, fails them all when it passes and frees the call's slot (the command's own
+ * late answer is then ignored); a timer per charge cost a scheduling and a cancellation on the
+ * JDK's shared delay queue for every request. A charge still queued at its deadline is failed
+ * when it is taken off the queue, and is never sent. Slots free up at the latest at the
+ * deadlines of the calls holding them, which were sent before the queued charges arrived, so a
+ * queued charge is not held past its own deadline either. (A charge batched with an older one
+ * may fail a little before its own deadline, when that older one's passes: only while Redis is
+ * not answering.)
  */
 final class Batcher {
 
@@ -27,10 +37,12 @@ final class Batcher {
 
   private static final class Pending {
     final Call call;
+    final long deadline; // System.nanoTime() by which it is answered, one way or the other
     final CompletableFuture<RedisStore.SlotResult> result = new CompletableFuture<>();
 
-    Pending(Call call) {
+    Pending(Call call, long deadline) {
       this.call = call;
+      this.deadline = deadline;
     }
   }
 
@@ -49,11 +61,10 @@ final class Batcher {
   }
 
   CompletableFuture<RedisStore.SlotResult> submit(Call call) {
-    Pending p = new Pending(call);
+    Pending p = new Pending(call, System.nanoTime() + timeout.toNanos());
     queue.add(p);
     drain();
-    // Bounds the wait for a slot too; a charge that times out while queued is never sent.
-    return p.result.orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    return p.result;
   }
 
   private void drain() {
@@ -66,8 +77,12 @@ final class Batcher {
         continue;
       }
       List<Pending> batch = new ArrayList<>(Math.min(maxBatch, 16));
+      long now = System.nanoTime();
       for (Pending p; batch.size() < maxBatch && (p = queue.poll()) != null; ) {
-        if (!p.result.isDone()) { // timed out while queued: drop it
+        if (now - p.deadline >= 0) { // its time ran out while it queued: never sent
+          p.result.completeExceptionally(new TimeoutException(
+              "no call to Redis was free within " + timeout.toMillis() + " ms"));
+        } else if (!p.result.isDone()) {
           batch.add(p);
         }
       }
@@ -81,9 +96,28 @@ final class Batcher {
 
   private void send(List<Pending> batch) {
     List<Call> calls = new ArrayList<>(batch.size());
+    long earliest = Long.MAX_VALUE;
     for (Pending p : batch) {
       calls.add(p.call);
+      earliest = Math.min(earliest, p.deadline);
     }
+    long untilEarliest = earliest - System.nanoTime();
+    AtomicBoolean slotFreed = new AtomicBoolean();
+    CompletableFuture<Void> deadline = new CompletableFuture<Void>()
+        .orTimeout(Math.max(0, untilEarliest), TimeUnit.NANOSECONDS);
+    deadline.whenComplete((ignored, expired) -> {
+      if (expired == null) {
+        return; // the call was answered first, and cancelled this timer
+      }
+      for (Pending p : batch) {
+        p.result.completeExceptionally(new TimeoutException(
+            "Redis did not answer within " + timeout.toMillis() + " ms"));
+      }
+      if (slotFreed.compareAndSet(false, true)) {
+        inFlight.decrementAndGet();
+        drain();
+      }
+    });
     CompletableFuture<List<RedisStore.SlotResult>> answer;
     try {
       answer = store.runAll(calls);
@@ -91,7 +125,10 @@ final class Batcher {
       answer = CompletableFuture.failedFuture(e);
     }
     answer.whenComplete((results, failure) -> {
-      inFlight.decrementAndGet();
+      deadline.complete(null); // cancels the timer, if it has not fired
+      if (slotFreed.compareAndSet(false, true)) {
+        inFlight.decrementAndGet();
+      }
       try {
         Throwable problem = failure;
         if (problem == null && results.size() != batch.size()) {

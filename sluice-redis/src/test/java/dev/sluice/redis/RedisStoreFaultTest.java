@@ -144,6 +144,34 @@ class RedisStoreFaultTest {
     await("the store answers again after SIGCONT", Duration.ofSeconds(10), () -> timedCharge(3) != null);
   }
 
+  /**
+   * With Redis frozen, charges beyond the calls in flight queue in the batcher: each still fails
+   * within the bound of its own submission (the calls' deadlines free their slots), none is
+   * left hanging, and the store recovers.
+   */
+  @Test
+  void paused_queuedChargesBeyondTheCallsInFlight_eachFailWithinTheBound() throws Exception {
+    assertThat(timedCharge(1)).isNotNull();
+
+    server.pause();
+    try {
+      List<java.util.concurrent.CompletableFuture<Verdict>> pending = new java.util.ArrayList<>();
+      long t0 = System.nanoTime();
+      for (int i = 0; i < 300; i++) { // 2 calls in flight, 64 charges a call: most of these queue
+        pending.add(store.chargeAsync(one(100 + i)).toCompletableFuture());
+      }
+      for (var p : pending) {
+        assertThatThrownBy(() -> p.get(BOUND_NANOS, TimeUnit.NANOSECONDS))
+            .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(StoreUnavailableException.class);
+      }
+      assertThat(System.nanoTime() - t0).as("all 300 answered").isLessThan(BOUND_NANOS);
+    } finally {
+      server.resume();
+    }
+
+    await("the store answers again after SIGCONT", Duration.ofSeconds(10), () -> timedCharge(3) != null);
+  }
+
   @Test
   void killedAndRestarted_midLoad_onlyUnavailableWhileDown_andRecovers() throws Exception {
     AtomicBoolean running = new AtomicBoolean(true);
