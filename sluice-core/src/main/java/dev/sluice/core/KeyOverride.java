@@ -9,6 +9,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * What one identity gets instead of the policy's defaults: a tier, limits of its own for some
@@ -21,8 +22,11 @@ import java.util.Map;
 public record KeyOverride(String tier, Map<String, List<Limit>> limits, Instant expiresAt) {
 
   public KeyOverride {
+    Objects.requireNonNull(limits, "limits");
     Map<String, List<Limit>> copy = new LinkedHashMap<>();
     limits.forEach((rule, ls) -> {
+      Objects.requireNonNull(rule, "limits: a rule name");
+      Objects.requireNonNull(ls, "limits: the limits of rule '" + rule + "'");
       if (ls.isEmpty()) {
         throw new IllegalArgumentException("an override for rule '" + rule + "' needs at least one limit");
       }
@@ -78,10 +82,14 @@ public record KeyOverride(String tier, Map<String, List<Limit>> limits, Instant 
     if (expiresAt == null) {
       return true;
     }
-    // Saturating: an expiry past what epoch microseconds hold (year 294,247) is "never".
+    // Saturating: an expiry past what epoch microseconds hold (year 294,247) is "never", one
+    // before them (year -290,308) is long past.
     long seconds = expiresAt.getEpochSecond();
     if (seconds >= Long.MAX_VALUE / 1_000_000L) {
       return true;
+    }
+    if (seconds <= Long.MIN_VALUE / 1_000_000L) {
+      return false;
     }
     return epochMicros < seconds * 1_000_000L + expiresAt.getNano() / 1_000;
   }

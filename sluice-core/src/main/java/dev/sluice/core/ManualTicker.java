@@ -2,6 +2,7 @@ package dev.sluice.core;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -13,7 +14,7 @@ public final class ManualTicker implements Ticker {
 
   /** A ticker reading {@code start}. */
   public ManualTicker(Instant start) {
-    this.micros = new AtomicLong(start.getEpochSecond() * 1_000_000L + start.getNano() / 1_000);
+    this.micros = new AtomicLong(micros(start, "start"));
   }
 
   /** A ticker reading {@code epochMicros}. */
@@ -28,14 +29,44 @@ public final class ManualTicker implements Ticker {
 
   /** Moves time forward (or, with a negative duration, back) by {@code d}. */
   public ManualTicker advance(Duration d) {
-    micros.addAndGet(d.toNanos() / 1_000);
+    Objects.requireNonNull(d, "d");
+    long delta;
+    try {
+      delta = d.toNanos() / 1_000;
+    } catch (ArithmeticException e) { // beyond 292 years: whole seconds are exact enough
+      try {
+        delta = Math.multiplyExact(d.getSeconds(), 1_000_000L);
+      } catch (ArithmeticException tooFar) {
+        throw new IllegalArgumentException(d + " is more than epoch microseconds can hold");
+      }
+    }
+    long by = delta;
+    micros.updateAndGet(m -> {
+      try {
+        return Math.addExact(m, by);
+      } catch (ArithmeticException e) {
+        throw new IllegalArgumentException("advancing " + m + "us by " + d
+            + " leaves what epoch microseconds can hold");
+      }
+    });
     return this;
   }
 
   /** Sets the time. */
   public ManualTicker set(Instant t) {
-    micros.set(t.getEpochSecond() * 1_000_000L + t.getNano() / 1_000);
+    micros.set(micros(t, "t"));
     return this;
+  }
+
+  /** {@code t} in epoch microseconds; refuses an instant they cannot hold. */
+  private static long micros(Instant t, String name) {
+    Objects.requireNonNull(t, name);
+    try {
+      return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000L), t.getNano() / 1_000);
+    } catch (ArithmeticException e) {
+      throw new IllegalArgumentException(name + " " + t
+          + " is outside what epoch microseconds can hold (years -290,308 to 294,247)");
+    }
   }
 
   /** The current reading as an {@link Instant}. */

@@ -1,6 +1,7 @@
 package dev.sluice.core;
 
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -19,7 +20,7 @@ public final class Overrides {
 
   /** An empty table whose expiries are judged by {@code clock}. */
   public Overrides(Ticker clock) {
-    this.clock = clock;
+    this.clock = Objects.requireNonNull(clock, "clock");
   }
 
   /** An empty table on the system clock. */
@@ -27,21 +28,32 @@ public final class Overrides {
     this(Ticker.system());
   }
 
+  /*
+   * Writers take the table's lock, so that the empty flag always matches the map: unlocked, a
+   * remove() that found the map empty could write its "empty" after a concurrent put() had
+   * cleared it, and that put would stay invisible to the engine until the next change.
+   */
+
   /** Sets (or replaces) the override of identity {@code fingerprint}. */
-  public void put(long fingerprint, KeyOverride override) {
-    byFingerprint.put(fingerprint, override);
+  public synchronized void put(long fingerprint, KeyOverride override) {
+    byFingerprint.put(fingerprint, Objects.requireNonNull(override, "override"));
     empty = false;
   }
 
   /** Removes the override of {@code fingerprint}; returns it, or {@code null} if there was none. */
-  public KeyOverride remove(long fingerprint) {
+  public synchronized KeyOverride remove(long fingerprint) {
     KeyOverride o = byFingerprint.remove(fingerprint);
     empty = byFingerprint.isEmpty();
     return o;
   }
 
   /** Replaces every override at once (a reload from where they are kept). */
-  public void replaceAll(Map<Long, KeyOverride> overrides) {
+  public synchronized void replaceAll(Map<Long, KeyOverride> overrides) {
+    Objects.requireNonNull(overrides, "overrides");
+    overrides.forEach((fingerprint, o) -> {
+      Objects.requireNonNull(fingerprint, "overrides: a fingerprint");
+      Objects.requireNonNull(o, "overrides: the override of " + Sluice.fingerprintText(fingerprint));
+    });
     byFingerprint.keySet().retainAll(overrides.keySet());
     byFingerprint.putAll(overrides);
     empty = byFingerprint.isEmpty();
@@ -62,7 +74,7 @@ public final class Overrides {
   }
 
   /** Forgets expired overrides; returns how many. */
-  public int removeExpired() {
+  public synchronized int removeExpired() {
     long now = clock.epochMicros();
     int[] n = {0};
     byFingerprint.entrySet().removeIf(e -> {

@@ -715,6 +715,7 @@ public final class Sluice {
      * store must share the key, or they will count the same client in different buckets.
      */
     public Builder identitySecret(byte[] secret) {
+      Objects.requireNonNull(secret, "secret");
       if (secret.length != 16) {
         throw new IllegalArgumentException("the identity secret must be 16 bytes, got " + secret.length);
       }

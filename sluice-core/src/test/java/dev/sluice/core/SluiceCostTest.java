@@ -120,4 +120,37 @@ class SluiceCostTest extends EngineFixture {
     assertThat(d.retryAfterSeconds()).isZero();
     assertThat(remainingAfter(s, get("/bulk"))).isEqualTo(3);
   }
+
+  @Test
+  void hugeCostOverride_isInvalid_andLeavesTheCountAlone() {
+    Sluice s = engine(new Rule("bulk", Route.parse("/bulk"), new KeySource.Constant("all"),
+        List.of(perHour("bulk-hourly", 20)), new Cost.Fixed(1), Rule.MissingKey.REJECT));
+    allowed(s, get("/bulk"));
+    allowed(s, get("/bulk"));
+    Request plain = get("/bulk").build();
+    RequestView huge = new RequestView() { // as a server adapter passing a caller's cost through
+      @Override public String method() { return plain.method(); }
+      @Override public String path() { return plain.path(); }
+      @Override public String header(String name) { return plain.header(name); }
+      @Override public String clientAddress() { return plain.clientAddress(); }
+      @Override public String queryParameter(String name) { return plain.queryParameter(name); }
+      @Override public String bodyField(String path) { return plain.bodyField(path); }
+      @Override public long costOverride() { return Long.MAX_VALUE; }
+    };
+
+    Decision d = s.decide(huge);
+
+    assertThat(d.outcome()).as("count + cost once wrapped, and was admitted")
+        .isEqualTo(Decision.Outcome.INVALID);
+    assertThat(remainingAfter(s, get("/bulk"))).as("the count is intact").isEqualTo(17);
+  }
+
+  @Test
+  void negativeCostInACharge_isRefused() {
+    dev.sluice.core.store.InMemoryStore store = dev.sluice.core.store.InMemoryStore.create();
+    dev.sluice.core.store.BucketGroup g = store.group("g", List.of(perHour("hourly", 5)));
+
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new dev.sluice.core.store.Charge(1).add(g, 1, -1))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("-1");
+  }
 }

@@ -1,6 +1,7 @@
 package dev.sluice.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -21,6 +22,27 @@ class TickerAndRequestTest {
     assertThat(t.epochMicros()).isEqualTo(-1);
     assertThat(t.instant()).isEqualTo(Instant.EPOCH.minusNanos(1_000));
     assertThat(new ManualTicker(42).epochMicros()).isEqualTo(42);
+  }
+
+  @Test
+  void manualTicker_refusesTimesEpochMicrosCannotHold() {
+    assertThatThrownBy(() -> new ManualTicker(Instant.MAX))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("start +1000000000-12-31T23:59:59.999999999Z is outside what epoch microseconds can hold");
+    assertThatThrownBy(() -> new ManualTicker(Instant.MIN)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new ManualTicker(0).set(Instant.parse("+294248-01-01T00:00:00Z")))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("t +294248-01-01T00:00:00Z is outside");
+    assertThatThrownBy(() -> new ManualTicker((Instant) null))
+        .isInstanceOf(NullPointerException.class).hasMessage("start");
+
+    ManualTicker t = new ManualTicker(Long.MAX_VALUE - 10);
+    assertThatThrownBy(() -> t.advance(Duration.ofSeconds(1)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("leaves what epoch microseconds can hold");
+    assertThat(t.epochMicros()).as("unchanged by the refused advance").isEqualTo(Long.MAX_VALUE - 10);
+    assertThatThrownBy(() -> new ManualTicker(0).advance(Duration.ofSeconds(Long.MAX_VALUE)))
+        .isInstanceOf(IllegalArgumentException.class);
+    ManualTicker far = new ManualTicker(0).advance(Duration.ofDays(365L * 1_000));
+    assertThat(far.epochMicros()).as("beyond Duration.toNanos (292 years)").isEqualTo(365L * 1_000 * 86_400_000_000L);
   }
 
   @Test

@@ -54,7 +54,7 @@ final class FixedWindow extends Meter {
     long word = state[offset];
     long count = (int) (word >>> 32) == (int) index ? word & 0xFFFF_FFFFL : 0;
     long end = (index + 1) * windowMicros;
-    if (count + cost <= permits) {
+    if (cost <= permits - count) { // not count + cost: a cost near Long.MAX_VALUE would wrap
       long after = count + cost;
       out.next0 = (index << 32) | after;
       out.allow(permits - after, after == 0 ? now : end, count == 0 ? now : end, end);

@@ -47,7 +47,7 @@ final class LifetimeBudget extends Meter {
       count = 0;
       forgetAt = now + retentionMicros;
     }
-    if (count + cost <= permits) {
+    if (cost <= permits - count) { // not count + cost: a cost near Long.MAX_VALUE would wrap
       long after = count + cost;
       out.next0 = after;
       out.next1 = after == 0 ? 0 : forgetAt;

@@ -39,7 +39,10 @@ public final class IpRange {
       throw new IllegalArgumentException("'" + text + "' is not an IP address or CIDR block"
           + " (write 10.0.0.0/8, 192.168.1.7 or 2001:db8::/32; host names are not accepted)");
     }
-    int bits = bytes.length * 8;
+    // An IPv4-mapped IPv6 block (::ffff:10.0.0.0/104) is written with an IPv6 prefix length,
+    // 96 more than that of the IPv4 block it stands for.
+    boolean mapped = bytes.length == 4 && address.indexOf(':') >= 0;
+    int bits = mapped ? 128 : bytes.length * 8;
     int prefix = bits;
     if (slash >= 0) {
       String p = s.substring(slash + 1);
@@ -49,6 +52,13 @@ public final class IpRange {
             + " a whole number from 0 to " + bits);
       }
       prefix = Integer.parseInt(p);
+    }
+    if (mapped) {
+      if (prefix < 96) {
+        throw new IllegalArgumentException("'" + text + "' has an invalid prefix length: an"
+            + " IPv4-mapped block needs one from 96 to 128 (::ffff:10.0.0.0/104 is 10.0.0.0/8)");
+      }
+      prefix -= 96;
     }
     return new IpRange(s, mask(bytes, prefix), prefix);
   }

@@ -95,7 +95,7 @@ public sealed interface KeySource {
   /** The first of several sources that finds an identity ("API key, else client IP"). */
   record FirstOf(List<KeySource> sources) implements KeySource {
     public FirstOf {
-      sources = List.copyOf(sources);
+      sources = Checks.list(sources, "sources");
       if (sources.size() < 2) {
         throw new IllegalArgumentException("a fallback chain needs at least two sources");
       }

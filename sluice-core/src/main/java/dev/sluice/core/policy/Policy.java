@@ -36,10 +36,10 @@ public record Policy(
     Objects.requireNonNull(headers, "headers");
     Objects.requireNonNull(denial, "denial");
     Objects.requireNonNull(onStoreFailure, "onStoreFailure");
-    rules = List.copyOf(rules);
-    trustedProxies = List.copyOf(trustedProxies);
-    tiers = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(tiers));
-    webhooks = List.copyOf(webhooks);
+    rules = Checks.list(rules, "rules");
+    trustedProxies = Checks.list(trustedProxies, "trustedProxies");
+    tiers = Checks.map(tiers, "tiers");
+    webhooks = Checks.list(webhooks, "webhooks");
     Set<String> ruleNames = new HashSet<>();
     Set<String> limitNames = new HashSet<>();
     for (Rule r : rules) {

@@ -14,9 +14,11 @@ public record Route(Set<String> methods, PathTemplate path) {
       Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT");
 
   public Route {
+    Objects.requireNonNull(methods, "methods");
     Objects.requireNonNull(path, "path");
     TreeSet<String> upper = new TreeSet<>();
     for (String m : methods) {
+      Objects.requireNonNull(m, "methods: an element");
       String u = m.toUpperCase(Locale.ROOT);
       if (!KNOWN.contains(u)) {
         throw new IllegalArgumentException("unknown HTTP method '" + m + "'; use one of " + new TreeSet<>(KNOWN));

@@ -50,7 +50,7 @@ public record Rule(
       throw new IllegalArgumentException(
           "rule name '" + name + "' must be 1 to 64 letters, digits, '.', '_' or '-'");
     }
-    limits = List.copyOf(limits);
+    limits = Checks.list(limits, "limits");
     if (limits.isEmpty()) {
       throw new IllegalArgumentException("rule '" + name + "' has no limits");
     }

@@ -33,11 +33,11 @@ public record Tier(String name, double scale, Map<String, List<Limit>> limits) {
           + "; a scale is a number greater than 0 (and at most 1,000,000)");
     }
     Map<String, List<Limit>> copy = new LinkedHashMap<>();
-    limits.forEach((rule, ls) -> {
+    Checks.map(limits, "limits").forEach((rule, ls) -> {
       if (ls.isEmpty()) {
         throw new IllegalArgumentException("tier '" + name + "' gives rule '" + rule + "' no limits");
       }
-      copy.put(rule, List.copyOf(ls));
+      copy.put(rule, Checks.list(ls, "limits[" + rule + "]"));
     });
     limits = java.util.Collections.unmodifiableMap(copy);
   }

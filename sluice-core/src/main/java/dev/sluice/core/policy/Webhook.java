@@ -23,8 +23,8 @@ public record Webhook(URI url, List<Integer> thresholds, String secretEnv, List<
     if (!"http".equals(url.getScheme()) && !"https".equals(url.getScheme()) || url.getHost() == null) {
       throw new IllegalArgumentException("webhook url '" + url + "' must be an http:// or https:// URL");
     }
-    thresholds = List.copyOf(thresholds);
-    rules = List.copyOf(rules);
+    thresholds = Checks.list(thresholds, "thresholds");
+    rules = Checks.list(rules, "rules");
     if (thresholds.isEmpty()) {
       throw new IllegalArgumentException("a webhook needs at least one threshold, e.g. [80, 100]");
     }

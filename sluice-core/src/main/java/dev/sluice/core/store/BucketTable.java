@@ -36,6 +36,15 @@ final class BucketTable {
     this.words = w;
   }
 
+  /** {@code limits} as a list, each of them named in the exception if null. */
+  static List<Limit> limits(Limit... limits) {
+    Objects.requireNonNull(limits, "limits");
+    for (int i = 0; i < limits.length; i++) {
+      Objects.requireNonNull(limits[i], "limits[" + i + "]");
+    }
+    return List.of(limits);
+  }
+
   /**
    * Charges {@code cost} to every limit of the locked {@code bucket} if all of them can take it,
    * then unlocks it. The boolean fast path: no statuses, and no allocation once the JIT has

@@ -34,6 +34,8 @@ public final class Charge {
   /**
    * Adds a bucket: identity {@code key} (a keyed hash, never the raw identity) in {@code group},
    * charged {@code cost} units on each of the group's limits.
+   *
+   * @throws IllegalArgumentException if {@code cost} is negative
    */
   public Charge add(BucketGroup group, long key, long cost) {
     return add(group, key, cost, 0);
@@ -44,6 +46,9 @@ public final class Charge {
    * engine's rule-independent hash of it), which stores ignore and usage reports show.
    */
   public Charge add(BucketGroup group, long key, long cost, long fingerprint) {
+    if (cost < 0) { // a negative cost would hand units back
+      throw new IllegalArgumentException("a cost is 0 or more, got " + cost);
+    }
     if (size == groups.length) {
       groups = Arrays.copyOf(groups, size * 2);
       keys = Arrays.copyOf(keys, size * 2);

@@ -50,7 +50,7 @@ public final class KeyedLimiter<K> {
 
   /** A builder for a limiter enforcing every one of {@code limits} per key. */
   public static <K> Builder<K> builder(Limit... limits) {
-    return new Builder<>(List.of(limits));
+    return new Builder<>(BucketTable.limits(limits));
   }
 
   /** Takes one unit from every limit of {@code key}'s bucket if all have one; else takes none. */
@@ -67,6 +67,9 @@ public final class KeyedLimiter<K> {
     Objects.requireNonNull(key, "key");
     if (units < 0) {
       throw new IllegalArgumentException("units must not be negative, got " + units);
+    }
+    if (units > Limit.MAX_PERMITS) { // no limit holds that many; and the meters' sums stay exact
+      return false;
     }
     long now = keyspace.ticker.epochMicros();
     while (true) {

@@ -143,6 +143,9 @@ final class Keyspace {
 
   /** The settings every in-memory builder shares. */
   static final class Settings {
+    private static final Duration MIN_SWEEP_INTERVAL = Duration.ofMillis(1);
+    private static final Duration MAX_SWEEP_INTERVAL = Duration.ofDays(366 * 100);
+
     Ticker ticker = Ticker.system();
     long maxBuckets = 1_000_000;
     WhenFull whenFull = WhenFull.REJECT;
@@ -165,8 +168,15 @@ final class Keyspace {
     }
 
     void sweepInterval(Duration d) {
+      Objects.requireNonNull(d, "sweepInterval");
       if (d.isNegative() || d.isZero()) {
         throw new IllegalArgumentException("the sweep interval must be positive, got " + d);
+      }
+      // Below a millisecond it would be 0 engine microseconds (a sweep on every new key); past
+      // the longest window, its microseconds could overflow the sweep schedule.
+      if (d.compareTo(MIN_SWEEP_INTERVAL) < 0 || d.compareTo(MAX_SWEEP_INTERVAL) > 0) {
+        throw new IllegalArgumentException(
+            "the sweep interval must be between 1ms and 100 years, got " + d);
       }
       this.sweepInterval = d;
     }

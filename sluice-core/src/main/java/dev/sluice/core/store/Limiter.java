@@ -24,12 +24,12 @@ public final class Limiter {
 
   /** A limiter enforcing every one of {@code limits}, on the system ticker. */
   public static Limiter of(Limit... limits) {
-    return new Limiter(Ticker.system(), List.of(limits));
+    return new Limiter(Ticker.system(), BucketTable.limits(limits));
   }
 
   /** A limiter enforcing every one of {@code limits}, on {@code ticker}. */
   public static Limiter of(Ticker ticker, Limit... limits) {
-    return new Limiter(ticker, List.of(limits));
+    return new Limiter(ticker, BucketTable.limits(limits));
   }
 
   /** Takes one unit from every limit if all have one; else takes none. */
@@ -41,6 +41,9 @@ public final class Limiter {
   public boolean tryAcquire(long units) {
     if (units < 0) {
       throw new IllegalArgumentException("units must not be negative, got " + units);
+    }
+    if (units > Limit.MAX_PERMITS) { // no limit holds that many; and the meters' sums stay exact
+      return false;
     }
     long now = ticker.epochMicros();
     Buckets.lock(bucket); // never dead: nothing sweeps a limiter's own bucket

@@ -47,6 +47,23 @@ class IpRangeTest {
   }
 
   @Test
+  void ipv4MappedBlocks_takeIpv6PrefixLengths() {
+    IpRange mapped = IpRange.parse("::ffff:10.0.0.0/104");
+    assertThat(mapped).isEqualTo(IpRange.parse("10.0.0.0/8")).hasToString("::ffff:10.0.0.0/104");
+    assertThat(mapped.contains("10.9.8.7")).isTrue();
+    assertThat(mapped.contains("::ffff:10.9.8.7")).isTrue();
+    assertThat(mapped.contains("11.0.0.1")).isFalse();
+    assertThat(IpRange.parse("::ffff:192.168.1.7").contains("192.168.1.7")).isTrue();
+    assertThat(IpRange.parse("::ffff:192.168.1.7/128").contains("192.168.1.8")).isFalse();
+    assertThatThrownBy(() -> IpRange.parse("::ffff:10.0.0.0/8"))
+        .as("an IPv6 /8, not 10.0.0.0/8").isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("'::ffff:10.0.0.0/8' has an invalid prefix length: an IPv4-mapped block needs"
+            + " one from 96 to 128 (::ffff:10.0.0.0/104 is 10.0.0.0/8)");
+    assertThatThrownBy(() -> IpRange.parse("::ffff:10.0.0.0/129"))
+        .hasMessage("'::ffff:10.0.0.0/129' has an invalid prefix length: it must be a whole number from 0 to 128");
+  }
+
+  @Test
   void whatIsNotAnAddressIsNeverContained() {
     IpRange r = IpRange.parse("0.0.0.0/0");
     assertThat(r.contains("unknown")).isFalse();

@@ -37,6 +37,27 @@ class RuleAndPolicyTest {
         .isInstanceOf(NullPointerException.class).hasMessage("cost");
     assertThatThrownBy(() -> new Rule("r", null, IP, List.of(MINUTE), Cost.ONE, null))
         .isInstanceOf(NullPointerException.class).hasMessage("onMissingKey");
+    assertThatThrownBy(() -> Rule.global("r", IP, null))
+        .isInstanceOf(NullPointerException.class).hasMessage("limits");
+    assertThatThrownBy(() -> Rule.global("r", IP, java.util.Arrays.asList(MINUTE, null)))
+        .isInstanceOf(NullPointerException.class).hasMessage("limits[1]");
+    assertThatThrownBy(() -> new Route(null, PathTemplate.parse("/a")))
+        .isInstanceOf(NullPointerException.class).hasMessage("methods");
+    assertThatThrownBy(() -> new Tier("pro", 2, null))
+        .isInstanceOf(NullPointerException.class).hasMessage("limits");
+    java.util.Map<String, List<Limit>> noList = new java.util.HashMap<>();
+    noList.put("r", null);
+    assertThatThrownBy(() -> new Tier("pro", 2, noList))
+        .isInstanceOf(NullPointerException.class).hasMessage("limits[r]");
+    assertThatThrownBy(() -> new KeySource.FirstOf(null))
+        .isInstanceOf(NullPointerException.class).hasMessage("sources");
+    java.net.URI url = java.net.URI.create("https://hooks.example.com/x");
+    assertThatThrownBy(() -> new Webhook(url, null, "SECRET", List.of()))
+        .isInstanceOf(NullPointerException.class).hasMessage("thresholds");
+    assertThatThrownBy(() -> new Webhook(url, java.util.Arrays.asList(80, null), "SECRET", List.of()))
+        .isInstanceOf(NullPointerException.class).hasMessage("thresholds[1]");
+    assertThatThrownBy(() -> new Webhook(url, List.of(80), "SECRET", null))
+        .isInstanceOf(NullPointerException.class).hasMessage("rules");
   }
 
   @Test
@@ -100,6 +121,20 @@ class RuleAndPolicyTest {
         .isInstanceOf(NullPointerException.class).hasMessage("headers");
     assertThatThrownBy(() -> new Policy(HeaderDialect.NONE, false, null, List.of()))
         .isInstanceOf(NullPointerException.class).hasMessage("denial");
+    assertThatThrownBy(() -> new Policy(HeaderDialect.NONE, false, DenialFormat.DETAIL, null))
+        .isInstanceOf(NullPointerException.class).hasMessage("rules");
+    assertThatThrownBy(() -> new Policy(HeaderDialect.NONE, false, DenialFormat.DETAIL,
+        java.util.Arrays.asList(Rule.global("a", IP, List.of(MINUTE)), null)))
+        .isInstanceOf(NullPointerException.class).hasMessage("rules[1]");
+    assertThatThrownBy(() -> new Policy(HeaderDialect.NONE, false, DenialFormat.DETAIL, List.of(),
+        StoreFailure.OPEN, null))
+        .isInstanceOf(NullPointerException.class).hasMessage("trustedProxies");
+    assertThatThrownBy(() -> new Policy(HeaderDialect.NONE, false, DenialFormat.DETAIL, List.of(),
+        StoreFailure.OPEN, List.of(), null, List.of()))
+        .isInstanceOf(NullPointerException.class).hasMessage("tiers");
+    assertThatThrownBy(() -> new Policy(HeaderDialect.NONE, false, DenialFormat.DETAIL, List.of(),
+        StoreFailure.OPEN, List.of(), java.util.Map.of(), null))
+        .isInstanceOf(NullPointerException.class).hasMessage("webhooks");
     java.util.ArrayList<Rule> rules = new java.util.ArrayList<>(List.of(Rule.global("a", IP, List.of(MINUTE))));
     Policy p = new Policy(HeaderDialect.NONE, false, DenialFormat.DETAIL, rules);
     rules.clear();

@@ -318,6 +318,17 @@ class InMemoryStoreTest extends StoreContract {
     assertThatThrownBy(() -> InMemoryStore.builder().sweepInterval(Duration.ofSeconds(-1)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("the sweep interval must be positive, got PT-1S");
+    assertThatThrownBy(() -> InMemoryStore.builder().sweepInterval(null))
+        .isInstanceOf(NullPointerException.class).hasMessage("sweepInterval");
+    assertThatThrownBy(() -> InMemoryStore.builder().sweepInterval(Duration.ofNanos(999_999)))
+        .as("0 microseconds: a sweep on every new key")
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("the sweep interval must be between 1ms and 100 years, got PT0.000999999S");
+    assertThatThrownBy(() -> InMemoryStore.builder().sweepInterval(Duration.ofSeconds(Long.MAX_VALUE)))
+        .as("refused when set, not an ArithmeticException from build()")
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("the sweep interval must be between 1ms and 100 years, got PT");
+    assertThat(InMemoryStore.builder().sweepInterval(Duration.ofDays(366 * 100)).build().size()).isZero();
     assertThatThrownBy(() -> InMemoryStore.builder().ticker(null))
         .isInstanceOf(NullPointerException.class).hasMessage("ticker");
     assertThatThrownBy(() -> InMemoryStore.builder().whenFull(null))

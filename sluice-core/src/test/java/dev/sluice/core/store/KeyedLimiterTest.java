@@ -188,6 +188,27 @@ class KeyedLimiterTest {
   }
 
   @Test
+  void tryAcquire_unitsBeyondAnyLimit_areDenied_andLeaveTheCountAlone() {
+    for (LimitKind kind : LimitKind.values()) {
+      KeyedLimiter<String> l = limiter(kind.of("hourly", 5, HOUR));
+      assertThat(l.tryAcquire("k", 2)).isTrue();
+
+      for (long units : new long[] {Long.MAX_VALUE, Long.MAX_VALUE - 1, 1L << 32, Limit.MAX_PERMITS + 1}) {
+        assertThat(l.tryAcquire("k", units)).as("%s: %d units", kind, units).isFalse();
+      }
+      assertThat(acquireUntilDenied(l, "k", 100)).as("%s: 3 of 5 left", kind).isEqualTo(3);
+    }
+  }
+
+  @Test
+  void builder_nullLimits_areNamed() {
+    assertThatThrownBy(() -> KeyedLimiter.builder((Limit[]) null))
+        .isInstanceOf(NullPointerException.class).hasMessage("limits");
+    assertThatThrownBy(() -> KeyedLimiter.builder(LimitKind.FIXED.of("h", 1, HOUR), null))
+        .isInstanceOf(NullPointerException.class).hasMessage("limits[1]");
+  }
+
+  @Test
   void builder_rejectsBadSettings() {
     assertThatThrownBy(() -> KeyedLimiter.builder().build())
         .isInstanceOf(IllegalArgumentException.class).hasMessage("at least one limit is needed");

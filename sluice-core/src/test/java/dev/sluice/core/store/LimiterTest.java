@@ -14,6 +14,28 @@ class LimiterTest {
   private final ManualTicker ticker = new ManualTicker(Instant.parse("2030-06-01T12:00:30Z"));
 
   @Test
+  void tryAcquire_unitsBeyondAnyLimit_areDenied_andLeaveTheCountAlone() {
+    for (LimitKind kind : LimitKind.values()) {
+      Limiter l = Limiter.of(ticker, kind.of("hourly", 5, Duration.ofHours(1)));
+      assertThat(l.tryAcquire(2)).isTrue();
+
+      for (long units : new long[] {Long.MAX_VALUE, Long.MAX_VALUE - 1, 1L << 32, Limit.MAX_PERMITS + 1}) {
+        assertThat(l.tryAcquire(units)).as("%s: %d units", kind, units).isFalse();
+      }
+      assertThat(l.tryAcquire(3)).as("%s: 3 of 5 left", kind).isTrue();
+      assertThat(l.tryAcquire(1)).as("%s", kind).isFalse();
+    }
+  }
+
+  @Test
+  void of_nullLimits_areNamed() {
+    assertThatThrownBy(() -> Limiter.of((Limit[]) null))
+        .isInstanceOf(NullPointerException.class).hasMessage("limits");
+    assertThatThrownBy(() -> Limiter.of(ticker, LimitKind.FIXED.of("h", 1, Duration.ofHours(1)), null))
+        .isInstanceOf(NullPointerException.class).hasMessage("limits[1]");
+  }
+
+  @Test
   void tryAcquire_admitsExactlyTheLimit_thenTheNextWindow() {
     Limiter l = Limiter.of(ticker, LimitKind.FIXED.of("per-second", 3, Duration.ofSeconds(1)));
 
