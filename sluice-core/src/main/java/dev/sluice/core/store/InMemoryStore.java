@@ -351,7 +351,11 @@ public final class InMemoryStore implements Store {
       return this;
     }
 
-    /** How often expired buckets are swept (default 1 minute). */
+    /**
+     * How often expired buckets are swept (default 1 minute).
+     *
+     * @throws IllegalArgumentException unless from 1 ms to 100 years
+     */
     public Builder sweepInterval(Duration interval) {
       settings.sweepInterval(interval);
       return this;
