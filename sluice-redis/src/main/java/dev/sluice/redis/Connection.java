@@ -144,15 +144,53 @@ final class Connection implements AutoCloseable {
     } catch (RuntimeException e) {
       if (!inBackground) {
         conn.close();
-        throw new IllegalStateException("cannot connect to Redis at " + target + ": " + e.getMessage(), e);
+        throw new IllegalStateException(refused(e) != null
+            ? "Redis at " + target + " refused the connection: " + refused(e) + hint(refused(e))
+            : "cannot connect to Redis at " + target + ": " + why(e), e);
       }
-      conn.whyNotConnected = String.valueOf(e.getMessage());
+      conn.whyNotConnected = why(e);
       LOG.log(System.Logger.Level.WARNING, "cannot connect to Redis at {0} ({1}); retrying in the"
           + " background, and until then every charge fails over as the policy says", target,
-          e.getMessage());
+          conn.whyNotConnected);
       conn.retryLater(FIRST_RETRY_MILLIS);
     }
     return conn;
+  }
+
+  /**
+   * What went wrong, causes included: Lettuce's own message ("Unable to connect to host:port")
+   * says nothing of a wrong password or database, which only its causes name.
+   */
+  static String why(Throwable e) {
+    StringBuilder s = new StringBuilder();
+    for (Throwable t = e; t != null && t != t.getCause(); t = t.getCause()) {
+      String m = t.getMessage();
+      if (m != null && !m.isBlank() && s.indexOf(m) < 0) {
+        s.append(s.length() == 0 ? "" : ": ").append(m);
+      }
+    }
+    return s.length() == 0 ? e.getClass().getSimpleName() : s.toString();
+  }
+
+  /** Redis's own error, if it answered the connection's handshake (AUTH, SELECT) with one. */
+  private static String refused(Throwable e) {
+    for (Throwable t = e; t != null && t != t.getCause(); t = t.getCause()) {
+      if (t instanceof io.lettuce.core.RedisCommandExecutionException && t.getMessage() != null) {
+        return t.getMessage();
+      }
+    }
+    return null;
+  }
+
+  private static String hint(String error) {
+    if (error.startsWith("NOAUTH") || error.startsWith("WRONGPASS") || error.contains("password")) {
+      return " (check the user and password in the URI: redis://USER:PASSWORD@HOST, special"
+          + " characters percent-encoded or not)";
+    }
+    if (error.contains("DB index")) {
+      return " (check the database number in the URI: redis://HOST:PORT/DB)";
+    }
+    return "";
   }
 
   private void connect() {
@@ -225,12 +263,12 @@ final class Connection implements AutoCloseable {
           retries.shutdown(); // this task is its last: the thread ends with it
         }
       } catch (RuntimeException e) {
-        whyNotConnected = String.valueOf(e.getMessage());
+        whyNotConnected = why(e);
         long now = System.nanoTime();
         if (now - lastFailureLog >= FAILURE_LOG_NANOS) { // a wrong host or password never heals
           lastFailureLog = now;
           LOG.log(System.Logger.Level.WARNING, "still cannot connect to Redis at {0} ({1});"
-              + " retrying every {2} ms", target, e.getMessage(), MAX_RETRY_MILLIS);
+              + " retrying every {2} ms", target, whyNotConnected, MAX_RETRY_MILLIS);
         }
         retryLater(Math.min(MAX_RETRY_MILLIS, delayMillis * 2));
       }

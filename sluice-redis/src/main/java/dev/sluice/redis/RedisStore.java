@@ -425,6 +425,11 @@ public final class RedisStore implements Store {
             + connection.target + " as it was made: is its maxmemory-policy evicting keys that"
             + " have no TTL (allkeys-*)? Use noeviction or a volatile-* policy");
       }
+      if (!hex.matches("[0-9a-fA-F]{32}")) { // the engine needs 16 bytes, and would throw
+        throw new StoreUnavailableException("the shared secret " + key + " in Redis at "
+            + connection.target + " is not 32 hex digits (" + hex.length() + " characters): something"
+            + " else wrote it. Delete it (every instance then counts afresh), or set the secret yourself");
+      }
       return java.util.HexFormat.of().parseHex(hex);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -178,7 +178,8 @@ public final class RedisServer implements AutoCloseable {
       out.flush();
       byte[] buf = new byte[7];
       int n = s.getInputStream().readNBytes(buf, 0, 7);
-      return new String(buf, 0, n, StandardCharsets.US_ASCII).startsWith("+PONG");
+      String answer = new String(buf, 0, n, StandardCharsets.US_ASCII);
+      return answer.startsWith("+PONG") || answer.startsWith("-NOAUTH"); // alive, with requirepass
     } catch (IOException e) {
       return false;
     }

@@ -263,4 +263,41 @@ class RedisStoreFaultTest {
     assertThat(stillThere).as("nothing of the failed charge was written").isEqualTo("not a hash");
     assertThat(store.charge(one(1)).statuses().get(0).remaining()).isEqualTo(1_000_000 - 2);
   }
+
+  @Test
+  void aCountThatIsNotANumber_failsItsOwnCharge_notTheOthersOfItsBatch() throws Exception {
+    BucketGroup sliding = store.group("sliding", List.of(LimitKind.SLIDING.of("daily", 1_000, DAY)));
+    store.charge(new Charge(1).add(group, 2, 1));
+    store.charge(new Charge(1).add(sliding, 2, 1));
+    for (String key : RedisStoreTest.withRedis(server.uri(), r -> r.keys("*:{0000000000000002}*"))) {
+      RedisStoreTest.withRedis(server.uri(), r -> r.hset(key, "0n", "garbage"));
+    }
+
+    for (BucketGroup g : List.of(group, sliding)) {
+      List<RedisStore.SlotResult> batch = store.runAll(List.of(
+          new Batcher.Call(new RedisStore.Plan(store, new Charge(1).add(g, 1, 1)), new int[] {0}),
+          new Batcher.Call(new RedisStore.Plan(store, new Charge(1).add(g, 2, 1)), new int[] {0}),
+          new Batcher.Call(new RedisStore.Plan(store, new Charge(1).add(g, 3, 1)), new int[] {0})))
+          .get(5, TimeUnit.SECONDS);
+
+      assertThat(batch.get(0).admitted).as(g.name()).isTrue();
+      assertThat(batch.get(1).failed).as(g.name()).isTrue();
+      assertThat(batch.get(1).failure).contains("{0000000000000002}").contains("not a number");
+      assertThat(batch.get(2).admitted).as(g.name()).isTrue();
+    }
+    assertThatThrownBy(() -> store.charge(one(2)))
+        .isInstanceOf(StoreUnavailableException.class).hasMessageContaining("not a number");
+  }
+
+  @Test
+  void aSharedSecretOverwrittenWithSomethingElse_isUnavailable_namingTheKey() {
+    try (RedisStore other = RedisStore.builder(server.uri()).keyPrefix("odd").build()) {
+      RedisStoreTest.withRedis(server.uri(), r -> r.set("odd:identity-secret", "abcd"));
+      assertThatThrownBy(() -> other.sharedSecret("identity-secret"))
+          .isInstanceOf(StoreUnavailableException.class)
+          .hasMessageContaining("odd:identity-secret").hasMessageContaining("not 32 hex digits");
+      RedisStoreTest.withRedis(server.uri(), r -> r.del("odd:identity-secret"));
+      assertThat(other.sharedSecret("identity-secret")).hasSize(16);
+    }
+  }
 }

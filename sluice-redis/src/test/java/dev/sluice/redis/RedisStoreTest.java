@@ -175,6 +175,96 @@ class RedisStoreTest extends StoreContract {
   }
 
   @Test
+  void connect_badHostPortPathOrOption_isRefusedBeforeConnecting_sayingWhat() {
+    String[][] cases = {
+        {"redis://127.0.0.1:0", "port 0 is out of range"}, // Lettuce would connect to 6379
+        {"redis://127.0.0.1:abc", "'abc' is not a port number"},
+        {"redis://127.0.0.1:-1", "'-1' is not a port number"},
+        {"redis://:6379", "it names no host"},
+        {"redis://", "it names no host"},
+        {"redis://a:1,b:2", "several hosts"},
+        {"redis://127.0.0.1:6379/x", "'x' is not a database number"},
+        {"redis://127.0.0.1:6379?tiemout=1s", "unknown option 'tiemout'"},
+        {"redis://127.0.0.1:6379?timeout=soon", "timeout 'soon' is not a duration"},
+        {"redis://127.0.0.1:6379#mymaster", "only a Sentinel URI names a master"},
+        {"redis-cluster://,", "a node has no host"},
+        {"redis-cluster://", "it names no host"},
+        {"redis-cluster://a:1?timeout=1s", "takes no options"},
+        {"redis-sentinel://a:1,b:x#m", "'x' is not a port number"},
+    };
+    for (String[] c : cases) {
+      assertThatThrownBy(() -> RedisStore.connect(c[0])).as(c[0])
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'" + c[0] + "'")
+          .hasMessageContaining(c[1]);
+    }
+  }
+
+  @Test
+  void connect_badUri_neverShowsThePassword_evenInLettucesOwnMessages() {
+    assertThatThrownBy(() -> RedisStore.connect("redis://:hunter2@host with space:1"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("redis://:***@host with space:1").hasMessageNotContaining("hunter2");
+    assertThatThrownBy(() -> RedisStore.connect("redis://:hunter2@127.0.0.1:x"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageNotContaining("hunter2");
+  }
+
+  @Test
+  void connect_passwordWithSpecialCharacters_rawOrPercentEncoded_onEveryScheme() {
+    String password = "p@ss/w#rd?%x:y";
+    try (RedisServer secured = RedisServer.start("--requirepass", password)) {
+      String encoded = "p%40ss%2Fw%23rd%3F%25x%3Ay";
+      for (String uri : new String[] {"redis://:" + password + "@127.0.0.1:" + secured.port(),
+          "redis://:" + encoded + "@127.0.0.1:" + secured.port() + "/0",
+          "redis://default:" + encoded + "@127.0.0.1:" + secured.port()}) {
+        try (RedisStore s = RedisStore.connect(uri)) {
+          BucketGroup g = s.group("api", List.of(LimitKind.FIXED.of("h", 5, HOUR)));
+          assertThat(s.charge(new Charge(1).add(g, 1, 1)).admitted()).as(uri).isTrue();
+          assertThat(s.toString()).doesNotContain("ss/w").doesNotContain("%40");
+        }
+      }
+    }
+  }
+
+  /**
+   * The message of the IllegalStateException connecting to {@code uri} throws. Lettuce sometimes
+   * sees the channel it closes after a refused handshake close before it reports Redis's answer
+   * ("Connection closed prematurely", under load): such an attempt is tried again, a few times.
+   */
+  private static String failureConnecting(String uri) {
+    String message = null;
+    for (int attempt = 0; attempt < 5; attempt++) {
+      try (RedisStore s = RedisStore.connect(uri)) {
+        throw new AssertionError("connected to " + uri);
+      } catch (IllegalStateException e) {
+        message = e.getMessage();
+        if (!message.contains("closed prematurely")) {
+          return message;
+        }
+      }
+    }
+    return message;
+  }
+
+  @Test
+  void connect_wrongOrMissingPasswordOrDatabase_saysWhatRedisAnswered() {
+    try (RedisServer secured = RedisServer.start("--requirepass", "right")) {
+      assertThat(failureConnecting("redis://:wrong@127.0.0.1:" + secured.port()))
+          .contains("redis://:***@127.0.0.1:" + secured.port() + " refused the connection: WRONGPASS")
+          .contains("password").doesNotContain("wrong@");
+      assertThat(failureConnecting(secured.uri())).contains("NOAUTH");
+      try (RedisStore late = RedisStore.builder("redis://:wrong@127.0.0.1:" + secured.port())
+          .connectInBackground(true).build()) {
+        BucketGroup g = late.group("api", List.of(LimitKind.FIXED.of("h", 5, HOUR)));
+        assertThatThrownBy(() -> late.charge(new Charge(1).add(g, 1, 1)))
+            .isInstanceOf(dev.sluice.core.store.StoreUnavailableException.class).hasMessageContaining("WRONGPASS");
+      }
+    }
+    assertThatThrownBy(() -> RedisStore.connect(RedisServer.shared().uri() + "/99"))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("DB index is out of range")
+        .hasMessageContaining("database number");
+  }
+
+  @Test
   void connect_nothingListening_failsAtStartUp() {
     assertThatThrownBy(() -> RedisStore.builder("redis://127.0.0.1:1").connectTimeout(java.time.Duration.ofMillis(300)).build())
         .isInstanceOf(IllegalStateException.class).hasMessageContaining("redis://127.0.0.1:1");

@@ -173,8 +173,9 @@ final class ServeCommand implements Callable<Integer> {
         return CheckCommand.INVALID;
       }
       buckets = InMemoryStore.create();
-    } else if (store.startsWith("redis://") || store.startsWith("rediss://")
-        || store.startsWith("redis-sentinel://") || store.startsWith("redis-cluster://")) {
+    } else if (store.regionMatches(true, 0, "redis", 0, 5) && store.contains("://")) {
+      // Every redis*:// scheme goes to the store, which knows them (rediss-cluster://...) and
+      // says what is wrong with a misspelt one, its password masked.
       RedisStore redis;
       String fromEnv = System.getenv(IdentitySecret.ENV);
       try {
@@ -185,7 +186,8 @@ final class ServeCommand implements Callable<Integer> {
             .connectInBackground(fromEnv != null).build();
       } catch (IllegalArgumentException | IllegalStateException e) {
         err.println("sluice serve: --store: " + e.getMessage()
-            + (e instanceof IllegalStateException ? ". Start Redis first, or give every instance the"
+            + (e instanceof IllegalStateException && e.getMessage().startsWith("cannot connect")
+                ? ". Start Redis first, or give every instance the"
                 + " same " + IdentitySecret.ENV + " to start without it (requests are then decided"
                 + " under the policy's on-store-failure mode until Redis is reachable)" : ""));
         err.flush();
@@ -206,7 +208,7 @@ final class ServeCommand implements Callable<Integer> {
         return CheckCommand.INVALID;
       }
     } else {
-      err.println("sluice serve: unknown --store '" + store + "'; use memory, redis://HOST:PORT,"
+      err.println("sluice serve: unknown --store '" + masked(store) + "'; use memory, redis://HOST:PORT,"
           + " rediss://..., redis-sentinel://... or redis-cluster://...");
       err.flush();
       return CheckCommand.INVALID;
@@ -287,7 +289,7 @@ final class ServeCommand implements Callable<Integer> {
   private void banner(PrintWriter out, Engines engines, Gateway gateway, Upstream target,
       boolean demoUpstream, boolean tokenGenerated) {
     out.println("Sluice is enforcing " + config + " (" + engines.current().policy().rules().size()
-        + " rules, store: " + store + ")");
+        + " rules, store: " + masked(store) + ")");
     if (target != null) {
       out.println("  proxy:  http://" + display(host) + ":" + gateway.port() + " -> " + target
           + (demoUpstream ? " (the demo API)" : ""));
@@ -314,6 +316,19 @@ final class ServeCommand implements Callable<Integer> {
     out.println("Stop with Ctrl-C (drains requests in flight); reload the policy with kill -HUP "
         + ProcessHandle.current().pid());
     out.flush();
+  }
+
+  /** {@code uri} with any password replaced by {@code ***}: it goes to the terminal and logs. */
+  static String masked(String uri) {
+    int sep = uri.indexOf("://");
+    int at = uri.lastIndexOf('@');
+    if (sep < 0 || at < sep) {
+      return uri;
+    }
+    String info = uri.substring(sep + 3, at);
+    int colon = info.indexOf(':');
+    return uri.substring(0, sep + 3) + (colon < 0 ? "***" : info.substring(0, colon) + ":***")
+        + uri.substring(at);
   }
 
   private static String display(String address) {

@@ -123,6 +123,42 @@ class ServeCommandTest {
   }
 
   @Test
+  void everyDocumentedRedisScheme_isARedisStore_misspeltOnesAreNamed_passwordsNeverShown() throws IOException {
+    Path p = policy("global: {key: ip, limits: 5/minute}\n");
+
+    for (String uri : new String[] {"rediss-cluster://127.0.0.1:1", "REDIS://127.0.0.1:1"}) {
+      Run r = run("serve", "--config", p.toString(), "--store", uri, "--port", "0", "--admin-port", "0");
+
+      assertThat(r.exitCode()).as(uri).isEqualTo(2);
+      assertThat(r.err()).as(uri).startsWith("sluice serve: --store: cannot connect to Redis at " + uri);
+    }
+    Run typo = run("serve", "--config", p.toString(), "--store", "redis-clsuter://:hunter2@h:1");
+    assertThat(typo.exitCode()).isEqualTo(2);
+    assertThat(typo.err()).contains("unknown scheme 'redis-clsuter'").doesNotContain("hunter2")
+        .doesNotContain("Exception");
+    Run other = run("serve", "--config", p.toString(), "--store", "mongo://:hunter2@h:1");
+    assertThat(other.exitCode()).isEqualTo(2);
+    assertThat(other.err()).startsWith("sluice serve: unknown --store 'mongo://:***@h:1'");
+    Run port = run("serve", "--config", p.toString(), "--store", "redis://127.0.0.1:0");
+    assertThat(port.exitCode()).isEqualTo(2);
+    assertThat(port.err()).isEqualTo("sluice serve: --store: invalid Redis store URI 'redis://127.0.0.1:0':"
+        + " port 0 is out of range (1 to 65535)\n");
+  }
+
+  @Test
+  void redisRefusingThePassword_exits2SayingSo_notToStartRedis() throws IOException {
+    Path p = policy("global: {key: ip, limits: 5/minute}\n");
+    try (dev.sluice.redis.RedisServer redis = dev.sluice.redis.RedisServer.start("--requirepass", "right")) {
+      Run r = run("serve", "--config", p.toString(), "--port", "0", "--admin-port", "0",
+          "--store", "redis://:wrong@127.0.0.1:" + redis.port());
+
+      assertThat(r.exitCode()).isEqualTo(2);
+      assertThat(r.err()).contains("refused the connection: WRONGPASS").doesNotContain("wrong@")
+          .doesNotContain("Start Redis first");
+    }
+  }
+
+  @Test
   void identitySecret_mustBe32HexDigits() {
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> IdentitySecret.fromEnvironment("abc"))
         .hasMessage("SLUICE_IDENTITY_SECRET must be 32 hex digits (16 bytes), got 3 characters");
