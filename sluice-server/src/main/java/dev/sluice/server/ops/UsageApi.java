@@ -132,7 +132,7 @@ final class UsageApi {
       } else {
         Replies.json(req.response(), 200, new JsonObject().put("period", period)
             .put("identity", fp == null ? null : Sluice.fingerprintText(fp))
-            .put("other_folded", report.folded())
+            .put("other_folded", UsageReport.folded(lines))
             .put("rows", UsageReport.json(lines)));
       }
     });

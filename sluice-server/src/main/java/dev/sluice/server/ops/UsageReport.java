@@ -48,7 +48,6 @@ final class UsageReport implements Recorder.Sink {
   private final int rowsPerHour;
   /** Hour start (epoch micros) to its rows: {allowed, denied}. */
   private final TreeMap<Long, Map<Row, long[]>> hours = new TreeMap<>();
-  private long folded;
 
   UsageReport(Duration retention, int rowsPerHour) {
     this.retentionMicros = Math.max(HOUR_MICROS, retention.toNanos() / 1_000);
@@ -84,7 +83,6 @@ final class UsageReport implements Recorder.Sink {
       if (counts == null) {
         if (rows.size() >= rowsPerHour) {
           row = new Row(0, true, b.rule(), b.shadow());
-          folded++;
         }
         counts = rows.computeIfAbsent(row, r -> new long[2]);
       }
@@ -92,9 +90,18 @@ final class UsageReport implements Recorder.Sink {
     }
   }
 
-  /** Requests counted in an {@code other} row because their hour was full. */
-  synchronized long folded() {
-    return folded;
+  /**
+   * The counts in {@code lines} that went to an {@code other} row because their hour was full:
+   * within the report's own period and identity (none when the report is for one identity).
+   */
+  static long folded(List<Line> lines) {
+    long n = 0;
+    for (Line l : lines) {
+      if (OTHER.equals(l.identity())) {
+        n += l.allowed() + l.denied();
+      }
+    }
+    return n;
   }
 
   /** One line of the report. */

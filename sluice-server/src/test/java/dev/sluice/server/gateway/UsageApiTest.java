@@ -187,6 +187,13 @@ class UsageApiTest {
     assertThat(report.getJsonArray("rows").stream().map(o -> ((JsonObject) o).getString("identity")
         + " " + ((JsonObject) o).getLong("allowed"))).containsExactlyInAnyOrder(
             f.fingerprint("key-a") + " 1", f.fingerprint("key-b") + " 2", "other 7");
+    assertThat(f.adminJson("GET", "/admin/usage/report?key=key-a", null).getLong("other_folded"))
+        .as("one identity's report folds nothing").isZero();
+
+    f.ticker.advance(Duration.ofDays(8)); // past the retention: the folded hour is gone
+    f.hit("/x", "key-a", 1);
+    assertThat(f.adminJson("GET", "/admin/usage/report", null).getLong("other_folded"))
+        .as("only what the report's period holds").isZero();
   }
 
   /**
