@@ -13,8 +13,8 @@ import java.util.Map;
  * In order of preference:
  * <ol>
  *   <li>IETF (draft-ietf-httpapi-ratelimit-headers, 07 and later): {@code RateLimit:
- *       "minute";r=42;t=17} (a list; the member with the least {@code r} binds, ties going to
- *       the later reset), whose name is looked up in {@code RateLimit-Policy: "minute";q=100;w=60}
+ *       "minute";r=42;t=17} (a list; the member a steady client would run out of first
+ *       binds: the least {@code r} per second until its reset {@code t}, see {@link #binds}), whose name is looked up in {@code RateLimit-Policy: "minute";q=100;w=60}
  *       for the quota and window (a lone policy applies whatever its name).
  *   <li>IETF draft 06's dictionary: {@code RateLimit: limit=100, remaining=42, reset=17}.
  *   <li>{@code X-RateLimit-Limit}, {@code -Remaining}, {@code -Reset}, else the unprefixed
@@ -73,6 +73,22 @@ final class QuotaHeaders {
     return null;
   }
 
+  /**
+   * Whether a limit with {@code r} left until {@code t} (nanoseconds, -1 if unknown) binds before
+   * one with {@code r0} until {@code t0}: the one a client spending at a steady pace runs out of
+   * first, so the least {@code r} per second (an empty one before any other, the later reset
+   * first among equals). "50 left in 30 s" does not bind before "100 left today": pacing by it
+   * would spend the day's in a minute. Without both resets, the least {@code r}.
+   */
+  static boolean binds(long r, long t, long r0, long t0) {
+    if (r == 0 || r0 == 0 || t <= 0 || t0 <= 0) {
+      return r < r0 || (r == r0 && t > t0);
+    }
+    double rate = (double) r / t;
+    double rate0 = (double) r0 / t0;
+    return rate < rate0 || (rate == rate0 && t > t0);
+  }
+
   private static QuotaReading ietf(
       List<FieldList.Member> items, List<FieldList.Member> policies, Instant receivedAt) {
     FieldList.Member binding = null;
@@ -92,7 +108,7 @@ final class QuotaHeaders {
       }
       Numbers.Decimal t = Numbers.decimal(m.params().get("t"));
       long tNanos = t == null ? -1 : t.secondsAsNanos();
-      if (r < bindingR || (r == bindingR && tNanos > bindingT)) {
+      if (binding == null || binds(r, tNanos, bindingR, bindingT)) {
         binding = m;
         bindingR = r;
         bindingT = tNanos;

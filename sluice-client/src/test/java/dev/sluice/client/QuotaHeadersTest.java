@@ -69,16 +69,34 @@ class QuotaHeadersTest {
   }
 
   @Test
-  void ietf_bindingMemberIsTheOneWithLeastRemaining_withItsPolicy() {
+  void ietf_bindingMemberIsTheOneASteadyClientRunsOutOfFirst_withItsPolicy() {
     QuotaReading q = read(
-        "RateLimit", "\"hour\";r=990;t=1800, \"minute\";r=42;t=17",
+        "RateLimit", "\"hour\";r=990;t=1800, \"minute\";r=5;t=17",
         "RateLimit-Policy", "\"minute\";q=100;w=60, \"hour\";q=1000;w=3600");
 
-    assertThat(q.policy()).contains("minute");
+    assertThat(q.policy()).contains("minute"); // 5 in 17 s is tighter than 990 in 30 min
     assertThat(q.limit()).hasValue(100);
-    assertThat(q.remaining()).hasValue(42);
+    assertThat(q.remaining()).hasValue(5);
     assertThat(q.resetAt()).contains(NOW.plusSeconds(17));
     assertThat(q.window()).contains(Duration.ofMinutes(1));
+  }
+
+  @Test
+  void ietf_fewerRemainingInAShortWindow_doesNotBindBeforeALongWindowsTighterPace() {
+    // Paced by "50 left in 30 s", a client would spend the day's 100 in a minute.
+    QuotaReading q = read("RateLimit", "\"burst\";r=50;t=30, \"day\";r=100;t=86400");
+    assertThat(q.policy()).contains("day");
+    assertThat(q.remaining()).hasValue(100);
+
+    QuotaReading hour = read("RateLimit", "\"hour\";r=990;t=1800, \"minute\";r=42;t=17");
+    assertThat(hour.policy()).as("990 in 30 min is 0.55/s, 42 in 17 s is 2.5/s").contains("hour");
+  }
+
+  @Test
+  void ietf_anEmptyLimit_bindsBeforeAnyOther_andWithoutResets_theLeastRemaining() {
+    assertThat(read("RateLimit", "\"day\";r=1;t=86400, \"second\";r=0;t=1").policy())
+        .contains("second");
+    assertThat(read("RateLimit", "\"a\";r=7, \"b\";r=3").policy()).contains("b");
   }
 
   @Test
