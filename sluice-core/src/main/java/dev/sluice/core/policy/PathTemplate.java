@@ -10,7 +10,8 @@ import java.util.regex.Pattern;
  *
  * <p>Matching is segment by segment on the raw path (no percent-decoding); a trailing slash is
  * ignored, so {@code /assets/} matches {@code /assets}. A {@code {param}} matches exactly one
- * non-empty segment. A final {@code **} matches any remainder, including none.
+ * non-empty segment. A final {@code **} matches any remainder, including none. There is no other
+ * wildcard: a {@code *} anywhere else is refused, as are {@code .} and {@code ..} segments.
  */
 public final class PathTemplate {
   private static final Pattern PARAM = Pattern.compile("\\{([A-Za-z_][A-Za-z0-9_]*)}");
@@ -68,6 +69,14 @@ public final class PathTemplate {
       } else {
         if (!LITERAL.matcher(p).matches()) {
           throw new IllegalArgumentException("bad segment '" + p + "' in path '" + text + "'");
+        }
+        if (p.indexOf('*') >= 0) { // it would be a literal '*', which no one means
+          throw new IllegalArgumentException("'" + p + "' in '" + text + "' is no wildcard: {name}"
+              + " matches one segment and a final ** any remainder");
+        }
+        if (p.equals(".") || p.equals("..")) { // servers resolve them: no request path has one
+          throw new IllegalArgumentException("dot segment '" + p + "' in '" + text + "' can never"
+              + " match: request paths are matched with their dot segments resolved");
         }
         segs.add(p);
         params.add(false);

@@ -68,6 +68,20 @@ class RouteAndPathTemplateTest {
   }
 
   @Test
+  void template_starsOtherThanAFinalDoubleStar_andDotSegments_areRefused() {
+    for (String bad : new String[] {"/*", "/api/*", "/a/**x", "/a/x*"}) {
+      assertThatThrownBy(() -> PathTemplate.parse(bad)).as(bad)
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("is no wildcard");
+    }
+    for (String bad : new String[] {"/./a", "/a/..", "/a/../b"}) {
+      assertThatThrownBy(() -> PathTemplate.parse(bad)).as(bad)
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("can never match");
+    }
+    assertThat(PathTemplate.parse("/a/**").isCatchAll()).isTrue();
+    assertThat(PathTemplate.parse("/v1.2/a..b").segment(1)).isEqualTo("a..b");
+  }
+
+  @Test
   void template_duplicateParameter_isRefused() {
     assertThatThrownBy(() -> PathTemplate.parse("/a/{id}/b/{id}"))
         .isInstanceOf(IllegalArgumentException.class).hasMessage("parameter {id} appears twice in '/a/{id}/b/{id}'");
