@@ -191,7 +191,7 @@ final class WebhookSender implements AutoCloseable {
 
   private void remember(Delivery d, String outcome, int status, int n, String error) {
     JsonObject e = d.event();
-    Result r = new Result(clock.epochMicros(), d.url().toString(), e.getString("type"),
+    Result r = new Result(clock.epochMicros(), shown(d.url()), e.getString("type"),
         e.getString("rule"), e.getString("limit"), e.getString("identity"),
         e.getInteger("threshold", 0), e.getBoolean("shadow", false), outcome, status, n, error);
     synchronized (recent) {
@@ -200,6 +200,18 @@ final class WebhookSender implements AutoCloseable {
       }
       recent.addLast(r);
     }
+  }
+
+  /**
+   * A receiver's URL as the dashboard and {@code /admin/stats} show it: scheme, host and port,
+   * the rest elided. Many receivers (Slack's, say) carry their secret in the path or the query,
+   * and a dashboard is a page people put on shared screens.
+   */
+  static String shown(java.net.URI url) {
+    String origin = url.getScheme() + "://" + url.getHost() + (url.getPort() < 0 ? "" : ":" + url.getPort());
+    String path = url.getRawPath();
+    boolean more = (path != null && !path.isEmpty() && !path.equals("/")) || url.getRawQuery() != null;
+    return origin + (more ? "/…" : "/");
   }
 
   /** The last deliveries, newest first. */

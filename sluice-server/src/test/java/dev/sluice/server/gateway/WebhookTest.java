@@ -282,6 +282,8 @@ class WebhookTest {
         deliveries.getJsonObject(1).getInteger("threshold"))).containsExactlyInAnyOrder(80, 100);
     assertThat(java.time.Instant.parse(deliveries.getJsonObject(0).getString("time")))
         .isAfterOrEqualTo(java.time.Instant.parse(deliveries.getJsonObject(1).getString("time")));
-    assertThat(deliveries.getJsonObject(0).getString("url")).isEqualTo(listener.url());
+    assertThat(deliveries.getJsonObject(0).getString("url"))
+        .as("origin only: a receiver's path or query may be its secret")
+        .isEqualTo(listener.url().replace("/hook", "/…"));
   }
 }
