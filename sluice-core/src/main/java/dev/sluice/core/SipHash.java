@@ -162,22 +162,7 @@ final class SipHash {
     if ((question & 0x8080808080808080L) != 0) {
       return hashChars(s, from, to);
     }
-    v3 ^= last;
-    for (int r = 0; r < compressionRounds; r++) {
-      v0 += v1; v1 = Long.rotateLeft(v1, 13); v1 ^= v0; v0 = Long.rotateLeft(v0, 32);
-      v2 += v3; v3 = Long.rotateLeft(v3, 16); v3 ^= v2;
-      v0 += v3; v3 = Long.rotateLeft(v3, 21); v3 ^= v0;
-      v2 += v1; v1 = Long.rotateLeft(v1, 17); v1 ^= v2; v2 = Long.rotateLeft(v2, 32);
-    }
-    v0 ^= last;
-    v2 ^= 0xff;
-    for (int r = 0; r < finalizationRounds; r++) {
-      v0 += v1; v1 = Long.rotateLeft(v1, 13); v1 ^= v0; v0 = Long.rotateLeft(v0, 32);
-      v2 += v3; v3 = Long.rotateLeft(v3, 16); v3 ^= v2;
-      v0 += v3; v3 = Long.rotateLeft(v3, 21); v3 ^= v0;
-      v2 += v1; v1 = Long.rotateLeft(v1, 17); v1 ^= v2; v2 = Long.rotateLeft(v2, 32);
-    }
-    return v0 ^ v1 ^ v2 ^ v3;
+    return finish(v0, v1, v2, v3, last);
   }
 
   /** {@link #hash(CharSequence, int, int)} read char by char: any CharSequence, any chars. */
@@ -221,22 +206,7 @@ final class SipHash {
     if (seen > 0xFF) {
       return wideKey.hash(false, 0, s, from, to);
     }
-    v3 ^= last;
-    for (int r = 0; r < compressionRounds; r++) {
-      v0 += v1; v1 = Long.rotateLeft(v1, 13); v1 ^= v0; v0 = Long.rotateLeft(v0, 32);
-      v2 += v3; v3 = Long.rotateLeft(v3, 16); v3 ^= v2;
-      v0 += v3; v3 = Long.rotateLeft(v3, 21); v3 ^= v0;
-      v2 += v1; v1 = Long.rotateLeft(v1, 17); v1 ^= v2; v2 = Long.rotateLeft(v2, 32);
-    }
-    v0 ^= last;
-    v2 ^= 0xff;
-    for (int r = 0; r < finalizationRounds; r++) {
-      v0 += v1; v1 = Long.rotateLeft(v1, 13); v1 ^= v0; v0 = Long.rotateLeft(v0, 32);
-      v2 += v3; v3 = Long.rotateLeft(v3, 16); v3 ^= v2;
-      v0 += v3; v3 = Long.rotateLeft(v3, 21); v3 ^= v0;
-      v2 += v1; v1 = Long.rotateLeft(v1, 17); v1 ^= v2; v2 = Long.rotateLeft(v2, 32);
-    }
-    return v0 ^ v1 ^ v2 ^ v3;
+    return finish(v0, v1, v2, v3, last);
   }
 
   private long hash(boolean tweaked, long tweak, CharSequence s, int from, int to) {
@@ -277,6 +247,11 @@ final class SipHash {
     for (int shift = 0; i < n; i++, shift += 16) {
       last |= (long) s.charAt(i) << shift;
     }
+    return finish(v0, v1, v2, v3, last);
+  }
+
+  /** The last block (the length byte and the tail) and the finalisation rounds: the 64-bit hash. */
+  private long finish(long v0, long v1, long v2, long v3, long last) {
     v3 ^= last;
     for (int r = 0; r < compressionRounds; r++) {
       v0 += v1; v1 = Long.rotateLeft(v1, 13); v1 ^= v0; v0 = Long.rotateLeft(v0, 32);

@@ -145,27 +145,7 @@ class SipHashTest {
 
   /** SipHash-c-d as the paper writes it, one byte at a time. */
   private static long reference(long k0, long k1, int c, int d, byte[] m) {
-    long[] v = {0x736f6d6570736575L ^ k0, 0x646f72616e646f6dL ^ k1, 0x6c7967656e657261L ^ k0,
-        0x7465646279746573L ^ k1};
-    int blocks = m.length / 8;
-    for (int i = 0; i <= blocks; i++) {
-      long w = 0;
-      if (i < blocks) {
-        for (int j = 7; j >= 0; j--) {
-          w = w << 8 | (m[8 * i + j] & 0xff);
-        }
-      } else {
-        w = (long) (m.length & 0xff) << 56;
-        for (int j = m.length - 8 * blocks - 1; j >= 0; j--) {
-          w |= (long) (m[8 * blocks + j] & 0xff) << (8 * j);
-        }
-      }
-      v[3] ^= w;
-      for (int r = 0; r < c; r++) {
-        round(v);
-      }
-      v[0] ^= w;
-    }
+    long[] v = absorb(k0, k1, 0, c, m);
     v[2] ^= 0xff;
     for (int r = 0; r < d; r++) {
       round(v);
@@ -175,27 +155,7 @@ class SipHashTest {
 
   /** SipHash-c-d in its 128-bit mode, as the reference implementation writes it: two words. */
   private static long[] reference128(long k0, long k1, int c, int d, byte[] m) {
-    long[] v = {0x736f6d6570736575L ^ k0, 0x646f72616e646f6dL ^ k1 ^ 0xee, 0x6c7967656e657261L ^ k0,
-        0x7465646279746573L ^ k1};
-    int blocks = m.length / 8;
-    for (int i = 0; i <= blocks; i++) {
-      long w = 0;
-      if (i < blocks) {
-        for (int j = 7; j >= 0; j--) {
-          w = w << 8 | (m[8 * i + j] & 0xff);
-        }
-      } else {
-        w = (long) (m.length & 0xff) << 56;
-        for (int j = m.length - 8 * blocks - 1; j >= 0; j--) {
-          w |= (long) (m[8 * blocks + j] & 0xff) << (8 * j);
-        }
-      }
-      v[3] ^= w;
-      for (int r = 0; r < c; r++) {
-        round(v);
-      }
-      v[0] ^= w;
-    }
+    long[] v = absorb(k0, k1, 0xee, c, m);
     v[2] ^= 0xee;
     for (int r = 0; r < d; r++) {
       round(v);
@@ -206,6 +166,32 @@ class SipHashTest {
       round(v);
     }
     return new long[] {first, v[0] ^ v[1] ^ v[2] ^ v[3]};
+  }
+
+  /** The state after the key ({@code v1} XOR {@code mode}) and every block of {@code m}. */
+  private static long[] absorb(long k0, long k1, long mode, int c, byte[] m) {
+    long[] v = {0x736f6d6570736575L ^ k0, 0x646f72616e646f6dL ^ k1 ^ mode,
+        0x6c7967656e657261L ^ k0, 0x7465646279746573L ^ k1};
+    int blocks = m.length / 8;
+    for (int i = 0; i <= blocks; i++) {
+      long w = 0;
+      if (i < blocks) {
+        for (int j = 7; j >= 0; j--) {
+          w = w << 8 | (m[8 * i + j] & 0xff);
+        }
+      } else {
+        w = (long) (m.length & 0xff) << 56;
+        for (int j = m.length - 8 * blocks - 1; j >= 0; j--) {
+          w |= (long) (m[8 * blocks + j] & 0xff) << (8 * j);
+        }
+      }
+      v[3] ^= w;
+      for (int r = 0; r < c; r++) {
+        round(v);
+      }
+      v[0] ^= w;
+    }
+    return v;
   }
 
   private static void round(long[] v) {

@@ -119,6 +119,14 @@ public final class RedisStore implements Store {
   }
 
   /**
+   * {@code uri} as it may be shown (a log line, a start-up banner): any password replaced by
+   * {@code ***}, everything else as given.
+   */
+  public static String masked(String uri) {
+    return Target.describe(uri);
+  }
+
+  /**
    * Connects to the Redis at {@code uri} with the default settings (see {@link Builder}).
    *
    * @param uri {@code redis://HOST[:PORT][/DB]}, {@code rediss://...} (TLS),

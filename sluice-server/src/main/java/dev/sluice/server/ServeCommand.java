@@ -320,15 +320,7 @@ final class ServeCommand implements Callable<Integer> {
 
   /** {@code uri} with any password replaced by {@code ***}: it goes to the terminal and logs. */
   static String masked(String uri) {
-    int sep = uri.indexOf("://");
-    int at = uri.lastIndexOf('@');
-    if (sep < 0 || at < sep) {
-      return uri;
-    }
-    String info = uri.substring(sep + 3, at);
-    int colon = info.indexOf(':');
-    return uri.substring(0, sep + 3) + (colon < 0 ? "***" : info.substring(0, colon) + ":***")
-        + uri.substring(at);
+    return RedisStore.masked(uri);
   }
 
   private static String display(String address) {
