@@ -266,23 +266,35 @@ final class ServeCommand implements Callable<Integer> {
       return CheckCommand.INVALID;
     }
     Signals.onHangUp(() -> gateway.reload());
-    CountDownLatch stopped = new CountDownLatch(1);
+    // SIGTERM and SIGINT ask the main thread to drain and return 0 (the documented exit code);
+    // left to the JVM, they would start its shutdown and end it with 143 or 130. The shutdown
+    // hook stays for every other way the JVM may be told to stop, and drains the same way once.
+    CountDownLatch stopRequested = new CountDownLatch(1);
     DemoUpstream demoToClose = demoApi;
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      System.err.println("sluice: stopping; draining requests in flight (up to " + Durations.label(drain) + ")");
-      gateway.close();
-      buckets.close();
-      if (demoToClose != null) {
-        demoToClose.close();
+    boolean[] stopped = {false};
+    Runnable stop = () -> {
+      synchronized (stopped) {
+        if (stopped[0]) {
+          return;
+        }
+        stopped[0] = true;
+        System.err.println("sluice: stopping; draining requests in flight (up to " + Durations.label(drain) + ")");
+        gateway.close();
+        buckets.close();
+        if (demoToClose != null) {
+          demoToClose.close();
+        }
       }
-      stopped.countDown();
-    }, "sluice-shutdown"));
+    };
+    Runtime.getRuntime().addShutdownHook(new Thread(stop, "sluice-shutdown"));
+    Signals.onTerminate(stopRequested::countDown);
     banner(out, engines, gateway, target, demoApi != null, tokenGenerated);
     try {
-      stopped.await();
+      stopRequested.await();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    stop.run();
     return 0;
   }
 

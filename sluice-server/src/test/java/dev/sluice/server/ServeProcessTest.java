@@ -57,6 +57,25 @@ class ServeProcessTest {
       p.signal("TERM");
       assertThat(p.process.waitFor(30, TimeUnit.SECONDS)).as("exits after SIGTERM").isTrue();
       p.await(Pattern.compile("stopping; draining"));
+      assertThat(p.process.exitValue()).as("0 after a signal and a drain, not 143").isZero();
+    }
+  }
+
+  @Test
+  void exitsZeroAfterSigint() throws Exception {
+    Path policy = dir.resolve("policy.yaml");
+    Files.writeString(policy, "global: {key: ip, limits: 1/hour}\n");
+    try (ServeProcess p = new ServeProcess(Map.of(), "--config", policy.toString(), "--demo",
+        "--state-dir", dir.resolve("state").toString(), "--port", "0", "--admin-port", "0",
+        "--drain", "1s")) {
+      assertThat(get(URI.create("http://127.0.0.1:" + p.proxyPort + "/hello")).statusCode())
+          .isEqualTo(200);
+
+      p.signal("INT");
+
+      assertThat(p.process.waitFor(30, TimeUnit.SECONDS)).as("exits after SIGINT").isTrue();
+      p.await(Pattern.compile("stopping; draining"));
+      assertThat(p.process.exitValue()).as("0 after a signal and a drain, not 130").isZero();
     }
   }
 

@@ -216,6 +216,7 @@ public final class Gateway implements AutoCloseable {
     private final Duration drain;
     private final int[] bound;
     private HttpServer server;
+    private Handler<HttpServerRequest> requests;
 
     /** {@code handler} makes the request handler, in the verticle's context (on its event loop). */
     ServerVerticle(HttpServerOptions options,
@@ -229,8 +230,9 @@ public final class Gateway implements AutoCloseable {
 
     @Override
     public Future<?> start() {
+      requests = handler.apply(vertx);
       server = vertx.createHttpServer(options)
-          .requestHandler(handler.apply(vertx))
+          .requestHandler(requests)
           .invalidRequestHandler(ServerVerticle::invalid);
       return server.listen().onSuccess(s -> {
         synchronized (bound) {
@@ -241,8 +243,20 @@ public final class Gateway implements AutoCloseable {
 
     @Override
     public Future<?> stop() {
-      return server.shutdown(drain.toMillis(), TimeUnit.MILLISECONDS);
+      long drainMs = drain.toMillis();
+      if (!(requests instanceof ProxyHandler proxy)) {
+        return server.shutdown(drainMs, TimeUnit.MILLISECONDS);
+      }
+      // When the drain time is up, requests still waiting for the upstream are answered (503)
+      // rather than cut off without a word: their forwards are closed, which answers them, and
+      // the server closes the connections a moment later (what is still open then is reset).
+      Future<Void> stopped = server.shutdown(drainMs + ANSWER_GRACE_MS, TimeUnit.MILLISECONDS);
+      long timer = vertx.setTimer(Math.max(1, drainMs), id -> proxy.drainExpired());
+      return stopped.onComplete(v -> vertx.cancelTimer(timer));
     }
+
+    /** After the drain time, how long answering the requests still in flight may take. */
+    private static final long ANSWER_GRACE_MS = 1_000;
 
     /** A request Netty could not parse: a JSON 4xx, and the connection is closed. */
     private static void invalid(HttpServerRequest req) {

@@ -56,6 +56,11 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
   private final HttpClientAgent client;
   private final Upstream upstream;
   private final int maxBodyBytes;
+  /**
+   * Set on the handler's event loop when the drain time is up ({@link #drainExpired}); read only
+   * where a forward has failed, never on a request's way through.
+   */
+  private boolean drainExpired;
 
   ProxyHandler(Engines engines, Decider decider, GatewayMetrics metrics, HttpClientAgent client,
       Upstream upstream, int maxBodyBytes) {
@@ -65,6 +70,17 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
     this.client = client;
     this.upstream = upstream;
     this.maxBodyBytes = maxBodyBytes;
+  }
+
+  /**
+   * The drain time is up and requests are still waiting for the upstream: closes this loop's
+   * upstream connections, so that each of them fails and is answered (503 SHUTTING_DOWN before
+   * its head was sent, a reset after) rather than cut off without a word when the server closes
+   * its connections. Call on the handler's event loop.
+   */
+  void drainExpired() {
+    drainExpired = true;
+    client.close();
   }
 
   @Override
@@ -249,7 +265,9 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
         if (body.succeeded()) {
           response.end(body.result());
         } else if (!response.closed()) { // a client that left is not the upstream's failure
-          metrics.upstreamFailed("reset");
+          if (!drainExpired) { // nor is a forward cut short at shutdown
+            metrics.upstreamFailed("reset");
+          }
           response.reset();
         }
       });
@@ -262,7 +280,9 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
     // chunked answer cut short would then look complete. A reset is the only honest signal.
     in.pipe().endOnFailure(false).to(response).onFailure(e -> {
       if (!response.closed()) { // a client that left is not the upstream's failure
-        metrics.upstreamFailed("reset");
+        if (!drainExpired) { // nor is a forward cut short at shutdown
+          metrics.upstreamFailed("reset");
+        }
         response.reset();
       }
     });
@@ -291,6 +311,14 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
       for (Header h : rateHeaders) {
         req.response().headers().set(h.name(), h.value());
       }
+    }
+    if (drainExpired) {
+      // Not the upstream's failure: the gateway is stopping and closed the forward itself.
+      JsonErrors.send(req.response().putHeader("Connection", "close").putHeader("Retry-After", "1"),
+          503, "SHUTTING_DOWN", "the gateway is shutting down and the upstream did not answer"
+              + " within the drain time; retry");
+      req.resume();
+      return;
     }
     // Vert.x's request idle timeout (NoStackTraceTimeoutException), Netty's connect timeout, the
     // JDK's: by type, the upstream was too slow.

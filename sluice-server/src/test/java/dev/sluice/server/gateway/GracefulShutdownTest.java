@@ -70,6 +70,28 @@ class GracefulShutdownTest {
   }
 
   @Test
+  void requestStillInFlightWhenTheDrainEnds_isAnswered503_notCutOffWithoutAWord() throws Exception {
+    f = GatewayFixture.policy(dir, "key: ip\nglobal:\n  limits: 100/minute\n", START);
+    CompletableFuture<Void> arrived = new CompletableFuture<>();
+    f.upstream.behave(req -> arrived.complete(null)); // never answers
+    CompletableFuture<HttpResponse<String>> inFlight = f.http.sendAsync(
+        HttpRequest.newBuilder(f.proxy("/never")).timeout(Duration.ofSeconds(30)).build(),
+        HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    arrived.get(10, TimeUnit.SECONDS);
+
+    CompletableFuture<Void> closing = CompletableFuture.runAsync(f.gateway::close);
+
+    // The fixture drains for 2 s; then the request is answered, before the connection closes.
+    HttpResponse<String> r = inFlight.get(20, TimeUnit.SECONDS);
+    assertThat(r.statusCode()).isEqualTo(503);
+    assertThat(r.body()).contains("\"code\":\"SHUTTING_DOWN\"");
+    assertThat(r.headers().firstValue("Connection")).hasValue("close");
+    assertThat(r.headers().firstValue("Retry-After")).hasValue("1");
+    assertThat(r.headers().firstValue("X-RateLimit-Remaining")).as("it was counted").hasValue("99");
+    closing.get(20, TimeUnit.SECONDS);
+  }
+
+  @Test
   void idleGateway_closesPromptly() throws Exception {
     f = GatewayFixture.policy(dir, "key: ip\nglobal:\n  limits: 100/minute\n", START);
     assertThat(f.get("/warm").statusCode()).isEqualTo(200); // leaves an idle keep-alive connection
