@@ -54,10 +54,7 @@ class ServeProcessTest {
       assertThat(get(URI.create("http://127.0.0.1:" + p.adminPort + "/healthz")).statusCode())
           .isEqualTo(200);
 
-      p.signal("TERM");
-      assertThat(p.process.waitFor(30, TimeUnit.SECONDS)).as("exits after SIGTERM").isTrue();
-      p.await(Pattern.compile("stopping; draining"));
-      assertThat(p.process.exitValue()).as("0 after a signal and a drain, not 143").isZero();
+      assertDrainsAndExitsZero(p, "TERM");
     }
   }
 
@@ -71,12 +68,16 @@ class ServeProcessTest {
       assertThat(get(URI.create("http://127.0.0.1:" + p.proxyPort + "/hello")).statusCode())
           .isEqualTo(200);
 
-      p.signal("INT");
-
-      assertThat(p.process.waitFor(30, TimeUnit.SECONDS)).as("exits after SIGINT").isTrue();
-      p.await(Pattern.compile("stopping; draining"));
-      assertThat(p.process.exitValue()).as("0 after a signal and a drain, not 130").isZero();
+      assertDrainsAndExitsZero(p, "INT");
     }
+  }
+
+  /** Sends {@code signal}; the process drains and exits 0 (not 128 + the signal's number). */
+  private static void assertDrainsAndExitsZero(ServeProcess p, String signal) throws Exception {
+    p.signal(signal);
+    assertThat(p.process.waitFor(30, TimeUnit.SECONDS)).as("exits after SIG%s", signal).isTrue();
+    p.await(Pattern.compile("stopping; draining"));
+    assertThat(p.process.exitValue()).as("0 after SIG%s and a drain", signal).isZero();
   }
 
   private HttpResponse<String> get(URI uri) throws Exception {
