@@ -137,7 +137,7 @@ final class CheckApi {
       cost = ((Number) c).longValue();
     }
     JsonObject body = object(in, "body");
-    GatewayRequest view = new GatewayRequest(method, path, headers, client, query::get, null, cost);
+    GatewayRequest view = new GatewayRequest(method, path, headers::get, client, query::get, null, cost);
     return body != null ? view.withJson(body) : view;
   }
 

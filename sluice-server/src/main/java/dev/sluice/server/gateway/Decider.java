@@ -9,7 +9,10 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpServerResponse;
 import java.lang.System.Logger.Level;
+import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.Executor;
+import java.util.function.BiConsumer;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -42,14 +45,43 @@ final class Decider {
     } else {
       answer = Future.fromCompletionStage(engine.decideAsync(request), context);
     }
-    return answer.map(d -> {
-      metrics.decided(d, System.nanoTime() - start);
-      ops.record(engine, d);
-      if (d.storeFailure() != null) {
-        storeFailed(engine, d);
+    return answer.map(d -> counted(engine, d, start));
+  }
+
+  /**
+   * Decides {@code request} and hands the decision (or what failed) to {@code then}: at once
+   * when the store is in memory, else on {@code loop} when the store answers.
+   */
+  void decide(Sluice engine, GatewayRequest request, Executor loop,
+      BiConsumer<Decision, Throwable> then) {
+    long start = System.nanoTime();
+    if (engine.store() instanceof InMemoryStore) {
+      Decision d;
+      try {
+        d = counted(engine, engine.decide(request), start);
+      } catch (RuntimeException e) {
+        then.accept(null, e);
+        return;
       }
-      return d;
-    });
+      then.accept(d, null);
+      return;
+    }
+    engine.decideAsync(request).whenComplete((d, e) -> loop.execute(() -> {
+      if (e != null) {
+        then.accept(null, e);
+      } else {
+        then.accept(counted(engine, d, start), null);
+      }
+    }));
+  }
+
+  private Decision counted(Sluice engine, Decision d, long start) {
+    metrics.decided(d, System.nanoTime() - start);
+    ops.record(engine, d);
+    if (d.storeFailure() != null) {
+      storeFailed(engine, d);
+    }
+    return d;
   }
 
   private void storeFailed(Sluice engine, Decision d) {
@@ -67,23 +99,35 @@ final class Decider {
     }
   }
 
+  /** What Sluice answers itself for a request the engine did not let through. */
+  record Refusal(int status, List<Header> headers, String contentType, String body) {}
+
   /**
-   * Answers a request the engine did not let through: 429 with the policy's headers and body,
-   * 400 for a request it cannot count, 503 when the store cannot count it.
+   * The answer to a request the engine did not let through: 429 with the policy's headers and
+   * body, 400 for a request it cannot count, 503 when the store cannot count it.
    */
+  static Refusal refusal(Sluice engine, Decision d) {
+    List<Header> headers = engine.headers(d);
+    return switch (d.outcome()) {
+      case DENIED -> new Refusal(429, headers, engine.denialContentType(), engine.denialBody(d));
+      case INVALID -> new Refusal(400, headers, "application/json",
+          JsonErrors.body("INVALID_REQUEST", d.problem()));
+      case UNAVAILABLE -> new Refusal(503, headers, "application/json",
+          JsonErrors.body("RATE_LIMIT_UNAVAILABLE", d.problem()));
+      default -> throw new IllegalArgumentException("not a refusal: " + d.outcome());
+    };
+  }
+
+  /** Writes {@link #refusal} to a Vert.x response (the decision API's). */
   static void refuse(Sluice engine, Decision d, HttpServerResponse response) {
-    for (Header h : engine.headers(d)) {
+    Refusal r = refusal(engine, d);
+    for (Header h : r.headers()) {
       response.putHeader(h.name(), h.value());
     }
-    switch (d.outcome()) {
-      case DENIED -> response.setStatusCode(429)
-          .putHeader("Content-Type", engine.denialContentType())
-          .putHeader("Cache-Control", "no-store")
-          .end(engine.denialBody(d));
-      case INVALID -> JsonErrors.send(response, 400, "INVALID_REQUEST", d.problem());
-      case UNAVAILABLE -> JsonErrors.send(response, 503, "RATE_LIMIT_UNAVAILABLE", d.problem());
-      default -> throw new IllegalArgumentException("not a refusal: " + d.outcome());
-    }
+    response.setStatusCode(r.status())
+        .putHeader("Content-Type", r.contentType())
+        .putHeader("Cache-Control", "no-store")
+        .end(r.body());
   }
 
   /** The outcome's name as the APIs and metrics spell it. */

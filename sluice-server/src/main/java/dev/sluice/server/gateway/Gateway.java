@@ -8,11 +8,9 @@ import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.PoolOptions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,11 +20,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * The gateway: the proxy on the main port (when there is an upstream) and the admin port, on
- * Vert.x (Netty). One server instance per event loop shares each port, so every core serves
- * requests; all of them decide with the same engine and store.
+ * The gateway: the proxy on the main port (when there is an upstream; {@link ProxyServer}, on
+ * Netty's HTTP codec directly) and the admin port (on Vert.x). Each has one event loop per core
+ * by default; all of them decide with the same engine and store.
  *
- * <p>{@link #close} drains: the servers stop accepting, requests in flight get up to the drain
+ * <p>{@link #close} drains: the ports stop accepting, requests in flight get up to the drain
  * time to finish, then connections are closed.
  */
 public final class Gateway implements AutoCloseable {
@@ -69,6 +67,7 @@ public final class Gateway implements AutoCloseable {
   private volatile int port = -1;
   private volatile int adminPort = -1;
   private final List<String> deployments = new CopyOnWriteArrayList<>();
+  private volatile ProxyServer proxy;
 
   private Gateway(Vertx vertx, Engines engines, Options options, AdminHandler.Readiness readiness,
       Operations ops) {
@@ -121,23 +120,15 @@ public final class Gateway implements AutoCloseable {
   }
 
   private void deploy(int loops) {
-    // A request's own idle timeout (504) stops at the response's head; an upstream going silent
-    // mid-body is caught by the connection's idle timeout, a little longer so that the request's
-    // fires first before the head, and the client's response is then reset.
-    long silentMs = options.upstream() == null ? 0 : options.upstream().timeout().toMillis();
-    HttpClientOptions clientOptions = new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
-        .setMaxHeaderSize(64 * 1024).setMaxInitialLineLength(16 * 1024)
-        .setDecompressionSupported(false)
-        .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, silentMs + Math.max(100, silentMs / 10)))
-        .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
     if (options.upstream() != null) {
-      // One upstream client per event loop, made in its server's verticle: a request is then
-      // forwarded on a connection of its own loop, never handed to another thread. (One shared
-      // client let requests take pooled connections owned by the other loop.)
-      port = listen(loops, options.host(), options.port(), vertx -> new ProxyHandler(engines,
-          decider, metrics, vertx.createHttpClient(clientOptions,
-              new PoolOptions().setHttp1MaxSize(512 / loops + 1).setMaxWaitQueueSize(4096)),
-          options.upstream(), options.maxBodyBytes()), "the gateway's port");
+      try {
+        proxy = ProxyServer.start(engines, decider, metrics, options.upstream(),
+            options.maxBodyBytes(), loops, options.host(), options.port());
+      } catch (RuntimeException e) {
+        throw new IllegalStateException("cannot listen on " + options.host() + ":" + options.port()
+            + " (the gateway's port): " + rootMessage(e), e);
+      }
+      port = proxy.port();
     }
     adminPort = listen(1, options.adminHost(), options.adminPort(), vertx -> admin, "the admin port");
   }
@@ -189,8 +180,12 @@ public final class Gateway implements AutoCloseable {
   /** Stops accepting, lets requests in flight finish (up to the drain time), and stops. */
   @Override
   public void close() {
-    // The servers first: requests in flight still need the upstream client, which closing Vert.x
-    // would close at the same time as it drains the servers (their answers would become 502s).
+    // Both ports drain at once: the proxy on its own loops, the admin port through Vert.x.
+    ProxyServer p = proxy;
+    java.util.concurrent.CompletableFuture<Void> proxyClosed = p == null
+        ? java.util.concurrent.CompletableFuture.completedFuture(null)
+        : java.util.concurrent.CompletableFuture.runAsync(() -> p.close(options.drain()),
+            runnable -> new Thread(runnable, "sluice-proxy-drain").start());
     try {
       List<Future<Void>> undeployed = new ArrayList<>();
       for (String id : deployments) {
@@ -201,6 +196,7 @@ public final class Gateway implements AutoCloseable {
     } catch (Exception e) {
       // closing anyway: a server that will not drain is closed with the rest below
     }
+    proxyClosed.join();
     try {
       vertx.close().await(5_000, TimeUnit.MILLISECONDS);
     } catch (Exception e) {
@@ -243,20 +239,8 @@ public final class Gateway implements AutoCloseable {
 
     @Override
     public Future<?> stop() {
-      long drainMs = drain.toMillis();
-      if (!(requests instanceof ProxyHandler proxy)) {
-        return server.shutdown(drainMs, TimeUnit.MILLISECONDS);
-      }
-      // When the drain time is up, requests still waiting for the upstream are answered (503)
-      // rather than cut off without a word: their forwards are closed, which answers them, and
-      // the server closes the connections a moment later (what is still open then is reset).
-      Future<Void> stopped = server.shutdown(drainMs + ANSWER_GRACE_MS, TimeUnit.MILLISECONDS);
-      long timer = vertx.setTimer(Math.max(1, drainMs), id -> proxy.drainExpired());
-      return stopped.onComplete(v -> vertx.cancelTimer(timer));
+      return server.shutdown(drain.toMillis(), TimeUnit.MILLISECONDS);
     }
-
-    /** After the drain time, how long answering the requests still in flight may take. */
-    private static final long ANSWER_GRACE_MS = 1_000;
 
     /** A request Netty could not parse: a JSON 4xx, and the connection is closed. */
     private static void invalid(HttpServerRequest req) {

@@ -1,7 +1,6 @@
 package dev.sluice.server.gateway;
 
 import dev.sluice.core.RequestView;
-import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
@@ -19,7 +18,7 @@ import java.util.function.Function;
 final class GatewayRequest implements RequestView {
   private final String method;
   private final String path;
-  private final MultiMap headers;
+  private final Function<String, String> headers;
   private final boolean wireHeaders;
   private final String clientAddress;
   private final Function<String, String> query;
@@ -28,16 +27,17 @@ final class GatewayRequest implements RequestView {
   private Object json; // JsonObject, or NOT_JSON once parsing failed
   private static final Object NOT_JSON = new Object();
 
-  GatewayRequest(String method, String path, MultiMap headers, String clientAddress,
+  GatewayRequest(String method, String path, Function<String, String> headers, String clientAddress,
       Function<String, String> query, Buffer body, long costOverride) {
     this(method, path, headers, false, clientAddress, query, body, costOverride);
   }
 
   /**
+   * @param headers a header's (first) value by name, in any case
    * @param wireHeaders whether {@code headers} came off the wire (one char per byte, as Netty
    *     reads them) rather than as text (the decision API's JSON)
    */
-  GatewayRequest(String method, String path, MultiMap headers, boolean wireHeaders,
+  GatewayRequest(String method, String path, Function<String, String> headers, boolean wireHeaders,
       String clientAddress, Function<String, String> query, Buffer body, long costOverride) {
     this.wireHeaders = wireHeaders;
     this.method = method;
@@ -67,7 +67,7 @@ final class GatewayRequest implements RequestView {
 
   @Override
   public String header(String name) {
-    String value = headers.get(name);
+    String value = headers.apply(name);
     return wireHeaders ? text(value) : value;
   }
 

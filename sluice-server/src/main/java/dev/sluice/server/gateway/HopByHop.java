@@ -31,6 +31,40 @@ final class HopByHop {
     });
   }
 
+  /**
+   * Removes from {@code headers}, in place, the hop-by-hop headers and {@code skip}. Nothing is
+   * allocated when there is nothing to remove (most requests and responses).
+   */
+  static void strip(io.netty.handler.codec.http.HttpHeaders headers, String... skip) {
+    String[] named = NONE;
+    List<String> doomed = null;
+    for (java.util.Iterator<java.util.Map.Entry<CharSequence, CharSequence>> it =
+        headers.iteratorCharSequence(); it.hasNext(); ) {
+      CharSequence name = it.next().getKey();
+      String n = name.toString();
+      if (isListed(n, ALWAYS) || isListed(n, skip)) {
+        if (doomed == null) {
+          doomed = new ArrayList<>(4);
+        }
+        doomed.add(n);
+      }
+    }
+    if (headers.contains("connection")) {
+      named = connectionOptions(headers.getAll("connection"));
+      for (String n : named) {
+        if (doomed == null) {
+          doomed = new ArrayList<>(4);
+        }
+        doomed.add(n);
+      }
+    }
+    if (doomed != null) {
+      for (String n : doomed) {
+        headers.remove(n);
+      }
+    }
+  }
+
   /** Whether {@code name}, in any case, is one of {@code names}. */
   private static boolean isListed(String name, String[] names) {
     int length = name.length();
@@ -47,8 +81,18 @@ final class HopByHop {
     if (headers.get("connection") == null) {
       return NONE;
     }
+    return connectionOptions(headers.getAll("connection"));
+  }
+
+  private static String[] connectionOptions(List<String> connectionValues) {
     List<String> names = new ArrayList<>();
-    for (String v : headers.getAll("connection")) {
+    if (connectionValues.size() == 1) { // "keep-alive" or "close", nearly always: named already
+      String v = connectionValues.get(0).trim();
+      if (v.equalsIgnoreCase("keep-alive") || v.equalsIgnoreCase("close")) {
+        return NONE;
+      }
+    }
+    for (String v : connectionValues) {
       for (String token : v.split(",")) {
         String t = token.trim().toLowerCase(Locale.ROOT);
         if (!t.isEmpty()) {

@@ -1,7 +1,5 @@
 package dev.sluice.server.gateway;
 
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.RequestOptions;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -72,16 +70,26 @@ public final class Upstream {
     return timeout;
   }
 
-  RequestOptions options(HttpMethod method, String requestTarget) {
-    long ms = timeout.toMillis();
-    return new RequestOptions()
-        .setMethod(method)
-        .setHost(host)
-        .setPort(port)
-        .setSsl(ssl)
-        .setURI(prefix + requestTarget)
-        .setConnectTimeout(ms)
-        .setIdleTimeout(ms);
+  boolean ssl() {
+    return ssl;
+  }
+
+  String host() {
+    return host;
+  }
+
+  int port() {
+    return port;
+  }
+
+  /** The path put before every forwarded request-target, without a trailing slash; or "". */
+  String prefix() {
+    return prefix;
+  }
+
+  /** The {@code Host} header forwarded requests carry: the host, and the port unless default. */
+  String authority() {
+    return port == (ssl ? 443 : 80) ? host : host + ":" + port;
   }
 
   @Override

@@ -98,15 +98,12 @@ class BadInputTest {
     assertServes();
   }
 
-  /**
-   * The one refusal that is not ours: Vert.x answers a version it does not speak with an empty
-   * 501 before any handler sees the request (505 would be the precise status).
-   */
   @Test
-  void unknownHttpVersion_isRefusedBeforeTheGateway_andTheServerGoesOnServing() {
+  void unknownHttpVersion_is505Json_andTheServerGoesOnServing() {
     RawHttp.Response r = RawHttp.exchange(f.gateway.port(), "GET / HTTP/7.3\r\nHost: x\r\n\r\n");
 
-    assertThat(r.status()).isEqualTo(501);
+    assertThat(r.status()).isEqualTo(505);
+    assertThat(r.jsonError().getString("code")).isEqualTo("HTTP_VERSION_NOT_SUPPORTED");
     assertThat(f.upstream.received).isEmpty();
     assertServes();
   }

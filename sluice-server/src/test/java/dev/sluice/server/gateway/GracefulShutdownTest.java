@@ -63,6 +63,8 @@ class GracefulShutdownTest {
     HttpResponse<String> r = inFlight.get(10, TimeUnit.SECONDS);
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.body()).isEqualTo("answered after the close began");
+    assertThat(r.headers().firstValue("Connection")).as("the connection ends with the drain")
+        .hasValue("close");
     assertThat(r.headers().firstValue("X-RateLimit-Remaining")).hasValue("99");
     closing.get(10, TimeUnit.SECONDS);
     assertThatThrownBy(() -> connect(port)).isInstanceOf(ConnectException.class);

@@ -1,0 +1,735 @@
+package dev.sluice.server.gateway;
+
+import dev.sluice.core.Decision;
+import dev.sluice.core.Sluice;
+import dev.sluice.core.http.Header;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import io.vertx.core.buffer.Buffer;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * One client connection to the main port, and the end of its pipeline: decides each request and
+ * either forwards it to the upstream, adding the rate-limit headers to the upstream's answer, or
+ * answers it (429, 400, 413, 502, 503, 504). Every method runs on the connection's event loop.
+ *
+ * <p>One request at a time: pipelined requests wait, in order, unread beyond what one socket read
+ * brought. A request's life: DECIDING (its body, if any, held unread), or BUFFERING first when a
+ * rule counts per a JSON body field; then FORWARDING (its body streaming to the upstream, the
+ * answer streaming back) or DISCARDING (answered by Sluice; what is left of its body is read and
+ * dropped). When both the request and the answer are complete, the next request may begin.
+ *
+ * <p>Forwarded requests keep their request-target exactly as received (after the upstream's
+ * prefix), lose their hop-by-hop headers (RFC 9110 section 7.6.1), and get {@code X-Forwarded-For},
+ * {@code -Proto} and {@code -Host}; those sent by the client are believed only from trusted
+ * proxies.
+ */
+final class ProxyConnection extends ChannelInboundHandlerAdapter {
+  private static final System.Logger LOG = System.getLogger("sluice.gateway");
+  /** Request headers not forwarded as such: rewritten below, or answered by the gateway itself. */
+  private static final String[] REWRITTEN = {
+      "host", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "expect"};
+  private static final String[] NONE = {};
+
+  private static final int IDLE = 0;
+  private static final int BUFFERING = 1;
+  private static final int DECIDING = 2;
+  private static final int CONNECTING = 3;
+  private static final int FORWARDING = 4;
+  private static final int DISCARDING = 5;
+  /** Answered with Connection: close, or broken: nothing more is read. */
+  private static final int CLOSING = 6;
+
+  private final ProxyServer server;
+  private final UpstreamPool pool;
+  private ChannelHandlerContext ctx;
+  private String peer;
+  private int state = IDLE;
+  /** Messages of later (pipelined) requests, waiting for the current one to end. */
+  private ArrayDeque<HttpObject> pipelined;
+
+  // The request in progress.
+  private HttpRequest request;
+  private Sluice engine;
+  private boolean keepAlive;
+  private boolean requestDone;
+  private boolean headWritten;
+  private boolean responseDone;
+  private List<Header> rateHeaders = List.of();
+  /** Body pieces read while deciding or connecting, forwarded once connected. */
+  private ArrayDeque<HttpContent> held;
+  /** The body read whole for a rule that counts per a body field. */
+  private ByteBuf body;
+  private UpstreamConnection upstream;
+  private Map<String, List<String>> queryParameters;
+  /** Method, canonical path and client of a request whose body is being read. */
+  private String[] pendingView;
+  /** Whether the connection closes once the answer in progress is written. */
+  private boolean closeAfterResponse;
+
+  ProxyConnection(ProxyServer server, UpstreamPool pool) {
+    this.server = server;
+    this.pool = pool;
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    peer = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress().getHostAddress();
+    ctx.fireChannelActive();
+  }
+
+  // ---- reading the client ------------------------------------------------------------------
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (!(msg instanceof HttpObject object) || state == CLOSING) {
+      ReferenceCountUtil.release(msg);
+      return;
+    }
+    if (pipelined != null || (object instanceof HttpRequest && state != IDLE)) {
+      if (pipelined == null) {
+        pipelined = new ArrayDeque<>();
+        ctx.channel().config().setAutoRead(false);
+      }
+      pipelined.add(object);
+      return;
+    }
+    dispatch(object);
+  }
+
+  private void dispatch(HttpObject object) {
+    if (object instanceof HttpRequest r) {
+      begin(r);
+      if (object instanceof HttpContent c) { // a request the decoder could not read whole
+        c.release();
+      }
+    } else if (object instanceof HttpContent c) {
+      content(c);
+    } else {
+      ReferenceCountUtil.release(object);
+    }
+  }
+
+  private void begin(HttpRequest r) {
+    request = r;
+    keepAlive = HttpUtil.isKeepAlive(r);
+    requestDone = false;
+    headWritten = false;
+    responseDone = false;
+    rateHeaders = List.of();
+    queryParameters = null;
+    if (r.decoderResult().isFailure()) {
+      invalid(r.decoderResult().cause());
+      return;
+    }
+    if (r.protocolVersion().majorVersion() != 1) {
+      error(505, "HTTP_VERSION_NOT_SUPPORTED", "this gateway speaks HTTP/1.1 (and 1.0)", true);
+      return;
+    }
+    String uri = r.uri();
+    // Only origin-form: an absolute-form target would be forwarded with an authority the
+    // upstream might honour over Host, and '*' or authority-form name no path to match.
+    int q = uri.indexOf('?');
+    int fragment = uri.indexOf('#');
+    int pathEnd = Math.min(q < 0 ? uri.length() : q, fragment < 0 ? uri.length() : fragment);
+    String path = uri.startsWith("/") ? RequestPath.canonical(uri.substring(0, pathEnd)) : null;
+    if (path == null) {
+      error(400, "BAD_PATH", "the request path is not a valid absolute path", true);
+      return;
+    }
+    if (q >= 0 && q == pathEnd && !RequestPath.validQuery(uri.substring(q + 1))) {
+      error(400, "BAD_QUERY",
+          "the query string has a broken percent-encoding (a % not followed by two hex digits)", true);
+      return;
+    }
+    if (HttpUtil.is100ContinueExpected(r)) {
+      ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
+          Unpooled.EMPTY_BUFFER));
+    }
+    Sluice engine = server.engines.current();
+    this.engine = engine;
+    HttpHeaders headers = r.headers();
+    String method = r.method().name();
+    String client = ClientAddress.resolve(peer, engine.policy().trustedProxies().isEmpty()
+        ? List.of() : headers.getAll("X-Forwarded-For"), engine.policy());
+    if (engine.needsBody(method, path)) {
+      String declared = headers.get(HttpHeaderNames.CONTENT_LENGTH);
+      if (declared != null && HttpUtil.getContentLength(r, -1L) > server.maxBodyBytes) {
+        tooLarge();
+        return;
+      }
+      state = BUFFERING;
+      body = ctx.alloc().heapBuffer(declared == null ? 256
+          : (int) Math.min(server.maxBodyBytes, HttpUtil.getContentLength(r, 256L)));
+      pendingView = new String[] {method, path, client};
+      return;
+    }
+    decide(new GatewayRequest(method, path, headers::get, true, client, this::queryParameter,
+        null, -1));
+  }
+
+  private void content(HttpContent c) {
+    boolean last = c instanceof LastHttpContent;
+    if (c.decoderResult().isFailure()) { // a malformed chunked body: the client broke its request
+      c.release();
+      brokenByClient();
+      return;
+    }
+    switch (state) {
+      case BUFFERING -> {
+        ByteBuf piece = c.content();
+        if (body.readableBytes() + piece.readableBytes() > server.maxBodyBytes) {
+          c.release();
+          tooLarge();
+          return;
+        }
+        body.writeBytes(piece);
+        c.release();
+        if (last) {
+          requestDone = true;
+          String[] v = pendingView;
+          pendingView = null;
+          byte[] bytes = ByteBufUtil.getBytes(body);
+          decide(new GatewayRequest(v[0], v[1], request.headers()::get, true, v[2],
+              this::queryParameter, Buffer.buffer(bytes), -1));
+        }
+      }
+      case DECIDING, CONNECTING -> {
+        if (held == null) {
+          held = new ArrayDeque<>();
+        }
+        held.add(c);
+        if (last) {
+          requestDone = true;
+        } else {
+          ctx.channel().config().setAutoRead(false); // until the forward can take it
+        }
+      }
+      case FORWARDING -> {
+        if (last) {
+          requestDone = true;
+        }
+        UpstreamConnection u = upstream;
+        u.channel().write(c, u.channel().voidPromise());
+        if (!u.channel().isWritable()) {
+          ctx.channel().config().setAutoRead(false);
+        }
+      }
+      case DISCARDING -> {
+        c.release();
+        if (last) {
+          requestDone = true;
+          exchangeDone();
+        }
+      }
+      default -> c.release();
+    }
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    UpstreamConnection u = upstream;
+    if (u != null && state == FORWARDING) {
+      u.channel().flush();
+    }
+  }
+
+  private String queryParameter(String name) {
+    if (queryParameters == null) {
+      queryParameters = new QueryStringDecoder(request.uri()).parameters();
+    }
+    List<String> values = queryParameters.get(name);
+    return values == null || values.isEmpty() ? null : values.get(0);
+  }
+
+  // ---- deciding ----------------------------------------------------------------------------
+
+  private void decide(GatewayRequest view) {
+    state = DECIDING;
+    Sluice engine = this.engine;
+    server.decider.decide(engine, view, ctx.channel().eventLoop(), (d, failure) -> {
+      if (state != DECIDING) { // the client left, or the drain ended, while the store answered
+        return;
+      }
+      if (failure != null) {
+        LOG.log(Level.ERROR, "deciding " + request.method() + " " + view.path() + " failed", failure);
+        answer(error(500, "INTERNAL_ERROR", "the request could not be decided"), false);
+        return;
+      }
+      if (!d.allowed()) {
+        Decider.Refusal r = Decider.refusal(engine, d);
+        FullHttpResponse response = response(r.status(), r.contentType(), r.body());
+        for (Header h : r.headers()) {
+          response.headers().set(h.name(), h.value());
+        }
+        answer(response, false);
+        return;
+      }
+      rateHeaders = engine.headers(d);
+      forward();
+    });
+  }
+
+  // ---- forwarding --------------------------------------------------------------------------
+
+  private void forward() {
+    HttpRequest r = request;
+    HttpHeaders h = r.headers();
+    boolean trusted = engine.policy().isTrustedProxy(peer);
+    String forwardedFor = peer;
+    String proto = "http";
+    String host = h.get(HttpHeaderNames.HOST);
+    if (trusted) {
+      List<String> prior = h.getAll("X-Forwarded-For");
+      if (!prior.isEmpty()) {
+        forwardedFor = String.join(", ", prior) + ", " + peer;
+      }
+      String p = h.get("X-Forwarded-Proto");
+      proto = p != null ? p : proto;
+      String fh = h.get("X-Forwarded-Host");
+      host = fh != null ? fh : host;
+    }
+    boolean chunked = HttpUtil.isTransferEncodingChunked(r);
+    HopByHop.strip(h, REWRITTEN);
+    h.set(HttpHeaderNames.HOST, server.upstream.authority());
+    h.set("X-Forwarded-For", forwardedFor);
+    h.set("X-Forwarded-Proto", proto);
+    if (host != null) {
+      h.set("X-Forwarded-Host", host);
+    }
+    String prefix = server.upstream.prefix();
+    if (!prefix.isEmpty()) {
+      r.setUri(prefix + r.uri());
+    }
+    r.setProtocolVersion(HttpVersion.HTTP_1_1);
+    if (body != null) { // read whole for a body key: sent whole, with its length
+      h.remove(HttpHeaderNames.TRANSFER_ENCODING);
+      h.set(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+      request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, r.method(), r.uri(), body, h,
+          io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE);
+      body = null;
+    } else if (chunked) {
+      h.remove(HttpHeaderNames.CONTENT_LENGTH);
+      h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+    }
+    state = CONNECTING;
+    pool.acquire(this);
+  }
+
+  /** The pool has a connection for the forward: sends the request and what is held of its body. */
+  void upstreamReady(UpstreamConnection u) {
+    if (state != CONNECTING) { // the client left, or the drain ended, while connecting
+      pool.release(u);
+      return;
+    }
+
+    upstream = u;
+    u.attach(this);
+    state = FORWARDING;
+    u.channel().write(request, u.channel().voidPromise());
+    if (held != null) {
+      HttpContent c;
+      while ((c = held.poll()) != null) {
+        u.channel().write(c, u.channel().voidPromise());
+      }
+      held = null;
+    }
+    u.channel().flush();
+    if (!requestDone && u.channel().isWritable()) {
+      ctx.channel().config().setAutoRead(true);
+    }
+  }
+
+  /** The upstream's writability changed: reading the client's body follows it. */
+  void upstreamWritabilityChanged(boolean writable) {
+    if (state == FORWARDING && !requestDone) {
+      ctx.channel().config().setAutoRead(writable);
+    }
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    UpstreamConnection u = upstream;
+    if (u != null) { // reading the upstream's answer follows the client's reading of it
+      u.channel().config().setAutoRead(ctx.channel().isWritable());
+    }
+    ctx.fireChannelWritabilityChanged();
+  }
+
+  /** The upstream's answer's head: relayed with its hop-by-hop headers out, ours in. */
+  void responseHead(HttpResponse response) {
+    if (state != FORWARDING) {
+      return;
+    }
+    HttpHeaders h = response.headers();
+    boolean chunked = HttpUtil.isTransferEncodingChunked(response);
+    HopByHop.strip(h, NONE);
+    for (Header rate : rateHeaders) {
+      h.set(rate.name(), rate.value());
+    }
+    boolean close = !keepAlive || server.draining;
+    int status = response.status().code();
+    boolean bodiless = request.method() == HttpMethod.HEAD || status == 204 || status == 304;
+    if (chunked) {
+      h.remove(HttpHeaderNames.CONTENT_LENGTH);
+      h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+    } else if (!bodiless && !h.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+      // Delimited by the upstream closing: re-framed as chunked for an HTTP/1.1 client; an
+      // HTTP/1.0 client knows no chunks, so its answer ends when the connection does.
+      if (request.protocolVersion().equals(HttpVersion.HTTP_1_1)) {
+        h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+      } else {
+        close = true;
+      }
+    }
+    setConnection(h, close);
+    response.setProtocolVersion(HttpVersion.HTTP_1_1);
+    headWritten = true;
+    ctx.write(response, ctx.voidPromise());
+  }
+
+  /** A piece of the upstream's answer, relayed; the last one ends the forward. */
+  void responseContent(HttpContent content, UpstreamConnection from) {
+    if (state != FORWARDING) {
+      content.release();
+      return;
+    }
+    if (!(content instanceof LastHttpContent)) {
+      ctx.write(content, ctx.voidPromise());
+      if (!ctx.channel().isWritable()) {
+        from.channel().config().setAutoRead(false);
+      }
+      return;
+    }
+    responseDone = true;
+    from.detach();
+    upstream = null;
+    if (requestDone && from.reusable()) {
+      from.channel().config().setAutoRead(true);
+      pool.release(from);
+    } else { // the upstream answered before the whole body was sent, or will not be reused
+      from.channel().close();
+    }
+    boolean close = closeAfterResponse;
+    if (close) {
+      state = CLOSING;
+      ctx.writeAndFlush(content).addListener(ChannelFutureListener.CLOSE);
+      return;
+    }
+    ctx.write(content, ctx.voidPromise());
+    if (requestDone) {
+      exchangeDone();
+    } else {
+      state = DISCARDING;
+      ctx.channel().config().setAutoRead(true);
+    }
+  }
+
+  private void setConnection(HttpHeaders h, boolean close) {
+    closeAfterResponse = close;
+    if (close) {
+      h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    } else if (!request.protocolVersion().equals(HttpVersion.HTTP_1_1)) {
+      h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+    }
+  }
+
+  /** Flushes what was written to the client in this read of the upstream. */
+  void flush() {
+    ctx.flush();
+  }
+
+  /**
+   * The forward failed: the upstream could not be reached, was too slow, closed, or sent what is
+   * not HTTP. Before the answer's head, the client gets a 502 or 504 (503 once the drain time is
+   * up); after it, the connection is closed, the only honest signal left that the answer is cut.
+   */
+  void upstreamFailed(Throwable cause, boolean connecting) {
+    UpstreamConnection u = upstream;
+    upstream = null;
+    if (u != null) {
+      u.detach();
+      u.channel().close();
+    }
+    if (state != FORWARDING && state != CONNECTING) {
+      return; // nothing waits for it: the client left, or was answered
+    }
+    if (headWritten) {
+      if (!server.drainExpired) { // a forward cut short at shutdown is not the upstream's failure
+        server.metrics.upstreamFailed("reset");
+      }
+      state = CLOSING;
+      ctx.close();
+      return;
+    }
+    if (server.drainExpired) {
+      shuttingDown();
+      return;
+    }
+    // Netty's connect timeout, the silence timer: by type, the upstream was too slow.
+    boolean timeout = cause instanceof TimeoutException
+        || cause.getClass().getSimpleName().contains("TimeoutException");
+    server.metrics.upstreamFailed(timeout ? "timeout" : "connect");
+    server.logUpstreamFailure(timeout, cause);
+    // The client learns what happened, not the upstream's address or the resolver's words.
+    FullHttpResponse response = timeout
+        ? error(504, "UPSTREAM_TIMEOUT", "the upstream did not answer in time")
+        : error(502, "UPSTREAM_UNAVAILABLE", "the upstream could not be reached");
+    for (Header h : rateHeaders) { // the request was counted: it carries the headers a 200 would
+      response.headers().set(h.name(), h.value());
+    }
+    answer(response, false);
+  }
+
+  // ---- answering ---------------------------------------------------------------------------
+
+  /** A JSON error answer; with {@code close}, written at once and the connection closed. */
+  private FullHttpResponse error(int status, String code, String message) {
+    return response(status, "application/json", JsonErrors.body(code, message));
+  }
+
+  private void error(int status, String code, String message, boolean close) {
+    answer(error(status, code, message), close);
+  }
+
+  private FullHttpResponse response(int status, String contentType, String text) {
+    ByteBuf content = ByteBufUtil.writeUtf8(ctx.alloc(), text);
+    FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+        HttpResponseStatus.valueOf(status), content);
+    HttpHeaders h = response.headers();
+    h.set(HttpHeaderNames.CONTENT_TYPE, contentType);
+    h.set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+    h.set(HttpHeaderNames.CONTENT_LENGTH, content.readableBytes());
+    return response;
+  }
+
+  /**
+   * Writes an answer of Sluice's own. The rest of the request's body is then read and dropped,
+   * unless {@code close}: then nothing more is read and the connection closes once it is written.
+   */
+  private void answer(FullHttpResponse response, boolean close) {
+    dropUnsent();
+    releaseHeld();
+    headWritten = true;
+    responseDone = true;
+    close |= !keepAlive || server.draining || request == null;
+    setConnection(response.headers(), close);
+    if (close) {
+      state = CLOSING;
+      ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+      return;
+    }
+    ctx.writeAndFlush(response, ctx.voidPromise());
+    if (requestDone) {
+      exchangeDone();
+    } else {
+      state = DISCARDING;
+      ctx.channel().config().setAutoRead(true);
+    }
+  }
+
+  /** A request Netty could not parse: a JSON 4xx, and the connection is closed. */
+  private void invalid(Throwable cause) {
+    if (cause instanceof TooLongHttpHeaderException
+        || (cause instanceof TooLongFrameException && String.valueOf(cause.getMessage()).contains("header"))) {
+      error(431, "HEADERS_TOO_LARGE", "the request's headers are larger than 16 KiB", true);
+    } else if (cause instanceof TooLongFrameException) {
+      error(414, "URI_TOO_LONG", "the request line is longer than 8 KiB", true);
+    } else {
+      error(400, "BAD_REQUEST", "the request is not valid HTTP/1.1", true);
+    }
+  }
+
+  private void tooLarge() {
+    error(413, "BODY_TOO_LARGE", "this endpoint counts requests per a field of the JSON body,"
+        + " and bodies over " + server.maxBodyBytes + " bytes are not read", true);
+  }
+
+  /** The client's body turned out malformed: its request cannot be completed or answered. */
+  private void brokenByClient() {
+    if (state == BUFFERING) {
+      error(400, "BAD_BODY", "the request body could not be read", true);
+      return;
+    }
+    UpstreamConnection u = upstream;
+    upstream = null;
+    if (u != null) { // the forward is reset for it; the upstream is not to blame
+      u.detach();
+      u.channel().close();
+    }
+    if (!headWritten && state != FORWARDING) {
+      error(400, "BAD_BODY", "the request body could not be read", true);
+      return;
+    }
+    state = CLOSING;
+    ctx.close();
+  }
+
+  private void shuttingDown() {
+    FullHttpResponse response = error(503, "SHUTTING_DOWN",
+        "the gateway is shutting down and the upstream did not answer within the drain time; retry");
+    for (Header h : rateHeaders) {
+      response.headers().set(h.name(), h.value());
+    }
+    response.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
+    answer(response, true);
+  }
+
+  /** Both the request and its answer are complete: the next request may begin. */
+  private void exchangeDone() {
+    state = IDLE;
+    request = null;
+    engine = null;
+    rateHeaders = List.of();
+    queryParameters = null;
+    if (server.draining) {
+      state = CLOSING;
+      ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+      return;
+    }
+    if (pipelined == null) {
+      ctx.channel().config().setAutoRead(true);
+      return;
+    }
+    while (pipelined != null) {
+      HttpObject next = pipelined.peek();
+      if (next == null) {
+        pipelined = null;
+        ctx.channel().config().setAutoRead(true);
+        break;
+      }
+      if (next instanceof HttpRequest && state != IDLE) {
+        break; // waits for the request now in progress
+      }
+      pipelined.poll();
+      dispatch(next);
+    }
+    // What was forwarded from the queue goes out now: no read of the client will flush it.
+    UpstreamConnection u = upstream;
+    if (u != null && state == FORWARDING) {
+      u.channel().flush();
+    }
+  }
+
+  // ---- the connection's end ----------------------------------------------------------------
+
+  /** The drain began: an idle connection closes now; a busy one after its answer. */
+  void closeIfIdle() {
+    if (state == IDLE && pipelined == null) {
+      state = CLOSING;
+      ctx.close();
+    }
+  }
+
+  /** The drain time is up: a request still waiting is answered 503, one mid-answer is cut. */
+  void drainExpired() {
+    if ((state == FORWARDING || state == CONNECTING || state == DECIDING) && !headWritten) {
+      UpstreamConnection u = upstream;
+      upstream = null;
+      if (u != null) {
+        u.detach();
+        u.channel().close();
+      }
+      shuttingDown();
+    } else {
+      state = CLOSING;
+      ctx.close();
+    }
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof IdleStateEvent) {
+      if (state == IDLE && pipelined == null) { // no request for a while: the client forgot us
+        state = CLOSING;
+        ctx.close();
+      }
+      return;
+    }
+    ctx.fireUserEventTriggered(evt);
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    dropUnsent();
+    state = CLOSING;
+    UpstreamConnection u = upstream;
+    upstream = null;
+    if (u != null) { // the client left: its forward is abandoned, and not the upstream's failure
+      u.detach();
+      u.channel().close();
+    }
+    releaseHeld();
+    if (pipelined != null) {
+      pipelined.forEach(ReferenceCountUtil::release);
+      pipelined = null;
+    }
+    ctx.fireChannelInactive();
+  }
+
+  private void releaseHeld() {
+    if (held != null) {
+      held.forEach(HttpContent::release);
+      held = null;
+    }
+    if (body != null) {
+      body.release();
+      body = null;
+    }
+  }
+
+  /** Releases a request built whole for a body key that was never sent (still connecting). */
+  private void dropUnsent() {
+    if (state == CONNECTING && request instanceof DefaultFullHttpRequest full && full.refCnt() > 0) {
+      full.release();
+    }
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (!(cause instanceof IOException)) { // a reset by the client is no news; anything else is
+      LOG.log(Level.ERROR, "the proxy failed on a connection from " + peer, cause);
+      if (!headWritten && state != CLOSING && request != null) {
+        error(500, "INTERNAL_ERROR", "the request could not be answered", true);
+        return;
+      }
+    }
+    state = CLOSING;
+    ctx.close();
+  }
+}

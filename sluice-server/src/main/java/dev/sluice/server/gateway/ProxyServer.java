@@ -1,0 +1,187 @@
+package dev.sluice.server.gateway;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLException;
+
+/**
+ * The main port: a reverse proxy on Netty's HTTP/1.1 codec, driven directly.
+ *
+ * <p>Each event loop owns its client connections and a pool of keep-alive connections to the
+ * upstream ({@link UpstreamPool}), so a request is decided, forwarded and answered on one thread,
+ * with no hand-off. The request and response objects the codecs decode are forwarded as they are,
+ * their headers edited in place (hop-by-hop headers out, {@code X-Forwarded-*} and the rate-limit
+ * headers in); bodies stream through piece by piece, with back-pressure both ways, and everything
+ * read in one socket read goes out in one flush.
+ *
+ * <p>Why not Vert.x's HTTP server and client here, as on the admin port: a profile of the proxy
+ * under load put about a third of its CPU in their request, response, future and header-map
+ * layers on both sides (see BENCHMARKS.md, "Gateway load"); the same proxying on the codecs alone
+ * costs about half as much per request.
+ *
+ * <p>{@link #close} drains: the port stops accepting, idle connections close, requests in flight
+ * get up to the drain time to finish (their answers carry {@code Connection: close}), then those
+ * still waiting for the upstream are answered 503 {@code SHUTTING_DOWN}, and everything is closed.
+ */
+final class ProxyServer {
+  private static final System.Logger LOG = System.getLogger("sluice.gateway");
+  private static final long LOG_EVERY_NANOS = 10_000_000_000L;
+  /** After the drain time, how long answering the requests still in flight may take. */
+  private static final long ANSWER_GRACE_MS = 1_000;
+  /** A client connection with no request for this long is closed. */
+  private static final int CLIENT_IDLE_SECONDS = 120;
+
+  final Engines engines;
+  final Decider decider;
+  final GatewayMetrics metrics;
+  final Upstream upstream;
+  final int maxBodyBytes;
+  /** Set once {@link #close} begins: answers carry {@code Connection: close}. */
+  volatile boolean draining;
+  /** Set when the drain time is up: forwards still waiting are answered 503, not blamed on the upstream. */
+  volatile boolean drainExpired;
+
+  private final EventLoopGroup group;
+  private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+  private final Map<EventExecutor, UpstreamPool> pools = new IdentityHashMap<>();
+  private final AtomicLong lastUpstreamLog = new AtomicLong(System.nanoTime() - LOG_EVERY_NANOS);
+  private final Channel listener;
+
+  private ProxyServer(Engines engines, Decider decider, GatewayMetrics metrics, Upstream upstream,
+      int maxBodyBytes, int loops, String host, int port) {
+    this.engines = engines;
+    this.decider = decider;
+    this.metrics = metrics;
+    this.upstream = upstream;
+    this.maxBodyBytes = maxBodyBytes;
+    boolean epoll = Epoll.isAvailable();
+    IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+    group = new MultiThreadIoEventLoopGroup(loops, new DefaultThreadFactory("sluice-proxy", true), io);
+    SslContext ssl = upstream.ssl() ? clientSsl() : null;
+    for (EventExecutor loop : group) {
+      Bootstrap connector = new Bootstrap().group((EventLoop) loop)
+          .channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
+          .option(ChannelOption.TCP_NODELAY, true)
+          .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
+              (int) Math.min(Integer.MAX_VALUE, Math.max(1, upstream.timeout().toMillis())));
+      pools.put(loop, new UpstreamPool(this, connector, ssl));
+    }
+    Class<? extends ServerChannel> serverChannel =
+        epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+    HttpDecoderConfig decoding = new HttpDecoderConfig()
+        .setMaxInitialLineLength(8 * 1024)
+        .setMaxHeaderSize(16 * 1024)
+        .setMaxChunkSize(16 * 1024);
+    ServerBootstrap server = new ServerBootstrap().group(group).channel(serverChannel)
+        .option(ChannelOption.SO_BACKLOG, 1024)
+        .option(ChannelOption.SO_REUSEADDR, true)
+        .childOption(ChannelOption.TCP_NODELAY, true)
+        .childHandler(new ChannelInitializer<Channel>() {
+          @Override
+          protected void initChannel(Channel ch) {
+            connections.add(ch);
+            ch.pipeline().addLast(
+                // Reads only: a write-side timer would add a listener to every write.
+                new IdleStateHandler(CLIENT_IDLE_SECONDS, 0, 0, TimeUnit.SECONDS),
+                new HttpServerCodec(decoding),
+                new ProxyConnection(ProxyServer.this, pools.get(ch.eventLoop())));
+          }
+        });
+    try {
+      listener = server.bind(host, port).syncUninterruptibly().channel();
+    } catch (RuntimeException e) {
+      group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+      throw e;
+    }
+  }
+
+  /**
+   * Listens on {@code host:port} with {@code loops} event loops.
+   *
+   * @throws RuntimeException (Netty's, from the bind) if the port cannot be bound
+   */
+  static ProxyServer start(Engines engines, Decider decider, GatewayMetrics metrics,
+      Upstream upstream, int maxBodyBytes, int loops, String host, int port) {
+    return new ProxyServer(engines, decider, metrics, upstream, maxBodyBytes, loops, host, port);
+  }
+
+  private static SslContext clientSsl() {
+    try {
+      return SslContextBuilder.forClient().build(); // the JDK's trust store, hostnames verified
+    } catch (SSLException e) {
+      throw new IllegalStateException("cannot set up TLS to the upstream: " + e.getMessage(), e);
+    }
+  }
+
+  int port() {
+    return ((java.net.InetSocketAddress) listener.localAddress()).getPort();
+  }
+
+  /** Logs, at most every 10 s, that the upstream failed a forward. */
+  void logUpstreamFailure(boolean timeout, Throwable cause) {
+    long now = System.nanoTime();
+    long last = lastUpstreamLog.get();
+    if (now - last >= LOG_EVERY_NANOS && lastUpstreamLog.compareAndSet(last, now)) {
+      LOG.log(Level.WARNING, "the upstream {0} {1}: {2} (logged at most every 10 s)", upstream,
+          timeout ? "did not answer in time" : "could not be reached", String.valueOf(cause));
+    }
+  }
+
+  /**
+   * Stops accepting, lets requests in flight finish for up to {@code drain}, answers those still
+   * waiting for the upstream 503, and closes everything. Blocks until done.
+   */
+  void close(Duration drain) {
+    draining = true;
+    listener.close().awaitUninterruptibly();
+    for (Channel c : connections) {
+      ProxyConnection p = c.pipeline().get(ProxyConnection.class);
+      if (p != null) {
+        c.eventLoop().execute(p::closeIfIdle);
+      }
+    }
+    if (!connections.newCloseFuture().awaitUninterruptibly(Math.max(1, drain.toMillis()))) {
+      drainExpired = true;
+      for (Channel c : connections) {
+        ProxyConnection p = c.pipeline().get(ProxyConnection.class);
+        if (p != null) {
+          c.eventLoop().execute(p::drainExpired);
+        }
+      }
+      connections.newCloseFuture().awaitUninterruptibly(ANSWER_GRACE_MS);
+    }
+    connections.close().awaitUninterruptibly(ANSWER_GRACE_MS);
+    group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+  }
+}
