@@ -103,6 +103,19 @@ class ServeCommandTest {
   }
 
   @Test
+  void proxyPortInUse_exits2NamingThePort() throws IOException {
+    Path p = policy("global: {key: ip, limits: 5/minute}\n");
+    try (ServerSocket taken = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+      Run r = run("serve", "--config", p.toString(), "--upstream", "http://127.0.0.1:9",
+          "--host", "127.0.0.1", "--port", Integer.toString(taken.getLocalPort()), "--admin-port", "0");
+
+      assertThat(r.exitCode()).isEqualTo(2);
+      assertThat(r.err()).startsWith("sluice serve: cannot listen on 127.0.0.1:" + taken.getLocalPort()
+          + " (the gateway's port)");
+    }
+  }
+
+  @Test
   void badDuration_isAUsageError() throws IOException {
     Path p = policy("global: {key: ip, limits: 5/minute}\n");
 

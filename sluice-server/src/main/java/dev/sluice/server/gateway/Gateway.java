@@ -124,7 +124,7 @@ public final class Gateway implements AutoCloseable {
       try {
         proxy = ProxyServer.start(engines, decider, metrics, options.upstream(),
             options.maxBodyBytes(), loops, options.host(), options.port());
-      } catch (RuntimeException e) {
+      } catch (Exception e) { // Netty's bind failure is a checked exception, thrown unchecked
         throw new IllegalStateException("cannot listen on " + options.host() + ":" + options.port()
             + " (the gateway's port): " + rootMessage(e), e);
       }

@@ -120,7 +120,7 @@ final class ProxyServer {
         });
     try {
       listener = server.bind(host, port).syncUninterruptibly().channel();
-    } catch (RuntimeException e) {
+    } catch (Throwable e) { // including Netty's checked bind failure, thrown unchecked
       group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
       throw e;
     }
@@ -129,7 +129,8 @@ final class ProxyServer {
   /**
    * Listens on {@code host:port} with {@code loops} event loops.
    *
-   * @throws RuntimeException (Netty's, from the bind) if the port cannot be bound
+   * @throws Exception (Netty's, from the bind, possibly checked and thrown unchecked) if the port
+   *     cannot be bound
    */
   static ProxyServer start(Engines engines, Decider decider, GatewayMetrics metrics,
       Upstream upstream, int maxBodyBytes, int loops, String host, int port) {
