@@ -5,6 +5,7 @@
 module dev.sluice.redis {
   requires transitive dev.sluice.core;
   requires lettuce.core;
+  requires io.netty.buffer;
 
   exports dev.sluice.redis;
 }

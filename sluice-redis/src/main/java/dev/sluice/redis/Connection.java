@@ -197,7 +197,7 @@ final class Connection implements AutoCloseable {
     StatefulConnection<String, String> c;
     RedisClusterAsyncCommands<String, String> async;
     if (client instanceof RedisClusterClient cluster) {
-      StatefulRedisClusterConnection<String, String> cc = cluster.connect(StringCodec.UTF8);
+      StatefulRedisClusterConnection<String, String> cc = cluster.connect(Utf8Codec.INSTANCE);
       try {
         // Node connections open lazily, and while one is opening REJECT_COMMANDS refuses its
         // commands: open every node's now, so the first requests do not fail.
@@ -212,7 +212,7 @@ final class Connection implements AutoCloseable {
       async = cc.async();
     } else {
       StatefulRedisConnection<String, String> sc =
-          ((RedisClient) client).connect(StringCodec.UTF8, target.uris.get(0));
+          ((RedisClient) client).connect(Utf8Codec.INSTANCE, target.uris.get(0));
       c = sc;
       async = sc.async();
     }
