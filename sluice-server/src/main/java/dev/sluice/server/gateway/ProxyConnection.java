@@ -22,6 +22,7 @@ import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -33,6 +34,7 @@ import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
@@ -60,6 +62,8 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
   private static final String[] REWRITTEN = {
       "host", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "expect"};
   private static final String[] NONE = {};
+  private static final byte[] CONTINUE =
+      "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
 
   private static final int IDLE = 0;
   private static final int BUFFERING = 1;
@@ -82,6 +86,8 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
   private HttpRequest request;
   private Sluice engine;
   private boolean keepAlive;
+  /** Whether the client speaks HTTP/1.1 (else 1.0: no chunks, keep-alive only when asked). */
+  private boolean http11;
   private boolean requestDone;
   private boolean headWritten;
   private boolean responseDone;
@@ -96,6 +102,8 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
   private String[] pendingView;
   /** Whether the connection closes once the answer in progress is written. */
   private boolean closeAfterResponse;
+  /** Inside {@link #exchangeDone}'s loop over the pipelined requests. */
+  private boolean dequeuing;
 
   ProxyConnection(ProxyServer server, UpstreamPool pool) {
     this.server = server;
@@ -148,6 +156,7 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
   private void begin(HttpRequest r) {
     request = r;
     keepAlive = HttpUtil.isKeepAlive(r);
+    http11 = r.protocolVersion().equals(HttpVersion.HTTP_1_1);
     requestDone = false;
     headWritten = false;
     responseDone = false;
@@ -178,8 +187,10 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
       return;
     }
     if (HttpUtil.is100ContinueExpected(r)) {
-      ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
-          Unpooled.EMPTY_BUFFER));
+      // Written past the codec: its encoder would take a 100 for this request's answer, and frame
+      // the real one by the method of the next pipelined request (a HEAD's: without its body).
+      ctx.pipeline().context(HttpServerCodec.class).writeAndFlush(
+          Unpooled.wrappedBuffer(CONTINUE));
     }
     Sluice engine = server.engines.current();
     this.engine = engine;
@@ -325,6 +336,9 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
       host = fh != null ? fh : host;
     }
     boolean chunked = HttpUtil.isTransferEncodingChunked(r);
+    // Kept aside: a Connection header naming it would strip it, and the body would then reach
+    // the upstream as the next request.
+    String length = h.get(HttpHeaderNames.CONTENT_LENGTH);
     HopByHop.strip(h, REWRITTEN);
     h.set(HttpHeaderNames.HOST, server.upstream.authority());
     h.set("X-Forwarded-For", forwardedFor);
@@ -346,6 +360,8 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
     } else if (chunked) {
       h.remove(HttpHeaderNames.CONTENT_LENGTH);
       h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+    } else if (length != null) {
+      h.set(HttpHeaderNames.CONTENT_LENGTH, length);
     }
     state = CONNECTING;
     pool.acquire(this);
@@ -407,13 +423,13 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
     boolean bodiless = request.method() == HttpMethod.HEAD || status == 204 || status == 304;
     if (chunked) {
       h.remove(HttpHeaderNames.CONTENT_LENGTH);
-      h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
-    } else if (!bodiless && !h.contains(HttpHeaderNames.CONTENT_LENGTH)) {
-      // Delimited by the upstream closing: re-framed as chunked for an HTTP/1.1 client; an
+    }
+    if (chunked || (!bodiless && !h.contains(HttpHeaderNames.CONTENT_LENGTH))) {
+      // Chunked, or delimited by the upstream closing: chunked for an HTTP/1.1 client; an
       // HTTP/1.0 client knows no chunks, so its answer ends when the connection does.
-      if (request.protocolVersion().equals(HttpVersion.HTTP_1_1)) {
+      if (http11) {
         h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
-      } else {
+      } else if (!bodiless) {
         close = true;
       }
     }
@@ -440,8 +456,7 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
     from.detach();
     upstream = null;
     if (requestDone && from.reusable()) {
-      from.channel().config().setAutoRead(true);
-      pool.release(from);
+      from.releaseAfterRead();
     } else { // the upstream answered before the whole body was sent, or will not be reused
       from.channel().close();
     }
@@ -464,7 +479,7 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
     closeAfterResponse = close;
     if (close) {
       h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-    } else if (!request.protocolVersion().equals(HttpVersion.HTTP_1_1)) {
+    } else if (!http11) { // the request's own version: forwarding made it 1.1
       h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
     }
   }
@@ -622,22 +637,30 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
       ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
       return;
     }
+    if (dequeuing) {
+      return; // a request answered at once from the queue: the loop below goes on with the next
+    }
     if (pipelined == null) {
       ctx.channel().config().setAutoRead(true);
       return;
     }
-    while (pipelined != null) {
-      HttpObject next = pipelined.peek();
-      if (next == null) {
-        pipelined = null;
-        ctx.channel().config().setAutoRead(true);
-        break;
+    dequeuing = true;
+    try {
+      while (pipelined != null) {
+        HttpObject next = pipelined.peek();
+        if (next == null) {
+          pipelined = null;
+          ctx.channel().config().setAutoRead(true);
+          break;
+        }
+        if (next instanceof HttpRequest && state != IDLE) {
+          break; // waits for the request now in progress
+        }
+        pipelined.poll();
+        dispatch(next);
       }
-      if (next instanceof HttpRequest && state != IDLE) {
-        break; // waits for the request now in progress
-      }
-      pipelined.poll();
-      dispatch(next);
+    } finally {
+      dequeuing = false;
     }
     // What was forwarded from the queue goes out now: no read of the client will flush it.
     UpstreamConnection u = upstream;
@@ -675,7 +698,19 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
     if (evt instanceof IdleStateEvent) {
-      if (state == IDLE && pipelined == null) { // no request for a while: the client forgot us
+      // Nothing from the client for a while, and the gateway is waiting for it: no next request,
+      // or the rest of a body (a client reading a long answer sends nothing, and is waited for;
+      // so is one whose upload the upstream is slow to take, reads being off).
+      boolean waitingForClient = state == IDLE && pipelined == null
+          || (state == BUFFERING || state == DISCARDING || state == FORWARDING && !requestDone)
+              && ctx.channel().config().isAutoRead();
+      if (waitingForClient) {
+        UpstreamConnection u = upstream;
+        upstream = null;
+        if (u != null) { // an upload abandoned midway: its forward cannot complete
+          u.detach();
+          u.channel().close();
+        }
         state = CLOSING;
         ctx.close();
       }

@@ -11,16 +11,20 @@ import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.resolver.dns.DnsAddressResolverGroup;
+import io.netty.resolver.dns.DnsServerAddressStreamProviders;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -77,6 +81,7 @@ final class ProxyServer {
   private final Map<EventExecutor, UpstreamPool> pools = new IdentityHashMap<>();
   private final AtomicLong lastUpstreamLog = new AtomicLong(System.nanoTime() - LOG_EVERY_NANOS);
   private final Channel listener;
+  private final DnsAddressResolverGroup resolver;
 
   private ProxyServer(Engines engines, Decider decider, GatewayMetrics metrics, Upstream upstream,
       int maxBodyBytes, int loops, String host, int port) {
@@ -89,9 +94,15 @@ final class ProxyServer {
     IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
     group = new MultiThreadIoEventLoopGroup(loops, new DefaultThreadFactory("sluice-proxy", true), io);
     SslContext ssl = upstream.ssl() ? clientSsl() : null;
+    // Netty's default resolver would look an upstream host name up on the event loop, blocking
+    // it, for every new connection; this one asks DNS asynchronously (and reads /etc/hosts).
+    resolver = new DnsAddressResolverGroup(
+        epoll ? EpollDatagramChannel.class : NioDatagramChannel.class,
+        DnsServerAddressStreamProviders.platformDefault());
     for (EventExecutor loop : group) {
       Bootstrap connector = new Bootstrap().group((EventLoop) loop)
           .channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
+          .resolver(resolver)
           .option(ChannelOption.TCP_NODELAY, true)
           .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
               (int) Math.min(Integer.MAX_VALUE, Math.max(1, upstream.timeout().toMillis())));
@@ -121,6 +132,7 @@ final class ProxyServer {
     try {
       listener = server.bind(host, port).syncUninterruptibly().channel();
     } catch (Throwable e) { // including Netty's checked bind failure, thrown unchecked
+      resolver.close();
       group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
       throw e;
     }
@@ -184,5 +196,6 @@ final class ProxyServer {
     }
     connections.close().awaitUninterruptibly(ANSWER_GRACE_MS);
     group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+    resolver.close();
   }
 }

@@ -41,6 +41,8 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
   private boolean informational;
   /** Whether the upstream allows another request on this connection after this answer. */
   private boolean reusable;
+  /** The answer ended in this read: back to the pool at its end, unless the upstream says more. */
+  private boolean pooledAfterRead;
 
   /**
    * @param silenceNanos how long the upstream may send nothing while a forward waits on it (504,
@@ -73,6 +75,14 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
   boolean reusable() {
     return reusable;
+  }
+
+  /**
+   * Goes back to the pool once the current read is over: whatever else that read holds was never
+   * asked for, and must not become the answer to the next request sent on this connection.
+   */
+  void releaseAfterRead() {
+    pooledAfterRead = true;
   }
 
   @Override
@@ -114,6 +124,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     ProxyConnection f = front;
     if (f == null) { // nothing was asked: an idle connection the upstream talks on is not reusable
       ReferenceCountUtil.release(msg);
+      pooledAfterRead = false;
       ctx.close();
       return;
     }
@@ -161,6 +172,11 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
     lastHeard = System.nanoTime();
+    if (pooledAfterRead) {
+      pooledAfterRead = false;
+      ctx.channel().config().setAutoRead(true);
+      pool.release(this);
+    }
     ProxyConnection f = toFlush;
     if (f != null) {
       toFlush = null;

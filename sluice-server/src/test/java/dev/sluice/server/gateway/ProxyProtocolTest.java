@@ -150,15 +150,7 @@ class ProxyProtocolTest {
           throw new java.io.UncheckedIOException(e);
         }
       });
-      Path policy = dir.resolve("policy.yaml");
-      Files.writeString(policy, POLICY);
-      InMemoryStore store = InMemoryStore.builder().ticker(new ManualTicker(START))
-          .executor(Runnable::run).build();
-      Gateway.Options options = new Gateway.Options("127.0.0.1", 0, "127.0.0.1", 0,
-          Upstream.parse("http://127.0.0.1:" + upstream.getLocalPort(), Duration.ofSeconds(10)),
-          64 * 1024, 1, Duration.ofSeconds(1));
-      try (Gateway gateway = Gateway.start(new Engines(policy, store, null), options,
-          () -> Future.succeededFuture("memory"))) {
+      try (Gateway gateway = gateway("http://127.0.0.1:" + upstream.getLocalPort())) {
         try (Socket s = connect(gateway.port())) {
           s.getOutputStream().write("GET /stream HTTP/1.1\r\nHost: x\r\n\r\n"
               .getBytes(StandardCharsets.US_ASCII));
@@ -172,6 +164,31 @@ class ProxyProtocolTest {
       }
       served.get(10, TimeUnit.SECONDS);
     }
+  }
+
+  @Test
+  void upstreamNamedByHostName_isResolvedAndReached() throws IOException {
+    try (TestUpstream upstream = new TestUpstream();
+        Gateway gateway = gateway("http://localhost:" + upstream.port())) {
+      RawHttp.Response r = RawHttp.exchange(gateway.port(),
+          "GET /by-name HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+
+      assertThat(r.status()).isEqualTo(200);
+      assertThat(r.text()).isEqualTo("{\"upstream\": true}");
+      assertThat(upstream.received.get(0).headers().get("Host")).isEqualTo("localhost:" + upstream.port());
+    }
+  }
+
+  /** A gateway on one event loop in front of {@code upstreamUrl}, enforcing {@link #POLICY}. */
+  private Gateway gateway(String upstreamUrl) throws IOException {
+    Path policy = dir.resolve("policy.yaml");
+    Files.writeString(policy, POLICY);
+    InMemoryStore store = InMemoryStore.builder().ticker(new ManualTicker(START))
+        .executor(Runnable::run).build();
+    Gateway.Options options = new Gateway.Options("127.0.0.1", 0, "127.0.0.1", 0,
+        Upstream.parse(upstreamUrl, Duration.ofSeconds(10)), 64 * 1024, 1, Duration.ofSeconds(1));
+    return Gateway.start(new Engines(policy, store, null), options,
+        () -> Future.succeededFuture("memory"));
   }
 
   private static Socket connect(int port) throws IOException {
