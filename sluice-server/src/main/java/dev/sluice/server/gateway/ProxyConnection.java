@@ -531,6 +531,13 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
     answer(response, false);
   }
 
+  /** The client read nothing of its answer for the upstream timeout: it is let go. */
+  void clientStalled() {
+    upstream = null;
+    state = CLOSING;
+    ctx.close();
+  }
+
   // ---- answering ---------------------------------------------------------------------------
 
   /** A JSON error answer; with {@code close}, written at once and the connection closed. */

@@ -114,7 +114,11 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     ProxyConnection f = front;
     front = null;
     channel.close();
-    if (f != null) {
+    if (f != null && !channel.config().isAutoRead()) {
+      // Not the upstream's silence: reads were paused because the client took nothing of the
+      // answer for the whole timeout. The client's connection is closed; no upstream error.
+      f.clientStalled();
+    } else if (f != null) {
       f.upstreamFailed(SILENT, false);
     }
   }

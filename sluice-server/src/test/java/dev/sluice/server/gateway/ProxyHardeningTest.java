@@ -202,6 +202,30 @@ class ProxyHardeningTest {
   }
 
   @Test
+  void clientReadingNothingOfItsAnswerPastTheTimeout_isLetGo_andTheUpstreamIsNotBlamed()
+      throws Exception {
+    f = GatewayFixture.policy(dir, POLICY, START, Duration.ofMillis(300), 64 * 1024);
+    int size = 64 * 1024 * 1024;
+    CompletableFuture<Void> upstreamLetGo = new CompletableFuture<>();
+    f.upstream.behave(req -> {
+      req.connection().closeHandler(v -> upstreamLetGo.complete(null));
+      req.response().putHeader("Content-Length", Integer.toString(size)).end(Buffer.buffer(new byte[size]));
+    });
+    try (Socket s = new Socket()) {
+      s.setReceiveBufferSize(64 * 1024);
+      s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), f.gateway.port()));
+      s.getOutputStream().write("GET /big HTTP/1.1\r\nHost: x\r\n\r\n"
+          .getBytes(StandardCharsets.US_ASCII));
+
+      upstreamLetGo.get(20, TimeUnit.SECONDS); // the client never reads
+    }
+    String metrics = f.send(java.net.http.HttpRequest.newBuilder(f.admin("/metrics")).GET()).body();
+    assertThat(metrics).doesNotContain("sluice_upstream_errors_total{kind=\"reset\"}")
+        .doesNotContain("sluice_upstream_errors_total{kind=\"timeout\"}");
+    assertThat(f.get("/after").statusCode()).isEqualTo(200);
+  }
+
+  @Test
   void largeUploadToAnUpstreamNotReading_isNotReadAheadFromTheClient() throws Exception {
     CompletableFuture<Void> headRead = new CompletableFuture<>();
     CompletableFuture<Void> readOn = new CompletableFuture<>();
