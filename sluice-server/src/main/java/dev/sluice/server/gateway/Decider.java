@@ -7,7 +7,6 @@ import dev.sluice.core.store.InMemoryStore;
 import dev.sluice.server.ops.Operations;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.http.HttpServerResponse;
 import java.lang.System.Logger.Level;
 import java.util.List;
 import java.util.Locale;
@@ -17,12 +16,12 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Decides requests for the proxy and the decision API, counting each decision and handing it to
- * the operations' recorder (usage, webhooks, dashboard; an enqueue, nothing more), and writes the
- * answers Sluice gives itself (429, 400, 503).
+ * the operations' recorder (usage, webhooks, dashboard; an enqueue, nothing more), and says what
+ * Sluice answers itself to a request it refuses (429, 400, 503).
  *
  * <p>An in-memory store decides in a few hundred nanoseconds without blocking, so it is asked on
  * the event loop directly; a remote store is asked asynchronously and its answer comes back on
- * the request's own context.
+ * the request's own context (the decision API) or event loop (the proxy).
  */
 final class Decider {
   private static final System.Logger LOG = System.getLogger("sluice.gateway");
@@ -116,18 +115,6 @@ final class Decider {
           JsonErrors.body("RATE_LIMIT_UNAVAILABLE", d.problem()));
       default -> throw new IllegalArgumentException("not a refusal: " + d.outcome());
     };
-  }
-
-  /** Writes {@link #refusal} to a Vert.x response (the decision API's). */
-  static void refuse(Sluice engine, Decision d, HttpServerResponse response) {
-    Refusal r = refusal(engine, d);
-    for (Header h : r.headers()) {
-      response.putHeader(h.name(), h.value());
-    }
-    response.setStatusCode(r.status())
-        .putHeader("Content-Type", r.contentType())
-        .putHeader("Cache-Control", "no-store")
-        .end(r.body());
   }
 
   /** The outcome's name as the APIs and metrics spell it. */

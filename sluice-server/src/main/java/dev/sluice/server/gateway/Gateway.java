@@ -212,7 +212,6 @@ public final class Gateway implements AutoCloseable {
     private final Duration drain;
     private final int[] bound;
     private HttpServer server;
-    private Handler<HttpServerRequest> requests;
 
     /** {@code handler} makes the request handler, in the verticle's context (on its event loop). */
     ServerVerticle(HttpServerOptions options,
@@ -226,7 +225,7 @@ public final class Gateway implements AutoCloseable {
 
     @Override
     public Future<?> start() {
-      requests = handler.apply(vertx);
+      Handler<HttpServerRequest> requests = handler.apply(vertx);
       server = vertx.createHttpServer(options)
           .requestHandler(requests)
           .invalidRequestHandler(ServerVerticle::invalid);
