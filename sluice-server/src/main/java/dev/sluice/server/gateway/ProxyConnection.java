@@ -98,8 +98,10 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
   private ByteBuf body;
   private UpstreamConnection upstream;
   private Map<String, List<String>> queryParameters;
-  /** Method, canonical path and client of a request whose body is being read. */
-  private String[] pendingView;
+  /** What is known of a request whose body is being read for a body key. */
+  private record Awaiting(String method, String path, String client) {}
+
+  private Awaiting awaiting;
   /** Whether the connection closes once the answer in progress is written. */
   private boolean closeAfterResponse;
   /** Inside {@link #exchangeDone}'s loop over the pipelined requests. */
@@ -207,7 +209,7 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
       state = BUFFERING;
       body = ctx.alloc().heapBuffer(declared == null ? 256
           : (int) Math.min(server.maxBodyBytes, HttpUtil.getContentLength(r, 256L)));
-      pendingView = new String[] {method, path, client};
+      awaiting = new Awaiting(method, path, client);
       return;
     }
     decide(new GatewayRequest(method, path, headers::get, true, client, this::queryParameter,
@@ -233,10 +235,10 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
         c.release();
         if (last) {
           requestDone = true;
-          String[] v = pendingView;
-          pendingView = null;
+          Awaiting a = awaiting;
+          awaiting = null;
           byte[] bytes = ByteBufUtil.getBytes(body);
-          decide(new GatewayRequest(v[0], v[1], request.headers()::get, true, v[2],
+          decide(new GatewayRequest(a.method(), a.path(), request.headers()::get, true, a.client(),
               this::queryParameter, Buffer.buffer(bytes), -1));
         }
       }
