@@ -1,6 +1,5 @@
 package dev.sluice.server.gateway;
 
-import dev.sluice.core.Decision;
 import dev.sluice.core.Sluice;
 import dev.sluice.core.http.Header;
 import io.netty.buffer.ByteBuf;
