@@ -65,6 +65,21 @@ final class GatewayFixture implements AutoCloseable {
     }
   }
 
+  /**
+   * A gateway on one event loop, enforcing {@code yaml} (written to {@code file}), in front of
+   * {@code upstreamUrl}: for upstreams a test runs itself.
+   */
+  static Gateway gateway(Path file, String yaml, Instant start, String upstreamUrl,
+      Duration upstreamTimeout) throws IOException {
+    Files.writeString(file, yaml);
+    InMemoryStore store = InMemoryStore.builder().ticker(new ManualTicker(start))
+        .executor(Runnable::run).build();
+    Gateway.Options options = new Gateway.Options("127.0.0.1", 0, "127.0.0.1", 0,
+        Upstream.parse(upstreamUrl, upstreamTimeout), 64 * 1024, 1, Duration.ofSeconds(1));
+    return Gateway.start(new Engines(file, store, null), options,
+        () -> Future.succeededFuture("memory"));
+  }
+
   URI proxy(String pathAndQuery) {
     return URI.create("http://127.0.0.1:" + gateway.port() + pathAndQuery);
   }

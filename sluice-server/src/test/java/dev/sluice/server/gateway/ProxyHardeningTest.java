@@ -3,9 +3,6 @@ package dev.sluice.server.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.sluice.core.ManualTicker;
-import dev.sluice.core.store.InMemoryStore;
-import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
@@ -18,7 +15,6 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -72,7 +68,7 @@ class ProxyHardeningTest {
     f = GatewayFixture.policy(dir, POLICY, START);
     f.upstream.behave(req -> req.response().setChunked(true).write("first,")
         .compose(v -> req.response().end("second")));
-    try (Socket s = connect(f.gateway.port())) {
+    try (Socket s = RawHttp.connect(f.gateway.port())) {
       s.getOutputStream().write("GET /old HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
       String all = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
       int end = all.indexOf("\r\n\r\n");
@@ -87,7 +83,7 @@ class ProxyHardeningTest {
   @Test
   void http10KeepAliveClient_isToldTheConnectionStaysOpen_andItDoes() throws IOException {
     f = GatewayFixture.policy(dir, POLICY, START);
-    try (Socket s = connect(f.gateway.port())) {
+    try (Socket s = RawHttp.connect(f.gateway.port())) {
       OutputStream out = s.getOutputStream();
       InputStream in = new BufferedInputStream(s.getInputStream());
       out.write("GET /a HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"
@@ -123,20 +119,20 @@ class ProxyHardeningTest {
   @Test
   void expectContinue_thenAPipelinedHead_bothAnswersFramedAsTheirRequestsSay() throws IOException {
     f = GatewayFixture.policy(dir, POLICY, START);
-    try (Socket s = connect(f.gateway.port())) {
+    try (Socket s = RawHttp.connect(f.gateway.port())) {
       s.getOutputStream().write(("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
           + "Expect: 100-continue\r\n\r\nhello"
           + "HEAD /h HTTP/1.1\r\nHost: x\r\n\r\n"
           + "GET /last HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
           .getBytes(StandardCharsets.US_ASCII));
       InputStream in = new BufferedInputStream(s.getInputStream());
-      assertThat(line(in)).isEqualTo("HTTP/1.1 100 Continue");
-      assertThat(line(in)).isEmpty();
+      assertThat(RawHttp.line(in)).isEqualTo("HTTP/1.1 100 Continue");
+      assertThat(RawHttp.line(in)).isEmpty();
       RawHttp.Response post = RawHttp.read(in);
       assertThat(post.status()).isEqualTo(200);
       assertThat(post.text()).isEqualTo("{\"upstream\": true}");
-      assertThat(line(in)).isEqualTo("HTTP/1.1 200 OK"); // the HEAD's answer: a head, no body
-      while (!line(in).isEmpty()) {
+      assertThat(RawHttp.line(in)).isEqualTo("HTTP/1.1 200 OK"); // the HEAD's answer: a head, no body
+      while (!RawHttp.line(in).isEmpty()) {
         // its headers
       }
       RawHttp.Response last = RawHttp.read(in);
@@ -160,8 +156,9 @@ class ProxyHardeningTest {
         out.flush();
       }
     });
-    gateway = gateway(raw.url(), Duration.ofSeconds(10));
-    try (Socket s = connect(gateway.port())) {
+    gateway = GatewayFixture.gateway(dir.resolve("raw-policy.yaml"), POLICY, START, raw.url(),
+        Duration.ofSeconds(10));
+    try (Socket s = RawHttp.connect(gateway.port())) {
       s.getOutputStream().write(("GET /a HTTP/1.1\r\nHost: x\r\n\r\n"
           + "GET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
           .getBytes(StandardCharsets.US_ASCII));
@@ -189,11 +186,11 @@ class ProxyHardeningTest {
       s.getOutputStream().write("GET /big HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
           .getBytes(StandardCharsets.US_ASCII));
       InputStream in = new BufferedInputStream(s.getInputStream());
-      assertThat(line(in)).isEqualTo("HTTP/1.1 200 OK");
+      assertThat(RawHttp.line(in)).isEqualTo("HTTP/1.1 200 OK");
       assertThatThrownBy(() -> allSent.get(1, TimeUnit.SECONDS))
           .as("the gateway took the whole answer in while its client read none of it")
           .isInstanceOf(TimeoutException.class);
-      while (!line(in).isEmpty()) {
+      while (!RawHttp.line(in).isEmpty()) {
         // headers
       }
       assertThat(count(in)).isEqualTo(size);
@@ -241,8 +238,9 @@ class ProxyHardeningTest {
       c.getOutputStream().flush();
       in.read();
     });
-    gateway = gateway(raw.url(), Duration.ofSeconds(30));
-    try (Socket s = connect(gateway.port())) {
+    gateway = GatewayFixture.gateway(dir.resolve("raw-policy.yaml"), POLICY, START, raw.url(),
+        Duration.ofSeconds(30));
+    try (Socket s = RawHttp.connect(gateway.port())) {
       OutputStream out = s.getOutputStream();
       out.write(("POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: " + size
           + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
@@ -275,7 +273,7 @@ class ProxyHardeningTest {
     for (int i = 0; i < n; i++) {
       batch.append("GET / HTTP/1.1\r\n\r\n");
     }
-    try (Socket s = connect(f.gateway.port())) {
+    try (Socket s = RawHttp.connect(f.gateway.port())) {
       OutputStream out = s.getOutputStream();
       InputStream in = new BufferedInputStream(s.getInputStream());
       // A large body first, so that the gateway reads this connection in large pieces.
@@ -302,23 +300,6 @@ class ProxyHardeningTest {
 
   // ---- helpers -----------------------------------------------------------------------------
 
-  private Gateway gateway(String upstreamUrl, Duration timeout) throws IOException {
-    Path policy = dir.resolve("raw-policy.yaml");
-    Files.writeString(policy, POLICY);
-    InMemoryStore store = InMemoryStore.builder().ticker(new ManualTicker(START))
-        .executor(Runnable::run).build();
-    Gateway.Options options = new Gateway.Options("127.0.0.1", 0, "127.0.0.1", 0,
-        Upstream.parse(upstreamUrl, timeout), 64 * 1024, 1, Duration.ofSeconds(1));
-    return Gateway.start(new Engines(policy, store, null), options,
-        () -> Future.succeededFuture("memory"));
-  }
-
-  private static Socket connect(int port) throws IOException {
-    Socket s = new Socket(InetAddress.getLoopbackAddress(), port);
-    s.setSoTimeout(30_000);
-    return s;
-  }
-
   private static long count(InputStream in) throws IOException {
     long read = 0;
     byte[] buf = new byte[64 * 1024];
@@ -328,19 +309,6 @@ class ProxyHardeningTest {
     }
     return read;
   }
-
-  /** One CRLF-terminated line, without the CRLF. */
-  static String line(InputStream in) throws IOException {
-    ByteArrayOutputStream line = new ByteArrayOutputStream();
-    int b;
-    while ((b = in.read()) != -1 && b != '\n') {
-      if (b != '\r') {
-        line.write(b);
-      }
-    }
-    return line.toString(StandardCharsets.ISO_8859_1);
-  }
-
   /** A request's head (lines up to the blank one), or null at the end of the stream. */
   static List<String> readHead(InputStream in) throws IOException {
     List<String> head = new ArrayList<>();

@@ -2,11 +2,7 @@ package dev.sluice.server.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.core.store.InMemoryStore;
-import dev.sluice.core.ManualTicker;
-import io.vertx.core.Future;
 import java.io.BufferedInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -14,7 +10,6 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -47,7 +42,7 @@ class ProxyProtocolTest {
   @Test
   void pipelinedRequests_areForwardedAndAnsweredInOrder() throws IOException {
     f = GatewayFixture.policy(dir, POLICY, START);
-    try (Socket s = connect(f.gateway.port())) {
+    try (Socket s = RawHttp.connect(f.gateway.port())) {
       s.getOutputStream().write(("GET /a HTTP/1.1\r\nHost: x\r\n\r\n"
           + "POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"
           + "GET /c HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
@@ -68,7 +63,7 @@ class ProxyProtocolTest {
   @Test
   void http10Request_isAnswered_andTheConnectionClosed() throws IOException {
     f = GatewayFixture.policy(dir, POLICY, START);
-    try (Socket s = connect(f.gateway.port())) {
+    try (Socket s = RawHttp.connect(f.gateway.port())) {
       s.getOutputStream().write("GET /old HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
       InputStream in = new BufferedInputStream(s.getInputStream());
       RawHttp.Response r = RawHttp.read(in);
@@ -83,13 +78,13 @@ class ProxyProtocolTest {
   void expect100Continue_getsAContinue_thenTheBodyIsForwardedWithoutTheExpectation()
       throws IOException {
     f = GatewayFixture.policy(dir, POLICY, START);
-    try (Socket s = connect(f.gateway.port())) {
+    try (Socket s = RawHttp.connect(f.gateway.port())) {
       OutputStream out = s.getOutputStream();
       out.write(("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
           + "Expect: 100-continue\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
       InputStream in = new BufferedInputStream(s.getInputStream());
-      assertThat(line(in)).isEqualTo("HTTP/1.1 100 Continue");
-      assertThat(line(in)).isEmpty();
+      assertThat(RawHttp.line(in)).isEqualTo("HTTP/1.1 100 Continue");
+      assertThat(RawHttp.line(in)).isEmpty();
       out.write("hello".getBytes(StandardCharsets.US_ASCII));
       RawHttp.Response r = RawHttp.read(in);
       assertThat(r.status()).isEqualTo(200);
@@ -102,15 +97,15 @@ class ProxyProtocolTest {
   @Test
   void headRequest_isAnsweredWithoutABody_andTheConnectionServesOn() throws IOException {
     f = GatewayFixture.policy(dir, POLICY, START);
-    try (Socket s = connect(f.gateway.port())) {
+    try (Socket s = RawHttp.connect(f.gateway.port())) {
       s.getOutputStream().write(("HEAD /x HTTP/1.1\r\nHost: x\r\n\r\n"
           + "GET /y HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
           .getBytes(StandardCharsets.US_ASCII));
       InputStream in = new BufferedInputStream(s.getInputStream());
-      assertThat(line(in)).isEqualTo("HTTP/1.1 200 OK");
+      assertThat(RawHttp.line(in)).isEqualTo("HTTP/1.1 200 OK");
       String header;
       boolean limitHeader = false;
-      while (!(header = line(in)).isEmpty()) {
+      while (!(header = RawHttp.line(in)).isEmpty()) {
         limitHeader |= header.startsWith("X-RateLimit-Remaining: 99");
       }
       assertThat(limitHeader).isTrue();
@@ -140,7 +135,7 @@ class ProxyProtocolTest {
       CompletableFuture<Void> served = CompletableFuture.runAsync(() -> {
         try (Socket c = upstream.accept()) {
           InputStream in = new BufferedInputStream(c.getInputStream());
-          while (!line(in).isEmpty()) {
+          while (!RawHttp.line(in).isEmpty()) {
             // the request's head; it has no body
           }
           c.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
@@ -150,8 +145,9 @@ class ProxyProtocolTest {
           throw new java.io.UncheckedIOException(e);
         }
       });
-      try (Gateway gateway = gateway("http://127.0.0.1:" + upstream.getLocalPort())) {
-        try (Socket s = connect(gateway.port())) {
+      try (Gateway gateway = GatewayFixture.gateway(dir.resolve("policy.yaml"), POLICY, START,
+          "http://127.0.0.1:" + upstream.getLocalPort(), Duration.ofSeconds(10))) {
+        try (Socket s = RawHttp.connect(gateway.port())) {
           s.getOutputStream().write("GET /stream HTTP/1.1\r\nHost: x\r\n\r\n"
               .getBytes(StandardCharsets.US_ASCII));
           RawHttp.Response r = RawHttp.read(new BufferedInputStream(s.getInputStream()));
@@ -169,7 +165,8 @@ class ProxyProtocolTest {
   @Test
   void upstreamNamedByHostName_isResolvedAndReached() throws IOException {
     try (TestUpstream upstream = new TestUpstream();
-        Gateway gateway = gateway("http://localhost:" + upstream.port())) {
+        Gateway gateway = GatewayFixture.gateway(dir.resolve("policy.yaml"), POLICY, START,
+            "http://localhost:" + upstream.port(), Duration.ofSeconds(10))) {
       RawHttp.Response r = RawHttp.exchange(gateway.port(),
           "GET /by-name HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
 
@@ -177,35 +174,5 @@ class ProxyProtocolTest {
       assertThat(r.text()).isEqualTo("{\"upstream\": true}");
       assertThat(upstream.received.get(0).headers().get("Host")).isEqualTo("localhost:" + upstream.port());
     }
-  }
-
-  /** A gateway on one event loop in front of {@code upstreamUrl}, enforcing {@link #POLICY}. */
-  private Gateway gateway(String upstreamUrl) throws IOException {
-    Path policy = dir.resolve("policy.yaml");
-    Files.writeString(policy, POLICY);
-    InMemoryStore store = InMemoryStore.builder().ticker(new ManualTicker(START))
-        .executor(Runnable::run).build();
-    Gateway.Options options = new Gateway.Options("127.0.0.1", 0, "127.0.0.1", 0,
-        Upstream.parse(upstreamUrl, Duration.ofSeconds(10)), 64 * 1024, 1, Duration.ofSeconds(1));
-    return Gateway.start(new Engines(policy, store, null), options,
-        () -> Future.succeededFuture("memory"));
-  }
-
-  private static Socket connect(int port) throws IOException {
-    Socket s = new Socket(InetAddress.getLoopbackAddress(), port);
-    s.setSoTimeout(30_000);
-    return s;
-  }
-
-  /** One CRLF-terminated line, without the CRLF. */
-  private static String line(InputStream in) throws IOException {
-    ByteArrayOutputStream line = new ByteArrayOutputStream();
-    int b;
-    while ((b = in.read()) != -1 && b != '\n') {
-      if (b != '\r') {
-        line.write(b);
-      }
-    }
-    return line.toString(StandardCharsets.ISO_8859_1);
   }
 }

@@ -159,7 +159,8 @@ final class RawHttp {
   }
 
   /** A CRLF-terminated line without its CRLF, or {@code null} at the end of the stream. */
-  private static String line(InputStream in) throws IOException {
+  /** One CRLF-terminated line without its CRLF; what is left at the end; null once nothing is. */
+  static String line(InputStream in) throws IOException {
     StringBuilder sb = new StringBuilder();
     int c;
     while ((c = in.read()) >= 0) {
@@ -173,5 +174,12 @@ final class RawHttp {
       sb.append((char) c);
     }
     return sb.length() == 0 ? null : sb.toString();
+  }
+
+  /** A connection to {@code port} on the loopback address that gives up reading after 30 s. */
+  static Socket connect(int port) throws IOException {
+    Socket s = new Socket(InetAddress.getLoopbackAddress(), port);
+    s.setSoTimeout(30_000);
+    return s;
   }
 }
