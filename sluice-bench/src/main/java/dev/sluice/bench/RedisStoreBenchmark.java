@@ -36,9 +36,9 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 
 /**
- * A shared limit in Redis: 64 requests in flight against one local Redis, kept there the way a
- * gateway's event loop keeps them (one thread issues asynchronous charges, at most 64 unanswered
- * at any time),  {@value #KEYS} clients picked at random, each with one token bucket of
+ * A shared limit in Redis: 64 requests in flight ({@code inFlight}) against one local Redis,
+ * kept there the way a gateway's event loop keeps them (one thread issues asynchronous charges,
+ * at most 64 unanswered at any time), {@value #KEYS} clients picked at random, each with one token bucket of
  * 10^9 per hour and a burst of 10^9 (so nothing is ever denied: {@link Denials} fails a run
  * that sees a denial, and what is measured is the allowed path).
  *
@@ -73,7 +73,6 @@ import org.openjdk.jmh.annotations.Threads;
 public class RedisStoreBenchmark {
   static final int KEYS = 10_000;
   static final long PERMITS = 1_000_000_000L;
-  static final int IN_FLIGHT = 64;
 
   /** {@code sluice} batches calls under load (the default); {@code sluiceUnbatched} does not. */
   @Param({"sluice", "sluiceUnbatched", "bucket4j"})
@@ -92,6 +91,10 @@ public class RedisStoreBenchmark {
   @Param({"oneBucket", "ipto"})
   public String shape;
 
+  /** How many requests are kept in flight: 64 is issue 4's target; more shows what scales. */
+  @Param("64")
+  public int inFlight;
+
   private RedisStore store;
   private BucketGroup group;
   private BucketGroup endpointGroup;
@@ -99,13 +102,14 @@ public class RedisStoreBenchmark {
   private RedisClient client;
   private StatefulRedisConnection<byte[], byte[]> bucket4jConnection;
   private AsyncBucketProxy[] buckets;
-  private final Semaphore window = new Semaphore(IN_FLIGHT);
+  private Semaphore window;
   private final AtomicLong denied = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
   private final AtomicLong requests = new AtomicLong();
 
   @Setup(Level.Trial)
   public void setUp() {
+    window = new Semaphore(inFlight);
     if (impl.startsWith("sluice")) {
       store = impl.equals("sluice") ? RedisStore.connect(redisUri)
           : RedisStore.builder(redisUri).batching(0, 1).build();
@@ -156,8 +160,8 @@ public class RedisStoreBenchmark {
   /** Waits for the requests still in flight; fails the iteration on any denial or error. */
   @TearDown(Level.Iteration)
   public void drain() throws InterruptedException {
-    window.acquire(IN_FLIGHT);
-    window.release(IN_FLIGHT);
+    window.acquire(inFlight);
+    window.release(inFlight);
     if (denied.get() + failed.get() > 0) {
       throw new IllegalStateException(denied.get() + " denied and " + failed.get() + " failed requests: "
           + "the benchmark measures the allowed path");
