@@ -1,9 +1,11 @@
 package dev.sluice.server.gateway;
 
-import io.vertx.core.MultiMap;
+import io.netty.handler.codec.http.HttpHeaders;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * The hop-by-hop headers of RFC 9110 section 7.6.1: they describe one connection, so a proxy
@@ -21,47 +23,26 @@ final class HopByHop {
 
   private HopByHop() {}
 
-  /** Copies {@code from} into {@code to}, leaving out hop-by-hop headers and {@code skip}. */
-  static void copyEndToEnd(MultiMap from, MultiMap to, String... skip) {
-    String[] named = connectionOptions(from);
-    from.forEach((name, value) -> {
-      if (!isListed(name, ALWAYS) && !isListed(name, skip) && !isListed(name, named)) {
-        to.add(name, value);
-      }
-    });
-  }
-
   /**
-   * Removes from {@code headers}, in place, the hop-by-hop headers and {@code skip}. Nothing is
-   * allocated when there is nothing to remove (most requests and responses).
+   * Removes from {@code headers}, in place, the hop-by-hop headers and {@code skip}, in one pass
+   * over the headers. Nothing is allocated when there is nothing to remove (most messages).
    */
-  static void strip(io.netty.handler.codec.http.HttpHeaders headers, String... skip) {
-    String[] named = NONE;
+  static void strip(HttpHeaders headers, String... skip) {
+    String[] named = headers.contains("connection")
+        ? connectionOptions(headers.getAll("connection")) : NONE;
     List<String> doomed = null;
-    for (java.util.Iterator<java.util.Map.Entry<CharSequence, CharSequence>> it =
-        headers.iteratorCharSequence(); it.hasNext(); ) {
-      CharSequence name = it.next().getKey();
-      String n = name.toString();
-      if (isListed(n, ALWAYS) || isListed(n, skip)) {
+    for (Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence();
+        it.hasNext(); ) {
+      String name = it.next().getKey().toString();
+      if (isListed(name, ALWAYS) || isListed(name, skip) || isListed(name, named)) {
         if (doomed == null) {
           doomed = new ArrayList<>(4);
         }
-        doomed.add(n);
-      }
-    }
-    if (headers.contains("connection")) {
-      named = connectionOptions(headers.getAll("connection"));
-      for (String n : named) {
-        if (doomed == null) {
-          doomed = new ArrayList<>(4);
-        }
-        doomed.add(n);
+        doomed.add(name);
       }
     }
     if (doomed != null) {
-      for (String n : doomed) {
-        headers.remove(n);
-      }
+      doomed.forEach(headers::remove);
     }
   }
 
@@ -77,21 +58,14 @@ final class HopByHop {
   }
 
   /** The header names the {@code Connection} header lists, in lower case. */
-  private static String[] connectionOptions(MultiMap headers) {
-    if (headers.get("connection") == null) {
-      return NONE;
-    }
-    return connectionOptions(headers.getAll("connection"));
-  }
-
   private static String[] connectionOptions(List<String> connectionValues) {
-    List<String> names = new ArrayList<>();
     if (connectionValues.size() == 1) { // "keep-alive" or "close", nearly always: named already
       String v = connectionValues.get(0).trim();
       if (v.equalsIgnoreCase("keep-alive") || v.equalsIgnoreCase("close")) {
         return NONE;
       }
     }
+    List<String> names = new ArrayList<>();
     for (String v : connectionValues) {
       for (String token : v.split(",")) {
         String t = token.trim().toLowerCase(Locale.ROOT);

@@ -11,6 +11,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -89,7 +90,6 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
   private boolean http11;
   private boolean requestDone;
   private boolean headWritten;
-  private boolean responseDone;
   private List<Header> rateHeaders = List.of();
   /** Body pieces read while deciding or connecting, forwarded once connected. */
   private ArrayDeque<HttpContent> held;
@@ -160,7 +160,6 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
     http11 = r.protocolVersion().equals(HttpVersion.HTTP_1_1);
     requestDone = false;
     headWritten = false;
-    responseDone = false;
     rateHeaders = List.of();
     queryParameters = null;
     if (r.decoderResult().isFailure()) {
@@ -306,9 +305,7 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
       if (!d.allowed()) {
         Decider.Refusal r = Decider.refusal(engine, d);
         FullHttpResponse response = response(r.status(), r.contentType(), r.body());
-        for (Header h : r.headers()) {
-          response.headers().set(h.name(), h.value());
-        }
+        setAll(response.headers(), r.headers());
         answer(response, false);
         return;
       }
@@ -356,7 +353,7 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
       h.remove(HttpHeaderNames.TRANSFER_ENCODING);
       h.set(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
       request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, r.method(), r.uri(), body, h,
-          io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE);
+          EmptyHttpHeaders.INSTANCE);
       body = null;
     } else if (chunked) {
       h.remove(HttpHeaderNames.CONTENT_LENGTH);
@@ -374,7 +371,6 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
       pool.release(u);
       return;
     }
-
     upstream = u;
     u.attach(this);
     state = FORWARDING;
@@ -416,9 +412,7 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
     HttpHeaders h = response.headers();
     boolean chunked = HttpUtil.isTransferEncodingChunked(response);
     HopByHop.strip(h, NONE);
-    for (Header rate : rateHeaders) {
-      h.set(rate.name(), rate.value());
-    }
+    setAll(h, rateHeaders);
     boolean close = !keepAlive || server.draining;
     int status = response.status().code();
     boolean bodiless = request.method() == HttpMethod.HEAD || status == 204 || status == 304;
@@ -453,7 +447,6 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
       }
       return;
     }
-    responseDone = true;
     from.detach();
     upstream = null;
     if (requestDone && from.reusable()) {
@@ -526,9 +519,7 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
     FullHttpResponse response = timeout
         ? error(504, "UPSTREAM_TIMEOUT", "the upstream did not answer in time")
         : error(502, "UPSTREAM_UNAVAILABLE", "the upstream could not be reached");
-    for (Header h : rateHeaders) { // the request was counted: it carries the headers a 200 would
-      response.headers().set(h.name(), h.value());
-    }
+    setAll(response.headers(), rateHeaders); // it was counted: it says so, as a 200 would
     answer(response, false);
   }
 
@@ -550,6 +541,13 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
     answer(error(status, code, message), close);
   }
 
+  /** Sets each of {@code headers} in {@code on}, replacing any of the same name. */
+  private static void setAll(HttpHeaders on, List<Header> headers) {
+    for (Header h : headers) {
+      on.set(h.name(), h.value());
+    }
+  }
+
   private FullHttpResponse response(int status, String contentType, String text) {
     ByteBuf content = ByteBufUtil.writeUtf8(ctx.alloc(), text);
     FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
@@ -569,7 +567,6 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
     dropUnsent();
     releaseHeld();
     headWritten = true;
-    responseDone = true;
     close |= !keepAlive || server.draining || request == null;
     setConnection(response.headers(), close);
     if (close) {
@@ -626,9 +623,7 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
   private void shuttingDown() {
     FullHttpResponse response = error(503, "SHUTTING_DOWN",
         "the gateway is shutting down and the upstream did not answer within the drain time; retry");
-    for (Header h : rateHeaders) {
-      response.headers().set(h.name(), h.value());
-    }
+    setAll(response.headers(), rateHeaders);
     response.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
     answer(response, true);
   }

@@ -57,10 +57,6 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     return channel;
   }
 
-  UpstreamPool pool() {
-    return pool;
-  }
-
   /** Carries {@code front}'s forward from now on. */
   void attach(ProxyConnection front) {
     this.front = front;
