@@ -42,4 +42,4 @@ java -jar sluice-bench/target/benchmarks.jar RedisStoreBenchmark $JMH_ARGS \
 echo "== redis-benchmark: the same script, 64 connections, $REQUESTS requests over 10000 keys"
 SHA=$(redis-cli -p "$PORT" SCRIPT LOAD "$(cat "$SCRIPT")")
 redis-benchmark -p "$PORT" -c 64 -n "$REQUESTS" -r 10000 -q \
-  EVALSHA "$SHA" 1 "sluice:{__rand_int__}:ceiling" "" 1000 1 1 1 1 g 1000000000 4 | tr "\r" "\n" | tail -1
+  EVALSHA "$SHA" 1 "sluice:{__rand_int__}:ceiling" "" 1000 1 1 g 1000000000 4 1 1 1 1 | tr "\r" "\n" | tail -1

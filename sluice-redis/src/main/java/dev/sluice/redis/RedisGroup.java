@@ -19,8 +19,8 @@ import java.util.List;
  * their TTLs.
  */
 final class RedisGroup implements BucketGroup {
-  /** Bumped whenever the fields a script keeps per limit change meaning. */
-  private static final String LAYOUT = "sluice-redis-v1";
+  /** Bumped whenever the state a script keeps per bucket changes form or meaning (v2: packed doubles, was a hash). */
+  private static final String LAYOUT = "sluice-redis-v2";
   /**
    * The largest GCRA tolerance the script accepts: its timestamps reach now + 2 * tolerance, and
    * Lua's doubles are exact only below 2^53 micros.

@@ -57,7 +57,7 @@ import java.util.concurrent.TimeoutException;
  * </ul>
  *
  * <h2>Implementation notes</h2>
- * <b>Key layout.</b> One Redis hash per bucket:
+ * <b>Key layout.</b> One Redis string per bucket:
  * <pre>
  *   PREFIX:{CLIENT}:BUCKET:RULE   e.g.  sluice:{3f9a0c1e2b7d4c55}:9c1e0f3a2b7d4c55:5d41402abc4b2a76
  *   PREFIX:{BUCKET}:RULE          when the charge carries no fingerprint
@@ -68,14 +68,14 @@ import java.util.concurrent.TimeoutException;
  * reveal nothing. The braces are a Cluster hash tag on the client: every bucket of one client,
  * whatever the rule, hashes to one slot.
  * {@code RULE} is a hash of the rule's name and limits, so a changed rule starts afresh and an
- * unchanged one keeps its counts across reloads and instances. The hash holds every limit of the rule,
- * each under fields named by its position ({@code 0w}, {@code 0n}, {@code 1t}, ...; see
- * {@code charge.lua}), the same words the in-memory store keeps, split into fields because Lua
- * numbers are doubles and a packed 64-bit word would not survive them.
+ * unchanged one keeps its counts across reloads and instances. The string holds the state of
+ * every limit of the rule, the same words the in-memory store keeps, as little-endian doubles
+ * (see {@code charge.lua}): Lua's numbers are doubles, so a packed 64-bit word would not survive,
+ * but every value fits a double exactly.
  *
- * <p><b>The script.</b> {@code charge.lua} reads each bucket's fields with one {@code HMGET},
- * evaluates every limit, and only if all pass writes each charged bucket with one {@code HSET}
- * and one {@code PEXPIRE}. A read (cost 0) writes nothing. Its arithmetic runs in doubles, exact
+ * <p><b>The script.</b> {@code charge.lua} reads each bucket with one {@code GET}, evaluates
+ * every limit, and only if all pass writes each charged bucket, state and TTL, with one
+ * {@code SET}. A read (cost 0) writes nothing. Its arithmetic runs in doubles, exact
  * below 2<sup>53</sup>; the group refuses limits that could take a value past that (token buckets
  * banking more than 71 years of credit), and the one product that can exceed it, in the sliding
  * window, is computed exactly by long multiplication. Tests run the script and the Java meters
@@ -278,35 +278,60 @@ public final class RedisStore implements Store {
     return runAll(List.of(new Batcher.Call(plan, members))).thenApply(r -> r.get(0).orThrow());
   }
 
-  /** One script call evaluating {@code calls} one after another (see charge.lua). */
+  /**
+   * One script call evaluating {@code calls} one after another (see charge.lua): each rule the
+   * calls' buckets follow is described once, and each bucket names its rule by number.
+   */
   CompletableFuture<List<SlotResult>> runAll(List<Batcher.Call> calls) {
     int keyCount = 0;
     for (Batcher.Call c : calls) {
       keyCount += c.members().length;
     }
     String[] keys = new String[keyCount];
-    List<String> args = new ArrayList<>(3 + calls.size() + keyCount * 8);
-    args.add(clock == null ? "" : Long.toString(clock.epochMicros()));
-    args.add(margin);
-    args.add(Integer.toString(calls.size()));
+    List<RedisGroup> rules = new ArrayList<>(2);
+    String[] ruleOf = new String[keyCount];
     int at = 0;
+    for (Batcher.Call c : calls) {
+      for (int i : c.members()) {
+        RedisGroup g = c.plan().groups[i];
+        int r = rules.indexOf(g); // a handful of rules: a scan beats a map
+        if (r < 0) {
+          r = rules.size();
+          rules.add(g);
+        }
+        keys[at] = c.plan().keys[i];
+        ruleOf[at++] = decimal(r + 1);
+      }
+    }
+    int ruleArgs = 0;
+    for (RedisGroup g : rules) {
+      ruleArgs += 1 + g.spec.length;
+    }
+    String[] args = new String[4 + ruleArgs + calls.size() + 2 * keyCount];
+    int a = 0;
+    args[a++] = clock == null ? "" : Long.toString(clock.epochMicros());
+    args[a++] = margin;
+    args[a++] = decimal(rules.size());
+    for (RedisGroup g : rules) {
+      args[a++] = decimal(g.spec.length / 3);
+      for (String s : g.spec) {
+        args[a++] = s;
+      }
+    }
+    args[a++] = decimal(calls.size());
     boolean[] charged = new boolean[calls.size()];
+    at = 0;
     for (int c = 0; c < calls.size(); c++) {
       Plan plan = calls.get(c).plan();
       int[] members = calls.get(c).members();
-      args.add(Integer.toString(members.length));
+      args[a++] = decimal(members.length);
       for (int i : members) {
-        keys[at++] = plan.keys[i];
-        RedisGroup g = plan.groups[i];
-        args.add(Long.toString(plan.costs[i]));
-        args.add(Integer.toString(g.spec.length / 3));
-        for (String s : g.spec) {
-          args.add(s);
-        }
+        args[a++] = plan.costs[i] < SMALL.length ? SMALL[(int) plan.costs[i]] : Long.toString(plan.costs[i]);
+        args[a++] = ruleOf[at++];
         charged[c] |= plan.costs[i] > 0;
       }
     }
-    return Script.CHARGE.run(connection.all(), keys, args.toArray(NO_STRINGS)).thenApply(raw -> {
+    return Script.CHARGE.run(connection.all(), keys, args).thenApply(raw -> {
       long now = (Long) raw.get(0);
       List<SlotResult> out = new ArrayList<>(calls.size());
       int offset = 1;
@@ -328,6 +353,19 @@ public final class RedisStore implements Store {
       }
       return out;
     });
+  }
+
+  /** "0" to "255", made once: most figures a call sends are small. */
+  private static final String[] SMALL = new String[256];
+
+  static {
+    for (int i = 0; i < SMALL.length; i++) {
+      SMALL[i] = Integer.toString(i);
+    }
+  }
+
+  private static String decimal(int i) {
+    return i < SMALL.length ? SMALL[i] : Integer.toString(i);
   }
 
   private CompletableFuture<List<Object>> refund(Plan plan, SlotResult r) {

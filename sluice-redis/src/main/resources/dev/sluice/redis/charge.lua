@@ -8,20 +8,25 @@
 --
 -- ARGV[1]  now in epoch micros, or '' to read Redis's clock (TIME); only tests pass a time
 -- ARGV[2]  milliseconds added to every key's TTL beyond the moment its state stops mattering
--- ARGV[3]  the number of requests R
--- then, for each request: its number of keys K (its keys are the next K of KEYS), then for each
--- of its keys in order: cost, number of limits L, and L triples (kind, a, b):
---   'f' fixed window     a = permits  b = window micros      fields <j>w index, <j>n count
---   's' sliding window   a = permits  b = window micros      fields <j>w index, <j>p prev, <j>n curr
---   'g' GCRA             a = burst    b = interval T micros  field  <j>t theoretical arrival time
---   'l' lifetime budget  a = permits  b = retention micros   fields <j>n count, <j>f forget-at
--- (j counts a bucket's limits from 0). Returns {now, then per request: admitted 1|0 (or -1:
--- failed, see below), then per limit: remaining, reset, retryAt (0 = passed, -1 = never),
--- standingReset}, then the error of each failed request, in order. The caller reports a limit that passed
--- in a denied request "as it stands" (remaining + cost, standingReset), as the in-memory store
--- does. A bucket is written only when the request is admitted and its cost is not 0, so reads
--- write nothing. Besides the limits' fields, a bucket's hash holds 'x': when its TTL ends (epoch
--- ms), so a charge extends the TTL only when it must.
+-- ARGV[3]  the number of rules S, then each rule once: its number of limits L, and L triples
+--          (kind, a, b), which also say the bucket's state, a slot per number:
+--   'f' fixed window     a = permits  b = window micros      slots: index, count
+--   's' sliding window   a = permits  b = window micros      slots: index, previous count, count
+--   'g' GCRA             a = burst    b = interval T micros  slots: theoretical arrival time
+--   'l' lifetime budget  a = permits  b = retention micros   slots: count, forget-at
+-- then the number of requests R, then for each request: its number of keys K (its keys are the
+-- next K of KEYS), then for each of its keys in order: cost, and its rule's number (from 1).
+-- Returns {now, then per request: admitted 1|0 (or -1: failed, see below), then per limit:
+-- remaining, reset, retryAt (0 = passed, -1 = never), standingReset}, then the error of each
+-- failed request, in order. The caller reports a limit that passed in a denied request "as it
+-- stands" (remaining + cost, standingReset), as the in-memory store does.
+--
+-- A bucket is one string: its rule's slots, limit by limit, as little-endian doubles
+-- (struct.pack), read with one GET and written whole, with its TTL, by one SET ... PX. A bucket
+-- is written only when the request is admitted and its cost is not 0, so reads write nothing.
+-- (Until v2 of the layout, a hash with a field per slot: parsing and printing the fields'
+-- decimal strings, HSET's field lookups and a separate PEXPIRE cost Redis 20 to 30% more per
+-- request; see BENCHMARKS.md.)
 --
 -- Lua numbers are doubles, exact for integers below 2^53 (285 years of micros); RedisStore refuses
 -- limits that could take a value past that. The one product that can exceed it, the sliding
@@ -80,37 +85,50 @@ local function mulDiv(a, b, c)
   return a * bq + q, r ~= 0
 end
 
--- The fields a charge writes are the names it read (fields[i]), not new concatenations: each
--- string built costs Redis's Lua a hash and an intern. Only fields whose value changes are
--- written: within a window, a fixed or sliding window's count alone. Numbers go to HSET as Lua numbers: Redis writes them in a form tonumber reads back exactly
--- (every value here is an integer below 2^53), which costs far less than string.format.
-
 -- The meters are inlined in the loop below rather than written as functions: the script runs
 -- once per request, Lua creates a closure for every local function on every run, and
 -- interpreting the script costs more than the Redis commands it makes. Each branch mirrors one
 -- Java meter line for line; for a limit it yields ok, rem(aining), reset, retry(At), standing
--- (reset) and exp(iresAt), and appends the fields to write if admitted to w.
--- Per-call memos, which batching makes pay: the requests of a call repeat the same limit specs
--- (numbers parsed once per distinct string), the same field names (built once per limit
--- position and kind, not concatenated and interned per request), and share one now, so each
--- window length's current index is divided out once. Each lookup is written out
+-- (reset) and exp(iresAt), and updates the bucket's slots in v (written only if admitted).
+-- Per-call memos, which batching makes pay: the requests of a call share their rules' figures
+-- (parsed once per call), repeat the same small numbers (parsed once per distinct string), and
+-- share one now, so each window length's current index is divided out once. Each lookup is written out
 -- (`x = NUM[s]; if not x then ... end`): memo tables that fill themselves through a metatable
 -- read the same, but their closures, made on every call, cost an unbatched call 20% more Redis
 -- CPU (one token bucket, 9.87 -> 11.84 us).
--- A count that is not a number (a hash edited by hand) fails its request alone, as a key of
--- another type does (below), rather than the whole call.
-local NOT_NUMBER = ' holds a count that is not a number (written by something else than Sluice?)'
+-- A key that holds something else than a bucket of this rule (a value of another length,
+-- written by hand) fails its request alone, as a key of another type does (below), rather than
+-- the whole call.
+local NOT_BUCKET = ' holds a value that is not a Sluice bucket of this rule (written by something else?)'
 
-local NUM = {}
-local FW, FN, FP, FT, FF = {}, {}, {}, {}, {}
 local INDEX = {}
+local SLOTS = { g = 1, f = 2, s = 3, l = 2 }
 
+-- The rules, each described once per call however many of its buckets the call charges: per
+-- rule, its limits' kinds and figures, its number of state slots, and struct's format for them.
+local KINDS, AS, BS, LIMITS, SLOTCOUNT, FORMAT = {}, {}, {}, {}, {}, {}
+local a = 4
+for s = 1, tonumber(ARGV[3]) do
+  local n = tonumber(ARGV[a])
+  a = a + 1
+  local kinds, as, bs, nf = {}, {}, {}, 0
+  for j = 1, n do
+    kinds[j] = ARGV[a]; as[j] = tonumber(ARGV[a + 1]); bs[j] = tonumber(ARGV[a + 2])
+    nf = nf + SLOTS[ARGV[a]]
+    a = a + 3
+  end
+  KINDS[s], AS[s], BS[s], LIMITS[s], SLOTCOUNT[s] = kinds, as, bs, n, nf
+  FORMAT[s] = '<' .. string.rep('d', nf)
+end
+
+local NUM = {} -- the numbers of the requests' arguments, parsed once per distinct string
 local out = { now }
 local failures = {}
 local o = 1
-local a = 4
 local kbase = 0
-for r = 1, tonumber(ARGV[3]) do
+local requests = tonumber(ARGV[a])
+a = a + 1
+for r = 1, requests do
 local nkeys = NUM[ARGV[a]]
 if not nkeys then nkeys = tonumber(ARGV[a]); NUM[ARGV[a]] = nkeys end
 a = a + 1
@@ -122,61 +140,39 @@ local np = 0
 local admitted = true
 local failure = nil
 for k = kbase + 1, kbase + nkeys do
-  local cost, n = NUM[ARGV[a]], NUM[ARGV[a + 1]]
+  local cost, rule = NUM[ARGV[a]], NUM[ARGV[a + 1]]
   if not cost then cost = tonumber(ARGV[a]); NUM[ARGV[a]] = cost end
-  if not n then n = tonumber(ARGV[a + 1]); NUM[ARGV[a + 1]] = n end
+  if not rule then rule = tonumber(ARGV[a + 1]); NUM[ARGV[a + 1]] = rule end
   a = a + 2
-  local first = a
-  local fields = {}
-  local nf = 0
-  for j = 0, n - 1 do
-    local kind = ARGV[a]
-    local fn = FN[j]
-    if not fn then
-      fn = j .. 'n'; FN[j] = fn; FW[j] = j .. 'w'; FP[j] = j .. 'p'; FT[j] = j .. 't'; FF[j] = j .. 'f'
-    end
-    if kind == 'g' then
-      fields[nf + 1] = FT[j]
-      nf = nf + 1
-    elseif kind == 'f' then
-      fields[nf + 1] = FW[j]; fields[nf + 2] = fn
-      nf = nf + 2
-    elseif kind == 's' then
-      fields[nf + 1] = FW[j]; fields[nf + 2] = FP[j]; fields[nf + 3] = fn
-      nf = nf + 3
-    else
-      fields[nf + 1] = fn; fields[nf + 2] = FF[j]
-      nf = nf + 2
-    end
-    a = a + 3
-  end
-  fields[nf + 1] = 'x' -- when the key's TTL ends, epoch ms, as last set (see below)
+  local n, nf, format = LIMITS[rule], SLOTCOUNT[rule], FORMAT[rule]
+  local kinds, as, bs = KINDS[rule], AS[rule], BS[rule]
   -- A key Redis refuses to read (WRONGTYPE: something else overwrote it) fails this request
   -- alone, reported after the figures; the other requests of the batch go on. Its figures are
-  -- computed on empty state and nothing of it is written.
-  local v = redis.pcall('HMGET', KEYS[k], unpack(fields))
-  if v.err then
-    failure = failure or v.err
+  -- computed on empty state and nothing of it is written. A missing key reads as all zeros,
+  -- which every meter reads as a fresh bucket.
+  local packed = redis.pcall('GET', KEYS[k])
+  local v
+  if packed and #packed == 8 * nf then
+    v = { struct.unpack(format, packed) }
+  else
+    if type(packed) == 'table' then
+      failure = failure or packed.err
+    elseif packed then
+      failure = failure or ('ERR ' .. KEYS[k] .. NOT_BUCKET)
+    end
     v = {}
+    for i = 1, nf do v[i] = 0 end
   end
-  local ttlEnd = v[nf + 1] and tonumber(v[nf + 1]) or 0
-  local w = {}
-  local nw = 0
   local expires = now
   local i = 1
-  a = first
-  for j = 0, n - 1 do
-    local kind = ARGV[a]
-    local N, W = NUM[ARGV[a + 1]], NUM[ARGV[a + 2]]
-    if not N then N = tonumber(ARGV[a + 1]); NUM[ARGV[a + 1]] = N end
-    if not W then W = tonumber(ARGV[a + 2]); NUM[ARGV[a + 2]] = W end
-    a = a + 3
+  for j = 1, n do
+    local kind, N, W = kinds[j], as[j], bs[j]
     local ok, rem, reset, retry, standing, exp
     if kind == 'g' then
       -- GCRA (Gcra.java): N is the burst B, W the emission interval T; tolerance tau = B * T.
       local tau = N * W
-      local tat = v[i] and tonumber(v[i]) or 0
-      local ft = fields[i]
+      local tat = v[i]
+      local ft = i
       i = i + 1
       local base = tat > now and tat or now
       if cost > N then
@@ -186,7 +182,7 @@ for k = kbase + 1, kbase + nkeys do
         local newTat = base + cost * W
         local debt = newTat - now
         if debt <= tau then
-          w[nw + 1] = ft; w[nw + 2] = newTat; nw = nw + 2
+          v[ft] = newTat
           ok, rem, reset, retry, standing, exp = true, tdiv(tau - debt, W), newTat, 0, base, newTat
         else
           ok, reset, retry, standing = false, base, newTat - tau, base
@@ -198,26 +194,14 @@ for k = kbase + 1, kbase + nkeys do
       local index = INDEX[W]
       if not index then index = idiv(now, W); INDEX[W] = index end
       local count = 0
-      local current = false
-      local stored = v[i]
-      if stored then -- the same string in every key counted in this window: parsed once
-        local si = NUM[stored]
-        if not si then si = tonumber(stored); NUM[stored] = si end
-        if si == index then
-          count = tonumber(v[i + 1]); current = true
-          if not count then count = 0; failure = failure or ('ERR ' .. KEYS[k] .. NOT_NUMBER) end
-        end
-      end
-      local fw, fn = fields[i], fields[i + 1]
+      if v[i] == index then count = v[i + 1] end
+      local fw, fn = i, i + 1
       i = i + 2
       local e = (index + 1) * W
       standing = count == 0 and now or e
       if count + cost <= N then
         local after = count + cost
-        if not current then -- the stored index is written only when the window turned over
-          w[nw + 1] = fw; w[nw + 2] = index; nw = nw + 2
-        end
-        w[nw + 1] = fn; w[nw + 2] = after; nw = nw + 2
+        v[fw] = index; v[fn] = after
         ok, rem, reset, retry, exp = true, N - after, after == 0 and now or e, 0, e
       else
         ok, rem, reset, retry = false, N - count, standing, cost > N and NEVER or e
@@ -228,21 +212,13 @@ for k = kbase + 1, kbase + nkeys do
       if not index then index = idiv(now, W); INDEX[W] = index end
       local e = now - index * W
       local prev, curr = 0, 0
-      local current = false
-      if v[i] then
-        local stored = NUM[v[i]]
-        if not stored then stored = tonumber(v[i]); NUM[v[i]] = stored end
-        if stored == index then
-          prev = tonumber(v[i + 1]); curr = tonumber(v[i + 2]); current = true
-        elseif stored == index - 1 then
-          prev = tonumber(v[i + 2]); curr = 0
-        end
-        if not (prev and curr) then
-          failure = failure or ('ERR ' .. KEYS[k] .. NOT_NUMBER)
-          prev, curr = prev or 0, curr or 0
-        end
+      local stored = v[i]
+      if stored == index then
+        prev = v[i + 1]; curr = v[i + 2]
+      elseif stored == index - 1 then
+        prev = v[i + 2]
       end
-      local fw, fp, fn = fields[i], fields[i + 1], fields[i + 2]
+      local fw, fp, fn = i, i + 1, i + 2
       i = i + 3
       local weighted = 0
       if prev > 0 then
@@ -253,11 +229,7 @@ for k = kbase + 1, kbase + nkeys do
       standing = curr > 0 and (index + 2) * W or (prev > 0 and (index + 1) * W or now)
       if cost <= available then
         local after = curr + cost
-        if not current then -- index and prev change only when the window turned over
-          w[nw + 1] = fw; w[nw + 2] = index
-          w[nw + 3] = fp; w[nw + 4] = prev; nw = nw + 4
-        end
-        w[nw + 1] = fn; w[nw + 2] = after; nw = nw + 2
+        v[fw] = index; v[fp] = prev; v[fn] = after
         reset = after > 0 and (index + 2) * W or (prev > 0 and (index + 1) * W or now)
         ok, rem, retry, exp = true, available - cost, 0, (index + 2) * W
       else
@@ -282,9 +254,9 @@ for k = kbase + 1, kbase + nkeys do
       end
     else
       -- Lifetime budget (LifetimeBudget.java): W is the retention.
-      local count = v[i] and tonumber(v[i]) or 0
-      local forgetAt = v[i + 1] and tonumber(v[i + 1]) or 0
-      local fn, ff = fields[i], fields[i + 1]
+      local count = v[i]
+      local forgetAt = v[i + 1]
+      local fn, ff = i, i + 1
       i = i + 2
       local fresh = count == 0 or now >= forgetAt
       if fresh then
@@ -294,10 +266,8 @@ for k = kbase + 1, kbase + nkeys do
       standing = count == 0 and now or forgetAt
       if count + cost <= N then
         local after = count + cost
-        w[nw + 1] = fn; w[nw + 2] = after; nw = nw + 2
-        if fresh then -- the forget-at time is set when the budget starts, then kept
-          w[nw + 1] = ff; w[nw + 2] = after == 0 and 0 or forgetAt; nw = nw + 2
-        end
+        v[fn] = after
+        v[ff] = after == 0 and 0 or forgetAt -- set when the budget starts, then kept
         reset = after == 0 and now or forgetAt
         ok, rem, retry, exp = true, N - after, 0, reset
       else
@@ -319,10 +289,9 @@ for k = kbase + 1, kbase + nkeys do
   end
   if cost > 0 then
     pending[np + 1] = KEYS[k]
-    pending[np + 2] = w
+    pending[np + 2] = struct.pack(format, unpack(v, 1, nf))
     pending[np + 3] = expires
-    pending[np + 4] = ttlEnd
-    np = np + 4
+    np = np + 3
   end
 end
 
@@ -330,24 +299,11 @@ if failure then
   out[status] = -1
   failures[#failures + 1] = failure
 elseif admitted then
-  local nowMs = math.floor(now / 1000)
-  for p = 1, np, 4 do
+  for p = 1, np, 3 do
     -- Kept until every limit's state has stopped mattering (never earlier: expiry must not
-    -- change a decision), rounded up to the millisecond, plus the margin. The TTL is only ever
-    -- extended, and then with slack (an eighth, at least a second), so most charges of a busy
-    -- key find it long enough and skip the PEXPIRE: a fixed window's key is extended once per
-    -- window, a token bucket's once per eighth of its span.
-    local w = pending[p + 1]
-    local ttl = math.ceil((pending[p + 2] - now) / 1000) + margin
-    if pending[p + 3] < nowMs + ttl then
-      local slack = math.max(1000, math.floor(ttl / 8))
-      w[#w + 1] = 'x'
-      w[#w + 1] = nowMs + ttl + slack
-      redis.call('HSET', pending[p], unpack(w))
-      redis.call('PEXPIRE', pending[p], ttl + slack)
-    else
-      redis.call('HSET', pending[p], unpack(w))
-    end
+    -- change a decision), rounded up to the millisecond, plus the margin. Every write stores
+    -- the whole state and sets its TTL from it, in one SET.
+    redis.call('SET', pending[p], pending[p + 1], 'PX', math.ceil((pending[p + 2] - now) / 1000) + margin)
   end
 else
   out[status] = 0

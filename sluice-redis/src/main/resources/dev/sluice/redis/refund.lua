@@ -11,7 +11,7 @@
 -- may have moved to "previous"), never below 0, and not at all if that window has passed. A GCRA
 -- timestamp is restored exactly if no other request charged since; otherwise it is moved back by
 -- cost * T, which can credit at most the time elapsed between the charge and this refund.
--- The key's TTL is left as it is: giving back never makes the state matter for longer.
+-- The key's TTL is left as it is (KEEPTTL): giving back never makes the state matter for longer.
 
 local chargedAt = tonumber(ARGV[1])
 
@@ -21,14 +21,12 @@ local function idiv(a, b)
   return q
 end
 
-local function s(x)
-  return string.format('%.0f', x)
-end
-
 local function less(v, cost)
-  local left = tonumber(v) - cost
+  local left = v - cost
   return left < 0 and 0 or left
 end
+
+local SLOTS = { g = 1, f = 2, s = 3, l = 2 }
 
 local a = 2
 for k = 1, #KEYS do
@@ -36,43 +34,46 @@ for k = 1, #KEYS do
   local cost = tonumber(ARGV[a])
   local n = tonumber(ARGV[a + 1])
   a = a + 2
+  local nf = 0
+  for j = 1, n do
+    nf = nf + SLOTS[ARGV[a + 5 * (j - 1)]]
+  end
+  local format = '<' .. string.rep('d', nf)
+  local packed = redis.call('GET', key)
+  local v = packed and #packed == 8 * nf and { struct.unpack(format, packed) }
+  local i = 1
   for j = 1, n do
     local kind, pb = ARGV[a], tonumber(ARGV[a + 2])
     local x, y = tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4])
     a = a + 5
-    local f = (j - 1) .. ''
-    if kind == 'f' then
-      local v = redis.call('HMGET', key, f .. 'w', f .. 'n')
-      if v[1] and tonumber(v[1]) == idiv(chargedAt, pb) then
-        redis.call('HSET', key, f .. 'n', s(less(v[2], cost)))
+    if not v then
+      -- expired (or not a bucket): nothing to give back
+    elseif kind == 'f' then
+      if v[i] == idiv(chargedAt, pb) then
+        v[i + 1] = less(v[i + 1], cost)
       end
     elseif kind == 's' then
-      local v = redis.call('HMGET', key, f .. 'w', f .. 'p', f .. 'n')
-      if v[1] then
-        local index = idiv(chargedAt, pb)
-        local stored = tonumber(v[1])
-        if stored == index then
-          redis.call('HSET', key, f .. 'n', s(less(v[3], cost)))
-        elseif stored == index + 1 then
-          redis.call('HSET', key, f .. 'p', s(less(v[2], cost)))
-        end
+      local index = idiv(chargedAt, pb)
+      if v[i] == index then
+        v[i + 2] = less(v[i + 2], cost)
+      elseif v[i] == index + 1 then
+        v[i + 1] = less(v[i + 1], cost)
       end
     elseif kind == 'g' then
-      local v = redis.call('HGET', key, f .. 't')
-      if v then
-        local tat = tonumber(v)
-        if tat == x then
-          redis.call('HSET', key, f .. 't', s(y))
-        else
-          redis.call('HSET', key, f .. 't', s(tat - cost * pb))
-        end
+      if v[i] == x then
+        v[i] = y
+      elseif v[i] ~= 0 then
+        v[i] = v[i] - cost * pb
       end
     else
-      local v = redis.call('HMGET', key, f .. 'n', f .. 'f')
-      if v[1] and tonumber(v[2]) == x then -- the budget charged, not a later one
-        redis.call('HSET', key, f .. 'n', s(less(v[1], cost)))
+      if v[i + 1] == x then -- the budget charged, not a later one
+        v[i] = less(v[i], cost)
       end
     end
+    i = i + SLOTS[kind]
+  end
+  if v then
+    redis.call('SET', key, struct.pack(format, unpack(v, 1, nf)), 'KEEPTTL')
   end
 end
 return 1

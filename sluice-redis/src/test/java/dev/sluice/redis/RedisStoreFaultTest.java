@@ -243,7 +243,7 @@ class RedisStoreFaultTest {
   void aKeyOverwrittenWithAnotherType_failsItsOwnCharge_notTheOthersOfItsBatch() throws Exception {
     store.charge(new Charge(1).add(group, 2, 1)); // makes the bucket of identity 2
     String poisoned = RedisStoreTest.withRedis(server.uri(), r -> r.keys("*:{0000000000000002}*")).get(0);
-    RedisStoreTest.withRedis(server.uri(), r -> r.set(poisoned, "not a hash"));
+    RedisStoreTest.withRedis(server.uri(), r -> r.del(poisoned) + (r.hset(poisoned, "not", "a string") ? 1 : 0));
     Charge before = one(1);
     Charge bad = one(2);
     Charge after = one(3);
@@ -259,18 +259,18 @@ class RedisStoreFaultTest {
     assertThat(batch.get(2).admitted).isTrue();
     assertThatThrownBy(() -> store.charge(one(2)))
         .isInstanceOf(StoreUnavailableException.class).hasMessageContaining("WRONGTYPE");
-    String stillThere = RedisStoreTest.withRedis(server.uri(), r -> r.get(poisoned));
-    assertThat(stillThere).as("nothing of the failed charge was written").isEqualTo("not a hash");
+    String stillThere = RedisStoreTest.withRedis(server.uri(), r -> r.hget(poisoned, "not"));
+    assertThat(stillThere).as("nothing of the failed charge was written").isEqualTo("a string");
     assertThat(store.charge(one(1)).statuses().get(0).remaining()).isEqualTo(1_000_000 - 2);
   }
 
   @Test
-  void aCountThatIsNotANumber_failsItsOwnCharge_notTheOthersOfItsBatch() throws Exception {
+  void aValueThatIsNotABucket_failsItsOwnCharge_notTheOthersOfItsBatch() throws Exception {
     BucketGroup sliding = store.group("sliding", List.of(LimitKind.SLIDING.of("daily", 1_000, DAY)));
     store.charge(new Charge(1).add(group, 2, 1));
     store.charge(new Charge(1).add(sliding, 2, 1));
     for (String key : RedisStoreTest.withRedis(server.uri(), r -> r.keys("*:{0000000000000002}*"))) {
-      RedisStoreTest.withRedis(server.uri(), r -> r.hset(key, "0n", "garbage"));
+      RedisStoreTest.withRedis(server.uri(), r -> r.set(key, "garbage"));
     }
 
     for (BucketGroup g : List.of(group, sliding)) {
@@ -282,11 +282,11 @@ class RedisStoreFaultTest {
 
       assertThat(batch.get(0).admitted).as(g.name()).isTrue();
       assertThat(batch.get(1).failed).as(g.name()).isTrue();
-      assertThat(batch.get(1).failure).contains("{0000000000000002}").contains("not a number");
+      assertThat(batch.get(1).failure).contains("{0000000000000002}").contains("not a Sluice bucket");
       assertThat(batch.get(2).admitted).as(g.name()).isTrue();
     }
     assertThatThrownBy(() -> store.charge(one(2)))
-        .isInstanceOf(StoreUnavailableException.class).hasMessageContaining("not a number");
+        .isInstanceOf(StoreUnavailableException.class).hasMessageContaining("not a Sluice bucket");
   }
 
   @Test

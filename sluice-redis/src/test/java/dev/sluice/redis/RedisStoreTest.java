@@ -14,6 +14,10 @@ import dev.sluice.core.store.Verdict;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.codec.ByteArrayCodec;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -42,7 +46,7 @@ class RedisStoreTest extends StoreContract {
   }
 
   @Test
-  void keys_oneHashPerBucket_hashTaggedByIdentity_withATtlOnRedisTime() {
+  void keys_onePackedStringPerBucket_hashTaggedByIdentity_withATtlOnRedisTime() {
     String prefix = freshPrefix();
     try (RedisStore live = RedisStore.builder(RedisServer.shared().uri()).keyPrefix(prefix).build()) {
       BucketGroup g = live.group("api", List.of(
@@ -53,13 +57,24 @@ class RedisStoreTest extends StoreContract {
       assertThat(keys).singleElement().satisfies(k -> assertThat(k).matches(
           prefix.replace("-", "\\-") + ":\\{0000000000000abc\\}:[0-9a-f]{16}"));
       String key = keys.get(0);
-      List<String> fields = withRedis(RedisServer.shared().uri(), r -> r.hkeys(key));
-      assertThat(fields).containsExactlyInAnyOrder("0w", "0n", "1t", "x");
+      // Three little-endian doubles: the window's index and count, then the token bucket's
+      // theoretical arrival time, one unit (72 s) after the charge.
+      ByteBuffer state;
+      RedisClient client = RedisClient.create(RedisServer.shared().uri());
+      try (StatefulRedisConnection<byte[], byte[]> c = client.connect(ByteArrayCodec.INSTANCE)) {
+        state = ByteBuffer.wrap(c.sync().get(key.getBytes(StandardCharsets.UTF_8))).order(ByteOrder.LITTLE_ENDIAN);
+      } finally {
+        client.shutdown();
+      }
+      assertThat(state.remaining()).isEqualTo(24);
+      double index = state.getDouble();
+      assertThat(state.getDouble()).isEqualTo(1.0);
+      double tat = state.getDouble();
+      assertThat((long) tat - (long) index * 60_000_000L).isBetween(72_000_000L, 72_000_000L + 60_000_000L);
       long ttl = withRedis(RedisServer.shared().uri(), r -> r.pttl(key));
       // The token bucket's state matters for 72 s (one unit of 50/hour), the window's for up to a
-      // minute: the TTL covers the longer one, plus a second, plus an eighth of slack (9.1 s) so
-      // that the next charges need not extend it.
-      assertThat(ttl).isBetween(80_000L, 82_300L);
+      // minute: the TTL covers the longer one, plus a second.
+      assertThat(ttl).isBetween(72_000L, 73_000L);
     }
   }
 
@@ -101,16 +116,19 @@ class RedisStoreTest extends StoreContract {
   }
 
   @Test
-  void aBusyKeysTtl_isExtendedOncePerWindowNotPerCharge() throws Exception {
+  void aCharge_readsItsBucketWithOneGet_andWritesStateAndTtlWithOneSet() throws Exception {
     try (RedisServer own = RedisServer.start();
          RedisStore live = RedisStore.builder(own.uri()).batching(0, 1).build()) {
-      BucketGroup g = live.group("api", List.of(LimitKind.FIXED.of("hour", 1_000, HOUR)));
+      BucketGroup g = live.group("api", List.of(LimitKind.FIXED.of("hour", 1_000, HOUR),
+          LimitKind.SLIDING.of("day", 5_000, DAY), LimitKind.TOKEN_BUCKET.of("minute", 100, MINUTE)));
       for (int i = 0; i < 50; i++) {
         assertThat(live.charge(new Charge(1).add(g, 7, 1)).admitted()).isTrue();
       }
+      live.charge(new Charge(1).add(g, 7, 0)); // a read writes nothing
 
-      long pexpires = calls(own, "pexpire");
-      assertThat(pexpires).as("the window ends at one time for all 50 charges").isEqualTo(1);
+      assertThat(calls(own, "get")).isEqualTo(51);
+      assertThat(calls(own, "set")).isEqualTo(50);
+      assertThat(calls(own, "pexpire") + calls(own, "hset") + calls(own, "hmget")).isZero();
     }
   }
 
