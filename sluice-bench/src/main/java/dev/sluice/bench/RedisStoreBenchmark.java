@@ -91,6 +91,10 @@ public class RedisStoreBenchmark {
   @Param({"oneBucket", "ipto"})
   public String shape;
 
+  /** Sluice's batching, {@code CALLSxMAXBATCH}: script calls in flight, charges per call at most. */
+  @Param("2x64")
+  public String batching;
+
   /** How many requests are kept in flight: 64 is issue 4's target; more shows what scales. */
   @Param("64")
   public int inFlight;
@@ -111,7 +115,9 @@ public class RedisStoreBenchmark {
   public void setUp() {
     window = new Semaphore(inFlight);
     if (impl.startsWith("sluice")) {
-      store = impl.equals("sluice") ? RedisStore.connect(redisUri)
+      String[] b = batching.split("x");
+      store = impl.equals("sluice")
+          ? RedisStore.builder(redisUri).batching(Integer.parseInt(b[0]), Integer.parseInt(b[1])).build()
           : RedisStore.builder(redisUri).batching(0, 1).build();
       if (shape.equals("ipto")) {
         group = store.group("global", List.of(

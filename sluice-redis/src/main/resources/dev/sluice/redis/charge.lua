@@ -21,9 +21,10 @@
 -- failed request, in order. The caller reports a limit that passed in a denied request "as it
 -- stands" (remaining + cost, standingReset), as the in-memory store does.
 --
--- A bucket is one string: its rule's slots, limit by limit, as little-endian doubles
--- (struct.pack), read with one GET and written whole, with its TTL, by one SET ... PX. A bucket
--- is written only when the request is admitted and its cost is not 0, so reads write nothing.
+-- A bucket is one string: its rule's slots, limit by limit, then when the key's TTL ends (epoch
+-- ms), as little-endian doubles (struct.pack), read with one GET and written whole by one SET
+-- (KEEPTTL, or PX when the TTL must grow). A bucket is written only when the request is admitted
+-- and its cost is not 0, so reads write nothing.
 -- (Until v2 of the layout, a hash with a field per slot: parsing and printing the fields'
 -- decimal strings, HSET's field lookups and a separate PEXPIRE cost Redis 20 to 30% more per
 -- request; see BENCHMARKS.md.)
@@ -34,9 +35,13 @@
 
 if redis.replicate_commands then redis.replicate_commands() end -- Redis 6: TIME, then writes
 
+-- Library functions as locals: a global is a table lookup on every use, a local a register.
+local floor, ceil, max, tonumber, unpack = math.floor, math.ceil, math.max, tonumber, unpack
+local pack, unpackBytes, rcall, rpcall = struct.pack, struct.unpack, redis.call, redis.pcall
+
 local now
 if ARGV[1] == '' then
-  local t = redis.call('TIME')
+  local t = rcall('TIME')
   now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 else
   now = tonumber(ARGV[1])
@@ -47,7 +52,7 @@ local NEVER = -1
 
 -- floor(a / b) for integers 0 <= a < 2^53, b > 0 (the double quotient, corrected by one).
 local function idiv(a, b)
-  local q = math.floor(a / b)
+  local q = floor(a / b)
   if q * b > a then q = q - 1 elseif (q + 1) * b <= a then q = q + 1 end
   return q
 end
@@ -118,7 +123,7 @@ for s = 1, tonumber(ARGV[3]) do
     a = a + 3
   end
   KINDS[s], AS[s], BS[s], LIMITS[s], SLOTCOUNT[s] = kinds, as, bs, n, nf
-  FORMAT[s] = '<' .. string.rep('d', nf)
+  FORMAT[s] = '<' .. string.rep('d', nf + 1) -- and the TTL's end
 end
 
 local NUM = {} -- the numbers of the requests' arguments, parsed once per distinct string
@@ -126,6 +131,8 @@ local out = { now }
 local failures = {}
 local o = 1
 local kbase = 0
+local nowMs = floor(now / 1000)
+local pending = {} -- a request's charged buckets, written if it is admitted: reused
 local requests = tonumber(ARGV[a])
 a = a + 1
 for r = 1, requests do
@@ -135,7 +142,6 @@ a = a + 1
 local status = o + 1
 out[status] = 1
 o = o + 1
-local pending = {}
 local np = 0
 local admitted = true
 local failure = nil
@@ -150,10 +156,10 @@ for k = kbase + 1, kbase + nkeys do
   -- alone, reported after the figures; the other requests of the batch go on. Its figures are
   -- computed on empty state and nothing of it is written. A missing key reads as all zeros,
   -- which every meter reads as a fresh bucket.
-  local packed = redis.pcall('GET', KEYS[k])
+  local packed = rpcall('GET', KEYS[k])
   local v
-  if packed and #packed == 8 * nf then
-    v = { struct.unpack(format, packed) }
+  if packed and #packed == 8 * (nf + 1) then
+    v = { unpackBytes(format, packed) }
   else
     if type(packed) == 'table' then
       failure = failure or packed.err
@@ -161,7 +167,7 @@ for k = kbase + 1, kbase + nkeys do
       failure = failure or ('ERR ' .. KEYS[k] .. NOT_BUCKET)
     end
     v = {}
-    for i = 1, nf do v[i] = 0 end
+    for i = 1, nf + 1 do v[i] = 0 end
   end
   local expires = now
   local i = 1
@@ -183,7 +189,7 @@ for k = kbase + 1, kbase + nkeys do
         local debt = newTat - now
         if debt <= tau then
           v[ft] = newTat
-          ok, rem, reset, retry, standing, exp = true, tdiv(tau - debt, W), newTat, 0, base, newTat
+          ok, rem, reset, retry, standing, exp = true, idiv(tau - debt, W), newTat, 0, base, newTat
         else
           ok, reset, retry, standing = false, base, newTat - tau, base
           rem = tdiv(tau - (base - now), W)
@@ -289,9 +295,11 @@ for k = kbase + 1, kbase + nkeys do
   end
   if cost > 0 then
     pending[np + 1] = KEYS[k]
-    pending[np + 2] = struct.pack(format, unpack(v, 1, nf))
-    pending[np + 3] = expires
-    np = np + 3
+    pending[np + 2] = v
+    pending[np + 3] = nf + 1
+    pending[np + 4] = format
+    pending[np + 5] = expires
+    np = np + 5
   end
 end
 
@@ -299,11 +307,22 @@ if failure then
   out[status] = -1
   failures[#failures + 1] = failure
 elseif admitted then
-  for p = 1, np, 3 do
+  for p = 1, np, 5 do
     -- Kept until every limit's state has stopped mattering (never earlier: expiry must not
-    -- change a decision), rounded up to the millisecond, plus the margin. Every write stores
-    -- the whole state and sets its TTL from it, in one SET.
-    redis.call('SET', pending[p], pending[p + 1], 'PX', math.ceil((pending[p + 2] - now) / 1000) + margin)
+    -- change a decision), rounded up to the millisecond, plus the margin. The state's last
+    -- number is when the key's TTL ends (epoch ms), as last set. The TTL is only ever extended,
+    -- and then with slack (an eighth, at least a second), so most charges of a busy key find it
+    -- long enough and write with KEEPTTL: a SET with PX costs Redis a fifth more (it converts
+    -- the TTL to an absolute time, and rewrites the command so for replication).
+    local v, x = pending[p + 1], pending[p + 2]
+    local ttl = ceil((pending[p + 4] - now) / 1000) + margin
+    if v[x] < nowMs + ttl then
+      local slack = max(1000, floor(ttl / 8))
+      v[x] = nowMs + ttl + slack
+      rcall('SET', pending[p], pack(pending[p + 3], unpack(v, 1, x)), 'PX', ttl + slack)
+    else
+      rcall('SET', pending[p], pack(pending[p + 3], unpack(v, 1, x)), 'KEEPTTL')
+    end
   end
 else
   out[status] = 0

@@ -38,9 +38,9 @@ for k = 1, #KEYS do
   for j = 1, n do
     nf = nf + SLOTS[ARGV[a + 5 * (j - 1)]]
   end
-  local format = '<' .. string.rep('d', nf)
+  local format = '<' .. string.rep('d', nf + 1) -- and the TTL's end (see charge.lua)
   local packed = redis.call('GET', key)
-  local v = packed and #packed == 8 * nf and { struct.unpack(format, packed) }
+  local v = packed and #packed == 8 * (nf + 1) and { struct.unpack(format, packed) }
   local i = 1
   for j = 1, n do
     local kind, pb = ARGV[a], tonumber(ARGV[a + 2])
@@ -73,7 +73,7 @@ for k = 1, #KEYS do
     i = i + SLOTS[kind]
   end
   if v then
-    redis.call('SET', key, struct.pack(format, unpack(v, 1, nf)), 'KEEPTTL')
+    redis.call('SET', key, struct.pack(format, unpack(v, 1, nf + 1)), 'KEEPTTL')
   end
 end
 return 1

@@ -57,8 +57,8 @@ class RedisStoreTest extends StoreContract {
       assertThat(keys).singleElement().satisfies(k -> assertThat(k).matches(
           prefix.replace("-", "\\-") + ":\\{0000000000000abc\\}:[0-9a-f]{16}"));
       String key = keys.get(0);
-      // Three little-endian doubles: the window's index and count, then the token bucket's
-      // theoretical arrival time, one unit (72 s) after the charge.
+      // Four little-endian doubles: the window's index and count, the token bucket's theoretical
+      // arrival time, one unit (72 s) after the charge, and when the key's TTL ends.
       ByteBuffer state;
       RedisClient client = RedisClient.create(RedisServer.shared().uri());
       try (StatefulRedisConnection<byte[], byte[]> c = client.connect(ByteArrayCodec.INSTANCE)) {
@@ -66,15 +66,18 @@ class RedisStoreTest extends StoreContract {
       } finally {
         client.shutdown();
       }
-      assertThat(state.remaining()).isEqualTo(24);
+      assertThat(state.remaining()).isEqualTo(32);
       double index = state.getDouble();
       assertThat(state.getDouble()).isEqualTo(1.0);
       double tat = state.getDouble();
       assertThat((long) tat - (long) index * 60_000_000L).isBetween(72_000_000L, 72_000_000L + 60_000_000L);
+      long ttlEnd = (long) state.getDouble(); // when the TTL ends, epoch ms
       long ttl = withRedis(RedisServer.shared().uri(), r -> r.pttl(key));
       // The token bucket's state matters for 72 s (one unit of 50/hour), the window's for up to a
-      // minute: the TTL covers the longer one, plus a second.
-      assertThat(ttl).isBetween(72_000L, 73_000L);
+      // minute: the TTL covers the longer one, plus a second, plus an eighth of slack (9.1 s) so
+      // that the next charges need not extend it.
+      assertThat(ttl).isBetween(80_000L, 82_300L);
+      assertThat(ttlEnd - (long) tat / 1000).isBetween(1_000L + 9_125L - 1L, 1_000L + 9_125L + 1L);
     }
   }
 
@@ -116,7 +119,7 @@ class RedisStoreTest extends StoreContract {
   }
 
   @Test
-  void aCharge_readsItsBucketWithOneGet_andWritesStateAndTtlWithOneSet() throws Exception {
+  void aCharge_readsItsBucketWithOneGet_andWritesItWithOneSet() throws Exception {
     try (RedisServer own = RedisServer.start();
          RedisStore live = RedisStore.builder(own.uri()).batching(0, 1).build()) {
       BucketGroup g = live.group("api", List.of(LimitKind.FIXED.of("hour", 1_000, HOUR),
@@ -129,6 +132,31 @@ class RedisStoreTest extends StoreContract {
       assertThat(calls(own, "get")).isEqualTo(51);
       assertThat(calls(own, "set")).isEqualTo(50);
       assertThat(calls(own, "pexpire") + calls(own, "hset") + calls(own, "hmget")).isZero();
+    }
+  }
+
+  @Test
+  void aBusyKeysTtl_isExtendedOncePerWindowNotPerCharge() {
+    ManualTicker clock = new ManualTicker(java.time.Instant.parse("2026-11-24T10:00:00Z"));
+    String prefix = freshPrefix();
+    try (RedisStore live = RedisStore.builder(RedisServer.shared().uri()).keyPrefix(prefix).clock(clock).build()) {
+      BucketGroup g = live.group("api", List.of(LimitKind.FIXED.of("hour", 1_000, HOUR)));
+      live.charge(new Charge(1).add(g, 7, 1));
+      String key = withRedis(RedisServer.shared().uri(), r -> r.keys(prefix + ":*")).get(0);
+      // Until the window ends (1 h), plus the test clock's margin (1 h), plus an eighth of slack.
+      long first = withRedis(RedisServer.shared().uri(), r -> r.pttl(key));
+      assertThat(first).isBetween(8_100_000L - 5_000, 8_100_000L);
+
+      clock.advance(java.time.Duration.ofMinutes(30)); // the window needs the key 30 min less
+      live.charge(new Charge(1).add(g, 7, 1));
+      long second = withRedis(RedisServer.shared().uri(), r -> r.pttl(key));
+      assertThat(second).as("kept as the first charge set it (KEEPTTL)").isBetween(first - 5_000, first);
+
+      clock.advance(java.time.Duration.ofMinutes(31)); // the next window, which ends at 12:00
+      live.charge(new Charge(1).add(g, 7, 1));
+      long third = withRedis(RedisServer.shared().uri(), r -> r.pttl(key));
+      long needed = 59 * 60_000L + 3_600_000L;
+      assertThat(third).as("extended for the new window").isBetween(needed + needed / 8 - 5_000, needed + needed / 8);
     }
   }
 
