@@ -14,10 +14,21 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Natural batching of script calls: at most {@code maxInFlight} calls wait for Redis at once;
  * charges that arrive meanwhile queue, and the next call takes up to {@code maxBatch} of them.
  *
- * <p>No batching timer: a batch is sent as soon as a call slot is free, so an idle store sends
- * each charge at once, and a busy one sends batches as large as the load makes them. Lost
- * wake-ups cannot happen: a submitter enqueues, then tries to send; a finishing call frees its
- * slot, then tries to send; whichever comes second sees the other's change.
+ * <p>No batching timer: an idle store sends each charge at once, and a busy one sends batches
+ * as large as the load makes them. <b>When a call may leave.</b> With no call in flight, at once.
+ * With calls in flight and a slot free, only once at least as many charges wait as an in-flight
+ * call carries on average; until then they wait for company, or for an answer, whose drain sends
+ * them. Without that rule, the first charge to find a slot free went alone: a call of one charge
+ * costs Redis nearly as much as one of twenty (its script invocation and {@code TIME}), holds a
+ * slot for a whole round trip, and its answer releases one caller at a time, so calls of one
+ * fed themselves; at 64 requests in flight, 15% of the calls carried a single charge. With it,
+ * calls stay balanced, and throughput at 64 in flight rose by a third (BENCHMARKS.md, Redis
+ * store, "24 Nov (third session)"). A lone caller still never waits: its call is the only one.
+ *
+ * <p>Lost wake-ups cannot happen: a submitter enqueues, then tries to send; a finishing call frees
+ * its slot, then tries to send; whichever comes second sees the other's change. A charge held back
+ * by the rule has a call in flight ahead of it, whose answer (or deadline) drains the queue again;
+ * the last call in flight to finish finds no call in flight, and sends.
  *
  * <p><b>Deadlines.</b> Each charge must be answered within the store's timeout of its
  * submission, queued or sent. One deadline timer per <em>call</em>, set to the earliest deadline
@@ -52,6 +63,9 @@ final class Batcher {
   private final Duration timeout;
   private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
   private final AtomicInteger inFlight = new AtomicInteger();
+  /** Charges in the queue, and charges in the calls in flight. */
+  private final AtomicInteger queued = new AtomicInteger();
+  private final AtomicInteger inCalls = new AtomicInteger();
 
   Batcher(RedisStore store, int maxInFlight, int maxBatch, Duration timeout) {
     this.store = store;
@@ -63,6 +77,7 @@ final class Batcher {
   CompletableFuture<RedisStore.SlotResult> submit(Call call) {
     Pending p = new Pending(call, System.nanoTime() + timeout.toNanos());
     queue.add(p);
+    queued.incrementAndGet();
     drain();
     return p.result;
   }
@@ -70,8 +85,8 @@ final class Batcher {
   private void drain() {
     while (!queue.isEmpty()) {
       int f = inFlight.get();
-      if (f >= maxInFlight) {
-        return;
+      if (f >= maxInFlight || (f > 0 && (long) queued.get() * f < inCalls.get())) {
+        return; // no slot; or fewer waiting than a call in flight carries: wait for more, or its answer
       }
       if (!inFlight.compareAndSet(f, f + 1)) {
         continue;
@@ -79,6 +94,7 @@ final class Batcher {
       List<Pending> batch = new ArrayList<>(Math.min(maxBatch, 16));
       long now = System.nanoTime();
       for (Pending p; batch.size() < maxBatch && (p = queue.poll()) != null; ) {
+        queued.decrementAndGet();
         if (now - p.deadline >= 0) { // its time ran out while it queued: never sent
           p.result.completeExceptionally(new TimeoutException(
               "no call to Redis was free within " + timeout.toMillis() + " ms"));
@@ -90,6 +106,7 @@ final class Batcher {
         inFlight.decrementAndGet();
         continue;
       }
+      inCalls.addAndGet(batch.size());
       send(batch);
     }
   }
@@ -114,6 +131,7 @@ final class Batcher {
             "Redis did not answer within " + timeout.toMillis() + " ms"));
       }
       if (slotFreed.compareAndSet(false, true)) {
+        inCalls.addAndGet(-batch.size());
         inFlight.decrementAndGet();
         drain();
       }
@@ -127,6 +145,7 @@ final class Batcher {
     answer.whenComplete((results, failure) -> {
       deadline.complete(null); // cancels the timer, if it has not fired
       if (slotFreed.compareAndSet(false, true)) {
+        inCalls.addAndGet(-batch.size());
         inFlight.decrementAndGet();
       }
       try {
