@@ -43,8 +43,10 @@ import org.openjdk.jmh.annotations.Threads;
  * that sees a denial, and what is measured is the allowed path).
  *
  * <ul>
- *   <li>{@code sluice}: {@link RedisStore#chargeAsync} on Redis time, one {@code EVALSHA} per
- *       request over one shared Lettuce connection.
+ *   <li>{@code sluice}: {@link RedisStore#chargeAsync} on Redis time over one shared Lettuce
+ *       connection, charges batched into shared script calls ({@code -p batching=CALLSxMAX},
+ *       default {@code 2x64}, the store's default); {@code sluiceUnbatched}: one {@code EVALSHA}
+ *       per request.
  *   <li>{@code bucket4j}: Bucket4j's Lettuce backend ({@code Bucket4jLettuce.casBasedBuilder}),
  *       asynchronous ({@code asAsync()}), the same limit ({@code refillGreedy(10^9, 1 hour)}),
  *       {@code tryConsume(1)}, keys expiring 10 s after the bucket would be full again; over its

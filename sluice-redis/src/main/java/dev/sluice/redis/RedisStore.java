@@ -640,13 +640,15 @@ public final class RedisStore implements Store {
     }
 
     /**
-     * Batching (on by default, two calls in flight): while {@code inFlight} script calls are
-     * waiting for Redis, charges that arrive wait too and go together, up to {@code maxBatch} in
-     * one call, each still all or nothing and in arrival order. Under load this divides Redis's
-     * per-call cost (script invocation, {@code TIME}) among the charges of a batch; with fewer
-     * requests in flight than {@code inFlight}, every charge is sent at once, so a lone client
-     * never waits. {@code inFlight} 0 turns batching off. Not used on a Cluster, where charges go
-     * per slot.
+     * Batching (on by default: two calls in flight, up to 64 charges each): charges that arrive
+     * while script calls are waiting for Redis go together, up to {@code maxBatch} in one call,
+     * each still all or nothing and in arrival order. Under load this divides Redis's per-call
+     * cost (script invocation, {@code TIME}) among the charges of a call. With no call in
+     * flight a charge is sent at once, so a lone client never waits; with calls in flight, the
+     * next of at most {@code inFlight} leaves once as many charges wait as an in-flight call
+     * carries, or when an answer comes, so a charge waits at most one round trip more than it
+     * would alone. {@code inFlight} 0 turns batching off. Not used on a Cluster, where charges
+     * go per slot.
      */
     public Builder batching(int inFlight, int maxBatch) {
       if (inFlight < 0 || maxBatch < 1) {
