@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 /**
  * Natural batching of script calls: at most {@code maxInFlight} calls wait for Redis at once;
@@ -27,8 +28,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Lost wake-ups cannot happen: a submitter enqueues, then tries to send; a finishing call frees
  * its slot, then tries to send; whichever comes second sees the other's change. A charge held back
- * by the rule has a call in flight ahead of it, whose answer (or deadline) drains the queue again;
- * the last call in flight to finish finds no call in flight, and sends.
+ * by the rule has a call in flight ahead of it, whose answer (or deadline) drains the queue again
+ * (an answer drains before it hands its results to their callers, whose callbacks may take their
+ * time, and again after); the last call in flight to finish finds no call in flight, and sends.
  *
  * <p><b>Deadlines.</b> Each charge must be answered within the store's timeout of its
  * submission, queued or sent. One deadline timer per <em>call</em>, set to the earliest deadline
@@ -57,7 +59,8 @@ final class Batcher {
     }
   }
 
-  private final RedisStore store;
+  /** Sends one script call for a batch: {@link RedisStore#runAll} (a stand-in in unit tests). */
+  private final Function<List<Call>, CompletableFuture<List<RedisStore.SlotResult>>> run;
   private final int maxInFlight;
   private final int maxBatch;
   private final Duration timeout;
@@ -67,8 +70,9 @@ final class Batcher {
   private final AtomicInteger queued = new AtomicInteger();
   private final AtomicInteger inCalls = new AtomicInteger();
 
-  Batcher(RedisStore store, int maxInFlight, int maxBatch, Duration timeout) {
-    this.store = store;
+  Batcher(Function<List<Call>, CompletableFuture<List<RedisStore.SlotResult>>> run, int maxInFlight,
+      int maxBatch, Duration timeout) {
+    this.run = run;
     this.maxInFlight = maxInFlight;
     this.maxBatch = maxBatch;
     this.timeout = timeout;
@@ -138,7 +142,7 @@ final class Batcher {
     });
     CompletableFuture<List<RedisStore.SlotResult>> answer;
     try {
-      answer = store.runAll(calls);
+      answer = run.apply(calls);
     } catch (RuntimeException e) {
       answer = CompletableFuture.failedFuture(e);
     }
@@ -147,6 +151,7 @@ final class Batcher {
       if (slotFreed.compareAndSet(false, true)) {
         inCalls.addAndGet(-batch.size());
         inFlight.decrementAndGet();
+        drain(); // charges held for this answer leave now, not after its callers' callbacks
       }
       try {
         Throwable problem = failure;

@@ -115,7 +115,7 @@ public final class RedisStore implements Store {
     this.nearCache = b.nearCacheSize > 0 ? new NearCache(b.nearCacheSize) : null;
     this.connection = Connection.open(target, timeout, b.connectTimeout, b.connectInBackground);
     this.batcher = b.batchInFlight > 0 && !target.cluster
-        ? new Batcher(this, b.batchInFlight, b.maxBatch, timeout) : null;
+        ? new Batcher(this::runAll, b.batchInFlight, b.maxBatch, timeout) : null;
   }
 
   /**

@@ -18,7 +18,12 @@ import io.lettuce.core.codec.ByteArrayCodec;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -157,6 +162,66 @@ class RedisStoreTest extends StoreContract {
       long third = withRedis(RedisServer.shared().uri(), r -> r.pttl(key));
       long needed = 59 * 60_000L + 3_600_000L;
       assertThat(third).as("extended for the new window").isBetween(needed + needed / 8 - 5_000, needed + needed / 8);
+    }
+  }
+
+  /** Rules are numbered per call: a call mixing three rules, keys shared across its charges. */
+  @Test
+  void aCallMixingRules_answersAsTheSameChargesSentOneByOne() throws Exception {
+    ManualTicker clock = new ManualTicker(Instant.parse("2026-11-24T10:00:00Z"));
+    try (RedisStore batched = RedisStore.builder(RedisServer.shared().uri()).keyPrefix(freshPrefix()).clock(clock).build();
+         RedisStore single = RedisStore.builder(RedisServer.shared().uri()).keyPrefix(freshPrefix()).clock(clock).build()) {
+      List<List<BucketGroup>> groups = new ArrayList<>();
+      for (RedisStore s : List.of(batched, single)) {
+        groups.add(List.of(
+            s.group("a", List.of(LimitKind.FIXED.of("m", 7, Duration.ofSeconds(10)), LimitKind.TOKEN_BUCKET.of("t", 5, Duration.ofSeconds(3)))),
+            s.group("b", List.of(LimitKind.SLIDING.of("s", 6, Duration.ofSeconds(4)))),
+            s.group("c", List.of(LimitKind.LIFETIME.of("l", 9, Duration.ofSeconds(20)), LimitKind.SLIDING.of("s", 4, Duration.ofSeconds(2)), LimitKind.FIXED.of("f", 3, Duration.ofSeconds(1))))));
+      }
+      Random rnd = new Random(7);
+      for (int round = 0; round < 300; round++) {
+        clock.advance(Duration.ofMillis(rnd.nextInt(4) == 0 ? 1500 : rnd.nextInt(200)));
+        int n = 1 + rnd.nextInt(6);
+        List<int[]> specs = new ArrayList<>(); // per call: group, id, cost triples
+        for (int c = 0; c < n; c++) {
+          int members = 1 + rnd.nextInt(3);
+          int[] s = new int[3 * members];
+          for (int m = 0; m < members; m++) {
+            s[3 * m] = rnd.nextInt(3);
+            s[3 * m + 1] = m * 10 + rnd.nextInt(2); // distinct within a charge, shared across charges
+            s[3 * m + 2] = rnd.nextInt(3);
+          }
+          specs.add(s);
+        }
+        List<Batcher.Call> calls = new ArrayList<>();
+        List<RedisStore.SlotResult> one = new ArrayList<>();
+        List<Integer> limits = new ArrayList<>();
+        for (int[] s : specs) {
+          Charge cb = new Charge(s.length / 3);
+          Charge cs = new Charge(s.length / 3);
+          int l = 0;
+          for (int m = 0; m < s.length; m += 3) {
+            cb.add(groups.get(0).get(s[m]), s[m + 1], s[m + 2]);
+            cs.add(groups.get(1).get(s[m]), s[m + 1], s[m + 2]);
+            l += groups.get(0).get(s[m]).limits().size();
+          }
+          limits.add(l);
+          int[] all = new int[s.length / 3];
+          for (int i = 0; i < all.length; i++) all[i] = i;
+          calls.add(new Batcher.Call(new RedisStore.Plan(batched, cb), all));
+          one.add(single.runAll(List.of(new Batcher.Call(new RedisStore.Plan(single, cs), all))).get(5, TimeUnit.SECONDS).get(0));
+        }
+        List<RedisStore.SlotResult> got = batched.runAll(calls).get(5, TimeUnit.SECONDS);
+        for (int c = 0; c < n; c++) {
+          assertThat(got.get(c).admitted).as("round %d call %d", round, c).isEqualTo(one.get(c).admitted);
+          for (int f = 0; f < limits.get(c); f++) {
+            for (int w = 0; w < 4; w++) {
+              assertThat(got.get(c).figure(f, w)).as("round %d call %d limit %d figure %d", round, c, f, w)
+                  .isEqualTo(one.get(c).figure(f, w));
+            }
+          }
+        }
+      }
     }
   }
 
