@@ -19,7 +19,7 @@ import java.util.List;
  * their TTLs.
  */
 final class RedisGroup implements BucketGroup {
-  /** Bumped whenever the state a script keeps per bucket changes form or meaning (v2: packed doubles, was a hash). */
+  /** Bumped whenever the state a script keeps per bucket changes form or meaning (v2: packed). */
   private static final String LAYOUT = "sluice-redis-v2";
   /**
    * The largest GCRA tolerance the script accepts: its timestamps reach now + 2 * tolerance, and

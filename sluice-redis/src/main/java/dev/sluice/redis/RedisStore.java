@@ -326,7 +326,7 @@ public final class RedisStore implements Store {
       int[] members = calls.get(c).members();
       args[a++] = decimal(members.length);
       for (int i : members) {
-        args[a++] = plan.costs[i] < SMALL.length ? SMALL[(int) plan.costs[i]] : Long.toString(plan.costs[i]);
+        args[a++] = decimal(plan.costs[i]);
         args[a++] = ruleOf[at++];
         charged[c] |= plan.costs[i] > 0;
       }
@@ -364,8 +364,8 @@ public final class RedisStore implements Store {
     }
   }
 
-  private static String decimal(int i) {
-    return i < SMALL.length ? SMALL[i] : Integer.toString(i);
+  private static String decimal(long v) {
+    return v >= 0 && v < SMALL.length ? SMALL[(int) v] : Long.toString(v);
   }
 
   private CompletableFuture<List<Object>> refund(Plan plan, SlotResult r) {
