@@ -203,10 +203,13 @@ class ProxyHardeningTest {
       throws Exception {
     f = GatewayFixture.policy(dir, POLICY, START, Duration.ofMillis(300), 64 * 1024);
     int size = 64 * 1024 * 1024;
+    // Made before the request: made in the handler, 64 MiB (twice, with the copy) could take the
+    // upstream longer than the 300 ms timeout on a loaded machine, a silence it would be blamed for.
+    Buffer body = Buffer.buffer(new byte[size]);
     CompletableFuture<Void> upstreamLetGo = new CompletableFuture<>();
     f.upstream.behave(req -> {
       req.connection().closeHandler(v -> upstreamLetGo.complete(null));
-      req.response().putHeader("Content-Length", Integer.toString(size)).end(Buffer.buffer(new byte[size]));
+      req.response().putHeader("Content-Length", Integer.toString(size)).end(body);
     });
     try (Socket s = new Socket()) {
       s.setReceiveBufferSize(64 * 1024);
