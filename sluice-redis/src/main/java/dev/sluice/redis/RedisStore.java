@@ -646,8 +646,8 @@ public final class RedisStore implements Store {
      * cost (script invocation, {@code TIME}) among the charges of a call. With no call in
      * flight a charge is sent at once, so a lone client never waits; with calls in flight, the
      * next of at most {@code inFlight} leaves once as many charges wait as an in-flight call
-     * carries, or when an answer comes, so a charge waits at most one round trip more than it
-     * would alone. {@code inFlight} 0 turns batching off. Not used on a Cluster, where charges
+     * carries, or when an answer comes, so a charge waits at most for the calls already in flight
+     * when it came. {@code inFlight} 0 turns batching off. Not used on a Cluster, where charges
      * go per slot.
      */
     public Builder batching(int inFlight, int maxBatch) {
