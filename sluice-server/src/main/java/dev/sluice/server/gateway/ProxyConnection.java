@@ -257,6 +257,7 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
         }
         UpstreamConnection u = upstream;
         u.channel().write(c, u.channel().voidPromise());
+        u.bodySent();
         if (!u.channel().isWritable()) {
           ctx.channel().config().setAutoRead(false);
         }

@@ -31,7 +31,10 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
   private final UpstreamPool pool;
   private final long silenceNanos;
   private Channel channel;
-  /** When the upstream last sent something, or a forward last began (System.nanoTime). */
+  /**
+   * When the upstream last sent something, a forward last began, or the client's body last went
+   * to the upstream (the event loop's ticker).
+   */
   private long lastHeard;
   /** The client connection whose forward this carries; null while idle. */
   private ProxyConnection front;
@@ -61,7 +64,21 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
   void attach(ProxyConnection front) {
     this.front = front;
     this.informational = false;
-    this.lastHeard = System.nanoTime();
+    this.lastHeard = now();
+  }
+
+  /**
+   * A piece of the client's body went to the upstream. The upstream's silence is counted from
+   * here too: an upstream may read a whole upload before it answers, and an upload slower than
+   * the upstream timeout is not the upstream's silence.
+   */
+  void bodySent() {
+    lastHeard = now();
+  }
+
+  /** The event loop's time: System.nanoTime, or a test's frozen clock on an embedded channel. */
+  private long now() {
+    return channel.eventLoop().ticker().nanoTime();
   }
 
   /** Carries no forward any more (the forward is over, or abandoned and this connection closed). */
@@ -88,7 +105,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
-    lastHeard = System.nanoTime();
+    lastHeard = now();
     ctx.executor().schedule(this::checkSilence, silenceNanos, TimeUnit.NANOSECONDS);
     ctx.fireChannelActive();
   }
@@ -102,7 +119,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     if (!channel.isActive()) {
       return;
     }
-    long silent = System.nanoTime() - lastHeard;
+    long silent = now() - lastHeard;
     if (silent < silenceNanos) {
       channel.eventLoop().schedule(this::checkSilence, silenceNanos - silent, TimeUnit.NANOSECONDS);
       return;
@@ -171,7 +188,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
-    lastHeard = System.nanoTime();
+    lastHeard = now();
     if (pooledAfterRead) {
       pooledAfterRead = false;
       ctx.channel().config().setAutoRead(true);
