@@ -17,12 +17,17 @@ class BatcherTest {
   /** The calls sent, in order, each with the future the test completes to answer it. */
   private final List<List<Batcher.Call>> sent = new ArrayList<>();
   private final List<CompletableFuture<List<RedisStore.SlotResult>>> answers = new ArrayList<>();
-  private final Batcher batcher = new Batcher(calls -> {
-    sent.add(calls);
-    CompletableFuture<List<RedisStore.SlotResult>> answer = new CompletableFuture<>();
-    answers.add(answer);
-    return answer;
-  }, 2, 64, Duration.ofMinutes(1));
+  private final Batcher batcher = batcher(2, 64);
+
+  /** A batcher whose calls go to {@link #sent}, answered when the test says. */
+  private Batcher batcher(int maxInFlight, int maxBatch) {
+    return new Batcher(calls -> {
+      sent.add(calls);
+      CompletableFuture<List<RedisStore.SlotResult>> answer = new CompletableFuture<>();
+      answers.add(answer);
+      return answer;
+    }, maxInFlight, maxBatch, Duration.ofMinutes(1));
+  }
 
   private static Batcher.Call charge(int id) {
     return new Batcher.Call(null, new int[] {id});
@@ -95,12 +100,7 @@ class BatcherTest {
     for (int seed = 0; seed < 200; seed++) {
       sent.clear();
       answers.clear();
-      Batcher b = new Batcher(calls -> {
-        sent.add(calls);
-        CompletableFuture<List<RedisStore.SlotResult>> answer = new CompletableFuture<>();
-        answers.add(answer);
-        return answer;
-      }, 1 + seed % 3, 1 + seed % 7, Duration.ofMinutes(1));
+      Batcher b = batcher(1 + seed % 3, 1 + seed % 7);
       Random random = new Random(seed);
       List<CompletableFuture<RedisStore.SlotResult>> results = new ArrayList<>();
       int answered = 0;
