@@ -1,7 +1,7 @@
 /**
- * The YAML policy file format of Sluice: {@link dev.sluice.config.PolicyFiles} reads a policy
- * file into sluice-core's model, reporting every mistake with its file, line, column and field;
- * {@link dev.sluice.config.PolicySummary} says in words what a policy enforces.
+ * The YAML policy file format of Sluice: {@link dev.sluice.config.PolicyFiles} reads a policy file
+ * into sluice-core's model, reporting every mistake with its file, line, column and field; {@link
+ * dev.sluice.config.PolicySummary} says in words what a policy enforces.
  */
 module dev.sluice.config {
   requires transitive dev.sluice.core;

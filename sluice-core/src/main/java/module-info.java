@@ -9,5 +9,6 @@ module dev.sluice.core {
   exports dev.sluice.core.http;
   // The meters' arithmetic is for stores only: the Redis store mirrors it in Lua and checks its
   // twin against it.
-  exports dev.sluice.core.limit to dev.sluice.redis;
+  exports dev.sluice.core.limit to
+      dev.sluice.redis;
 }

@@ -1,6 +1,7 @@
 /**
  * Sluice's Redis store: every limit of a request evaluated and charged by one Lua script call, on
- * Redis's clock, over Lettuce; standalone, Sentinel and Cluster. See {@link dev.sluice.redis.RedisStore}.
+ * Redis's clock, over Lettuce; standalone, Sentinel and Cluster. See {@link
+ * dev.sluice.redis.RedisStore}.
  */
 module dev.sluice.redis {
   requires transitive dev.sluice.core;

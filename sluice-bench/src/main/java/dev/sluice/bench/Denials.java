@@ -6,10 +6,10 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
- * Counts, per benchmark thread, the operations a limiter refused, and fails the iteration if
- * there were any: every benchmark here measures the <em>allowed</em> path, so a run whose limits
- * were too small for its speed would otherwise report the (different) cost of a denial. Every
- * implementation pays the same predictable branch.
+ * Counts, per benchmark thread, the operations a limiter refused, and fails the iteration if there
+ * were any: every benchmark here measures the <em>allowed</em> path, so a run whose limits were too
+ * small for its speed would otherwise report the (different) cost of a denial. Every implementation
+ * pays the same predictable branch.
  */
 @State(Scope.Thread)
 public class Denials {
@@ -30,7 +30,8 @@ public class Denials {
       long n = count;
       count = 0;
       throw new IllegalStateException(
-          n + " operations were denied: the run left the allowed path; raise the benchmark's limits");
+          n
+              + " operations were denied: the run left the allowed path; raise the benchmark's limits");
     }
   }
 }

@@ -27,11 +27,12 @@ import org.openjdk.jmh.annotations.Threads;
  * charges the global bucket (three fixed windows) and the {@code asset-listing} bucket (one fixed
  * window) all-or-nothing, and builds the {@link Decision} with its four limit statuses.
  *
- * <p>Staying on the allowed path: the permits are IPTO's multiplied by {@value #SCALE}
- * <em>and</em> the calls rotate over 10,000 users (pre-built requests, one per user), so
- * no user comes near any limit in a fork; {@link Denials} fails the run otherwise.
+ * <p>Staying on the allowed path: the permits are IPTO's multiplied by {@value #SCALE} <em>and</em>
+ * the calls rotate over 10,000 users (pre-built requests, one per user), so no user comes near any
+ * limit in a fork; {@link Denials} fails the run otherwise.
  *
  * <p>Besides {@code decide}, two breakdowns of the same work, to see where the time goes:
+ *
  * <ul>
  *   <li>{@code decideLeanView}: the same decisions through a minimal {@link RequestView} that
  *       returns its fields as they are. {@link Request} (the test and example helper) lower-cases
@@ -40,10 +41,13 @@ import org.openjdk.jmh.annotations.Threads;
  *       shape (global bucket of three windows, endpoint bucket of one), on a store of its own: the
  *       store's share of a decision, without routing, hashing and the {@code Decision}.
  * </ul>
- * {@code tokenLength} 40 is an opaque API token; 300 is the size of a typical JWT access token
- * (the hash reads the whole token).
  *
- * <p>Run (from the repository root, after {@code ./mvnw -q -pl sluice-bench -am package -DskipTests}):
+ * {@code tokenLength} 40 is an opaque API token; 300 is the size of a typical JWT access token (the
+ * hash reads the whole token).
+ *
+ * <p>Run (from the repository root, after {@code ./mvnw -q -pl sluice-bench -am package
+ * -DskipTests}):
+ *
  * <pre>
  * java -jar sluice-bench/target/benchmarks.jar IptoDecisionBenchmark -f 1 -wi 3 -w 2s -i 5 -r 2s -prof gc
  * </pre>
@@ -84,11 +88,12 @@ public class IptoDecisionBenchmark {
 
     chargeStore = InMemoryStore.create();
     BucketGroup global = chargeStore.group("global", IptoPolicy.globalLimits(SCALE));
-    BucketGroup assets = chargeStore.group("asset-list",
-        IptoPolicy.full(SCALE).rule("asset-listing").limits());
+    BucketGroup assets =
+        chargeStore.group("asset-list", IptoPolicy.full(SCALE).rule("asset-listing").limits());
     charges = new Charge[users];
     for (int i = 0; i < users; i++) {
-      charges[i] = new Charge(2).add(global, random.nextLong(), 1).add(assets, random.nextLong(), 1);
+      charges[i] =
+          new Charge(2).add(global, random.nextLong(), 1).add(assets, random.nextLong(), 1);
     }
 
     for (int i = 0; i < users; i++) { // every bucket exists before measuring

@@ -45,40 +45,100 @@ final class IptoPolicy {
     rules.add(Rule.global("global", globalKey(), globalLimits(scale)));
     KeySource user = globalKey();
     // Authentication
-    rules.add(endpoint("magic-link", "POST /auth/magic-link", new KeySource.BodyField("email"),
-        Limit.fixed("magic-link-hour", 3 * scale, Window.of(HOUR))));
-    rules.add(endpoint("token-verification", "POST /auth/verify", new KeySource.BodyField("token"),
-        Limit.fixed("verify-lifetime", 5 * scale, Window.lifetime(Window.DEFAULT_RETENTION))));
-    rules.add(endpoint("token-refresh", "POST /auth/refresh", new KeySource.BodyField("refresh_token"),
-        Limit.fixed("refresh-hour", 10 * scale, Window.of(HOUR))));
+    rules.add(
+        endpoint(
+            "magic-link",
+            "POST /auth/magic-link",
+            new KeySource.BodyField("email"),
+            Limit.fixed("magic-link-hour", 3 * scale, Window.of(HOUR))));
+    rules.add(
+        endpoint(
+            "token-verification",
+            "POST /auth/verify",
+            new KeySource.BodyField("token"),
+            Limit.fixed("verify-lifetime", 5 * scale, Window.lifetime(Window.DEFAULT_RETENTION))));
+    rules.add(
+        endpoint(
+            "token-refresh",
+            "POST /auth/refresh",
+            new KeySource.BodyField("refresh_token"),
+            Limit.fixed("refresh-hour", 10 * scale, Window.of(HOUR))));
     // Assets
-    rules.add(endpoint("asset-creation", "POST /assets", user,
-        Limit.fixed("asset-create-hour", 10 * scale, Window.of(HOUR))));
-    rules.add(endpoint("asset-listing", "GET /assets", user,
-        Limit.fixed("asset-list-minute", 100 * scale, Window.of(MINUTE))));
-    rules.add(endpoint("asset-updates", "PUT,PATCH /assets/{id}", user,
-        Limit.fixed("asset-update-hour", 20 * scale, Window.of(HOUR))));
+    rules.add(
+        endpoint(
+            "asset-creation",
+            "POST /assets",
+            user,
+            Limit.fixed("asset-create-hour", 10 * scale, Window.of(HOUR))));
+    rules.add(
+        endpoint(
+            "asset-listing",
+            "GET /assets",
+            user,
+            Limit.fixed("asset-list-minute", 100 * scale, Window.of(MINUTE))));
+    rules.add(
+        endpoint(
+            "asset-updates",
+            "PUT,PATCH /assets/{id}",
+            user,
+            Limit.fixed("asset-update-hour", 20 * scale, Window.of(HOUR))));
     // MicroIP
-    rules.add(endpoint("license-creation", "POST /microip/licenses", user,
-        Limit.fixed("license-create-hour", 5 * scale, Window.of(HOUR))));
-    rules.add(endpoint("asset-downloads", "GET /microip/assets/{id}/download", user,
-        Limit.fixed("asset-download-hour", 20 * scale, Window.of(HOUR))));
-    rules.add(endpoint("search", "GET /microip/search", user,
-        Limit.fixed("search-minute", 50 * scale, Window.of(MINUTE))));
+    rules.add(
+        endpoint(
+            "license-creation",
+            "POST /microip/licenses",
+            user,
+            Limit.fixed("license-create-hour", 5 * scale, Window.of(HOUR))));
+    rules.add(
+        endpoint(
+            "asset-downloads",
+            "GET /microip/assets/{id}/download",
+            user,
+            Limit.fixed("asset-download-hour", 20 * scale, Window.of(HOUR))));
+    rules.add(
+        endpoint(
+            "search",
+            "GET /microip/search",
+            user,
+            Limit.fixed("search-minute", 50 * scale, Window.of(MINUTE))));
     // Balance
-    rules.add(endpoint("deposits", "POST /balance/deposits", user,
-        Limit.fixed("deposit-hour", 10 * scale, Window.of(HOUR))));
-    rules.add(endpoint("withdrawals", "POST /balance/withdrawals", user,
-        Limit.fixed("withdrawal-hour", 5 * scale, Window.of(HOUR))));
-    rules.add(endpoint("balance-checks", "GET /balance", user,
-        Limit.fixed("balance-minute", 100 * scale, Window.of(MINUTE))));
+    rules.add(
+        endpoint(
+            "deposits",
+            "POST /balance/deposits",
+            user,
+            Limit.fixed("deposit-hour", 10 * scale, Window.of(HOUR))));
+    rules.add(
+        endpoint(
+            "withdrawals",
+            "POST /balance/withdrawals",
+            user,
+            Limit.fixed("withdrawal-hour", 5 * scale, Window.of(HOUR))));
+    rules.add(
+        endpoint(
+            "balance-checks",
+            "GET /balance",
+            user,
+            Limit.fixed("balance-minute", 100 * scale, Window.of(MINUTE))));
     // Wallet
-    rules.add(endpoint("wallet-addition", "POST /wallets", user,
-        Limit.fixed("wallet-add-hour", 5 * scale, Window.of(HOUR))));
-    rules.add(endpoint("wallet-verification", "POST /wallets/{id}/verify", user,
-        Limit.fixed("wallet-verify-hour", 10 * scale, Window.of(HOUR))));
-    rules.add(endpoint("wallet-listing", "GET /wallets", user,
-        Limit.fixed("wallet-list-minute", 50 * scale, Window.of(MINUTE))));
+    rules.add(
+        endpoint(
+            "wallet-addition",
+            "POST /wallets",
+            user,
+            Limit.fixed("wallet-add-hour", 5 * scale, Window.of(HOUR))));
+    rules.add(
+        endpoint(
+            "wallet-verification",
+            "POST /wallets/{id}/verify",
+            user,
+            Limit.fixed("wallet-verify-hour", 10 * scale, Window.of(HOUR))));
+    rules.add(
+        endpoint(
+            "wallet-listing",
+            "GET /wallets",
+            user,
+            Limit.fixed("wallet-list-minute", 50 * scale, Window.of(MINUTE))));
     return policy(rules);
   }
 

@@ -36,11 +36,11 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 
 /**
- * A shared limit in Redis: 64 requests in flight ({@code inFlight}) against one local Redis,
- * kept there the way a gateway's event loop keeps them (one thread issues asynchronous charges,
- * at most 64 unanswered at any time), {@value #KEYS} clients picked at random, each with one token bucket of
- * 10^9 per hour and a burst of 10^9 (so nothing is ever denied: {@link Denials} fails a run
- * that sees a denial, and what is measured is the allowed path).
+ * A shared limit in Redis: 64 requests in flight ({@code inFlight}) against one local Redis, kept
+ * there the way a gateway's event loop keeps them (one thread issues asynchronous charges, at most
+ * 64 unanswered at any time), {@value #KEYS} clients picked at random, each with one token bucket
+ * of 10^9 per hour and a burst of 10^9 (so nothing is ever denied: {@link Denials} fails a run that
+ * sees a denial, and what is measured is the allowed path).
  *
  * <ul>
  *   <li>{@code sluice}: {@link RedisStore#chargeAsync} on Redis time over one shared Lettuce
@@ -52,18 +52,22 @@ import org.openjdk.jmh.annotations.Threads;
  *       {@code tryConsume(1)}, keys expiring 10 s after the bucket would be full again; over its
  *       own shared connection.
  * </ul>
+ *
  * JMH counts issued requests; at the end of each iteration the benchmark waits for the ones still
  * in flight, so issued and answered agree to within 64. At the end of each trial it prints, per
- * request, the calls of each command Redis executed ({@code INFO commandstats}; commands a
- * script runs count too): Sluice's is one {@code EVALSHA}, the one round trip it makes.
+ * request, the calls of each command Redis executed ({@code INFO commandstats}; commands a script
+ * runs count too): Sluice's is one {@code EVALSHA}, the one round trip it makes.
  *
- * <p>The ceiling is {@code redis-benchmark} running Sluice's script with the same arguments and
- * 64 connections; {@code sluice-bench/redis/run.sh} runs all three against a fresh
- * {@code redis-server} and prints the figures:
+ * <p>The ceiling is {@code redis-benchmark} running Sluice's script with the same arguments and 64
+ * connections; {@code sluice-bench/redis/run.sh} runs all three against a fresh {@code
+ * redis-server} and prints the figures:
+ *
  * <pre>
  * sluice-bench/redis/run.sh
  * </pre>
+ *
  * or, against a running Redis:
+ *
  * <pre>
  * java -jar sluice-bench/target/benchmarks.jar RedisStoreBenchmark -f 1 -wi 2 -w 3s -i 3 -r 5s -p redisUri=redis://127.0.0.1:6390
  * </pre>
@@ -84,16 +88,18 @@ public class RedisStoreBenchmark {
   public String redisUri;
 
   /**
-   * What a request is charged: {@code oneBucket}, one token bucket (above); {@code ipto}, the
-   * shape of an IPTO request: a global bucket of three fixed windows (minute, hour, day) and an
-   * endpoint bucket of one (minute), 10^9 each. Sluice charges both buckets in one atomic call;
-   * Bucket4j, which has no multi-bucket operation, consumes from its global bucket (three
-   * bandwidths) and then from its endpoint bucket.
+   * What a request is charged: {@code oneBucket}, one token bucket (above); {@code ipto}, the shape
+   * of an IPTO request: a global bucket of three fixed windows (minute, hour, day) and an endpoint
+   * bucket of one (minute), 10^9 each. Sluice charges both buckets in one atomic call; Bucket4j,
+   * which has no multi-bucket operation, consumes from its global bucket (three bandwidths) and
+   * then from its endpoint bucket.
    */
   @Param({"oneBucket", "ipto"})
   public String shape;
 
-  /** Sluice's batching, {@code CALLSxMAXBATCH}: script calls in flight, charges per call at most. */
+  /**
+   * Sluice's batching, {@code CALLSxMAXBATCH}: script calls in flight, charges per call at most.
+   */
   @Param("2x64")
   public String batching;
 
@@ -118,46 +124,91 @@ public class RedisStoreBenchmark {
     window = new Semaphore(inFlight);
     if (impl.startsWith("sluice")) {
       String[] b = batching.split("x");
-      store = impl.equals("sluice")
-          ? RedisStore.builder(redisUri).batching(Integer.parseInt(b[0]), Integer.parseInt(b[1])).build()
-          : RedisStore.builder(redisUri).batching(0, 1).build();
+      store =
+          impl.equals("sluice")
+              ? RedisStore.builder(redisUri)
+                  .batching(Integer.parseInt(b[0]), Integer.parseInt(b[1]))
+                  .build()
+              : RedisStore.builder(redisUri).batching(0, 1).build();
       if (shape.equals("ipto")) {
-        group = store.group("global", List.of(
-            Limit.fixed("minute", PERMITS, Window.of(Duration.ofMinutes(1))),
-            Limit.fixed("hour", PERMITS, Window.of(Duration.ofHours(1))),
-            Limit.fixed("day", PERMITS, Window.of(Duration.ofDays(1)))));
-        endpointGroup = store.group("asset-listing", List.of(
-            Limit.fixed("asset-listing", PERMITS, Window.of(Duration.ofMinutes(1)))));
+        group =
+            store.group(
+                "global",
+                List.of(
+                    Limit.fixed("minute", PERMITS, Window.of(Duration.ofMinutes(1))),
+                    Limit.fixed("hour", PERMITS, Window.of(Duration.ofHours(1))),
+                    Limit.fixed("day", PERMITS, Window.of(Duration.ofDays(1)))));
+        endpointGroup =
+            store.group(
+                "asset-listing",
+                List.of(Limit.fixed("asset-listing", PERMITS, Window.of(Duration.ofMinutes(1)))));
       } else {
-        group = store.group("bench", List.of(
-            Limit.tokenBucket("rate", PERMITS, Window.of(Duration.ofHours(1)), PERMITS)));
+        group =
+            store.group(
+                "bench",
+                List.of(
+                    Limit.tokenBucket("rate", PERMITS, Window.of(Duration.ofHours(1)), PERMITS)));
       }
     } else {
       client = RedisClient.create(redisUri);
       bucket4jConnection = client.connect(ByteArrayCodec.INSTANCE);
-      LettuceBasedProxyManager<byte[]> proxies = Bucket4jLettuce.casBasedBuilder(bucket4jConnection)
-          .expirationAfterWrite(ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(Duration.ofSeconds(10)))
-          .build();
-      BucketConfiguration config = shape.equals("ipto")
-          ? BucketConfiguration.builder()
-              .addLimit(Bandwidth.builder().capacity(PERMITS).refillIntervally(PERMITS, Duration.ofMinutes(1)).build())
-              .addLimit(Bandwidth.builder().capacity(PERMITS).refillIntervally(PERMITS, Duration.ofHours(1)).build())
-              .addLimit(Bandwidth.builder().capacity(PERMITS).refillIntervally(PERMITS, Duration.ofDays(1)).build())
-              .build()
-          : BucketConfiguration.builder()
-              .addLimit(Bandwidth.builder().capacity(PERMITS).refillGreedy(PERMITS, Duration.ofHours(1)).build())
+      LettuceBasedProxyManager<byte[]> proxies =
+          Bucket4jLettuce.casBasedBuilder(bucket4jConnection)
+              .expirationAfterWrite(
+                  ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(
+                      Duration.ofSeconds(10)))
               .build();
-      BucketConfiguration endpoint = BucketConfiguration.builder()
-          .addLimit(Bandwidth.builder().capacity(PERMITS).refillIntervally(PERMITS, Duration.ofMinutes(1)).build())
-          .build();
+      BucketConfiguration config =
+          shape.equals("ipto")
+              ? BucketConfiguration.builder()
+                  .addLimit(
+                      Bandwidth.builder()
+                          .capacity(PERMITS)
+                          .refillIntervally(PERMITS, Duration.ofMinutes(1))
+                          .build())
+                  .addLimit(
+                      Bandwidth.builder()
+                          .capacity(PERMITS)
+                          .refillIntervally(PERMITS, Duration.ofHours(1))
+                          .build())
+                  .addLimit(
+                      Bandwidth.builder()
+                          .capacity(PERMITS)
+                          .refillIntervally(PERMITS, Duration.ofDays(1))
+                          .build())
+                  .build()
+              : BucketConfiguration.builder()
+                  .addLimit(
+                      Bandwidth.builder()
+                          .capacity(PERMITS)
+                          .refillGreedy(PERMITS, Duration.ofHours(1))
+                          .build())
+                  .build();
+      BucketConfiguration endpoint =
+          BucketConfiguration.builder()
+              .addLimit(
+                  Bandwidth.builder()
+                      .capacity(PERMITS)
+                      .refillIntervally(PERMITS, Duration.ofMinutes(1))
+                      .build())
+              .build();
       buckets = new AsyncBucketProxy[KEYS];
       endpointBuckets = new AsyncBucketProxy[KEYS];
       for (int k = 0; k < KEYS; k++) {
-        buckets[k] = proxies.asAsync().builder().build(("bucket4j:" + k).getBytes(StandardCharsets.UTF_8),
-            () -> CompletableFuture.completedFuture(config));
-        endpointBuckets[k] = proxies.asAsync().builder().build(
-            ("bucket4j:assets:" + k).getBytes(StandardCharsets.UTF_8),
-            () -> CompletableFuture.completedFuture(endpoint));
+        buckets[k] =
+            proxies
+                .asAsync()
+                .builder()
+                .build(
+                    ("bucket4j:" + k).getBytes(StandardCharsets.UTF_8),
+                    () -> CompletableFuture.completedFuture(config));
+        endpointBuckets[k] =
+            proxies
+                .asAsync()
+                .builder()
+                .build(
+                    ("bucket4j:assets:" + k).getBytes(StandardCharsets.UTF_8),
+                    () -> CompletableFuture.completedFuture(endpoint));
       }
     }
     resetStats();
@@ -171,8 +222,12 @@ public class RedisStoreBenchmark {
     window.acquire(inFlight);
     window.release(inFlight);
     if (denied.get() + failed.get() > 0) {
-      throw new IllegalStateException(denied.get() + " denied and " + failed.get() + " failed requests: "
-          + "the benchmark measures the allowed path");
+      throw new IllegalStateException(
+          denied.get()
+              + " denied and "
+              + failed.get()
+              + " failed requests: "
+              + "the benchmark measures the allowed path");
     }
   }
 
@@ -180,16 +235,23 @@ public class RedisStoreBenchmark {
   public void tearDown() {
     StringBuilder perRequest = new StringBuilder();
     for (String line : stats().split("\r\n")) {
-      if (line.startsWith("cmdstat_") && !line.startsWith("cmdstat_info") && !line.startsWith("cmdstat_config")
+      if (line.startsWith("cmdstat_")
+          && !line.startsWith("cmdstat_info")
+          && !line.startsWith("cmdstat_config")
           && !line.startsWith("cmdstat_hello")) {
         long calls = Long.parseLong(line.substring(line.indexOf("calls=") + 6, line.indexOf(',')));
-        perRequest.append(String.format(" %s %.2f", line.substring(8, line.indexOf(':')),
-            calls / (double) Math.max(1, requests.get())));
+        perRequest.append(
+            String.format(
+                " %s %.2f",
+                line.substring(8, line.indexOf(':')),
+                calls / (double) Math.max(1, requests.get())));
       }
     }
     double cpuMicros = (redisCpuSeconds() - redisCpuAtStart) * 1e6 / Math.max(1, requests.get());
-    System.out.printf("%n%s %s: %d requests; Redis CPU per request (user + sys) %.2f us; Redis command"
-        + " calls per request:%s%n", impl, shape, requests.get(), cpuMicros, perRequest);
+    System.out.printf(
+        "%n%s %s: %d requests; Redis CPU per request (user + sys) %.2f us; Redis command"
+            + " calls per request:%s%n",
+        impl, shape, requests.get(), cpuMicros, perRequest);
     if (store != null) {
       store.close();
     }
@@ -249,8 +311,13 @@ public class RedisStoreBenchmark {
       }
       store.chargeAsync(c).whenComplete((v, e) -> done(e == null && v.admitted(), e));
     } else if (ipto) {
-      buckets[key].tryConsume(1)
-          .thenCompose(ok -> ok ? endpointBuckets[key].tryConsume(1) : CompletableFuture.completedFuture(false))
+      buckets[key]
+          .tryConsume(1)
+          .thenCompose(
+              ok ->
+                  ok
+                      ? endpointBuckets[key].tryConsume(1)
+                      : CompletableFuture.completedFuture(false))
           .whenComplete((ok, e) -> done(e == null && ok, e));
     } else {
       buckets[key].tryConsume(1).whenComplete((ok, e) -> done(e == null && ok, e));

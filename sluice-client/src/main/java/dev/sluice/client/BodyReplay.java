@@ -10,12 +10,13 @@ import java.util.concurrent.Flow;
 import java.util.function.Consumer;
 
 /**
- * Body plumbing for the cache, on the caller's own {@code BodySubscriber}s so that any
- * {@code BodyHandler} (string, bytes, file, stream, JSON mapper) works with a cached body:
+ * Body plumbing for the cache, on the caller's own {@code BodySubscriber}s so that any {@code
+ * BodyHandler} (string, bytes, file, stream, JSON mapper) works with a cached body:
+ *
  * <ul>
  *   <li>{@link #replay}: feeds stored bytes to a subscriber, as if they came from the network;
- *   <li>{@link #tee}: passes a network body through to the caller's subscriber while keeping a
- *       copy for the cache (dropped if it grows beyond the cache's size);
+ *   <li>{@link #tee}: passes a network body through to the caller's subscriber while keeping a copy
+ *       for the cache (dropped if it grows beyond the cache's size);
  *   <li>{@link #abandoned}: cancels the body of a response that will be retried;
  *   <li>{@link #revalidated}: for a 304, drains the (empty) network body and then replays the
  *       stored one to the caller's subscriber.
@@ -23,13 +24,14 @@ import java.util.function.Consumer;
  */
 final class BodyReplay {
   /** A subscription with nothing to deliver, for subscribers that only get an error. */
-  private static final Flow.Subscription NOTHING = new Flow.Subscription() {
-    @Override
-    public void request(long n) {}
+  private static final Flow.Subscription NOTHING =
+      new Flow.Subscription() {
+        @Override
+        public void request(long n) {}
 
-    @Override
-    public void cancel() {}
-  };
+        @Override
+        public void cancel() {}
+      };
 
   private BodyReplay() {}
 
@@ -40,16 +42,16 @@ final class BodyReplay {
   }
 
   /** {@code downstream}, with a copy of the body given to {@code sink} if it is complete. */
-  static <T> BodySubscriber<T> tee(BodySubscriber<T> downstream, long maxBytes,
-      Consumer<byte[]> sink) {
+  static <T> BodySubscriber<T> tee(
+      BodySubscriber<T> downstream, long maxBytes, Consumer<byte[]> sink) {
     return new Tee<>(downstream, maxBytes, sink);
   }
 
   /**
    * A subscriber for the body of a response that will be retried: it cancels the body at once
-   * (closing an HTTP/1.1 connection, resetting an HTTP/2 stream) and completes without waiting
-   * for it. Draining it instead would leave the retry at the mercy of the server: a body that
-   * stalls is not bounded by the request's timeout, which ends when the headers arrive.
+   * (closing an HTTP/1.1 connection, resetting an HTTP/2 stream) and completes without waiting for
+   * it. Draining it instead would leave the retry at the mercy of the server: a body that stalls is
+   * not bounded by the request's timeout, which ends when the headers arrive.
    */
   static <T> BodySubscriber<T> abandoned() {
     return new Abandoned<>();

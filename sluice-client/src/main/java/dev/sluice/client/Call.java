@@ -16,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 /**
  * One call of {@link RateLimitedClient#send} or {@code sendAsync}: the decisions, shared by the
  * blocking and the asynchronous drivers, which only wait and send as told. A driver does:
+ *
  * <pre>
  *   cached()                       a fresh cached answer, or prepare the request to send
  *   loop:
@@ -29,16 +30,21 @@ import java.util.concurrent.CompletableFuture;
  * <p>The retry decision is taken in {@link #wireHandler()}, when the status and headers arrive and
  * before the body: the body of a response that will be retried is cancelled there, unread (a
  * stalled body must not hold up the retry), so the caller's body handler only ever sees the
- * response the caller gets (or the one attached to the exception). One call is driven by one
- * thread at a time; the fields written in the handler are read after the send's future
- * completes, which orders them.
+ * response the caller gets (or the one attached to the exception). One call is driven by one thread
+ * at a time; the fields written in the handler are read after the send's future completes, which
+ * orders them.
  */
 final class Call<T> {
   private static final Set<String> IDEMPOTENT =
       Set.of("GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE");
   private static final Set<String> UNSAFE = Set.of("POST", "PUT", "DELETE", "PATCH");
 
-  private enum Verdict { PASS, RETRY, GIVE_UP, REVALIDATED }
+  private enum Verdict {
+    PASS,
+    RETRY,
+    GIVE_UP,
+    REVALIDATED
+  }
 
   private final RateLimitedClient client;
   private final HttpRequest request;
@@ -65,17 +71,17 @@ final class Call<T> {
     this.handler = handler;
     this.wire = request;
     long start = client.sleeper.nanoTime();
-    this.deadlineNanos = client.policy.deadline()
-        .map(d -> Nanos.add(start, Nanos.of(d))).orElse(Long.MAX_VALUE);
-    this.pacer = client.pacers == null ? null
-        : client.pacers.forKey(client.pacing.key().apply(request));
-    this.cacheKey = client.cache != null && ResponseCache.applies(request)
-        ? ResponseCache.key(request) : null;
+    this.deadlineNanos =
+        client.policy.deadline().map(d -> Nanos.add(start, Nanos.of(d))).orElse(Long.MAX_VALUE);
+    this.pacer =
+        client.pacers == null ? null : client.pacers.forKey(client.pacing.key().apply(request));
+    this.cacheKey =
+        client.cache != null && ResponseCache.applies(request) ? ResponseCache.key(request) : null;
   }
 
   /**
-   * The answer from a fresh cache entry, or {@code null} if the network must be asked; then, if
-   * a stale entry can be revalidated, {@link #wire()} becomes the conditional request.
+   * The answer from a fresh cache entry, or {@code null} if the network must be asked; then, if a
+   * stale entry can be revalidated, {@link #wire()} becomes the conditional request.
    */
   CompletableFuture<HttpResponse<T>> cached() {
     if (cacheKey == null) {
@@ -86,17 +92,21 @@ final class Call<T> {
       return null;
     }
     if (e.freshAt(client.sleeper.nanoTime()) && !ResponseCache.mustRevalidate(request)) {
-      BodySubscriber<T> body = BodyReplay.replay(
-          handler.apply(new Info(200, e.headers(), e.version())), e.body());
-      return body.getBody().toCompletableFuture().thenApply(b -> {
-        client.notifier.cacheHit(request, false);
-        return new SyntheticResponse<>(request, 200, e.headers(), b, e.version(), null);
-      });
+      BodySubscriber<T> body =
+          BodyReplay.replay(handler.apply(new Info(200, e.headers(), e.version())), e.body());
+      return body.getBody()
+          .toCompletableFuture()
+          .thenApply(
+              b -> {
+                client.notifier.cacheHit(request, false);
+                return new SyntheticResponse<>(request, 200, e.headers(), b, e.version(), null);
+              });
     }
     if (e.hasValidator()) {
       HttpRequest.Builder conditional = HttpRequest.newBuilder(request, (name, value) -> true);
       e.headers().firstValue("ETag").ifPresent(v -> conditional.header("If-None-Match", v));
-      e.headers().firstValue("Last-Modified")
+      e.headers()
+          .firstValue("Last-Modified")
           .ifPresent(v -> conditional.header("If-Modified-Since", v));
       wire = conditional.build();
       validating = e;
@@ -139,8 +149,8 @@ final class Call<T> {
   }
 
   /**
-   * The response for the caller, or {@code null} if the request is to be retried after
-   * {@link #retryWaitNanos()}.
+   * The response for the caller, or {@code null} if the request is to be retried after {@link
+   * #retryWaitNanos()}.
    *
    * @throws GiveUpException if the request is abandoned
    */
@@ -151,14 +161,24 @@ final class Call<T> {
         client.notifier.waiting(request, waitNanos, cause);
         return null;
       case GIVE_UP:
-        GiveUpException e = new GiveUpException(reason, request, response, attempts,
-            serverWaitNanos >= 0 ? Duration.ofNanos(serverWaitNanos) : null);
+        GiveUpException e =
+            new GiveUpException(
+                reason,
+                request,
+                response,
+                attempts,
+                serverWaitNanos >= 0 ? Duration.ofNanos(serverWaitNanos) : null);
         client.notifier.giveUp(request, e);
         throw e;
       case REVALIDATED:
         client.notifier.cacheHit(request, true);
-        return new SyntheticResponse<>(request, 200, revalidatedHeaders, response.body(),
-            response.version(), response.sslSession().orElse(null));
+        return new SyntheticResponse<>(
+            request,
+            200,
+            revalidatedHeaders,
+            response.body(),
+            response.version(),
+            response.sslSession().orElse(null));
       default:
         return response;
     }
@@ -201,7 +221,8 @@ final class Call<T> {
     if (retryAfter >= 0) {
       serverWaitNanos = retryAfter;
       cause = RateLimitListener.WaitCause.RETRY_AFTER;
-    } else if (reading != null && reading.resetAt().isPresent()
+    } else if (reading != null
+        && reading.resetAt().isPresent()
         && reading.remaining().orElse(0) == 0) {
       long untilReset = Nanos.between(wall, reading.resetAt().get());
       if (untilReset > 0) {
@@ -222,8 +243,8 @@ final class Call<T> {
       long reset = serverWaitNanos >= 0 ? Nanos.add(now, serverWaitNanos) : Pacer.NONE;
       pacer.refused(now, limit, reset, window);
     } else if (reading != null) {
-      long reset = reading.resetAt()
-          .map(r -> Nanos.add(now, Nanos.between(wall, r))).orElse(Pacer.NONE);
+      long reset =
+          reading.resetAt().map(r -> Nanos.add(now, Nanos.between(wall, r))).orElse(Pacer.NONE);
       pacer.record(now, limit, reading.remaining().orElse(-1), reset, window);
     } else {
       pacer.record(now, -1, -1, Pacer.NONE, -1);
@@ -232,7 +253,8 @@ final class Call<T> {
 
   private Verdict retryOrGiveUp(long now) {
     RetryPolicy policy = client.policy;
-    if (!policy.retryNonIdempotent() && !IDEMPOTENT.contains(request.method())
+    if (!policy.retryNonIdempotent()
+        && !IDEMPOTENT.contains(request.method())
         && request.headers().firstValue("Idempotency-Key").isEmpty()) {
       return giveUp(GiveUpException.Reason.NOT_IDEMPOTENT);
     }
@@ -280,8 +302,15 @@ final class Call<T> {
       if (fresh < 0) {
         cache.remove(cacheKey);
       } else {
-        cache.put(cacheKey, new ResponseCache.Entry(body, revalidatedHeaders, info.version(),
-            now, fresh, ResponseCache.size(cacheKey, body, revalidatedHeaders)));
+        cache.put(
+            cacheKey,
+            new ResponseCache.Entry(
+                body,
+                revalidatedHeaders,
+                info.version(),
+                now,
+                fresh,
+                ResponseCache.size(cacheKey, body, revalidatedHeaders)));
       }
       return BodyReplay.revalidated(
           handler.apply(new Info(200, revalidatedHeaders, info.version())), body);
@@ -291,9 +320,19 @@ final class Call<T> {
       if (fresh >= 0) {
         HttpHeaders headers = info.headers();
         HttpClient.Version version = info.version();
-        return BodyReplay.tee(handler.apply(info), cache.maxBytes(), bytes ->
-            cache.put(cacheKey, new ResponseCache.Entry(bytes, headers, version, now, fresh,
-                ResponseCache.size(cacheKey, bytes, headers))));
+        return BodyReplay.tee(
+            handler.apply(info),
+            cache.maxBytes(),
+            bytes ->
+                cache.put(
+                    cacheKey,
+                    new ResponseCache.Entry(
+                        bytes,
+                        headers,
+                        version,
+                        now,
+                        fresh,
+                        ResponseCache.size(cacheKey, bytes, headers))));
       }
       cache.remove(cacheKey);
     } else if (cache != null && UNSAFE.contains(request.method()) && status < 400) {

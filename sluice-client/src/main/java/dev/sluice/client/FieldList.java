@@ -8,14 +8,14 @@ import java.util.Map;
 
 /**
  * A tolerant reader of the list fields rate-limit headers use: comma-separated members, each a
- * value followed by {@code ;key=value} parameters, as in the IETF drafts' structured fields
- * ({@code "minute";r=42;t=17, "hour";r=990;t=1800}) and in {@code Cache-Control}
- * ({@code max-age=60, private}). Commas and semicolons inside double quotes do not split.
+ * value followed by {@code ;key=value} parameters, as in the IETF drafts' structured fields ({@code
+ * "minute";r=42;t=17, "hour";r=990;t=1800}) and in {@code Cache-Control} ({@code max-age=60,
+ * private}). Commas and semicolons inside double quotes do not split.
  *
- * <p>Far more lenient than RFC 8941, on purpose: servers get the syntax wrong, and a reader
- * that rejects a whole field for one stray space would throw away the information a client needs.
- * It never throws; a field longer than {@link #MAX_CHARS} or members beyond {@link #MAX_MEMBERS}
- * are ignored, so a hostile header costs bounded work.
+ * <p>Far more lenient than RFC 8941, on purpose: servers get the syntax wrong, and a reader that
+ * rejects a whole field for one stray space would throw away the information a client needs. It
+ * never throws; a field longer than {@link #MAX_CHARS} or members beyond {@link #MAX_MEMBERS} are
+ * ignored, so a hostile header costs bounded work.
  */
 final class FieldList {
   static final int MAX_CHARS = 8192;

@@ -12,8 +12,8 @@ import java.util.Optional;
  * {@code Retry-After}): it says why, how many attempts were made, and carries the last response,
  * its body read by the caller's body handler, so the server's own explanation is at hand.
  *
- * <p>It is an {@link IOException}, like the failures of {@code HttpClient.send}; from
- * {@code sendAsync} it arrives as the cause of the future's exception.
+ * <p>It is an {@link IOException}, like the failures of {@code HttpClient.send}; from {@code
+ * sendAsync} it arrives as the cause of the future's exception.
  */
 public final class GiveUpException extends IOException {
   private static final long serialVersionUID = 1L;
@@ -23,8 +23,9 @@ public final class GiveUpException extends IOException {
     /** Rate-limited, and the request is not idempotent (retrying it was not allowed). */
     NOT_IDEMPOTENT("the request is not idempotent (RetryPolicy.retryNonIdempotent is off)"),
     /** Rate-limited, and the request's body has an unknown length, so may not be re-sendable. */
-    BODY_NOT_REPLAYABLE("its body has an unknown length and may not be re-sendable"
-        + " (RetryPolicy.retryUnknownLengthBodies is off)"),
+    BODY_NOT_REPLAYABLE(
+        "its body has an unknown length and may not be re-sendable"
+            + " (RetryPolicy.retryUnknownLengthBodies is off)"),
     /** Still rate-limited after the policy's maximum number of attempts. */
     ATTEMPTS_EXHAUSTED("it was still rate-limited after the maximum number of attempts"),
     /** The server asked for a longer wait than the policy's {@code maxWait}. */
@@ -52,7 +53,11 @@ public final class GiveUpException extends IOException {
   private final transient HttpResponse<?> lastResponse;
   private final Duration serverWait;
 
-  GiveUpException(Reason reason, HttpRequest request, HttpResponse<?> lastResponse, int attempts,
+  GiveUpException(
+      Reason reason,
+      HttpRequest request,
+      HttpResponse<?> lastResponse,
+      int attempts,
       Duration serverWait) {
     super(message(reason, request, lastResponse, attempts, serverWait));
     this.reason = Objects.requireNonNull(reason);
@@ -87,13 +92,23 @@ public final class GiveUpException extends IOException {
     return Optional.ofNullable(serverWait);
   }
 
-  private static String message(Reason reason, HttpRequest request, HttpResponse<?> response,
-      int attempts, Duration serverWait) {
-    StringBuilder sb = new StringBuilder("gave up on ")
-        .append(request.method()).append(' ').append(request.uri())
-        .append(" after ").append(attempts).append(attempts == 1 ? " attempt: " : " attempts: ")
-        .append(reason.explanation())
-        .append("; last response ").append(response.statusCode());
+  private static String message(
+      Reason reason,
+      HttpRequest request,
+      HttpResponse<?> response,
+      int attempts,
+      Duration serverWait) {
+    StringBuilder sb =
+        new StringBuilder("gave up on ")
+            .append(request.method())
+            .append(' ')
+            .append(request.uri())
+            .append(" after ")
+            .append(attempts)
+            .append(attempts == 1 ? " attempt: " : " attempts: ")
+            .append(reason.explanation())
+            .append("; last response ")
+            .append(response.statusCode());
     if (serverWait != null) {
       sb.append(", which asked to wait ").append(serverWait);
     }

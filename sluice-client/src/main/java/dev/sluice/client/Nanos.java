@@ -5,8 +5,8 @@ import java.time.Instant;
 
 /**
  * Saturating time arithmetic in nanoseconds. Servers can send any number; a {@code Duration} or
- * {@code Instant} built from one can overflow a {@code long} of nanoseconds, and an exception
- * there would let a hostile header crash a request. Here everything clamps instead.
+ * {@code Instant} built from one can overflow a {@code long} of nanoseconds, and an exception there
+ * would let a hostile header crash a request. Here everything clamps instead.
  */
 final class Nanos {
   private Nanos() {}

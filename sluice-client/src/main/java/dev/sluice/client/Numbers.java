@@ -2,18 +2,16 @@ package dev.sluice.client;
 
 /**
  * Reads the unsigned decimal numbers of rate-limit headers without ever throwing: {@code 120},
- * {@code 1.5}, surrounding whitespace allowed; no sign, no exponent, no other characters.
- * Integer parts too large for a {@code long} saturate at {@link Long#MAX_VALUE} (a huge number is
- * still "huge", not garbage), fractions keep nanosecond precision.
+ * {@code 1.5}, surrounding whitespace allowed; no sign, no exponent, no other characters. Integer
+ * parts too large for a {@code long} saturate at {@link Long#MAX_VALUE} (a huge number is still
+ * "huge", not garbage), fractions keep nanosecond precision.
  */
 final class Numbers {
   static final int MAX_CHARS = 64;
 
   private Numbers() {}
 
-  /**
-   * A non-negative decimal: {@code whole} (saturated) and the fraction in billionths.
-   */
+  /** A non-negative decimal: {@code whole} (saturated) and the fraction in billionths. */
   record Decimal(long whole, int billionths) {
     /** The value taken as seconds, in nanoseconds, saturated. */
     long secondsAsNanos() {

@@ -6,35 +6,42 @@ package dev.sluice.client;
  * serves every thread that sends under the same quota (by default, the same origin).
  *
  * <h2>State</h2>
+ *
  * Times are nanoseconds on the client's monotonic clock; {@link #NONE} means unknown.
+ *
  * <ul>
  *   <li>{@code resetAt}: when the current window ends, per the server;
  *   <li>{@code allowance}: how many more requests may <em>start</em> before {@code resetAt};
  *   <li>{@code lastSlot}, {@code spacing}: the reservation timeline: the start time handed to the
  *       latest request, and the gap to the next;
- *   <li>{@code outstanding}: requests that have a slot but no answer yet (waiting for their slot
- *       or in flight), which the server has not counted, or has counted without our knowing;
+ *   <li>{@code outstanding}: requests that have a slot but no answer yet (waiting for their slot or
+ *       in flight), which the server has not counted, or has counted without our knowing;
  *   <li>{@code limit} and the window length, when the server has said them.
  * </ul>
  *
  * <h2>Reserving a slot</h2>
+ *
  * A request asks for a slot and sleeps until it:
+ *
  * <pre>
  *   slot = max(now, lastSlot + spacing)
  *   if allowance == 0 or slot &gt;= resetAt:             // nothing left: the next window
  *     slot = max(slot, resetAt + GUARD)
  *   lastSlot = slot; allowance -= 1; outstanding += 1
  * </pre>
+ *
  * Slots are handed out under a lock, one after another, so concurrent threads never see the same
  * "remaining" and never pile onto the same instant: the timeline, not each thread's own reading,
  * decides who goes when. (The lock is held for a few arithmetic operations per request, next to a
  * network round trip; lock-free schemes would buy nothing measurable.)
  *
  * <h2>Reading a response</h2>
+ *
  * Each answer brings {@code remaining} {@code R} and {@code reset} {@code T}. The server counted
  * this request; the other outstanding ones may or may not be counted yet, so the estimate assumes
- * they are not: {@code est = R - outstanding}, an under-estimate (answers that overtake one
- * another can make one too high; the "lower only" rule below absorbs them). Then:
+ * they are not: {@code est = R - outstanding}, an under-estimate (answers that overtake one another
+ * can make one too high; the "lower only" rule below absorbs them). Then:
+ *
  * <pre>
  *   T before the middle of the current window: a late answer about an older one: ignored
  *   T after resetAt (beyond a tolerance):      a newer window: allowance = est, resetAt = T
@@ -43,65 +50,71 @@ package dev.sluice.client;
  *   spacing = (resetAt - now) / allowance            // if the next slot can be now, else
  *   spacing = (resetAt - lastSlot) / (allowance + 1) // the allowance fits after lastSlot
  * </pre>
- * Within a window, a reading can only lower the allowance: out-of-order answers (an older
- * request's larger {@code R} arriving last) can never inflate it. It rises only when a window
- * ends. The tolerance, {@link #TOLERANCE_NANOS}, absorbs resets given in whole seconds from "now"
- * (IETF {@code t}), which drift by up to a second between answers of one window; it is a quarter
- * of a second so that one-second windows are still told apart.
+ *
+ * Within a window, a reading can only lower the allowance: out-of-order answers (an older request's
+ * larger {@code R} arriving last) can never inflate it. It rises only when a window ends. The
+ * tolerance, {@link #TOLERANCE_NANOS}, absorbs resets given in whole seconds from "now" (IETF
+ * {@code t}), which drift by up to a second between answers of one window; it is a quarter of a
+ * second so that one-second windows are still told apart.
  *
  * <h2>Window edges</h2>
- * A window's slots all lie before its reset, and the next window's first slot is
- * {@link #GUARD_NANOS} after it: servers often keep a coarse clock (Sluice's own lags by up to a
- * millisecond), and a request that arrives a hair before the server's reset counts against the
- * old, spent window. When a slot reaches {@code resetAt} the pacer moves to the next window with
- * {@code allowance = limit}, which ends at {@code resetAt + window} if the window's length is
- * known ({@code RateLimit-Policy}'s {@code w}, or {@link Pacing#assumingWindow}). If it is not,
- * the new window's end stays unknown until its first answer; meanwhile no more than
- * {@code limit} start, spaced by the window's length as far as it can be told, divided by the
- * limit: the smallest gap seen between consecutive resets, else the longest time seen from an
- * answer to its reset (a window lasts at least that long). A window judged too short only makes
- * a small burst at the window's start; the first answer corrects the pace.
  *
- * <p>A request sent just before a reset may arrive just after it and count in the new window.
- * It is not subtracted up front: its answer comes back within a round trip, usually before the
- * new window's first slot (the guard gives it a head start), and lowers the allowance as any
- * answer does. Subtracting every outstanding request at the edge instead would cost a slot per
- * thread waiting for its turn, in every window: a quarter of the throughput in the worked
- * example below.
+ * A window's slots all lie before its reset, and the next window's first slot is {@link
+ * #GUARD_NANOS} after it: servers often keep a coarse clock (Sluice's own lags by up to a
+ * millisecond), and a request that arrives a hair before the server's reset counts against the old,
+ * spent window. When a slot reaches {@code resetAt} the pacer moves to the next window with {@code
+ * allowance = limit}, which ends at {@code resetAt + window} if the window's length is known
+ * ({@code RateLimit-Policy}'s {@code w}, or {@link Pacing#assumingWindow}). If it is not, the new
+ * window's end stays unknown until its first answer; meanwhile no more than {@code limit} start,
+ * spaced by the window's length as far as it can be told, divided by the limit: the smallest gap
+ * seen between consecutive resets, else the longest time seen from an answer to its reset (a window
+ * lasts at least that long). A window judged too short only makes a small burst at the window's
+ * start; the first answer corrects the pace.
+ *
+ * <p>A request sent just before a reset may arrive just after it and count in the new window. It is
+ * not subtracted up front: its answer comes back within a round trip, usually before the new
+ * window's first slot (the guard gives it a head start), and lowers the allowance as any answer
+ * does. Subtracting every outstanding request at the edge instead would cost a slot per thread
+ * waiting for its turn, in every window: a quarter of the throughput in the worked example below.
  *
  * <h2>When headers are missing</h2>
- * No reading yet: requests go at once (nothing is known to pace by), and the first answers set
- * the pace. A remaining without a reset ({@code X-RateLimit-Remaining} alone, as in the Convotic
+ *
+ * No reading yet: requests go at once (nothing is known to pace by), and the first answers set the
+ * pace. A remaining without a reset ({@code X-RateLimit-Remaining} alone, as in the Convotic
  * document): with a known window, requests keep a steady {@code window / limit} spacing; without
  * one, nothing is paced. A 429's {@code Retry-After} is read as "remaining 0, reset then", so one
- * thread's refusal holds back every thread of the pacer instead of each finding out by itself
- * (see {@link #refused}). A refusal that ends well before the current window's known reset (a
- * burst limit inside a longer window, say) holds every request until then, and no longer: it
- * does not stretch into a wait for the window's end, nor is it mistaken for a late answer about
- * an older window.
+ * thread's refusal holds back every thread of the pacer instead of each finding out by itself (see
+ * {@link #refused}). A refusal that ends well before the current window's known reset (a burst
+ * limit inside a longer window, say) holds every request until then, and no longer: it does not
+ * stretch into a wait for the window's end, nor is it mistaken for a late answer about an older
+ * window.
  *
  * <h2>Never refusing</h2>
- * The pacer delays; it does not refuse. A slot later than the caller can wait (its policy's
- * longest wait, or its deadline) is not taken: the request goes at once, unpaced, and the
- * server's answer decides. A hostile or buggy reset years away therefore costs one request,
- * never a client that refuses to send.
+ *
+ * The pacer delays; it does not refuse. A slot later than the caller can wait (its policy's longest
+ * wait, or its deadline) is not taken: the request goes at once, unpaced, and the server's answer
+ * decides. A hostile or buggy reset years away therefore costs one request, never a client that
+ * refuses to send.
  *
  * <h2>Worked example</h2>
+ *
  * A limit of 50 per 2-second window, windows ending at even seconds; 20 threads start at 10.700.
  * Nothing is known, so 20 requests go at once and the server has 30 left. The first answer says
- * {@code R = 49} with 19 requests outstanding: {@code est = 30}, {@code resetAt = 12.000}, and
- * as the last slot was 10.700, {@code spacing = 1.300 s / 31 = 41.9 ms}. From then on one request
- * starts every 41.9 ms whichever thread sends it: 10.742, 10.784, ..., the 30th at 11.958. The
- * 31st slot is 12.050, the reset plus the guard: a new window of 50, spaced 1.3 s / 50 = 26 ms
- * apart (the window lasted at least the 1.3 s seen from the first answer to the reset) until its
- * first answer ({@code T = 14.000}) spaces the rest about 40 ms apart. The server never sees more
- * than 50 in a window, and every window is used.
+ * {@code R = 49} with 19 requests outstanding: {@code est = 30}, {@code resetAt = 12.000}, and as
+ * the last slot was 10.700, {@code spacing = 1.300 s / 31 = 41.9 ms}. From then on one request
+ * starts every 41.9 ms whichever thread sends it: 10.742, 10.784, ..., the 30th at 11.958. The 31st
+ * slot is 12.050, the reset plus the guard: a new window of 50, spaced 1.3 s / 50 = 26 ms apart
+ * (the window lasted at least the 1.3 s seen from the first answer to the reset) until its first
+ * answer ({@code T = 14.000}) spaces the rest about 40 ms apart. The server never sees more than 50
+ * in a window, and every window is used.
  */
 final class Pacer {
   /** Unknown time. */
   static final long NONE = Long.MIN_VALUE;
+
   /** Answers whose resets differ by less than this describe the same window. */
   static final long TOLERANCE_NANOS = 250_000_000L;
+
   /** How long after the server's announced reset the pacer takes the window to be over. */
   static final long GUARD_NANOS = 50_000_000L;
 
@@ -205,12 +218,12 @@ final class Pacer {
   }
 
   /**
-   * Ends a reservation whose answer was a refusal (429, or 503 with {@code Retry-After}) asking
-   * to come back at {@code until} (monotonic nanoseconds, or {@link #NONE} if it did not say).
-   * If that is at or after the current window's end, or the window's end is unknown, it reads
-   * as "remaining 0, reset then", as {@link #record} with a remaining of 0. If it is well before
-   * the window's known end, it is a pause within the window: no request starts before
-   * {@code until}, and the window's allowance is left as it was, spread from then on.
+   * Ends a reservation whose answer was a refusal (429, or 503 with {@code Retry-After}) asking to
+   * come back at {@code until} (monotonic nanoseconds, or {@link #NONE} if it did not say). If that
+   * is at or after the current window's end, or the window's end is unknown, it reads as "remaining
+   * 0, reset then", as {@link #record} with a remaining of 0. If it is well before the window's
+   * known end, it is a pause within the window: no request starts before {@code until}, and the
+   * window's allowance is left as it was, spread from then on.
    */
   synchronized void refused(long now, long limit, long until, long window) {
     advanceTo(now);
@@ -237,16 +250,19 @@ final class Pacer {
    * Whether a reset announces a window older than the current one: it falls in the first half of
    * the current window (its span known, or observed), else within the tolerance of its start.
    * Halfway, not "before {@code resetAt}": a reset rounded up to whole seconds may be a second
-   * later than the true one, and a rolled-over {@code resetAt} inherits that lateness, so an
-   * answer about the current window can name an end well before {@code resetAt}.
+   * later than the true one, and a rolled-over {@code resetAt} inherits that lateness, so an answer
+   * about the current window can name an end well before {@code resetAt}.
    */
   private boolean isOlder(long end) {
     if (windowStart == NONE) {
       return false;
     }
-    long span = resetAt != NONE ? resetAt - windowStart
-        : trustedWindowNanos() > 0 ? trustedWindowNanos() : observedWindowNanos;
-    return span > 0 ? end < Nanos.add(windowStart, span / 2)
+    long span =
+        resetAt != NONE
+            ? resetAt - windowStart
+            : trustedWindowNanos() > 0 ? trustedWindowNanos() : observedWindowNanos;
+    return span > 0
+        ? end < Nanos.add(windowStart, span / 2)
         : end <= Nanos.add(windowStart, TOLERANCE_NANOS);
   }
 
@@ -289,12 +305,15 @@ final class Pacer {
     if (allowance > 0 && resetAt != NONE) {
       // allowance slots before resetAt: from now if the next slot can be now, else after lastSlot
       long fromNow = Math.max(0, (resetAt - now) / allowance);
-      spacing = lastSlot == NONE || Nanos.add(lastSlot, fromNow) <= now
-          ? fromNow
-          : Math.max(0, (resetAt - lastSlot) / (allowance + 1));
+      spacing =
+          lastSlot == NONE || Nanos.add(lastSlot, fromNow) <= now
+              ? fromNow
+              : Math.max(0, (resetAt - lastSlot) / (allowance + 1));
     } else if (allowance != 0) {
-      long w = trustedWindowNanos() > 0 ? trustedWindowNanos()
-          : observedWindowNanos > 0 ? observedWindowNanos : windowAtLeastNanos;
+      long w =
+          trustedWindowNanos() > 0
+              ? trustedWindowNanos()
+              : observedWindowNanos > 0 ? observedWindowNanos : windowAtLeastNanos;
       spacing = w > 0 && limit > 0 ? w / limit : 0;
     }
   }
@@ -306,8 +325,19 @@ final class Pacer {
 
   @Override
   public synchronized String toString() {
-    return "Pacer[limit=" + limit + ", allowance=" + allowance + ", resetAt=" + resetAt
-        + ", spacing=" + spacing + ", lastSlot=" + lastSlot + ", outstanding=" + outstanding
-        + (heldUntil == NONE ? "" : ", heldUntil=" + heldUntil) + "]";
+    return "Pacer[limit="
+        + limit
+        + ", allowance="
+        + allowance
+        + ", resetAt="
+        + resetAt
+        + ", spacing="
+        + spacing
+        + ", lastSlot="
+        + lastSlot
+        + ", outstanding="
+        + outstanding
+        + (heldUntil == NONE ? "" : ", heldUntil=" + heldUntil)
+        + "]";
   }
 }

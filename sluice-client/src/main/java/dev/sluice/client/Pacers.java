@@ -13,12 +13,13 @@ final class Pacers {
   static final int MAX_KEYS = 1024;
 
   private final long assumedWindowNanos;
-  private final Map<String, Pacer> pacers = new LinkedHashMap<>(16, 0.75f, true) {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<String, Pacer> eldest) {
-      return size() > MAX_KEYS;
-    }
-  };
+  private final Map<String, Pacer> pacers =
+      new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Pacer> eldest) {
+          return size() > MAX_KEYS;
+        }
+      };
 
   Pacers(long assumedWindowNanos) {
     this.assumedWindowNanos = assumedWindowNanos;

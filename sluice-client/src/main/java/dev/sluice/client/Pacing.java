@@ -7,22 +7,21 @@ import java.util.Objects;
 import java.util.function.Function;
 
 /**
- * Whether and how a {@link RateLimitedClient} spaces its requests so that the remaining quota
- * lasts until the reset, instead of spending it in a burst and meeting 429s. Immutable.
+ * Whether and how a {@link RateLimitedClient} spaces its requests so that the remaining quota lasts
+ * until the reset, instead of spending it in a burst and meeting 429s. Immutable.
  *
- * <p>With {@link #spread()}, every response's limit headers ({@code X-RateLimit-*}, IETF
- * {@code RateLimit} and {@code RateLimit-Policy}) and every 429's {@code Retry-After} feed one
- * shared timeline per quota, and each request waits for its slot on it: with {@code R} requests
- * remaining and the reset {@code T} away, one request starts every {@code T / R}, whichever thread
- * sends it, so many threads sharing one client stay under the server's limit. No wait exceeds the
- * policy's {@link RetryPolicy#maxWait() maxWait} or passes its deadline: a slot further away is
- * skipped and the request sent at once, the server deciding. Requests before the first reading
- * are not delayed.
+ * <p>With {@link #spread()}, every response's limit headers ({@code X-RateLimit-*}, IETF {@code
+ * RateLimit} and {@code RateLimit-Policy}) and every 429's {@code Retry-After} feed one shared
+ * timeline per quota, and each request waits for its slot on it: with {@code R} requests remaining
+ * and the reset {@code T} away, one request starts every {@code T / R}, whichever thread sends it,
+ * so many threads sharing one client stay under the server's limit. No wait exceeds the policy's
+ * {@link RetryPolicy#maxWait() maxWait} or passes its deadline: a slot further away is skipped and
+ * the request sent at once, the server deciding. Requests before the first reading are not delayed.
  *
- * <p><b>Which requests share a quota.</b> By default, all requests to one origin (scheme, host
- * and port): right for the common "N requests per API key" limits. If the API has separate limits
- * for some endpoints (the IPTO document's "3 magic links an hour"), give a {@link #keyedBy key}
- * that groups requests by the limit that applies, or a reading from the strict endpoint will slow
+ * <p><b>Which requests share a quota.</b> By default, all requests to one origin (scheme, host and
+ * port): right for the common "N requests per API key" limits. If the API has separate limits for
+ * some endpoints (the IPTO document's "3 magic links an hour"), give a {@link #keyedBy key} that
+ * groups requests by the limit that applies, or a reading from the strict endpoint will slow
  * everything else down.
  */
 public final class Pacing {
@@ -50,18 +49,18 @@ public final class Pacing {
 
   /**
    * This pacing with requests grouped into quotas by {@code key} (requests with equal keys share
-   * one timeline); for example
-   * {@code r -> r.uri().getPath().startsWith("/auth/") ? "auth" : "api"}.
+   * one timeline); for example {@code r -> r.uri().getPath().startsWith("/auth/") ? "auth" :
+   * "api"}.
    */
   public Pacing keyedBy(Function<HttpRequest, String> key) {
     return new Pacing(enabled, Objects.requireNonNull(key, "key"), assumedWindow);
   }
 
   /**
-   * This pacing, assuming the limit is counted over {@code window} when the server does not say
-   * (a {@code RateLimit-Policy} {@code w} still wins). Needed to pace APIs that send a limit and
-   * a remaining but no reset, such as {@code X-RateLimit-Limit: 1000} per minute: requests are
-   * then spaced {@code window / limit} apart. It must not be shorter than the real window.
+   * This pacing, assuming the limit is counted over {@code window} when the server does not say (a
+   * {@code RateLimit-Policy} {@code w} still wins). Needed to pace APIs that send a limit and a
+   * remaining but no reset, such as {@code X-RateLimit-Limit: 1000} per minute: requests are then
+   * spaced {@code window / limit} apart. It must not be shorter than the real window.
    */
   public Pacing assumingWindow(Duration window) {
     Objects.requireNonNull(window, "window");
@@ -86,7 +85,8 @@ public final class Pacing {
 
   @Override
   public String toString() {
-    return enabled ? "Pacing.spread()" + (assumedWindow == null ? "" : " assuming " + assumedWindow)
+    return enabled
+        ? "Pacing.spread()" + (assumedWindow == null ? "" : " assuming " + assumedWindow)
         : "Pacing.off()";
   }
 

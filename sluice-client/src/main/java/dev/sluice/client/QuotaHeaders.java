@@ -9,26 +9,30 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Reads a {@link QuotaReading} from a response's headers, whichever convention the server uses.
- * In order of preference:
+ * Reads a {@link QuotaReading} from a response's headers, whichever convention the server uses. In
+ * order of preference:
+ *
  * <ol>
  *   <li>IETF (draft-ietf-httpapi-ratelimit-headers, 07 and later): {@code RateLimit:
- *       "minute";r=42;t=17} (a list; the member a steady client would run out of first
- *       binds: the least {@code r} per second until its reset {@code t}, see {@link #binds}), whose name is looked up in {@code RateLimit-Policy: "minute";q=100;w=60}
- *       for the quota and window (a lone policy applies whatever its name).
+ *       "minute";r=42;t=17} (a list; the member a steady client would run out of first binds: the
+ *       least {@code r} per second until its reset {@code t}, see {@link #binds}), whose name is
+ *       looked up in {@code RateLimit-Policy: "minute";q=100;w=60} for the quota and window (a lone
+ *       policy applies whatever its name).
  *   <li>IETF draft 06's dictionary: {@code RateLimit: limit=100, remaining=42, reset=17}.
- *   <li>{@code X-RateLimit-Limit}, {@code -Remaining}, {@code -Reset}, else the unprefixed
- *       {@code RateLimit-Limit}, {@code -Remaining}, {@code -Reset} of drafts 00 to 05. A limit
- *       may carry a window as in draft 03 ({@code 100, 100;w=60}); the first number counts. A
- *       field sent twice, or folded into one list by a proxy ({@code 0, 0}), is still read:
- *       the least remaining, the first limit and reset.
+ *   <li>{@code X-RateLimit-Limit}, {@code -Remaining}, {@code -Reset}, else the unprefixed {@code
+ *       RateLimit-Limit}, {@code -Remaining}, {@code -Reset} of drafts 00 to 05. A limit may carry
+ *       a window as in draft 03 ({@code 100, 100;w=60}); the first number counts. A field sent
+ *       twice, or folded into one list by a proxy ({@code 0, 0}), is still read: the least
+ *       remaining, the first limit and reset.
  * </ol>
- * Each part is taken only if it reads as a non-negative number; a garbled part is left empty
- * rather than failing the reading. See {@link QuotaReading} for how resets are interpreted.
+ *
+ * Each part is taken only if it reads as a non-negative number; a garbled part is left empty rather
+ * than failing the reading. See {@link QuotaReading} for how resets are interpreted.
  */
 final class QuotaHeaders {
   /** Below this, a reset is seconds from now; see {@link QuotaReading}. */
   static final long EPOCH_SECONDS_FROM = 1_000_000_000L;
+
   /** From this on, a reset is epoch milliseconds. */
   static final long EPOCH_MILLIS_FROM = 1_000_000_000_000L;
 
@@ -37,8 +41,7 @@ final class QuotaHeaders {
   /** The reading in {@code headers}, received at {@code receivedAt}, or {@code null} if none. */
   static QuotaReading parse(HttpHeaders headers, Instant receivedAt) {
     List<FieldList.Member> policies = FieldList.parse(headers.allValues("RateLimit-Policy"));
-    QuotaReading ietf = ietf(FieldList.parse(headers.allValues("RateLimit")), policies,
-        receivedAt);
+    QuotaReading ietf = ietf(FieldList.parse(headers.allValues("RateLimit")), policies, receivedAt);
     if (ietf != null) {
       return ietf;
     }
@@ -76,9 +79,9 @@ final class QuotaHeaders {
   /**
    * Whether a limit with {@code r} left until {@code t} (nanoseconds, -1 if unknown) binds before
    * one with {@code r0} until {@code t0}: the one a client spending at a steady pace runs out of
-   * first, so the least {@code r} per second (an empty one before any other, the later reset
-   * first among equals). "50 left in 30 s" does not bind before "100 left today": pacing by it
-   * would spend the day's in a minute. Without both resets, the least {@code r}.
+   * first, so the least {@code r} per second (an empty one before any other, the later reset first
+   * among equals). "50 left in 30 s" does not bind before "100 left today": pacing by it would
+   * spend the day's in a minute. Without both resets, the least {@code r}.
    */
   static boolean binds(long r, long t, long r0, long t0) {
     if (r == 0 || r0 == 0 || t <= 0 || t0 <= 0) {
@@ -98,7 +101,8 @@ final class QuotaHeaders {
     for (FieldList.Member m : items) {
       int eq = m.value().indexOf('=');
       if (eq > 0 && !m.params().containsKey("r")) { // not "a=b";r=1: a quoted name with a '='
-        dictionary.putIfAbsent(m.value().substring(0, eq).strip().toLowerCase(Locale.ROOT),
+        dictionary.putIfAbsent(
+            m.value().substring(0, eq).strip().toLowerCase(Locale.ROOT),
             m.value().substring(eq + 1).strip());
         continue;
       }
@@ -136,13 +140,17 @@ final class QuotaHeaders {
       Instant reset = bindingT < 0 ? null : receivedAt.plusNanos(bindingT);
       return reading(name, limit, bindingR, reset, window);
     }
-    if (dictionary.containsKey("remaining") || dictionary.containsKey("limit")
+    if (dictionary.containsKey("remaining")
+        || dictionary.containsKey("limit")
         || dictionary.containsKey("reset")) {
       String limitValue = dictionary.get("limit");
-      long limit = limitValue == null ? -1
-          : Numbers.nonNegative(FieldList.split(limitValue, ';').get(0));
+      long limit =
+          limitValue == null ? -1 : Numbers.nonNegative(FieldList.split(limitValue, ';').get(0));
       Numbers.Decimal reset = Numbers.decimal(dictionary.get("reset"));
-      return reading(null, limit, Numbers.nonNegative(dictionary.get("remaining")),
+      return reading(
+          null,
+          limit,
+          Numbers.nonNegative(dictionary.get("remaining")),
           reset == null ? null : receivedAt.plusNanos(reset.secondsAsNanos()),
           policies.size() == 1 ? seconds(policies.get(0).params().get("w")) : null);
     }
@@ -162,15 +170,16 @@ final class QuotaHeaders {
     if (d.whole() < EPOCH_SECONDS_FROM) {
       return receivedAt.plusNanos(d.secondsAsNanos());
     }
-    Instant server = d.whole() < EPOCH_MILLIS_FROM
-        ? Instant.ofEpochSecond(d.whole(), d.billionths())
-        : Instant.ofEpochMilli(d.whole());
+    Instant server =
+        d.whole() < EPOCH_MILLIS_FROM
+            ? Instant.ofEpochSecond(d.whole(), d.billionths())
+            : Instant.ofEpochMilli(d.whole());
     return ServerTime.toLocal(server, headers, receivedAt);
   }
 
   /**
-   * The least of the remaining counts in {@code fields}: a field repeated (two lines, or one
-   * folded into {@code "0, 0"} by a proxy) or listing several limits; -1 if none is a number.
+   * The least of the remaining counts in {@code fields}: a field repeated (two lines, or one folded
+   * into {@code "0, 0"} by a proxy) or listing several limits; -1 if none is a number.
    */
   private static long leastRemaining(List<String> fields) {
     long least = -1;

@@ -7,22 +7,20 @@ import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
- * What one response's rate-limit headers say about the caller's quota: the limit, what remains
- * of it, when it resets, and the window it is counted over. Any part a server did not send (or
- * sent garbled) is empty; a reading has at least one part.
+ * What one response's rate-limit headers say about the caller's quota: the limit, what remains of
+ * it, when it resets, and the window it is counted over. Any part a server did not send (or sent
+ * garbled) is empty; a reading has at least one part.
  *
  * <p>Read from the IETF {@code RateLimit} field (the binding limit: the one with the least
- * remaining) with {@code RateLimit-Policy} (its quota and window), else from
- * {@code X-RateLimit-Limit}, {@code X-RateLimit-Remaining} and {@code X-RateLimit-Reset} (or
- * their unprefixed {@code RateLimit-*} forms of early drafts). {@code X-RateLimit-Reset} is
- * read by magnitude, as servers disagree on its unit: below 10<sup>9</sup> it is seconds from
- * now (10<sup>9</sup> seconds is 31 years, no plausible delay), below 10<sup>12</sup> epoch
- * seconds (10<sup>9</sup> is September 2001), otherwise epoch milliseconds; an HTTP-date is
- * accepted too.
+ * remaining) with {@code RateLimit-Policy} (its quota and window), else from {@code
+ * X-RateLimit-Limit}, {@code X-RateLimit-Remaining} and {@code X-RateLimit-Reset} (or their
+ * unprefixed {@code RateLimit-*} forms of early drafts). {@code X-RateLimit-Reset} is read by
+ * magnitude, as servers disagree on its unit: below 10<sup>9</sup> it is seconds from now
+ * (10<sup>9</sup> seconds is 31 years, no plausible delay), below 10<sup>12</sup> epoch seconds
+ * (10<sup>9</sup> is September 2001), otherwise epoch milliseconds; an HTTP-date is accepted too.
  *
- * <p>{@link #resetAt()} is on this machine's clock: relative resets are counted from the moment
- * the response arrived, absolute ones corrected for gross clock skew using the response's
- * {@code Date}.
+ * <p>{@link #resetAt()} is on this machine's clock: relative resets are counted from the moment the
+ * response arrived, absolute ones corrected for gross clock skew using the response's {@code Date}.
  */
 public final class QuotaReading {
   private final String policy;
@@ -66,8 +64,11 @@ public final class QuotaReading {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof QuotaReading q && limit == q.limit && remaining == q.remaining
-        && Objects.equals(policy, q.policy) && Objects.equals(resetAt, q.resetAt)
+    return o instanceof QuotaReading q
+        && limit == q.limit
+        && remaining == q.remaining
+        && Objects.equals(policy, q.policy)
+        && Objects.equals(resetAt, q.resetAt)
         && Objects.equals(window, q.window);
   }
 

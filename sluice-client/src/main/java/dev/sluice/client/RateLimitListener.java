@@ -5,8 +5,8 @@ import java.time.Duration;
 
 /**
  * Sees what a {@link RateLimitedClient} does about rate limits, to log or count it. Every method
- * has an empty default; implement those of interest. Methods are called on whichever thread
- * handles the request (callers' threads, the HttpClient's executor), often concurrently, so an
+ * has an empty default; implement those of interest. Methods are called on whichever thread handles
+ * the request (callers' threads, the HttpClient's executor), often concurrently, so an
  * implementation must be thread-safe and quick. An exception thrown by a listener is logged
  * (System.Logger {@code dev.sluice.client}) and otherwise ignored: it never fails a request.
  *
@@ -34,8 +34,8 @@ public interface RateLimitListener {
   default void onWait(HttpRequest request, Duration wait, WaitCause cause) {}
 
   /**
-   * A rate-limited response with {@code status} to {@code request} will be retried;
-   * {@code attempt} is the number of the coming attempt (2 for the first retry).
+   * A rate-limited response with {@code status} to {@code request} will be retried; {@code attempt}
+   * is the number of the coming attempt (2 for the first retry).
    */
   default void onRetry(HttpRequest request, int attempt, int status) {}
 
@@ -43,8 +43,8 @@ public interface RateLimitListener {
   default void onGiveUp(HttpRequest request, GiveUpException exception) {}
 
   /**
-   * {@code request} was answered from the response cache: without a request if
-   * {@code revalidated} is false, else after the server confirmed the cached body (304).
+   * {@code request} was answered from the response cache: without a request if {@code revalidated}
+   * is false, else after the server confirmed the cached body (304).
    */
   default void onCacheHit(HttpRequest request, boolean revalidated) {}
 }

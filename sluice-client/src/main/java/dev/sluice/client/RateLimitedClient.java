@@ -33,26 +33,27 @@ import java.util.function.Function;
  * }</pre>
  *
  * <p>What {@link #send} does with a request:
+ *
  * <ol>
- *   <li><b>Cache</b> (if {@linkplain Builder#cache enabled}): a GET with a fresh stored response
- *       is answered from memory; a stale one that has a validator is sent as a conditional
- *       request, and a 304 answers with the stored body as a 200.
+ *   <li><b>Cache</b> (if {@linkplain Builder#cache enabled}): a GET with a fresh stored response is
+ *       answered from memory; a stale one that has a validator is sent as a conditional request,
+ *       and a 304 answers with the stored body as a 200.
  *   <li><b>Pacing</b> (if {@linkplain Builder#pacing enabled}): the request waits for its slot on
  *       its quota's timeline, so the remaining quota is spread until the reset.
  *   <li><b>Send</b> through the wrapped client. The limit headers of every response are read,
  *       reported to the listeners as a {@link QuotaReading} and fed to the pacer.
- *   <li><b>Retry</b> a rate-limited response (429, or 503 with {@code Retry-After}) as the
- *       {@link RetryPolicy} says: after exactly the {@code Retry-After} (seconds, decimal seconds
- *       or HTTP-date), else until the announced reset, else after an exponential back-off with
- *       full jitter from 1 s; the same {@code HttpRequest} is sent again, body included. The
- *       body of a retried response is discarded unread by the caller's handler.
+ *   <li><b>Retry</b> a rate-limited response (429, or 503 with {@code Retry-After}) as the {@link
+ *       RetryPolicy} says: after exactly the {@code Retry-After} (seconds, decimal seconds or
+ *       HTTP-date), else until the announced reset, else after an exponential back-off with full
+ *       jitter from 1 s; the same {@code HttpRequest} is sent again, body included. The body of a
+ *       retried response is discarded unread by the caller's handler.
  *   <li><b>Give up</b> with a {@link GiveUpException} saying why, with the last response, when the
- *       policy says so. Any other response, whatever its status, is returned as it is. I/O
- *       failures are not retried: they propagate as from {@code HttpClient.send}.
+ *       policy says so. Any other response, whatever its status, is returned as it is. I/O failures
+ *       are not retried: they propagate as from {@code HttpClient.send}.
  * </ol>
  *
- * <p>A client is immutable and thread-safe; share one per API, as its pacing and retry budget
- * are per client. It does not own the wrapped {@code HttpClient}.
+ * <p>A client is immutable and thread-safe; share one per API, as its pacing and retry budget are
+ * per client. It does not own the wrapped {@code HttpClient}.
  */
 public final class RateLimitedClient {
   final HttpClient http;
@@ -83,8 +84,8 @@ public final class RateLimitedClient {
   }
 
   /**
-   * Sends {@code request}, blocking, with the waits, retries, pacing and caching described
-   * above; returns the response, whose body {@code handler} made.
+   * Sends {@code request}, blocking, with the waits, retries, pacing and caching described above;
+   * returns the response, whose body {@code handler} made.
    *
    * @throws GiveUpException if a rate-limited request was abandoned (the reason and the last
    *     response inside)
@@ -93,8 +94,11 @@ public final class RateLimitedClient {
    */
   public <T> HttpResponse<T> send(HttpRequest request, BodyHandler<T> handler)
       throws IOException, InterruptedException {
-    Call<T> call = new Call<>(this, Objects.requireNonNull(request, "request"),
-        Objects.requireNonNull(handler, "handler"));
+    Call<T> call =
+        new Call<>(
+            this,
+            Objects.requireNonNull(request, "request"),
+            Objects.requireNonNull(handler, "handler"));
     CompletableFuture<HttpResponse<T>> hit = call.cached();
     if (hit != null) {
       return Call.await(hit);
@@ -120,19 +124,22 @@ public final class RateLimitedClient {
   }
 
   /**
-   * Sends {@code request} asynchronously, as {@link #send} does, waiting without blocking a
-   * thread. The future fails with a {@link GiveUpException} (as the cause of the
-   * {@code ExecutionException} or {@code CompletionException}) when a request is abandoned.
-   * Work after a wait runs on the wrapped client's executor, or the common pool if it has none.
-   * Cancelling the future does not stop a wait or an attempt already under way.
+   * Sends {@code request} asynchronously, as {@link #send} does, waiting without blocking a thread.
+   * The future fails with a {@link GiveUpException} (as the cause of the {@code ExecutionException}
+   * or {@code CompletionException}) when a request is abandoned. Work after a wait runs on the
+   * wrapped client's executor, or the common pool if it has none. Cancelling the future does not
+   * stop a wait or an attempt already under way.
    */
-  public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request,
-      BodyHandler<T> handler) {
+  public <T> CompletableFuture<HttpResponse<T>> sendAsync(
+      HttpRequest request, BodyHandler<T> handler) {
     Call<T> call;
     CompletableFuture<HttpResponse<T>> hit;
     try {
-      call = new Call<>(this, Objects.requireNonNull(request, "request"),
-          Objects.requireNonNull(handler, "handler"));
+      call =
+          new Call<>(
+              this,
+              Objects.requireNonNull(request, "request"),
+              Objects.requireNonNull(handler, "handler"));
       hit = call.cached();
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
@@ -159,21 +166,22 @@ public final class RateLimitedClient {
     long wait = call.beforeAttempt();
     return delay(wait)
         .thenCompose(ignored -> http.sendAsync(call.wire(), call.wireHandler()))
-        .handle((response, failure) -> {
-          if (failure != null) {
-            call.failed();
-            return CompletableFuture.<HttpResponse<T>>failedFuture(unwrap(failure));
-          }
-          try {
-            HttpResponse<T> done = call.afterResponse(response);
-            if (done != null) {
-              return CompletableFuture.completedFuture(done);
-            }
-          } catch (GiveUpException e) {
-            return CompletableFuture.<HttpResponse<T>>failedFuture(e);
-          }
-          return delay(call.retryWaitNanos()).thenCompose(ignored -> attempt(call));
-        })
+        .handle(
+            (response, failure) -> {
+              if (failure != null) {
+                call.failed();
+                return CompletableFuture.<HttpResponse<T>>failedFuture(unwrap(failure));
+              }
+              try {
+                HttpResponse<T> done = call.afterResponse(response);
+                if (done != null) {
+                  return CompletableFuture.completedFuture(done);
+                }
+              } catch (GiveUpException e) {
+                return CompletableFuture.<HttpResponse<T>>failedFuture(e);
+              }
+              return delay(call.retryWaitNanos()).thenCompose(ignored -> attempt(call));
+            })
         .thenCompose(Function.identity());
   }
 
@@ -193,13 +201,13 @@ public final class RateLimitedClient {
 
   private static Throwable unwrap(Throwable t) {
     return t instanceof java.util.concurrent.CompletionException && t.getCause() != null
-        ? t.getCause() : t;
+        ? t.getCause()
+        : t;
   }
 
   @Override
   public String toString() {
-    return "RateLimitedClient[" + policy + ", " + pacing
-        + (cache == null ? "" : ", cache") + "]";
+    return "RateLimitedClient[" + policy + ", " + pacing + (cache == null ? "" : ", cache") + "]";
   }
 
   /** Builds a {@link RateLimitedClient}. Every setting has a default; see each method. */
@@ -229,10 +237,10 @@ public final class RateLimitedClient {
     }
 
     /**
-     * Caches GET responses in memory, at most {@code maxEntries} of them and {@code maxBytes}
-     * in all (default: no cache). Honours {@code Cache-Control}, revalidates with
-     * {@code ETag}/{@code Last-Modified}; a response is stored only if its whole body fits in
-     * {@code maxBytes}. Bodies are copied as they stream to the caller's handler.
+     * Caches GET responses in memory, at most {@code maxEntries} of them and {@code maxBytes} in
+     * all (default: no cache). Honours {@code Cache-Control}, revalidates with {@code ETag}/{@code
+     * Last-Modified}; a response is stored only if its whole body fits in {@code maxBytes}. Bodies
+     * are copied as they stream to the caller's handler.
      */
     public Builder cache(int maxEntries, long maxBytes) {
       if (maxEntries < 1) {

@@ -20,49 +20,66 @@ import java.util.TreeMap;
  * cost no quota (when fresh) or only a 304 (which many APIs do not count).
  *
  * <h2>What is stored</h2>
+ *
  * A 200 response to a GET, unless the request or the response says {@code no-store}, or the
  * response has {@code Vary: *}; and only if it can be of use: fresh for a while or carrying a
- * validator. Freshness is {@code max-age}, else {@code Expires - Date}, minus {@code Age}
- * (RFC 9111, 4.2); {@code no-cache} makes it zero (stored, but revalidated on every use). This
- * is a private cache, so {@code private} responses are stored; {@code s-maxage} and
- * {@code public} concern shared caches and are ignored.
+ * validator. Freshness is {@code max-age}, else {@code Expires - Date}, minus {@code Age} (RFC
+ * 9111, 4.2); {@code no-cache} makes it zero (stored, but revalidated on every use). This is a
+ * private cache, so {@code private} responses are stored; {@code s-maxage} and {@code public}
+ * concern shared caches and are ignored.
  *
  * <h2>Keys</h2>
- * The URI and all the request's headers but {@code Cache-Control} and {@code Pragma}: two
- * requests share an entry only if they are the same request. That makes {@code Vary} moot
- * (whatever a response varies on is in the key) and keeps one caller's response, fetched with
- * its {@code Authorization}, from ever answering another's.
+ *
+ * The URI and all the request's headers but {@code Cache-Control} and {@code Pragma}: two requests
+ * share an entry only if they are the same request. That makes {@code Vary} moot (whatever a
+ * response varies on is in the key) and keeps one caller's response, fetched with its {@code
+ * Authorization}, from ever answering another's.
  *
  * <h2>Use</h2>
- * A fresh entry answers without a request. A stale one with a validator is revalidated: the
- * request goes out with {@code If-None-Match} (its {@code ETag}) and {@code If-Modified-Since}
- * (its {@code Last-Modified}); a 304 refreshes the entry's headers and freshness, and the caller
- * gets the cached body in a response that reads as 200. A request with its own conditional or
- * {@code Range} headers, or with {@code Cache-Control: no-store}, bypasses the cache;
- * {@code no-cache} or {@code max-age=0} on a request forces revalidation. A successful POST,
- * PUT, PATCH or DELETE to a URI removes its entries (RFC 9111, 4.4).
+ *
+ * A fresh entry answers without a request. A stale one with a validator is revalidated: the request
+ * goes out with {@code If-None-Match} (its {@code ETag}) and {@code If-Modified-Since} (its {@code
+ * Last-Modified}); a 304 refreshes the entry's headers and freshness, and the caller gets the
+ * cached body in a response that reads as 200. A request with its own conditional or {@code Range}
+ * headers, or with {@code Cache-Control: no-store}, bypasses the cache; {@code no-cache} or {@code
+ * max-age=0} on a request forces revalidation. A successful POST, PUT, PATCH or DELETE to a URI
+ * removes its entries (RFC 9111, 4.4).
  *
  * <h2>Bounds</h2>
+ *
  * At most {@code maxEntries} entries and {@code maxBytes} bytes (bodies, plus keys and headers
- * estimated at two bytes a character), least recently used evicted first; a response larger
- * than {@code maxBytes} is not stored (nor buffered beyond that size).
+ * estimated at two bytes a character), least recently used evicted first; a response larger than
+ * {@code maxBytes} is not stored (nor buffered beyond that size).
  *
  * <h2>Not done</h2>
+ *
  * No heuristic freshness (a response without {@code max-age}/{@code Expires} is always
- * revalidated), no {@code stale-while-revalidate} / {@code stale-if-error}, no partial content,
- * no persistence. Methods are {@code synchronized}: a map operation next to a network call.
+ * revalidated), no {@code stale-while-revalidate} / {@code stale-if-error}, no partial content, no
+ * persistence. Methods are {@code synchronized}: a map operation next to a network call.
  */
 final class ResponseCache {
   private static final long SECOND = 1_000_000_000L;
-  private static final Set<String> CONDITIONAL = Set.of("if-none-match", "if-modified-since",
-      "if-match", "if-unmodified-since", "if-range", "range");
+  private static final Set<String> CONDITIONAL =
+      Set.of(
+          "if-none-match",
+          "if-modified-since",
+          "if-match",
+          "if-unmodified-since",
+          "if-range",
+          "range");
+
   /** Headers of a 304 that do not replace the stored ones (RFC 9111, 3.2). */
-  private static final Set<String> NOT_UPDATED = Set.of(
-      "content-length", "content-encoding", "transfer-encoding", "content-range");
+  private static final Set<String> NOT_UPDATED =
+      Set.of("content-length", "content-encoding", "transfer-encoding", "content-range");
 
   /** A stored response. */
-  record Entry(byte[] body, HttpHeaders headers, HttpClient.Version version, long storedAtNanos,
-      long freshNanos, long bytes) {
+  record Entry(
+      byte[] body,
+      HttpHeaders headers,
+      HttpClient.Version version,
+      long storedAtNanos,
+      long freshNanos,
+      long bytes) {
 
     boolean freshAt(long nowNanos) {
       return nowNanos - storedAtNanos < freshNanos;
@@ -145,16 +162,18 @@ final class ResponseCache {
 
   /**
    * The cache key of a GET: its URI and its headers (names lower-cased, in order), except those
-   * that speak to the cache rather than describe the request ({@code Cache-Control},
-   * {@code Pragma}).
+   * that speak to the cache rather than describe the request ({@code Cache-Control}, {@code
+   * Pragma}).
    */
   static String key(HttpRequest request) {
     StringBuilder sb = new StringBuilder(request.uri().toString()).append('\n');
-    new TreeMap<>(lowerCased(request.headers())).forEach((name, values) -> {
-      if (!name.equals("cache-control") && !name.equals("pragma")) {
-        sb.append(name).append(':').append(String.join(",", values)).append('\n');
-      }
-    });
+    new TreeMap<>(lowerCased(request.headers()))
+        .forEach(
+            (name, values) -> {
+              if (!name.equals("cache-control") && !name.equals("pragma")) {
+                sb.append(name).append(':').append(String.join(",", values)).append('\n');
+              }
+            });
     return sb.toString();
   }
 
@@ -208,8 +227,8 @@ final class ResponseCache {
         fresh = age > Long.MAX_VALUE / SECOND ? 0 : Math.max(0, fresh - age * SECOND);
       }
     }
-    boolean validator = headers.firstValue("ETag").isPresent()
-        || headers.firstValue("Last-Modified").isPresent();
+    boolean validator =
+        headers.firstValue("ETag").isPresent() || headers.firstValue("Last-Modified").isPresent();
     return fresh > 0 || validator ? fresh : -1;
   }
 
@@ -217,11 +236,14 @@ final class ResponseCache {
   static HttpHeaders merge(HttpHeaders stored, HttpHeaders update) {
     Map<String, List<String>> merged = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
     merged.putAll(stored.map());
-    update.map().forEach((name, values) -> {
-      if (!NOT_UPDATED.contains(name.toLowerCase(Locale.ROOT)) && !name.startsWith(":")) {
-        merged.put(name, values);
-      }
-    });
+    update
+        .map()
+        .forEach(
+            (name, values) -> {
+              if (!NOT_UPDATED.contains(name.toLowerCase(Locale.ROOT)) && !name.startsWith(":")) {
+                merged.put(name, values);
+              }
+            });
     return HttpHeaders.of(merged, (n, v) -> true);
   }
 

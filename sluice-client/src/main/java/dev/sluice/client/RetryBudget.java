@@ -1,25 +1,29 @@
 package dev.sluice.client;
 
 /**
- * A per-client retry budget: retries may be at most a set share of requests, plus a small
- * reserve, over a sliding window of {@link #WINDOW_SECONDS} seconds.
+ * A per-client retry budget: retries may be at most a set share of requests, plus a small reserve,
+ * over a sliding window of {@link #WINDOW_SECONDS} seconds.
  *
  * <h2>Why</h2>
- * Retries multiply load exactly when a server can least take it: if every request is retried
- * three times, an overloaded server sees four times the traffic. The Google SRE book ("Handling
+ *
+ * Retries multiply load exactly when a server can least take it: if every request is retried three
+ * times, an overloaded server sees four times the traffic. The Google SRE book ("Handling
  * Overload") caps retries per client at 10% of requests; Finagle's {@code RetryBudget} and gRPC's
  * retry throttling do the same with a reserve so that a quiet client can still retry its rare
  * failure. Here:
+ *
  * <pre>
  *   a retry is allowed iff  retries + 1 &lt;= minPerSecond * WINDOW_SECONDS + ratio * requests
  * </pre>
- * where {@code requests} (first attempts) and {@code retries} are counted over the last
- * {@code WINDOW_SECONDS} seconds. Worked example, ratio 0.1 and reserve 1/s: a client that sent
- * 300 requests in the last 10 s may have made 10 + 30 = 40 retries in that time; under sustained
- * 429s the 41st is refused and the request fails with {@link GiveUpException.Reason#RETRY_BUDGET}
- * at once, instead of adding to the pile-up.
+ *
+ * where {@code requests} (first attempts) and {@code retries} are counted over the last {@code
+ * WINDOW_SECONDS} seconds. Worked example, ratio 0.1 and reserve 1/s: a client that sent 300
+ * requests in the last 10 s may have made 10 + 30 = 40 retries in that time; under sustained 429s
+ * the 41st is refused and the request fails with {@link GiveUpException.Reason#RETRY_BUDGET} at
+ * once, instead of adding to the pile-up.
  *
  * <h2>Implementation</h2>
+ *
  * Ten one-second buckets in a ring, each stamped with the second it counts; a stale bucket is
  * zeroed when its slot comes round. The window therefore slides in one-second steps (it covers
  * between 9 and 10 seconds), which is all a budget needs. Methods are {@code synchronized}: they

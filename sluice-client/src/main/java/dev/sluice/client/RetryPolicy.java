@@ -10,17 +10,18 @@ import java.util.function.DoubleSupplier;
  * How a {@link RateLimitedClient} retries rate-limited responses, and when it gives up. Immutable;
  * build one with {@link #builder()}, or take {@link #defaults()}.
  *
- * <p>A response is <em>rate-limited</em> if its status is 429, or 503 with a usable
- * {@code Retry-After}. Such a response is retried after the wait the server asked for, or after
- * an exponential back-off with full jitter if it asked nothing, unless one of these ends it (the
+ * <p>A response is <em>rate-limited</em> if its status is 429, or 503 with a usable {@code
+ * Retry-After}. Such a response is retried after the wait the server asked for, or after an
+ * exponential back-off with full jitter if it asked nothing, unless one of these ends it (the
  * {@link GiveUpException.Reason} in brackets):
+ *
  * <ul>
- *   <li>the request is not idempotent and {@link Builder#retryNonIdempotent} was not set
- *       [{@code NOT_IDEMPOTENT}], or its body cannot be known to be re-sendable
- *       [{@code BODY_NOT_REPLAYABLE}];
+ *   <li>the request is not idempotent and {@link Builder#retryNonIdempotent} was not set [{@code
+ *       NOT_IDEMPOTENT}], or its body cannot be known to be re-sendable [{@code
+ *       BODY_NOT_REPLAYABLE}];
  *   <li>{@link #maxAttempts()} attempts have been made [{@code ATTEMPTS_EXHAUSTED}];
- *   <li>the server asked for a longer wait than {@link #maxWait()} [{@code WAIT_TOO_LONG}]:
- *       waiting less and asking again would only be refused again;
+ *   <li>the server asked for a longer wait than {@link #maxWait()} [{@code WAIT_TOO_LONG}]: waiting
+ *       less and asking again would only be refused again;
  *   <li>the wait would end after the {@link #deadline()} [{@code DEADLINE}];
  *   <li>the client's retry budget is spent [{@code RETRY_BUDGET}].
  * </ul>
@@ -47,11 +48,10 @@ import java.util.function.DoubleSupplier;
  * <p><b>Idempotent</b> means GET, HEAD, OPTIONS, TRACE, PUT and DELETE (RFC 9110, 9.2.2), or any
  * request carrying an {@code Idempotency-Key} header. <b>Re-sendable bodies</b>: a retry sends the
  * same {@code HttpRequest} again, and its {@code BodyPublisher} publishes its body afresh for each
- * send. That is certain for bodies of known length ({@code ofString}, {@code ofByteArray},
- * {@code ofFile}, {@code noBody}); a body of unknown length ({@code ofInputStream},
- * {@code fromPublisher}) is re-sent only with {@link Builder#retryUnknownLengthBodies}, which
- * says the caller's publisher can do it (e.g. an {@code ofInputStream} supplier that opens a new
- * stream each time).
+ * send. That is certain for bodies of known length ({@code ofString}, {@code ofByteArray}, {@code
+ * ofFile}, {@code noBody}); a body of unknown length ({@code ofInputStream}, {@code fromPublisher})
+ * is re-sent only with {@link Builder#retryUnknownLengthBodies}, which says the caller's publisher
+ * can do it (e.g. an {@code ofInputStream} supplier that opens a new stream each time).
  */
 public final class RetryPolicy {
   private static final RetryPolicy DEFAULTS = builder().build();
@@ -142,12 +142,21 @@ public final class RetryPolicy {
 
   @Override
   public String toString() {
-    return "RetryPolicy[maxAttempts=" + maxAttempts + ", maxWait=" + maxWait
-        + ", initialBackoff=" + initialBackoff
-        + ", deadline=" + (deadline == null ? "none" : deadline)
-        + ", budget=" + (budgeted ? budgetRatio + " + " + budgetMinPerSecond + "/s" : "none")
-        + ", retryNonIdempotent=" + retryNonIdempotent
-        + ", retryUnknownLengthBodies=" + retryUnknownLengthBodies + "]";
+    return "RetryPolicy[maxAttempts="
+        + maxAttempts
+        + ", maxWait="
+        + maxWait
+        + ", initialBackoff="
+        + initialBackoff
+        + ", deadline="
+        + (deadline == null ? "none" : deadline)
+        + ", budget="
+        + (budgeted ? budgetRatio + " + " + budgetMinPerSecond + "/s" : "none")
+        + ", retryNonIdempotent="
+        + retryNonIdempotent
+        + ", retryUnknownLengthBodies="
+        + retryUnknownLengthBodies
+        + "]";
   }
 
   /** Builds a {@link RetryPolicy}; each setter checks its argument at once. */
@@ -176,9 +185,9 @@ public final class RetryPolicy {
     }
 
     /**
-     * The longest single wait (default 60 s). A server asking for more makes the client give up
-     * at once with {@code WAIT_TOO_LONG}; back-off is capped at it; a pacing slot further away
-     * is not waited for.
+     * The longest single wait (default 60 s). A server asking for more makes the client give up at
+     * once with {@code WAIT_TOO_LONG}; back-off is capped at it; a pacing slot further away is not
+     * waited for.
      */
     public Builder maxWait(Duration maxWait) {
       this.maxWait = positive("maxWait", maxWait);
@@ -243,8 +252,8 @@ public final class RetryPolicy {
     }
 
     /**
-     * The source of the back-off's randomness: uniform values in {@code [0, 1)} (values outside
-     * are clamped). Called from many threads at once; the default is {@code ThreadLocalRandom}.
+     * The source of the back-off's randomness: uniform values in {@code [0, 1)} (values outside are
+     * clamped). Called from many threads at once; the default is {@code ThreadLocalRandom}.
      */
     public Builder jitter(DoubleSupplier jitter) {
       this.jitter = Objects.requireNonNull(jitter, "jitter");

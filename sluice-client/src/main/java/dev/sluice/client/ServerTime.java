@@ -8,16 +8,17 @@ import java.time.Instant;
  * absolute instants (an HTTP-date, an epoch reset) moved onto the local clock.
  *
  * <h2>Clock skew</h2>
- * An absolute instant is only as good as the agreement between the server's clock and ours.
- * Every response carries the server's clock in {@code Date}, but only to the second: used
- * always, it would make every reset up to a second late (a 2-second window would idle half the
- * time). So the local clock is trusted while it agrees with {@code Date} within
- * {@link #SKEW_TOLERANCE_NANOS} (truncation plus latency), and only beyond that, when the clocks
- * clearly disagree, is an instant translated as {@code local = instant + (receivedAt - Date)}.
- * A garbage {@code Date} is ignored.
+ *
+ * An absolute instant is only as good as the agreement between the server's clock and ours. Every
+ * response carries the server's clock in {@code Date}, but only to the second: used always, it
+ * would make every reset up to a second late (a 2-second window would idle half the time). So the
+ * local clock is trusted while it agrees with {@code Date} within {@link #SKEW_TOLERANCE_NANOS}
+ * (truncation plus latency), and only beyond that, when the clocks clearly disagree, is an instant
+ * translated as {@code local = instant + (receivedAt - Date)}. A garbage {@code Date} is ignored.
  */
 final class ServerTime {
   static final long SKEW_TOLERANCE_NANOS = 5_000_000_000L;
+
   /** Instants beyond about the year 33658 are clamped there, so arithmetic on them cannot fail. */
   private static final Instant LATEST = Instant.ofEpochSecond(1_000_000_000_000L);
 
@@ -25,8 +26,10 @@ final class ServerTime {
 
   /** {@code serverInstant} on the local clock, given the response it came in. */
   static Instant toLocal(Instant serverInstant, HttpHeaders headers, Instant receivedAt) {
-    Instant t = serverInstant.isAfter(LATEST) ? LATEST
-        : serverInstant.isBefore(Instant.EPOCH) ? Instant.EPOCH : serverInstant;
+    Instant t =
+        serverInstant.isAfter(LATEST)
+            ? LATEST
+            : serverInstant.isBefore(Instant.EPOCH) ? Instant.EPOCH : serverInstant;
     Instant date = HttpDates.parse(headers.firstValue("Date").orElse(null));
     if (date == null) {
       return t;
@@ -37,9 +40,9 @@ final class ServerTime {
 
   /**
    * The delay {@code Retry-After} asks for, in nanoseconds from {@code receivedAt}: delay-seconds
-   * ({@code 120}), tolerating a decimal ({@code 1.5}) and a repeated field folded into a list by
-   * a proxy ({@code 120, 120}; if they differ, the longest); or an HTTP-date, a date already
-   * past meaning zero. -1 when there is none or it is unusable (negative, garbage). A huge value
+   * ({@code 120}), tolerating a decimal ({@code 1.5}) and a repeated field folded into a list by a
+   * proxy ({@code 120, 120}; if they differ, the longest); or an HTTP-date, a date already past
+   * meaning zero. -1 when there is none or it is unusable (negative, garbage). A huge value
    * saturates at {@link Long#MAX_VALUE}; the caller compares it with its cap.
    */
   static long retryAfterNanos(HttpHeaders headers, Instant receivedAt) {

@@ -20,8 +20,13 @@ final class SyntheticResponse<T> implements HttpResponse<T> {
   private final HttpClient.Version version;
   private final SSLSession sslSession;
 
-  SyntheticResponse(HttpRequest request, int status, HttpHeaders headers, T body,
-      HttpClient.Version version, SSLSession sslSession) {
+  SyntheticResponse(
+      HttpRequest request,
+      int status,
+      HttpHeaders headers,
+      T body,
+      HttpClient.Version version,
+      SSLSession sslSession) {
     this.request = request;
     this.status = status;
     this.headers = headers;

@@ -6,11 +6,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@link Sleeper#system()}: real clocks, real waiting. {@code sleep} loops until the full
- * duration has passed on the monotonic clock, so a wait never ends early (a pacing slot at a
- * window's reset must not be taken a millisecond before it). {@code sleepAsync} uses
- * {@link CompletableFuture#completeOnTimeout}, whose shared scheduler thread only completes the
- * future; the client moves the work after it to an executor.
+ * {@link Sleeper#system()}: real clocks, real waiting. {@code sleep} loops until the full duration
+ * has passed on the monotonic clock, so a wait never ends early (a pacing slot at a window's reset
+ * must not be taken a millisecond before it). {@code sleepAsync} uses {@link
+ * CompletableFuture#completeOnTimeout}, whose shared scheduler thread only completes the future;
+ * the client moves the work after it to an executor.
  */
 final class SystemSleeper implements Sleeper {
   static final SystemSleeper INSTANCE = new SystemSleeper();

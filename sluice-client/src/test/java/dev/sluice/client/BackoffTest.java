@@ -16,8 +16,10 @@ class BackoffTest {
 
   @Test
   void ceilings_doubleFromOneSecond_upToTheCap() {
-    long[] ceilings = IntStream.rangeClosed(1, 8)
-        .mapToLong(n -> Backoff.ceilingNanos(SECOND, 60 * SECOND, n) / SECOND).toArray();
+    long[] ceilings =
+        IntStream.rangeClosed(1, 8)
+            .mapToLong(n -> Backoff.ceilingNanos(SECOND, 60 * SECOND, n) / SECOND)
+            .toArray();
 
     assertThat(ceilings).containsExactly(1, 2, 4, 8, 16, 32, 60, 60);
   }

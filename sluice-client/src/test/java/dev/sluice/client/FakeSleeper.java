@@ -9,8 +9,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * A sleeper whose clocks move only when it is asked to sleep (or told to advance); it records
- * waits. Its wall clock starts at the real present, to the second, so that the real {@code Date}
- * of test servers' responses agrees with it (see {@link TestServer}).
+ * waits. Its wall clock starts at the real present, to the second, so that the real {@code Date} of
+ * test servers' responses agrees with it (see {@link TestServer}).
  */
 final class FakeSleeper implements Sleeper {
   private long nanos = 5_000_000_000_000L;

@@ -10,11 +10,11 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * A rate-limited API for test servers: a fixed window of {@code limit} requests per
- * {@code window}, windows starting at {@code origin} (the epoch, for real time), answering as
- * the seed documents do: {@code X-RateLimit-Limit/Remaining/Reset} (reset in epoch seconds) on
- * every response, a 429 with {@code Retry-After} (whole seconds, rounded up) and a JSON body
- * when the window is spent. A refused request consumes nothing.
+ * A rate-limited API for test servers: a fixed window of {@code limit} requests per {@code window},
+ * windows starting at {@code origin} (the epoch, for real time), answering as the seed documents
+ * do: {@code X-RateLimit-Limit/Remaining/Reset} (reset in epoch seconds) on every response, a 429
+ * with {@code Retry-After} (whole seconds, rounded up) and a JSON body when the window is spent. A
+ * refused request consumes nothing.
  */
 final class FixedWindowApi implements Function<Received, Reply> {
   private final Supplier<Instant> clock;
@@ -49,10 +49,13 @@ final class FixedWindowApi implements Function<Received, Reply> {
     } else {
       refused++;
       long retryAfter = Math.max(1, -Math.floorDiv(-(endMillis - now), 1000));
-      reply = Reply.of(429).header("Retry-After", Long.toString(retryAfter))
-          .body("{\"detail\": \"Rate limit exceeded\", \"retry_after\": " + retryAfter + "}");
+      reply =
+          Reply.of(429)
+              .header("Retry-After", Long.toString(retryAfter))
+              .body("{\"detail\": \"Rate limit exceeded\", \"retry_after\": " + retryAfter + "}");
     }
-    return reply.header("X-RateLimit-Limit", Integer.toString(limit))
+    return reply
+        .header("X-RateLimit-Limit", Integer.toString(limit))
         .header("X-RateLimit-Remaining", Integer.toString(limit - used))
         .header("X-RateLimit-Reset", Long.toString(-Math.floorDiv(-endMillis, 1000)));
   }

@@ -20,11 +20,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
- * The issue's end-to-end scenario, against a real server enforcing 50 requests per 2-second
- * window (windows aligned on the epoch, headers as in the seed documents), in real time: the one
- * test that takes real seconds (about 12). The paced and the unpaced load run side by side, each
- * against its own server, so the test costs the time of one. (When the Sluice gateway exists, the
- * same scenario runs against it.)
+ * The issue's end-to-end scenario, against a real server enforcing 50 requests per 2-second window
+ * (windows aligned on the epoch, headers as in the seed documents), in real time: the one test that
+ * takes real seconds (about 12). The paced and the unpaced load run side by side, each against its
+ * own server, so the test costs the time of one. (When the Sluice gateway exists, the same scenario
+ * runs against it.)
  */
 class FixedWindowLoadTest {
   private static final int LIMIT = 50;
@@ -36,44 +36,52 @@ class FixedWindowLoadTest {
   record Load(Duration elapsed, int succeeded, List<String> failures) {}
 
   @Test
-  void twentyThreadsThroughOneClient_pacedMeetNo429_unpacedRecoverFromEvery429()
-      throws Exception {
+  void twentyThreadsThroughOneClient_pacedMeetNo429_unpacedRecoverFromEvery429() throws Exception {
     FixedWindowApi pacedApi = new FixedWindowApi(Instant::now, LIMIT, WINDOW, Instant.EPOCH);
     FixedWindowApi unpacedApi = new FixedWindowApi(Instant::now, LIMIT, WINDOW, Instant.EPOCH);
     HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     RateLimitedClient paced = RateLimitedClient.builder(http).pacing(Pacing.spread()).build();
-    RateLimitedClient unpaced = RateLimitedClient.builder(http)
-        // this load is about recovering: every request may need several tries, and the budget,
-        // which would rightly refuse this many retries, is not what is tested here
-        .policy(RetryPolicy.builder().maxAttempts(20).noRetryBudget().build()).build();
+    RateLimitedClient unpaced =
+        RateLimitedClient.builder(http)
+            // this load is about recovering: every request may need several tries, and the budget,
+            // which would rightly refuse this many retries, is not what is tested here
+            .policy(RetryPolicy.builder().maxAttempts(20).noRetryBudget().build())
+            .build();
 
     Load pacedLoad;
     Load unpacedLoad;
     try (TestServer pacedServer = TestServer.start(pacedApi, 8);
         TestServer unpacedServer = TestServer.start(unpacedApi, 8)) {
-      CompletableFuture<Load> p = CompletableFuture.supplyAsync(
-          () -> load(paced, pacedServer.uri("/v1/assets")));
-      CompletableFuture<Load> u = CompletableFuture.supplyAsync(
-          () -> load(unpaced, unpacedServer.uri("/v1/assets")));
+      CompletableFuture<Load> p =
+          CompletableFuture.supplyAsync(() -> load(paced, pacedServer.uri("/v1/assets")));
+      CompletableFuture<Load> u =
+          CompletableFuture.supplyAsync(() -> load(unpaced, unpacedServer.uri("/v1/assets")));
       pacedLoad = p.get(40, TimeUnit.SECONDS);
       unpacedLoad = u.get(40, TimeUnit.SECONDS);
     }
 
     Map<Long, Integer> pacedWindows = pacedApi.admittedPerWindow();
-    System.out.printf("paced:   %s, %d 429s, admitted per window %s%n",
+    System.out.printf(
+        "paced:   %s, %d 429s, admitted per window %s%n",
         pacedLoad.elapsed(), pacedApi.refused(), pacedWindows.values());
-    System.out.printf("unpaced: %s, %d 429s, admitted per window %s%n",
+    System.out.printf(
+        "unpaced: %s, %d 429s, admitted per window %s%n",
         unpacedLoad.elapsed(), unpacedApi.refused(), unpacedApi.admittedPerWindow().values());
 
     assertThat(pacedLoad.failures()).isEmpty();
     assertThat(pacedLoad.succeeded()).isEqualTo(REQUESTS);
     assertThat(pacedApi.refused()).as("the paced client never exceeds the limit").isZero();
     List<Integer> perWindow = new ArrayList<>(pacedWindows.values());
-    assertThat(perWindow.size()).as("300 at 50 per window: 6 windows, 7 if the first was joined"
-        + " late, 8 if the first burst straddled a reset").isLessThanOrEqualTo(8);
+    assertThat(perWindow.size())
+        .as(
+            "300 at 50 per window: 6 windows, 7 if the first was joined"
+                + " late, 8 if the first burst straddled a reset")
+        .isLessThanOrEqualTo(8);
     assertThat(perWindow.subList(Math.min(2, perWindow.size()), perWindow.size() - 1))
-        .as("once under way, the pace fills each window (the first ones follow an unpaced burst"
-            + " and conservative estimates)").allSatisfy(n -> assertThat(n).isBetween(45, 50));
+        .as(
+            "once under way, the pace fills each window (the first ones follow an unpaced burst"
+                + " and conservative estimates)")
+        .allSatisfy(n -> assertThat(n).isBetween(45, 50));
 
     assertThat(unpacedLoad.failures()).isEmpty();
     assertThat(unpacedLoad.succeeded()).isEqualTo(REQUESTS);
@@ -87,21 +95,24 @@ class FixedWindowLoadTest {
     ExecutorService threads = Executors.newFixedThreadPool(THREADS);
     long start = System.nanoTime();
     for (int t = 0; t < THREADS; t++) {
-      threads.execute(() -> {
-        while (toSend.getAndDecrement() > 0) {
-          try {
-            int status = client.send(HttpRequest.newBuilder(uri).build(),
-                BodyHandlers.ofString()).statusCode();
-            if (status == 200) {
-              succeeded.incrementAndGet();
-            } else {
-              failures.add("status " + status);
+      threads.execute(
+          () -> {
+            while (toSend.getAndDecrement() > 0) {
+              try {
+                int status =
+                    client
+                        .send(HttpRequest.newBuilder(uri).build(), BodyHandlers.ofString())
+                        .statusCode();
+                if (status == 200) {
+                  succeeded.incrementAndGet();
+                } else {
+                  failures.add("status " + status);
+                }
+              } catch (Exception e) {
+                failures.add(e.toString());
+              }
             }
-          } catch (Exception e) {
-            failures.add(e.toString());
-          }
-        }
-      });
+          });
     }
     threads.shutdown();
     try {

@@ -40,10 +40,30 @@ class HostileHeadersTest {
 
   @Property(tries = 3000)
   void parsers_neverThrow_andStayInRange(@ForAll("fieldValues") @Size(8) List<String> v) {
-    HttpHeaders h = Headers.of("Retry-After", v.get(0), "X-RateLimit-Limit", v.get(1),
-        "X-RateLimit-Remaining", v.get(2), "X-RateLimit-Reset", v.get(3), "RateLimit", v.get(4),
-        "RateLimit-Policy", v.get(5), "Date", v.get(6), "Cache-Control", v.get(7),
-        "Expires", v.get(3), "Age", v.get(2), "RateLimit-Reset", v.get(0));
+    HttpHeaders h =
+        Headers.of(
+            "Retry-After",
+            v.get(0),
+            "X-RateLimit-Limit",
+            v.get(1),
+            "X-RateLimit-Remaining",
+            v.get(2),
+            "X-RateLimit-Reset",
+            v.get(3),
+            "RateLimit",
+            v.get(4),
+            "RateLimit-Policy",
+            v.get(5),
+            "Date",
+            v.get(6),
+            "Cache-Control",
+            v.get(7),
+            "Expires",
+            v.get(3),
+            "Age",
+            v.get(2),
+            "RateLimit-Reset",
+            v.get(0));
 
     assertThat(ServerTime.retryAfterNanos(h, NOW)).isGreaterThanOrEqualTo(-1);
     assertThat(ResponseCache.freshness(h, NOW)).isGreaterThanOrEqualTo(-1);
@@ -66,31 +86,53 @@ class HostileHeadersTest {
       long slot = pacer.reserve(now, now + CAP_NANOS);
       assertThat(slot).isBetween(now, now + CAP_NANOS);
       now = slot;
-      pacer.record(now, r[0], r[1], r[2] == Long.MIN_VALUE ? Pacer.NONE : Nanos.add(now, r[2]),
-          r[3]);
+      pacer.record(
+          now, r[0], r[1], r[2] == Long.MIN_VALUE ? Pacer.NONE : Nanos.add(now, r[2]), r[3]);
     }
     long slot = pacer.reserve(now, now + CAP_NANOS);
     assertThat(slot).isBetween(now, now + CAP_NANOS);
   }
 
   static List<String> hostileRetryAfters() {
-    return List.of("-1", "-99999999999999", "99999999999999999999999999999", "18446744073709551616",
-        "9223372036.854775807", "1e10", "NaN", "Infinity", "", "   ", "0x7fffffff", "1,5", "1.5.5",
-        "10.000000001", "3600", "Fri, 31 Dec 9999 23:59:59 GMT", "Thu, 01 Jan 1970 00:00:00 GMT",
-        "Sat, 32 Dec 2030 25:61:61 GMT", "Wed, 21 Oct 2015 07:28:00 XYZ", "\"5\"", "5; q=1",
-        "x".repeat(10_000), "9".repeat(5_000));
+    return List.of(
+        "-1",
+        "-99999999999999",
+        "99999999999999999999999999999",
+        "18446744073709551616",
+        "9223372036.854775807",
+        "1e10",
+        "NaN",
+        "Infinity",
+        "",
+        "   ",
+        "0x7fffffff",
+        "1,5",
+        "1.5.5",
+        "10.000000001",
+        "3600",
+        "Fri, 31 Dec 9999 23:59:59 GMT",
+        "Thu, 01 Jan 1970 00:00:00 GMT",
+        "Sat, 32 Dec 2030 25:61:61 GMT",
+        "Wed, 21 Oct 2015 07:28:00 XYZ",
+        "\"5\"",
+        "5; q=1",
+        "x".repeat(10_000),
+        "9".repeat(5_000));
   }
 
   @ParameterizedTest
   @MethodSource("hostileRetryAfters")
   void hostileRetryAfter_neverCrashes_andNeverWaitsPastTheCap(String retryAfter) throws Exception {
     server = TestServer.replying(Reply.of(429).header("Retry-After", retryAfter), Reply.of(200));
-    RateLimitedClient client = RateLimitedClient.builder(RetryTest.HTTP).sleeper(sleeper)
-        .policy(RetryPolicy.builder().maxWait(CAP).build()).build();
+    RateLimitedClient client =
+        RateLimitedClient.builder(RetryTest.HTTP)
+            .sleeper(sleeper)
+            .policy(RetryPolicy.builder().maxWait(CAP).build())
+            .build();
 
     try {
-      HttpResponse<String> r = client.send(HttpRequest.newBuilder(server.uri("/")).build(),
-          BodyHandlers.ofString());
+      HttpResponse<String> r =
+          client.send(HttpRequest.newBuilder(server.uri("/")).build(), BodyHandlers.ofString());
       assertThat(r.statusCode()).isEqualTo(200);
     } catch (GiveUpException e) {
       assertThat(e.reason()).isEqualTo(GiveUpException.Reason.WAIT_TOO_LONG);
@@ -100,21 +142,38 @@ class HostileHeadersTest {
 
   static List<Arguments> hostileQuotaHeaders() {
     return Stream.of(
-        new String[] {"X-RateLimit-Limit", "0", "X-RateLimit-Remaining", "0"},
-        new String[] {"X-RateLimit-Limit", "-5", "X-RateLimit-Remaining", "-5",
-            "X-RateLimit-Reset", "-5"},
-        new String[] {"X-RateLimit-Remaining", "0", "X-RateLimit-Reset", "99999999999999999999"},
-        new String[] {"X-RateLimit-Remaining", "0", "X-RateLimit-Reset", "999999999"},
-        new String[] {"X-RateLimit-Remaining", "0", "X-RateLimit-Reset", "1"},
-        new String[] {"X-RateLimit-Limit", "9223372036854775807",
-            "X-RateLimit-Remaining", "9223372036854775807", "X-RateLimit-Reset", "0.000000001"},
-        new String[] {"RateLimit", "\"m\";r=0;t=99999999999999999999", "RateLimit-Policy",
-            "\"m\";q=0;w=0"},
-        new String[] {"RateLimit", "\"unterminated;r=0;t=5, ;;;,,,=", "RateLimit-Policy", "\""},
-        new String[] {"RateLimit", ("\"x\";r=1;t=1, ").repeat(2000)},
-        new String[] {"X-RateLimit-Remaining", "0",
-            "X-RateLimit-Reset", "Fri, 31 Dec 9999 23:59:59 GMT", "Date", "garbage"})
-        .map(h -> Arguments.of((Object) h)).toList();
+            new String[] {"X-RateLimit-Limit", "0", "X-RateLimit-Remaining", "0"},
+            new String[] {
+              "X-RateLimit-Limit", "-5", "X-RateLimit-Remaining", "-5", "X-RateLimit-Reset", "-5"
+            },
+            new String[] {
+              "X-RateLimit-Remaining", "0", "X-RateLimit-Reset", "99999999999999999999"
+            },
+            new String[] {"X-RateLimit-Remaining", "0", "X-RateLimit-Reset", "999999999"},
+            new String[] {"X-RateLimit-Remaining", "0", "X-RateLimit-Reset", "1"},
+            new String[] {
+              "X-RateLimit-Limit",
+              "9223372036854775807",
+              "X-RateLimit-Remaining",
+              "9223372036854775807",
+              "X-RateLimit-Reset",
+              "0.000000001"
+            },
+            new String[] {
+              "RateLimit", "\"m\";r=0;t=99999999999999999999", "RateLimit-Policy", "\"m\";q=0;w=0"
+            },
+            new String[] {"RateLimit", "\"unterminated;r=0;t=5, ;;;,,,=", "RateLimit-Policy", "\""},
+            new String[] {"RateLimit", ("\"x\";r=1;t=1, ").repeat(2000)},
+            new String[] {
+              "X-RateLimit-Remaining",
+              "0",
+              "X-RateLimit-Reset",
+              "Fri, 31 Dec 9999 23:59:59 GMT",
+              "Date",
+              "garbage"
+            })
+        .map(h -> Arguments.of((Object) h))
+        .toList();
   }
 
   @ParameterizedTest
@@ -126,12 +185,19 @@ class HostileHeadersTest {
       reply = reply.header(headers[i], headers[i + 1]);
     }
     server = TestServer.replying(reply);
-    RateLimitedClient client = RateLimitedClient.builder(RetryTest.HTTP).sleeper(sleeper)
-        .pacing(Pacing.spread()).policy(RetryPolicy.builder().maxWait(CAP).build()).build();
+    RateLimitedClient client =
+        RateLimitedClient.builder(RetryTest.HTTP)
+            .sleeper(sleeper)
+            .pacing(Pacing.spread())
+            .policy(RetryPolicy.builder().maxWait(CAP).build())
+            .build();
 
     for (int i = 0; i < 5; i++) {
-      assertThat(client.send(HttpRequest.newBuilder(server.uri("/")).build(),
-          BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+      assertThat(
+              client
+                  .send(HttpRequest.newBuilder(server.uri("/")).build(), BodyHandlers.ofString())
+                  .statusCode())
+          .isEqualTo(200);
     }
     assertThat(sleeper.waits()).allSatisfy(w -> assertThat(w).isBetween(Duration.ZERO, CAP));
   }
@@ -139,23 +205,28 @@ class HostileHeadersTest {
   @Provide
   Arbitrary<List<String>> fieldValues() {
     Arbitrary<String> any = Arbitraries.strings().ofMaxLength(40);
-    Arbitrary<String> numeric = Arbitraries.strings().withChars("0123456789.-+eE ,;")
-        .ofMaxLength(40);
-    Arbitrary<String> dates = Arbitraries.integers().between(0, 99999)
-        .map(y -> "Fri, 31 Dec " + y + " 23:59:59 GMT");
-    Arbitrary<String> structured = Arbitraries.strings().withChars("\"\\;,=rtqw0123456789 -.m")
-        .ofMaxLength(80);
-    Arbitrary<String> huge = Arbitraries.longs().map(String::valueOf)
-        .map(s -> s + s.replace("-", ""));
+    Arbitrary<String> numeric =
+        Arbitraries.strings().withChars("0123456789.-+eE ,;").ofMaxLength(40);
+    Arbitrary<String> dates =
+        Arbitraries.integers().between(0, 99999).map(y -> "Fri, 31 Dec " + y + " 23:59:59 GMT");
+    Arbitrary<String> structured =
+        Arbitraries.strings().withChars("\"\\;,=rtqw0123456789 -.m").ofMaxLength(80);
+    Arbitrary<String> huge =
+        Arbitraries.longs().map(String::valueOf).map(s -> s + s.replace("-", ""));
     return Arbitraries.oneOf(any, numeric, dates, structured, huge).list().ofSize(8);
   }
 
   @Provide
   Arbitrary<List<long[]>> hostileReadings() {
-    Arbitrary<Long> value = Arbitraries.oneOf(Arbitraries.longs(),
-        Arbitraries.of(-1L, 0L, 1L, Long.MAX_VALUE, Long.MIN_VALUE, Long.MIN_VALUE + 1),
-        Arbitraries.longs().between(0, 100));
-    return value.list().ofSize(4).map(l -> new long[] {l.get(0), l.get(1), l.get(2), l.get(3)})
+    Arbitrary<Long> value =
+        Arbitraries.oneOf(
+            Arbitraries.longs(),
+            Arbitraries.of(-1L, 0L, 1L, Long.MAX_VALUE, Long.MIN_VALUE, Long.MIN_VALUE + 1),
+            Arbitraries.longs().between(0, 100));
+    return value
+        .list()
+        .ofSize(4)
+        .map(l -> new long[] {l.get(0), l.get(1), l.get(2), l.get(3)})
         .list();
   }
 }

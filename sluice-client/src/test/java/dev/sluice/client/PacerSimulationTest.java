@@ -15,8 +15,8 @@ import net.jqwik.api.constraints.LongRange;
 
 /**
  * The pacer against a simulated fixed-window server, in simulated time: many threads share one
- * pacer, requests take a random time each way, and the server says what servers say. The pacer
- * must never let the server refuse a request, and must use most of what each window allows.
+ * pacer, requests take a random time each way, and the server says what servers say. The pacer must
+ * never let the server refuse a request, and must use most of what each window allows.
  */
 class PacerSimulationTest {
   private static final long MS = 1_000_000L;
@@ -50,32 +50,58 @@ class PacerSimulationTest {
     Assume.that(!wholeSeconds || windowMs >= 2000); // second-resolution resets need long windows
     int requests = 4 * limit + threads;
 
-    Outcome o = simulate(limit, threads, windowMs * MS, maxLatencyMs * MS, phaseMs * MS, reset,
-        new Random(seed), requests);
+    Outcome o =
+        simulate(
+            limit,
+            threads,
+            windowMs * MS,
+            maxLatencyMs * MS,
+            phaseMs * MS,
+            reset,
+            new Random(seed),
+            requests);
 
     assertThat(o.refused()).isZero();
     assertThat(o.admitted()).isEqualTo(requests);
     long windows = (requests + limit - 1) / limit + 1; // +1: the first window is partial
     long slackPerWindow = Pacer.GUARD_NANOS + 2 * maxLatencyMs * MS + (wholeSeconds ? SECOND : 0);
     long roundTrips = (long) Math.ceil((double) requests / threads) * 2 * maxLatencyMs * MS;
-    assertThat(o.elapsedNanos()).as("windows of %d ms", windowMs)
+    assertThat(o.elapsedNanos())
+        .as("windows of %d ms", windowMs)
         .isLessThanOrEqualTo(windows * (windowMs * MS + slackPerWindow) + roundTrips);
   }
 
   /** A thread wants to send; a request arrives at the server; an answer arrives at the client. */
-  private enum Kind { WANT, ARRIVE, ANSWER }
+  private enum Kind {
+    WANT,
+    ARRIVE,
+    ANSWER
+  }
 
-  private record Event(long time, long seq, Kind kind, long servedAt, boolean admitted,
-      long remaining, long windowEnd) {}
+  private record Event(
+      long time,
+      long seq,
+      Kind kind,
+      long servedAt,
+      boolean admitted,
+      long remaining,
+      long windowEnd) {}
 
-  static Outcome simulate(int limit, int threads, long window, long maxLatency, long phase,
-      Reset style, Random random, int requests) {
+  static Outcome simulate(
+      int limit,
+      int threads,
+      long window,
+      long maxLatency,
+      long phase,
+      Reset style,
+      Random random,
+      int requests) {
     long start = 1_000_000 * SECOND + phase;
     Pacer pacer = new Pacer(-1);
-    long policyWindow = style == Reset.EXACT_WITH_WINDOW
-        || style == Reset.WHOLE_SECONDS_WITH_WINDOW ? window : -1;
-    PriorityQueue<Event> events = new PriorityQueue<>(
-        Comparator.comparingLong(Event::time).thenComparingLong(Event::seq));
+    long policyWindow =
+        style == Reset.EXACT_WITH_WINDOW || style == Reset.WHOLE_SECONDS_WITH_WINDOW ? window : -1;
+    PriorityQueue<Event> events =
+        new PriorityQueue<>(Comparator.comparingLong(Event::time).thenComparingLong(Event::seq));
     long seq = 0;
     for (int t = 0; t < threads; t++) {
       events.add(new Event(start, seq++, Kind.WANT, 0, false, 0, 0));
@@ -93,8 +119,8 @@ class PacerSimulationTest {
           if (sent < requests) {
             sent++;
             long slot = pacer.reserve(now, now + 60 * SECOND);
-            events.add(new Event(slot + latency(random, maxLatency), seq++, Kind.ARRIVE, 0, false,
-                0, 0));
+            events.add(
+                new Event(slot + latency(random, maxLatency), seq++, Kind.ARRIVE, 0, false, 0, 0));
           }
         }
         case ARRIVE -> { // the server: a fixed window on aligned boundaries
@@ -104,13 +130,20 @@ class PacerSimulationTest {
           if (ok) {
             admittedIn.put(index, ++used);
           }
-          events.add(new Event(now + latency(random, maxLatency), seq++, Kind.ANSWER, now, ok,
-              limit - used, (index + 1) * window));
+          events.add(
+              new Event(
+                  now + latency(random, maxLatency),
+                  seq++,
+                  Kind.ANSWER,
+                  now,
+                  ok,
+                  limit - used,
+                  (index + 1) * window));
         }
         case ANSWER -> {
           long wait = ceilSeconds(e.windowEnd() - e.servedAt()); // Retry-After, or IETF t
-          long resetAt = style == Reset.EXACT || style == Reset.EXACT_WITH_WINDOW
-              ? e.windowEnd() : now + wait;
+          long resetAt =
+              style == Reset.EXACT || style == Reset.EXACT_WITH_WINDOW ? e.windowEnd() : now + wait;
           if (e.admitted()) {
             admitted++;
             pacer.record(now, limit, e.remaining(), resetAt, policyWindow);

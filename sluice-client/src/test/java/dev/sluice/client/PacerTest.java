@@ -45,7 +45,8 @@ class PacerTest {
       slots.add(reserveMs(0));
     }
 
-    assertThat(slots).as("4 left, 2 s to go, the last slot was at 0: 2000 / 5 apart")
+    assertThat(slots)
+        .as("4 left, 2 s to go, the last slot was at 0: 2000 / 5 apart")
         .containsExactly(400L, 800L, 1200L, 1600L);
   }
 
@@ -84,14 +85,16 @@ class PacerTest {
     CountDownLatch start = new CountDownLatch(1);
     List<Future<List<Long>>> results = new ArrayList<>();
     for (int t = 0; t < threads; t++) {
-      results.add(pool.submit(() -> {
-        start.await();
-        List<Long> mine = new ArrayList<>();
-        for (int i = 0; i < each; i++) {
-          mine.add(pacer.reserve(t0, NEVER));
-        }
-        return mine;
-      }));
+      results.add(
+          pool.submit(
+              () -> {
+                start.await();
+                List<Long> mine = new ArrayList<>();
+                for (int i = 0; i < each; i++) {
+                  mine.add(pacer.reserve(t0, NEVER));
+                }
+                return mine;
+              }));
     }
     start.countDown();
     List<Long> all = new ArrayList<>();
@@ -130,8 +133,8 @@ class PacerTest {
   void outOfOrderAnswers_neverRaiseTheAllowanceWithinAWindow() {
     reserveMs(0);
     reserveMs(0);
-    answer(0, 10, 3, 2000);   // the later-counted request's answer arrives first: 3 - 1 in flight
-    answer(1, 10, 4, 2000);   // then the earlier one's: more remaining, but stale
+    answer(0, 10, 3, 2000); // the later-counted request's answer arrives first: 3 - 1 in flight
+    answer(1, 10, 4, 2000); // then the earlier one's: more remaining, but stale
 
     assertThat(slotsBefore(2000)).as("2, not 4").isEqualTo(2);
   }
@@ -163,11 +166,13 @@ class PacerTest {
     assertThat(reserveMs(0)).isEqualTo(99);
     pacer.refused(t0 + 100 * MS, -1, t0 + 1100 * MS, -1); // a 429 with Retry-After: 1
 
-    assertThat(reserveMs(100)).as("held until the Retry-After and its guard, not until 50 s")
+    assertThat(reserveMs(100))
+        .as("held until the Retry-After and its guard, not until 50 s")
         .isEqualTo(1150);
     assertThat(reserveMs(100)).as("then paced again").isBetween(1200L, 1300L);
-    assertThat(slotsBefore(50_000, 100)).as("what is left of the allowance, still spread until"
-        + " the reset").isEqualTo(499 - 2);
+    assertThat(slotsBefore(50_000, 100))
+        .as("what is left of the allowance, still spread until" + " the reset")
+        .isEqualTo(499 - 2);
   }
 
   @Test
@@ -222,8 +227,10 @@ class PacerTest {
       now = slot;
     }
 
-    assertThat(slots).as("each window's first slot after its guard, the rest spread over the"
-        + " 1950 ms left: 487.5 ms apart")
+    assertThat(slots)
+        .as(
+            "each window's first slot after its guard, the rest spread over the"
+                + " 1950 ms left: 487.5 ms apart")
         .containsExactly(1050L, 1537L, 2025L, 2512L, 3050L, 3537L, 4025L, 4512L, 5050L);
   }
 

@@ -28,8 +28,12 @@ class PacingTest {
   }
 
   private RateLimitedClient client(Pacing pacing, RetryPolicy policy) {
-    return RateLimitedClient.builder(RetryTest.HTTP).pacing(pacing).policy(policy)
-        .sleeper(sleeper).listener(events).build();
+    return RateLimitedClient.builder(RetryTest.HTTP)
+        .pacing(pacing)
+        .policy(policy)
+        .sleeper(sleeper)
+        .listener(events)
+        .build();
   }
 
   private RateLimitedClient client(Pacing pacing) {
@@ -63,8 +67,10 @@ class PacingTest {
     List<Duration> expected = new ArrayList<>(Collections.nCopies(4, Duration.ofMillis(400)));
     expected.add(Duration.ofMillis(450));
     expected.addAll(Collections.nCopies(6, Duration.ofMillis(195)));
-    assertThat(sleeper.waits()).as("4 left for 2 s after the request at 0: 400 ms apart; the 5th"
-        + " waits for the reset and its 50 ms guard; then 10 over the 1950 ms left: 195 ms")
+    assertThat(sleeper.waits())
+        .as(
+            "4 left for 2 s after the request at 0: 400 ms apart; the 5th"
+                + " waits for the reset and its 50 ms guard; then 10 over the 1950 ms left: 195 ms")
         .containsExactlyElementsOf(expected);
     assertThat(events.lines()).contains("quota 4", "wait PT0.4S PACING", "quota 0");
   }
@@ -89,8 +95,8 @@ class PacingTest {
     server = TestServer.replying(Reply.of(429).header("Retry-After", "3"), Reply.of(200));
     RateLimitedClient client =
         client(Pacing.spread(), RetryPolicy.builder().maxAttempts(1).build());
-    catchThrowableOfType(GiveUpException.class,
-        () -> client.send(get("/a"), BodyHandlers.ofString()));
+    catchThrowableOfType(
+        GiveUpException.class, () -> client.send(get("/a"), BodyHandlers.ofString()));
 
     client.send(get("/b"), BodyHandlers.ofString());
 
@@ -98,20 +104,24 @@ class PacingTest {
   }
 
   @Test
-  void aShortRetryAfter_isWhatTheRetryWaits_evenInsideALongWindowWithQuotaLeft()
-      throws Exception {
-    Reply quota = Reply.of(200).header("X-RateLimit-Limit", "100")
-        .header("X-RateLimit-Remaining", "50").header("X-RateLimit-Reset", "50");
+  void aShortRetryAfter_isWhatTheRetryWaits_evenInsideALongWindowWithQuotaLeft() throws Exception {
+    Reply quota =
+        Reply.of(200)
+            .header("X-RateLimit-Limit", "100")
+            .header("X-RateLimit-Remaining", "50")
+            .header("X-RateLimit-Reset", "50");
     server = TestServer.replying(quota, Reply.of(429).header("Retry-After", "1"), quota);
     RateLimitedClient client = client(Pacing.spread());
 
     client.send(get("/a"), BodyHandlers.ofString());
     assertThat(client.send(get("/b"), BodyHandlers.ofString()).statusCode()).isEqualTo(200);
 
-    assertThat(sleeper.waits()).as("a pacing slot (50 left for 50 s), the Retry-After, its"
-        + " guard; not a wait until the window's reset 48 s later")
-        .containsExactly(Duration.ofNanos(50_000_000_000L / 51), Duration.ofSeconds(1),
-            Duration.ofMillis(50));
+    assertThat(sleeper.waits())
+        .as(
+            "a pacing slot (50 left for 50 s), the Retry-After, its"
+                + " guard; not a wait until the window's reset 48 s later")
+        .containsExactly(
+            Duration.ofNanos(50_000_000_000L / 51), Duration.ofSeconds(1), Duration.ofMillis(50));
     assertThat(events.lines()).contains("wait PT1S RETRY_AFTER", "wait PT0.05S PACING");
   }
 
@@ -123,51 +133,70 @@ class PacingTest {
     client.send(get("/auth/magic-link"), BodyHandlers.ofString());
     client.send(get("/assets"), BodyHandlers.ofString());
 
-    assertThat(sleeper.waits()).as("the strict endpoint's reading slows /assets")
+    assertThat(sleeper.waits())
+        .as("the strict endpoint's reading slows /assets")
         .containsExactly(Duration.ofMillis(30_050));
   }
 
   @Test
   void aKeyFunction_separatesQuotas() throws Exception {
     serveStrictEndpoint();
-    RateLimitedClient client = client(Pacing.spread()
-        .keyedBy(r -> r.uri().getPath().startsWith("/auth/") ? "auth" : "api"));
+    RateLimitedClient client =
+        client(
+            Pacing.spread().keyedBy(r -> r.uri().getPath().startsWith("/auth/") ? "auth" : "api"));
 
     client.send(get("/auth/magic-link"), BodyHandlers.ofString());
     client.send(get("/assets"), BodyHandlers.ofString());
     client.send(get("/auth/magic-link"), BodyHandlers.ofString());
 
     assertThat(sleeper.waits()).containsExactly(Duration.ofMillis(30_050));
-    assertThat(server.received()).extracting(TestServer.Received::path)
+    assertThat(server.received())
+        .extracting(TestServer.Received::path)
         .containsExactly("/auth/magic-link", "/assets", "/auth/magic-link");
   }
 
   private void serveStrictEndpoint() throws Exception {
-    server = TestServer.start(r -> r.path().startsWith("/auth/")
-        ? Reply.of(200).header("X-RateLimit-Limit", "3").header("X-RateLimit-Remaining", "0")
-            .header("X-RateLimit-Reset", "30")
-        : Reply.of(200));
+    server =
+        TestServer.start(
+            r ->
+                r.path().startsWith("/auth/")
+                    ? Reply.of(200)
+                        .header("X-RateLimit-Limit", "3")
+                        .header("X-RateLimit-Remaining", "0")
+                        .header("X-RateLimit-Reset", "30")
+                    : Reply.of(200));
   }
 
   @Test
   void anAssumedWindow_pacesAnApiThatSendsNoReset() throws Exception {
     AtomicInteger remaining = new AtomicInteger(1000);
-    server = TestServer.start(r -> Reply.of(200).header("X-RateLimit-Limit", "1000")
-        .header("X-RateLimit-Remaining", Integer.toString(remaining.decrementAndGet())));
+    server =
+        TestServer.start(
+            r ->
+                Reply.of(200)
+                    .header("X-RateLimit-Limit", "1000")
+                    .header(
+                        "X-RateLimit-Remaining", Integer.toString(remaining.decrementAndGet())));
     RateLimitedClient client = client(Pacing.spread().assumingWindow(Duration.ofMinutes(1)));
 
     for (int i = 0; i < 4; i++) {
       client.send(get("/v1/info"), BodyHandlers.ofString());
     }
 
-    assertThat(sleeper.waits()).as("1000 per minute: one per 60 ms")
+    assertThat(sleeper.waits())
+        .as("1000 per minute: one per 60 ms")
         .containsExactly(Duration.ofMillis(60), Duration.ofMillis(60), Duration.ofMillis(60));
   }
 
   @Test
   void aSlotFurtherAwayThanMaxWait_isNotWaitedFor_theServerDecides() throws Exception {
-    server = TestServer.start(r -> Reply.of(200).header("X-RateLimit-Limit", "10")
-        .header("X-RateLimit-Remaining", "0").header("X-RateLimit-Reset", "3600"));
+    server =
+        TestServer.start(
+            r ->
+                Reply.of(200)
+                    .header("X-RateLimit-Limit", "10")
+                    .header("X-RateLimit-Remaining", "0")
+                    .header("X-RateLimit-Reset", "3600"));
     RateLimitedClient client = client(Pacing.spread());
 
     client.send(get("/v1/info"), BodyHandlers.ofString());

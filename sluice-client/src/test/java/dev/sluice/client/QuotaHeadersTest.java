@@ -17,8 +17,14 @@ class QuotaHeadersTest {
 
   @Test
   void xRateLimit_withEpochReset_asInTheIptoDocument() {
-    QuotaReading q = read("X-RateLimit-Limit", "100", "X-RateLimit-Remaining", "95",
-        "X-RateLimit-Reset", "1616320000");
+    QuotaReading q =
+        read(
+            "X-RateLimit-Limit",
+            "100",
+            "X-RateLimit-Remaining",
+            "95",
+            "X-RateLimit-Reset",
+            "1616320000");
 
     assertThat(q.limit()).hasValue(100);
     assertThat(q.remaining()).hasValue(95);
@@ -62,17 +68,22 @@ class QuotaHeadersTest {
 
   @Test
   void epochReset_fromAServerWithASkewedClock_isMovedOntoTheLocalClock() {
-    QuotaReading q = read("X-RateLimit-Reset", "1616320000", // 09:46:40 on the server's clock
-        "Date", "Sun, 21 Mar 2021 09:56:10 GMT");          // which is 10 minutes ahead
+    QuotaReading q =
+        read(
+            "X-RateLimit-Reset",
+            "1616320000", // 09:46:40 on the server's clock
+            "Date",
+            "Sun, 21 Mar 2021 09:56:10 GMT"); // which is 10 minutes ahead
 
     assertThat(q.resetAt()).contains(Instant.parse("2021-03-21T09:36:40Z"));
   }
 
   @Test
   void ietf_bindingMemberIsTheOneASteadyClientRunsOutOfFirst_withItsPolicy() {
-    QuotaReading q = read(
-        "RateLimit", "\"hour\";r=990;t=1800, \"minute\";r=5;t=17",
-        "RateLimit-Policy", "\"minute\";q=100;w=60, \"hour\";q=1000;w=3600");
+    QuotaReading q =
+        read(
+            "RateLimit", "\"hour\";r=990;t=1800, \"minute\";r=5;t=17",
+            "RateLimit-Policy", "\"minute\";q=100;w=60, \"hour\";q=1000;w=3600");
 
     assertThat(q.policy()).contains("minute"); // 5 in 17 s is tighter than 990 in 30 min
     assertThat(q.limit()).hasValue(100);
@@ -135,8 +146,9 @@ class QuotaHeadersTest {
 
   @Test
   void unprefixedDraftFields_areRead_withADraft03Window() {
-    QuotaReading q = read("RateLimit-Limit", "100, 100;w=60", "RateLimit-Remaining", "9",
-        "RateLimit-Reset", "5");
+    QuotaReading q =
+        read(
+            "RateLimit-Limit", "100, 100;w=60", "RateLimit-Remaining", "9", "RateLimit-Reset", "5");
 
     assertThat(q.limit()).hasValue(100);
     assertThat(q.window()).contains(Duration.ofSeconds(60));
@@ -153,8 +165,8 @@ class QuotaHeadersTest {
 
   @Test
   void garbledParts_areLeftEmpty_theRestIsRead() {
-    QuotaReading q = read("X-RateLimit-Limit", "lots", "X-RateLimit-Remaining", "-3",
-        "X-RateLimit-Reset", "30");
+    QuotaReading q =
+        read("X-RateLimit-Limit", "lots", "X-RateLimit-Remaining", "-3", "X-RateLimit-Reset", "30");
 
     assertThat(q.limit()).isEqualTo(OptionalLong.empty());
     assertThat(q.remaining()).isEqualTo(OptionalLong.empty());
@@ -163,14 +175,21 @@ class QuotaHeadersTest {
 
   @Test
   void repeatedXRateLimitFields_twoLinesOrFoldedByAProxy_areRead_leastRemainingCounting() {
-    QuotaReading folded = read("X-RateLimit-Limit", "10, 10", "X-RateLimit-Remaining", "0, 0",
-        "X-RateLimit-Reset", "30, 30");
+    QuotaReading folded =
+        read(
+            "X-RateLimit-Limit",
+            "10, 10",
+            "X-RateLimit-Remaining",
+            "0, 0",
+            "X-RateLimit-Reset",
+            "30, 30");
     assertThat(folded.limit()).hasValue(10);
     assertThat(folded.remaining()).as("not garbage: the quota is spent").hasValue(0);
     assertThat(folded.resetAt()).contains(NOW.plusSeconds(30));
 
     QuotaReading twoLayers = read("X-RateLimit-Remaining", "50", "X-RateLimit-Remaining", "0");
-    assertThat(twoLayers.remaining()).as("the gateway's 0 binds, whichever line comes first")
+    assertThat(twoLayers.remaining())
+        .as("the gateway's 0 binds, whichever line comes first")
         .hasValue(0);
   }
 
@@ -192,7 +211,8 @@ class QuotaHeadersTest {
 
   @Test
   void readings_areValues() {
-    assertThat(read("X-RateLimit-Remaining", "3")).isEqualTo(read("X-RateLimit-Remaining", "3"))
+    assertThat(read("X-RateLimit-Remaining", "3"))
+        .isEqualTo(read("X-RateLimit-Remaining", "3"))
         .hasSameHashCodeAs(read("X-RateLimit-Remaining", "3"))
         .isNotEqualTo(read("X-RateLimit-Remaining", "4"));
     assertThat(read("RateLimit", "\"m\";r=1;t=1").toString())

@@ -17,10 +17,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A misbehaving HTTP/1.1 server on a real socket, for what {@link TestServer} cannot do: each
- * connection gets the next scripted raw response (the last one from then on), written as is,
- * after which the server either closes the connection or, if the script says so, stalls: it
- * keeps the connection open, sending nothing more, until the client closes it. It reads one
- * request per connection, so every script entry should say {@code Connection: close} or stall.
+ * connection gets the next scripted raw response (the last one from then on), written as is, after
+ * which the server either closes the connection or, if the script says so, stalls: it keeps the
+ * connection open, sending nothing more, until the client closes it. It reads one request per
+ * connection, so every script entry should say {@code Connection: close} or stall.
  */
 final class RawServer implements AutoCloseable {
   /** One scripted answer: raw bytes, then close or stall. */

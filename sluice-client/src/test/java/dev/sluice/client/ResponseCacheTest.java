@@ -36,8 +36,12 @@ class ResponseCacheTest {
 
   private void serve(Function<Received, Reply> responder) throws Exception {
     server = TestServer.start(responder);
-    client = RateLimitedClient.builder(RetryTest.HTTP).cache(100, 1 << 20).sleeper(sleeper)
-        .listener(events).build();
+    client =
+        RateLimitedClient.builder(RetryTest.HTTP)
+            .cache(100, 1 << 20)
+            .sleeper(sleeper)
+            .listener(events)
+            .build();
   }
 
   private HttpResponse<String> get(String path, String... headers) throws Exception {
@@ -50,10 +54,14 @@ class ResponseCacheTest {
 
   /** An API whose /v1/info carries {@code cacheControl} and the ETag "v1", honouring it. */
   private void serveInfo(String cacheControl) throws Exception {
-    serve(r -> "\"v1\"".equals(r.header("If-None-Match"))
-        ? Reply.of(304).header("ETag", "\"v1\"").header("Cache-Control", cacheControl)
-        : Reply.of(200).header("ETag", "\"v1\"").header("Cache-Control", cacheControl)
-            .body("{\"version\":\"1.2\"}"));
+    serve(
+        r ->
+            "\"v1\"".equals(r.header("If-None-Match"))
+                ? Reply.of(304).header("ETag", "\"v1\"").header("Cache-Control", cacheControl)
+                : Reply.of(200)
+                    .header("ETag", "\"v1\"")
+                    .header("Cache-Control", cacheControl)
+                    .body("{\"version\":\"1.2\"}"));
   }
 
   @Test
@@ -83,8 +91,10 @@ class ResponseCacheTest {
     assertThat(revalidated.statusCode()).isEqualTo(200);
     assertThat(revalidated.body()).isEqualTo("{\"version\":\"1.2\"}");
     assertThat(revalidated.request().headers().firstValue("If-None-Match"))
-        .as("the caller's request, not the conditional one").isEmpty();
-    assertThat(server.received()).extracting(r -> r.header("If-None-Match"))
+        .as("the caller's request, not the conditional one")
+        .isEmpty();
+    assertThat(server.received())
+        .extracting(r -> r.header("If-None-Match"))
         .containsExactly(null, "\"v1\"");
     assertThat(freshAgain.body()).as("the 304 renewed max-age").isEqualTo("{\"version\":\"1.2\"}");
     assertThat(events.lines()).containsExactly("cache revalidated", "cache hit");
@@ -93,15 +103,18 @@ class ResponseCacheTest {
   @Test
   void lastModified_isRevalidatedWithIfModifiedSince() throws Exception {
     String modified = "Wed, 21 Oct 2015 07:28:00 GMT";
-    serve(r -> modified.equals(r.header("If-Modified-Since"))
-        ? Reply.of(304)
-        : Reply.of(200).header("Last-Modified", modified).body("blocks"));
+    serve(
+        r ->
+            modified.equals(r.header("If-Modified-Since"))
+                ? Reply.of(304)
+                : Reply.of(200).header("Last-Modified", modified).body("blocks"));
 
     get("/v1/blocks");
     HttpResponse<String> second = get("/v1/blocks");
 
     assertThat(second.body()).isEqualTo("blocks");
-    assertThat(server.received()).extracting(r -> r.header("If-Modified-Since"))
+    assertThat(server.received())
+        .extracting(r -> r.header("If-Modified-Since"))
         .containsExactly(null, modified);
   }
 
@@ -113,7 +126,8 @@ class ResponseCacheTest {
       assertThat(get("/v1/info").body()).isEqualTo("{\"version\":\"1.2\"}");
     }
 
-    assertThat(server.received()).extracting(r -> r.header("If-None-Match"))
+    assertThat(server.received())
+        .extracting(r -> r.header("If-None-Match"))
         .containsExactly(null, "\"v1\"", "\"v1\"");
   }
 
@@ -124,7 +138,8 @@ class ResponseCacheTest {
     get("/v1/info");
     get("/v1/info");
 
-    assertThat(server.received()).extracting(r -> r.header("If-None-Match"))
+    assertThat(server.received())
+        .extracting(r -> r.header("If-None-Match"))
         .containsExactly(null, null);
   }
 
@@ -156,14 +171,18 @@ class ResponseCacheTest {
     get("/v1/info");
     get("/v1/info", "Cache-Control", "no-cache");
 
-    assertThat(server.received()).extracting(r -> r.header("If-None-Match"))
+    assertThat(server.received())
+        .extracting(r -> r.header("If-None-Match"))
         .containsExactly(null, "\"v1\"");
   }
 
   @Test
   void requestsWithDifferentCredentials_neverShareAnEntry() throws Exception {
-    serve(r -> Reply.of(200).header("Cache-Control", "private, max-age=60")
-        .body("balance of " + r.header("X-API-Key")));
+    serve(
+        r ->
+            Reply.of(200)
+                .header("Cache-Control", "private, max-age=60")
+                .body("balance of " + r.header("X-API-Key")));
 
     assertThat(get("/v1/balance", "X-API-Key", "alice").body()).isEqualTo("balance of alice");
     assertThat(get("/v1/balance", "X-API-Key", "bob").body()).isEqualTo("balance of bob");
@@ -174,16 +193,19 @@ class ResponseCacheTest {
   @Test
   void aChangedResource_replacesTheStoredOne() throws Exception {
     int[] version = {1};
-    serve(r -> ("\"v" + version[0] + "\"").equals(r.header("If-None-Match"))
-        ? Reply.of(304)
-        : Reply.of(200).header("ETag", "\"v" + version[0] + "\"").body("v" + version[0]));
+    serve(
+        r ->
+            ("\"v" + version[0] + "\"").equals(r.header("If-None-Match"))
+                ? Reply.of(304)
+                : Reply.of(200).header("ETag", "\"v" + version[0] + "\"").body("v" + version[0]));
 
     get("/v1/info");
     version[0] = 2;
     assertThat(get("/v1/info").body()).isEqualTo("v2");
     assertThat(get("/v1/info").body()).isEqualTo("v2");
 
-    assertThat(server.received()).extracting(r -> r.header("If-None-Match"))
+    assertThat(server.received())
+        .extracting(r -> r.header("If-None-Match"))
         .containsExactly(null, "\"v1\"", "\"v2\"");
   }
 
@@ -192,19 +214,24 @@ class ResponseCacheTest {
     serveInfo("max-age=60");
     get("/v1/info");
 
-    client.send(HttpRequest.newBuilder(server.uri("/v1/info"))
-        .POST(BodyPublishers.ofString("{}")).build(), BodyHandlers.ofString());
+    client.send(
+        HttpRequest.newBuilder(server.uri("/v1/info")).POST(BodyPublishers.ofString("{}")).build(),
+        BodyHandlers.ofString());
     get("/v1/info");
 
-    assertThat(server.received()).extracting(Received::method)
+    assertThat(server.received())
+        .extracting(Received::method)
         .containsExactly("GET", "POST", "GET");
   }
 
   @Test
   void expiresMinusDate_givesTheFreshness() throws Exception {
     // Date is the real time of the JDK's server; Expires 30 s after it
-    serve(r -> Reply.of(200).header("Expires",
-        TestServer.httpDate(Instant.now().plusSeconds(30))).body("x"));
+    serve(
+        r ->
+            Reply.of(200)
+                .header("Expires", TestServer.httpDate(Instant.now().plusSeconds(30)))
+                .body("x"));
 
     get("/v1/info");
     sleeper.advance(Duration.ofSeconds(25));
@@ -239,10 +266,10 @@ class ResponseCacheTest {
     try (InputStream in = client.send(request, BodyHandlers.ofInputStream()).body()) {
       streamed = new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
-    String lines = client.send(request, BodyHandlers.ofLines()).body()
-        .collect(Collectors.joining("\n"));
-    String async = client.sendAsync(request, BodyHandlers.ofString()).get(10, TimeUnit.SECONDS)
-        .body();
+    String lines =
+        client.send(request, BodyHandlers.ofLines()).body().collect(Collectors.joining("\n"));
+    String async =
+        client.sendAsync(request, BodyHandlers.ofString()).get(10, TimeUnit.SECONDS).body();
 
     assertThat(List.of(new String(bytes, StandardCharsets.UTF_8), streamed, lines, async))
         .containsOnly("{\"version\":\"1.2\"}");
@@ -254,8 +281,11 @@ class ResponseCacheTest {
     serveInfo("no-cache");
     get("/v1/info");
 
-    HttpResponse<String> r = client.sendAsync(HttpRequest.newBuilder(server.uri("/v1/info"))
-        .build(), BodyHandlers.ofString()).get(10, TimeUnit.SECONDS);
+    HttpResponse<String> r =
+        client
+            .sendAsync(
+                HttpRequest.newBuilder(server.uri("/v1/info")).build(), BodyHandlers.ofString())
+            .get(10, TimeUnit.SECONDS);
 
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.body()).isEqualTo("{\"version\":\"1.2\"}");
@@ -305,7 +335,12 @@ class ResponseCacheTest {
   }
 
   private static ResponseCache.Entry entry(int bytes) {
-    return new ResponseCache.Entry(new byte[0], HttpHeaders.of(java.util.Map.of(), (a, b) -> true),
-        HttpClient.Version.HTTP_1_1, 0, 1, bytes);
+    return new ResponseCache.Entry(
+        new byte[0],
+        HttpHeaders.of(java.util.Map.of(), (a, b) -> true),
+        HttpClient.Version.HTTP_1_1,
+        0,
+        1,
+        bytes);
   }
 }

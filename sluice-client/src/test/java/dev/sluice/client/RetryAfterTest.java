@@ -25,7 +25,8 @@ class RetryAfterTest {
   void decimalSeconds_areReadToTheNanosecond() {
     assertThat(retryAfter("Retry-After", "1.5")).isEqualTo(1_500_000_000L);
     assertThat(retryAfter("Retry-After", "0.000000001")).isEqualTo(1);
-    assertThat(retryAfter("Retry-After", "2.1234567891")).as("beyond nanoseconds: cut")
+    assertThat(retryAfter("Retry-After", "2.1234567891"))
+        .as("beyond nanoseconds: cut")
         .isEqualTo(2_123_456_789L);
   }
 
@@ -50,16 +51,24 @@ class RetryAfterTest {
 
   @Test
   void date_fromAServerWhoseClockIsAnHourAhead_isCountedFromTheServersDate() {
-    assertThat(retryAfter("Retry-After", "Wed, 21 Oct 2015 08:28:00 GMT",
-        "Date", "Wed, 21 Oct 2015 08:27:48 GMT"))
+    assertThat(
+            retryAfter(
+                "Retry-After",
+                "Wed, 21 Oct 2015 08:28:00 GMT",
+                "Date",
+                "Wed, 21 Oct 2015 08:27:48 GMT"))
         .isEqualTo(Duration.ofSeconds(12).toNanos());
   }
 
   @Test
   void date_fromAServerWithinTheSkewTolerance_isCountedFromTheLocalClock() {
     // Date is truncated to the second; trusting it would make every wait up to a second longer
-    assertThat(retryAfter("Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT",
-        "Date", "Wed, 21 Oct 2015 07:27:46 GMT"))
+    assertThat(
+            retryAfter(
+                "Retry-After",
+                "Wed, 21 Oct 2015 07:28:00 GMT",
+                "Date",
+                "Wed, 21 Oct 2015 07:27:46 GMT"))
         .isEqualTo(Duration.ofSeconds(12).toNanos());
   }
 
@@ -72,8 +81,25 @@ class RetryAfterTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"-1", "-0.5", "", "  ", "soon", "1e3", "0x10", "+5", "1.", ".5",
-      "1.5.5", "12 seconds", "NaN", "Infinity", "Mon, 21 Oct 2015 07:28:00 GMT", "١٢"})
+  @ValueSource(
+      strings = {
+        "-1",
+        "-0.5",
+        "",
+        "  ",
+        "soon",
+        "1e3",
+        "0x10",
+        "+5",
+        "1.",
+        ".5",
+        "1.5.5",
+        "12 seconds",
+        "NaN",
+        "Infinity",
+        "Mon, 21 Oct 2015 07:28:00 GMT",
+        "١٢"
+      })
   void unusableValues_areIgnored(String value) {
     assertThat(retryAfter("Retry-After", value)).isEqualTo(-1);
   }
@@ -86,7 +112,8 @@ class RetryAfterTest {
   @Test
   void aRepeatedFieldFoldedIntoOneList_isRead_notTakenForGarbage() {
     assertThat(retryAfter("Retry-After", "120, 120")).isEqualTo(Duration.ofSeconds(120).toNanos());
-    assertThat(retryAfter("Retry-After", "1,5")).as("ambiguous: never the shorter reading")
+    assertThat(retryAfter("Retry-After", "1,5"))
+        .as("ambiguous: never the shorter reading")
         .isEqualTo(Duration.ofSeconds(5).toNanos());
     assertThat(retryAfter("Retry-After", "120, soon")).isEqualTo(-1);
   }

@@ -41,7 +41,8 @@ class RetryBudgetTest {
     }
     assertThat(budget.tryRetry(t0 + 9 * SECOND)).as("still inside the window").isFalse();
 
-    assertThat(budget.tryRetry(t0 + 10 * SECOND)).as("the first second has left the window")
+    assertThat(budget.tryRetry(t0 + 10 * SECOND))
+        .as("the first second has left the window")
         .isTrue();
   }
 

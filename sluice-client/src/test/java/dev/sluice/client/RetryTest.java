@@ -25,8 +25,9 @@ class RetryTest {
   static final HttpClient HTTP =
       HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   private static final Reply OK = Reply.of(200).body("ok");
-  private static final Reply LIMITED = Reply.of(429)
-      .body("{\"error\":{\"code\":\"RATE_LIMITED\",\"message\":\"Rate limit exceeded.\"}}");
+  private static final Reply LIMITED =
+      Reply.of(429)
+          .body("{\"error\":{\"code\":\"RATE_LIMITED\",\"message\":\"Rate limit exceeded.\"}}");
 
   private final FakeSleeper sleeper = new FakeSleeper();
   private final Events events = new Events();
@@ -40,8 +41,11 @@ class RetryTest {
   }
 
   private RateLimitedClient client(RetryPolicy.Builder policy) {
-    return RateLimitedClient.builder(HTTP).policy(policy.build()).sleeper(sleeper)
-        .listener(events).build();
+    return RateLimitedClient.builder(HTTP)
+        .policy(policy.build())
+        .sleeper(sleeper)
+        .listener(events)
+        .build();
   }
 
   private RateLimitedClient client() {
@@ -63,7 +67,8 @@ class RetryTest {
 
   private HttpRequest post(String body) {
     return HttpRequest.newBuilder(server.uri("/v1/items"))
-        .POST(BodyPublishers.ofString(body)).build();
+        .POST(BodyPublishers.ofString(body))
+        .build();
   }
 
   @Test
@@ -76,8 +81,7 @@ class RetryTest {
     assertThat(r.body()).isEqualTo("ok");
     assertThat(sleeper.waits()).containsExactly(Duration.ofSeconds(12));
     assertThat(server.requests()).isEqualTo(2);
-    assertThat(events.lines()).containsExactly(
-        "retry 2 after 429", "wait PT12S RETRY_AFTER");
+    assertThat(events.lines()).containsExactly("retry 2 after 429", "wait PT12S RETRY_AFTER");
   }
 
   @Test
@@ -91,9 +95,13 @@ class RetryTest {
 
   @Test
   void retryAfterHttpDate_isWaitedUntilThatInstant() throws Exception {
-    server = TestServer.start(r -> server.requests() == 1
-        ? LIMITED.header("Retry-After", TestServer.httpDate(sleeper.now().plusSeconds(7)))
-        : OK);
+    server =
+        TestServer.start(
+            r ->
+                server.requests() == 1
+                    ? LIMITED.header(
+                        "Retry-After", TestServer.httpDate(sleeper.now().plusSeconds(7)))
+                    : OK);
 
     client().send(get(), BodyHandlers.ofString());
 
@@ -103,14 +111,17 @@ class RetryTest {
   @Test
   void noRetryAfter_butAnEpochReset_isWaitedUntilTheReset() throws Exception {
     long resetEpoch = sleeper.now().getEpochSecond() + 20;
-    serve(LIMITED.header("X-RateLimit-Limit", "100").header("X-RateLimit-Remaining", "0")
-        .header("X-RateLimit-Reset", Long.toString(resetEpoch)), OK);
+    serve(
+        LIMITED
+            .header("X-RateLimit-Limit", "100")
+            .header("X-RateLimit-Remaining", "0")
+            .header("X-RateLimit-Reset", Long.toString(resetEpoch)),
+        OK);
 
     client().send(get(), BodyHandlers.ofString());
 
     assertThat(sleeper.waits()).containsExactly(Duration.ofSeconds(20));
-    assertThat(events.lines()).containsExactly(
-        "quota 0", "retry 2 after 429", "wait PT20S RESET");
+    assertThat(events.lines()).containsExactly("quota 0", "retry 2 after 429", "wait PT20S RESET");
   }
 
   @Test
@@ -137,22 +148,28 @@ class RetryTest {
 
     client().send(get(), BodyHandlers.ofString()); // jitter fixed at 0.5: half of each ceiling
 
-    assertThat(sleeper.waits()).containsExactly(
-        Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(2));
+    assertThat(sleeper.waits())
+        .containsExactly(Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(2));
     assertThat(events.lines()).contains("wait PT0.5S BACKOFF", "wait PT2S BACKOFF");
   }
 
   @Test
   void backoff_isCappedAtMaxWait() throws Exception {
     serve(LIMITED);
-    RateLimitedClient c = client(RetryPolicy.builder().maxAttempts(10)
-        .maxWait(Duration.ofSeconds(5)).jitter(() -> Math.nextDown(1.0)).noRetryBudget());
+    RateLimitedClient c =
+        client(
+            RetryPolicy.builder()
+                .maxAttempts(10)
+                .maxWait(Duration.ofSeconds(5))
+                .jitter(() -> Math.nextDown(1.0))
+                .noRetryBudget());
 
     assertThatThrownBy(() -> c.send(get(), BodyHandlers.ofString()))
         .isInstanceOf(GiveUpException.class);
 
-    assertThat(sleeper.waits()).hasSize(9).allSatisfy(
-        w -> assertThat(w).isLessThan(Duration.ofSeconds(5)));
+    assertThat(sleeper.waits())
+        .hasSize(9)
+        .allSatisfy(w -> assertThat(w).isLessThan(Duration.ofSeconds(5)));
     assertThat(sleeper.waits().get(8)).isEqualTo(Duration.ofSeconds(5).minusNanos(1));
   }
 
@@ -169,9 +186,13 @@ class RetryTest {
     assertThat(e.lastResponse().body()).asString().contains("RATE_LIMITED");
     assertThat(e.serverWait()).contains(Duration.ofSeconds(1));
     assertThat(e.request().uri()).isEqualTo(server.uri("/v1/info"));
-    assertThat(e).hasMessage("gave up on GET " + server.uri("/v1/info") + " after 4 attempts: "
-        + "it was still rate-limited after the maximum number of attempts; last response 429, "
-        + "which asked to wait PT1S");
+    assertThat(e)
+        .hasMessage(
+            "gave up on GET "
+                + server.uri("/v1/info")
+                + " after 4 attempts: "
+                + "it was still rate-limited after the maximum number of attempts; last response 429, "
+                + "which asked to wait PT1S");
     assertThat(events.lines()).endsWith("give up ATTEMPTS_EXHAUSTED");
   }
 
@@ -179,8 +200,10 @@ class RetryTest {
   void maxAttemptsOne_neverRetries() throws Exception {
     serve(LIMITED.header("Retry-After", "1"), OK);
 
-    GiveUpException e = giveUp(
-        () -> client(RetryPolicy.builder().maxAttempts(1)).send(get(), BodyHandlers.ofString()));
+    GiveUpException e =
+        giveUp(
+            () ->
+                client(RetryPolicy.builder().maxAttempts(1)).send(get(), BodyHandlers.ofString()));
 
     assertThat(e.reason()).isEqualTo(GiveUpException.Reason.ATTEMPTS_EXHAUSTED);
     assertThat(server.requests()).isEqualTo(1);
@@ -202,19 +225,24 @@ class RetryTest {
     serve(LIMITED.header("Retry-After", "1"), LIMITED.header("Retry-After", "1"), OK);
     String body = "{\"email\":\"a@example.com\",\"note\":\"é ✓\"}";
 
-    HttpResponse<String> r = client(RetryPolicy.builder().retryNonIdempotent(true))
-        .send(post(body), BodyHandlers.ofString());
+    HttpResponse<String> r =
+        client(RetryPolicy.builder().retryNonIdempotent(true))
+            .send(post(body), BodyHandlers.ofString());
 
     assertThat(r.statusCode()).isEqualTo(200);
-    assertThat(server.received()).hasSize(3)
+    assertThat(server.received())
+        .hasSize(3)
         .allSatisfy(req -> assertThat(req.bodyText()).isEqualTo(body));
   }
 
   @Test
   void post_withAnIdempotencyKey_isRetried() throws Exception {
     serve(LIMITED.header("Retry-After", "1"), OK);
-    HttpRequest keyed = HttpRequest.newBuilder(server.uri("/v1/items"))
-        .header("Idempotency-Key", "7f3a").POST(BodyPublishers.ofString("{}")).build();
+    HttpRequest keyed =
+        HttpRequest.newBuilder(server.uri("/v1/items"))
+            .header("Idempotency-Key", "7f3a")
+            .POST(BodyPublishers.ofString("{}"))
+            .build();
 
     assertThat(client().send(keyed, BodyHandlers.ofString()).statusCode()).isEqualTo(200);
     assertThat(server.requests()).isEqualTo(2);
@@ -224,12 +252,15 @@ class RetryTest {
   void put_isIdempotent_andRetried_withItsByteArrayBody() throws Exception {
     serve(LIMITED.header("Retry-After", "1"), OK);
     byte[] body = {0, 1, 2, (byte) 0xff};
-    HttpRequest put = HttpRequest.newBuilder(server.uri("/v1/items/1"))
-        .PUT(BodyPublishers.ofByteArray(body)).build();
+    HttpRequest put =
+        HttpRequest.newBuilder(server.uri("/v1/items/1"))
+            .PUT(BodyPublishers.ofByteArray(body))
+            .build();
 
     client().send(put, BodyHandlers.ofString());
 
-    assertThat(server.received()).hasSize(2)
+    assertThat(server.received())
+        .hasSize(2)
         .allSatisfy(req -> assertThat(req.body()).isEqualTo(body));
   }
 
@@ -237,16 +268,20 @@ class RetryTest {
   void bodyOfUnknownLength_isNotRetried_unlessTheCallerSaysItCanBeResent() throws Exception {
     serve(LIMITED.header("Retry-After", "1"), LIMITED.header("Retry-After", "1"), OK);
     byte[] bytes = "streamed".getBytes(StandardCharsets.UTF_8);
-    HttpRequest streamed = HttpRequest.newBuilder(server.uri("/v1/items/1"))
-        .PUT(BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(bytes))).build();
+    HttpRequest streamed =
+        HttpRequest.newBuilder(server.uri("/v1/items/1"))
+            .PUT(BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(bytes)))
+            .build();
 
     GiveUpException e = giveUp(() -> client().send(streamed, BodyHandlers.ofString()));
     assertThat(e.reason()).isEqualTo(GiveUpException.Reason.BODY_NOT_REPLAYABLE);
 
-    HttpResponse<String> r = client(RetryPolicy.builder().retryUnknownLengthBodies(true))
-        .send(streamed, BodyHandlers.ofString());
+    HttpResponse<String> r =
+        client(RetryPolicy.builder().retryUnknownLengthBodies(true))
+            .send(streamed, BodyHandlers.ofString());
     assertThat(r.statusCode()).isEqualTo(200);
-    assertThat(server.received()).hasSize(3)
+    assertThat(server.received())
+        .hasSize(3)
         .allSatisfy(req -> assertThat(req.bodyText()).isEqualTo("streamed"));
   }
 
@@ -259,8 +294,7 @@ class RetryTest {
   }
 
   @Test
-  void serviceUnavailable_withoutRetryAfter_andOtherErrors_areReturnedAsTheyAre()
-      throws Exception {
+  void serviceUnavailable_withoutRetryAfter_andOtherErrors_areReturnedAsTheyAre() throws Exception {
     serve(Reply.of(503).body("down"), Reply.of(500), Reply.of(404));
     RateLimitedClient c = client();
 
@@ -296,11 +330,15 @@ class RetryTest {
   void aWaitThatWouldEndAfterTheDeadline_givesUp() throws Exception {
     serve(LIMITED.header("Retry-After", "10"));
 
-    GiveUpException e = giveUp(() -> client(RetryPolicy.builder().maxAttempts(10)
-        .deadline(Duration.ofSeconds(25))).send(get(), BodyHandlers.ofString()));
+    GiveUpException e =
+        giveUp(
+            () ->
+                client(RetryPolicy.builder().maxAttempts(10).deadline(Duration.ofSeconds(25)))
+                    .send(get(), BodyHandlers.ofString()));
 
     assertThat(e.reason()).isEqualTo(GiveUpException.Reason.DEADLINE);
-    assertThat(sleeper.waits()).as("10 + 10 fit in 25 s; a third 10 would not")
+    assertThat(sleeper.waits())
+        .as("10 + 10 fit in 25 s; a third 10 would not")
         .containsExactly(Duration.ofSeconds(10), Duration.ofSeconds(10));
     assertThat(e.attempts()).isEqualTo(3);
   }
@@ -316,8 +354,7 @@ class RetryTest {
       budgetRefusals += e.reason() == GiveUpException.Reason.RETRY_BUDGET ? 1 : 0;
     }
 
-    assertThat(server.requests()).as("100 requests, and retries of 10% of them")
-        .isEqualTo(110);
+    assertThat(server.requests()).as("100 requests, and retries of 10% of them").isEqualTo(110);
     assertThat(budgetRefusals).isEqualTo(100);
   }
 
@@ -325,10 +362,11 @@ class RetryTest {
   void theBodyOfARetriedResponse_neverReachesTheCallersHandler() throws Exception {
     serve(LIMITED.header("Retry-After", "1"), LIMITED.header("Retry-After", "1"), OK);
     AtomicInteger handlerCalls = new AtomicInteger();
-    HttpResponse.BodyHandler<String> counting = info -> {
-      handlerCalls.incrementAndGet();
-      return BodyHandlers.ofString().apply(info);
-    };
+    HttpResponse.BodyHandler<String> counting =
+        info -> {
+          handlerCalls.incrementAndGet();
+          return BodyHandlers.ofString().apply(info);
+        };
 
     client().send(get(), counting);
 
@@ -338,22 +376,27 @@ class RetryTest {
   @Test
   void aThrowingListener_doesNotFailTheRequest() throws Exception {
     serve(LIMITED.header("Retry-After", "1").header("X-RateLimit-Remaining", "0"), OK);
-    RateLimitedClient c = RateLimitedClient.builder(HTTP).sleeper(sleeper)
-        .listener(new RateLimitListener() {
-          @Override
-          public void onQuota(HttpRequest request, QuotaReading reading) {
-            throw new IllegalStateException("listener bug");
-          }
+    RateLimitedClient c =
+        RateLimitedClient.builder(HTTP)
+            .sleeper(sleeper)
+            .listener(
+                new RateLimitListener() {
+                  @Override
+                  public void onQuota(HttpRequest request, QuotaReading reading) {
+                    throw new IllegalStateException("listener bug");
+                  }
 
-          @Override
-          public void onWait(HttpRequest request, Duration wait, WaitCause cause) {
-            throw new IllegalStateException("listener bug");
-          }
-        })
-        .listener(events).build();
+                  @Override
+                  public void onWait(HttpRequest request, Duration wait, WaitCause cause) {
+                    throw new IllegalStateException("listener bug");
+                  }
+                })
+            .listener(events)
+            .build();
 
     assertThat(c.send(get(), BodyHandlers.ofString()).statusCode()).isEqualTo(200);
-    assertThat(events.lines()).as("the next listener still hears everything")
+    assertThat(events.lines())
+        .as("the next listener still hears everything")
         .containsExactly("quota 0", "retry 2 after 429", "wait PT1S RETRY_AFTER");
   }
 
@@ -361,8 +404,8 @@ class RetryTest {
   void sendAsync_retriesLikeSend() throws Exception {
     serve(LIMITED.header("Retry-After", "2"), LIMITED, OK);
 
-    HttpResponse<String> r = client().sendAsync(get(), BodyHandlers.ofString())
-        .get(10, TimeUnit.SECONDS);
+    HttpResponse<String> r =
+        client().sendAsync(get(), BodyHandlers.ofString()).get(10, TimeUnit.SECONDS);
 
     assertThat(r.body()).isEqualTo("ok");
     assertThat(sleeper.waits()).containsExactly(Duration.ofSeconds(2), Duration.ofSeconds(1));
@@ -372,8 +415,13 @@ class RetryTest {
   void sendAsync_givingUp_failsTheFutureWithTheGiveUpException() {
     try (TestServer s = TestServer.replying(LIMITED.header("Retry-After", "1"))) {
       server = s;
-      ExecutionException e = catchThrowableOfType(ExecutionException.class,
-          () -> client().sendAsync(post("{}"), BodyHandlers.ofString()).get(10, TimeUnit.SECONDS));
+      ExecutionException e =
+          catchThrowableOfType(
+              ExecutionException.class,
+              () ->
+                  client()
+                      .sendAsync(post("{}"), BodyHandlers.ofString())
+                      .get(10, TimeUnit.SECONDS));
 
       assertThat(e).hasCauseInstanceOf(GiveUpException.class);
       assertThat(((GiveUpException) e.getCause()).reason())
@@ -392,8 +440,10 @@ class RetryTest {
     server.close();
     server = null;
 
-    ExecutionException e = catchThrowableOfType(ExecutionException.class,
-        () -> client().sendAsync(request, BodyHandlers.ofString()).get(10, TimeUnit.SECONDS));
+    ExecutionException e =
+        catchThrowableOfType(
+            ExecutionException.class,
+            () -> client().sendAsync(request, BodyHandlers.ofString()).get(10, TimeUnit.SECONDS));
 
     assertThat(e).hasCauseInstanceOf(java.io.IOException.class);
     assertThat(e.getCause()).isNotInstanceOf(GiveUpException.class);
@@ -406,8 +456,9 @@ class RetryTest {
     assertThatThrownBy(() -> RetryPolicy.builder().maxWait(Duration.ZERO))
         .hasMessage("maxWait must be positive, got PT0S");
     assertThatThrownBy(() -> RetryPolicy.builder().retryBudget(-0.1, 1))
-        .hasMessage("retryBudget ratio must be a finite number >= 0 (0.1 = 10% of requests), "
-            + "got -0.1");
+        .hasMessage(
+            "retryBudget ratio must be a finite number >= 0 (0.1 = 10% of requests), "
+                + "got -0.1");
     assertThatThrownBy(() -> RetryPolicy.builder().retryBudget(0.1, Double.NaN))
         .hasMessage("retryBudget minRetriesPerSecond must be a finite number >= 0, got NaN");
     assertThatThrownBy(() -> RateLimitedClient.builder(HTTP).cache(0, 10))

@@ -8,6 +8,9 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -15,17 +18,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
- * A real HTTP server on the loopback interface, answering each request with what a test's
- * responder returns, and recording what it received. The JDK's server always sends its own
- * {@code Date} (the real time), which is why {@link FakeSleeper}'s wall clock starts at the real
- * present: the client trusts its own clock while the two agree within seconds.
+ * A real HTTP server on the loopback interface, answering each request with what a test's responder
+ * returns, and recording what it received. The JDK's server always sends its own {@code Date} (the
+ * real time), which is why {@link FakeSleeper}'s wall clock starts at the real present: the client
+ * trusts its own clock while the two agree within seconds.
  */
 final class TestServer implements AutoCloseable {
   static {
@@ -92,11 +92,12 @@ final class TestServer implements AutoCloseable {
   static TestServer replying(Reply... replies) throws IOException {
     List<Reply> script = List.of(replies);
     int[] next = {0};
-    return start(r -> {
-      synchronized (next) {
-        return script.get(Math.min(next[0]++, script.size() - 1));
-      }
-    });
+    return start(
+        r -> {
+          synchronized (next) {
+            return script.get(Math.min(next[0]++, script.size() - 1));
+          }
+        });
   }
 
   /** {@code t} as an IMF-fixdate. */
@@ -122,8 +123,12 @@ final class TestServer implements AutoCloseable {
       throws IOException {
     try (exchange) {
       byte[] body = exchange.getRequestBody().readAllBytes();
-      Received r = new Received(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
-          Map.copyOf(exchange.getRequestHeaders()), body);
+      Received r =
+          new Received(
+              exchange.getRequestMethod(),
+              exchange.getRequestURI().getPath(),
+              Map.copyOf(exchange.getRequestHeaders()),
+              body);
       received.add(r);
       Reply reply = responder.apply(r);
       reply.headers().forEach((k, v) -> exchange.getResponseHeaders().set(k, v));

@@ -10,9 +10,9 @@ import org.snakeyaml.engine.v2.nodes.ScalarNode;
 import org.snakeyaml.engine.v2.nodes.SequenceNode;
 
 /**
- * A YAML node and where it stands: the file, its line and column, and its field path from the
- * top ({@code rules[2].limits[0]}). Every reader works through one, so every error it raises is
- * located at the text that caused it.
+ * A YAML node and where it stands: the file, its line and column, and its field path from the top
+ * ({@code rules[2].limits[0]}). Every reader works through one, so every error it raises is located
+ * at the text that caused it.
  */
 final class At {
   final String source;
@@ -128,16 +128,16 @@ final class At {
 
   /**
    * This mapping's fields, checked against {@code allowed}: an unknown field fails naming the
-   * nearest allowed one, a repeated field fails naming the first. {@code expected} says what
-   * the mapping should be, for when it is not one.
+   * nearest allowed one, a repeated field fails naming the first. {@code expected} says what the
+   * mapping should be, for when it is not one.
    */
   Fields fields(String expected, List<String> allowed) {
     return fields(expected, allowed, Map.of());
   }
 
   /**
-   * {@link #fields(String, List)}, where a field in {@code misplaced} (one that belongs
-   * elsewhere) fails with its own message rather than a suggestion.
+   * {@link #fields(String, List)}, where a field in {@code misplaced} (one that belongs elsewhere)
+   * fails with its own message rather than a suggestion.
    */
   Fields fields(String expected, List<String> allowed, Map<String, String> misplaced) {
     if (!(node instanceof MappingNode)) {

@@ -9,8 +9,8 @@ import org.snakeyaml.engine.v2.nodes.NodeTuple;
 import org.snakeyaml.engine.v2.nodes.ScalarNode;
 
 /**
- * The fields of one YAML mapping, checked when read: each name is one of the allowed ones
- * (else "unknown field 'heders'; did you mean 'headers'?") and appears once.
+ * The fields of one YAML mapping, checked when read: each name is one of the allowed ones (else
+ * "unknown field 'heders'; did you mean 'headers'?") and appears once.
  */
 final class Fields {
   private final At mapping;
@@ -22,9 +22,13 @@ final class Fields {
     for (NodeTuple t : node.getValue()) {
       Node key = t.getKeyNode();
       if (!(key instanceof ScalarNode) || Yaml.isNull(key)) {
-        throw mapping.failAt(key, mapping.field,
-            "a field name must be a word" + (allowed == null || allowed.isEmpty() ? ""
-                : " such as '" + allowed.get(0) + "'") + ", found " + At.describe(key));
+        throw mapping.failAt(
+            key,
+            mapping.field,
+            "a field name must be a word"
+                + (allowed == null || allowed.isEmpty() ? "" : " such as '" + allowed.get(0) + "'")
+                + ", found "
+                + At.describe(key));
       }
       String name = ((ScalarNode) key).getValue();
       At value = mapping.child(name, t.getValueNode());
@@ -33,18 +37,25 @@ final class Fields {
       }
       if (allowed != null && !allowed.contains(name)) {
         String near = Suggest.nearest(name, allowed);
-        throw mapping.failAt(key, value.field, "unknown field '" + name + "'; "
-            + (near != null
-                ? "did you mean '" + near + "'?"
-                : allowed.isEmpty() ? "there are none to name here"
-                    : "the fields here are " + String.join(", ", allowed)));
+        throw mapping.failAt(
+            key,
+            value.field,
+            "unknown field '"
+                + name
+                + "'; "
+                + (near != null
+                    ? "did you mean '" + near + "'?"
+                    : allowed.isEmpty()
+                        ? "there are none to name here"
+                        : "the fields here are " + String.join(", ", allowed)));
       }
       Node first = keys.putIfAbsent(name, key);
       if (first != null) {
         int firstLine = new At(mapping.source, first, name).line();
-        throw mapping.failAt(key, value.field,
-            "field '" + name + "' is given twice (first on line " + firstLine
-                + "); keep one");
+        throw mapping.failAt(
+            key,
+            value.field,
+            "field '" + name + "' is given twice (first on line " + firstLine + "); keep one");
       }
       values.put(name, value);
     }

@@ -11,12 +11,12 @@ import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
- * Reads limits: the shorthand {@code N/WINDOW} ({@code 100/minute}, {@code 10_000/day},
- * {@code 5/lifetime}, {@code 50/15m}) or the long form
- * {@code {limit: 10/second, algorithm: token-bucket, burst: 20, name: api-burst}}.
+ * Reads limits: the shorthand {@code N/WINDOW} ({@code 100/minute}, {@code 10_000/day}, {@code
+ * 5/lifetime}, {@code 50/15m}) or the long form {@code {limit: 10/second, algorithm: token-bucket,
+ * burst: 20, name: api-burst}}.
  *
- * <p>Limits are read before they are named, because a default name depends on how many limits
- * the rule has; {@link #build} names one.
+ * <p>Limits are read before they are named, because a default name depends on how many limits the
+ * rule has; {@link #build} names one.
  */
 final class LimitReader {
   static final List<String> FIELDS = List.of("limit", "algorithm", "burst", "name");
@@ -25,8 +25,9 @@ final class LimitReader {
 
   private static final List<String> WINDOWS =
       List.of("second", "minute", "hour", "day", "week", "lifetime");
-  private static final String WINDOW_FORMS = "second, minute, hour, day, week, lifetime or a"
-      + " duration such as 15m, 1h, 250ms";
+  private static final String WINDOW_FORMS =
+      "second, minute, hour, day, week, lifetime or a" + " duration such as 15m, 1h, 250ms";
+
   /** Digits, optionally grouped as {@code 10_000} or {@code 10,000}. */
   private static final Pattern NUMBER = Pattern.compile("\\d+(_\\d+)*|\\d{1,3}(,\\d{3})+");
 
@@ -43,8 +44,9 @@ final class LimitReader {
   /** The limits of {@code limits}: one limit, or a list of them. */
   static List<Spec> read(At limits, Algorithm defaultAlgorithm, Duration retention) {
     if (limits.isNull()) {
-      throw limits.fail("no limits given; write one (limits: 100/minute) or a list"
-          + " (limits: [100/minute, 1000/hour])");
+      throw limits.fail(
+          "no limits given; write one (limits: 100/minute) or a list"
+              + " (limits: [100/minute, 1000/hour])");
     }
     List<At> items = limits.oneOrMany();
     if (items.isEmpty()) {
@@ -84,8 +86,11 @@ final class LimitReader {
     if (algorithmAt != null) {
       algorithm = Algorithm.fromLabel(Words.oneOf(algorithmAt, "algorithm", ALGORITHMS));
       if (lifetime && algorithm != Algorithm.FIXED_WINDOW) {
-        throw algorithmAt.fail("a lifetime budget never refills, so it is always a plain counter;"
-            + " remove 'algorithm: " + algorithm.label() + "' (or write 'fixed')");
+        throw algorithmAt.fail(
+            "a lifetime budget never refills, so it is always a plain counter;"
+                + " remove 'algorithm: "
+                + algorithm.label()
+                + "' (or write 'fixed')");
       }
     }
     if (lifetime) {
@@ -95,10 +100,12 @@ final class LimitReader {
     At burstAt = f.get("burst");
     if (burstAt != null) {
       if (algorithm != Algorithm.TOKEN_BUCKET) {
-        throw burstAt.fail(lifetime
-            ? "a lifetime budget has no burst; remove 'burst:'"
-            : "burst applies only to token-bucket limits, and this one counts with '"
-                + algorithm.label() + "'; add algorithm: token-bucket or remove 'burst:'");
+        throw burstAt.fail(
+            lifetime
+                ? "a lifetime budget has no burst; remove 'burst:'"
+                : "burst applies only to token-bucket limits, and this one counts with '"
+                    + algorithm.label()
+                    + "'; add algorithm: token-bucket or remove 'burst:'");
       }
       burst = burstAt.wholeNumber("burst", 1, Limit.MAX_PERMITS);
     }
@@ -107,8 +114,8 @@ final class LimitReader {
     if (nameAt != null) {
       name = nameAt.text("a limit name such as api-burst");
       if (!NAME.matcher(name).matches()) {
-        throw nameAt.fail("limit name '" + name + "' must be 1 to 64 letters, digits, '.', '_'"
-            + " or '-'");
+        throw nameAt.fail(
+            "limit name '" + name + "' must be 1 to 64 letters, digits, '.', '_'" + " or '-'");
       }
     }
     return new Spec(at, r.permits(), r.window(), algorithm, burst, name);
@@ -121,34 +128,52 @@ final class LimitReader {
     int slash = text.indexOf('/');
     if (slash < 0) {
       boolean splitByFlowList = at.field.endsWith("]") && text.matches("\\d{1,3}");
-      throw at.fail("'" + text + "' has no window; write N/WINDOW, e.g. 100/minute"
-          + (splitByFlowList
-              ? " (inside [ ], a ',' separates items: write 1_000/minute or quote the limit)"
-              : ""));
+      throw at.fail(
+          "'"
+              + text
+              + "' has no window; write N/WINDOW, e.g. 100/minute"
+              + (splitByFlowList
+                  ? " (inside [ ], a ',' separates items: write 1_000/minute or quote the limit)"
+                  : ""));
     }
     String count = text.substring(0, slash).trim();
     String window = text.substring(slash + 1).trim();
     if (window.contains("/") || window.contains(",")) {
-      throw at.fail("'" + text + "' holds several limits; write them as a list:"
-          + " [100/minute, 1000/hour]");
+      throw at.fail(
+          "'"
+              + text
+              + "' holds several limits; write them as a list:"
+              + " [100/minute, 1000/hour]");
     }
     return new Rate(permits(at, text, count), window(at, text, count, window, retention));
   }
 
   private static long permits(At at, String text, String count) {
     if (!NUMBER.matcher(count).matches()) {
-      throw at.fail("'" + count + "' in '" + text + "' is not a number of requests; write"
-          + " N/WINDOW with N a whole number, e.g. 100/minute or 10_000/day");
+      throw at.fail(
+          "'"
+              + count
+              + "' in '"
+              + text
+              + "' is not a number of requests; write"
+              + " N/WINDOW with N a whole number, e.g. 100/minute or 10_000/day");
     }
     String digits = count.replace("_", "").replace(",", "");
     long n = digits.length() > 12 ? Long.MAX_VALUE : Long.parseLong(digits);
     if (n < 1) {
-      throw at.fail("'" + text + "' allows no request at all; a limit allows at least 1 request"
-          + " per window");
+      throw at.fail(
+          "'"
+              + text
+              + "' allows no request at all; a limit allows at least 1 request"
+              + " per window");
     }
     if (n > Limit.MAX_PERMITS) {
-      throw at.fail("'" + text + "' allows too many requests; at most "
-          + Words.count(Limit.MAX_PERMITS) + " per window");
+      throw at.fail(
+          "'"
+              + text
+              + "' allows too many requests; at most "
+              + Words.count(Limit.MAX_PERMITS)
+              + " per window");
     }
     return n;
   }
@@ -163,25 +188,40 @@ final class LimitReader {
     if (space > 0) {
       String first = w.substring(0, space);
       if (first.equals("lifetime") || Durations.parse(first) != null) {
-        throw at.fail("'" + text + "': an algorithm goes in the long form: {limit: " + count
-            + "/" + first + ", algorithm: " + w.substring(space + 1).trim() + "}");
+        throw at.fail(
+            "'"
+                + text
+                + "': an algorithm goes in the long form: {limit: "
+                + count
+                + "/"
+                + first
+                + ", algorithm: "
+                + w.substring(space + 1).trim()
+                + "}");
       }
     }
     Duration d = w.isEmpty() ? null : Durations.parse(w);
     if (d == null && Words.tooLong(w)) {
-      throw at.fail("the window of '" + text + "' is longer than any window can be; a window"
-          + " lasts at most 100 years");
+      throw at.fail(
+          "the window of '"
+              + text
+              + "' is longer than any window can be; a window"
+              + " lasts at most 100 years");
     }
     if (d == null) {
       String near = w.isEmpty() ? null : Suggest.nearest(w, WINDOWS);
-      throw at.fail((w.isEmpty() ? "'" + text + "' has no window" :
-          "unknown window '" + window + "' in '" + text + "'")
-          + "; " + (near != null ? "did you mean '" + near + "'? " : "")
-          + "a window is " + WINDOW_FORMS);
+      throw at.fail(
+          (w.isEmpty()
+                  ? "'" + text + "' has no window"
+                  : "unknown window '" + window + "' in '" + text + "'")
+              + "; "
+              + (near != null ? "did you mean '" + near + "'? " : "")
+              + "a window is "
+              + WINDOW_FORMS);
     }
     if (d.toMillis() < 1) {
-      throw at.fail("the window of '" + text + "' is shorter than 1ms; a window lasts at least"
-          + " 1ms");
+      throw at.fail(
+          "the window of '" + text + "' is shorter than 1ms; a window lasts at least" + " 1ms");
     }
     try {
       return Window.of(d);

@@ -5,9 +5,9 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The rule and limit names of a policy so far, so that a name used twice is reported where it
- * is used the second time, naming the first. Limit names show in headers and metrics, so they
- * are unique across the policy, not just within a rule.
+ * The rule and limit names of a policy so far, so that a name used twice is reported where it is
+ * used the second time, naming the first. Limit names show in headers and metrics, so they are
+ * unique across the policy, not just within a rule.
  */
 final class Names {
   private final Map<String, At> rules = new HashMap<>();
@@ -20,9 +20,17 @@ final class Names {
   void rule(String name, At at, At rule, boolean derived) {
     At first = rules.putIfAbsent(name, rule);
     if (first != null) {
-      throw at.fail("rule name '" + name + "'" + (derived ? " (made from the route)" : "")
-          + " is already used by " + where(first) + "; "
-          + (derived ? "tell the two rules apart with name: ..." : "give each rule its own name"));
+      throw at.fail(
+          "rule name '"
+              + name
+              + "'"
+              + (derived ? " (made from the route)" : "")
+              + " is already used by "
+              + where(first)
+              + "; "
+              + (derived
+                  ? "tell the two rules apart with name: ..."
+                  : "give each rule its own name"));
     }
   }
 
@@ -30,9 +38,18 @@ final class Names {
   void limit(Limit limit, At at) {
     At first = limits.putIfAbsent(limit.name(), at);
     if (first != null) {
-      throw at.fail("limit name '" + limit.name() + "' is already used by " + where(first)
-          + "; limit names show in headers and must be unique, so name this one, e.g. {limit: "
-          + limit.permits() + "/" + limit.window().label() + ", name: " + limit.name() + "-2}");
+      throw at.fail(
+          "limit name '"
+              + limit.name()
+              + "' is already used by "
+              + where(first)
+              + "; limit names show in headers and must be unique, so name this one, e.g. {limit: "
+              + limit.permits()
+              + "/"
+              + limit.window().label()
+              + ", name: "
+              + limit.name()
+              + "-2}");
     }
   }
 

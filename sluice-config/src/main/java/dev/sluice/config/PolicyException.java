@@ -1,20 +1,20 @@
 package dev.sluice.config;
 
 /**
- * A policy file that cannot be used, and where and why: the file, the 1-based line and column
- * of the offending text, the field (a path such as {@code rules[2].limits[0]} or
- * {@code headers}) and what is wrong, with what would be right.
+ * A policy file that cannot be used, and where and why: the file, the 1-based line and column of
+ * the offending text, the field (a path such as {@code rules[2].limits[0]} or {@code headers}) and
+ * what is wrong, with what would be right.
  *
- * <p>{@link #getMessage()} reads as a compiler's diagnostic, so editors and terminals can jump
- * to it:
+ * <p>{@link #getMessage()} reads as a compiler's diagnostic, so editors and terminals can jump to
+ * it:
  *
  * <pre>
  * examples/ipto.yaml:37:10: rules[0].key: unknown key source 'bodi:email';
  *     did you mean 'body:email'?
  * </pre>
  *
- * An error about the file as a whole (it is missing or unreadable) has line and column 0 and
- * an empty field, and reads {@code examples/ipto.yaml: no such file}.
+ * An error about the file as a whole (it is missing or unreadable) has line and column 0 and an
+ * empty field, and reads {@code examples/ipto.yaml: no such file}.
  */
 public final class PolicyException extends RuntimeException {
   private final String source;
@@ -60,9 +60,9 @@ public final class PolicyException extends RuntimeException {
   }
 
   /**
-   * The field at fault as a path from the top of the file ({@code rules[2].limits[0]},
-   * {@code global.key[1]}, {@code headers}); list indices count from 0. Empty when the error is
-   * not about one field (YAML syntax, an empty or missing file).
+   * The field at fault as a path from the top of the file ({@code rules[2].limits[0]}, {@code
+   * global.key[1]}, {@code headers}); list indices count from 0. Empty when the error is not about
+   * one field (YAML syntax, an empty or missing file).
    */
   public String field() {
     return field;

@@ -15,8 +15,8 @@ import java.nio.file.Path;
 import java.util.Objects;
 
 /**
- * Reads Sluice policy files: YAML that says which requests are limited, counted per whom, how
- * many per window, and how responses report it.
+ * Reads Sluice policy files: YAML that says which requests are limited, counted per whom, how many
+ * per window, and how responses report it.
  *
  * <pre>{@code
  * headers: x-ratelimit            # x-ratelimit | ietf | both | none
@@ -32,22 +32,22 @@ import java.util.Objects;
  * }</pre>
  *
  * <p>The whole format, with every field and default, is described in {@code docs/policy-format.md}.
- * Every mistake is a {@link PolicyException} naming the file, line, column and field, what is
- * wrong and what would be right; nothing else escapes these methods. The policy returned is
- * immutable and fully validated: it can be handed to {@code Sluice.builder} as it is.
+ * Every mistake is a {@link PolicyException} naming the file, line, column and field, what is wrong
+ * and what would be right; nothing else escapes these methods. The policy returned is immutable and
+ * fully validated: it can be handed to {@code Sluice.builder} as it is.
  */
 public final class PolicyFiles {
   /** The largest policy file read: real ones are a few KiB; a YAML parser's time is not free. */
   static final int MAX_BYTES = 1 << 20;
 
-  private static final String TOO_LARGE = "the file is larger than 1 MiB, the most a policy file"
-      + " may be; is this the right file?";
+  private static final String TOO_LARGE =
+      "the file is larger than 1 MiB, the most a policy file" + " may be; is this the right file?";
 
   private PolicyFiles() {}
 
   /**
-   * Reads the policy in {@code file} (UTF-8). Errors name the file as {@code file.toString()}
-   * gives it, so a relative path stays relative.
+   * Reads the policy in {@code file} (UTF-8). Errors name the file as {@code file.toString()} gives
+   * it, so a relative path stays relative.
    *
    * @throws PolicyException if the file cannot be read or does not hold a valid policy
    */
@@ -59,13 +59,20 @@ public final class PolicyFiles {
       // Never more than the limit and a byte: /dev/zero or a pipe must not fill the memory.
       bytes = in.readNBytes(MAX_BYTES + 1);
     } catch (NoSuchFileException e) {
-      throw new PolicyException(source, 0, 0, "", "no such file"
-          + (file.isAbsolute() ? "" : " (looked for " + file.toAbsolutePath() + ")"));
+      throw new PolicyException(
+          source,
+          0,
+          0,
+          "",
+          "no such file"
+              + (file.isAbsolute() ? "" : " (looked for " + file.toAbsolutePath() + ")"));
     } catch (AccessDeniedException e) {
       throw new PolicyException(source, 0, 0, "", "cannot read the file: permission denied");
     } catch (IOException | SecurityException e) {
-      String why = Files.isDirectory(file) ? "it is a directory, not a policy file"
-          : String.valueOf(e.getMessage());
+      String why =
+          Files.isDirectory(file)
+              ? "it is a directory, not a policy file"
+              : String.valueOf(e.getMessage());
       throw new PolicyException(source, 0, 0, "", "cannot read the file: " + why);
     }
     if (bytes.length > MAX_BYTES) {
@@ -78,10 +85,12 @@ public final class PolicyFiles {
   private static String utf8(byte[] bytes, String source) {
     ByteBuffer in = ByteBuffer.wrap(bytes);
     CharBuffer out = CharBuffer.allocate(bytes.length);
-    CoderResult result = StandardCharsets.UTF_8.newDecoder()
-        .onMalformedInput(CodingErrorAction.REPORT)
-        .onUnmappableCharacter(CodingErrorAction.REPORT)
-        .decode(in, out, true);
+    CoderResult result =
+        StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT)
+            .decode(in, out, true);
     if (result.isError()) {
       int bad = in.position();
       int line = 1;
@@ -95,9 +104,14 @@ public final class PolicyFiles {
           column++;
         }
       }
-      throw new PolicyException(source, line, column, "", String.format(
-          "the file is not UTF-8 text: byte 0x%02X here is not valid UTF-8; save the file as UTF-8",
-          bytes[bad] & 0xff));
+      throw new PolicyException(
+          source,
+          line,
+          column,
+          "",
+          String.format(
+              "the file is not UTF-8 text: byte 0x%02X here is not valid UTF-8; save the file as UTF-8",
+              bytes[bad] & 0xff));
     }
     out.flip();
     return out.toString();
@@ -122,7 +136,11 @@ public final class PolicyFiles {
       throw e;
     } catch (RuntimeException e) {
       // A gap in the checks above, not the user's fault; still never a stack trace for them.
-      throw new PolicyException(sourceName, 0, 0, "",
+      throw new PolicyException(
+          sourceName,
+          0,
+          0,
+          "",
           "could not read the policy (" + e + "); please report this as a bug");
     }
   }

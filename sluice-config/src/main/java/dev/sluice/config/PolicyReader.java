@@ -5,28 +5,41 @@ import dev.sluice.core.policy.DenialFormat;
 import dev.sluice.core.policy.HeaderDialect;
 import dev.sluice.core.policy.IpRange;
 import dev.sluice.core.policy.KeySource;
+import dev.sluice.core.policy.Limit;
 import dev.sluice.core.policy.Policy;
 import dev.sluice.core.policy.Rule;
 import dev.sluice.core.policy.StoreFailure;
 import dev.sluice.core.policy.Tier;
 import dev.sluice.core.policy.Webhook;
-import dev.sluice.core.policy.Limit;
+import dev.sluice.core.policy.Window;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.util.LinkedHashMap;
-import dev.sluice.core.policy.Window;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.snakeyaml.engine.v2.nodes.Node;
 
 /** Reads the top of a policy file: the policy-wide settings, then the global rule and the rules. */
 final class PolicyReader {
-  static final List<String> FIELDS = List.of("headers", "reset-header", "denial", "algorithm",
-      "lifetime-retention", "key", "on-store-failure", "trusted-proxies", "tiers", "webhooks", "global", "rules");
+  static final List<String> FIELDS =
+      List.of(
+          "headers",
+          "reset-header",
+          "denial",
+          "algorithm",
+          "lifetime-retention",
+          "key",
+          "on-store-failure",
+          "trusted-proxies",
+          "tiers",
+          "webhooks",
+          "global",
+          "rules");
   private static final List<String> TIER_FIELDS = List.of("scale", "limits");
-  private static final List<String> WEBHOOK_FIELDS = List.of("url", "thresholds", "secret-env", "rules");
+  private static final List<String> WEBHOOK_FIELDS =
+      List.of("url", "thresholds", "secret-env", "rules");
   private static final List<String> STORE_FAILURES = List.of("open", "closed", "local");
 
   private static final List<String> DIALECTS = List.of("x-ratelimit", "ietf", "both", "none");
@@ -42,29 +55,45 @@ final class PolicyReader {
 
   private Policy policy(At top) {
     String nested = " goes in global: (limits on every request) or in a rule of rules:";
-    Fields f = top.fields("a mapping of policy fields (headers:, global:, rules:, ...)", FIELDS,
-        Map.of("limits", "'limits'" + nested, "route", "'route'" + nested,
-            "cost", "'cost'" + nested, "on-missing-key", "'on-missing-key'" + nested));
-    HeaderDialect headers = f.has("headers")
-        ? HeaderDialect.fromLabel(Words.oneOf(f.get("headers"), "header dialect", DIALECTS))
-        : HeaderDialect.X_RATELIMIT;
+    Fields f =
+        top.fields(
+            "a mapping of policy fields (headers:, global:, rules:, ...)",
+            FIELDS,
+            Map.of(
+                "limits",
+                "'limits'" + nested,
+                "route",
+                "'route'" + nested,
+                "cost",
+                "'cost'" + nested,
+                "on-missing-key",
+                "'on-missing-key'" + nested));
+    HeaderDialect headers =
+        f.has("headers")
+            ? HeaderDialect.fromLabel(Words.oneOf(f.get("headers"), "header dialect", DIALECTS))
+            : HeaderDialect.X_RATELIMIT;
     boolean reset = !f.has("reset-header") || Words.bool(f.get("reset-header"));
-    DenialFormat denial = f.has("denial")
-        ? DenialFormat.fromLabel(Words.oneOf(f.get("denial"), "denial format", DENIALS))
-        : DenialFormat.DETAIL;
-    RuleReader.Defaults defaults = new RuleReader.Defaults(
-        f.has("algorithm")
-            ? Algorithm.fromLabel(
-                Words.oneOf(f.get("algorithm"), "algorithm", LimitReader.ALGORITHMS))
-            : Algorithm.FIXED_WINDOW,
-        f.has("lifetime-retention") ? retention(f.get("lifetime-retention"))
-            : Window.DEFAULT_RETENTION,
-        f.has("key") ? KeyReader.read(f.get("key"), null, "the policy's default key")
-            : new KeySource.FirstOf(List.of(new KeySource.Bearer(), new KeySource.ClientIp())));
-    StoreFailure onStoreFailure = f.has("on-store-failure")
-        ? StoreFailure.fromLabel(
-            Words.oneOf(f.get("on-store-failure"), "store failure mode", STORE_FAILURES))
-        : StoreFailure.OPEN;
+    DenialFormat denial =
+        f.has("denial")
+            ? DenialFormat.fromLabel(Words.oneOf(f.get("denial"), "denial format", DENIALS))
+            : DenialFormat.DETAIL;
+    RuleReader.Defaults defaults =
+        new RuleReader.Defaults(
+            f.has("algorithm")
+                ? Algorithm.fromLabel(
+                    Words.oneOf(f.get("algorithm"), "algorithm", LimitReader.ALGORITHMS))
+                : Algorithm.FIXED_WINDOW,
+            f.has("lifetime-retention")
+                ? retention(f.get("lifetime-retention"))
+                : Window.DEFAULT_RETENTION,
+            f.has("key")
+                ? KeyReader.read(f.get("key"), null, "the policy's default key")
+                : new KeySource.FirstOf(List.of(new KeySource.Bearer(), new KeySource.ClientIp())));
+    StoreFailure onStoreFailure =
+        f.has("on-store-failure")
+            ? StoreFailure.fromLabel(
+                Words.oneOf(f.get("on-store-failure"), "store failure mode", STORE_FAILURES))
+            : StoreFailure.OPEN;
     List<IpRange> trustedProxies =
         f.has("trusted-proxies") ? trustedProxies(f.get("trusted-proxies")) : List.of();
     List<Rule> rules = new ArrayList<>();
@@ -74,8 +103,9 @@ final class PolicyReader {
     if (f.has("rules")) {
       At list = f.get("rules");
       if (list.isNull()) {
-        throw list.fail("no rules given; write a list of rules (- route: ..., limits: ...),"
-            + " or remove 'rules:'");
+        throw list.fail(
+            "no rules given; write a list of rules (- route: ..., limits: ...),"
+                + " or remove 'rules:'");
       }
       List<At> items = list.list("a list of rules, each starting with '- route: ...'");
       for (int i = 0; i < items.size(); i++) {
@@ -83,14 +113,15 @@ final class PolicyReader {
       }
     }
     if (rules.isEmpty()) {
-      throw top.fail("the policy sets no limits; add 'global:' limits (global: {limits:"
-          + " [100/minute]}) or 'rules:'");
+      throw top.fail(
+          "the policy sets no limits; add 'global:' limits (global: {limits:"
+              + " [100/minute]}) or 'rules:'");
     }
     Map<String, Tier> tiers = f.has("tiers") ? tiers(f.get("tiers"), rules, defaults) : Map.of();
     List<Webhook> webhooks = f.has("webhooks") ? webhooks(f.get("webhooks"), rules) : List.of();
     try {
-      return new Policy(headers, reset, denial, rules, onStoreFailure, trustedProxies, tiers,
-          webhooks);
+      return new Policy(
+          headers, reset, denial, rules, onStoreFailure, trustedProxies, tiers, webhooks);
     } catch (IllegalArgumentException e) {
       throw top.fail(e.getMessage());
     }
@@ -119,12 +150,16 @@ final class PolicyReader {
       Map<String, List<Limit>> own = new LinkedHashMap<>();
       if (tf.has("limits")) {
         At limitsAt = tf.get("limits");
-        Fields byRule = limitsAt.fields("limits by rule name, e.g. {search: 500/minute}",
-            rules.stream().map(Rule::name).toList());
+        Fields byRule =
+            limitsAt.fields(
+                "limits by rule name, e.g. {search: 500/minute}",
+                rules.stream().map(Rule::name).toList());
         for (String ruleName : byRule.names()) {
-          Rule rule = rules.stream().filter(r -> r.name().equals(ruleName)).findFirst().orElseThrow();
-          List<LimitReader.Spec> specs = LimitReader.read(byRule.get(ruleName),
-              rule.limits().get(0).algorithm(), defaults.retention());
+          Rule rule =
+              rules.stream().filter(r -> r.name().equals(ruleName)).findFirst().orElseThrow();
+          List<LimitReader.Spec> specs =
+              LimitReader.read(
+                  byRule.get(ruleName), rule.limits().get(0).algorithm(), defaults.retention());
           own.put(ruleName, RuleReader.named(specs, ruleName, rule.isGlobal(), null));
         }
       }
@@ -142,7 +177,8 @@ final class PolicyReader {
     List<Webhook> out = new ArrayList<>();
     for (At item : at.list("a list of webhooks, each starting with '- url: https://...'")) {
       Fields wf = item.fields("a webhook (url:, thresholds:, secret-env:)", WEBHOOK_FIELDS);
-      At urlAt = wf.require("url", "say where events go, e.g. url: https://hooks.example.com/sluice");
+      At urlAt =
+          wf.require("url", "say where events go, e.g. url: https://hooks.example.com/sluice");
       String url = urlAt.text("an http:// or https:// URL");
       URI uri;
       try {
@@ -155,17 +191,23 @@ final class PolicyReader {
       for (At t : th.oneOrMany()) {
         thresholds.add((int) t.wholeNumber("a percentage", 1, 100));
       }
-      String secretEnv = wf.require("secret-env",
-          "name the environment variable holding the signing secret, e.g."
-              + " secret-env: SLUICE_WEBHOOK_SECRET").text("an environment variable name");
+      String secretEnv =
+          wf.require(
+                  "secret-env",
+                  "name the environment variable holding the signing secret, e.g."
+                      + " secret-env: SLUICE_WEBHOOK_SECRET")
+              .text("an environment variable name");
       List<String> only = new ArrayList<>();
       if (wf.has("rules")) {
         for (At r : wf.get("rules").oneOrMany()) {
           String name = r.text("a rule name");
           if (rules.stream().noneMatch(x -> x.name().equals(name))) {
             String near = Suggest.nearest(name, rules.stream().map(Rule::name).toList());
-            throw r.fail("no rule is named '" + name + "'"
-                + (near != null ? "; did you mean '" + near + "'?" : ""));
+            throw r.fail(
+                "no rule is named '"
+                    + name
+                    + "'"
+                    + (near != null ? "; did you mean '" + near + "'?" : ""));
           }
           only.add(name);
         }

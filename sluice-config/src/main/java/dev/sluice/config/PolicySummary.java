@@ -14,9 +14,9 @@ import java.util.Locale;
 import java.util.TreeSet;
 
 /**
- * What a policy enforces, in words: the headers and 429 body responses carry, then each rule
- * with the requests it covers, who is counted, and each limit with its algorithm. For
- * {@code sluice check} and for people reviewing a policy change.
+ * What a policy enforces, in words: the headers and 429 body responses carry, then each rule with
+ * the requests it covers, who is counted, and each limit with its algorithm. For {@code sluice
+ * check} and for people reviewing a policy change.
  *
  * <pre>
  * Headers: X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset (Unix epoch seconds);
@@ -39,20 +39,24 @@ public final class PolicySummary {
     List<Rule> endpoints = policy.rules().stream().filter(r -> !r.isGlobal()).toList();
     for (Rule r : policy.rules()) {
       if (r.isGlobal()) {
-        sb.append('\n').append("Global limits, on every request, ").append(who(r))
-            .append(":\n");
+        sb.append('\n').append("Global limits, on every request, ").append(who(r)).append(":\n");
         limits(sb, r, "  ");
       }
     }
     if (!endpoints.isEmpty()) {
-      sb.append('\n').append(endpoints.size())
+      sb.append('\n')
+          .append(endpoints.size())
           .append(endpoints.size() == 1 ? " endpoint rule" : " endpoint rules")
-          .append(endpoints.size() < policy.rules().size() ? ", on top of the global limits:"
-              : ":")
+          .append(endpoints.size() < policy.rules().size() ? ", on top of the global limits:" : ":")
           .append('\n');
       for (Rule r : endpoints) {
-        sb.append("  ").append(r.name()).append(": ").append(route(r.route()))
-            .append(", ").append(who(r)).append('\n');
+        sb.append("  ")
+            .append(r.name())
+            .append(": ")
+            .append(route(r.route()))
+            .append(", ")
+            .append(who(r))
+            .append('\n');
         limits(sb, r, "    ");
       }
     }
@@ -60,9 +64,11 @@ public final class PolicySummary {
   }
 
   private static String headers(Policy p) {
-    String x = "X-RateLimit-Limit, X-RateLimit-Remaining"
-        + (p.resetHeader() ? ", X-RateLimit-Reset (Unix epoch seconds)"
-            : " (no X-RateLimit-Reset)");
+    String x =
+        "X-RateLimit-Limit, X-RateLimit-Remaining"
+            + (p.resetHeader()
+                ? ", X-RateLimit-Reset (Unix epoch seconds)"
+                : " (no X-RateLimit-Reset)");
     String ietf = "RateLimit-Policy and RateLimit (IETF draft)";
     String s;
     switch (p.headers()) {
@@ -96,16 +102,17 @@ public final class PolicySummary {
   }
 
   private static String route(Route route) {
-    String methods = route.methods().isEmpty() ? "any method"
-        : String.join(",", new TreeSet<>(route.methods()));
+    String methods =
+        route.methods().isEmpty() ? "any method" : String.join(",", new TreeSet<>(route.methods()));
     return methods + " " + route.path();
   }
 
   /** Who is counted, what a request costs, and what happens without an identity. */
   private static String who(Rule r) {
-    String s = r.key() instanceof KeySource.Constant c
-        ? "counted together (one bucket, '" + c.value() + "', shared by every request)"
-        : "counted per " + r.key().describe();
+    String s =
+        r.key() instanceof KeySource.Constant c
+            ? "counted together (one bucket, '" + c.value() + "', shared by every request)"
+            : "counted per " + r.key().describe();
     if (r.onMissingKey() == Rule.MissingKey.SKIP) {
       s += " (requests without one are not counted by this rule)";
     }
@@ -115,10 +122,20 @@ public final class PolicySummary {
       }
     } else {
       Cost.FromRequest c = (Cost.FromRequest) r.cost();
-      String where = c.from() == Cost.From.QUERY ? "query parameter"
-          : c.from() == Cost.From.HEADER ? "header" : "body field";
-      s += "; each request costs the number in " + where + " " + c.name() + " (default "
-          + Words.count(c.defaultUnits()) + ", at most " + Words.count(c.max()) + ")";
+      String where =
+          c.from() == Cost.From.QUERY
+              ? "query parameter"
+              : c.from() == Cost.From.HEADER ? "header" : "body field";
+      s +=
+          "; each request costs the number in "
+              + where
+              + " "
+              + c.name()
+              + " (default "
+              + Words.count(c.defaultUnits())
+              + ", at most "
+              + Words.count(c.max())
+              + ")";
     }
     return s;
   }
@@ -141,15 +158,17 @@ public final class PolicySummary {
   private static String limit(Limit l) {
     String n = Words.count(l.permits());
     if (l.window() instanceof Window.Lifetime life) {
-      return n + " in total, never refilled (forgotten " + human(life.retention())
+      return n
+          + " in total, never refilled (forgotten "
+          + human(life.retention())
           + " after first use)";
     }
     String per = n + " per " + per(((Window.Every) l.window()).length());
     if (l.algorithm() == Algorithm.TOKEN_BUCKET) {
       return per + " (token bucket, bursts of up to " + Words.count(l.burst()) + ")";
     }
-    return per + (l.algorithm() == Algorithm.SLIDING_WINDOW ? " (sliding window)"
-        : " (fixed window)");
+    return per
+        + (l.algorithm() == Algorithm.SLIDING_WINDOW ? " (sliding window)" : " (fixed window)");
   }
 
   /** {@code minute}, {@code 15 minutes}, {@code 250 ms}. */

@@ -13,8 +13,8 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Reads one rule: the {@code global:} limits, or an endpoint rule of {@code rules:}. Fills in
- * what the rule leaves out from the policy's defaults and names what is unnamed.
+ * Reads one rule: the {@code global:} limits, or an endpoint rule of {@code rules:}. Fills in what
+ * the rule leaves out from the policy's defaults and names what is unnamed.
  */
 final class RuleReader {
   static final String GLOBAL = "global";
@@ -33,12 +33,18 @@ final class RuleReader {
 
   /** The {@code global:} mapping: limits on every request. */
   static Rule global(At at, Defaults defaults, Names names) {
-    Fields f = at.fields("the global limits (a mapping with limits:)", GLOBAL_FIELDS, Map.of(
-        "route", "the global limits apply to every request, so they have no route; put"
-            + " endpoint limits under rules:",
-        "name", "the global rule is always named 'global'; remove 'name:'"));
-    KeySource key = f.has("key")
-        ? KeyReader.read(f.get("key"), null, "the global rule") : defaults.key();
+    Fields f =
+        at.fields(
+            "the global limits (a mapping with limits:)",
+            GLOBAL_FIELDS,
+            Map.of(
+                "route",
+                "the global limits apply to every request, so they have no route; put"
+                    + " endpoint limits under rules:",
+                "name",
+                "the global rule is always named 'global'; remove 'name:'"));
+    KeySource key =
+        f.has("key") ? KeyReader.read(f.get("key"), null, "the global rule") : defaults.key();
     names.rule(GLOBAL, at, at, false);
     return build(at, f, GLOBAL, null, key, defaults, names);
   }
@@ -46,44 +52,48 @@ final class RuleReader {
   /** Endpoint rule {@code index} of {@code rules:}. */
   static Rule endpoint(At at, int index, Defaults defaults, Names names) {
     Fields f = at.fields("a rule (a mapping with route: and limits:)", RULE_FIELDS);
-    At routeAt = f.require("route",
-        "say which requests the rule covers, e.g. route: POST /auth/verify");
+    At routeAt =
+        f.require("route", "say which requests the rule covers, e.g. route: POST /auth/verify");
     Route route = route(routeAt);
     At nameAt = f.get("name");
     String name;
     if (nameAt != null) {
       name = nameAt.text("a rule name such as magic-link");
       if (!LimitReader.NAME.matcher(name).matches()) {
-        throw nameAt.fail("rule name '" + name + "' must be 1 to 64 letters, digits, '.', '_'"
-            + " or '-'");
+        throw nameAt.fail(
+            "rule name '" + name + "' must be 1 to 64 letters, digits, '.', '_'" + " or '-'");
       }
       names.rule(name, nameAt, at, false);
     } else {
       name = derivedName(normalizeRoute(routeAt.text("a route")), index);
       names.rule(name, routeAt, at, true);
     }
-    KeySource key = f.has("key")
-        ? KeyReader.read(f.get("key"), route, "rule '" + name + "'") : defaults.key();
+    KeySource key =
+        f.has("key") ? KeyReader.read(f.get("key"), route, "rule '" + name + "'") : defaults.key();
     return build(at, f, name, route, key, defaults, names);
   }
 
-  private static Rule build(At at, Fields f, String name, Route route, KeySource key,
-      Defaults defaults, Names names) {
+  private static Rule build(
+      At at, Fields f, String name, Route route, KeySource key, Defaults defaults, Names names) {
     Algorithm algorithm = defaults.algorithm();
     if (f.has("algorithm")) {
-      algorithm = Algorithm.fromLabel(
-          Words.oneOf(f.get("algorithm"), "algorithm", LimitReader.ALGORITHMS));
+      algorithm =
+          Algorithm.fromLabel(Words.oneOf(f.get("algorithm"), "algorithm", LimitReader.ALGORITHMS));
     }
-    List<LimitReader.Spec> specs = LimitReader.read(
-        f.require("limits", "write at least one limit, e.g. limits: 100/minute"),
-        algorithm, defaults.retention());
+    List<LimitReader.Spec> specs =
+        LimitReader.read(
+            f.require("limits", "write at least one limit, e.g. limits: 100/minute"),
+            algorithm,
+            defaults.retention());
     List<Limit> limits = named(specs, name, route == null, names);
     Cost cost = f.has("cost") ? CostReader.read(f.get("cost"), limits) : Cost.ONE;
     Rule.MissingKey onMissing = Rule.MissingKey.REJECT;
     if (f.has("on-missing-key")) {
-      onMissing = Words.oneOf(f.get("on-missing-key"), "on-missing-key value",
-          List.of("reject", "skip")).equals("skip")
-              ? Rule.MissingKey.SKIP : Rule.MissingKey.REJECT;
+      onMissing =
+          Words.oneOf(f.get("on-missing-key"), "on-missing-key value", List.of("reject", "skip"))
+                  .equals("skip")
+              ? Rule.MissingKey.SKIP
+              : Rule.MissingKey.REJECT;
     }
     boolean shadow = f.has("shadow") && Words.bool(f.get("shadow"));
     try {
@@ -94,20 +104,26 @@ final class RuleReader {
   }
 
   /**
-   * Names the limits of rule {@code rule}: a global rule's after their windows ({@code minute}),
-   * an endpoint rule's single limit after the rule, several as {@code rule-window}. Registers
-   * the names when {@code names} is given (a tier's limits replace a rule's and reuse its names).
+   * Names the limits of rule {@code rule}: a global rule's after their windows ({@code minute}), an
+   * endpoint rule's single limit after the rule, several as {@code rule-window}. Registers the
+   * names when {@code names} is given (a tier's limits replace a rule's and reuse its names).
    */
   static List<Limit> named(List<LimitReader.Spec> specs, String rule, boolean global, Names names) {
     List<Limit> limits = new ArrayList<>(specs.size());
     for (LimitReader.Spec s : specs) {
-      String limitName = s.name() != null ? s.name()
-          : global ? s.window().label()
-              : specs.size() == 1 ? rule
-                  : rule + "-" + s.window().label();
+      String limitName =
+          s.name() != null
+              ? s.name()
+              : global
+                  ? s.window().label()
+                  : specs.size() == 1 ? rule : rule + "-" + s.window().label();
       if (!LimitReader.NAME.matcher(limitName).matches()) {
-        throw s.at().fail("this limit's default name '" + limitName + "' is too long; name it:"
-            + " {limit: ..., name: SHORTER}");
+        throw s.at()
+            .fail(
+                "this limit's default name '"
+                    + limitName
+                    + "' is too long; name it:"
+                    + " {limit: ..., name: SHORTER}");
       }
       Limit limit = LimitReader.build(s, limitName);
       if (names != null) {
@@ -123,17 +139,26 @@ final class RuleReader {
     String text = normalizeRoute(at.text("a route such as 'POST /auth/verify' or '/health'"));
     int space = text.indexOf(' ');
     if (space < 0 && !text.startsWith("/")) {
-      throw at.fail("route '" + text + "' must be 'METHOD /path' or '/path' (methods, a space,"
-          + " then the path), e.g. POST /auth/verify or /health");
+      throw at.fail(
+          "route '"
+              + text
+              + "' must be 'METHOD /path' or '/path' (methods, a space,"
+              + " then the path), e.g. POST /auth/verify or /health");
     }
     if (space > 0) {
       for (String m : text.substring(0, space).split("[,|]")) {
         String method = m.trim().toUpperCase(Locale.ROOT);
         if (!method.isEmpty() && !METHODS.contains(method)) {
           String near = Suggest.nearest(method, METHODS);
-          throw at.fail("unknown HTTP method '" + m.trim() + "' in route '" + text + "'; "
-              + (near != null ? "did you mean '" + near + "'? " : "")
-              + "valid: " + String.join(", ", METHODS));
+          throw at.fail(
+              "unknown HTTP method '"
+                  + m.trim()
+                  + "' in route '"
+                  + text
+                  + "'; "
+                  + (near != null ? "did you mean '" + near + "'? " : "")
+                  + "valid: "
+                  + String.join(", ", METHODS));
         }
       }
     }
@@ -141,8 +166,13 @@ final class RuleReader {
     for (String segment : path.split("/", -1)) {
       if (segment.contains("*") && !segment.equals("**")) {
         // Route.parse takes '*' as a literal character: GET /api/* would match only "/api/*".
-        throw at.fail("'" + segment + "' in route '" + text + "' is no wildcard; {name} matches"
-            + " one segment and a final ** any remainder, e.g. GET /api/{id} or GET /api/**");
+        throw at.fail(
+            "'"
+                + segment
+                + "' in route '"
+                + text
+                + "' is no wildcard; {name} matches"
+                + " one segment and a final ** any remainder, e.g. GET /api/{id} or GET /api/**");
       }
     }
     try {
@@ -162,15 +192,16 @@ final class RuleReader {
   }
 
   /**
-   * A name for a rule that has none, from its route: {@code POST /auth/magic-link} gives
-   * {@code post-auth-magic-link}, {@code PUT,PATCH /assets/{id}} gives
-   * {@code put-patch-assets-id}.
+   * A name for a rule that has none, from its route: {@code POST /auth/magic-link} gives {@code
+   * post-auth-magic-link}, {@code PUT,PATCH /assets/{id}} gives {@code put-patch-assets-id}.
    */
   static String derivedName(String route, int index) {
-    String s = route.toLowerCase(Locale.ROOT)
-        .replaceAll("[{}*]", "")
-        .replaceAll("[^a-z0-9._]+", "-")
-        .replaceAll("^-+|-+$", "");
+    String s =
+        route
+            .toLowerCase(Locale.ROOT)
+            .replaceAll("[{}*]", "")
+            .replaceAll("[^a-z0-9._]+", "-")
+            .replaceAll("^-+|-+$", "");
     if (s.length() > 64) {
       s = s.substring(0, 64).replaceAll("-+$", "");
     }

@@ -4,17 +4,17 @@ import java.util.Collection;
 import java.util.Locale;
 
 /**
- * "Did you mean": the valid word nearest to a misspelt one, by edit distance (Levenshtein,
- * counting an adjacent swap as one edit, so {@code haeders} is one edit from {@code headers}).
+ * "Did you mean": the valid word nearest to a misspelt one, by edit distance (Levenshtein, counting
+ * an adjacent swap as one edit, so {@code haeders} is one edit from {@code headers}).
  */
 final class Suggest {
   private Suggest() {}
 
   /**
-   * The candidate nearest to {@code word}, ignoring case, or {@code null} when none is close
-   * enough to be a plausible typo: at most a third of the longer word's letters changed (at
-   * least one, at most three); failing that, the first candidate that {@code word} begins
-   * (at least three letters of it: {@code token} for {@code token-bucket}).
+   * The candidate nearest to {@code word}, ignoring case, or {@code null} when none is close enough
+   * to be a plausible typo: at most a third of the longer word's letters changed (at least one, at
+   * most three); failing that, the first candidate that {@code word} begins (at least three letters
+   * of it: {@code token} for {@code token-bucket}).
    */
   static String nearest(String word, Collection<String> candidates) {
     String w = word.toLowerCase(Locale.ROOT);
@@ -54,7 +54,9 @@ final class Suggest {
       for (int j = 1; j <= m; j++) {
         int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
         int v = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
-        if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2)
+        if (i > 1
+            && j > 1
+            && a.charAt(i - 1) == b.charAt(j - 2)
             && a.charAt(i - 2) == b.charAt(j - 1)) {
           v = Math.min(v, d[i - 2][j - 2] + 1);
         }

@@ -10,8 +10,8 @@ final class Words {
   private Words() {}
 
   /**
-   * One of {@code valid} (case-insensitive), returned as written in {@code valid}; fails naming
-   * the nearest valid word and listing them all.
+   * One of {@code valid} (case-insensitive), returned as written in {@code valid}; fails naming the
+   * nearest valid word and listing them all.
    */
   static String oneOf(At at, String what, List<String> valid) {
     String s = at.text("one of " + String.join(", ", valid)).toLowerCase(Locale.ROOT);
@@ -19,9 +19,15 @@ final class Words {
       return s;
     }
     String near = Suggest.nearest(s, valid);
-    throw at.fail("unknown " + what + " '" + s + "'; "
-        + (near != null ? "did you mean '" + near + "'? " : "")
-        + "valid: " + String.join(", ", valid));
+    throw at.fail(
+        "unknown "
+            + what
+            + " '"
+            + s
+            + "'; "
+            + (near != null ? "did you mean '" + near + "'? " : "")
+            + "valid: "
+            + String.join(", ", valid));
   }
 
   /** {@code true} or {@code false}. */
@@ -43,9 +49,12 @@ final class Words {
     }
     if (d == null) {
       boolean bare = s.chars().allMatch(Character::isDigit);
-      throw at.fail("'" + s + "' is not a duration"
-          + (bare ? " (it has no unit)" : "")
-          + "; write a number and a unit: 30d, 12h, 15m, 10s, 250ms");
+      throw at.fail(
+          "'"
+              + s
+              + "' is not a duration"
+              + (bare ? " (it has no unit)" : "")
+              + "; write a number and a unit: 30d, 12h, 15m, 10s, 250ms");
     }
     return d;
   }

@@ -14,30 +14,31 @@ import org.snakeyaml.engine.v2.parser.ParserImpl;
 import org.snakeyaml.engine.v2.scanner.StreamReader;
 
 /**
- * Turns YAML text into SnakeYAML Engine's node graph, whose every node knows its line and
- * column, and turns SnakeYAML's syntax errors into located {@link PolicyException}s.
+ * Turns YAML text into SnakeYAML Engine's node graph, whose every node knows its line and column,
+ * and turns SnakeYAML's syntax errors into located {@link PolicyException}s.
  *
  * <p>The composer is built by hand ({@code StreamReader -> ParserImpl -> Composer}) rather than
- * through {@code api.lowlevel.Compose}: SnakeYAML Engine 3 does not export that package from
- * its module, and the three classes it wraps are exported.
+ * through {@code api.lowlevel.Compose}: SnakeYAML Engine 3 does not export that package from its
+ * module, and the three classes it wraps are exported.
  */
 final class Yaml {
   private Yaml() {}
 
   /**
-   * The single document of {@code text}; fails if it is not valid YAML, holds several documents,
-   * or holds none (empty, or comments only).
+   * The single document of {@code text}; fails if it is not valid YAML, holds several documents, or
+   * holds none (empty, or comments only).
    */
   static Node compose(String text, String source) {
-    LoadSettings settings = LoadSettings.builder()
-        .setLabel(source)
-        .setUseMarks(true)
-        .setAllowRecursiveKeys(false)
-        .setMaxAliasesForCollections(50)
-        // A list or mapping as a key ([a]: 1) reaches Fields, which reports it where it is
-        // written; refused here, it was "Non scalar key is detected" at line 1.
-        .setAllowNonScalarKeys(true)
-        .build();
+    LoadSettings settings =
+        LoadSettings.builder()
+            .setLabel(source)
+            .setUseMarks(true)
+            .setAllowRecursiveKeys(false)
+            .setMaxAliasesForCollections(50)
+            // A list or mapping as a key ([a]: 1) reaches Fields, which reports it where it is
+            // written; refused here, it was "Non scalar key is detected" at line 1.
+            .setAllowNonScalarKeys(true)
+            .build();
     Optional<Node> document;
     try {
       StreamReader reader = new StreamReader(settings, text);
@@ -49,18 +50,26 @@ final class Yaml {
       throw new PolicyException(source, line, column, "", "invalid YAML: " + describe(e));
     } catch (ReaderException e) {
       int[] lc = lineAndColumn(text, e.getPosition());
-      throw new PolicyException(source, lc[0], lc[1], "",
-          String.format("invalid YAML: character U+%04X cannot appear in a YAML file",
-              e.getCodePoint()));
+      throw new PolicyException(
+          source,
+          lc[0],
+          lc[1],
+          "",
+          String.format(
+              "invalid YAML: character U+%04X cannot appear in a YAML file", e.getCodePoint()));
     } catch (YamlEngineException e) {
       throw new PolicyException(source, 1, 1, "", "invalid YAML: " + e.getMessage());
     } catch (StackOverflowError e) {
       // SnakeYAML composes recursively and has no depth limit; a policy is never this deep.
-      throw new PolicyException(source, 1, 1, "",
-          "the YAML is nested far too deeply to be a policy");
+      throw new PolicyException(
+          source, 1, 1, "", "the YAML is nested far too deeply to be a policy");
     }
     if (document.isEmpty() || isNull(document.get())) {
-      throw new PolicyException(source, 1, 1, "",
+      throw new PolicyException(
+          source,
+          1,
+          1,
+          "",
           "the file is empty; a policy needs at least 'global:' limits or 'rules:', e.g."
               + " global: {limits: [100/minute]}");
     }

@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * examples/convotic.yaml enforces the Convotic seed exactly: 1,000 requests per minute per
- * X-API-Key (else per client IP), X-RateLimit-Limit and -Remaining without a reset header, and
- * a 429 whose Retry-After equals the seconds in its error-code body.
+ * X-API-Key (else per client IP), X-RateLimit-Limit and -Remaining without a reset header, and a
+ * 429 whose Retry-After equals the seconds in its error-code body.
  */
 class ConvoticExampleTest {
   private static final Policy POLICY = Examples.load("convotic.yaml");
@@ -28,8 +28,7 @@ class ConvoticExampleTest {
   private final Sluice sluice = Examples.engine(POLICY, ticker);
 
   private static Request withKey(String key, String ip) {
-    return Request.builder("GET", "/v1/blocks").header("X-API-Key", key).clientAddress(ip)
-        .build();
+    return Request.builder("GET", "/v1/blocks").header("X-API-Key", key).clientAddress(ip).build();
   }
 
   private static Request anonymous(String ip) {
@@ -41,17 +40,27 @@ class ConvoticExampleTest {
     for (int i = 1; i <= 1000; i++) {
       Decision d = sluice.decide(withKey("key-1", "203.0.113.7"));
       assertThat(d.allowed()).as("request %d", i).isTrue();
-      assertThat(sluice.headers(d)).as("request %d", i).isEqualTo(headers(
-          "X-RateLimit-Limit", "1000", "X-RateLimit-Remaining", Integer.toString(1000 - i)));
+      assertThat(sluice.headers(d))
+          .as("request %d", i)
+          .isEqualTo(
+              headers(
+                  "X-RateLimit-Limit",
+                  "1000",
+                  "X-RateLimit-Remaining",
+                  Integer.toString(1000 - i)));
     }
 
     Decision denied = sluice.decide(withKey("key-1", "203.0.113.7"));
 
     assertThat(denied.outcome()).isEqualTo(Decision.Outcome.DENIED);
-    assertThat(sluice.headers(denied)).isEqualTo(headers(
-        "X-RateLimit-Limit", "1000", "X-RateLimit-Remaining", "0", "Retry-After", "12"));
-    assertThat(sluice.denialBody(denied)).isEqualTo("{\"error\": {\"code\": \"RATE_LIMITED\","
-        + " \"message\": \"Rate limit exceeded. Retry after 12 seconds.\"}}");
+    assertThat(sluice.headers(denied))
+        .isEqualTo(
+            headers(
+                "X-RateLimit-Limit", "1000", "X-RateLimit-Remaining", "0", "Retry-After", "12"));
+    assertThat(sluice.denialBody(denied))
+        .isEqualTo(
+            "{\"error\": {\"code\": \"RATE_LIMITED\","
+                + " \"message\": \"Rate limit exceeded. Retry after 12 seconds.\"}}");
     assertThat(sluice.denialContentType()).isEqualTo("application/json");
   }
 
@@ -65,8 +74,10 @@ class ConvoticExampleTest {
     Decision denied = sluice.decide(withKey("key-1", "203.0.113.7"));
 
     assertThat(header(sluice, denied, "Retry-After")).isEqualTo("2");
-    assertThat(sluice.denialBody(denied)).isEqualTo("{\"error\": {\"code\": \"RATE_LIMITED\","
-        + " \"message\": \"Rate limit exceeded. Retry after 2 seconds.\"}}");
+    assertThat(sluice.denialBody(denied))
+        .isEqualTo(
+            "{\"error\": {\"code\": \"RATE_LIMITED\","
+                + " \"message\": \"Rate limit exceeded. Retry after 2 seconds.\"}}");
   }
 
   @Test
@@ -76,11 +87,14 @@ class ConvoticExampleTest {
     }
 
     assertThat(sluice.decide(withKey("key-1", "192.0.2.99")).allowed())
-        .as("the same key from another address").isFalse();
+        .as("the same key from another address")
+        .isFalse();
     assertThat(sluice.decide(withKey("key-2", "203.0.113.7")).allowed())
-        .as("another key from the same address").isTrue();
+        .as("another key from the same address")
+        .isTrue();
     assertThat(sluice.decide(anonymous("203.0.113.7")).allowed())
-        .as("no key: counted by address, apart from key-1").isTrue();
+        .as("no key: counted by address, apart from key-1")
+        .isTrue();
   }
 
   @Test
@@ -104,14 +118,15 @@ class ConvoticExampleTest {
     Decision d = sluice.decide(withKey("key-1", "203.0.113.7"));
 
     assertThat(d.allowed()).isTrue();
-    assertThat(sluice.headers(d)).isEqualTo(headers(
-        "X-RateLimit-Limit", "1000", "X-RateLimit-Remaining", "999"));
+    assertThat(sluice.headers(d))
+        .isEqualTo(headers("X-RateLimit-Limit", "1000", "X-RateLimit-Remaining", "999"));
   }
 
   @Test
   void everyRoute_isCovered() {
-    Decision post = sluice.decide(Request.builder("POST", "/v1/anything/at/all")
-        .header("x-api-key", "key-1").build());
+    Decision post =
+        sluice.decide(
+            Request.builder("POST", "/v1/anything/at/all").header("x-api-key", "key-1").build());
 
     assertThat(post.outcome()).isEqualTo(Decision.Outcome.ALLOWED);
     assertThat(header(sluice, post, "X-RateLimit-Remaining")).isEqualTo("999");

@@ -14,7 +14,9 @@ class ExamplePoliciesTest {
 
     String summary = PolicySummary.describe(ipto);
 
-    assertThat(summary).startsWith("""
+    assertThat(summary)
+        .startsWith(
+            """
         Headers: X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset (Unix epoch\
          seconds); Retry-After on every 429
         429 body: {"detail": "Rate limit exceeded", "retry_after": N}
@@ -34,11 +36,15 @@ class ExamplePoliciesTest {
           asset-creation: POST /assets, counted per bearer token, else client IP
             10 per hour (fixed window)
         """);
-    assertThat(summary).contains("""
+    assertThat(summary)
+        .contains(
+            """
           asset-updates: PATCH,PUT /assets/{id}, counted per bearer token, else client IP
             20 per hour (fixed window)
         """);
-    assertThat(summary).endsWith("""
+    assertThat(summary)
+        .endsWith(
+            """
           wallet-listing: GET /wallets, counted per bearer token, else client IP
             50 per minute (fixed window)
         """);
@@ -48,7 +54,9 @@ class ExamplePoliciesTest {
   void convoticExample_loadsAndItsSummaryReadsAsTheSeed() {
     Policy convotic = Examples.load("convotic.yaml");
 
-    assertThat(PolicySummary.describe(convotic)).isEqualTo("""
+    assertThat(PolicySummary.describe(convotic))
+        .isEqualTo(
+            """
         Headers: X-RateLimit-Limit, X-RateLimit-Remaining (no X-RateLimit-Reset); Retry-After\
          on every 429
         429 body: {"error": {"code": "RATE_LIMITED", "message": "Rate limit exceeded. Retry\

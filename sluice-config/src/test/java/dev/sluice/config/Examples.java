@@ -42,7 +42,10 @@ final class Examples {
 
   /** The value of header {@code name} in {@code sluice}'s headers for {@code d}, or null. */
   static String header(Sluice sluice, Decision d, String name) {
-    return sluice.headers(d).stream().filter(h -> h.name().equals(name))
-        .map(Header::value).findFirst().orElse(null);
+    return sluice.headers(d).stream()
+        .filter(h -> h.name().equals(name))
+        .map(Header::value)
+        .findFirst()
+        .orElse(null);
   }
 }

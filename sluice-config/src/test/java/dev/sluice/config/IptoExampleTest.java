@@ -24,14 +24,15 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * examples/ipto.yaml enforces the IPTO seed exactly: every row of its tables, decided by the
- * engine on a manual clock, with the headers and 429 body the seed prints.
+ * examples/ipto.yaml enforces the IPTO seed exactly: every row of its tables, decided by the engine
+ * on a manual clock, with the headers and 429 body the seed prints.
  */
 class IptoExampleTest {
   private static final Policy POLICY = Examples.load("ipto.yaml");
 
   /** A Monday, 15 s into the minute: windows end at 09:01:00, 10:00:00 and midnight. */
   private static final Instant START = Instant.parse("2025-03-03T09:00:15Z");
+
   private static final Instant MINUTE_END = Instant.parse("2025-03-03T09:01:00Z");
   private static final Instant HOUR_END = Instant.parse("2025-03-03T10:00:00Z");
   private static final Instant DAY_END = Instant.parse("2025-03-04T00:00:00Z");
@@ -42,7 +43,10 @@ class IptoExampleTest {
 
   /** Who an endpoint counts: the identity is put where the rule's key reads it. */
   enum Per {
-    EMAIL, TOKEN, REFRESH_TOKEN, USER;
+    EMAIL,
+    TOKEN,
+    REFRESH_TOKEN,
+    USER;
 
     Request.Builder identify(Request.Builder b, String who) {
       b.clientAddress("203.0.113.7"); // the global limits count anonymous clients by IP
@@ -62,8 +66,9 @@ class IptoExampleTest {
   /** One row of the seed's endpoint tables. */
   record Row(String rule, String route, String path, Per per, int limit, String window) {
     Request request(String who) {
-      return per.identify(Request.builder(route.substring(0, route.indexOf(' ')).split(",")[0],
-          path), who).build();
+      return per.identify(
+              Request.builder(route.substring(0, route.indexOf(' ')).split(",")[0], path), who)
+          .build();
     }
 
     Instant resetAt() {
@@ -83,49 +88,80 @@ class IptoExampleTest {
   static Stream<Row> rows() {
     return Stream.of(
         new Row("magic-link", "POST /auth/magic-link", "/auth/magic-link", Per.EMAIL, 3, "hour"),
-        new Row("token-verification", "POST /auth/verify", "/auth/verify", Per.TOKEN, 5,
-            "lifetime"),
-        new Row("token-refresh", "POST /auth/refresh", "/auth/refresh", Per.REFRESH_TOKEN, 10,
-            "hour"),
+        new Row(
+            "token-verification", "POST /auth/verify", "/auth/verify", Per.TOKEN, 5, "lifetime"),
+        new Row(
+            "token-refresh", "POST /auth/refresh", "/auth/refresh", Per.REFRESH_TOKEN, 10, "hour"),
         new Row("asset-creation", "POST /assets", "/assets", Per.USER, 10, "hour"),
         new Row("asset-listing", "GET /assets", "/assets", Per.USER, 100, "minute"),
         new Row("asset-updates", "PUT,PATCH /assets/{id}", "/assets/42", Per.USER, 20, "hour"),
-        new Row("license-creation", "POST /microip/licenses", "/microip/licenses", Per.USER, 5,
+        new Row(
+            "license-creation", "POST /microip/licenses", "/microip/licenses", Per.USER, 5, "hour"),
+        new Row(
+            "asset-downloads",
+            "GET /microip/assets/{id}/download",
+            "/microip/assets/42/download",
+            Per.USER,
+            20,
             "hour"),
-        new Row("asset-downloads", "GET /microip/assets/{id}/download",
-            "/microip/assets/42/download", Per.USER, 20, "hour"),
         new Row("search", "GET /microip/search", "/microip/search", Per.USER, 50, "minute"),
         new Row("deposits", "POST /balance/deposits", "/balance/deposits", Per.USER, 10, "hour"),
-        new Row("withdrawals", "POST /balance/withdrawals", "/balance/withdrawals", Per.USER, 5,
+        new Row(
+            "withdrawals",
+            "POST /balance/withdrawals",
+            "/balance/withdrawals",
+            Per.USER,
+            5,
             "hour"),
         new Row("balance-checks", "GET /balance", "/balance", Per.USER, 100, "minute"),
         new Row("wallet-addition", "POST /wallets", "/wallets", Per.USER, 5, "hour"),
-        new Row("wallet-verification", "POST /wallets/{id}/verify", "/wallets/7/verify",
-            Per.USER, 10, "hour"),
+        new Row(
+            "wallet-verification",
+            "POST /wallets/{id}/verify",
+            "/wallets/7/verify",
+            Per.USER,
+            10,
+            "hour"),
         new Row("wallet-listing", "GET /wallets", "/wallets", Per.USER, 50, "minute"));
   }
 
   @Test
   void policy_isTheSeedTableRuleForRule() {
-    KeySource user = new KeySource.FirstOf(List.of(new KeySource.Bearer(),
-        new KeySource.ClientIp()));
+    KeySource user =
+        new KeySource.FirstOf(List.of(new KeySource.Bearer(), new KeySource.ClientIp()));
     List<Rule> expected = new ArrayList<>();
-    expected.add(Rule.global("global", user, List.of(
-        Limit.fixed("minute", 100, Window.of(Duration.ofMinutes(1))),
-        Limit.fixed("hour", 1000, Window.of(Duration.ofHours(1))),
-        Limit.fixed("day", 10_000, Window.of(Duration.ofDays(1))))));
-    rows().forEach(row -> {
-      KeySource key = switch (row.per()) {
-        case EMAIL -> new KeySource.BodyField("email");
-        case TOKEN -> new KeySource.BodyField("token");
-        case REFRESH_TOKEN -> new KeySource.BodyField("refresh_token");
-        case USER -> user;
-      };
-      Window window = row.window().equals("lifetime") ? Window.lifetime(Duration.ofDays(30))
-          : Window.of(row.window().equals("hour") ? Duration.ofHours(1) : Duration.ofMinutes(1));
-      expected.add(Rule.endpoint(row.rule(), Route.parse(row.route()), key,
-          List.of(Limit.fixed(row.rule(), row.limit(), window))));
-    });
+    expected.add(
+        Rule.global(
+            "global",
+            user,
+            List.of(
+                Limit.fixed("minute", 100, Window.of(Duration.ofMinutes(1))),
+                Limit.fixed("hour", 1000, Window.of(Duration.ofHours(1))),
+                Limit.fixed("day", 10_000, Window.of(Duration.ofDays(1))))));
+    rows()
+        .forEach(
+            row -> {
+              KeySource key =
+                  switch (row.per()) {
+                    case EMAIL -> new KeySource.BodyField("email");
+                    case TOKEN -> new KeySource.BodyField("token");
+                    case REFRESH_TOKEN -> new KeySource.BodyField("refresh_token");
+                    case USER -> user;
+                  };
+              Window window =
+                  row.window().equals("lifetime")
+                      ? Window.lifetime(Duration.ofDays(30))
+                      : Window.of(
+                          row.window().equals("hour")
+                              ? Duration.ofHours(1)
+                              : Duration.ofMinutes(1));
+              expected.add(
+                  Rule.endpoint(
+                      row.rule(),
+                      Route.parse(row.route()),
+                      key,
+                      List.of(Limit.fixed(row.rule(), row.limit(), window))));
+            });
 
     assertThat(POLICY.rules()).containsExactlyElementsOf(expected);
     assertThat(POLICY.resetHeader()).isTrue();
@@ -138,21 +174,30 @@ class IptoExampleTest {
     for (int i = 1; i <= row.limit(); i++) {
       Decision d = sluice.decide(row.request("alice"));
       assertThat(d.allowed()).as("request %d of %d", i, row.limit()).isTrue();
-      assertThat(sluice.headers(d)).as("request %d", i).isEqualTo(headers(
-          "X-RateLimit-Limit", Integer.toString(row.limit()),
-          "X-RateLimit-Remaining", Integer.toString(row.limit() - i),
-          "X-RateLimit-Reset", reset));
+      assertThat(sluice.headers(d))
+          .as("request %d", i)
+          .isEqualTo(
+              headers(
+                  "X-RateLimit-Limit", Integer.toString(row.limit()),
+                  "X-RateLimit-Remaining", Integer.toString(row.limit() - i),
+                  "X-RateLimit-Reset", reset));
     }
 
     Decision denied = sluice.decide(row.request("alice"));
 
     long retryAfter = row.retryAfterSeconds();
     assertThat(denied.outcome()).isEqualTo(Decision.Outcome.DENIED);
-    assertThat(sluice.headers(denied)).isEqualTo(headers(
-        "X-RateLimit-Limit", Integer.toString(row.limit()),
-        "X-RateLimit-Remaining", "0",
-        "X-RateLimit-Reset", reset,
-        "Retry-After", Long.toString(retryAfter)));
+    assertThat(sluice.headers(denied))
+        .isEqualTo(
+            headers(
+                "X-RateLimit-Limit",
+                Integer.toString(row.limit()),
+                "X-RateLimit-Remaining",
+                "0",
+                "X-RateLimit-Reset",
+                reset,
+                "Retry-After",
+                Long.toString(retryAfter)));
     assertThat(sluice.denialBody(denied))
         .isEqualTo("{\"detail\": \"Rate limit exceeded\", \"retry_after\": " + retryAfter + "}");
     assertThat(sluice.denialContentType()).isEqualTo("application/json");
@@ -192,8 +237,11 @@ class IptoExampleTest {
 
   @Test
   void lifetimeBudget_neverRefillsButIsForgottenAfterThirtyDays() {
-    Request verify = Request.builder("POST", "/auth/verify").clientAddress("203.0.113.7")
-        .bodyField("token", "magic-1").build();
+    Request verify =
+        Request.builder("POST", "/auth/verify")
+            .clientAddress("203.0.113.7")
+            .bodyField("token", "magic-1")
+            .build();
     for (int i = 0; i < 5; i++) {
       assertThat(sluice.decide(verify).allowed()).isTrue();
     }
@@ -205,10 +253,17 @@ class IptoExampleTest {
     ticker.set(FORGOTTEN);
     Decision afterRetention = sluice.decide(verify);
 
-    assertThat(sluice.headers(nextDay)).isEqualTo(headers(
-        "X-RateLimit-Limit", "5", "X-RateLimit-Remaining", "0",
-        "X-RateLimit-Reset", Long.toString(FORGOTTEN.getEpochSecond()),
-        "Retry-After", Long.toString(Duration.ofDays(29).toSeconds())));
+    assertThat(sluice.headers(nextDay))
+        .isEqualTo(
+            headers(
+                "X-RateLimit-Limit",
+                "5",
+                "X-RateLimit-Remaining",
+                "0",
+                "X-RateLimit-Reset",
+                Long.toString(FORGOTTEN.getEpochSecond()),
+                "Retry-After",
+                Long.toString(Duration.ofDays(29).toSeconds())));
     assertThat(sluice.denialBody(nextDay))
         .isEqualTo("{\"detail\": \"Rate limit exceeded\", \"retry_after\": 2505600}");
     assertThat(lastSecond.allowed()).isFalse();
@@ -232,17 +287,30 @@ class IptoExampleTest {
 
     assertThat(denied.allowed()).isFalse();
     assertThat(denied.violated()).extracting(s -> s.limit().name()).containsExactly("minute");
-    assertThat(sluice.headers(denied)).isEqualTo(headers(
-        "X-RateLimit-Limit", "100", "X-RateLimit-Remaining", "0",
-        "X-RateLimit-Reset", Long.toString(MINUTE_END.getEpochSecond()),
-        "Retry-After", "45"));
+    assertThat(sluice.headers(denied))
+        .isEqualTo(
+            headers(
+                "X-RateLimit-Limit",
+                "100",
+                "X-RateLimit-Remaining",
+                "0",
+                "X-RateLimit-Reset",
+                Long.toString(MINUTE_END.getEpochSecond()),
+                "Retry-After",
+                "45"));
     assertThat(sluice.denialBody(denied))
         .isEqualTo("{\"detail\": \"Rate limit exceeded\", \"retry_after\": 45}");
     assertThat(otherUser.allowed()).isTrue();
     // The denied request took nothing from asset-creation: 10 - 1 remain after this one.
-    assertThat(sluice.headers(nextMinute)).isEqualTo(headers(
-        "X-RateLimit-Limit", "10", "X-RateLimit-Remaining", "9",
-        "X-RateLimit-Reset", Long.toString(HOUR_END.getEpochSecond())));
+    assertThat(sluice.headers(nextMinute))
+        .isEqualTo(
+            headers(
+                "X-RateLimit-Limit",
+                "10",
+                "X-RateLimit-Remaining",
+                "9",
+                "X-RateLimit-Reset",
+                Long.toString(HOUR_END.getEpochSecond())));
   }
 
   @Test
@@ -257,10 +325,17 @@ class IptoExampleTest {
     ticker.set(START.plus(Duration.ofMinutes(10)));
     Decision denied = sluice.decide(get("/profile").bearer("alice").build());
 
-    assertThat(sluice.headers(denied)).isEqualTo(headers(
-        "X-RateLimit-Limit", "1000", "X-RateLimit-Remaining", "0",
-        "X-RateLimit-Reset", Long.toString(HOUR_END.getEpochSecond()),
-        "Retry-After", "2985"));
+    assertThat(sluice.headers(denied))
+        .isEqualTo(
+            headers(
+                "X-RateLimit-Limit",
+                "1000",
+                "X-RateLimit-Remaining",
+                "0",
+                "X-RateLimit-Reset",
+                Long.toString(HOUR_END.getEpochSecond()),
+                "Retry-After",
+                "2985"));
     assertThat(sluice.denialBody(denied))
         .isEqualTo("{\"detail\": \"Rate limit exceeded\", \"retry_after\": 2985}");
   }
@@ -271,8 +346,8 @@ class IptoExampleTest {
       for (int minute = 0; minute < 10; minute++) {
         ticker.set(START.plus(Duration.ofHours(hour)).plus(Duration.ofMinutes(minute)));
         for (int i = 0; i < 100; i++) {
-          assertThat(sluice.decide(get("/profile").clientAddress("198.51.100.1").build())
-              .allowed()).isTrue();
+          assertThat(sluice.decide(get("/profile").clientAddress("198.51.100.1").build()).allowed())
+              .isTrue();
         }
       }
     }
@@ -282,10 +357,17 @@ class IptoExampleTest {
     ticker.set(DAY_END);
     Decision nextDay = sluice.decide(get("/profile").clientAddress("198.51.100.1").build());
 
-    assertThat(sluice.headers(denied)).isEqualTo(headers(
-        "X-RateLimit-Limit", "10000", "X-RateLimit-Remaining", "0",
-        "X-RateLimit-Reset", Long.toString(DAY_END.getEpochSecond()),
-        "Retry-After", "17985"));
+    assertThat(sluice.headers(denied))
+        .isEqualTo(
+            headers(
+                "X-RateLimit-Limit",
+                "10000",
+                "X-RateLimit-Remaining",
+                "0",
+                "X-RateLimit-Reset",
+                Long.toString(DAY_END.getEpochSecond()),
+                "Retry-After",
+                "17985"));
     assertThat(sluice.denialBody(denied))
         .isEqualTo("{\"detail\": \"Rate limit exceeded\", \"retry_after\": 17985}");
     assertThat(nextDay.allowed()).isTrue();
@@ -297,18 +379,15 @@ class IptoExampleTest {
       sluice.decide(post("/assets").bearer("alice").clientAddress("203.0.113.7").build());
     }
 
-    Decision alice = sluice.decide(post("/assets").bearer("alice").clientAddress("192.0.2.1")
-        .build());
-    Decision bobSameIp = sluice.decide(post("/assets").bearer("bob")
-        .clientAddress("203.0.113.7").build());
-    Decision anonymousSameIp = sluice.decide(post("/assets").clientAddress("203.0.113.7")
-        .build());
+    Decision alice =
+        sluice.decide(post("/assets").bearer("alice").clientAddress("192.0.2.1").build());
+    Decision bobSameIp =
+        sluice.decide(post("/assets").bearer("bob").clientAddress("203.0.113.7").build());
+    Decision anonymousSameIp = sluice.decide(post("/assets").clientAddress("203.0.113.7").build());
 
-    assertThat(alice.allowed()).as("alice is counted by token, wherever she calls from")
-        .isFalse();
+    assertThat(alice.allowed()).as("alice is counted by token, wherever she calls from").isFalse();
     assertThat(bobSameIp.allowed()).isTrue();
-    assertThat(anonymousSameIp.allowed()).as("no token: counted by IP, apart from alice")
-        .isTrue();
+    assertThat(anonymousSameIp.allowed()).as("no token: counted by IP, apart from alice").isTrue();
     for (int i = 1; i < 10; i++) {
       sluice.decide(post("/assets").clientAddress("203.0.113.7").build());
     }
@@ -322,12 +401,15 @@ class IptoExampleTest {
   void assetUpdates_sharePutAndPatchOnEveryAssetOfAUser() {
     for (int i = 0; i < 20; i++) {
       String method = i % 2 == 0 ? "PUT" : "PATCH";
-      assertThat(sluice.decide(Request.builder(method, "/assets/" + i).bearer("alice").build())
-          .allowed()).isTrue();
+      assertThat(
+              sluice
+                  .decide(Request.builder(method, "/assets/" + i).bearer("alice").build())
+                  .allowed())
+          .isTrue();
     }
 
-    Decision denied = sluice.decide(Request.builder("PATCH", "/assets/999").bearer("alice")
-        .build());
+    Decision denied =
+        sluice.decide(Request.builder("PATCH", "/assets/999").bearer("alice").build());
 
     assertThat(denied.violated()).extracting(s -> s.rule()).containsExactly("asset-updates");
   }
@@ -337,8 +419,9 @@ class IptoExampleTest {
     Decision d = sluice.decide(post("/auth/magic-link").clientAddress("203.0.113.7").build());
 
     assertThat(d.outcome()).isEqualTo(Decision.Outcome.INVALID);
-    assertThat(d.problem()).isEqualTo(
-        "rule 'magic-link' counts requests per body field email, and this request has none");
+    assertThat(d.problem())
+        .isEqualTo(
+            "rule 'magic-link' counts requests per body field email, and this request has none");
   }
 
   private static Request.Builder get(String path) {

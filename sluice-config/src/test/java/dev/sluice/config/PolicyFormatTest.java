@@ -35,13 +35,19 @@ class PolicyFormatTest {
     assertThat(p.headers()).isEqualTo(HeaderDialect.X_RATELIMIT);
     assertThat(p.resetHeader()).isTrue();
     assertThat(p.denial()).isEqualTo(DenialFormat.DETAIL);
-    assertThat(p.rules()).containsExactly(Rule.global("global", USER,
-        List.of(Limit.fixed("minute", 100, Window.of(Duration.ofMinutes(1))))));
+    assertThat(p.rules())
+        .containsExactly(
+            Rule.global(
+                "global",
+                USER,
+                List.of(Limit.fixed("minute", 100, Window.of(Duration.ofMinutes(1))))));
   }
 
   @Test
   void policySettings_mapToTheirEnums() {
-    Policy p = parse("""
+    Policy p =
+        parse(
+            """
         headers: both
         reset-header: false
         denial: problem
@@ -55,14 +61,17 @@ class PolicyFormatTest {
 
   @Test
   void storeFailureAndTrustedProxies_areReadAndDefaultToOpenAndNone() {
-    Policy p = parse("""
+    Policy p =
+        parse(
+            """
         on-store-failure: local
         trusted-proxies: [10.0.0.0/8, "::1"]
         global: {limits: 1/second}
         """);
 
     assertThat(p.onStoreFailure()).isEqualTo(StoreFailure.LOCAL);
-    assertThat(p.trustedProxies()).containsExactly(IpRange.parse("10.0.0.0/8"), IpRange.parse("::1"));
+    assertThat(p.trustedProxies())
+        .containsExactly(IpRange.parse("10.0.0.0/8"), IpRange.parse("::1"));
     assertThat(p.isTrustedProxy("10.20.30.40")).isTrue();
     assertThat(p.isTrustedProxy("11.0.0.1")).isFalse();
 
@@ -75,7 +84,9 @@ class PolicyFormatTest {
 
   @Test
   void tiersWebhooksAndShadowRules_areRead() {
-    Policy p = parse("""
+    Policy p =
+        parse(
+            """
         tiers:
           pro: {scale: 5}
           partner:
@@ -98,15 +109,19 @@ class PolicyFormatTest {
     assertThat(p.tiers().get("pro").scale()).isEqualTo(5.0);
     assertThat(p.tiers().get("partner").limits().get("search"))
         .extracting(Limit::name, Limit::permits)
-        .containsExactly(org.assertj.core.groups.Tuple.tuple("search-minute", 500L),
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("search-minute", 500L),
             org.assertj.core.groups.Tuple.tuple("search-hour", 5000L));
     assertThat(p.tiers().get("pro").limitsFor(p.rule("global")).get(0).permits()).isEqualTo(500);
-    assertThat(p.webhooks()).singleElement().satisfies(w -> {
-      assertThat(w.url()).hasToString("https://hooks.example.com/sluice");
-      assertThat(w.thresholds()).containsExactly(80, 100);
-      assertThat(w.secretEnv()).isEqualTo("SLUICE_WEBHOOK_SECRET");
-      assertThat(w.rules()).containsExactly("search");
-    });
+    assertThat(p.webhooks())
+        .singleElement()
+        .satisfies(
+            w -> {
+              assertThat(w.url()).hasToString("https://hooks.example.com/sluice");
+              assertThat(w.thresholds()).containsExactly(80, 100);
+              assertThat(w.secretEnv()).isEqualTo("SLUICE_WEBHOOK_SECRET");
+              assertThat(w.rules()).containsExactly("search");
+            });
     assertThat(p.rule("search").shadow()).isTrue();
     assertThat(p.rule("global").shadow()).isFalse();
   }
@@ -123,9 +138,11 @@ class PolicyFormatTest {
   void globalLimits_areNamedAfterTheirWindows() {
     Policy p = parse("global:\n  limits: [100/minute, 1000/hour, 10_000/day, 50/15m, 7/week]\n");
 
-    assertThat(p.rules().get(0).limits()).extracting(Limit::name)
+    assertThat(p.rules().get(0).limits())
+        .extracting(Limit::name)
         .containsExactly("minute", "hour", "day", "15m", "7d");
-    assertThat(p.rules().get(0).limits()).extracting(Limit::permits)
+    assertThat(p.rules().get(0).limits())
+        .extracting(Limit::permits)
         .containsExactly(100L, 1000L, 10_000L, 50L, 7L);
   }
 
@@ -133,7 +150,8 @@ class PolicyFormatTest {
   void thousandsSeparators_areAcceptedInBlockStyle() {
     Policy p = parse("global:\n  limits:\n    - 1,000/minute\n    - 1_000_000/day\n");
 
-    assertThat(p.rules().get(0).limits()).extracting(Limit::permits)
+    assertThat(p.rules().get(0).limits())
+        .extracting(Limit::permits)
         .containsExactly(1_000L, 1_000_000L);
   }
 
@@ -141,31 +159,38 @@ class PolicyFormatTest {
   void durationWindows_acceptEveryUnit() {
     Policy p = parse("global:\n  limits: [10/250ms, 10/30s, 10/2h, 10/3d]\n");
 
-    assertThat(p.rules().get(0).limits()).extracting(l -> l.window())
-        .containsExactly(Window.of(Duration.ofMillis(250)), Window.of(Duration.ofSeconds(30)),
-            Window.of(Duration.ofHours(2)), Window.of(Duration.ofDays(3)));
+    assertThat(p.rules().get(0).limits())
+        .extracting(l -> l.window())
+        .containsExactly(
+            Window.of(Duration.ofMillis(250)),
+            Window.of(Duration.ofSeconds(30)),
+            Window.of(Duration.ofHours(2)),
+            Window.of(Duration.ofDays(3)));
   }
 
   @Test
   void ruleWithOneLimit_namesTheLimitAfterTheRule() {
-    Policy p = parse(
-        "rules:\n  - {name: magic-link, route: POST /auth/magic-link, limits: 3/hour}\n");
+    Policy p =
+        parse("rules:\n  - {name: magic-link, route: POST /auth/magic-link, limits: 3/hour}\n");
 
     assertThat(p.rules().get(0).limits()).extracting(Limit::name).containsExactly("magic-link");
   }
 
   @Test
   void ruleWithSeveralLimits_namesEachAfterRuleAndWindow() {
-    Policy p = parse(
-        "rules:\n  - {name: search, route: GET /search, limits: [5/second, 50/minute]}\n");
+    Policy p =
+        parse("rules:\n  - {name: search, route: GET /search, limits: [5/second, 50/minute]}\n");
 
-    assertThat(p.rules().get(0).limits()).extracting(Limit::name)
+    assertThat(p.rules().get(0).limits())
+        .extracting(Limit::name)
         .containsExactly("search-second", "search-minute");
   }
 
   @Test
   void ruleWithoutName_isNamedAfterItsRoute() {
-    Policy p = parse("""
+    Policy p =
+        parse(
+            """
         rules:
           - route: POST /auth/magic-link
             limits: 3/hour
@@ -175,13 +200,16 @@ class PolicyFormatTest {
             limits: 1/second
         """);
 
-    assertThat(p.rules()).extracting(Rule::name)
+    assertThat(p.rules())
+        .extracting(Rule::name)
         .containsExactly("post-auth-magic-link", "put-patch-assets-id", "health");
   }
 
   @Test
   void routes_parseMethodsAndPath() {
-    Policy p = parse("""
+    Policy p =
+        parse(
+            """
         rules:
           - {route: 'PUT,PATCH /assets/{id}', limits: 20/hour}
           - {route: /health, limits: 1/second}
@@ -201,7 +229,9 @@ class PolicyFormatTest {
 
   @Test
   void globalRule_comesFirstThenRulesInOrder() {
-    Policy p = parse("""
+    Policy p =
+        parse(
+            """
         rules:
           - {name: b, route: GET /b, limits: 1/second}
           - {name: a, route: GET /a, limits: 1/second}
@@ -214,7 +244,9 @@ class PolicyFormatTest {
 
   @Test
   void keySources_mapToTheirRecords() {
-    Policy p = parse("""
+    Policy p =
+        parse(
+            """
         key: ip
         rules:
           - {name: a, route: GET /a, key: bearer, limits: 1/second}
@@ -226,22 +258,26 @@ class PolicyFormatTest {
           - {name: g, route: GET /g, limits: 1/second}
         """);
 
-    assertThat(p.rules()).extracting(Rule::key).containsExactly(
-        new KeySource.Bearer(),
-        new KeySource.Header("X-API-Key"),
-        new KeySource.BodyField("user.email"),
-        new KeySource.PathParam("id"),
-        new KeySource.QueryParam("api_key"),
-        new KeySource.Constant("everyone"),
-        new KeySource.ClientIp());
+    assertThat(p.rules())
+        .extracting(Rule::key)
+        .containsExactly(
+            new KeySource.Bearer(),
+            new KeySource.Header("X-API-Key"),
+            new KeySource.BodyField("user.email"),
+            new KeySource.PathParam("id"),
+            new KeySource.QueryParam("api_key"),
+            new KeySource.Constant("everyone"),
+            new KeySource.ClientIp());
   }
 
   @Test
   void keyList_isAFallbackChain() {
     Policy p = parse("global:\n  key: [header:X-API-Key, ip]\n  limits: 1,000/minute\n");
 
-    assertThat(p.rules().get(0).key()).isEqualTo(new KeySource.FirstOf(
-        List.of(new KeySource.Header("X-API-Key"), new KeySource.ClientIp())));
+    assertThat(p.rules().get(0).key())
+        .isEqualTo(
+            new KeySource.FirstOf(
+                List.of(new KeySource.Header("X-API-Key"), new KeySource.ClientIp())));
   }
 
   @Test
@@ -253,20 +289,23 @@ class PolicyFormatTest {
 
   @Test
   void defaultKey_appliesToGlobalAndRulesWithoutKey() {
-    Policy p = parse("""
+    Policy p =
+        parse(
+            """
         key: header:X-API-Key
         global: {limits: 100/minute}
         rules:
           - {route: GET /a, limits: 1/second}
         """);
 
-    assertThat(p.rules()).extracting(Rule::key)
-        .containsOnly(new KeySource.Header("X-API-Key"));
+    assertThat(p.rules()).extracting(Rule::key).containsOnly(new KeySource.Header("X-API-Key"));
   }
 
   @Test
   void algorithm_policyDefaultRuleOverrideAndLimitOverride() {
-    Policy p = parse("""
+    Policy p =
+        parse(
+            """
         algorithm: sliding
         global: {limits: 100/minute}
         rules:
@@ -279,20 +318,23 @@ class PolicyFormatTest {
         """);
 
     assertThat(p.rules().get(0).limits().get(0).algorithm()).isEqualTo(Algorithm.SLIDING_WINDOW);
-    assertThat(p.rules().get(1).limits()).extracting(Limit::algorithm)
+    assertThat(p.rules().get(1).limits())
+        .extracting(Limit::algorithm)
         .containsExactly(Algorithm.TOKEN_BUCKET, Algorithm.FIXED_WINDOW);
   }
 
   @Test
   void longFormLimit_setsAlgorithmBurstAndName() {
-    Policy p = parse("""
+    Policy p =
+        parse(
+            """
         global:
           limits:
             - {limit: 10/second, algorithm: token-bucket, burst: 20, name: api-burst}
         """);
 
-    assertThat(p.rules().get(0).limits()).containsExactly(
-        Limit.tokenBucket("api-burst", 10, Window.of(Duration.ofSeconds(1)), 20));
+    assertThat(p.rules().get(0).limits())
+        .containsExactly(Limit.tokenBucket("api-burst", 10, Window.of(Duration.ofSeconds(1)), 20));
   }
 
   @Test
@@ -304,7 +346,9 @@ class PolicyFormatTest {
 
   @Test
   void lifetimeLimit_isAFixedCounterEvenWhenTheDefaultAlgorithmIsNot() {
-    Policy p = parse("""
+    Policy p =
+        parse(
+            """
         algorithm: token-bucket
         lifetime-retention: 7d
         rules:
@@ -326,7 +370,9 @@ class PolicyFormatTest {
 
   @Test
   void fixedCost_andMissingKeySkip() {
-    Policy p = parse("""
+    Policy p =
+        parse(
+            """
         rules:
           - {route: POST /bulk, cost: 5, on-missing-key: skip, key: 'header:X-Tenant',
              limits: 100/minute}
@@ -339,22 +385,28 @@ class PolicyFormatTest {
 
   @Test
   void costFromRequest_readsQueryHeaderOrBody() {
-    Policy p = parse("""
+    Policy p =
+        parse(
+            """
         rules:
           - {route: GET /a, cost: {query: count, default: 2, max: 50}, limits: 100/minute}
           - {route: GET /b, cost: {header: X-Units}, limits: [100/minute, 30/second]}
           - {route: GET /c, cost: {body: items.count, default: 0, max: 9}, limits: 10/minute}
         """);
 
-    assertThat(p.rules()).extracting(Rule::cost).containsExactly(
-        new Cost.FromRequest(Cost.From.QUERY, "count", 2, 50),
-        new Cost.FromRequest(Cost.From.HEADER, "X-Units", 1, 30),
-        new Cost.FromRequest(Cost.From.BODY, "items.count", 0, 9));
+    assertThat(p.rules())
+        .extracting(Rule::cost)
+        .containsExactly(
+            new Cost.FromRequest(Cost.From.QUERY, "count", 2, 50),
+            new Cost.FromRequest(Cost.From.HEADER, "X-Units", 1, 30),
+            new Cost.FromRequest(Cost.From.BODY, "items.count", 0, 9));
   }
 
   @Test
   void anchorsAndAliases_shareLimitsBetweenRules() {
-    Policy p = parse("""
+    Policy p =
+        parse(
+            """
         rules:
           - {name: a, route: GET /a, key: &user [bearer, ip], limits: 1/second}
           - {name: b, route: GET /b, key: *user, limits: 2/second}

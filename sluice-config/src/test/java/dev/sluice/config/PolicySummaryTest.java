@@ -13,7 +13,9 @@ class PolicySummaryTest {
 
   @Test
   void everyAlgorithmCostAndSkip_isSpelledOut() {
-    String s = summary("""
+    String s =
+        summary(
+            """
         headers: ietf
         denial: problem
         rules:
@@ -32,7 +34,9 @@ class PolicySummaryTest {
             limits: 50/250ms
         """);
 
-    assertThat(s).isEqualTo("""
+    assertThat(s)
+        .isEqualTo(
+            """
         Headers: RateLimit-Policy and RateLimit (IETF draft); Retry-After on every 429
         429 body: application/problem+json (RFC 9457, type quota-exceeded, with the violated\
          limits)
@@ -53,8 +57,9 @@ class PolicySummaryTest {
   @Test
   void bothDialectsWithoutReset_andNoHeaders() {
     assertThat(summary("headers: both\nreset-header: false\nglobal: {limits: 1/second}\n"))
-        .startsWith("Headers: X-RateLimit-Limit, X-RateLimit-Remaining (no X-RateLimit-Reset);"
-            + " RateLimit-Policy and RateLimit (IETF draft); Retry-After on every 429\n");
+        .startsWith(
+            "Headers: X-RateLimit-Limit, X-RateLimit-Remaining (no X-RateLimit-Reset);"
+                + " RateLimit-Policy and RateLimit (IETF draft); Retry-After on every 429\n");
     assertThat(summary("headers: none\nglobal: {limits: 1/second}\n"))
         .startsWith("Headers: no rate-limit headers; Retry-After on every 429\n");
   }

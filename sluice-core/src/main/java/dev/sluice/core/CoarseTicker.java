@@ -3,9 +3,9 @@ package dev.sluice.core;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * A clock that a daemon thread refreshes about once a millisecond; reading it is one volatile
- * load. The value never decreases, even if the wall clock is stepped back (it then stands still
- * until the wall clock catches up), so windows never run backwards.
+ * A clock that a daemon thread refreshes about once a millisecond; reading it is one volatile load.
+ * The value never decreases, even if the wall clock is stepped back (it then stands still until the
+ * wall clock catches up), so windows never run backwards.
  */
 final class CoarseTicker implements Ticker {
   static final CoarseTicker INSTANCE = new CoarseTicker();

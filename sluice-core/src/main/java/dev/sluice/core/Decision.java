@@ -7,9 +7,9 @@ import java.util.List;
  * The engine's answer for one request: may it pass, and where does each limit stand.
  *
  * <p>The <em>binding</em> limit, whose figures go into {@code X-RateLimit-*} headers, is the one
- * with the least remaining; among equals, the one that resets last (the figure a client should
- * plan by). For a denial, {@link #retryAfterSeconds()} is when the same request would pass every
- * limit that denied it.
+ * with the least remaining; among equals, the one that resets last (the figure a client should plan
+ * by). For a denial, {@link #retryAfterSeconds()} is when the same request would pass every limit
+ * that denied it.
  */
 public final class Decision {
 
@@ -22,9 +22,9 @@ public final class Decision {
     /** No rule applies to the request: it passes, and carries no rate-limit headers. */
     UNLIMITED,
     /**
-     * The request cannot be counted as the policy needs (an identity with no fallback, a cost
-     * that is not a valid number, or a cost larger than a limit can ever allow): a 400, with
-     * {@link #problem()} saying what is wrong. Retrying the same request cannot help.
+     * The request cannot be counted as the policy needs (an identity with no fallback, a cost that
+     * is not a valid number, or a cost larger than a limit can ever allow): a 400, with {@link
+     * #problem()} saying what is wrong. Retrying the same request cannot help.
      */
     INVALID,
     /**
@@ -33,8 +33,8 @@ public final class Decision {
      */
     UNAVAILABLE,
     /**
-     * The store is unavailable and the policy fails open: the request passes without being
-     * counted, and carries no rate-limit headers. {@link #storeFailure()} says what failed.
+     * The store is unavailable and the policy fails open: the request passes without being counted,
+     * and carries no rate-limit headers. {@link #storeFailure()} says what failed.
      */
     ALLOWED_UNCOUNTED
   }
@@ -58,7 +58,11 @@ public final class Decision {
    * @param fingerprints per bucket of the verdict, when identities are tracked
    * @param shadowFingerprints per bucket of the shadow verdict, when identities are tracked
    */
-  private record Extras(String problem, String storeFailure, Verdict shadow, long[] fingerprints,
+  private record Extras(
+      String problem,
+      String storeFailure,
+      Verdict shadow,
+      long[] fingerprints,
       long[] shadowFingerprints) {}
 
   private Decision(Outcome outcome, long nowMicros, Verdict verdict, String problem) {
@@ -70,12 +74,24 @@ public final class Decision {
     this(outcome, nowMicros, verdict, problem, storeFailure, null, null, null);
   }
 
-  private Decision(Outcome outcome, long nowMicros, Verdict verdict, String problem,
-      String storeFailure, Verdict shadow, long[] fingerprints, long[] shadowFingerprints) {
+  private Decision(
+      Outcome outcome,
+      long nowMicros,
+      Verdict verdict,
+      String problem,
+      String storeFailure,
+      Verdict shadow,
+      long[] fingerprints,
+      long[] shadowFingerprints) {
     this.outcome = outcome;
-    this.extras = problem == null && storeFailure == null && shadow == null && fingerprints == null
-        && shadowFingerprints == null
-        ? null : new Extras(problem, storeFailure, shadow, fingerprints, shadowFingerprints);
+    this.extras =
+        problem == null
+                && storeFailure == null
+                && shadow == null
+                && fingerprints == null
+                && shadowFingerprints == null
+            ? null
+            : new Extras(problem, storeFailure, shadow, fingerprints, shadowFingerprints);
     this.nowMicros = nowMicros;
     this.verdict = verdict;
     int b = -1;
@@ -108,22 +124,33 @@ public final class Decision {
 
   /** A decision made from statuses (for tests of what is built from decisions). */
   static Decision of(boolean admitted, long nowMicros, List<LimitStatus> limits) {
-    return new Decision(admitted ? Outcome.ALLOWED : Outcome.DENIED, nowMicros,
-        new Verdict(admitted ? Verdict.Kind.ADMITTED : Verdict.Kind.DENIED, nowMicros, limits), null);
+    return new Decision(
+        admitted ? Outcome.ALLOWED : Outcome.DENIED,
+        nowMicros,
+        new Verdict(admitted ? Verdict.Kind.ADMITTED : Verdict.Kind.DENIED, nowMicros, limits),
+        null);
   }
 
   /** This decision with the shadow rules' verdict and who was counted (either may be null). */
   Decision with(Verdict shadowVerdict, long[] fingerprints, long[] shadowFingerprints) {
-    Decision d = new Decision(outcome, nowMicros, verdict, problem(), storeFailure(),
-        shadowVerdict, fingerprints, shadowFingerprints);
+    Decision d =
+        new Decision(
+            outcome,
+            nowMicros,
+            verdict,
+            problem(),
+            storeFailure(),
+            shadowVerdict,
+            fingerprints,
+            shadowFingerprints);
     d.binding = binding;
     return d;
   }
 
   /** A decision made by the fallback store, because the primary one failed. */
   static Decision fallback(Verdict v, String storeFailure) {
-    return new Decision(v.admitted() ? Outcome.ALLOWED : Outcome.DENIED, v.nowMicros(), v, null,
-        storeFailure);
+    return new Decision(
+        v.admitted() ? Outcome.ALLOWED : Outcome.DENIED, v.nowMicros(), v, null, storeFailure);
   }
 
   static Decision uncounted(String storeFailure) {
@@ -131,8 +158,12 @@ public final class Decision {
   }
 
   static Decision storeUnavailable(String storeFailure) {
-    return new Decision(Outcome.UNAVAILABLE, 0, NONE,
-        "the rate-limit store is unavailable; try again shortly", storeFailure);
+    return new Decision(
+        Outcome.UNAVAILABLE,
+        0,
+        NONE,
+        "the rate-limit store is unavailable; try again shortly",
+        storeFailure);
   }
 
   static Decision unlimited(long nowMicros) {
@@ -153,18 +184,19 @@ public final class Decision {
   }
 
   /**
-   * Whether the request may pass ({@link Outcome#ALLOWED}, {@link Outcome#UNLIMITED} or
-   * {@link Outcome#ALLOWED_UNCOUNTED}).
+   * Whether the request may pass ({@link Outcome#ALLOWED}, {@link Outcome#UNLIMITED} or {@link
+   * Outcome#ALLOWED_UNCOUNTED}).
    */
   public boolean allowed() {
-    return outcome == Outcome.ALLOWED || outcome == Outcome.UNLIMITED
+    return outcome == Outcome.ALLOWED
+        || outcome == Outcome.UNLIMITED
         || outcome == Outcome.ALLOWED_UNCOUNTED;
   }
 
   /**
    * Why the engine's store was not used for this decision (the store is down or too slow), or
-   * {@code null} when it was. Set on every decision made under the policy's
-   * {@code on-store-failure} mode: fail open, fail closed, or counted in the local fallback.
+   * {@code null} when it was. Set on every decision made under the policy's {@code
+   * on-store-failure} mode: fail open, fail closed, or counted in the local fallback.
    */
   public String storeFailure() {
     return extras == null ? null : extras.storeFailure;
@@ -212,18 +244,18 @@ public final class Decision {
   }
 
   /**
-   * One bucket charged (or that would have been) for this decision: the rule, who was counted,
-   * and where its limits stand.
+   * One bucket charged (or that would have been) for this decision: the rule, who was counted, and
+   * where its limits stand.
    *
    * @param rule the rule's name
    * @param variant the tier, or {@code custom-...} for an identity's own limits, or {@code null}
-   * @param fingerprint the identity's fingerprint ({@link Sluice#fingerprint}); 0 unless the
-   *     engine tracks identities
+   * @param fingerprint the identity's fingerprint ({@link Sluice#fingerprint}); 0 unless the engine
+   *     tracks identities
    * @param shadow whether the rule is in shadow mode
    * @param limits the bucket's limits, in the rule's order
    */
-  public record Bucket(String rule, String variant, long fingerprint, boolean shadow,
-      List<LimitStatus> limits) {}
+  public record Bucket(
+      String rule, String variant, long fingerprint, boolean shadow, List<LimitStatus> limits) {}
 
   /** Every bucket of the decision, enforced rules first, then shadow rules. */
   public List<Bucket> buckets() {
@@ -237,8 +269,8 @@ public final class Decision {
   }
 
   /** Splits {@code statuses} into buckets: a rule's limits are consecutive, one bucket per rule. */
-  private static void addBuckets(List<LimitStatus> statuses, long[] fps, boolean shadow,
-      List<Bucket> out) {
+  private static void addBuckets(
+      List<LimitStatus> statuses, long[] fps, boolean shadow, List<Bucket> out) {
     int bucket = 0;
     for (int i = 0; i < statuses.size(); ) {
       String group = statuses.get(i).rule();
@@ -247,9 +279,13 @@ public final class Decision {
         j++;
       }
       LimitStatus first = statuses.get(i);
-      out.add(new Bucket(first.ruleName(), first.variant(),
-          fps != null && bucket < fps.length ? fps[bucket] : 0, shadow,
-          statuses.subList(i, j)));
+      out.add(
+          new Bucket(
+              first.ruleName(),
+              first.variant(),
+              fps != null && bucket < fps.length ? fps[bucket] : 0,
+              shadow,
+              statuses.subList(i, j)));
       bucket++;
       i = j;
     }
@@ -261,16 +297,16 @@ public final class Decision {
   }
 
   /**
-   * For a denial: when the same request would pass every limit that denied it, epoch
-   * microseconds. 0 when not denied.
+   * For a denial: when the same request would pass every limit that denied it, epoch microseconds.
+   * 0 when not denied.
    */
   public long retryAtMicros() {
     return retryAtMicros;
   }
 
   /**
-   * The {@code Retry-After} value: seconds until {@link #retryAtMicros()}, rounded up, at least
-   * 1. 0 when the request was not refused.
+   * The {@code Retry-After} value: seconds until {@link #retryAtMicros()}, rounded up, at least 1.
+   * 0 when the request was not refused.
    */
   public long retryAfterSeconds() {
     if (outcome != Outcome.DENIED && outcome != Outcome.UNAVAILABLE) {
@@ -298,8 +334,12 @@ public final class Decision {
       sb.append(" [store failed: ").append(storeFailure()).append(']');
     }
     for (LimitStatus s : limits()) {
-      sb.append(' ').append(s.rule()).append('/').append(s.limit().name())
-          .append(s.passed() ? " ok " : " over ").append(s.remaining());
+      sb.append(' ')
+          .append(s.rule())
+          .append('/')
+          .append(s.limit().name())
+          .append(s.passed() ? " ok " : " over ")
+          .append(s.remaining());
     }
     return sb.toString();
   }

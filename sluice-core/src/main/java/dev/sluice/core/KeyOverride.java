@@ -24,14 +24,16 @@ public record KeyOverride(String tier, Map<String, List<Limit>> limits, Instant 
   public KeyOverride {
     Objects.requireNonNull(limits, "limits");
     Map<String, List<Limit>> copy = new LinkedHashMap<>();
-    limits.forEach((rule, ls) -> {
-      Objects.requireNonNull(rule, "limits: a rule name");
-      Objects.requireNonNull(ls, "limits: the limits of rule '" + rule + "'");
-      if (ls.isEmpty()) {
-        throw new IllegalArgumentException("an override for rule '" + rule + "' needs at least one limit");
-      }
-      copy.put(rule, List.copyOf(ls));
-    });
+    limits.forEach(
+        (rule, ls) -> {
+          Objects.requireNonNull(rule, "limits: a rule name");
+          Objects.requireNonNull(ls, "limits: the limits of rule '" + rule + "'");
+          if (ls.isEmpty()) {
+            throw new IllegalArgumentException(
+                "an override for rule '" + rule + "' needs at least one limit");
+          }
+          copy.put(rule, List.copyOf(ls));
+        });
     limits = Collections.unmodifiableMap(copy);
     if (tier == null && limits.isEmpty()) {
       throw new IllegalArgumentException("an override sets a tier, limits for some rules, or both");
@@ -44,29 +46,34 @@ public record KeyOverride(String tier, Map<String, List<Limit>> limits, Instant 
   }
 
   /**
-   * Checks that the override fits {@code policy}: its tier exists, its rules exist, and each
-   * rule's limits are valid for that rule (a rule's cost must fit its limits).
+   * Checks that the override fits {@code policy}: its tier exists, its rules exist, and each rule's
+   * limits are valid for that rule (a rule's cost must fit its limits).
    *
    * @throws IllegalArgumentException saying what does not fit
    */
   public void validate(Policy policy) {
     if (tier != null && !policy.tiers().containsKey(tier)) {
-      throw new IllegalArgumentException("the policy has no tier '" + tier + "'"
-          + (policy.tiers().isEmpty() ? " (it defines none)" : "; its tiers are "
-              + String.join(", ", policy.tiers().keySet())));
+      throw new IllegalArgumentException(
+          "the policy has no tier '"
+              + tier
+              + "'"
+              + (policy.tiers().isEmpty()
+                  ? " (it defines none)"
+                  : "; its tiers are " + String.join(", ", policy.tiers().keySet())));
     }
-    limits.forEach((name, ls) -> {
-      Rule r = policy.rule(name);
-      if (r == null) {
-        throw new IllegalArgumentException("the policy has no rule '" + name + "'");
-      }
-      new Rule(r.name(), r.route(), r.key(), ls, r.cost(), r.onMissingKey(), r.shadow());
-    });
+    limits.forEach(
+        (name, ls) -> {
+          Rule r = policy.rule(name);
+          if (r == null) {
+            throw new IllegalArgumentException("the policy has no rule '" + name + "'");
+          }
+          new Rule(r.name(), r.route(), r.key(), ls, r.cost(), r.onMissingKey(), r.shadow());
+        });
   }
 
   /**
-   * The limits this identity gets on {@code rule}: its own, else its tier's, else {@code null}
-   * (the rule's defaults).
+   * The limits this identity gets on {@code rule}: its own, else its tier's, else {@code null} (the
+   * rule's defaults).
    */
   List<Limit> limitsFor(Rule rule, Map<String, Tier> tiers) {
     List<Limit> own = limits.get(rule.name());

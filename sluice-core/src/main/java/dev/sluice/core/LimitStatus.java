@@ -10,12 +10,17 @@ import dev.sluice.core.policy.Limit;
  * @param passed whether this limit could take the request's cost
  * @param remaining units left after the request (if it was admitted) or as they stand (if not)
  * @param resetAtMicros when the whole limit is available again, epoch microseconds
- * @param retryAtMicros for a limit that did not pass: the earliest time the same request would
- *     pass it, epoch microseconds, or {@link Long#MAX_VALUE} if it never can (its cost exceeds the
+ * @param retryAtMicros for a limit that did not pass: the earliest time the same request would pass
+ *     it, epoch microseconds, or {@link Long#MAX_VALUE} if it never can (its cost exceeds the
  *     limit); 0 for a limit that passed
  */
 public record LimitStatus(
-    String rule, Limit limit, boolean passed, long remaining, long resetAtMicros, long retryAtMicros) {
+    String rule,
+    Limit limit,
+    boolean passed,
+    long remaining,
+    long resetAtMicros,
+    long retryAtMicros) {
 
   /**
    * The rule's own name: {@link #rule()} without the variant an identity with a tier or limits of

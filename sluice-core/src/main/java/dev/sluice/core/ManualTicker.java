@@ -41,14 +41,15 @@ public final class ManualTicker implements Ticker {
       }
     }
     long by = delta;
-    micros.updateAndGet(m -> {
-      try {
-        return Math.addExact(m, by);
-      } catch (ArithmeticException e) {
-        throw new IllegalArgumentException("advancing " + m + "us by " + d
-            + " leaves what epoch microseconds can hold");
-      }
-    });
+    micros.updateAndGet(
+        m -> {
+          try {
+            return Math.addExact(m, by);
+          } catch (ArithmeticException e) {
+            throw new IllegalArgumentException(
+                "advancing " + m + "us by " + d + " leaves what epoch microseconds can hold");
+          }
+        });
     return this;
   }
 
@@ -64,15 +65,19 @@ public final class ManualTicker implements Ticker {
     try {
       return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000L), t.getNano() / 1_000);
     } catch (ArithmeticException e) {
-      throw new IllegalArgumentException(name + " " + t
-          + " is outside what epoch microseconds can hold (years -290,308 to 294,247)");
+      throw new IllegalArgumentException(
+          name
+              + " "
+              + t
+              + " is outside what epoch microseconds can hold (years -290,308 to 294,247)");
     }
   }
 
   /** The current reading as an {@link Instant}. */
   public Instant instant() {
     long m = micros.get();
-    return Instant.ofEpochSecond(Math.floorDiv(m, 1_000_000L), Math.floorMod(m, 1_000_000L) * 1_000);
+    return Instant.ofEpochSecond(
+        Math.floorDiv(m, 1_000_000L), Math.floorMod(m, 1_000_000L) * 1_000);
   }
 
   @Override

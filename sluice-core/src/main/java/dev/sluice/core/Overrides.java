@@ -7,8 +7,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The overrides in force, by identity fingerprint ({@link Sluice#fingerprint}): the table the
  * engine reads on each request whose identity might have one. Thread-safe; changes apply to the
- * next request. Where they are kept between restarts (a file, Redis) is the caller's business:
- * this is the in-process view.
+ * next request. Where they are kept between restarts (a file, Redis) is the caller's business: this
+ * is the in-process view.
  *
  * <p>While the table is empty the engine does not look anything up, so a deployment without
  * overrides pays one volatile read per request.
@@ -50,10 +50,12 @@ public final class Overrides {
   /** Replaces every override at once (a reload from where they are kept). */
   public synchronized void replaceAll(Map<Long, KeyOverride> overrides) {
     Objects.requireNonNull(overrides, "overrides");
-    overrides.forEach((fingerprint, o) -> {
-      Objects.requireNonNull(fingerprint, "overrides: a fingerprint");
-      Objects.requireNonNull(o, "overrides: the override of " + Sluice.fingerprintText(fingerprint));
-    });
+    overrides.forEach(
+        (fingerprint, o) -> {
+          Objects.requireNonNull(fingerprint, "overrides: a fingerprint");
+          Objects.requireNonNull(
+              o, "overrides: the override of " + Sluice.fingerprintText(fingerprint));
+        });
     byFingerprint.keySet().retainAll(overrides.keySet());
     byFingerprint.putAll(overrides);
     empty = byFingerprint.isEmpty();
@@ -77,13 +79,16 @@ public final class Overrides {
   public synchronized int removeExpired() {
     long now = clock.epochMicros();
     int[] n = {0};
-    byFingerprint.entrySet().removeIf(e -> {
-      boolean expired = !e.getValue().appliesAt(now);
-      if (expired) {
-        n[0]++;
-      }
-      return expired;
-    });
+    byFingerprint
+        .entrySet()
+        .removeIf(
+            e -> {
+              boolean expired = !e.getValue().appliesAt(now);
+              if (expired) {
+                n[0]++;
+              }
+              return expired;
+            });
     empty = byFingerprint.isEmpty();
     return n[0];
   }

@@ -7,8 +7,8 @@ import java.util.Objects;
 import java.util.TreeMap;
 
 /**
- * A plain {@link RequestView} built from values, for tests, examples and callers that already
- * hold the parts of a request (the decision API builds one per check).
+ * A plain {@link RequestView} built from values, for tests, examples and callers that already hold
+ * the parts of a request (the decision API builds one per check).
  */
 public final class Request implements RequestView {
   private final String method;
@@ -32,7 +32,9 @@ public final class Request implements RequestView {
     this.body = Map.copyOf(b.body);
   }
 
-  /** A request with this method and path (a query string after {@code ?} is split off and parsed). */
+  /**
+   * A request with this method and path (a query string after {@code ?} is split off and parsed).
+   */
   public static Builder builder(String method, String path) {
     return new Builder(method, path);
   }

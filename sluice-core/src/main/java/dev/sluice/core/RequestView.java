@@ -3,9 +3,9 @@ package dev.sluice.core;
 /**
  * What the engine may read of a request: enough to match routes, find identities and costs.
  *
- * <p>Implementations adapt a server's request object (the gateway's, a servlet's, a test's
- * {@link Request}); reads are lazy so a body is parsed only when a matching rule needs a field of
- * it. Every method returns {@code null} for "absent", never throws for it.
+ * <p>Implementations adapt a server's request object (the gateway's, a servlet's, a test's {@link
+ * Request}); reads are lazy so a body is parsed only when a matching rule needs a field of it.
+ * Every method returns {@code null} for "absent", never throws for it.
  */
 public interface RequestView {
 
@@ -26,8 +26,8 @@ public interface RequestView {
 
   /**
    * The field at {@code path} (dotted for nested objects) of the JSON body, as text: strings
-   * unquoted, numbers and booleans as written; {@code null} if there is no body, it is not JSON,
-   * or the field is absent or not a scalar.
+   * unquoted, numbers and booleans as written; {@code null} if there is no body, it is not JSON, or
+   * the field is absent or not a scalar.
    */
   String bodyField(String path);
 

@@ -7,11 +7,11 @@ import java.util.List;
 
 /**
  * Finds every endpoint rule whose path template matches a path: a trie of path segments, walked
- * without allocating. Each segment is scanned once for its end and its {@code String.hashCode},
- * and compared in place ({@code regionMatches}) only with a literal of the same hash and length.
- * Each node holds its rules as a bit set, ORed into the result a word at a time. A path can
- * match several templates (a literal and a {@code {param}} at the same depth, say); the walk
- * follows every branch and reports each matching rule once.
+ * without allocating. Each segment is scanned once for its end and its {@code String.hashCode}, and
+ * compared in place ({@code regionMatches}) only with a literal of the same hash and length. Each
+ * node holds its rules as a bit set, ORed into the result a word at a time. A path can match
+ * several templates (a literal and a {@code {param}} at the same depth, say); the walk follows
+ * every branch and reports each matching rule once.
  */
 final class Router {
   private final Node root = new Node();
@@ -28,7 +28,9 @@ final class Router {
     }
   }
 
-  /** Adds to {@code out} (a bit set of rule indices) every rule whose template matches {@code path}. */
+  /**
+   * Adds to {@code out} (a bit set of rule indices) every rule whose template matches {@code path}.
+   */
   void match(String path, long[] out) {
     int end = path.length();
     int start = end > 0 && path.charAt(0) == '/' ? 1 : 0;
@@ -57,7 +59,8 @@ final class Router {
     int next = segEnd + 1;
     String[] literals = n.literals;
     for (int i = 0; i < literals.length; i++) {
-      if (n.literalHashes[i] == hash && literals[i].length() == len
+      if (n.literalHashes[i] == hash
+          && literals[i].length() == len
           && path.regionMatches(from, literals[i], 0, len)) {
         walk(n.children[i], path, next, end, out);
       }

@@ -7,20 +7,20 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * SipHash-c-d (Aumasson and Bernstein), a keyed pseudo-random function: without the 128-bit key
- * nobody can compute, invert or deliberately collide its 64-bit outputs, which is what lets
- * Sluice keep hashes of API keys, tokens and e-mail addresses instead of the values.
+ * nobody can compute, invert or deliberately collide its 64-bit outputs, which is what lets Sluice
+ * keep hashes of API keys, tokens and e-mail addresses instead of the values.
  *
- * <p>The engine uses SipHash-1-3 (one round per 8-byte block, three to finish), the variant
- * Rust's standard library hashes untrusted keys with: about half the cost of SipHash-2-4 on a
- * 300-byte JWT, with no known attack at the strength a rate limiter needs (nobody without the key
- * can predict or steer which bucket a credential lands in). SipHash-2-4 is kept for the tests,
- * which check this implementation against Guava's.
+ * <p>The engine uses SipHash-1-3 (one round per 8-byte block, three to finish), the variant Rust's
+ * standard library hashes untrusted keys with: about half the cost of SipHash-2-4 on a 300-byte
+ * JWT, with no known attack at the strength a rate limiter needs (nobody without the key can
+ * predict or steer which bucket a credential lands in). SipHash-2-4 is kept for the tests, which
+ * check this implementation against Guava's.
  *
- * <p>{@code hash(tweak, s)} (rule and key-source names) is the reference SipHash of the tweak's
- * 8 bytes then {@code s.getBytes(UTF_16LE)}, read from the chars in place. {@code hash(s)}
+ * <p>{@code hash(tweak, s)} (rule and key-source names) is the reference SipHash of the tweak's 8
+ * bytes then {@code s.getBytes(UTF_16LE)}, read from the chars in place. {@code hash(s)}
  * (identities, on every request) reads a string of Latin-1 chars as its ISO-8859-1 bytes, eight
- * chars per block instead of four (half the rounds), and any other string as UTF-16LE under a
- * key derived from this one.
+ * chars per block instead of four (half the rounds), and any other string as UTF-16LE under a key
+ * derived from this one.
  */
 final class SipHash {
   private static final VarHandle LITTLE_ENDIAN_LONGS =
@@ -40,14 +40,16 @@ final class SipHash {
     this(k0, k1, compressionRounds, finalizationRounds, true);
   }
 
-  private SipHash(long k0, long k1, int compressionRounds, int finalizationRounds, boolean withWide) {
+  private SipHash(
+      long k0, long k1, int compressionRounds, int finalizationRounds, boolean withWide) {
     this.k0 = k0;
     this.k1 = k1;
     this.compressionRounds = compressionRounds;
     this.finalizationRounds = finalizationRounds;
     if (withWide) {
       long[] derived = wideKey(k0, k1, compressionRounds, finalizationRounds);
-      this.wideKey = new SipHash(derived[0], derived[1], compressionRounds, finalizationRounds, false);
+      this.wideKey =
+          new SipHash(derived[0], derived[1], compressionRounds, finalizationRounds, false);
     } else {
       this.wideKey = null;
     }
@@ -57,8 +59,8 @@ final class SipHash {
    * The key strings with wider chars are hashed under: SipHash-c-d in its 128-bit mode, of the
    * empty message, under this key. Not the 64-bit hash of any input: every byte string is some
    * Latin-1 identity, so a 64-bit output would be a fingerprint that the admin API, reports and
-   * Redis key names publish. The 128-bit mode (its own initialisation and finalisation
-   * constants) is a different function of the key, and its outputs appear nowhere else.
+   * Redis key names publish. The 128-bit mode (its own initialisation and finalisation constants)
+   * is a different function of the key, and its outputs appear nowhere else.
    */
   static long[] wideKey(long k0, long k1, int compressionRounds, int finalizationRounds) {
     long v0 = 0x736f6d6570736575L ^ k0;
@@ -68,10 +70,20 @@ final class SipHash {
     long[] out = new long[2];
     // The empty message is one final block holding only its length, 0.
     for (int r = 0; r < compressionRounds; r++) {
-      v0 += v1; v1 = Long.rotateLeft(v1, 13); v1 ^= v0; v0 = Long.rotateLeft(v0, 32);
-      v2 += v3; v3 = Long.rotateLeft(v3, 16); v3 ^= v2;
-      v0 += v3; v3 = Long.rotateLeft(v3, 21); v3 ^= v0;
-      v2 += v1; v1 = Long.rotateLeft(v1, 17); v1 ^= v2; v2 = Long.rotateLeft(v2, 32);
+      v0 += v1;
+      v1 = Long.rotateLeft(v1, 13);
+      v1 ^= v0;
+      v0 = Long.rotateLeft(v0, 32);
+      v2 += v3;
+      v3 = Long.rotateLeft(v3, 16);
+      v3 ^= v2;
+      v0 += v3;
+      v3 = Long.rotateLeft(v3, 21);
+      v3 ^= v0;
+      v2 += v1;
+      v1 = Long.rotateLeft(v1, 17);
+      v1 ^= v2;
+      v2 = Long.rotateLeft(v2, 32);
     }
     for (int half = 0; half < 2; half++) {
       if (half == 0) {
@@ -80,17 +92,30 @@ final class SipHash {
         v1 ^= 0xdd;
       }
       for (int r = 0; r < finalizationRounds; r++) {
-        v0 += v1; v1 = Long.rotateLeft(v1, 13); v1 ^= v0; v0 = Long.rotateLeft(v0, 32);
-        v2 += v3; v3 = Long.rotateLeft(v3, 16); v3 ^= v2;
-        v0 += v3; v3 = Long.rotateLeft(v3, 21); v3 ^= v0;
-        v2 += v1; v1 = Long.rotateLeft(v1, 17); v1 ^= v2; v2 = Long.rotateLeft(v2, 32);
+        v0 += v1;
+        v1 = Long.rotateLeft(v1, 13);
+        v1 ^= v0;
+        v0 = Long.rotateLeft(v0, 32);
+        v2 += v3;
+        v3 = Long.rotateLeft(v3, 16);
+        v3 ^= v2;
+        v0 += v3;
+        v3 = Long.rotateLeft(v3, 21);
+        v3 ^= v0;
+        v2 += v1;
+        v1 = Long.rotateLeft(v1, 17);
+        v1 ^= v2;
+        v2 = Long.rotateLeft(v2, 32);
       }
       out[half] = v0 ^ v1 ^ v2 ^ v3;
     }
     return out;
   }
 
-  /** SipHash of {@code tweak} (8 bytes, little-endian) followed by the UTF-16LE encoding of {@code s}. */
+  /**
+   * SipHash of {@code tweak} (8 bytes, little-endian) followed by the UTF-16LE encoding of {@code
+   * s}.
+   */
   long hash(long tweak, CharSequence s) {
     return hash(tweak, s, 0, s.length());
   }
@@ -101,21 +126,21 @@ final class SipHash {
   }
 
   /**
-   * The hash of a string alone (no tweak block), as compact as the string allows: if every char
-   * is at most {@code U+00FF} (every HTTP header value, and almost every token, address and
-   * e-mail), the SipHash of its ISO-8859-1 bytes, eight chars per block; otherwise the SipHash of
-   * its UTF-16LE bytes under a key derived from this one. The two encodings may give equal
-   * bytes for different strings (41 01 is "A" then U+0001 in ISO-8859-1, and U+0141 in
-   * UTF-16LE); under two independent keys such strings collide no more often than any two.
+   * The hash of a string alone (no tweak block), as compact as the string allows: if every char is
+   * at most {@code U+00FF} (every HTTP header value, and almost every token, address and e-mail),
+   * the SipHash of its ISO-8859-1 bytes, eight chars per block; otherwise the SipHash of its
+   * UTF-16LE bytes under a key derived from this one. The two encodings may give equal bytes for
+   * different strings (41 01 is "A" then U+0001 in ISO-8859-1, and U+0141 in UTF-16LE); under two
+   * independent keys such strings collide no more often than any two.
    */
   long hash(CharSequence s) {
     return hash(s, 0, s.length());
   }
 
   /**
-   * {@link #hash(CharSequence)} of {@code s.subSequence(from, to)}, without a substring: a
-   * {@code String} is copied once, whole, into a short-lived byte array; any other
-   * CharSequence is read in place.
+   * {@link #hash(CharSequence)} of {@code s.subSequence(from, to)}, without a substring: a {@code
+   * String} is copied once, whole, into a short-lived byte array; any other CharSequence is read in
+   * place.
    */
   long hash(CharSequence s, int from, int to) {
     if (s instanceof String str) {
@@ -144,10 +169,20 @@ final class SipHash {
       question |= (q - 0x0101010101010101L) & ~q;
       v3 ^= m;
       for (int r = 0; r < compressionRounds; r++) {
-        v0 += v1; v1 = Long.rotateLeft(v1, 13); v1 ^= v0; v0 = Long.rotateLeft(v0, 32);
-        v2 += v3; v3 = Long.rotateLeft(v3, 16); v3 ^= v2;
-        v0 += v3; v3 = Long.rotateLeft(v3, 21); v3 ^= v0;
-        v2 += v1; v1 = Long.rotateLeft(v1, 17); v1 ^= v2; v2 = Long.rotateLeft(v2, 32);
+        v0 += v1;
+        v1 = Long.rotateLeft(v1, 13);
+        v1 ^= v0;
+        v0 = Long.rotateLeft(v0, 32);
+        v2 += v3;
+        v3 = Long.rotateLeft(v3, 16);
+        v3 ^= v2;
+        v0 += v3;
+        v3 = Long.rotateLeft(v3, 21);
+        v3 ^= v0;
+        v2 += v1;
+        v1 = Long.rotateLeft(v1, 17);
+        v1 ^= v2;
+        v2 = Long.rotateLeft(v2, 32);
       }
       v0 ^= m;
     }
@@ -186,14 +221,31 @@ final class SipHash {
       int c6 = s.charAt(i + 6);
       int c7 = s.charAt(i + 7);
       seen |= c0 | c1 | c2 | c3 | c4 | c5 | c6 | c7;
-      long m = c0 | (long) c1 << 8 | (long) c2 << 16 | (long) c3 << 24
-          | (long) c4 << 32 | (long) c5 << 40 | (long) c6 << 48 | (long) c7 << 56;
+      long m =
+          c0
+              | (long) c1 << 8
+              | (long) c2 << 16
+              | (long) c3 << 24
+              | (long) c4 << 32
+              | (long) c5 << 40
+              | (long) c6 << 48
+              | (long) c7 << 56;
       v3 ^= m;
       for (int r = 0; r < compressionRounds; r++) {
-        v0 += v1; v1 = Long.rotateLeft(v1, 13); v1 ^= v0; v0 = Long.rotateLeft(v0, 32);
-        v2 += v3; v3 = Long.rotateLeft(v3, 16); v3 ^= v2;
-        v0 += v3; v3 = Long.rotateLeft(v3, 21); v3 ^= v0;
-        v2 += v1; v1 = Long.rotateLeft(v1, 17); v1 ^= v2; v2 = Long.rotateLeft(v2, 32);
+        v0 += v1;
+        v1 = Long.rotateLeft(v1, 13);
+        v1 ^= v0;
+        v0 = Long.rotateLeft(v0, 32);
+        v2 += v3;
+        v3 = Long.rotateLeft(v3, 16);
+        v3 ^= v2;
+        v0 += v3;
+        v3 = Long.rotateLeft(v3, 21);
+        v3 ^= v0;
+        v2 += v1;
+        v1 = Long.rotateLeft(v1, 17);
+        v1 ^= v2;
+        v2 = Long.rotateLeft(v2, 32);
       }
       v0 ^= m;
     }
@@ -220,26 +272,47 @@ final class SipHash {
       m = tweak;
       v3 ^= m;
       for (int r = 0; r < compressionRounds; r++) {
-        v0 += v1; v1 = Long.rotateLeft(v1, 13); v1 ^= v0; v0 = Long.rotateLeft(v0, 32);
-        v2 += v3; v3 = Long.rotateLeft(v3, 16); v3 ^= v2;
-        v0 += v3; v3 = Long.rotateLeft(v3, 21); v3 ^= v0;
-        v2 += v1; v1 = Long.rotateLeft(v1, 17); v1 ^= v2; v2 = Long.rotateLeft(v2, 32);
+        v0 += v1;
+        v1 = Long.rotateLeft(v1, 13);
+        v1 ^= v0;
+        v0 = Long.rotateLeft(v0, 32);
+        v2 += v3;
+        v3 = Long.rotateLeft(v3, 16);
+        v3 ^= v2;
+        v0 += v3;
+        v3 = Long.rotateLeft(v3, 21);
+        v3 ^= v0;
+        v2 += v1;
+        v1 = Long.rotateLeft(v1, 17);
+        v1 ^= v2;
+        v2 = Long.rotateLeft(v2, 32);
       }
       v0 ^= m;
     }
     int n = to;
     int i = from;
     for (; i + 4 <= n; i += 4) {
-      m = (long) s.charAt(i)
-          | (long) s.charAt(i + 1) << 16
-          | (long) s.charAt(i + 2) << 32
-          | (long) s.charAt(i + 3) << 48;
+      m =
+          (long) s.charAt(i)
+              | (long) s.charAt(i + 1) << 16
+              | (long) s.charAt(i + 2) << 32
+              | (long) s.charAt(i + 3) << 48;
       v3 ^= m;
       for (int r = 0; r < compressionRounds; r++) {
-        v0 += v1; v1 = Long.rotateLeft(v1, 13); v1 ^= v0; v0 = Long.rotateLeft(v0, 32);
-        v2 += v3; v3 = Long.rotateLeft(v3, 16); v3 ^= v2;
-        v0 += v3; v3 = Long.rotateLeft(v3, 21); v3 ^= v0;
-        v2 += v1; v1 = Long.rotateLeft(v1, 17); v1 ^= v2; v2 = Long.rotateLeft(v2, 32);
+        v0 += v1;
+        v1 = Long.rotateLeft(v1, 13);
+        v1 ^= v0;
+        v0 = Long.rotateLeft(v0, 32);
+        v2 += v3;
+        v3 = Long.rotateLeft(v3, 16);
+        v3 ^= v2;
+        v0 += v3;
+        v3 = Long.rotateLeft(v3, 21);
+        v3 ^= v0;
+        v2 += v1;
+        v1 = Long.rotateLeft(v1, 17);
+        v1 ^= v2;
+        v2 = Long.rotateLeft(v2, 32);
       }
       v0 ^= m;
     }
@@ -254,18 +327,38 @@ final class SipHash {
   private long finish(long v0, long v1, long v2, long v3, long last) {
     v3 ^= last;
     for (int r = 0; r < compressionRounds; r++) {
-      v0 += v1; v1 = Long.rotateLeft(v1, 13); v1 ^= v0; v0 = Long.rotateLeft(v0, 32);
-      v2 += v3; v3 = Long.rotateLeft(v3, 16); v3 ^= v2;
-      v0 += v3; v3 = Long.rotateLeft(v3, 21); v3 ^= v0;
-      v2 += v1; v1 = Long.rotateLeft(v1, 17); v1 ^= v2; v2 = Long.rotateLeft(v2, 32);
+      v0 += v1;
+      v1 = Long.rotateLeft(v1, 13);
+      v1 ^= v0;
+      v0 = Long.rotateLeft(v0, 32);
+      v2 += v3;
+      v3 = Long.rotateLeft(v3, 16);
+      v3 ^= v2;
+      v0 += v3;
+      v3 = Long.rotateLeft(v3, 21);
+      v3 ^= v0;
+      v2 += v1;
+      v1 = Long.rotateLeft(v1, 17);
+      v1 ^= v2;
+      v2 = Long.rotateLeft(v2, 32);
     }
     v0 ^= last;
     v2 ^= 0xff;
     for (int r = 0; r < finalizationRounds; r++) {
-      v0 += v1; v1 = Long.rotateLeft(v1, 13); v1 ^= v0; v0 = Long.rotateLeft(v0, 32);
-      v2 += v3; v3 = Long.rotateLeft(v3, 16); v3 ^= v2;
-      v0 += v3; v3 = Long.rotateLeft(v3, 21); v3 ^= v0;
-      v2 += v1; v1 = Long.rotateLeft(v1, 17); v1 ^= v2; v2 = Long.rotateLeft(v2, 32);
+      v0 += v1;
+      v1 = Long.rotateLeft(v1, 13);
+      v1 ^= v0;
+      v0 = Long.rotateLeft(v0, 32);
+      v2 += v3;
+      v3 = Long.rotateLeft(v3, 16);
+      v3 ^= v2;
+      v0 += v3;
+      v3 = Long.rotateLeft(v3, 21);
+      v3 ^= v0;
+      v2 += v1;
+      v1 = Long.rotateLeft(v1, 17);
+      v1 ^= v2;
+      v2 = Long.rotateLeft(v2, 32);
     }
     return v0 ^ v1 ^ v2 ^ v3;
   }

@@ -25,14 +25,14 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
 /**
- * The engine: decides, for each request, whether a {@link Policy} lets it pass, charging the
- * {@link Store} accordingly.
+ * The engine: decides, for each request, whether a {@link Policy} lets it pass, charging the {@link
+ * Store} accordingly.
  *
  * <p>For a request it (1) finds every rule that applies: the global rules and each endpoint rule
- * whose route matches; (2) finds, per rule, who is counted and hashes that identity with the
- * rule into a bucket key (keyed SipHash-1-3: the raw API key, token or e-mail never reaches the
- * store); (3) works out each rule's cost; (4) charges all those buckets in one atomic store call;
- * (5) returns a {@link Decision}. Thread-safe; one instance serves every thread.
+ * whose route matches; (2) finds, per rule, who is counted and hashes that identity with the rule
+ * into a bucket key (keyed SipHash-1-3: the raw API key, token or e-mail never reaches the store);
+ * (3) works out each rule's cost; (4) charges all those buckets in one atomic store call; (5)
+ * returns a {@link Decision}. Thread-safe; one instance serves every thread.
  *
  * <pre>{@code
  * Sluice sluice = Sluice.builder(policy).store(InMemoryStore.create()).build();
@@ -66,7 +66,8 @@ public final class Sluice {
     this.router = new Router();
     for (int i = 0; i < rules.length; i++) {
       Rule r = policy.rules().get(i);
-      List<KeySource> chain = r.key() instanceof KeySource.FirstOf f ? f.sources() : List.of(r.key());
+      List<KeySource> chain =
+          r.key() instanceof KeySource.FirstOf f ? f.sources() : List.of(r.key());
       int[] chainIdx = new int[chain.size()];
       for (int j = 0; j < chainIdx.length; j++) {
         int idx = leaves.indexOf(chain.get(j));
@@ -76,7 +77,8 @@ public final class Sluice {
         }
         chainIdx[j] = idx;
       }
-      rules[i] = new CompiledRule(r, store.group(r.name(), r.limits()), stableHash(r.name()), chainIdx);
+      rules[i] =
+          new CompiledRule(r, store.group(r.name(), r.limits()), stableHash(r.name()), chainIdx);
       if (r.isGlobal()) {
         globalMask[i >>> 6] |= 1L << i;
       } else {
@@ -94,14 +96,14 @@ public final class Sluice {
   private final KeySource[] leaves;
   private final long[] leafTweaks;
   private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(() -> new Scratch(this));
+
   /**
-   * A first place to look for this thread's scratch before the thread-local map: slot
-   * {@code threadId % 64}, claimed once by the first thread that finds it empty and never
-   * rewritten, so a server's few event-loop threads each find theirs with one array read, and
-   * threads that share a slot fall back to {@link #scratch} without fighting over it. (Thread
-   * ids are unique among live threads, so a slot serves one live thread at most; it holds the id,
-   * not the thread. Slots are never freed: where threads come and go, later ones use the
-   * thread-local.)
+   * A first place to look for this thread's scratch before the thread-local map: slot {@code
+   * threadId % 64}, claimed once by the first thread that finds it empty and never rewritten, so a
+   * server's few event-loop threads each find theirs with one array read, and threads that share a
+   * slot fall back to {@link #scratch} without fighting over it. (Thread ids are unique among live
+   * threads, so a slot serves one live thread at most; it holds the id, not the thread. Slots are
+   * never freed: where threads come and go, later ones use the thread-local.)
    */
   private final Scratch[] scratchSlots = new Scratch[64];
 
@@ -127,12 +129,14 @@ public final class Sluice {
     final Charge shadow;
     final long[] matched;
     final long[] leafHash;
+
     /**
-     * Per key source: {@code generation} if resolved in this decision and present,
-     * {@code -generation} if absent, anything else if not looked at yet. A generation per decision
-     * instead of clearing the array each time.
+     * Per key source: {@code generation} if resolved in this decision and present, {@code
+     * -generation} if absent, anything else if not looked at yet. A generation per decision instead
+     * of clearing the array each time.
      */
     final int[] leafState;
+
     int generation;
 
     Scratch(Sluice engine) {
@@ -192,8 +196,8 @@ public final class Sluice {
     if (!(p instanceof Charge c)) {
       return CompletableFuture.completedFuture((Decision) p);
     }
-    CompletionStage<Decision> main = c.size() == 0
-        ? CompletableFuture.completedFuture(Decision.unlimited(0)) : chargeAsync(c);
+    CompletionStage<Decision> main =
+        c.size() == 0 ? CompletableFuture.completedFuture(Decision.unlimited(0)) : chargeAsync(c);
     if (s.shadow.size() == 0) {
       return trackIdentities ? main.thenApply(d -> withShadow(d, c, s.shadow, null)) : main;
     }
@@ -213,17 +217,20 @@ public final class Sluice {
     } catch (StoreUnavailableException e) {
       return CompletableFuture.completedFuture(whenStoreFails(c, e));
     }
-    return pending.handle((verdict, failure) -> {
-      if (failure == null) {
-        return toDecision(verdict);
-      }
-      Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-          ? failure.getCause() : failure;
-      if (cause instanceof StoreUnavailableException e) {
-        return whenStoreFails(c, e);
-      }
-      throw failure instanceof CompletionException ce ? ce : new CompletionException(failure);
-    });
+    return pending.handle(
+        (verdict, failure) -> {
+          if (failure == null) {
+            return toDecision(verdict);
+          }
+          Throwable cause =
+              failure instanceof CompletionException && failure.getCause() != null
+                  ? failure.getCause()
+                  : failure;
+          if (cause instanceof StoreUnavailableException e) {
+            return whenStoreFails(c, e);
+          }
+          throw failure instanceof CompletionException ce ? ce : new CompletionException(failure);
+        });
   }
 
   /** The shadow rules' verdict, or {@code null} if the store could not give one. */
@@ -240,16 +247,19 @@ public final class Sluice {
     if (d.outcome() == Decision.Outcome.INVALID) {
       return d;
     }
-    Verdict sv = shadowVerdict != null && shadowVerdict.kind() != Verdict.Kind.FULL ? shadowVerdict : null;
-    return d.with(sv, trackIdentities ? main.fingerprints() : null,
+    Verdict sv =
+        shadowVerdict != null && shadowVerdict.kind() != Verdict.Kind.FULL ? shadowVerdict : null;
+    return d.with(
+        sv,
+        trackIdentities ? main.fingerprints() : null,
         trackIdentities && sv != null ? shadow.fingerprints() : null);
   }
 
   /**
    * The fingerprint of an identity: the keyed hash (under this engine's identity secret) that
-   * stands for an API key, token, e-mail or address wherever Sluice must name one without
-   * keeping it (overrides, usage reports, webhooks). Rule-independent: the same value has the
-   * same fingerprint on every rule, so one override covers an API key everywhere it is counted.
+   * stands for an API key, token, e-mail or address wherever Sluice must name one without keeping
+   * it (overrides, usage reports, webhooks). Rule-independent: the same value has the same
+   * fingerprint on every rule, so one override covers an API key everywhere it is counted.
    */
   public long fingerprint(String identity) {
     return hasher.hash(identity);
@@ -257,8 +267,8 @@ public final class Sluice {
 
   /**
    * Where identity {@code fingerprint} stands on every rule that could count it: for each rule and
-   * each key source of the rule (an identity may be counted as a bearer token by one rule and as
-   * an API key header by another), the bucket's limits, read at cost 0 (nothing is charged). The
+   * each key source of the rule (an identity may be counted as a bearer token by one rule and as an
+   * API key header by another), the bucket's limits, read at cost 0 (nothing is charged). The
    * identity's override, if any, is applied. Buckets never used read as full.
    */
   public CompletionStage<List<Usage>> usage(long fingerprint) {
@@ -271,25 +281,32 @@ public final class Sluice {
         long identity = fingerprint ^ leafTweaks[idx];
         read.add(g, identity ^ cr.tweak, 0, fingerprint);
         int at = g.name().indexOf('@');
-        skeleton.add(new Usage(cr.rule.name(), at < 0 ? null : g.name().substring(at + 1),
-            leaves[idx].describe(), List.of()));
+        skeleton.add(
+            new Usage(
+                cr.rule.name(),
+                at < 0 ? null : g.name().substring(at + 1),
+                leaves[idx].describe(),
+                List.of()));
       }
     }
     if (read.size() == 0) {
       return CompletableFuture.completedFuture(List.of());
     }
-    return store.chargeAsync(read).thenApply(v -> {
-      List<LimitStatus> all = v.statuses();
-      List<Usage> out = new ArrayList<>(skeleton.size());
-      int from = 0;
-      for (int i = 0; i < skeleton.size(); i++) {
-        int n = read.group(i).limits().size();
-        Usage u = skeleton.get(i);
-        out.add(new Usage(u.rule(), u.variant(), u.source(), all.subList(from, from + n)));
-        from += n;
-      }
-      return out;
-    });
+    return store
+        .chargeAsync(read)
+        .thenApply(
+            v -> {
+              List<LimitStatus> all = v.statuses();
+              List<Usage> out = new ArrayList<>(skeleton.size());
+              int from = 0;
+              for (int i = 0; i < skeleton.size(); i++) {
+                int n = read.group(i).limits().size();
+                Usage u = skeleton.get(i);
+                out.add(new Usage(u.rule(), u.variant(), u.source(), all.subList(from, from + n)));
+                from += n;
+              }
+              return out;
+            });
   }
 
   /**
@@ -308,7 +325,9 @@ public final class Sluice {
     return "0".repeat(16 - hex.length()) + hex;
   }
 
-  /** Decides under the policy's {@code on-store-failure} mode, the store having failed on {@code c}. */
+  /**
+   * Decides under the policy's {@code on-store-failure} mode, the store having failed on {@code c}.
+   */
   private Decision whenStoreFails(Charge c, StoreUnavailableException e) {
     String why = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     switch (policy.onStoreFailure()) {
@@ -361,8 +380,8 @@ public final class Sluice {
 
   /**
    * Whether deciding a request with this method and path reads its body: some rule that applies
-   * counts per a JSON body field or reads its cost from the body. A server reads (a bounded
-   * prefix of) the body before {@link #decide} only when this says so, and streams it otherwise.
+   * counts per a JSON body field or reads its cost from the body. A server reads (a bounded prefix
+   * of) the body before {@link #decide} only when this says so, and streams it otherwise.
    */
   public boolean needsBody(String method, String path) {
     long[] matched = matchRules(path, new long[globalMask.length]);
@@ -377,7 +396,9 @@ public final class Sluice {
     return false;
   }
 
-  /** Sets {@code matched} to the rules whose path applies: every global one and each route match. */
+  /**
+   * Sets {@code matched} to the rules whose path applies: every global one and each route match.
+   */
   private long[] matchRules(String path, long[] matched) {
     System.arraycopy(globalMask, 0, matched, 0, matched.length);
     if (path != null) {
@@ -414,22 +435,29 @@ public final class Sluice {
         for (int i = 0, n = v.size(); i < n; i++) {
           if (v.retryAtMicros(i) == Long.MAX_VALUE) { // retrying cannot help: not a 429
             LimitStatus s = v.status(i);
-            return Decision.invalid(v.nowMicros(), "the request costs more than limit '"
-                + s.limit().name() + "' of rule '" + s.rule() + "' can ever allow ("
-                + s.limit().capacity() + ")");
+            return Decision.invalid(
+                v.nowMicros(),
+                "the request costs more than limit '"
+                    + s.limit().name()
+                    + "' of rule '"
+                    + s.rule()
+                    + "' can ever allow ("
+                    + s.limit().capacity()
+                    + ")");
           }
         }
         return storeFailure == null ? Decision.of(v) : Decision.fallback(v, storeFailure);
       case FULL:
-        return Decision.unavailable(v.nowMicros(), "the rate-limit store is full and cannot count a new client");
+        return Decision.unavailable(
+            v.nowMicros(), "the rate-limit store is full and cannot count a new client");
       default:
         throw new AssertionError(v.kind());
     }
   }
 
   /**
-   * The request's {@link Charge}, or, when no store call is needed, its {@link Decision} (no
-   * rule applies, an identity is missing, a cost is malformed).
+   * The request's {@link Charge}, or, when no store call is needed, its {@link Decision} (no rule
+   * applies, an identity is missing, a cost is malformed).
    */
   private Object prepare(RequestView request, Charge charge, Charge shadow, Scratch scratch) {
     String path = request.path();
@@ -481,8 +509,12 @@ public final class Sluice {
           if (rule.onMissingKey() == Rule.MissingKey.SKIP || cr.shadow) {
             continue; // a shadow rule never makes a request invalid
           }
-          return Decision.invalid(0,
-              "rule '" + rule.name() + "' counts requests per " + rule.key().describe()
+          return Decision.invalid(
+              0,
+              "rule '"
+                  + rule.name()
+                  + "' counts requests per "
+                  + rule.key().describe()
                   + ", and this request has none");
         }
         long cost;
@@ -494,10 +526,16 @@ public final class Sluice {
           Cost.FromRequest fr = (Cost.FromRequest) rule.cost();
           cost = requestCost(fr, request);
           if (cost < 0) {
-            return Decision.invalid(0,
-                "rule '" + rule.name() + "' reads the request's cost from "
-                    + fr.from().name().toLowerCase(Locale.ROOT) + " '" + fr.name()
-                    + "', which must be a whole number from 0 to " + fr.max());
+            return Decision.invalid(
+                0,
+                "rule '"
+                    + rule.name()
+                    + "' reads the request's cost from "
+                    + fr.from().name().toLowerCase(Locale.ROOT)
+                    + " '"
+                    + fr.name()
+                    + "', which must be a whole number from 0 to "
+                    + fr.max());
           }
         }
         BucketGroup group = cr.group;
@@ -523,12 +561,14 @@ public final class Sluice {
    * Finds the identity of key source {@code idx} and records its hash (state {@code present}) or
    * its absence ({@code -present}).
    */
-  private void resolveLeaf(int idx, KeySource source, RequestView request, long[] hashes,
-      int[] states, int present) {
+  private void resolveLeaf(
+      int idx, KeySource source, RequestView request, long[] hashes, int[] states, int present) {
     if (source instanceof KeySource.Bearer) { // the token is hashed as a range: no substring
       String auth = request.header("Authorization");
       int from = 7;
-      if (auth == null || auth.length() <= from || !auth.regionMatches(true, 0, "Bearer ", 0, from)) {
+      if (auth == null
+          || auth.length() <= from
+          || !auth.regionMatches(true, 0, "Bearer ", 0, from)) {
         states[idx] = -present;
         return;
       }
@@ -610,24 +650,34 @@ public final class Sluice {
 
   /**
    * One bit per HTTP method, so a rule's methods are checked with a mask instead of a set lookup.
-   * Methods outside the standard set share bit 31: no route can name them (see {@code Route}),
-   * so only rules of any method cover them.
+   * Methods outside the standard set share bit 31: no route can name them (see {@code Route}), so
+   * only rules of any method cover them.
    */
   private static int methodBit(String method) {
     if (method == null) {
       return 1 << 31;
     }
     switch (method) {
-      case "GET": return 1;
-      case "HEAD": return 1 << 1;
-      case "POST": return 1 << 2;
-      case "PUT": return 1 << 3;
-      case "PATCH": return 1 << 4;
-      case "DELETE": return 1 << 5;
-      case "OPTIONS": return 1 << 6;
-      case "TRACE": return 1 << 7;
-      case "CONNECT": return 1 << 8;
-      default: return 1 << 31;
+      case "GET":
+        return 1;
+      case "HEAD":
+        return 1 << 1;
+      case "POST":
+        return 1 << 2;
+      case "PUT":
+        return 1 << 3;
+      case "PATCH":
+        return 1 << 4;
+      case "DELETE":
+        return 1 << 5;
+      case "OPTIONS":
+        return 1 << 6;
+      case "TRACE":
+        return 1 << 7;
+      case "CONNECT":
+        return 1 << 8;
+      default:
+        return 1 << 31;
     }
   }
 
@@ -644,6 +694,7 @@ public final class Sluice {
     final boolean readsBody;
     final boolean shadow;
     final int methods; // bits of methodBit(); every bit for a global rule or a route of any method
+
     /** The groups of identities with other limits (a tier's, an override's), by those limits. */
     final java.util.concurrent.ConcurrentHashMap<List<dev.sluice.core.policy.Limit>, BucketGroup>
         variants = new java.util.concurrent.ConcurrentHashMap<>();
@@ -665,25 +716,29 @@ public final class Sluice {
       this.chain = chain;
       List<KeySource> sources =
           rule.key() instanceof KeySource.FirstOf f ? f.sources() : List.of(rule.key());
-      this.readsBody = sources.stream().anyMatch(k -> k instanceof KeySource.BodyField)
-          || (rule.cost() instanceof Cost.FromRequest fr && fr.from() == Cost.From.BODY);
+      this.readsBody =
+          sources.stream().anyMatch(k -> k instanceof KeySource.BodyField)
+              || (rule.cost() instanceof Cost.FromRequest fr && fr.from() == Cost.From.BODY);
     }
 
     /**
      * The group of an identity with override {@code o}: the rule's own when the override leaves
      * this rule alone, else a group of the rule's buckets under the other limits. Such a group is
-     * named {@code rule@tier}, or {@code rule@custom-HASH} for limits of the identity's own, so
-     * its buckets never mix with the defaults' (and a store keeps them apart).
+     * named {@code rule@tier}, or {@code rule@custom-HASH} for limits of the identity's own, so its
+     * buckets never mix with the defaults' (and a store keeps them apart).
      */
-    BucketGroup groupFor(KeyOverride o, java.util.Map<String, dev.sluice.core.policy.Tier> tiers, Store store) {
+    BucketGroup groupFor(
+        KeyOverride o, java.util.Map<String, dev.sluice.core.policy.Tier> tiers, Store store) {
       List<dev.sluice.core.policy.Limit> limits = o.limitsFor(rule, tiers);
       if (limits == null || limits.equals(rule.limits())) {
         return group;
       }
       BucketGroup g = variants.get(limits);
       if (g == null) {
-        String variant = o.limits().containsKey(rule.name()) || o.tier() == null
-            ? "custom-" + Integer.toHexString(limits.hashCode()) : o.tier();
+        String variant =
+            o.limits().containsKey(rule.name()) || o.tier() == null
+                ? "custom-" + Integer.toHexString(limits.hashCode())
+                : o.tier();
         g = variants.computeIfAbsent(limits, ls -> store.group(rule.name() + "@" + variant, ls));
       }
       return g;
@@ -711,21 +766,22 @@ public final class Sluice {
     }
 
     /**
-     * The 16-byte key of the identity hash (default: random per engine). Engines that share a
-     * store must share the key, or they will count the same client in different buckets.
+     * The 16-byte key of the identity hash (default: random per engine). Engines that share a store
+     * must share the key, or they will count the same client in different buckets.
      */
     public Builder identitySecret(byte[] secret) {
       Objects.requireNonNull(secret, "secret");
       if (secret.length != 16) {
-        throw new IllegalArgumentException("the identity secret must be 16 bytes, got " + secret.length);
+        throw new IllegalArgumentException(
+            "the identity secret must be 16 bytes, got " + secret.length);
       }
       this.secret = secret.clone();
       return this;
     }
 
     /**
-     * The per-identity overrides (tiers, own limits) this engine applies; engines that replace
-     * one another on a policy reload share one table. Default: an empty table of its own.
+     * The per-identity overrides (tiers, own limits) this engine applies; engines that replace one
+     * another on a policy reload share one table. Default: an empty table of its own.
      */
     public Builder overrides(Overrides overrides) {
       this.overrides = Objects.requireNonNull(overrides, "overrides");

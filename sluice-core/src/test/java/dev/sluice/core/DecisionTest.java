@@ -21,20 +21,41 @@ class DecisionTest {
   }
 
   private static LimitStatus over(Limit l, long resetIn, long retryIn) {
-    return new LimitStatus("r", l, false, 0, NOW + resetIn, retryIn == Long.MAX_VALUE ? Long.MAX_VALUE : NOW + retryIn);
+    return new LimitStatus(
+        "r",
+        l,
+        false,
+        0,
+        NOW + resetIn,
+        retryIn == Long.MAX_VALUE ? Long.MAX_VALUE : NOW + retryIn);
   }
 
   @Test
   void binding_leastRemaining_thenLatestReset_thenFirst() {
-    assertThat(Decision.of(true, NOW, List.of(ok(A, 5, 10), ok(B, 3, 50), ok(C, 4, 90))).binding().limit()).isEqualTo(B);
-    assertThat(Decision.of(true, NOW, List.of(ok(A, 3, 10), ok(B, 3, 90), ok(C, 3, 50))).binding().limit()).isEqualTo(B);
-    assertThat(Decision.of(true, NOW, List.of(ok(A, 3, 90), ok(B, 3, 90))).binding().limit()).isEqualTo(A);
+    assertThat(
+            Decision.of(true, NOW, List.of(ok(A, 5, 10), ok(B, 3, 50), ok(C, 4, 90)))
+                .binding()
+                .limit())
+        .isEqualTo(B);
+    assertThat(
+            Decision.of(true, NOW, List.of(ok(A, 3, 10), ok(B, 3, 90), ok(C, 3, 50)))
+                .binding()
+                .limit())
+        .isEqualTo(B);
+    assertThat(Decision.of(true, NOW, List.of(ok(A, 3, 90), ok(B, 3, 90))).binding().limit())
+        .isEqualTo(A);
   }
 
   @Test
   void retryAt_isTheLatestRetryOfTheDeniedLimits() {
-    Decision d = Decision.of(false, NOW, List.of(over(A, 60_000_000, 1_200_000), ok(C, 1, 999_000_000),
-        over(B, 3_600_000_000L, 3_000_001)));
+    Decision d =
+        Decision.of(
+            false,
+            NOW,
+            List.of(
+                over(A, 60_000_000, 1_200_000),
+                ok(C, 1, 999_000_000),
+                over(B, 3_600_000_000L, 3_000_001)));
 
     assertThat(d.retryAtMicros()).isEqualTo(NOW + 3_000_001);
     assertThat(d.retryAfterSeconds()).isEqualTo(4);
@@ -43,7 +64,11 @@ class DecisionTest {
 
   @Test
   void retryAt_ofALimitThatNeverPasses_isItsReset() {
-    Decision d = Decision.of(false, NOW, List.of(over(A, 45_000_000, Long.MAX_VALUE), over(B, 60_000_000, 2_000_000)));
+    Decision d =
+        Decision.of(
+            false,
+            NOW,
+            List.of(over(A, 45_000_000, Long.MAX_VALUE), over(B, 60_000_000, 2_000_000)));
 
     assertThat(d.retryAtMicros()).isEqualTo(NOW + 45_000_000);
     assertThat(d.retryAfterSeconds()).isEqualTo(45);
@@ -53,9 +78,12 @@ class DecisionTest {
   void retryAfterSeconds_roundsUp_neverZero() {
     assertThat(Decision.of(false, NOW, List.of(over(A, 0, 1))).retryAfterSeconds()).isEqualTo(1);
     assertThat(Decision.of(false, NOW, List.of(over(A, 0, 0))).retryAfterSeconds()).isEqualTo(1);
-    assertThat(Decision.of(false, NOW, List.of(over(A, 0, 2_000_000))).retryAfterSeconds()).isEqualTo(2);
-    assertThat(Decision.of(false, NOW, List.of(over(A, 0, 2_000_001))).retryAfterSeconds()).isEqualTo(3);
-    assertThat(Decision.of(false, NOW, List.of(over(A, 0, 999_999))).retryAfterSeconds()).isEqualTo(1);
+    assertThat(Decision.of(false, NOW, List.of(over(A, 0, 2_000_000))).retryAfterSeconds())
+        .isEqualTo(2);
+    assertThat(Decision.of(false, NOW, List.of(over(A, 0, 2_000_001))).retryAfterSeconds())
+        .isEqualTo(3);
+    assertThat(Decision.of(false, NOW, List.of(over(A, 0, 999_999))).retryAfterSeconds())
+        .isEqualTo(1);
   }
 
   @Test

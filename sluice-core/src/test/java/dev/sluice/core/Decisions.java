@@ -3,8 +3,8 @@ package dev.sluice.core;
 import java.util.List;
 
 /**
- * Builds {@link Decision}s directly, for tests of what is made from them (headers, bodies) in
- * other packages; the factories are package-private in the engine.
+ * Builds {@link Decision}s directly, for tests of what is made from them (headers, bodies) in other
+ * packages; the factories are package-private in the engine.
  */
 public final class Decisions {
   private Decisions() {}

@@ -17,12 +17,15 @@ import java.util.List;
 /** An engine on an in-memory store and a manual clock, and shorthands for rules and requests. */
 abstract class EngineFixture {
   static final byte[] SECRET = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+
   /** Half past a minute, an hour and a day. */
   static final Instant START = Instant.parse("2030-06-01T12:00:30Z");
+
   static final long START_MICROS = START.getEpochSecond() * 1_000_000L;
 
   final ManualTicker ticker = new ManualTicker(START);
-  final InMemoryStore store = InMemoryStore.builder().ticker(ticker).executor(Runnable::run).build();
+  final InMemoryStore store =
+      InMemoryStore.builder().ticker(ticker).executor(Runnable::run).build();
 
   Sluice engine(Rule... rules) {
     return engine(HeaderDialect.X_RATELIMIT, true, DenialFormat.DETAIL, rules);
@@ -30,7 +33,9 @@ abstract class EngineFixture {
 
   Sluice engine(HeaderDialect headers, boolean reset, DenialFormat denial, Rule... rules) {
     return Sluice.builder(new Policy(headers, reset, denial, List.of(rules)))
-        .store(store).identitySecret(SECRET).build();
+        .store(store)
+        .identitySecret(SECRET)
+        .build();
   }
 
   static Limit perHour(String name, long permits) {

@@ -24,26 +24,29 @@ class OverridesTest {
 
     // One thread puts and removes identity 2 over and over; each remove that empties the table
     // must not hide identity 1's override, put by the other thread just before.
-    Concurrently.run(2, Duration.ofSeconds(30), thread -> {
-      if (thread == 0) {
-        while (!done.get()) {
-          overrides.put(2, pro);
-          overrides.remove(2);
-        }
-        return;
-      }
-      try {
-        for (int i = 0; i < 200_000; i++) {
-          overrides.put(1, pro);
-          if (overrides.get(1) == null) {
-            unseen[0]++;
+    Concurrently.run(
+        2,
+        Duration.ofSeconds(30),
+        thread -> {
+          if (thread == 0) {
+            while (!done.get()) {
+              overrides.put(2, pro);
+              overrides.remove(2);
+            }
+            return;
           }
-          overrides.remove(1);
-        }
-      } finally {
-        done.set(true);
-      }
-    });
+          try {
+            for (int i = 0; i < 200_000; i++) {
+              overrides.put(1, pro);
+              if (overrides.get(1) == null) {
+                unseen[0]++;
+              }
+              overrides.remove(1);
+            }
+          } finally {
+            done.set(true);
+          }
+        });
 
     assertThat(unseen[0]).as("overrides put, then not found by the very next get").isZero();
   }
@@ -51,11 +54,14 @@ class OverridesTest {
   @Test
   void arguments_nullsAreNamed() {
     assertThatThrownBy(() -> new Overrides(null))
-        .isInstanceOf(NullPointerException.class).hasMessage("clock");
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("clock");
     assertThatThrownBy(() -> new Overrides(ticker).put(1, null))
-        .isInstanceOf(NullPointerException.class).hasMessage("override");
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("override");
     assertThatThrownBy(() -> new Overrides(ticker).replaceAll(null))
-        .isInstanceOf(NullPointerException.class).hasMessage("overrides");
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("overrides");
     Map<Long, KeyOverride> withNull = new HashMap<>();
     withNull.put(1L, null);
     Overrides kept = new Overrides(ticker);
@@ -65,7 +71,8 @@ class OverridesTest {
         .hasMessage("overrides: the override of 0000000000000001");
     assertThat(kept.get(7)).as("a refused replacement changes nothing").isEqualTo(pro);
     assertThatThrownBy(() -> new KeyOverride("pro", null, null))
-        .isInstanceOf(NullPointerException.class).hasMessage("limits");
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("limits");
   }
 
   @Test

@@ -13,16 +13,22 @@ import net.jqwik.api.constraints.CharRange;
 /**
  * Our SipHash over (tweak, UTF-16LE chars): the 2-4 variant against Guava's and the reference
  * vectors; the 1-3 variant the engine uses against a byte-wise implementation of the paper's
- * algorithm (itself checked against Guava at 2-4). The untweaked identity hash: Latin-1 strings
- * as their ISO-8859-1 bytes, wider ones as UTF-16LE under the derived key.
+ * algorithm (itself checked against Guava at 2-4). The untweaked identity hash: Latin-1 strings as
+ * their ISO-8859-1 bytes, wider ones as UTF-16LE under the derived key.
  */
 class SipHashTest {
   /** The reference key 00 01 02 ... 0f, as two little-endian words. */
   private static final long K0 = 0x0706050403020100L;
+
   private static final long K1 = 0x0f0e0d0c0b0a0908L;
 
   private static long guava(long k0, long k1, long tweak, String s) {
-    return Hashing.sipHash24(k0, k1).newHasher().putLong(tweak).putUnencodedChars(s).hash().asLong();
+    return Hashing.sipHash24(k0, k1)
+        .newHasher()
+        .putLong(tweak)
+        .putUnencodedChars(s)
+        .hash()
+        .asLong();
   }
 
   @Property(tries = 3000)
@@ -40,21 +46,27 @@ class SipHashTest {
   @Property(tries = 3000)
   void engineVariant_isSipHash13_overTweakThenUtf16Chars(
       @ForAll long k0, @ForAll long k1, @ForAll long tweak, @ForAll String s) {
-    assertThat(new SipHash(k0, k1).hash(tweak, s)).isEqualTo(reference(k0, k1, 1, 3, bytes(tweak, s)));
+    assertThat(new SipHash(k0, k1).hash(tweak, s))
+        .isEqualTo(reference(k0, k1, 1, 3, bytes(tweak, s)));
   }
 
   @Property(tries = 3000)
   void untweaked_latin1String_isSipHashOfItsIso88591Bytes(
       @ForAll long k0, @ForAll long k1, @ForAll @CharRange(from = 0, to = 0xff) String s) {
     assertThat(new SipHash(k0, k1, 2, 4).hash(s))
-        .isEqualTo(Hashing.sipHash24(k0, k1).hashBytes(s.getBytes(StandardCharsets.ISO_8859_1)).asLong());
+        .isEqualTo(
+            Hashing.sipHash24(k0, k1).hashBytes(s.getBytes(StandardCharsets.ISO_8859_1)).asLong());
     assertThat(new SipHash(k0, k1).hash(s))
         .isEqualTo(reference(k0, k1, 1, 3, s.getBytes(StandardCharsets.ISO_8859_1)));
   }
 
   @Property(tries = 3000)
   void untweaked_widerString_isSipHashOfItsUtf16Bytes_underTheWideKey(
-      @ForAll long k0, @ForAll long k1, @ForAll String prefix, @ForAll char wide, @ForAll String suffix) {
+      @ForAll long k0,
+      @ForAll long k1,
+      @ForAll String prefix,
+      @ForAll char wide,
+      @ForAll String suffix) {
     Assume.that(wide > 0xff);
     String s = prefix + wide + suffix;
     long[] wideKey = reference128(k0, k1, 1, 3, new byte[0]);
@@ -66,12 +78,14 @@ class SipHashTest {
   @Property(tries = 300)
   void wideKey_isSipHash128OfTheEmptyMessage_notA64BitHashThatAFingerprintCouldEqual(
       @ForAll long k0, @ForAll long k1) {
-    assertThat(SipHash.wideKey(k0, k1, 1, 3)).containsExactly(reference128(k0, k1, 1, 3, new byte[0]));
+    assertThat(SipHash.wideKey(k0, k1, 1, 3))
+        .containsExactly(reference128(k0, k1, 1, 3, new byte[0]));
   }
 
   @Example
   void reference128_matchesThePapersVectorForTheEmptyMessage() {
-    // vectors_sip128[0] of the reference implementation: a3 81 7f 04 ba 25 a8 e6 6d f6 72 14 c7 55 02 93
+    // vectors_sip128[0] of the reference implementation: a3 81 7f 04 ba 25 a8 e6 6d f6 72 14 c7 55
+    // 02 93
     assertThat(reference128(K0, K1, 2, 4, new byte[0]))
         .containsExactly(0xe6a825ba047f81a3L, 0x930255c71472f66dL);
   }
@@ -91,9 +105,11 @@ class SipHashTest {
     SipHash h = new SipHash(1, 2);
 
     assertThat(h.hash("a?b")).isNotEqualTo(h.hash("a\u0141b"));
-    assertThat(h.hash("a?b")).isEqualTo(reference(1, 2, 1, 3, "a?b".getBytes(StandardCharsets.ISO_8859_1)));
+    assertThat(h.hash("a?b"))
+        .isEqualTo(reference(1, 2, 1, 3, "a?b".getBytes(StandardCharsets.ISO_8859_1)));
     assertThat(h.hash("token-?-0123456789?"))
-        .isEqualTo(reference(1, 2, 1, 3, "token-?-0123456789?".getBytes(StandardCharsets.ISO_8859_1)));
+        .isEqualTo(
+            reference(1, 2, 1, 3, "token-?-0123456789?".getBytes(StandardCharsets.ISO_8859_1)));
   }
 
   @Example
@@ -112,12 +128,17 @@ class SipHashTest {
       StringBuilder b = new StringBuilder("0123456789abcdefXYZ");
       b.setCharAt(p, '\u0141');
       String s = b.toString();
-      long expected = reference(wideKey[0], wideKey[1], 1, 3, s.getBytes(StandardCharsets.UTF_16LE));
+      long expected =
+          reference(wideKey[0], wideKey[1], 1, 3, s.getBytes(StandardCharsets.UTF_16LE));
 
       assertThat(h.hash(s)).as("wide char at %d", p).isEqualTo(expected);
-      assertThat(h.hash(new StringBuilder(s))).as("as a StringBuilder, at %d", p).isEqualTo(expected);
+      assertThat(h.hash(new StringBuilder(s)))
+          .as("as a StringBuilder, at %d", p)
+          .isEqualTo(expected);
       String padded = "<" + s + ">";
-      assertThat(h.hash(padded, 1, padded.length() - 1)).as("as a range, at %d", p).isEqualTo(expected);
+      assertThat(h.hash(padded, 1, padded.length() - 1))
+          .as("as a range, at %d", p)
+          .isEqualTo(expected);
     }
   }
 
@@ -127,16 +148,19 @@ class SipHashTest {
     long[] wideKey = reference128(1, 2, 1, 3, new byte[0]);
     String emoji = "\uD83D\uDE00"; // one code point, two chars, one '?' in ISO-8859-1
 
-    assertThat(h.hash(emoji)).isEqualTo(
-        reference(wideKey[0], wideKey[1], 1, 3, emoji.getBytes(StandardCharsets.UTF_16LE)));
+    assertThat(h.hash(emoji))
+        .isEqualTo(
+            reference(wideKey[0], wideKey[1], 1, 3, emoji.getBytes(StandardCharsets.UTF_16LE)));
     assertThat(h.hash("key-" + emoji)).isEqualTo(h.hash(new StringBuilder("key-" + emoji)));
     String s = "x" + emoji + "abcdefghij";
     assertThat(h.hash(s, 3, 11)).isEqualTo(h.hash("abcdefgh"));
   }
 
   private static byte[] bytes(long tweak, String s) {
-    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8 + 2 * s.length())
-        .order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(tweak);
+    java.nio.ByteBuffer b =
+        java.nio.ByteBuffer.allocate(8 + 2 * s.length())
+            .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+            .putLong(tweak);
     for (int i = 0; i < s.length(); i++) {
       b.putChar(s.charAt(i));
     }
@@ -170,8 +194,12 @@ class SipHashTest {
 
   /** The state after the key ({@code v1} XOR {@code mode}) and every block of {@code m}. */
   private static long[] absorb(long k0, long k1, long mode, int c, byte[] m) {
-    long[] v = {0x736f6d6570736575L ^ k0, 0x646f72616e646f6dL ^ k1 ^ mode,
-        0x6c7967656e657261L ^ k0, 0x7465646279746573L ^ k1};
+    long[] v = {
+      0x736f6d6570736575L ^ k0,
+      0x646f72616e646f6dL ^ k1 ^ mode,
+      0x6c7967656e657261L ^ k0,
+      0x7465646279746573L ^ k1
+    };
     int blocks = m.length / 8;
     for (int i = 0; i <= blocks; i++) {
       long w = 0;
@@ -195,10 +223,20 @@ class SipHashTest {
   }
 
   private static void round(long[] v) {
-    v[0] += v[1]; v[1] = Long.rotateLeft(v[1], 13); v[1] ^= v[0]; v[0] = Long.rotateLeft(v[0], 32);
-    v[2] += v[3]; v[3] = Long.rotateLeft(v[3], 16); v[3] ^= v[2];
-    v[0] += v[3]; v[3] = Long.rotateLeft(v[3], 21); v[3] ^= v[0];
-    v[2] += v[1]; v[1] = Long.rotateLeft(v[1], 17); v[1] ^= v[2]; v[2] = Long.rotateLeft(v[2], 32);
+    v[0] += v[1];
+    v[1] = Long.rotateLeft(v[1], 13);
+    v[1] ^= v[0];
+    v[0] = Long.rotateLeft(v[0], 32);
+    v[2] += v[3];
+    v[3] = Long.rotateLeft(v[3], 16);
+    v[3] ^= v[2];
+    v[0] += v[3];
+    v[3] = Long.rotateLeft(v[3], 21);
+    v[3] ^= v[0];
+    v[2] += v[1];
+    v[1] = Long.rotateLeft(v[1], 17);
+    v[1] ^= v[2];
+    v[2] = Long.rotateLeft(v[2], 32);
   }
 
   @Example
@@ -208,12 +246,13 @@ class SipHashTest {
       message[i] = (byte) i;
     }
 
-    assertThat(Hashing.sipHash24(K0, K1).hashBytes(message).asLong()).isEqualTo(0xa129ca6149be45e5L);
+    assertThat(Hashing.sipHash24(K0, K1).hashBytes(message).asLong())
+        .isEqualTo(0xa129ca6149be45e5L);
   }
 
   /**
-   * The reference implementation's vectors for the message 00 01 02 ... (n-1) under the key
-   * 00 01 ... 0f, for every n our input can take: an 8-byte tweak then two bytes per char.
+   * The reference implementation's vectors for the message 00 01 02 ... (n-1) under the key 00 01
+   * ... 0f, for every n our input can take: an 8-byte tweak then two bytes per char.
    */
   @Example
   void hash_matchesTheReferenceVectors() {
@@ -224,7 +263,8 @@ class SipHashTest {
     assertThat(h.hash(tweak, "\u0908")).isEqualTo(0x7a5dbbc594ddb9f3L); // 10 bytes
     assertThat(h.hash(tweak, "\u0908\u0b0a")).isEqualTo(0x751e8fbc860ee5fbL); // 12 bytes
     assertThat(h.hash(tweak, "\u0908\u0b0a\u0d0c")).isEqualTo(0xf723ca908e7af2eeL); // 14 bytes
-    assertThat(h.hash(tweak, "\u0908\u0b0a\u0d0c\u0f0e")).isEqualTo(0x3f2acc7f57c29bdbL); // 16 bytes
+    assertThat(h.hash(tweak, "\u0908\u0b0a\u0d0c\u0f0e"))
+        .isEqualTo(0x3f2acc7f57c29bdbL); // 16 bytes
   }
 
   @Example

@@ -19,7 +19,10 @@ import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** Identities reach the store only as keyed hashes, namespaced per rule; engines share buckets by secret. */
+/**
+ * Identities reach the store only as keyed hashes, namespaced per rule; engines share buckets by
+ * secret.
+ */
 class SluiceHashingTest extends EngineFixture {
 
   /** A store that records the (rule, key) of every bucket charged, then charges the real one. */
@@ -112,10 +115,15 @@ class SluiceHashingTest extends EngineFixture {
   @Test
   void keys_differPerRuleAndPerIdentity_andAreStable() {
     RecordingStore rec = new RecordingStore(store);
-    Sluice s = Sluice.builder(policy(
-            Rule.global("per-token", new KeySource.Bearer(), List.of(perHour("a", 100))),
-            Rule.global("per-token-too", new KeySource.Bearer(), List.of(perHour("b", 100)))))
-        .store(rec).identitySecret(SECRET).build();
+    Sluice s =
+        Sluice.builder(
+                policy(
+                    Rule.global("per-token", new KeySource.Bearer(), List.of(perHour("a", 100))),
+                    Rule.global(
+                        "per-token-too", new KeySource.Bearer(), List.of(perHour("b", 100)))))
+            .store(rec)
+            .identitySecret(SECRET)
+            .build();
     Set<Long> seen = new HashSet<>();
 
     for (String token : List.of("alice", "bob", "carol", "", "x")) {
@@ -126,7 +134,9 @@ class SluiceHashingTest extends EngineFixture {
       allowed(s, get("/").bearer(token));
       assertThat(rec.rules).containsExactly("per-token", "per-token-too");
       assertThat(rec.keys.get(0)).as("one identity, two rules").isNotEqualTo(rec.keys.get(1));
-      assertThat(seen.add(rec.keys.get(0)) && seen.add(rec.keys.get(1))).as("distinct per identity").isTrue();
+      assertThat(seen.add(rec.keys.get(0)) && seen.add(rec.keys.get(1)))
+          .as("distinct per identity")
+          .isTrue();
       assertThat(rec.keys).doesNotContain((long) token.hashCode());
 
       List<Long> first = List.copyOf(rec.keys);
@@ -153,11 +163,21 @@ class SluiceHashingTest extends EngineFixture {
   @Test
   void keys_sameStringFromDifferentSources_differ() {
     RecordingStore rec = new RecordingStore(store);
-    Sluice s = Sluice.builder(policy(Rule.global("per-client",
-            new KeySource.FirstOf(List.of(new KeySource.Header("X-Client"), new KeySource.ClientIp(),
-                new KeySource.QueryParam("client"), new KeySource.Constant("10.0.0.1"))),
-            List.of(perHour("hourly", 100)))))
-        .store(rec).identitySecret(SECRET).build();
+    Sluice s =
+        Sluice.builder(
+                policy(
+                    Rule.global(
+                        "per-client",
+                        new KeySource.FirstOf(
+                            List.of(
+                                new KeySource.Header("X-Client"),
+                                new KeySource.ClientIp(),
+                                new KeySource.QueryParam("client"),
+                                new KeySource.Constant("10.0.0.1"))),
+                        List.of(perHour("hourly", 100)))))
+            .store(rec)
+            .identitySecret(SECRET)
+            .build();
 
     allowed(s, get("/").header("X-Client", "10.0.0.1"));
     allowed(s, get("/").clientAddress("10.0.0.1"));
@@ -170,8 +190,10 @@ class SluiceHashingTest extends EngineFixture {
   @Test
   void identityOutsideTheBasicPlane_isCountedLikeAnyOther() {
     // An emoji is a surrogate pair: two chars that ISO-8859-1 encodes as one '?'.
-    Sluice s = engine(Rule.global("per-key", new KeySource.QueryParam("api_key"),
-        List.of(perHour("hourly", 10))));
+    Sluice s =
+        engine(
+            Rule.global(
+                "per-key", new KeySource.QueryParam("api_key"), List.of(perHour("hourly", 10))));
 
     assertThat(remainingAfter(s, get("/search?api_key=%F0%9F%98%80"))).isEqualTo(9);
     assertThat(remainingAfter(s, get("/search?api_key=%F0%9F%98%80"))).isEqualTo(8);

@@ -27,10 +27,22 @@ class SluiceOverridesAndShadowTest extends EngineFixture {
   final Overrides overrides = new Overrides(ticker);
 
   Sluice engine(List<Rule> rules, Map<String, Tier> tiers) {
-    Policy policy = new Policy(HeaderDialect.X_RATELIMIT, true, DenialFormat.DETAIL, rules,
-        StoreFailure.OPEN, List.of(), tiers, List.of());
-    return Sluice.builder(policy).store(store).identitySecret(SECRET).overrides(overrides)
-        .trackIdentities(true).build();
+    Policy policy =
+        new Policy(
+            HeaderDialect.X_RATELIMIT,
+            true,
+            DenialFormat.DETAIL,
+            rules,
+            StoreFailure.OPEN,
+            List.of(),
+            tiers,
+            List.of());
+    return Sluice.builder(policy)
+        .store(store)
+        .identitySecret(SECRET)
+        .overrides(overrides)
+        .trackIdentities(true)
+        .build();
   }
 
   static Request.Builder key(String k) {
@@ -38,18 +50,20 @@ class SluiceOverridesAndShadowTest extends EngineFixture {
   }
 
   final Rule global = Rule.global("global", API_KEY, List.of(perMinute("minute", 10)));
-  final Rule search = Rule.endpoint("search", Route.parse("GET /search"), API_KEY,
-      List.of(perMinute("search", 2)));
-  final Map<String, Tier> tiers = Map.of(
-      "pro", new Tier("pro", 5, Map.of()),
-      "partner", new Tier("partner", 1, Map.of("search", List.of(perMinute("search", 50)))));
+  final Rule search =
+      Rule.endpoint("search", Route.parse("GET /search"), API_KEY, List.of(perMinute("search", 2)));
+  final Map<String, Tier> tiers =
+      Map.of(
+          "pro", new Tier("pro", 5, Map.of()),
+          "partner", new Tier("partner", 1, Map.of("search", List.of(perMinute("search", 50)))));
 
   @Test
   void fingerprint_isTheSameForAValueOnEveryRuleAndDependsOnTheSecret() {
     Sluice s = engine(List.of(global, search), tiers);
     Decision d = s.decide(key("k1").build());
 
-    assertThat(d.buckets()).extracting(Decision.Bucket::fingerprint)
+    assertThat(d.buckets())
+        .extracting(Decision.Bucket::fingerprint)
         .containsOnly(s.fingerprint("k1"));
     assertThat(Sluice.fingerprintText(s.fingerprint("k1"))).hasSize(16).matches("[0-9a-f]{16}");
     Sluice other = Sluice.builder(s.policy()).identitySecret("fedcba9876543210".getBytes()).build();
@@ -65,8 +79,10 @@ class SluiceOverridesAndShadowTest extends EngineFixture {
 
     assertThat(d.limits()).extracting(l -> l.limit().permits()).containsExactly(50L, 10L);
     assertThat(d.buckets()).extracting(Decision.Bucket::variant).containsOnly("pro");
-    assertThat(s.decide(key("k2").build()).limits()).extracting(l -> l.limit().permits())
-        .as("others keep the defaults").containsExactly(10L, 2L);
+    assertThat(s.decide(key("k2").build()).limits())
+        .extracting(l -> l.limit().permits())
+        .as("others keep the defaults")
+        .containsExactly(10L, 2L);
   }
 
   @Test
@@ -87,14 +103,18 @@ class SluiceOverridesAndShadowTest extends EngineFixture {
   void ownLimitsWinOverTheTierAndExpire() {
     Sluice s = engine(List.of(global, search), tiers);
     Instant expiry = START.plus(Duration.ofMinutes(10));
-    overrides.put(s.fingerprint("k1"), new KeyOverride("pro",
-        Map.of("search", List.of(perMinute("search", 7))), expiry));
+    overrides.put(
+        s.fingerprint("k1"),
+        new KeyOverride("pro", Map.of("search", List.of(perMinute("search", 7))), expiry));
 
-    assertThat(s.decide(key("k1").build()).limits()).extracting(l -> l.limit().permits())
+    assertThat(s.decide(key("k1").build()).limits())
+        .extracting(l -> l.limit().permits())
         .containsExactly(50L, 7L);
     ticker.set(expiry);
-    assertThat(s.decide(key("k1").build()).limits()).extracting(l -> l.limit().permits())
-        .as("expired: back to the defaults").containsExactly(10L, 2L);
+    assertThat(s.decide(key("k1").build()).limits())
+        .extracting(l -> l.limit().permits())
+        .as("expired: back to the defaults")
+        .containsExactly(10L, 2L);
     assertThat(overrides.removeExpired()).isEqualTo(1);
   }
 
@@ -103,17 +123,23 @@ class SluiceOverridesAndShadowTest extends EngineFixture {
     Policy p = engine(List.of(global, search), tiers).policy();
 
     assertThatThrownBy(() -> KeyOverride.tier("gold").validate(p))
-        .hasMessage("the policy has no tier 'gold'; its tiers are " + String.join(", ", p.tiers().keySet()));
-    assertThatThrownBy(() -> new KeyOverride(null, Map.of("nope", List.of(perMinute("x", 1))), null)
-        .validate(p)).hasMessage("the policy has no rule 'nope'");
+        .hasMessage(
+            "the policy has no tier 'gold'; its tiers are "
+                + String.join(", ", p.tiers().keySet()));
+    assertThatThrownBy(
+            () ->
+                new KeyOverride(null, Map.of("nope", List.of(perMinute("x", 1))), null).validate(p))
+        .hasMessage("the policy has no rule 'nope'");
     assertThatThrownBy(() -> new KeyOverride(null, Map.of(), null))
         .hasMessageContaining("sets a tier, limits for some rules, or both");
   }
 
   @Test
   void aShadowRule_countsAndReportsButNeverDenies() {
-    Rule shadowSearch = Rule.endpoint("search", Route.parse("GET /search"), API_KEY,
-        List.of(perMinute("search", 2))).withShadow(true);
+    Rule shadowSearch =
+        Rule.endpoint(
+                "search", Route.parse("GET /search"), API_KEY, List.of(perMinute("search", 2)))
+            .withShadow(true);
     Sluice s = engine(List.of(global, shadowSearch), Map.of());
 
     Decision first = s.decide(key("k1").build());
@@ -123,17 +149,26 @@ class SluiceOverridesAndShadowTest extends EngineFixture {
     assertThat(first.shadowLimits()).extracting(LimitStatus::remaining).containsExactly(1L);
     assertThat(third.allowed()).isTrue();
     assertThat(third.shadowDenied()).isTrue();
-    assertThat(s.headers(third)).extracting(h -> h.value()).as("headers show enforced rules only")
+    assertThat(s.headers(third))
+        .extracting(h -> h.value())
+        .as("headers show enforced rules only")
         .contains("10", "7");
-    assertThat(third.buckets()).extracting(Decision.Bucket::rule, Decision.Bucket::shadow)
-        .containsExactly(org.assertj.core.groups.Tuple.tuple("global", false),
+    assertThat(third.buckets())
+        .extracting(Decision.Bucket::rule, Decision.Bucket::shadow)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("global", false),
             org.assertj.core.groups.Tuple.tuple("search", true));
   }
 
   @Test
   void aShadowRuleMissingItsIdentity_neverMakesARequestInvalid() {
-    Rule shadowByEmail = Rule.endpoint("magic", Route.parse("GET /search"),
-        new KeySource.BodyField("email"), List.of(perMinute("magic", 1))).withShadow(true);
+    Rule shadowByEmail =
+        Rule.endpoint(
+                "magic",
+                Route.parse("GET /search"),
+                new KeySource.BodyField("email"),
+                List.of(perMinute("magic", 1)))
+            .withShadow(true);
     Sluice s = engine(List.of(global, shadowByEmail), Map.of());
 
     Decision d = s.decide(key("k1").build());
@@ -144,8 +179,10 @@ class SluiceOverridesAndShadowTest extends EngineFixture {
 
   @Test
   void onlyShadowRulesApplying_passUnlimitedButReported() {
-    Rule shadowSearch = Rule.endpoint("search", Route.parse("GET /search"), API_KEY,
-        List.of(perMinute("search", 1))).withShadow(true);
+    Rule shadowSearch =
+        Rule.endpoint(
+                "search", Route.parse("GET /search"), API_KEY, List.of(perMinute("search", 1)))
+            .withShadow(true);
     Sluice s = engine(List.of(shadowSearch), Map.of());
 
     s.decide(key("k1").build());
@@ -153,7 +190,8 @@ class SluiceOverridesAndShadowTest extends EngineFixture {
 
     assertThat(d.outcome()).isEqualTo(Decision.Outcome.UNLIMITED);
     assertThat(d.shadowDenied()).isTrue();
-    assertThat(s.decideAsync(key("k1").build()).toCompletableFuture().join().shadowDenied()).isTrue();
+    assertThat(s.decideAsync(key("k1").build()).toCompletableFuture().join().shadowDenied())
+        .isTrue();
   }
 
   @Test
@@ -173,8 +211,12 @@ class SluiceOverridesAndShadowTest extends EngineFixture {
 
   @Test
   void tierScaling_roundsDownNeverBelowOneAndScalesBursts() {
-    List<Limit> scaled = Tier.scaled(List.of(perMinute("a", 3),
-        Limit.tokenBucket("b", 10, Window.of(Duration.ofSeconds(1)), 20)), 0.5);
+    List<Limit> scaled =
+        Tier.scaled(
+            List.of(
+                perMinute("a", 3),
+                Limit.tokenBucket("b", 10, Window.of(Duration.ofSeconds(1)), 20)),
+            0.5);
 
     assertThat(scaled.get(0).permits()).isEqualTo(1);
     assertThat(scaled.get(1).permits()).isEqualTo(5);

@@ -13,12 +13,26 @@ class SluiceRoutingTest extends EngineFixture {
 
   private Sluice ipLimitedLogin() {
     return engine(
-        new Rule("login", Route.parse("POST /login"), new KeySource.BodyField("email"),
-            List.of(perHour("login", 3)), Cost.ONE, Rule.MissingKey.REJECT),
-        new Rule("webdav", Route.parse("/dav/**"), new KeySource.ClientIp(),
-            List.of(perHour("webdav", 3)), Cost.ONE, Rule.MissingKey.REJECT),
-        new Rule("bulk", Route.parse("PUT /bulk"), new KeySource.ClientIp(),
-            List.of(perHour("bulk", 100)), new Cost.FromRequest(Cost.From.BODY, "items", 1, 100),
+        new Rule(
+            "login",
+            Route.parse("POST /login"),
+            new KeySource.BodyField("email"),
+            List.of(perHour("login", 3)),
+            Cost.ONE,
+            Rule.MissingKey.REJECT),
+        new Rule(
+            "webdav",
+            Route.parse("/dav/**"),
+            new KeySource.ClientIp(),
+            List.of(perHour("webdav", 3)),
+            Cost.ONE,
+            Rule.MissingKey.REJECT),
+        new Rule(
+            "bulk",
+            Route.parse("PUT /bulk"),
+            new KeySource.ClientIp(),
+            List.of(perHour("bulk", 100)),
+            new Cost.FromRequest(Cost.From.BODY, "items", 1, 100),
             Rule.MissingKey.REJECT));
   }
 
@@ -39,7 +53,9 @@ class SluiceRoutingTest extends EngineFixture {
     Request propfind = Request.builder("PROPFIND", "/dav/file").clientAddress("10.0.0.1").build();
 
     assertThat(s.decide(propfind).limits()).extracting(LimitStatus::rule).containsExactly("webdav");
-    assertThat(s.decide(Request.builder("PROPFIND", "/login").clientAddress("10.0.0.1").build())
-        .outcome()).isEqualTo(Decision.Outcome.UNLIMITED);
+    assertThat(
+            s.decide(Request.builder("PROPFIND", "/login").clientAddress("10.0.0.1").build())
+                .outcome())
+        .isEqualTo(Decision.Outcome.UNLIMITED);
   }
 }

@@ -22,9 +22,9 @@ import java.util.concurrent.CompletionStage;
 import org.junit.jupiter.api.Test;
 
 /**
- * What the engine does when its store cannot answer, per the policy's {@code on-store-failure}.
- * The store here is the real in-memory store behind a switch that makes it fail the way a remote
- * store does (sluice-redis tests the same modes against a real Redis that is killed and paused).
+ * What the engine does when its store cannot answer, per the policy's {@code on-store-failure}. The
+ * store here is the real in-memory store behind a switch that makes it fail the way a remote store
+ * does (sluice-redis tests the same modes against a real Redis that is killed and paused).
  */
 class SluiceStoreFailureTest extends EngineFixture {
 
@@ -41,7 +41,9 @@ class SluiceStoreFailureTest extends EngineFixture {
     @Override
     public Verdict charge(Charge charge) {
       if (down) {
-        throw failure != null ? failure : new StoreUnavailableException("redis timed out after 250 ms");
+        throw failure != null
+            ? failure
+            : new StoreUnavailableException("redis timed out after 250 ms");
       }
       return store.charge(charge);
     }
@@ -50,7 +52,9 @@ class SluiceStoreFailureTest extends EngineFixture {
     public CompletionStage<Verdict> chargeAsync(Charge charge) {
       if (down) {
         return CompletableFuture.failedFuture(
-            failure != null ? failure : new StoreUnavailableException("redis timed out after 250 ms"));
+            failure != null
+                ? failure
+                : new StoreUnavailableException("redis timed out after 250 ms"));
       }
       return store.chargeAsync(charge);
     }
@@ -59,9 +63,12 @@ class SluiceStoreFailureTest extends EngineFixture {
   final SwitchableStore flaky = new SwitchableStore();
 
   Sluice engine(StoreFailure mode) {
-    Rule rule = Rule.global("global", new KeySource.Header("X-Api-Key"), List.of(perMinute("per-minute", 3)));
-    Policy policy = new Policy(HeaderDialect.X_RATELIMIT, true, DenialFormat.DETAIL, List.of(rule),
-        mode, List.of());
+    Rule rule =
+        Rule.global(
+            "global", new KeySource.Header("X-Api-Key"), List.of(perMinute("per-minute", 3)));
+    Policy policy =
+        new Policy(
+            HeaderDialect.X_RATELIMIT, true, DenialFormat.DETAIL, List.of(rule), mode, List.of());
     return Sluice.builder(policy).store(flaky).identitySecret(SECRET).build();
   }
 
@@ -82,7 +89,8 @@ class SluiceStoreFailureTest extends EngineFixture {
     }
     flaky.down = false;
     assertThat(remainingAfter(s, get("/x").header("X-Api-Key", "a")))
-        .as("nothing was counted while the store was down").isEqualTo(2);
+        .as("nothing was counted while the store was down")
+        .isEqualTo(2);
   }
 
   @Test
@@ -109,7 +117,8 @@ class SluiceStoreFailureTest extends EngineFixture {
       assertThat(d.binding().remaining()).isEqualTo(expected);
     }
     Decision denied = s.decide(key("a"));
-    assertThat(denied.outcome()).as("the local store enforces the same limit")
+    assertThat(denied.outcome())
+        .as("the local store enforces the same limit")
         .isEqualTo(Decision.Outcome.DENIED);
     assertThat(denied.storeFailure()).isNotNull();
     assertThat(s.headers(denied)).isNotEmpty();
@@ -123,9 +132,15 @@ class SluiceStoreFailureTest extends EngineFixture {
   @Test
   void theAsynchronousPathAppliesTheSameModes() {
     flaky.down = true;
-    assertThat(engine(StoreFailure.OPEN).decideAsync(key("a")).toCompletableFuture().join().outcome())
+    assertThat(
+            engine(StoreFailure.OPEN).decideAsync(key("a")).toCompletableFuture().join().outcome())
         .isEqualTo(Decision.Outcome.ALLOWED_UNCOUNTED);
-    assertThat(engine(StoreFailure.CLOSED).decideAsync(key("a")).toCompletableFuture().join().outcome())
+    assertThat(
+            engine(StoreFailure.CLOSED)
+                .decideAsync(key("a"))
+                .toCompletableFuture()
+                .join()
+                .outcome())
         .isEqualTo(Decision.Outcome.UNAVAILABLE);
     Decision local = engine(StoreFailure.LOCAL).decideAsync(key("a")).toCompletableFuture().join();
     assertThat(local.outcome()).isEqualTo(Decision.Outcome.ALLOWED);
@@ -139,6 +154,7 @@ class SluiceStoreFailureTest extends EngineFixture {
     Sluice s = engine(StoreFailure.OPEN);
     assertThatThrownBy(() -> s.decide(key("a"))).isInstanceOf(IllegalStateException.class);
     assertThatThrownBy(() -> s.decideAsync(key("a")).toCompletableFuture().join())
-        .isInstanceOf(CompletionException.class).hasCauseInstanceOf(IllegalStateException.class);
+        .isInstanceOf(CompletionException.class)
+        .hasCauseInstanceOf(IllegalStateException.class);
   }
 }

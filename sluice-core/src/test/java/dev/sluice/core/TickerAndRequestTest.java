@@ -13,7 +13,8 @@ class TickerAndRequestTest {
   void manualTicker_movesOnlyWhenTold() {
     ManualTicker t = new ManualTicker(Instant.parse("2030-06-01T12:00:00.000123Z"));
 
-    assertThat(t.epochMicros()).isEqualTo(Instant.parse("2030-06-01T12:00:00Z").getEpochSecond() * 1_000_000 + 123);
+    assertThat(t.epochMicros())
+        .isEqualTo(Instant.parse("2030-06-01T12:00:00Z").getEpochSecond() * 1_000_000 + 123);
     t.advance(Duration.ofMillis(1_500)).advance(Duration.ofNanos(999));
     assertThat(t.instant()).isEqualTo(Instant.parse("2030-06-01T12:00:01.500123Z"));
     t.advance(Duration.ofSeconds(-2));
@@ -28,21 +29,30 @@ class TickerAndRequestTest {
   void manualTicker_refusesTimesEpochMicrosCannotHold() {
     assertThatThrownBy(() -> new ManualTicker(Instant.MAX))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageStartingWith("start +1000000000-12-31T23:59:59.999999999Z is outside what epoch microseconds can hold");
-    assertThatThrownBy(() -> new ManualTicker(Instant.MIN)).isInstanceOf(IllegalArgumentException.class);
+        .hasMessageStartingWith(
+            "start +1000000000-12-31T23:59:59.999999999Z is outside what epoch microseconds can hold");
+    assertThatThrownBy(() -> new ManualTicker(Instant.MIN))
+        .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> new ManualTicker(0).set(Instant.parse("+294248-01-01T00:00:00Z")))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("t +294248-01-01T00:00:00Z is outside");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("t +294248-01-01T00:00:00Z is outside");
     assertThatThrownBy(() -> new ManualTicker((Instant) null))
-        .isInstanceOf(NullPointerException.class).hasMessage("start");
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("start");
 
     ManualTicker t = new ManualTicker(Long.MAX_VALUE - 10);
     assertThatThrownBy(() -> t.advance(Duration.ofSeconds(1)))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("leaves what epoch microseconds can hold");
-    assertThat(t.epochMicros()).as("unchanged by the refused advance").isEqualTo(Long.MAX_VALUE - 10);
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("leaves what epoch microseconds can hold");
+    assertThat(t.epochMicros())
+        .as("unchanged by the refused advance")
+        .isEqualTo(Long.MAX_VALUE - 10);
     assertThatThrownBy(() -> new ManualTicker(0).advance(Duration.ofSeconds(Long.MAX_VALUE)))
         .isInstanceOf(IllegalArgumentException.class);
     ManualTicker far = new ManualTicker(0).advance(Duration.ofDays(365L * 1_000));
-    assertThat(far.epochMicros()).as("beyond Duration.toNanos (292 years)").isEqualTo(365L * 1_000 * 86_400_000_000L);
+    assertThat(far.epochMicros())
+        .as("beyond Duration.toNanos (292 years)")
+        .isEqualTo(365L * 1_000 * 86_400_000_000L);
   }
 
   @Test
@@ -55,7 +65,8 @@ class TickerAndRequestTest {
 
   @Test
   void request_parsesItsQueryString_firstValueWins() {
-    Request r = Request.builder("get", "/search?q=a%20b&q=second&flag&x=1=2").query("q", "ignored").build();
+    Request r =
+        Request.builder("get", "/search?q=a%20b&q=second&flag&x=1=2").query("q", "ignored").build();
 
     assertThat(r.method()).isEqualTo("GET");
     assertThat(r.path()).isEqualTo("/search");

@@ -26,23 +26,24 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One shared Lettuce connection (standalone, Sentinel-discovered master, or Cluster) and the
- * client behind it, set up to fail fast and heal by itself.
+ * One shared Lettuce connection (standalone, Sentinel-discovered master, or Cluster) and the client
+ * behind it, set up to fail fast and heal by itself.
  *
  * <ul>
  *   <li>Every command times out after the store's timeout ({@link TimeoutOptions}).
  *   <li>While disconnected, commands are rejected at once ({@code REJECT_COMMANDS}) instead of
  *       being buffered until the connection returns; the connection reconnects in the background
  *       (10 ms, doubling up to 1 s between attempts), so the store recovers without a restart.
- *   <li>Commands written to a connection that then broke are never replayed on the new one
- *       (a replay filter that drops them all): a charge that may have reached Redis is not sent
- *       twice. Its caller has already been answered by the timeout.
- *   <li>Opened {@linkplain #open in the background}, a connection whose first attempt fails
- *       keeps trying (100 ms, doubling up to 2 s between attempts) on a thread of its own; until
- *       it succeeds every command fails at once with {@link StoreUnavailableException}, and the
+ *   <li>Commands written to a connection that then broke are never replayed on the new one (a
+ *       replay filter that drops them all): a charge that may have reached Redis is not sent twice.
+ *       Its caller has already been answered by the timeout.
+ *   <li>Opened {@linkplain #open in the background}, a connection whose first attempt fails keeps
+ *       trying (100 ms, doubling up to 2 s between attempts) on a thread of its own; until it
+ *       succeeds every command fails at once with {@link StoreUnavailableException}, and the
  *       {@linkplain #whenConnected callbacks} run when it does. (Lettuce reconnects a connection
  *       that was up once, but cannot make one that never was.)
  * </ul>
+ *
  * One connection serves every caller: Lettuce pipelines concurrent commands on it, which is what
  * lets throughput be bounded by Redis rather than by round trips.
  */
@@ -56,12 +57,16 @@ final class Connection implements AutoCloseable {
   private final ClientResources resources;
   private final AbstractRedisClient client;
   private final List<Runnable> onConnect = new ArrayList<>();
+
   /** Null until the first connection is made. */
   private volatile StatefulConnection<String, String> connection;
+
   private volatile RedisClusterAsyncCommands<String, String> commands;
   private volatile String whyNotConnected;
+
   /** Set once the callbacks given before (and while) connecting have run. */
   private boolean callbacksDone;
+
   private long lastFailureLog = System.nanoTime();
   private ScheduledExecutorService retries;
   private boolean closed;
@@ -80,8 +85,12 @@ final class Connection implements AutoCloseable {
   RedisClusterAsyncCommands<String, String> all() {
     RedisClusterAsyncCommands<String, String> c = commands;
     if (c == null) {
-      throw new StoreUnavailableException("not connected to Redis at " + target + " yet ("
-          + whyNotConnected + "); retrying in the background");
+      throw new StoreUnavailableException(
+          "not connected to Redis at "
+              + target
+              + " yet ("
+              + whyNotConnected
+              + "); retrying in the background");
     }
     return c;
   }
@@ -101,26 +110,33 @@ final class Connection implements AutoCloseable {
   /**
    * Connects to {@code target}.
    *
-   * @param inBackground if the first attempt fails, whether to keep trying in the background
-   *     (else the failure is thrown)
+   * @param inBackground if the first attempt fails, whether to keep trying in the background (else
+   *     the failure is thrown)
    * @throws IllegalStateException if Redis cannot be reached and {@code inBackground} is false
    */
-  static Connection open(Target target, Duration timeout, Duration connectTimeout,
-      boolean inBackground) {
-    ClientResources resources = DefaultClientResources.builder()
-        .reconnectDelay(Delay.exponential(Duration.ofMillis(10), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
-        .build();
-    SocketOptions socket = SocketOptions.builder().connectTimeout(connectTimeout).keepAlive(true).build();
+  static Connection open(
+      Target target, Duration timeout, Duration connectTimeout, boolean inBackground) {
+    ClientResources resources =
+        DefaultClientResources.builder()
+            .reconnectDelay(
+                Delay.exponential(
+                    Duration.ofMillis(10), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
+            .build();
+    SocketOptions socket =
+        SocketOptions.builder().connectTimeout(connectTimeout).keepAlive(true).build();
     TimeoutOptions timeouts = TimeoutOptions.enabled(timeout);
     AbstractRedisClient client;
     if (target.cluster) {
       RedisClusterClient c = RedisClusterClient.create(resources, target.uris);
-      ClusterClientOptions.Builder options = ClusterClientOptions.builder()
-          .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
-              .enableAllAdaptiveRefreshTriggers()
-              .enablePeriodicRefresh(Duration.ofSeconds(30))
-              .build());
-      options.autoReconnect(true)
+      ClusterClientOptions.Builder options =
+          ClusterClientOptions.builder()
+              .topologyRefreshOptions(
+                  ClusterTopologyRefreshOptions.builder()
+                      .enableAllAdaptiveRefreshTriggers()
+                      .enablePeriodicRefresh(Duration.ofSeconds(30))
+                      .build());
+      options
+          .autoReconnect(true)
           .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
           .replayFilter(command -> true)
           .timeoutOptions(timeouts)
@@ -129,13 +145,14 @@ final class Connection implements AutoCloseable {
       client = c;
     } else {
       RedisClient c = RedisClient.create(resources);
-      c.setOptions(ClientOptions.builder()
-          .autoReconnect(true)
-          .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-          .replayFilter(command -> true)
-          .timeoutOptions(timeouts)
-          .socketOptions(socket)
-          .build());
+      c.setOptions(
+          ClientOptions.builder()
+              .autoReconnect(true)
+              .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+              .replayFilter(command -> true)
+              .timeoutOptions(timeouts)
+              .socketOptions(socket)
+              .build());
       client = c;
     }
     Connection conn = new Connection(target, resources, client);
@@ -144,13 +161,18 @@ final class Connection implements AutoCloseable {
     } catch (RuntimeException e) {
       if (!inBackground) {
         conn.close();
-        throw new IllegalStateException(refused(e) != null
-            ? "Redis at " + target + " refused the connection: " + refused(e) + hint(refused(e))
-            : "cannot connect to Redis at " + target + ": " + why(e), e);
+        throw new IllegalStateException(
+            refused(e) != null
+                ? "Redis at " + target + " refused the connection: " + refused(e) + hint(refused(e))
+                : "cannot connect to Redis at " + target + ": " + why(e),
+            e);
       }
       conn.whyNotConnected = why(e);
-      LOG.log(System.Logger.Level.WARNING, "cannot connect to Redis at {0} ({1}); retrying in the"
-          + " background, and until then every charge fails over as the policy says", target,
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "cannot connect to Redis at {0} ({1}); retrying in the"
+              + " background, and until then every charge fails over as the policy says",
+          target,
           conn.whyNotConnected);
       conn.retryLater(FIRST_RETRY_MILLIS);
     }
@@ -158,8 +180,8 @@ final class Connection implements AutoCloseable {
   }
 
   /**
-   * What went wrong, causes included: Lettuce's own message ("Unable to connect to host:port")
-   * says nothing of a wrong password or database, which only its causes name.
+   * What went wrong, causes included: Lettuce's own message ("Unable to connect to host:port") says
+   * nothing of a wrong password or database, which only its causes name.
    */
   static String why(Throwable e) {
     StringBuilder s = new StringBuilder();
@@ -247,38 +269,47 @@ final class Connection implements AutoCloseable {
       return;
     }
     if (retries == null) {
-      retries = Executors.newSingleThreadScheduledExecutor(task -> {
-        Thread t = new Thread(task, "sluice-redis-connect");
-        t.setDaemon(true);
-        return t;
-      });
+      retries =
+          Executors.newSingleThreadScheduledExecutor(
+              task -> {
+                Thread t = new Thread(task, "sluice-redis-connect");
+                t.setDaemon(true);
+                return t;
+              });
     }
-    retries.schedule(() -> {
-      try {
-        connect();
-        if (commands != null) {
-          LOG.log(System.Logger.Level.INFO, "connected to Redis at {0}", target);
-        }
-        synchronized (this) {
-          retries.shutdown(); // this task is its last: the thread ends with it
-        }
-      } catch (RuntimeException e) {
-        whyNotConnected = why(e);
-        long now = System.nanoTime();
-        if (now - lastFailureLog >= FAILURE_LOG_NANOS) { // a wrong host or password never heals
-          lastFailureLog = now;
-          LOG.log(System.Logger.Level.WARNING, "still cannot connect to Redis at {0} ({1});"
-              + " retrying every {2} ms", target, whyNotConnected, MAX_RETRY_MILLIS);
-        }
-        retryLater(Math.min(MAX_RETRY_MILLIS, delayMillis * 2));
-      }
-    }, delayMillis, TimeUnit.MILLISECONDS);
+    retries.schedule(
+        () -> {
+          try {
+            connect();
+            if (commands != null) {
+              LOG.log(System.Logger.Level.INFO, "connected to Redis at {0}", target);
+            }
+            synchronized (this) {
+              retries.shutdown(); // this task is its last: the thread ends with it
+            }
+          } catch (RuntimeException e) {
+            whyNotConnected = why(e);
+            long now = System.nanoTime();
+            if (now - lastFailureLog >= FAILURE_LOG_NANOS) { // a wrong host or password never heals
+              lastFailureLog = now;
+              LOG.log(
+                  System.Logger.Level.WARNING,
+                  "still cannot connect to Redis at {0} ({1});" + " retrying every {2} ms",
+                  target,
+                  whyNotConnected,
+                  MAX_RETRY_MILLIS);
+            }
+            retryLater(Math.min(MAX_RETRY_MILLIS, delayMillis * 2));
+          }
+        },
+        delayMillis,
+        TimeUnit.MILLISECONDS);
   }
 
   /**
-   * Runs {@code callback} once the connection is made: now (in the caller's thread) if it is
-   * up, else on the thread that makes it, in the order they were given. A callback that throws
-   * is logged.
+   * Runs {@code callback} once the connection is made: now (in the caller's thread) if it is up,
+   * else on the thread that makes it, in the order they were given. A callback that throws is
+   * logged.
    */
   void whenConnected(Runnable callback) {
     synchronized (this) {
@@ -294,7 +325,10 @@ final class Connection implements AutoCloseable {
     try {
       r.run();
     } catch (RuntimeException e) {
-      LOG.log(System.Logger.Level.WARNING, "after connecting to Redis at " + target + ": " + e.getMessage(), e);
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "after connecting to Redis at " + target + ": " + e.getMessage(),
+          e);
     }
   }
 

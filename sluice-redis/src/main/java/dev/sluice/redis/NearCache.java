@@ -16,9 +16,9 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p><b>Clock.</b> That retry time is on Redis's clock. The entry converts it to this JVM's
  * monotonic clock from the instant the request was <em>sent</em>: Redis read its time after that,
- * so the estimate of Redis's time runs ahead of it, never behind, and the cache stops answering
- * at or before the true retry time. A repeated denial carries the figures of the one it repeats,
- * with its time moved on by the elapsed time.
+ * so the estimate of Redis's time runs ahead of it, never behind, and the cache stops answering at
+ * or before the true retry time. A repeated denial carries the figures of the one it repeats, with
+ * its time moved on by the elapsed time.
  *
  * <p>Bounded: at most {@code maxEntries}; when full, expired entries are dropped and, if it is
  * still full, new denials are not remembered.
@@ -57,7 +57,8 @@ final class NearCache {
       return null;
     }
     Verdict d = e.denial;
-    return new Verdict(Verdict.Kind.DENIED, d.nowMicros() + (now - e.sentNanos) / 1_000, d.statuses());
+    return new Verdict(
+        Verdict.Kind.DENIED, d.nowMicros() + (now - e.sentNanos) / 1_000, d.statuses());
   }
 
   /** Remembers {@code denial}, made by Redis for {@code plan} sent at {@code sentNanos}. */
@@ -72,7 +73,8 @@ final class NearCache {
     if (wait <= 0) {
       return;
     }
-    long untilNanos = wait >= Long.MAX_VALUE / 4_000 ? sentNanos + Long.MAX_VALUE / 4 : sentNanos + wait * 1_000;
+    long untilNanos =
+        wait >= Long.MAX_VALUE / 4_000 ? sentNanos + Long.MAX_VALUE / 4 : sentNanos + wait * 1_000;
     if (entries.size() >= maxEntries) {
       long now = System.nanoTime();
       entries.values().removeIf(e -> now - e.untilNanos >= 0);

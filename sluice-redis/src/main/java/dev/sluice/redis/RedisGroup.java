@@ -21,6 +21,7 @@ import java.util.List;
 final class RedisGroup implements BucketGroup {
   /** Bumped whenever the state a script keeps per bucket changes form or meaning (v2: packed). */
   private static final String LAYOUT = "sluice-redis-v2";
+
   /**
    * The largest GCRA tolerance the script accepts: its timestamps reach now + 2 * tolerance, and
    * Lua's doubles are exact only below 2^53 micros.
@@ -30,8 +31,10 @@ final class RedisGroup implements BucketGroup {
   final RedisStore owner;
   private final String name;
   private final List<Limit> limits;
+
   /** Appended to the hash-tagged identity: {@code ":" + the rule's hash}. */
   final String suffix;
+
   /** Per limit: kind, a, b (see charge.lua). */
   final String[] spec;
 
@@ -40,7 +43,8 @@ final class RedisGroup implements BucketGroup {
     this.name = name;
     this.limits = List.copyOf(limits);
     if (this.limits.isEmpty()) {
-      throw new IllegalArgumentException("rule '" + name + "' has no limits; at least one is needed");
+      throw new IllegalArgumentException(
+          "rule '" + name + "' has no limits; at least one is needed");
     }
     this.spec = new String[3 * this.limits.size()];
     StringBuilder identity = new StringBuilder(LAYOUT).append('\n').append(name);
@@ -67,16 +71,31 @@ final class RedisGroup implements BucketGroup {
         a = l.burst();
         b = Math.max(1, w / l.permits() + (w % l.permits() == 0 ? 0 : 1)); // as Gcra's interval
         if (Math.multiplyHigh(a, b) != 0 || a * b > MAX_TOLERANCE_MICROS) {
-          throw new IllegalArgumentException("limit '" + l.name() + "' of rule '" + name
-              + "' (" + l + ") banks more than 71 years of credit, more than the Redis store can "
-              + "count exactly; lower the burst or shorten the window");
+          throw new IllegalArgumentException(
+              "limit '"
+                  + l.name()
+                  + "' of rule '"
+                  + name
+                  + "' ("
+                  + l
+                  + ") banks more than 71 years of credit, more than the Redis store can "
+                  + "count exactly; lower the burst or shorten the window");
         }
       }
       spec[3 * j] = kind;
       spec[3 * j + 1] = Long.toString(a);
       spec[3 * j + 2] = Long.toString(b);
-      identity.append('\n').append(l.name()).append(' ').append(kind).append(' ')
-          .append(l.permits()).append(' ').append(w).append(' ').append(l.burst());
+      identity
+          .append('\n')
+          .append(l.name())
+          .append(' ')
+          .append(kind)
+          .append(' ')
+          .append(l.permits())
+          .append(' ')
+          .append(w)
+          .append(' ')
+          .append(l.burst());
     }
     this.suffix = ":" + hash(identity.toString());
   }

@@ -32,65 +32,66 @@ import java.util.concurrent.TimeoutException;
  * }</pre>
  *
  * <h2>Semantics</h2>
+ *
  * <ul>
- *   <li><b>Same answers as in memory.</b> A Lua script mirrors each meter of
- *       {@code dev.sluice.core.limit} formula for formula, in integer microseconds, so a verdict's
- *       figures are those the in-memory store would give at the same instant.
+ *   <li><b>Same answers as in memory.</b> A Lua script mirrors each meter of {@code
+ *       dev.sluice.core.limit} formula for formula, in integer microseconds, so a verdict's figures
+ *       are those the in-memory store would give at the same instant.
  *   <li><b>One atomic step per request.</b> Every limit of every bucket of a charge is evaluated
  *       and charged by one script call ({@code EVALSHA}), all or nothing; on a Cluster, one call
  *       per hash slot, in parallel (see below).
  *   <li><b>Redis's clock.</b> The script reads {@code TIME}, so instances whose clocks disagree
- *       still agree on every window, reset and retry-after. {@link Verdict#nowMicros()} is
- *       Redis's time.
+ *       still agree on every window, reset and retry-after. {@link Verdict#nowMicros()} is Redis's
+ *       time.
  *   <li><b>Bounded.</b> Every key has a TTL that ends after its state has stopped mattering, so
  *       Redis holds no dead buckets, and expiry never changes a decision.
- *   <li><b>Fails fast.</b> When Redis cannot answer within the {@linkplain Builder#timeout
- *       timeout} (down, paused, failing over, rejecting commands while reconnecting),
- *       {@link #charge} throws, and {@link #chargeAsync} completes exceptionally with, a
- *       {@link StoreUnavailableException}; nothing else is thrown for a Redis problem. Every
- *       command Redis is sent times out after the timeout, and while the connection is down
- *       commands are refused at once; a charge sends one command (on a Cluster, one deadline
- *       covers its per-slot charges and refunds), except the one call that finds Redis has
- *       forgotten the script, which pays one more round trip. The engine then applies the
- *       policy's failure mode. The connection heals by itself when Redis returns; scripts Redis
- *       forgot are loaded again transparently.
+ *   <li><b>Fails fast.</b> When Redis cannot answer within the {@linkplain Builder#timeout timeout}
+ *       (down, paused, failing over, rejecting commands while reconnecting), {@link #charge}
+ *       throws, and {@link #chargeAsync} completes exceptionally with, a {@link
+ *       StoreUnavailableException}; nothing else is thrown for a Redis problem. Every command Redis
+ *       is sent times out after the timeout, and while the connection is down commands are refused
+ *       at once; a charge sends one command (on a Cluster, one deadline covers its per-slot charges
+ *       and refunds), except the one call that finds Redis has forgotten the script, which pays one
+ *       more round trip. The engine then applies the policy's failure mode. The connection heals by
+ *       itself when Redis returns; scripts Redis forgot are loaded again transparently.
  * </ul>
  *
  * <h2>Implementation notes</h2>
+ *
  * <b>Key layout.</b> One Redis string per bucket:
+ *
  * <pre>
  *   PREFIX:{CLIENT}:BUCKET:RULE   e.g.  sluice:{3f9a0c1e2b7d4c55}:9c1e0f3a2b7d4c55:5d41402abc4b2a76
  *   PREFIX:{BUCKET}:RULE          when the charge carries no fingerprint
  * </pre>
- * {@code CLIENT} is the identity's fingerprint and {@code BUCKET} the bucket's key, each as 16
- * hex digits: the engine's keyed hashes of the client's identity (rule-independent) and of
- * identity, key source and rule, never the identity itself, so keys are bounded in length and
- * reveal nothing. The braces are a Cluster hash tag on the client: every bucket of one client,
- * whatever the rule, hashes to one slot.
- * {@code RULE} is a hash of the rule's name and limits, so a changed rule starts afresh and an
- * unchanged one keeps its counts across reloads and instances. The string holds the state of
- * every limit of the rule, the same words the in-memory store keeps, as little-endian doubles
- * (see {@code charge.lua}): Lua's numbers are doubles, so a packed 64-bit word would not survive,
- * but every value fits a double exactly.
  *
- * <p><b>The script.</b> {@code charge.lua} reads each bucket with one {@code GET}, evaluates
- * every limit, and only if all pass writes each charged bucket, state and TTL, with one
- * {@code SET}. A read (cost 0) writes nothing. Its arithmetic runs in doubles, exact
- * below 2<sup>53</sup>; the group refuses limits that could take a value past that (token buckets
- * banking more than 71 years of credit), and the one product that can exceed it, in the sliding
- * window, is computed exactly by long multiplication. Tests run the script and the Java meters
- * on the same inputs.
+ * {@code CLIENT} is the identity's fingerprint and {@code BUCKET} the bucket's key, each as 16 hex
+ * digits: the engine's keyed hashes of the client's identity (rule-independent) and of identity,
+ * key source and rule, never the identity itself, so keys are bounded in length and reveal nothing.
+ * The braces are a Cluster hash tag on the client: every bucket of one client, whatever the rule,
+ * hashes to one slot. {@code RULE} is a hash of the rule's name and limits, so a changed rule
+ * starts afresh and an unchanged one keeps its counts across reloads and instances. The string
+ * holds the state of every limit of the rule, the same words the in-memory store keeps, as
+ * little-endian doubles (see {@code charge.lua}): Lua's numbers are doubles, so a packed 64-bit
+ * word would not survive, but every value fits a double exactly.
  *
- * <p><b>Cluster: all or nothing across slots.</b> Buckets of different identities live in
- * different slots, usually on different nodes, which no single script can reach. The store sends
- * one script call per slot, in parallel; each checks and charges its own buckets atomically. If
- * every slot admits, that was the only round trip. If one denies, the slots that charged are
- * refunded ({@code refund.lua}) before the verdict is returned. In between, other requests can
- * see the units that are about to be refunded: they may be denied by them, never admitted beyond
- * a limit. docs/redis.md has the details.
+ * <p><b>The script.</b> {@code charge.lua} reads each bucket with one {@code GET}, evaluates every
+ * limit, and only if all pass writes each charged bucket, state and TTL, with one {@code SET}. A
+ * read (cost 0) writes nothing. Its arithmetic runs in doubles, exact below 2<sup>53</sup>; the
+ * group refuses limits that could take a value past that (token buckets banking more than 71 years
+ * of credit), and the one product that can exceed it, in the sliding window, is computed exactly by
+ * long multiplication. Tests run the script and the Java meters on the same inputs.
  *
- * <p><b>Connection.</b> One Lettuce connection per store, shared by every caller; Lettuce
- * pipelines concurrent commands on it.
+ * <p><b>Cluster: all or nothing across slots.</b> Buckets of different identities live in different
+ * slots, usually on different nodes, which no single script can reach. The store sends one script
+ * call per slot, in parallel; each checks and charges its own buckets atomically. If every slot
+ * admits, that was the only round trip. If one denies, the slots that charged are refunded ({@code
+ * refund.lua}) before the verdict is returned. In between, other requests can see the units that
+ * are about to be refunded: they may be denied by them, never admitted beyond a limit.
+ * docs/redis.md has the details.
+ *
+ * <p><b>Connection.</b> One Lettuce connection per store, shared by every caller; Lettuce pipelines
+ * concurrent commands on it.
  */
 public final class RedisStore implements Store {
   private static final System.Logger LOG = System.getLogger(RedisStore.class.getName());
@@ -114,13 +115,15 @@ public final class RedisStore implements Store {
     this.margin = clock == null ? "1000" : "3600000";
     this.nearCache = b.nearCacheSize > 0 ? new NearCache(b.nearCacheSize) : null;
     this.connection = Connection.open(target, timeout, b.connectTimeout, b.connectInBackground);
-    this.batcher = b.batchInFlight > 0 && !target.cluster
-        ? new Batcher(this::runAll, b.batchInFlight, b.maxBatch, timeout) : null;
+    this.batcher =
+        b.batchInFlight > 0 && !target.cluster
+            ? new Batcher(this::runAll, b.batchInFlight, b.maxBatch, timeout)
+            : null;
   }
 
   /**
-   * {@code uri} as it may be shown (a log line, a start-up banner): any password replaced by
-   * {@code ***}, everything else as given.
+   * {@code uri} as it may be shown (a log line, a start-up banner): any password replaced by {@code
+   * ***}, everything else as given.
    */
   public static String masked(String uri) {
     return Target.describe(uri);
@@ -129,10 +132,10 @@ public final class RedisStore implements Store {
   /**
    * Connects to the Redis at {@code uri} with the default settings (see {@link Builder}).
    *
-   * @param uri {@code redis://HOST[:PORT][/DB]}, {@code rediss://...} (TLS),
-   *     {@code redis-sentinel://HOST[:PORT][,HOST[:PORT]...]#MASTER}, or
-   *     {@code redis-cluster://HOST[:PORT][,HOST[:PORT]...]}; a password goes before the host
-   *     ({@code redis://:secret@host}), as in Lettuce's URIs
+   * @param uri {@code redis://HOST[:PORT][/DB]}, {@code rediss://...} (TLS), {@code
+   *     redis-sentinel://HOST[:PORT][,HOST[:PORT]...]#MASTER}, or {@code
+   *     redis-cluster://HOST[:PORT][,HOST[:PORT]...]}; a password goes before the host ({@code
+   *     redis://:secret@host}), as in Lettuce's URIs
    * @throws IllegalArgumentException if {@code uri} is malformed (the message says what is wrong)
    * @throws IllegalStateException if Redis cannot be reached at start-up
    */
@@ -196,15 +199,16 @@ public final class RedisStore implements Store {
     } catch (RuntimeException e) { // Lettuce rejected the command before sending it
       return CompletableFuture.failedFuture(unavailable(e));
     }
-    return result.handle((v, e) -> {
-      if (e != null) {
-        throw unavailable(e);
-      }
-      if (nearCache != null && v.kind() == Verdict.Kind.DENIED) {
-        nearCache.put(plan, v, sentNanos);
-      }
-      return v;
-    });
+    return result.handle(
+        (v, e) -> {
+          if (e != null) {
+            throw unavailable(e);
+          }
+          if (nearCache != null && v.kind() == Verdict.Kind.DENIED) {
+            nearCache.put(plan, v, sentNanos);
+          }
+          return v;
+        });
   }
 
   /** One script call for every bucket: standalone and Sentinel, where there are no slots. */
@@ -242,36 +246,46 @@ public final class RedisStore implements Store {
       slots.add(m);
       calls.add(run(plan, m));
     }
-    return CompletableFuture.allOf(calls.toArray(new CompletableFuture<?>[0])).handle((ignored, failure) -> {
-      List<SlotResult> done = new ArrayList<>(calls.size());
-      boolean allAdmitted = true;
-      for (CompletableFuture<SlotResult> c : calls) {
-        SlotResult r = c.isCompletedExceptionally() ? null : c.join();
-        done.add(r);
-        allAdmitted &= r != null && r.admitted;
-      }
-      if (failure == null && allAdmitted) {
-        return CompletableFuture.completedFuture(plan.verdict(done));
-      }
-      List<CompletableFuture<List<Object>>> refunds = new ArrayList<>();
-      for (SlotResult r : done) {
-        if (r != null && r.admitted && r.charged) {
-          refunds.add(refund(plan, r));
-        }
-      }
-      CompletableFuture<Void> refunded = CompletableFuture.allOf(refunds.toArray(new CompletableFuture<?>[0]));
-      return refunded.handle((x, refundFailure) -> {
-        if (refundFailure != null) {
-          LOG.log(System.Logger.Level.WARNING, "Redis at " + connection.target + " denied or failed a "
-              + "request across hash slots and not every slot could be refunded; its units stay "
-              + "charged until their windows pass", refundFailure);
-        }
-        if (failure != null) {
-          throw unavailable(failure);
-        }
-        return plan.verdict(done);
-      });
-    }).thenCompose(f -> f);
+    return CompletableFuture.allOf(calls.toArray(new CompletableFuture<?>[0]))
+        .handle(
+            (ignored, failure) -> {
+              List<SlotResult> done = new ArrayList<>(calls.size());
+              boolean allAdmitted = true;
+              for (CompletableFuture<SlotResult> c : calls) {
+                SlotResult r = c.isCompletedExceptionally() ? null : c.join();
+                done.add(r);
+                allAdmitted &= r != null && r.admitted;
+              }
+              if (failure == null && allAdmitted) {
+                return CompletableFuture.completedFuture(plan.verdict(done));
+              }
+              List<CompletableFuture<List<Object>>> refunds = new ArrayList<>();
+              for (SlotResult r : done) {
+                if (r != null && r.admitted && r.charged) {
+                  refunds.add(refund(plan, r));
+                }
+              }
+              CompletableFuture<Void> refunded =
+                  CompletableFuture.allOf(refunds.toArray(new CompletableFuture<?>[0]));
+              return refunded.handle(
+                  (x, refundFailure) -> {
+                    if (refundFailure != null) {
+                      LOG.log(
+                          System.Logger.Level.WARNING,
+                          "Redis at "
+                              + connection.target
+                              + " denied or failed a "
+                              + "request across hash slots and not every slot could be refunded; its units stay "
+                              + "charged until their windows pass",
+                          refundFailure);
+                    }
+                    if (failure != null) {
+                      throw unavailable(failure);
+                    }
+                    return plan.verdict(done);
+                  });
+            })
+        .thenCompose(f -> f);
   }
 
   private CompletableFuture<SlotResult> run(Plan plan, int[] members) {
@@ -331,28 +345,31 @@ public final class RedisStore implements Store {
         charged[c] |= plan.costs[i] > 0;
       }
     }
-    return Script.CHARGE.run(connection.all(), keys, args).thenApply(raw -> {
-      long now = (Long) raw.get(0);
-      List<SlotResult> out = new ArrayList<>(calls.size());
-      int offset = 1;
-      for (int c = 0; c < calls.size(); c++) {
-        Batcher.Call call = calls.get(c);
-        SlotResult r = new SlotResult(call.members(), raw, offset, now, charged[c]);
-        out.add(r);
-        int limits = 0;
-        for (int i : call.members()) {
-          limits += call.plan().groups[i].spec.length / 3;
-        }
-        offset += 1 + 4 * limits;
-      }
-      int failed = 0;
-      for (SlotResult r : out) {
-        if (r.failed) {
-          r.failure = String.valueOf(raw.get(offset + failed++));
-        }
-      }
-      return out;
-    });
+    return Script.CHARGE
+        .run(connection.all(), keys, args)
+        .thenApply(
+            raw -> {
+              long now = (Long) raw.get(0);
+              List<SlotResult> out = new ArrayList<>(calls.size());
+              int offset = 1;
+              for (int c = 0; c < calls.size(); c++) {
+                Batcher.Call call = calls.get(c);
+                SlotResult r = new SlotResult(call.members(), raw, offset, now, charged[c]);
+                out.add(r);
+                int limits = 0;
+                for (int i : call.members()) {
+                  limits += call.plan().groups[i].spec.length / 3;
+                }
+                offset += 1 + 4 * limits;
+              }
+              int failed = 0;
+              for (SlotResult r : out) {
+                if (r.failed) {
+                  r.failure = String.valueOf(raw.get(offset + failed++));
+                }
+              }
+              return out;
+            });
   }
 
   /** "0" to "255", made once: most figures a call sends are small. */
@@ -399,9 +416,11 @@ public final class RedisStore implements Store {
     }
     if (e instanceof TimeoutException || e instanceof RedisCommandTimeoutException) {
       return new StoreUnavailableException(
-          "Redis at " + connection.target + " did not answer within " + timeout.toMillis() + " ms", e);
+          "Redis at " + connection.target + " did not answer within " + timeout.toMillis() + " ms",
+          e);
     }
-    return new StoreUnavailableException("Redis at " + connection.target + " failed: " + e.getMessage(), e);
+    return new StoreUnavailableException(
+        "Redis at " + connection.target + " failed: " + e.getMessage(), e);
   }
 
   /** The key of bucket {@code key} of {@code group}. */
@@ -411,9 +430,9 @@ public final class RedisStore implements Store {
 
   /**
    * The Redis key of bucket {@code key} of {@code group}. The hash tag is the identity's
-   * fingerprint when the charge carries one: it is the same on every rule, so all of one
-   * client's buckets share a Cluster slot and a request whose rules count the same client costs
-   * one round trip. Without a fingerprint, the bucket key itself is the tag.
+   * fingerprint when the charge carries one: it is the same on every rule, so all of one client's
+   * buckets share a Cluster slot and a request whose rules count the same client costs one round
+   * trip. Without a fingerprint, the bucket key itself is the tag.
    */
   String key(RedisGroup group, long key, long fingerprint) {
     StringBuilder s = new StringBuilder(prefix.length() + 38 + group.suffix.length());
@@ -448,42 +467,64 @@ public final class RedisStore implements Store {
    * with change notification. See {@link SharedMap}.
    */
   public SharedMap sharedMap(String name) {
-    return new SharedMap(connection, prefix + ":" + name, timeout.compareTo(Duration.ofSeconds(2)) < 0
-        ? Duration.ofSeconds(2) : timeout);
+    return new SharedMap(
+        connection,
+        prefix + ":" + name,
+        timeout.compareTo(Duration.ofSeconds(2)) < 0 ? Duration.ofSeconds(2) : timeout);
   }
 
   /**
    * A 16-byte secret shared by every instance on this Redis: the first instance to ask makes it
    * (random, {@code SET NX}), the others read it. For the engine's identity hash, so instances
-   * sharing buckets hash a client alike without configuration. Whoever can read this Redis can
-   * read the secret; set {@code Sluice.Builder.identitySecret} yourself where that matters.
+   * sharing buckets hash a client alike without configuration. Whoever can read this Redis can read
+   * the secret; set {@code Sluice.Builder.identitySecret} yourself where that matters.
    */
   public byte[] sharedSecret(String name) {
     byte[] fresh = new byte[16];
     new java.security.SecureRandom().nextBytes(fresh);
     String key = prefix + ":" + name;
     try {
-      connection.all().setnx(key, java.util.HexFormat.of().formatHex(fresh))
-          .toCompletableFuture().get(2, TimeUnit.SECONDS);
+      connection
+          .all()
+          .setnx(key, java.util.HexFormat.of().formatHex(fresh))
+          .toCompletableFuture()
+          .get(2, TimeUnit.SECONDS);
       String hex = connection.all().get(key).toCompletableFuture().get(2, TimeUnit.SECONDS);
       if (hex == null) {
-        throw new StoreUnavailableException("the shared secret " + key + " vanished from Redis at "
-            + connection.target + " as it was made: is its maxmemory-policy evicting keys that"
-            + " have no TTL (allkeys-*)? Use noeviction or a volatile-* policy");
+        throw new StoreUnavailableException(
+            "the shared secret "
+                + key
+                + " vanished from Redis at "
+                + connection.target
+                + " as it was made: is its maxmemory-policy evicting keys that"
+                + " have no TTL (allkeys-*)? Use noeviction or a volatile-* policy");
       }
       if (!hex.matches("[0-9a-fA-F]{32}")) { // the engine needs 16 bytes, and would throw
-        throw new StoreUnavailableException("the shared secret " + key + " in Redis at "
-            + connection.target + " is not 32 hex digits (" + hex.length() + " characters): something"
-            + " else wrote it. Delete it (every instance then counts afresh), or set the secret yourself");
+        throw new StoreUnavailableException(
+            "the shared secret "
+                + key
+                + " in Redis at "
+                + connection.target
+                + " is not 32 hex digits ("
+                + hex.length()
+                + " characters): something"
+                + " else wrote it. Delete it (every instance then counts afresh), or set the secret yourself");
       }
       return java.util.HexFormat.of().parseHex(hex);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new StoreUnavailableException("interrupted while reading " + key, e);
-    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException
+    } catch (java.util.concurrent.ExecutionException
+        | java.util.concurrent.TimeoutException
         | IllegalArgumentException e) {
-      throw new StoreUnavailableException("cannot read the shared secret " + key + " from Redis at "
-          + connection.target + ": " + e.getMessage(), e);
+      throw new StoreUnavailableException(
+          "cannot read the shared secret "
+              + key
+              + " from Redis at "
+              + connection.target
+              + ": "
+              + e.getMessage(),
+          e);
     }
   }
 
@@ -501,8 +542,10 @@ public final class RedisStore implements Store {
   static final class SlotResult {
     final int[] members;
     final boolean admitted;
+
     /** Whether Redis refused one of its commands; then {@link #failure} says why. */
     final boolean failed;
+
     String failure;
     final boolean charged;
     final long now;
@@ -523,9 +566,9 @@ public final class RedisStore implements Store {
     }
 
     /**
-     * This result, or a {@link StoreUnavailableException} if Redis refused one of its commands
-     * (a key of another type: see charge.lua). Nothing of it was written; the other charges of
-     * its batch were made as usual.
+     * This result, or a {@link StoreUnavailableException} if Redis refused one of its commands (a
+     * key of another type: see charge.lua). Nothing of it was written; the other charges of its
+     * batch were made as usual.
      */
     SlotResult orThrow() {
       if (failed) {
@@ -534,7 +577,9 @@ public final class RedisStore implements Store {
       return this;
     }
 
-    /** Figure {@code which} (0 remaining, 1 reset, 2 retry-at, 3 standing reset) of limit {@code f}. */
+    /**
+     * Figure {@code which} (0 remaining, 1 reset, 2 retry-at, 3 standing reset) of limit {@code f}.
+     */
     long figure(int f, int which) {
       return (Long) raw.get(offset + 1 + 4 * f + which);
     }
@@ -564,8 +609,8 @@ public final class RedisStore implements Store {
         keys[i] = store.key(groups[i], ids[i], charge.fingerprint(i));
         for (int j = 0; j < i; j++) {
           if (keys[j].equals(keys[i])) {
-            throw new IllegalArgumentException("the charge names bucket " + ids[i] + " of rule '"
-                + groups[i].name() + "' twice");
+            throw new IllegalArgumentException(
+                "the charge names bucket " + ids[i] + " of rule '" + groups[i].name() + "' twice");
           }
         }
       }
@@ -601,12 +646,19 @@ public final class RedisStore implements Store {
               remaining += costs[i];
               reset = r.figure(f, 3);
             }
-            statuses[firstLimit[i] + j] = new LimitStatus(g.name(), g.limits().get(j), passed,
-                remaining, reset, retry == -1 ? Long.MAX_VALUE : retry);
+            statuses[firstLimit[i] + j] =
+                new LimitStatus(
+                    g.name(),
+                    g.limits().get(j),
+                    passed,
+                    remaining,
+                    reset,
+                    retry == -1 ? Long.MAX_VALUE : retry);
           }
         }
       }
-      return new Verdict(admitted ? Verdict.Kind.ADMITTED : Verdict.Kind.DENIED, now, List.of(statuses));
+      return new Verdict(
+          admitted ? Verdict.Kind.ADMITTED : Verdict.Kind.DENIED, now, List.of(statuses));
     }
   }
 
@@ -627,9 +679,8 @@ public final class RedisStore implements Store {
     }
 
     /**
-     * How long a charge may wait for Redis before it fails with a
-     * {@link StoreUnavailableException} (default 250 ms). It bounds every call, reconnection or
-     * not.
+     * How long a charge may wait for Redis before it fails with a {@link StoreUnavailableException}
+     * (default 250 ms). It bounds every call, reconnection or not.
      */
     public Builder timeout(Duration timeout) {
       if (timeout.isNegative() || timeout.isZero()) {
@@ -642,39 +693,41 @@ public final class RedisStore implements Store {
     /**
      * Batching (on by default: two calls in flight, up to 64 charges each): charges that arrive
      * while script calls are waiting for Redis go together, up to {@code maxBatch} in one call,
-     * each still all or nothing and in arrival order. Under load this divides Redis's per-call
-     * cost (script invocation, {@code TIME}) among the charges of a call. With no call in
-     * flight a charge is sent at once, so a lone client never waits; with calls in flight, the
-     * next of at most {@code inFlight} leaves once as many charges wait as an in-flight call
-     * carries, or when an answer comes, so a charge waits at most for the calls already in flight
-     * when it came. {@code inFlight} 0 turns batching off. Not used on a Cluster, where charges
-     * go per slot.
+     * each still all or nothing and in arrival order. Under load this divides Redis's per-call cost
+     * (script invocation, {@code TIME}) among the charges of a call. With no call in flight a
+     * charge is sent at once, so a lone client never waits; with calls in flight, the next of at
+     * most {@code inFlight} leaves once as many charges wait as an in-flight call carries, or when
+     * an answer comes, so a charge waits at most for the calls already in flight when it came.
+     * {@code inFlight} 0 turns batching off. Not used on a Cluster, where charges go per slot.
      */
     public Builder batching(int inFlight, int maxBatch) {
       if (inFlight < 0 || maxBatch < 1) {
-        throw new IllegalArgumentException("batching needs inFlight >= 0 and maxBatch >= 1, got "
-            + inFlight + " and " + maxBatch);
+        throw new IllegalArgumentException(
+            "batching needs inFlight >= 0 and maxBatch >= 1, got " + inFlight + " and " + maxBatch);
       }
       this.batchInFlight = inFlight;
       this.maxBatch = maxBatch;
       return this;
     }
 
-    /** How long connecting (at start-up and on each reconnection attempt) may take (default 2 s). */
+    /**
+     * How long connecting (at start-up and on each reconnection attempt) may take (default 2 s).
+     */
     public Builder connectTimeout(Duration connectTimeout) {
       if (connectTimeout.isNegative() || connectTimeout.isZero()) {
-        throw new IllegalArgumentException("the Redis connect timeout must be positive, got " + connectTimeout);
+        throw new IllegalArgumentException(
+            "the Redis connect timeout must be positive, got " + connectTimeout);
       }
       this.connectTimeout = connectTimeout;
       return this;
     }
 
     /**
-     * What {@link #build} does when Redis cannot be reached: fail (the default), or, with
-     * {@code true}, return a store that keeps trying to connect in the background (100 ms,
-     * doubling up to 2 s between attempts). Until it connects, every call fails at once with
-     * {@link StoreUnavailableException}, which the engine answers with the policy's
-     * {@code on-store-failure} mode, as it does when an established connection drops.
+     * What {@link #build} does when Redis cannot be reached: fail (the default), or, with {@code
+     * true}, return a store that keeps trying to connect in the background (100 ms, doubling up to
+     * 2 s between attempts). Until it connects, every call fails at once with {@link
+     * StoreUnavailableException}, which the engine answers with the policy's {@code
+     * on-store-failure} mode, as it does when an established connection drops.
      */
     public Builder connectInBackground(boolean connectInBackground) {
       this.connectInBackground = connectInBackground;
@@ -687,17 +740,19 @@ public final class RedisStore implements Store {
      */
     public Builder keyPrefix(String keyPrefix) {
       if (!keyPrefix.matches("[A-Za-z0-9._:-]{1,64}")) {
-        throw new IllegalArgumentException("key prefix '" + keyPrefix
-            + "' must be 1 to 64 letters, digits, '.', '_', '-' or ':' (no braces: they are hash tags)");
+        throw new IllegalArgumentException(
+            "key prefix '"
+                + keyPrefix
+                + "' must be 1 to 64 letters, digits, '.', '_', '-' or ':' (no braces: they are hash tags)");
       }
       this.keyPrefix = keyPrefix;
       return this;
     }
 
     /**
-     * For tests only: read time from {@code clock} instead of Redis's {@code TIME}, so a test
-     * can move it. In production the store always uses Redis's clock, which is what makes
-     * instances with skewed clocks agree; never set this there.
+     * For tests only: read time from {@code clock} instead of Redis's {@code TIME}, so a test can
+     * move it. In production the store always uses Redis's clock, which is what makes instances
+     * with skewed clocks agree; never set this there.
      */
     public Builder clock(Ticker clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
@@ -709,13 +764,14 @@ public final class RedisStore implements Store {
      * requests that Redis denied, and denies the same request (same buckets, same costs) again
      * without asking Redis until the denial's retry time has passed. A hot abusive client then
      * costs no round trip. The figures of such a denial are those of the denial it repeats; the
-     * denial itself is exact (usage only grows until the retry time, and the retry time is read
-     * on a clock that never runs behind Redis's), except that a refund by another instance in a
+     * denial itself is exact (usage only grows until the retry time, and the retry time is read on
+     * a clock that never runs behind Redis's), except that a refund by another instance in a
      * Cluster (see the class notes) is not seen until then.
      */
     public Builder nearCache(int maxEntries) {
       if (maxEntries < 0) {
-        throw new IllegalArgumentException("the near cache size cannot be negative, got " + maxEntries);
+        throw new IllegalArgumentException(
+            "the near cache size cannot be negative, got " + maxEntries);
       }
       this.nearCacheSize = maxEntries;
       return this;
@@ -725,8 +781,8 @@ public final class RedisStore implements Store {
      * Connects.
      *
      * @throws IllegalArgumentException if the URI is malformed
-     * @throws IllegalStateException if Redis cannot be reached (unless
-     *     {@link #connectInBackground})
+     * @throws IllegalStateException if Redis cannot be reached (unless {@link
+     *     #connectInBackground})
      */
     public RedisStore build() {
       return new RedisStore(this);

@@ -55,12 +55,16 @@ final class Script {
       RedisScriptingAsyncCommands<String, String> redis, String[] keys, String[] args) {
     CompletableFuture<List<Object>> bySha =
         redis.<List<Object>>evalsha(sha, ScriptOutputType.MULTI, keys, args).toCompletableFuture();
-    return bySha.exceptionallyCompose(e -> {
-      Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-      if (cause instanceof RedisNoScriptException) {
-        return redis.<List<Object>>eval(body, ScriptOutputType.MULTI, keys, args).toCompletableFuture();
-      }
-      return CompletableFuture.failedFuture(cause);
-    });
+    return bySha.exceptionallyCompose(
+        e -> {
+          Throwable cause =
+              e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+          if (cause instanceof RedisNoScriptException) {
+            return redis
+                .<List<Object>>eval(body, ScriptOutputType.MULTI, keys, args)
+                .toCompletableFuture();
+          }
+          return CompletableFuture.failedFuture(cause);
+        });
   }
 }

@@ -15,14 +15,14 @@ import java.util.function.Consumer;
 
 /**
  * A small map of strings kept in Redis and shared by every instance on it, which tells each
- * instance when another changes an entry: what the gateway keeps its per-customer overrides in
- * when it runs on Redis, so a change made on one instance applies on all of them at once.
+ * instance when another changes an entry: what the gateway keeps its per-customer overrides in when
+ * it runs on Redis, so a change made on one instance applies on all of them at once.
  *
  * <p>One Redis hash, {@code PREFIX:NAME}, holds the entries; each change is also published on the
- * channel {@code PREFIX:NAME:changed} (the entry's field), and every instance subscribed reads
- * the field again. A subscriber that was disconnected resubscribes by itself, but misses what
- * was published meanwhile: callers that must not miss a change re-read the whole map
- * ({@link #getAll}) now and then.
+ * channel {@code PREFIX:NAME:changed} (the entry's field), and every instance subscribed reads the
+ * field again. A subscriber that was disconnected resubscribes by itself, but misses what was
+ * published meanwhile: callers that must not miss a change re-read the whole map ({@link #getAll})
+ * now and then.
  *
  * <p>Meant for a few thousand entries changed by people, not for the request path: every call
  * blocks (up to the store's timeout, then {@link StoreUnavailableException}).
@@ -45,9 +45,9 @@ public final class SharedMap implements AutoCloseable {
   }
 
   /**
-   * Every entry. A listener given to {@link #subscribe} is subscribed first if it is not yet
-   * (Redis was still connecting, or the subscription failed): whatever changes after this read
-   * is then told.
+   * Every entry. A listener given to {@link #subscribe} is subscribed first if it is not yet (Redis
+   * was still connecting, or the subscription failed): whatever changes after this read is then
+   * told.
    */
   public Map<String, String> getAll() {
     ensureSubscribed();
@@ -72,11 +72,11 @@ public final class SharedMap implements AutoCloseable {
   }
 
   /**
-   * Calls {@code listener} with the field of every change made from now on, by any instance
-   * (this one included), on a Lettuce thread: it should be quick, or hand the work on. On a
-   * store still {@linkplain RedisStore.Builder#connectInBackground connecting in the background},
-   * the subscription is made when it connects (changes made before are not told: read them with
-   * {@link #getAll}, for instance from {@link #whenConnected}).
+   * Calls {@code listener} with the field of every change made from now on, by any instance (this
+   * one included), on a Lettuce thread: it should be quick, or hand the work on. On a store still
+   * {@linkplain RedisStore.Builder#connectInBackground connecting in the background}, the
+   * subscription is made when it connects (changes made before are not told: read them with {@link
+   * #getAll}, for instance from {@link #whenConnected}).
    *
    * @throws StoreUnavailableException if Redis is connected but the subscription failed
    */
@@ -113,17 +113,24 @@ public final class SharedMap implements AutoCloseable {
     } catch (StoreUnavailableException e) {
       throw e;
     } catch (RuntimeException e) {
-      throw new StoreUnavailableException("cannot subscribe to " + channel + " on Redis at "
-          + connection.target + ": " + e.getMessage(), e);
+      throw new StoreUnavailableException(
+          "cannot subscribe to "
+              + channel
+              + " on Redis at "
+              + connection.target
+              + ": "
+              + e.getMessage(),
+          e);
     }
-    s.addListener(new RedisPubSubAdapter<>() {
-      @Override
-      public void message(String ch, String field) {
-        for (Consumer<String> l : listeners) {
-          l.accept(field);
-        }
-      }
-    });
+    s.addListener(
+        new RedisPubSubAdapter<>() {
+          @Override
+          public void message(String ch, String field) {
+            for (Consumer<String> l : listeners) {
+              l.accept(field);
+            }
+          }
+        });
     try {
       await(s.async().subscribe(channel));
     } catch (RuntimeException e) {
@@ -135,9 +142,9 @@ public final class SharedMap implements AutoCloseable {
 
   /**
    * Runs {@code callback} once this Redis is connected: at once if it is, else when a store
-   * {@linkplain RedisStore.Builder#connectInBackground connecting in the background} first
-   * succeeds (on its connecting thread, callbacks in the order they were given, a subscription
-   * made by {@link #subscribe} among them; a callback that throws is logged).
+   * {@linkplain RedisStore.Builder#connectInBackground connecting in the background} first succeeds
+   * (on its connecting thread, callbacks in the order they were given, a subscription made by
+   * {@link #subscribe} among them; a callback that throws is logged).
    */
   public void whenConnected(Runnable callback) {
     connection.whenConnected(callback);
@@ -155,8 +162,16 @@ public final class SharedMap implements AutoCloseable {
       throw new StoreUnavailableException("interrupted while waiting for Redis", e);
     } catch (ExecutionException | TimeoutException | RuntimeException e) {
       Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
-      throw new StoreUnavailableException("Redis at " + connection.target + " did not answer " + key
-          + " within " + timeout.toMillis() + " ms: " + cause.getMessage(), cause);
+      throw new StoreUnavailableException(
+          "Redis at "
+              + connection.target
+              + " did not answer "
+              + key
+              + " within "
+              + timeout.toMillis()
+              + " ms: "
+              + cause.getMessage(),
+          cause);
     }
   }
 

@@ -13,9 +13,10 @@ import java.util.Locale;
  *       server (Lettuce's syntax, so its query parameters work too);
  *   <li>{@code redis-sentinel://[[user]:password@]HOST[:PORT][,HOST[:PORT]...][/DB]#MASTER}: the
  *       master that the Sentinels name (Lettuce's syntax);
- *   <li>{@code redis-cluster://[[user]:password@]HOST[:PORT][,HOST[:PORT]...]} and
- *       {@code rediss-cluster://...}: a Redis Cluster, discovered from any of the seed nodes.
+ *   <li>{@code redis-cluster://[[user]:password@]HOST[:PORT][,HOST[:PORT]...]} and {@code
+ *       rediss-cluster://...}: a Redis Cluster, discovered from any of the seed nodes.
  * </ul>
+ *
  * Messages never show a password: {@link #describe} masks it.
  */
 final class Target {
@@ -30,17 +31,28 @@ final class Target {
   }
 
   /** Lettuce's query parameters, lower-cased; nothing else is accepted after '?'. */
-  private static final java.util.Set<String> OPTIONS = java.util.Set.of("timeout", "database", "db",
-      "sentinelmasterid", "clientname", "libraryname", "libraryversion", "verifypeer");
+  private static final java.util.Set<String> OPTIONS =
+      java.util.Set.of(
+          "timeout",
+          "database",
+          "db",
+          "sentinelmasterid",
+          "clientname",
+          "libraryname",
+          "libraryversion",
+          "verifypeer");
 
   static Target parse(String uri) {
     if (uri == null || uri.isBlank()) {
-      throw new IllegalArgumentException("the Redis store URI is empty; expected e.g. redis://localhost:6379");
+      throw new IllegalArgumentException(
+          "the Redis store URI is empty; expected e.g. redis://localhost:6379");
     }
     String shown = describe(uri);
     int sep = uri.indexOf("://");
     if (sep < 0) {
-      throw bad(shown, "it has no scheme; expected redis://, rediss://, redis-sentinel:// or redis-cluster://");
+      throw bad(
+          shown,
+          "it has no scheme; expected redis://, rediss://, redis-sentinel:// or redis-cluster://");
     }
     String scheme = uri.substring(0, sep).toLowerCase(Locale.ROOT);
     switch (scheme) {
@@ -51,8 +63,10 @@ final class Target {
         Authority authority = Authority.of(uri, sep + 3, shown);
         List<String[]> nodes = nodes(authority.hosts, shown);
         if (!sentinel && nodes.size() > 1) {
-          throw bad(shown, "it names several hosts; for several nodes use redis-cluster:// or "
-              + "redis-sentinel://");
+          throw bad(
+              shown,
+              "it names several hosts; for several nodes use redis-cluster:// or "
+                  + "redis-sentinel://");
         }
         String rest = uri.substring(authority.end);
         int hash = rest.indexOf('#');
@@ -61,8 +75,12 @@ final class Target {
         int q = rest.indexOf('?');
         String path = q < 0 ? rest : rest.substring(0, q);
         if (!path.isEmpty() && !path.equals("/") && !path.matches("/[0-9]{1,9}")) {
-          throw bad(shown, "'" + path.substring(1) + "' is not a database number (the path is /DB,"
-              + " e.g. /0)");
+          throw bad(
+              shown,
+              "'"
+                  + path.substring(1)
+                  + "' is not a database number (the path is /DB,"
+                  + " e.g. /0)");
         }
         if (q >= 0) {
           options(rest.substring(q + 1), shown, sentinel);
@@ -70,14 +88,23 @@ final class Target {
         if (!sentinel && fragment != null) {
           throw bad(shown, "only a Sentinel URI names a master after '#'");
         }
-        if (sentinel && isBlank(fragment) && !rest.toLowerCase(Locale.ROOT).contains("sentinelmasterid=")) {
-          throw bad(shown, "a Sentinel URI must name the master after '#', e.g. "
-              + "redis-sentinel://host:26379#mymaster");
+        if (sentinel
+            && isBlank(fragment)
+            && !rest.toLowerCase(Locale.ROOT).contains("sentinelmasterid=")) {
+          throw bad(
+              shown,
+              "a Sentinel URI must name the master after '#', e.g. "
+                  + "redis-sentinel://host:26379#mymaster");
         }
         RedisURI parsed;
         try {
           // Lettuce reads only the percent-encoded form of a password with '@', '/', '#'... in it.
-          parsed = RedisURI.create(scheme + "://" + authority.encodedUserInfo() + uri.substring(authority.hostsStart));
+          parsed =
+              RedisURI.create(
+                  scheme
+                      + "://"
+                      + authority.encodedUserInfo()
+                      + uri.substring(authority.hostsStart));
         } catch (RuntimeException e) {
           throw bad(shown, authority.mask(String.valueOf(e.getMessage())));
         }
@@ -85,22 +112,29 @@ final class Target {
           throw bad(shown, "it names no host");
         }
         if (sentinel && isBlank(parsed.getSentinelMasterId())) {
-          throw bad(shown, "a Sentinel URI must name the master after '#', e.g. "
-              + "redis-sentinel://host:26379#mymaster");
+          throw bad(
+              shown,
+              "a Sentinel URI must name the master after '#', e.g. "
+                  + "redis-sentinel://host:26379#mymaster");
         }
         return new Target(false, List.of(parsed), shown);
       }
       case "redis-cluster", "rediss-cluster" -> {
-        return new Target(true, clusterSeeds(uri, shown, scheme.startsWith("rediss"), sep + 3), shown);
+        return new Target(
+            true, clusterSeeds(uri, shown, scheme.startsWith("rediss"), sep + 3), shown);
       }
-      default -> throw bad(shown, "unknown scheme '" + scheme
-          + "'; expected redis, rediss, redis-sentinel or redis-cluster");
+      default ->
+          throw bad(
+              shown,
+              "unknown scheme '"
+                  + scheme
+                  + "'; expected redis, rediss, redis-sentinel or redis-cluster");
     }
   }
 
   /** The part of a URI after {@code ://}: user info, then hosts up to '/', '?' or '#'. */
-  private record Authority(String user, String password, String rawUserInfo, int hostsStart,
-      String hosts, int end) {
+  private record Authority(
+      String user, String password, String rawUserInfo, int hostsStart, String hosts, int end) {
     static Authority of(String uri, int from, String shown) {
       int at = uri.lastIndexOf('@');
       String user = null;
@@ -137,7 +171,10 @@ final class Target {
       if (password == null || password.isEmpty()) {
         return message;
       }
-      return message.replace(rawUserInfo, "***").replace(encode(password), "***").replace(password, "***");
+      return message
+          .replace(rawUserInfo, "***")
+          .replace(encode(password), "***")
+          .replace(password, "***");
     }
   }
 
@@ -149,8 +186,10 @@ final class Target {
     java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
-      if (c == '%' && i + 2 < s.length()
-          && Character.digit(s.charAt(i + 1), 16) >= 0 && Character.digit(s.charAt(i + 2), 16) >= 0) {
+      if (c == '%'
+          && i + 2 < s.length()
+          && Character.digit(s.charAt(i + 1), 16) >= 0
+          && Character.digit(s.charAt(i + 2), 16) >= 0) {
         bytes.write(Integer.parseInt(s.substring(i + 1, i + 3), 16));
         i += 2;
       } else {
@@ -166,10 +205,14 @@ final class Target {
     StringBuilder out = new StringBuilder(s.length());
     for (byte b : s.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
       char c = (char) (b & 0xff);
-      if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || "-._~".indexOf(c) >= 0) {
+      if ((c >= 'a' && c <= 'z')
+          || (c >= 'A' && c <= 'Z')
+          || (c >= '0' && c <= '9')
+          || "-._~".indexOf(c) >= 0) {
         out.append(c);
       } else {
-        out.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+        out.append('%')
+            .append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
             .append(Character.toUpperCase(Character.forDigit(c & 15, 16)));
       }
     }
@@ -199,15 +242,22 @@ final class Target {
         int colon = host.indexOf(':');
         if (colon >= 0) {
           if (host.indexOf(':', colon + 1) >= 0) {
-            throw bad(shown, "'" + host + "' has several ':'; an IPv6 address goes in brackets, e.g. [::1]:6379");
+            throw bad(
+                shown,
+                "'"
+                    + host
+                    + "' has several ':'; an IPv6 address goes in brackets, e.g. [::1]:6379");
           }
           port = host.substring(colon + 1);
           host = host.substring(0, colon);
         }
       }
       if (host.isEmpty()) {
-        throw bad(shown, hosts.contains(",") ? "a node has no host; expected HOST:PORT,HOST:PORT"
-            : "it names no host");
+        throw bad(
+            shown,
+            hosts.contains(",")
+                ? "a node has no host; expected HOST:PORT,HOST:PORT"
+                : "it names no host");
       }
       if (!port.matches("[0-9]{1,5}")) {
         throw bad(shown, "'" + port + "' is not a port number");
@@ -231,9 +281,12 @@ final class Target {
       String name = (eq < 0 ? option : option.substring(0, eq)).toLowerCase(Locale.ROOT);
       String value = eq < 0 ? "" : option.substring(eq + 1);
       if (!OPTIONS.contains(name) || (!sentinel && name.equals("sentinelmasterid"))) {
-        throw bad(shown, "unknown option '" + (eq < 0 ? option : option.substring(0, eq))
-            + "'; the options are timeout, database, clientName, libraryName, libraryVersion, verifyPeer"
-            + (sentinel ? " and sentinelMasterId" : ""));
+        throw bad(
+            shown,
+            "unknown option '"
+                + (eq < 0 ? option : option.substring(0, eq))
+                + "'; the options are timeout, database, clientName, libraryName, libraryVersion, verifyPeer"
+                + (sentinel ? " and sentinelMasterId" : ""));
       }
       if (value.isEmpty()) {
         throw bad(shown, "option '" + name + "' has no value");
@@ -254,11 +307,13 @@ final class Target {
       throw bad(shown, "a Redis Cluster URI takes no options ('?...') and no master ('#...')");
     }
     if (!rest.isEmpty() && !rest.equals("/") && !rest.equals("/0")) {
-      throw bad(shown, "a Redis Cluster has only database 0, so the URI cannot name '" + rest + "'");
+      throw bad(
+          shown, "a Redis Cluster has only database 0, so the URI cannot name '" + rest + "'");
     }
     List<RedisURI> seeds = new ArrayList<>();
     for (String[] node : nodes(authority.hosts, shown)) {
-      RedisURI.Builder b = RedisURI.builder().withHost(node[0]).withPort(Integer.parseInt(node[1])).withSsl(tls);
+      RedisURI.Builder b =
+          RedisURI.builder().withHost(node[0]).withPort(Integer.parseInt(node[1])).withSsl(tls);
       if (authority.password != null) {
         if (authority.user != null) {
           b.withAuthentication(authority.user, authority.password);

@@ -16,17 +16,22 @@ import org.junit.jupiter.api.Test;
 class BatcherTest {
   /** The calls sent, in order, each with the future the test completes to answer it. */
   private final List<List<Batcher.Call>> sent = new ArrayList<>();
+
   private final List<CompletableFuture<List<RedisStore.SlotResult>>> answers = new ArrayList<>();
   private final Batcher batcher = batcher(2, 64);
 
   /** A batcher whose calls go to {@link #sent}, answered when the test says. */
   private Batcher batcher(int maxInFlight, int maxBatch) {
-    return new Batcher(calls -> {
-      sent.add(calls);
-      CompletableFuture<List<RedisStore.SlotResult>> answer = new CompletableFuture<>();
-      answers.add(answer);
-      return answer;
-    }, maxInFlight, maxBatch, Duration.ofMinutes(1));
+    return new Batcher(
+        calls -> {
+          sent.add(calls);
+          CompletableFuture<List<RedisStore.SlotResult>> answer = new CompletableFuture<>();
+          answers.add(answer);
+          return answer;
+        },
+        maxInFlight,
+        maxBatch,
+        Duration.ofMinutes(1));
   }
 
   private static Batcher.Call charge(int id) {
@@ -68,7 +73,9 @@ class BatcherTest {
 
     batcher.submit(charge(6));
     batcher.submit(charge(7));
-    assertThat(sizes()).as("2 waiting, a call of 3 in flight: held, though a slot is free").hasSize(3);
+    assertThat(sizes())
+        .as("2 waiting, a call of 3 in flight: held, though a slot is free")
+        .hasSize(3);
     batcher.submit(charge(8));
 
     assertThat(sizes()).containsExactly(1, 1, 3, 3);
@@ -91,7 +98,9 @@ class BatcherTest {
 
     answer(2);
 
-    assertThat(sentWhenCallbackRan).as("the held charge left before the answer's callbacks").containsExactly(4);
+    assertThat(sentWhenCallbackRan)
+        .as("the held charge left before the answer's callbacks")
+        .containsExactly(4);
     assertThat(sent.get(3)).extracting(c -> c.members()[0]).containsExactly(9);
   }
 
@@ -117,7 +126,8 @@ class BatcherTest {
 
       assertThat(results).as("seed %d", seed).allMatch(CompletableFuture::isDone);
       List<Integer> order = sent.stream().flatMap(List::stream).map(c -> c.members()[0]).toList();
-      assertThat(order).as("seed %d: each sent once, in arrival order", seed)
+      assertThat(order)
+          .as("seed %d: each sent once, in arrival order", seed)
           .isEqualTo(java.util.stream.IntStream.range(0, results.size()).boxed().toList());
     }
   }

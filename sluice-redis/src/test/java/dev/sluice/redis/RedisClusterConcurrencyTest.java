@@ -12,8 +12,10 @@ class RedisClusterConcurrencyTest extends StoreConcurrencyContract {
 
   @Override
   protected Store newStore(ManualTicker ticker) {
-    return RedisStore.builder(RedisClusterServers.shared().uri()).clock(ticker)
-        .keyPrefix(RedisStoreTest.freshPrefix()).build();
+    return RedisStore.builder(RedisClusterServers.shared().uri())
+        .clock(ticker)
+        .keyPrefix(RedisStoreTest.freshPrefix())
+        .build();
   }
 
   @Override

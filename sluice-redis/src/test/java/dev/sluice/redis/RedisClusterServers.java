@@ -10,8 +10,8 @@ import java.util.stream.IntStream;
 
 /**
  * A three-master Redis Cluster of {@link RedisServer}s, built without redis-cli: each node gets a
- * third of the 16384 slots ({@code CLUSTER ADDSLOTS}), the first meets the others
- * ({@code CLUSTER MEET}), and we wait for every node to report {@code cluster_state:ok}.
+ * third of the 16384 slots ({@code CLUSTER ADDSLOTS}), the first meets the others ({@code CLUSTER
+ * MEET}), and we wait for every node to report {@code cluster_state:ok}.
  */
 final class RedisClusterServers implements AutoCloseable {
   private static RedisClusterServers shared;
@@ -29,8 +29,14 @@ final class RedisClusterServers implements AutoCloseable {
 
   private RedisClusterServers() {
     for (int i = 0; i < 3; i++) {
-      nodes.add(RedisServer.start("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
-          "--cluster-node-timeout", "5000"));
+      nodes.add(
+          RedisServer.start(
+              "--cluster-enabled",
+              "yes",
+              "--cluster-config-file",
+              "nodes.conf",
+              "--cluster-node-timeout",
+              "5000"));
     }
     int per = 16384 / 3;
     for (int i = 0; i < 3; i++) {
@@ -48,7 +54,8 @@ final class RedisClusterServers implements AutoCloseable {
       int node = i;
       while (!on(node, r -> r.clusterInfo()).contains("cluster_state:ok")) {
         if (System.nanoTime() - deadline > 0) {
-          throw new IllegalStateException("the test cluster did not reach cluster_state:ok in 30 s");
+          throw new IllegalStateException(
+              "the test cluster did not reach cluster_state:ok in 30 s");
         }
         Thread.onSpinWait(); // each check is a round trip to the node: no tight loop
       }
@@ -65,7 +72,8 @@ final class RedisClusterServers implements AutoCloseable {
   }
 
   String uri() {
-    return "redis-cluster://" + nodes.stream().map(n -> "127.0.0.1:" + n.port()).collect(Collectors.joining(","));
+    return "redis-cluster://"
+        + nodes.stream().map(n -> "127.0.0.1:" + n.port()).collect(Collectors.joining(","));
   }
 
   @Override

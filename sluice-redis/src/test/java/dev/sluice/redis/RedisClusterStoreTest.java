@@ -23,8 +23,10 @@ class RedisClusterStoreTest extends StoreContract {
 
   @Override
   protected Store newStore(ManualTicker ticker) {
-    return RedisStore.builder(RedisClusterServers.shared().uri()).clock(ticker)
-        .keyPrefix(RedisStoreTest.freshPrefix()).build();
+    return RedisStore.builder(RedisClusterServers.shared().uri())
+        .clock(ticker)
+        .keyPrefix(RedisStoreTest.freshPrefix())
+        .build();
   }
 
   private RedisStore redis() {
@@ -46,9 +48,14 @@ class RedisClusterStoreTest extends StoreContract {
 
   @Test
   void charge_deniedInOneSlot_isRefundedInTheOthers() {
-    BucketGroup perUser = store.group("per-user", List.of(
-        LimitKind.FIXED.of("u-fixed", 10, HOUR), LimitKind.SLIDING.of("u-sliding", 10, HOUR),
-        LimitKind.TOKEN_BUCKET.of("u-bucket", 10, HOUR), LimitKind.LIFETIME.of("u-life", 10, HOUR)));
+    BucketGroup perUser =
+        store.group(
+            "per-user",
+            List.of(
+                LimitKind.FIXED.of("u-fixed", 10, HOUR),
+                    LimitKind.SLIDING.of("u-sliding", 10, HOUR),
+                LimitKind.TOKEN_BUCKET.of("u-bucket", 10, HOUR),
+                    LimitKind.LIFETIME.of("u-life", 10, HOUR)));
     BucketGroup shared = store.group("shared", List.of(LimitKind.FIXED.of("s-fixed", 3, HOUR)));
     long user = 1;
     long other = 2;
@@ -61,11 +68,17 @@ class RedisClusterStoreTest extends StoreContract {
     Verdict denied = store.charge(c);
 
     assertThat(denied.kind()).isEqualTo(Verdict.Kind.DENIED);
-    assertThat(denied.statuses()).extracting(LimitStatus::remaining).containsExactly(8L, 8L, 8L, 8L, 1L);
-    assertThat(read(perUser, user)).as("the other slot was charged, then refunded")
-        .extracting(LimitStatus::remaining).containsExactly(8L, 8L, 8L, 8L);
-    assertThat(read(perUser, user)).extracting(LimitStatus::resetAtMicros)
-        .isEqualTo(denied.statuses().subList(0, 4).stream().map(LimitStatus::resetAtMicros).toList());
+    assertThat(denied.statuses())
+        .extracting(LimitStatus::remaining)
+        .containsExactly(8L, 8L, 8L, 8L, 1L);
+    assertThat(read(perUser, user))
+        .as("the other slot was charged, then refunded")
+        .extracting(LimitStatus::remaining)
+        .containsExactly(8L, 8L, 8L, 8L);
+    assertThat(read(perUser, user))
+        .extracting(LimitStatus::resetAtMicros)
+        .isEqualTo(
+            denied.statuses().subList(0, 4).stream().map(LimitStatus::resetAtMicros).toList());
   }
 
   private int slot(BucketGroup g, long key) {

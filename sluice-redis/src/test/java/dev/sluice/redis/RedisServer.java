@@ -17,10 +17,10 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A real {@code redis-server} for the tests, run as a child process on a free port: the one on
- * the PATH when there is one, otherwise the Linux binary shipped inside the embedded-redis jar on
- * the test class path (extracted to {@code target/}), so the tests need nothing installed by hand.
- * No persistence ({@code --save "" --appendonly no}). Faults are real: {@link #kill}, {@link #pause}
+ * A real {@code redis-server} for the tests, run as a child process on a free port: the one on the
+ * PATH when there is one, otherwise the Linux binary shipped inside the embedded-redis jar on the
+ * test class path (extracted to {@code target/}), so the tests need nothing installed by hand. No
+ * persistence ({@code --save "" --appendonly no}). Faults are real: {@link #kill}, {@link #pause}
  * (SIGSTOP) and {@link #restart} on the same port. {@code SLUICE_TEST_REDIS=bundled} in the
  * environment skips the PATH, to run the suite on the bundled Redis 6.2 where the PATH has 7.
  *
@@ -53,7 +53,9 @@ public final class RedisServer implements AutoCloseable {
     return shared;
   }
 
-  /** A new server on a free port, with {@code extra} arguments ({@code --cluster-enabled yes}...). */
+  /**
+   * A new server on a free port, with {@code extra} arguments ({@code --cluster-enabled yes}...).
+   */
   public static RedisServer start(String... extra) {
     try {
       Path dir = Files.createTempDirectory(Path.of("target"), "redis-");
@@ -105,7 +107,8 @@ public final class RedisServer implements AutoCloseable {
 
   private void signal(String name) {
     try {
-      Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+      Process kill =
+          new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
       if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
         throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
       }
@@ -118,9 +121,20 @@ public final class RedisServer implements AutoCloseable {
   }
 
   private void launch() {
-    List<String> cmd = new ArrayList<>(List.of(binary().toString(),
-        "--port", Integer.toString(port), "--bind", "127.0.0.1",
-        "--save", "", "--appendonly", "no", "--dir", dir.toAbsolutePath().toString()));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                binary().toString(),
+                "--port",
+                Integer.toString(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                dir.toAbsolutePath().toString()));
     cmd.addAll(extra);
     Process p;
     try {
@@ -131,33 +145,47 @@ public final class RedisServer implements AutoCloseable {
     process = p;
     // Ready when it says so in its log (6.2 and 7 both print this line once listening); the log
     // is copied to redis.log on the way. Waiting on that line, not polling the port.
-    java.util.concurrent.CompletableFuture<Void> ready = new java.util.concurrent.CompletableFuture<>();
-    Thread reader = new Thread(() -> {
-      try (java.io.BufferedReader in = new java.io.BufferedReader(
-               new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-           java.io.Writer log = Files.newBufferedWriter(dir.resolve("redis.log"), StandardCharsets.UTF_8,
-               java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND)) {
-        for (String line; (line = in.readLine()) != null; ) {
-          log.write(line);
-          log.write('\n');
-          log.flush();
-          if (line.contains("Ready to accept connections")) {
-            ready.complete(null);
-          }
-        }
-      } catch (IOException e) {
-        ready.completeExceptionally(e);
-      }
-      ready.completeExceptionally(new IllegalStateException(
-          "redis-server exited at start-up; see " + dir.resolve("redis.log")));
-    }, "redis-server-log-" + port);
+    java.util.concurrent.CompletableFuture<Void> ready =
+        new java.util.concurrent.CompletableFuture<>();
+    Thread reader =
+        new Thread(
+            () -> {
+              try (java.io.BufferedReader in =
+                      new java.io.BufferedReader(
+                          new java.io.InputStreamReader(
+                              p.getInputStream(), StandardCharsets.UTF_8));
+                  java.io.Writer log =
+                      Files.newBufferedWriter(
+                          dir.resolve("redis.log"),
+                          StandardCharsets.UTF_8,
+                          java.nio.file.StandardOpenOption.CREATE,
+                          java.nio.file.StandardOpenOption.APPEND)) {
+                for (String line; (line = in.readLine()) != null; ) {
+                  log.write(line);
+                  log.write('\n');
+                  log.flush();
+                  if (line.contains("Ready to accept connections")) {
+                    ready.complete(null);
+                  }
+                }
+              } catch (IOException e) {
+                ready.completeExceptionally(e);
+              }
+              ready.completeExceptionally(
+                  new IllegalStateException(
+                      "redis-server exited at start-up; see " + dir.resolve("redis.log")));
+            },
+            "redis-server-log-" + port);
     reader.setDaemon(true);
     reader.start();
     try {
       ready.get(START_TIMEOUT_NANOS, TimeUnit.NANOSECONDS);
     } catch (java.util.concurrent.TimeoutException e) {
-      throw new IllegalStateException("redis-server did not get ready within 15 s on port " + port
-          + "; see " + dir.resolve("redis.log"));
+      throw new IllegalStateException(
+          "redis-server did not get ready within 15 s on port "
+              + port
+              + "; see "
+              + dir.resolve("redis.log"));
     } catch (java.util.concurrent.ExecutionException e) {
       throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
     } catch (InterruptedException e) {
@@ -165,7 +193,8 @@ public final class RedisServer implements AutoCloseable {
       throw new IllegalStateException(e);
     }
     if (!answersPing()) {
-      throw new IllegalStateException("redis-server said it was ready but does not answer PING on port " + port);
+      throw new IllegalStateException(
+          "redis-server said it was ready but does not answer PING on port " + port);
     }
   }
 
@@ -209,7 +238,10 @@ public final class RedisServer implements AutoCloseable {
     if (binary != null) {
       return binary;
     }
-    String path = "bundled".equals(System.getenv("SLUICE_TEST_REDIS")) ? "" : System.getenv().getOrDefault("PATH", "");
+    String path =
+        "bundled".equals(System.getenv("SLUICE_TEST_REDIS"))
+            ? ""
+            : System.getenv().getOrDefault("PATH", "");
     for (String dir : path.split(File.pathSeparator)) {
       Path p = Path.of(dir, "redis-server");
       if (!dir.isEmpty() && Files.isExecutable(p)) {
@@ -220,8 +252,10 @@ public final class RedisServer implements AutoCloseable {
     if (!Files.isExecutable(target)) {
       try (InputStream in = ClassLoader.getSystemResourceAsStream(BUNDLED)) {
         if (in == null) {
-          throw new IllegalStateException("no redis-server on the PATH and no " + BUNDLED
-              + " on the class path (the embedded-redis test dependency)");
+          throw new IllegalStateException(
+              "no redis-server on the PATH and no "
+                  + BUNDLED
+                  + " on the class path (the embedded-redis test dependency)");
         }
         Files.createDirectories(target.getParent());
         Path tmp = Files.createTempFile(target.getParent(), "redis-server", ".tmp");
@@ -229,7 +263,8 @@ public final class RedisServer implements AutoCloseable {
         if (!tmp.toFile().setExecutable(true)) {
           throw new IllegalStateException("cannot make " + tmp + " executable");
         }
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        Files.move(
+            tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       } catch (IOException e) {
         throw new UncheckedIOException("cannot extract " + BUNDLED, e);
       }

@@ -9,8 +9,10 @@ class RedisStoreConcurrencyTest extends StoreConcurrencyContract {
 
   @Override
   protected Store newStore(ManualTicker ticker) {
-    return RedisStore.builder(RedisServer.shared().uri()).clock(ticker)
-        .keyPrefix(RedisStoreTest.freshPrefix()).build();
+    return RedisStore.builder(RedisServer.shared().uri())
+        .clock(ticker)
+        .keyPrefix(RedisStoreTest.freshPrefix())
+        .build();
   }
 
   @Override

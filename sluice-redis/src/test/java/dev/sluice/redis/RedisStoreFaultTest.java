@@ -25,9 +25,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Redis failing under the store, for real: killed and restarted, frozen with SIGSTOP, its script
- * cache flushed. The store must answer every call within its timeout (asserted with a generous
- * 5x bound, never by sleeping), throw nothing but {@link StoreUnavailableException}, and recover
- * by itself.
+ * cache flushed. The store must answer every call within its timeout (asserted with a generous 5x
+ * bound, never by sleeping), throw nothing but {@link StoreUnavailableException}, and recover by
+ * itself.
  */
 class RedisStoreFaultTest {
   private static final Duration TIMEOUT = Duration.ofMillis(200);
@@ -41,7 +41,11 @@ class RedisStoreFaultTest {
   @BeforeEach
   void start() {
     server = RedisServer.start();
-    store = RedisStore.builder(server.uri()).timeout(TIMEOUT).keyPrefix(RedisStoreTest.freshPrefix()).build();
+    store =
+        RedisStore.builder(server.uri())
+            .timeout(TIMEOUT)
+            .keyPrefix(RedisStoreTest.freshPrefix())
+            .build();
     group = store.group("api", List.of(LimitKind.FIXED.of("daily", 1_000_000, DAY)));
   }
 
@@ -63,7 +67,9 @@ class RedisStoreFaultTest {
     } catch (StoreUnavailableException e) {
       return null;
     } finally {
-      assertThat(System.nanoTime() - t0).as("a charge took longer than 5x the timeout").isLessThan(BOUND_NANOS);
+      assertThat(System.nanoTime() - t0)
+          .as("a charge took longer than 5x the timeout")
+          .isLessThan(BOUND_NANOS);
     }
   }
 
@@ -90,9 +96,13 @@ class RedisStoreFaultTest {
   void down_atStartUp_connectingInBackground_failsFast_thenCountsOnceRedisIsUp() throws Exception {
     server.kill();
     String prefix = RedisStoreTest.freshPrefix();
-    try (RedisStore late = RedisStore.builder(server.uri()).timeout(TIMEOUT).keyPrefix(prefix)
-            .connectInBackground(true).build();
-         SharedMap overrides = late.sharedMap("overrides")) {
+    try (RedisStore late =
+            RedisStore.builder(server.uri())
+                .timeout(TIMEOUT)
+                .keyPrefix(prefix)
+                .connectInBackground(true)
+                .build();
+        SharedMap overrides = late.sharedMap("overrides")) {
       BucketGroup g = late.group("api", List.of(LimitKind.FIXED.of("daily", 2, DAY)));
       LinkedBlockingQueue<String> heard = new LinkedBlockingQueue<>();
       overrides.subscribe(heard::add); // made once Redis is up
@@ -101,9 +111,12 @@ class RedisStoreFaultTest {
 
       long t0 = System.nanoTime();
       assertThatThrownBy(() -> late.charge(new Charge(1).add(g, 7, 1)))
-          .isInstanceOf(StoreUnavailableException.class).hasMessageContaining("not connected to Redis");
+          .isInstanceOf(StoreUnavailableException.class)
+          .hasMessageContaining("not connected to Redis");
       assertThatThrownBy(() -> overrides.getAll()).isInstanceOf(StoreUnavailableException.class);
-      assertThat(System.nanoTime() - t0).as("failing while not connected takes no time").isLessThan(BOUND_NANOS);
+      assertThat(System.nanoTime() - t0)
+          .as("failing while not connected takes no time")
+          .isLessThan(BOUND_NANOS);
       assertThat(connected.getCount()).isEqualTo(1);
 
       server.restart(); // same port
@@ -111,11 +124,15 @@ class RedisStoreFaultTest {
 
       assertThat(late.charge(new Charge(1).add(g, 7, 1)).admitted()).isTrue();
       assertThat(late.charge(new Charge(1).add(g, 7, 1)).admitted()).isTrue();
-      assertThat(late.charge(new Charge(1).add(g, 7, 1)).admitted()).as("counted in Redis, exactly").isFalse();
+      assertThat(late.charge(new Charge(1).add(g, 7, 1)).admitted())
+          .as("counted in Redis, exactly")
+          .isFalse();
       try (RedisStore other = RedisStore.builder(server.uri()).keyPrefix(prefix).build();
-           SharedMap onOther = other.sharedMap("overrides")) {
+          SharedMap onOther = other.sharedMap("overrides")) {
         onOther.put("f1", "{}");
-        assertThat(heard.poll(10, TimeUnit.SECONDS)).as("subscribed once connected").isEqualTo("f1");
+        assertThat(heard.poll(10, TimeUnit.SECONDS))
+            .as("subscribed once connected")
+            .isEqualTo("f1");
       }
     }
   }
@@ -129,25 +146,32 @@ class RedisStoreFaultTest {
       for (int i = 0; i < 3; i++) {
         long t0 = System.nanoTime();
         assertThatThrownBy(() -> store.charge(one(1)))
-            .isInstanceOf(StoreUnavailableException.class).hasMessageContaining("did not answer within 200 ms");
+            .isInstanceOf(StoreUnavailableException.class)
+            .hasMessageContaining("did not answer within 200 ms");
         assertThat(System.nanoTime() - t0).isLessThan(BOUND_NANOS);
       }
       long t0 = System.nanoTime();
       var pending = store.chargeAsync(one(2)).toCompletableFuture();
-      assertThat(System.nanoTime() - t0).as("chargeAsync never blocks").isLessThan(TIMEOUT.toNanos());
+      assertThat(System.nanoTime() - t0)
+          .as("chargeAsync never blocks")
+          .isLessThan(TIMEOUT.toNanos());
       assertThatThrownBy(() -> pending.get(BOUND_NANOS, TimeUnit.NANOSECONDS))
-          .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(StoreUnavailableException.class);
+          .isInstanceOf(ExecutionException.class)
+          .hasCauseInstanceOf(StoreUnavailableException.class);
     } finally {
       server.resume();
     }
 
-    await("the store answers again after SIGCONT", Duration.ofSeconds(10), () -> timedCharge(3) != null);
+    await(
+        "the store answers again after SIGCONT",
+        Duration.ofSeconds(10),
+        () -> timedCharge(3) != null);
   }
 
   /**
    * With Redis frozen, charges beyond the calls in flight queue in the batcher: each still fails
-   * within the bound of its own submission (the calls' deadlines free their slots), none is
-   * left hanging, and the store recovers.
+   * within the bound of its own submission (the calls' deadlines free their slots), none is left
+   * hanging, and the store recovers.
    */
   @Test
   void paused_queuedChargesBeyondTheCallsInFlight_eachFailWithinTheBound() throws Exception {
@@ -162,14 +186,18 @@ class RedisStoreFaultTest {
       }
       for (var p : pending) {
         assertThatThrownBy(() -> p.get(BOUND_NANOS, TimeUnit.NANOSECONDS))
-            .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(StoreUnavailableException.class);
+            .isInstanceOf(ExecutionException.class)
+            .hasCauseInstanceOf(StoreUnavailableException.class);
       }
       assertThat(System.nanoTime() - t0).as("all 300 answered").isLessThan(BOUND_NANOS);
     } finally {
       server.resume();
     }
 
-    await("the store answers again after SIGCONT", Duration.ofSeconds(10), () -> timedCharge(3) != null);
+    await(
+        "the store answers again after SIGCONT",
+        Duration.ofSeconds(10),
+        () -> timedCharge(3) != null);
   }
 
   @Test
@@ -181,20 +209,23 @@ class RedisStoreFaultTest {
     Thread[] load = new Thread[4];
     for (int t = 0; t < load.length; t++) {
       int id = t;
-      load[t] = new Thread(() -> {
-        for (long i = 0; running.get(); i++) {
-          try {
-            if (timedCharge(id * 1_000_000L + i % 100) != null) {
-              answered.incrementAndGet();
-            } else {
-              unavailable.incrementAndGet();
-            }
-          } catch (Throwable e) {
-            wrong.compareAndSet(null, e);
-            return;
-          }
-        }
-      }, "load-" + t);
+      load[t] =
+          new Thread(
+              () -> {
+                for (long i = 0; running.get(); i++) {
+                  try {
+                    if (timedCharge(id * 1_000_000L + i % 100) != null) {
+                      answered.incrementAndGet();
+                    } else {
+                      unavailable.incrementAndGet();
+                    }
+                  } catch (Throwable e) {
+                    wrong.compareAndSet(null, e);
+                    return;
+                  }
+                }
+              },
+              "load-" + t);
       load[t].setDaemon(true);
       load[t].start();
     }
@@ -202,10 +233,15 @@ class RedisStoreFaultTest {
       await("load is running", Duration.ofSeconds(10), () -> answered.get() >= 200);
       server.kill();
       long failedBefore = unavailable.get();
-      await("charges fail while Redis is down", Duration.ofSeconds(10), () -> unavailable.get() >= failedBefore + 20);
+      await(
+          "charges fail while Redis is down",
+          Duration.ofSeconds(10),
+          () -> unavailable.get() >= failedBefore + 20);
       server.restart();
       long answeredAfterRestart = answered.get();
-      await("charges succeed again after the restart", Duration.ofSeconds(15),
+      await(
+          "charges succeed again after the restart",
+          Duration.ofSeconds(15),
           () -> answered.get() >= answeredAfterRestart + 200);
     } finally {
       running.set(false);
@@ -220,11 +256,13 @@ class RedisStoreFaultTest {
   void down_chargeAsync_completesExceptionallyAtOnce() {
     server.kill();
 
-    await("the store sees the connection drop", Duration.ofSeconds(10), () -> timedCharge(1) == null);
+    await(
+        "the store sees the connection drop", Duration.ofSeconds(10), () -> timedCharge(1) == null);
     var pending = store.chargeAsync(one(1)).toCompletableFuture();
 
     assertThatThrownBy(() -> pending.get(BOUND_NANOS, TimeUnit.NANOSECONDS))
-        .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(StoreUnavailableException.class);
+        .isInstanceOf(ExecutionException.class)
+        .hasCauseInstanceOf(StoreUnavailableException.class);
   }
 
   @Test
@@ -236,29 +274,38 @@ class RedisStoreFaultTest {
 
     assertThat(v.kind()).isEqualTo(Verdict.Kind.ADMITTED);
     assertThat(v.statuses().get(0).remaining()).isEqualTo(1_000_000 - 3);
-    List<Boolean> loaded = RedisStoreTest.withRedis(server.uri(), r -> r.scriptExists(Script.CHARGE.sha));
+    List<Boolean> loaded =
+        RedisStoreTest.withRedis(server.uri(), r -> r.scriptExists(Script.CHARGE.sha));
     assertThat(loaded).containsExactly(true);
   }
+
   @Test
   void aKeyOverwrittenWithAnotherType_failsItsOwnCharge_notTheOthersOfItsBatch() throws Exception {
     store.charge(new Charge(1).add(group, 2, 1)); // makes the bucket of identity 2
-    String poisoned = RedisStoreTest.withRedis(server.uri(), r -> r.keys("*:{0000000000000002}*")).get(0);
-    RedisStoreTest.withRedis(server.uri(), r -> r.del(poisoned) + (r.hset(poisoned, "not", "a string") ? 1 : 0));
+    String poisoned =
+        RedisStoreTest.withRedis(server.uri(), r -> r.keys("*:{0000000000000002}*")).get(0);
+    RedisStoreTest.withRedis(
+        server.uri(), r -> r.del(poisoned) + (r.hset(poisoned, "not", "a string") ? 1 : 0));
     Charge before = one(1);
     Charge bad = one(2);
     Charge after = one(3);
 
-    List<RedisStore.SlotResult> batch = store.runAll(List.of(
-        new Batcher.Call(new RedisStore.Plan(store, before), new int[] {0}),
-        new Batcher.Call(new RedisStore.Plan(store, bad), new int[] {0}),
-        new Batcher.Call(new RedisStore.Plan(store, after), new int[] {0}))).get(5, TimeUnit.SECONDS);
+    List<RedisStore.SlotResult> batch =
+        store
+            .runAll(
+                List.of(
+                    new Batcher.Call(new RedisStore.Plan(store, before), new int[] {0}),
+                    new Batcher.Call(new RedisStore.Plan(store, bad), new int[] {0}),
+                    new Batcher.Call(new RedisStore.Plan(store, after), new int[] {0})))
+            .get(5, TimeUnit.SECONDS);
 
     assertThat(batch.get(0).admitted).isTrue();
     assertThat(batch.get(1).failed).isTrue();
     assertThat(batch.get(1).failure).contains("WRONGTYPE");
     assertThat(batch.get(2).admitted).isTrue();
     assertThatThrownBy(() -> store.charge(one(2)))
-        .isInstanceOf(StoreUnavailableException.class).hasMessageContaining("WRONGTYPE");
+        .isInstanceOf(StoreUnavailableException.class)
+        .hasMessageContaining("WRONGTYPE");
     String stillThere = RedisStoreTest.withRedis(server.uri(), r -> r.hget(poisoned, "not"));
     assertThat(stillThere).as("nothing of the failed charge was written").isEqualTo("a string");
     assertThat(store.charge(one(1)).statuses().get(0).remaining()).isEqualTo(1_000_000 - 2);
@@ -266,27 +313,38 @@ class RedisStoreFaultTest {
 
   @Test
   void aValueThatIsNotABucket_failsItsOwnCharge_notTheOthersOfItsBatch() throws Exception {
-    BucketGroup sliding = store.group("sliding", List.of(LimitKind.SLIDING.of("daily", 1_000, DAY)));
+    BucketGroup sliding =
+        store.group("sliding", List.of(LimitKind.SLIDING.of("daily", 1_000, DAY)));
     store.charge(new Charge(1).add(group, 2, 1));
     store.charge(new Charge(1).add(sliding, 2, 1));
-    for (String key : RedisStoreTest.withRedis(server.uri(), r -> r.keys("*:{0000000000000002}*"))) {
+    for (String key :
+        RedisStoreTest.withRedis(server.uri(), r -> r.keys("*:{0000000000000002}*"))) {
       RedisStoreTest.withRedis(server.uri(), r -> r.set(key, "garbage"));
     }
 
     for (BucketGroup g : List.of(group, sliding)) {
-      List<RedisStore.SlotResult> batch = store.runAll(List.of(
-          new Batcher.Call(new RedisStore.Plan(store, new Charge(1).add(g, 1, 1)), new int[] {0}),
-          new Batcher.Call(new RedisStore.Plan(store, new Charge(1).add(g, 2, 1)), new int[] {0}),
-          new Batcher.Call(new RedisStore.Plan(store, new Charge(1).add(g, 3, 1)), new int[] {0})))
-          .get(5, TimeUnit.SECONDS);
+      List<RedisStore.SlotResult> batch =
+          store
+              .runAll(
+                  List.of(
+                      new Batcher.Call(
+                          new RedisStore.Plan(store, new Charge(1).add(g, 1, 1)), new int[] {0}),
+                      new Batcher.Call(
+                          new RedisStore.Plan(store, new Charge(1).add(g, 2, 1)), new int[] {0}),
+                      new Batcher.Call(
+                          new RedisStore.Plan(store, new Charge(1).add(g, 3, 1)), new int[] {0})))
+              .get(5, TimeUnit.SECONDS);
 
       assertThat(batch.get(0).admitted).as(g.name()).isTrue();
       assertThat(batch.get(1).failed).as(g.name()).isTrue();
-      assertThat(batch.get(1).failure).contains("{0000000000000002}").contains("not a Sluice bucket");
+      assertThat(batch.get(1).failure)
+          .contains("{0000000000000002}")
+          .contains("not a Sluice bucket");
       assertThat(batch.get(2).admitted).as(g.name()).isTrue();
     }
     assertThatThrownBy(() -> store.charge(one(2)))
-        .isInstanceOf(StoreUnavailableException.class).hasMessageContaining("not a Sluice bucket");
+        .isInstanceOf(StoreUnavailableException.class)
+        .hasMessageContaining("not a Sluice bucket");
   }
 
   @Test
@@ -295,7 +353,8 @@ class RedisStoreFaultTest {
       RedisStoreTest.withRedis(server.uri(), r -> r.set("odd:identity-secret", "abcd"));
       assertThatThrownBy(() -> other.sharedSecret("identity-secret"))
           .isInstanceOf(StoreUnavailableException.class)
-          .hasMessageContaining("odd:identity-secret").hasMessageContaining("not 32 hex digits");
+          .hasMessageContaining("odd:identity-secret")
+          .hasMessageContaining("not 32 hex digits");
       RedisStoreTest.withRedis(server.uri(), r -> r.del("odd:identity-secret"));
       assertThat(other.sharedSecret("identity-secret")).hasSize(16);
     }

@@ -14,9 +14,9 @@ class SharedMapTest {
   void changesOnOneInstanceAreSeenAndAnnouncedOnTheOther() throws Exception {
     String prefix = RedisStoreTest.freshPrefix();
     try (RedisStore a = RedisStore.builder(RedisServer.shared().uri()).keyPrefix(prefix).build();
-         RedisStore b = RedisStore.builder(RedisServer.shared().uri()).keyPrefix(prefix).build();
-         SharedMap onA = a.sharedMap("overrides");
-         SharedMap onB = b.sharedMap("overrides")) {
+        RedisStore b = RedisStore.builder(RedisServer.shared().uri()).keyPrefix(prefix).build();
+        SharedMap onA = a.sharedMap("overrides");
+        SharedMap onB = b.sharedMap("overrides")) {
       LinkedBlockingQueue<String> heardByB = new LinkedBlockingQueue<>();
       onB.subscribe(heardByB::add);
 
@@ -36,7 +36,7 @@ class SharedMapTest {
   void theSharedSecretIsMadeOnceAndReadByEveryInstance() {
     String prefix = RedisStoreTest.freshPrefix();
     try (RedisStore a = RedisStore.builder(RedisServer.shared().uri()).keyPrefix(prefix).build();
-         RedisStore b = RedisStore.builder(RedisServer.shared().uri()).keyPrefix(prefix).build()) {
+        RedisStore b = RedisStore.builder(RedisServer.shared().uri()).keyPrefix(prefix).build()) {
       byte[] first = a.sharedSecret("identity-secret");
       byte[] second = b.sharedSecret("identity-secret");
 

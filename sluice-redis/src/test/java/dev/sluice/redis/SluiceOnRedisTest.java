@@ -28,12 +28,18 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /** Several engines on one Redis, as several instances of an API would run. */
 class SluiceOnRedisTest {
-  private static final byte[] SECRET = "sixteen byte key".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  private static final byte[] SECRET =
+      "sixteen byte key".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
   private static final Duration DAY = Duration.ofDays(1);
 
   private static Policy policy(StoreFailure onFailure, dev.sluice.core.policy.Limit limit) {
-    return new Policy(HeaderDialect.X_RATELIMIT, true, DenialFormat.DETAIL,
-        List.of(Rule.global("per-token", new KeySource.Bearer(), List.of(limit))), onFailure, List.of());
+    return new Policy(
+        HeaderDialect.X_RATELIMIT,
+        true,
+        DenialFormat.DETAIL,
+        List.of(Rule.global("per-token", new KeySource.Bearer(), List.of(limit))),
+        onFailure,
+        List.of());
   }
 
   @ParameterizedTest
@@ -44,25 +50,32 @@ class SluiceOnRedisTest {
     List<RedisStore> stores = new ArrayList<>();
     List<Sluice> engines = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
-      RedisStore s = RedisStore.builder(RedisServer.shared().uri()).keyPrefix(prefix).build(); // Redis time
+      RedisStore s =
+          RedisStore.builder(RedisServer.shared().uri()).keyPrefix(prefix).build(); // Redis time
       stores.add(s);
       engines.add(Sluice.builder(policy).store(s).identitySecret(SECRET).build());
     }
     AtomicLong admitted = new AtomicLong();
     AtomicLong other = new AtomicLong();
     try {
-      Concurrently.run(16, Duration.ofSeconds(60), thread -> {
-        Sluice engine = engines.get(thread % 4);
-        for (int i = 0; i < 100; i++) {
-          Request r = Request.builder("GET", "/items").bearer("the-one-client").build();
-          Decision d = thread % 2 == 0 ? engine.decide(r) : engine.decideAsync(r).toCompletableFuture().join();
-          if (d.outcome() == Decision.Outcome.ALLOWED) {
-            admitted.incrementAndGet();
-          } else if (d.outcome() != Decision.Outcome.DENIED) {
-            other.incrementAndGet();
-          }
-        }
-      });
+      Concurrently.run(
+          16,
+          Duration.ofSeconds(60),
+          thread -> {
+            Sluice engine = engines.get(thread % 4);
+            for (int i = 0; i < 100; i++) {
+              Request r = Request.builder("GET", "/items").bearer("the-one-client").build();
+              Decision d =
+                  thread % 2 == 0
+                      ? engine.decide(r)
+                      : engine.decideAsync(r).toCompletableFuture().join();
+              if (d.outcome() == Decision.Outcome.ALLOWED) {
+                admitted.incrementAndGet();
+              } else if (d.outcome() != Decision.Outcome.DENIED) {
+                other.incrementAndGet();
+              }
+            }
+          });
     } finally {
       stores.forEach(RedisStore::close);
     }
@@ -75,17 +88,22 @@ class SluiceOnRedisTest {
   void instancesOnRedisTime_agreeOnWindows_whateverTheirOwnClocks() {
     String prefix = RedisStoreTest.freshPrefix();
     try (RedisStore a = RedisStore.builder(RedisServer.shared().uri()).keyPrefix(prefix).build();
-         RedisStore b = RedisStore.builder(RedisServer.shared().uri()).keyPrefix(prefix).build()) {
-      BucketGroup ga = a.group("api", List.of(LimitKind.FIXED.of("minutely", 10, Duration.ofMinutes(1))));
-      BucketGroup gb = b.group("api", List.of(LimitKind.FIXED.of("minutely", 10, Duration.ofMinutes(1))));
+        RedisStore b = RedisStore.builder(RedisServer.shared().uri()).keyPrefix(prefix).build()) {
+      BucketGroup ga =
+          a.group("api", List.of(LimitKind.FIXED.of("minutely", 10, Duration.ofMinutes(1))));
+      BucketGroup gb =
+          b.group("api", List.of(LimitKind.FIXED.of("minutely", 10, Duration.ofMinutes(1))));
       long before = redisMicros();
       Verdict va = a.charge(new Charge(1).add(ga, 1, 4));
       Verdict vb = b.charge(new Charge(1).add(gb, 1, 4));
       long after = redisMicros();
 
-      assertThat(va.nowMicros()).as("the store's time is Redis's, not this JVM's").isBetween(before, after);
+      assertThat(va.nowMicros())
+          .as("the store's time is Redis's, not this JVM's")
+          .isBetween(before, after);
       assertThat(vb.nowMicros()).isBetween(before, after);
-      if (va.statuses().get(0).resetAtMicros() == vb.statuses().get(0).resetAtMicros()) { // same minute
+      if (va.statuses().get(0).resetAtMicros()
+          == vb.statuses().get(0).resetAtMicros()) { // same minute
         assertThat(vb.statuses().get(0).remaining()).isEqualTo(2);
       }
     }
@@ -94,12 +112,24 @@ class SluiceOnRedisTest {
     ManualTicker here = new ManualTicker(Instant.parse("2030-06-01T12:00:30Z"));
     ManualTicker skewed = new ManualTicker(Instant.parse("2030-06-01T12:05:30Z"));
     String localPrefix = RedisStoreTest.freshPrefix();
-    try (RedisStore a = RedisStore.builder(RedisServer.shared().uri()).keyPrefix(localPrefix).clock(here).build();
-         RedisStore b = RedisStore.builder(RedisServer.shared().uri()).keyPrefix(localPrefix).clock(skewed).build()) {
-      BucketGroup ga = a.group("api", List.of(LimitKind.FIXED.of("minutely", 10, Duration.ofMinutes(1))));
-      BucketGroup gb = b.group("api", List.of(LimitKind.FIXED.of("minutely", 10, Duration.ofMinutes(1))));
+    try (RedisStore a =
+            RedisStore.builder(RedisServer.shared().uri())
+                .keyPrefix(localPrefix)
+                .clock(here)
+                .build();
+        RedisStore b =
+            RedisStore.builder(RedisServer.shared().uri())
+                .keyPrefix(localPrefix)
+                .clock(skewed)
+                .build()) {
+      BucketGroup ga =
+          a.group("api", List.of(LimitKind.FIXED.of("minutely", 10, Duration.ofMinutes(1))));
+      BucketGroup gb =
+          b.group("api", List.of(LimitKind.FIXED.of("minutely", 10, Duration.ofMinutes(1))));
       assertThat(a.charge(new Charge(1).add(ga, 1, 10)).admitted()).isTrue();
-      assertThat(b.charge(new Charge(1).add(gb, 1, 10)).admitted()).as("local clocks disagree").isTrue();
+      assertThat(b.charge(new Charge(1).add(gb, 1, 10)).admitted())
+          .as("local clocks disagree")
+          .isTrue();
     }
   }
 
@@ -117,10 +147,17 @@ class SluiceOnRedisTest {
         Sluice[] engines = new Sluice[3];
         StoreFailure[] modes = {StoreFailure.OPEN, StoreFailure.CLOSED, StoreFailure.LOCAL};
         for (int i = 0; i < 3; i++) {
-          RedisStore s = RedisStore.builder(server.uri()).timeout(timeout).keyPrefix(RedisStoreTest.freshPrefix()).build();
+          RedisStore s =
+              RedisStore.builder(server.uri())
+                  .timeout(timeout)
+                  .keyPrefix(RedisStoreTest.freshPrefix())
+                  .build();
           stores.add(s);
-          engines[i] = Sluice.builder(policy(modes[i], LimitKind.FIXED.of("daily", 5, DAY)))
-              .store(s).identitySecret(SECRET).build();
+          engines[i] =
+              Sluice.builder(policy(modes[i], LimitKind.FIXED.of("daily", 5, DAY)))
+                  .store(s)
+                  .identitySecret(SECRET)
+                  .build();
         }
         Request r = Request.builder("GET", "/items").bearer("client").build();
         for (Sluice e : engines) {
@@ -131,16 +168,21 @@ class SluiceOnRedisTest {
         long t0 = System.nanoTime();
         assertThat(engines[0].decide(r).outcome()).isEqualTo(Decision.Outcome.ALLOWED_UNCOUNTED);
         assertThat(engines[1].decide(r).outcome()).isEqualTo(Decision.Outcome.UNAVAILABLE);
-        assertThat(engines[2].decide(r).outcome()).as("counted in memory").isEqualTo(Decision.Outcome.ALLOWED);
+        assertThat(engines[2].decide(r).outcome())
+            .as("counted in memory")
+            .isEqualTo(Decision.Outcome.ALLOWED);
         assertThat(engines[1].decideAsync(r).toCompletableFuture().join().outcome())
             .isEqualTo(Decision.Outcome.UNAVAILABLE);
-        assertThat(System.nanoTime() - t0).as("four decisions, none waiting past the timeout")
+        assertThat(System.nanoTime() - t0)
+            .as("four decisions, none waiting past the timeout")
             .isLessThan(4 * 5 * timeout.toNanos());
 
         server.restart();
         long deadline = System.nanoTime() + 15_000_000_000L;
         while (engines[1].decide(r).outcome() != Decision.Outcome.ALLOWED) {
-          assertThat(System.nanoTime() - deadline).as("Redis counts again after the restart").isNegative();
+          assertThat(System.nanoTime() - deadline)
+              .as("Redis counts again after the restart")
+              .isNegative();
         }
       } finally {
         stores.forEach(RedisStore::close);

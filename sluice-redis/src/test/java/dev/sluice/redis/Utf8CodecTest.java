@@ -11,8 +11,14 @@ import org.junit.jupiter.api.Test;
 
 class Utf8CodecTest {
   static final String[] SAMPLES = {
-      "", "1000000000", "sluice:{0123456789abcdef}:global", "café", "日本語", "emoji \uD83D\uDE00 key",
-      "lone surrogate \uD800 here"};
+    "",
+    "1000000000",
+    "sluice:{0123456789abcdef}:global",
+    "café",
+    "日本語",
+    "emoji \uD83D\uDE00 key",
+    "lone surrogate \uD800 here"
+  };
 
   @Test
   void estimateIsTheExactEncodedLength_soLettuceWritesArgumentsInPlace() {

@@ -18,8 +18,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code sluice check --config FILE}: validates a policy file. A valid one is summarised on
- * standard output, followed by {@code OK: FILE is valid} (exit 0); an invalid or missing one
- * gets its located error, and the offending line with a caret, on standard error (exit 2).
+ * standard output, followed by {@code OK: FILE is valid} (exit 0); an invalid or missing one gets
+ * its located error, and the offending line with a caret, on standard error (exit 2).
  */
 @Command(
     name = "check",
@@ -31,8 +31,7 @@ import picocli.CommandLine.Spec;
 final class CheckCommand implements Callable<Integer> {
   static final int INVALID = 2;
 
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
   @Option(
       names = {"-c", "--config"},

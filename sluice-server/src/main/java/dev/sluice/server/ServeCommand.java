@@ -13,8 +13,8 @@ import dev.sluice.server.gateway.Gateway;
 import dev.sluice.server.gateway.Upstream;
 import dev.sluice.server.ops.AdminToken;
 import dev.sluice.server.ops.FileOverrideStorage;
-import dev.sluice.server.ops.OverrideStorage;
 import dev.sluice.server.ops.Operations;
+import dev.sluice.server.ops.OverrideStorage;
 import dev.sluice.server.ops.RedisOverrideStorage;
 import dev.sluice.server.ops.StateDir;
 import io.vertx.core.Future;
@@ -42,84 +42,137 @@ import picocli.CommandLine.Spec;
     versionProvider = Version.class,
     sortOptions = false,
     description = {
-        "Enforces a policy: a reverse proxy on --port in front of --upstream, and the",
-        "admin port on --admin-port: /healthz, /readyz, /metrics, POST /v1/check, and,",
-        "with the admin token, /admin/overrides, /admin/usage, /admin/reload, /dashboard.",
-        "Without --upstream it is a decision service only. SIGHUP reloads the policy file."},
+      "Enforces a policy: a reverse proxy on --port in front of --upstream, and the",
+      "admin port on --admin-port: /healthz, /readyz, /metrics, POST /v1/check, and,",
+      "with the admin token, /admin/overrides, /admin/usage, /admin/reload, /dashboard.",
+      "Without --upstream it is a decision service only. SIGHUP reloads the policy file."
+    },
     exitCodeListHeading = "%nExit codes:%n",
-    exitCodeList = {"0:stopped by a signal, after draining",
-        "2:the policy is invalid, an option is wrong, or a port cannot be bound"})
+    exitCodeList = {
+      "0:stopped by a signal, after draining",
+      "2:the policy is invalid, an option is wrong, or a port cannot be bound"
+    })
 final class ServeCommand implements Callable<Integer> {
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
-  @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE",
+  @Option(
+      names = {"-c", "--config"},
+      required = true,
+      paramLabel = "FILE",
       description = "The policy file (YAML), e.g. examples/ipto.yaml.")
   Path config;
 
-  @Option(names = "--upstream", paramLabel = "URL",
+  @Option(
+      names = "--upstream",
+      paramLabel = "URL",
       description = "The API to protect, e.g. http://127.0.0.1:9000 (a path prefix is kept).")
   String upstream;
 
-  @Option(names = "--demo",
-      description = "Also start a tiny demo API on 127.0.0.1 and protect it (unless --upstream is given).")
+  @Option(
+      names = "--demo",
+      description =
+          "Also start a tiny demo API on 127.0.0.1 and protect it (unless --upstream is given).")
   boolean demo;
 
-  @Option(names = "--port", paramLabel = "PORT", defaultValue = "8080",
+  @Option(
+      names = "--port",
+      paramLabel = "PORT",
+      defaultValue = "8080",
       description = "The proxy's port (default: ${DEFAULT-VALUE}).")
   int port;
 
-  @Option(names = "--admin-port", paramLabel = "PORT", defaultValue = "8081",
+  @Option(
+      names = "--admin-port",
+      paramLabel = "PORT",
+      defaultValue = "8081",
       description = "The admin port (default: ${DEFAULT-VALUE}).")
   int adminPort;
 
-  @Option(names = "--host", paramLabel = "ADDRESS", defaultValue = "0.0.0.0",
+  @Option(
+      names = "--host",
+      paramLabel = "ADDRESS",
+      defaultValue = "0.0.0.0",
       description = "The proxy's address (default: ${DEFAULT-VALUE}).")
   String host;
 
-  @Option(names = "--admin-host", paramLabel = "ADDRESS", defaultValue = "127.0.0.1",
+  @Option(
+      names = "--admin-host",
+      paramLabel = "ADDRESS",
+      defaultValue = "127.0.0.1",
       description = "The admin port's address (default: ${DEFAULT-VALUE}, loopback only).")
   String adminHost;
 
-  @Option(names = "--store", paramLabel = "STORE", defaultValue = "memory",
-      description = {"Where buckets live: memory (default), or Redis, shared by every instance:",
-          "redis://HOST:PORT[/DB], rediss://..., redis-sentinel://HOST:PORT,...#MASTER,",
-          "redis-cluster://HOST:PORT,HOST:PORT,..."})
+  @Option(
+      names = "--store",
+      paramLabel = "STORE",
+      defaultValue = "memory",
+      description = {
+        "Where buckets live: memory (default), or Redis, shared by every instance:",
+        "redis://HOST:PORT[/DB], rediss://..., redis-sentinel://HOST:PORT,...#MASTER,",
+        "redis-cluster://HOST:PORT,HOST:PORT,..."
+      })
   String store;
 
-  @Option(names = "--store-timeout", paramLabel = "DURATION", defaultValue = "250ms",
+  @Option(
+      names = "--store-timeout",
+      paramLabel = "DURATION",
+      defaultValue = "250ms",
       converter = DurationConverter.class,
-      description = "How long Redis may take before the policy's on-store-failure applies"
-          + " (default: ${DEFAULT-VALUE}).")
+      description =
+          "How long Redis may take before the policy's on-store-failure applies"
+              + " (default: ${DEFAULT-VALUE}).")
   Duration storeTimeout;
 
-  @Option(names = "--max-body-bytes", paramLabel = "BYTES", defaultValue = "65536",
+  @Option(
+      names = "--max-body-bytes",
+      paramLabel = "BYTES",
+      defaultValue = "65536",
       description = "The most of a body read to find a JSON body key (default: ${DEFAULT-VALUE}).")
   int maxBodyBytes;
 
-  @Option(names = "--upstream-timeout", paramLabel = "DURATION", defaultValue = "30s",
+  @Option(
+      names = "--upstream-timeout",
+      paramLabel = "DURATION",
+      defaultValue = "30s",
       converter = DurationConverter.class,
       description = "How long the upstream may be silent before a 504 (default: ${DEFAULT-VALUE}).")
   Duration upstreamTimeout;
 
-  @Option(names = "--drain", paramLabel = "DURATION", defaultValue = "10s",
+  @Option(
+      names = "--drain",
+      paramLabel = "DURATION",
+      defaultValue = "10s",
       converter = DurationConverter.class,
-      description = "How long requests in flight may take to finish on shutdown (default: ${DEFAULT-VALUE}).")
+      description =
+          "How long requests in flight may take to finish on shutdown (default: ${DEFAULT-VALUE}).")
   Duration drain;
 
-  @Option(names = "--admin-token", paramLabel = "TOKEN",
-      description = {"The bearer token of /admin and /dashboard (at least 16 characters).",
-          "Default: $SLUICE_ADMIN_TOKEN, else a random one printed at start-up."})
+  @Option(
+      names = "--admin-token",
+      paramLabel = "TOKEN",
+      description = {
+        "The bearer token of /admin and /dashboard (at least 16 characters).",
+        "Default: $SLUICE_ADMIN_TOKEN, else a random one printed at start-up."
+      })
   String adminToken;
 
-  @Option(names = "--state-dir", paramLabel = "DIR", defaultValue = ".sluice",
-      description = {"With the memory store, where the identity key and the overrides are kept",
-          "across restarts (default: ${DEFAULT-VALUE}, in the working directory)."})
+  @Option(
+      names = "--state-dir",
+      paramLabel = "DIR",
+      defaultValue = ".sluice",
+      description = {
+        "With the memory store, where the identity key and the overrides are kept",
+        "across restarts (default: ${DEFAULT-VALUE}, in the working directory)."
+      })
   Path stateDir;
 
-  @Option(names = "--usage-retention", paramLabel = "DURATION", defaultValue = "7d",
+  @Option(
+      names = "--usage-retention",
+      paramLabel = "DURATION",
+      defaultValue = "7d",
       converter = DurationConverter.class,
-      description = "How long the hourly and daily usage report is kept (default: ${DEFAULT-VALUE}).")
+      description =
+          "How long the hourly and daily usage report is kept (default: ${DEFAULT-VALUE}).")
   Duration usageRetention;
 
   static final String ADMIN_TOKEN_ENV = "SLUICE_ADMIN_TOKEN";
@@ -154,8 +207,11 @@ final class ServeCommand implements Callable<Integer> {
         tokenGenerated = true;
       }
     } catch (IllegalArgumentException e) {
-      err.println("sluice serve: " + (adminToken != null ? "--admin-token" : ADMIN_TOKEN_ENV)
-          + ": " + e.getMessage());
+      err.println(
+          "sluice serve: "
+              + (adminToken != null ? "--admin-token" : ADMIN_TOKEN_ENV)
+              + ": "
+              + e.getMessage());
       err.flush();
       return CheckCommand.INVALID;
     }
@@ -182,14 +238,22 @@ final class ServeCommand implements Callable<Integer> {
         // With the identity secret given, nothing needs Redis to start: if it is down, the
         // gateway serves under the policy's on-store-failure mode until it connects. Without
         // it, the secret must first be read from Redis.
-        redis = RedisStore.builder(store).timeout(storeTimeout)
-            .connectInBackground(fromEnv != null).build();
+        redis =
+            RedisStore.builder(store)
+                .timeout(storeTimeout)
+                .connectInBackground(fromEnv != null)
+                .build();
       } catch (IllegalArgumentException | IllegalStateException e) {
-        err.println("sluice serve: --store: " + e.getMessage()
-            + (e instanceof IllegalStateException && e.getMessage().startsWith("cannot connect")
-                ? ". Start Redis first, or give every instance the"
-                + " same " + IdentitySecret.ENV + " to start without it (requests are then decided"
-                + " under the policy's on-store-failure mode until Redis is reachable)" : ""));
+        err.println(
+            "sluice serve: --store: "
+                + e.getMessage()
+                + (e instanceof IllegalStateException && e.getMessage().startsWith("cannot connect")
+                    ? ". Start Redis first, or give every instance the"
+                        + " same "
+                        + IdentitySecret.ENV
+                        + " to start without it (requests are then decided"
+                        + " under the policy's on-store-failure mode until Redis is reachable)"
+                    : ""));
         err.flush();
         return CheckCommand.INVALID;
       }
@@ -197,8 +261,10 @@ final class ServeCommand implements Callable<Integer> {
       try {
         // Every instance must hash identities alike: the environment's secret if given, else the
         // one the first instance left in Redis.
-        secret = fromEnv != null ? IdentitySecret.fromEnvironment(fromEnv)
-            : redis.sharedSecret("identity-secret");
+        secret =
+            fromEnv != null
+                ? IdentitySecret.fromEnvironment(fromEnv)
+                : redis.sharedSecret("identity-secret");
         // Shared by every instance, overrides live in Redis with the buckets.
         overrideStorage = new RedisOverrideStorage(redis.sharedMap("overrides"));
       } catch (IllegalArgumentException | StoreUnavailableException e) {
@@ -208,8 +274,11 @@ final class ServeCommand implements Callable<Integer> {
         return CheckCommand.INVALID;
       }
     } else {
-      err.println("sluice serve: unknown --store '" + masked(store) + "'; use memory, redis://HOST:PORT,"
-          + " rediss://..., redis-sentinel://... or redis-cluster://...");
+      err.println(
+          "sluice serve: unknown --store '"
+              + masked(store)
+              + "'; use memory, redis://HOST:PORT,"
+              + " rediss://..., redis-sentinel://... or redis-cluster://...");
       err.flush();
       return CheckCommand.INVALID;
     }
@@ -225,8 +294,12 @@ final class ServeCommand implements Callable<Integer> {
     }
     Operations ops;
     try {
-      ops = Operations.builder(engines::current, engines.overrides())
-          .token(token).storage(overrideStorage).usageRetention(usageRetention).build();
+      ops =
+          Operations.builder(engines::current, engines.overrides())
+              .token(token)
+              .storage(overrideStorage)
+              .usageRetention(usageRetention)
+              .build();
     } catch (IllegalArgumentException | StoreUnavailableException e) { // a webhook's secret, Redis
       err.println("sluice serve: " + e.getMessage());
       err.flush();
@@ -251,8 +324,16 @@ final class ServeCommand implements Callable<Integer> {
       buckets.close();
       return CheckCommand.INVALID;
     }
-    Gateway.Options options = new Gateway.Options(host, port, adminHost, adminPort, target,
-        maxBodyBytes, Runtime.getRuntime().availableProcessors(), drain);
+    Gateway.Options options =
+        new Gateway.Options(
+            host,
+            port,
+            adminHost,
+            adminPort,
+            target,
+            maxBodyBytes,
+            Runtime.getRuntime().availableProcessors(),
+            drain);
     Gateway gateway;
     try {
       gateway = Gateway.start(engines, options, readiness, ops);
@@ -272,20 +353,24 @@ final class ServeCommand implements Callable<Integer> {
     CountDownLatch stopRequested = new CountDownLatch(1);
     DemoUpstream demoToClose = demoApi;
     boolean[] stopped = {false};
-    Runnable stop = () -> {
-      synchronized (stopped) {
-        if (stopped[0]) {
-          return;
-        }
-        stopped[0] = true;
-        System.err.println("sluice: stopping; draining requests in flight (up to " + Durations.label(drain) + ")");
-        gateway.close();
-        buckets.close();
-        if (demoToClose != null) {
-          demoToClose.close();
-        }
-      }
-    };
+    Runnable stop =
+        () -> {
+          synchronized (stopped) {
+            if (stopped[0]) {
+              return;
+            }
+            stopped[0] = true;
+            System.err.println(
+                "sluice: stopping; draining requests in flight (up to "
+                    + Durations.label(drain)
+                    + ")");
+            gateway.close();
+            buckets.close();
+            if (demoToClose != null) {
+              demoToClose.close();
+            }
+          }
+        };
     Runtime.getRuntime().addShutdownHook(new Thread(stop, "sluice-shutdown"));
     Signals.onTerminate(stopRequested::countDown);
     banner(out, engines, gateway, target, demoApi != null, tokenGenerated);
@@ -298,35 +383,68 @@ final class ServeCommand implements Callable<Integer> {
     return 0;
   }
 
-  private void banner(PrintWriter out, Engines engines, Gateway gateway, Upstream target,
-      boolean demoUpstream, boolean tokenGenerated) {
-    out.println("Sluice is enforcing " + config + " (" + engines.current().policy().rules().size()
-        + " rules, store: " + masked(store) + ")");
+  private void banner(
+      PrintWriter out,
+      Engines engines,
+      Gateway gateway,
+      Upstream target,
+      boolean demoUpstream,
+      boolean tokenGenerated) {
+    out.println(
+        "Sluice is enforcing "
+            + config
+            + " ("
+            + engines.current().policy().rules().size()
+            + " rules, store: "
+            + masked(store)
+            + ")");
     if (target != null) {
-      out.println("  proxy:  http://" + display(host) + ":" + gateway.port() + " -> " + target
-          + (demoUpstream ? " (the demo API)" : ""));
+      out.println(
+          "  proxy:  http://"
+              + display(host)
+              + ":"
+              + gateway.port()
+              + " -> "
+              + target
+              + (demoUpstream ? " (the demo API)" : ""));
     } else {
       out.println("  proxy:  off (no --upstream): decision service only");
     }
     String admin = "http://" + display(adminHost) + ":" + gateway.adminPort();
-    out.println("  admin:  " + admin + "  (/healthz /readyz /metrics, POST /v1/check;"
-        + " with the token: /admin/..., /dashboard)");
+    out.println(
+        "  admin:  "
+            + admin
+            + "  (/healthz /readyz /metrics, POST /v1/check;"
+            + " with the token: /admin/..., /dashboard)");
     Operations ops = gateway.operations();
     if (tokenGenerated) {
-      out.println("  token:  " + ops.token().value() + "  (generated for this run; set --admin-token"
-          + " or " + ADMIN_TOKEN_ENV + " to keep one)");
+      out.println(
+          "  token:  "
+              + ops.token().value()
+              + "  (generated for this run; set --admin-token"
+              + " or "
+              + ADMIN_TOKEN_ENV
+              + " to keep one)");
     } else {
       out.println("  token:  from " + (adminToken != null ? "--admin-token" : ADMIN_TOKEN_ENV));
     }
-    out.println("  dashboard: " + admin + "/dashboard?token=" + (tokenGenerated ? ops.token().value() : "<token>"));
+    out.println(
+        "  dashboard: "
+            + admin
+            + "/dashboard?token="
+            + (tokenGenerated ? ops.token().value() : "<token>"));
     out.println("  overrides: " + ops.overrides() + " stored, in " + ops.storageDescription());
     if (target != null) {
       out.println("Try:  curl -i http://127.0.0.1:" + gateway.port() + "/");
     }
-    out.println("Try:  curl -s " + admin + "/v1/check -d '{\"method\":\"GET\",\"path\":\"/\","
-        + "\"client_address\":\"203.0.113.7\"}'");
-    out.println("Stop with Ctrl-C (drains requests in flight); reload the policy with kill -HUP "
-        + ProcessHandle.current().pid());
+    out.println(
+        "Try:  curl -s "
+            + admin
+            + "/v1/check -d '{\"method\":\"GET\",\"path\":\"/\","
+            + "\"client_address\":\"203.0.113.7\"}'");
+    out.println(
+        "Stop with Ctrl-C (drains requests in flight); reload the policy with kill -HUP "
+            + ProcessHandle.current().pid());
     out.flush();
   }
 

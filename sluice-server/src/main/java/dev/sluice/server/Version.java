@@ -24,8 +24,7 @@ final class Version implements IVersionProvider {
   @Override
   public String[] getVersion() {
     return new String[] {
-      "sluice " + sluice(),
-      "Java ${java.version} (${java.vendor}, ${java.vm.name})"
+      "sluice " + sluice(), "Java ${java.version} (${java.vendor}, ${java.vm.name})"
     };
   }
 }

@@ -13,8 +13,7 @@ import picocli.CommandLine;
 
 /** The sluice command line, run in-process: exit codes and what it prints. */
 class MainTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   /** What one run printed and returned. */
   record Run(int exitCode, String out, String err) {}
@@ -42,10 +41,14 @@ class MainTest {
 
     assertThat(r.exitCode()).isZero();
     assertThat(r.err()).isEmpty();
-    assertThat(r.out()).startsWith("Headers: X-RateLimit-Limit, X-RateLimit-Remaining,"
-        + " X-RateLimit-Reset (Unix epoch seconds); Retry-After on every 429\n");
-    assertThat(r.out()).contains("  magic-link: POST /auth/magic-link, counted per body field"
-        + " email\n    3 per hour (fixed window)\n");
+    assertThat(r.out())
+        .startsWith(
+            "Headers: X-RateLimit-Limit, X-RateLimit-Remaining,"
+                + " X-RateLimit-Reset (Unix epoch seconds); Retry-After on every 429\n");
+    assertThat(r.out())
+        .contains(
+            "  magic-link: POST /auth/magic-link, counted per body field"
+                + " email\n    3 per hour (fixed window)\n");
     assertThat(r.out()).endsWith("\nOK: " + file + " is valid\n");
   }
 
@@ -56,14 +59,18 @@ class MainTest {
     Run r = run("check", "-c", file);
 
     assertThat(r.exitCode()).isZero();
-    assertThat(r.out()).contains(
-        "Global limits, on every request, counted per header X-API-Key, else client IP:\n"
-            + "  minute  1,000 per minute (fixed window)\n");
+    assertThat(r.out())
+        .contains(
+            "Global limits, on every request, counted per header X-API-Key, else client IP:\n"
+                + "  minute  1,000 per minute (fixed window)\n");
   }
 
   @Test
   void checkInvalidPolicy_printsTheLocatedErrorAndTheLineAndExits2() throws IOException {
-    Path file = Files.writeString(dir.resolve("broken.yaml"), """
+    Path file =
+        Files.writeString(
+            dir.resolve("broken.yaml"),
+            """
         global:
           limits: [100/minute, 100/minit]
         """);
@@ -72,11 +79,14 @@ class MainTest {
 
     assertThat(r.exitCode()).isEqualTo(2);
     assertThat(r.out()).isEmpty();
-    assertThat(r.err()).isEqualTo(file + ":2:24: global.limits[1]: unknown window 'minit' in"
-        + " '100/minit'; did you mean 'minute'? a window is second, minute, hour, day, week,"
-        + " lifetime or a duration such as 15m, 1h, 250ms\n"
-        + "    2 |   limits: [100/minute, 100/minit]\n"
-        + "      |                        ^\n");
+    assertThat(r.err())
+        .isEqualTo(
+            file
+                + ":2:24: global.limits[1]: unknown window 'minit' in"
+                + " '100/minit'; did you mean 'minute'? a window is second, minute, hour, day, week,"
+                + " lifetime or a duration such as 15m, 1h, 250ms\n"
+                + "    2 |   limits: [100/minute, 100/minit]\n"
+                + "      |                        ^\n");
   }
 
   @Test
@@ -86,8 +96,10 @@ class MainTest {
     Run r = run("check", "--config", file.toString());
 
     assertThat(r.exitCode()).isEqualTo(2);
-    assertThat(r.err()).startsWith(file + ":1:27: invalid YAML: ")
-        .doesNotContain("Exception").doesNotContain("\tat ");
+    assertThat(r.err())
+        .startsWith(file + ":1:27: invalid YAML: ")
+        .doesNotContain("Exception")
+        .doesNotContain("\tat ");
   }
 
   @Test
@@ -105,7 +117,8 @@ class MainTest {
     Run r = run("check");
 
     assertThat(r.exitCode()).isEqualTo(2);
-    assertThat(r.err()).startsWith("Missing required option: '--config=FILE'")
+    assertThat(r.err())
+        .startsWith("Missing required option: '--config=FILE'")
         .contains("Usage: sluice check");
   }
 
@@ -138,7 +151,8 @@ class MainTest {
     Run r = run("--help");
 
     assertThat(r.exitCode()).isZero();
-    assertThat(r.out()).contains("Usage: sluice [-hV] [COMMAND]")
+    assertThat(r.out())
+        .contains("Usage: sluice [-hV] [COMMAND]")
         .contains("serve  Enforces a policy")
         .contains("check  Validates a policy file and says what it enforces.");
   }
@@ -148,7 +162,7 @@ class MainTest {
     Run r = run("--version");
 
     assertThat(r.exitCode()).isZero();
-    assertThat(r.out()).startsWith("sluice 0.1.0-SNAPSHOT\nJava " + System.getProperty(
-        "java.version"));
+    assertThat(r.out())
+        .startsWith("sluice 0.1.0-SNAPSHOT\nJava " + System.getProperty("java.version"));
   }
 }

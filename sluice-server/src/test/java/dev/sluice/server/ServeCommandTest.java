@@ -14,8 +14,7 @@ import picocli.CommandLine;
 
 /** {@code sluice serve} refuses what it cannot run with a one-line reason and exit code 2. */
 class ServeCommandTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   record Run(int exitCode, String out, String err) {}
 
@@ -38,11 +37,21 @@ class ServeCommandTest {
     try (dev.sluice.redis.RedisServer redis = dev.sluice.redis.RedisServer.start()) {
       redis.kill();
 
-      Run r = run("serve", "--config", p.toString(), "--port", "0", "--admin-port", "0",
-          "--store", redis.uri());
+      Run r =
+          run(
+              "serve",
+              "--config",
+              p.toString(),
+              "--port",
+              "0",
+              "--admin-port",
+              "0",
+              "--store",
+              redis.uri());
 
       assertThat(r.exitCode()).isEqualTo(2);
-      assertThat(r.err()).contains("cannot connect to Redis at " + redis.uri())
+      assertThat(r.err())
+          .contains("cannot connect to Redis at " + redis.uri())
           .contains("SLUICE_IDENTITY_SECRET");
     }
   }
@@ -67,12 +76,23 @@ class ServeCommandTest {
   void badUpstream_exits2SayingWhatAnUpstreamLooksLike() throws IOException {
     Path p = policy("global: {key: ip, limits: 5/minute}\n");
 
-    Run r = run("serve", "--config", p.toString(), "--upstream", "ftp://x", "--port", "0",
-        "--admin-port", "0");
+    Run r =
+        run(
+            "serve",
+            "--config",
+            p.toString(),
+            "--upstream",
+            "ftp://x",
+            "--port",
+            "0",
+            "--admin-port",
+            "0");
 
     assertThat(r.exitCode()).isEqualTo(2);
-    assertThat(r.err()).isEqualTo("sluice serve: --upstream 'ftp://x' must start with http:// or"
-        + " https:// (e.g. http://127.0.0.1:9000)\n");
+    assertThat(r.err())
+        .isEqualTo(
+            "sluice serve: --upstream 'ftp://x' must start with http:// or"
+                + " https:// (e.g. http://127.0.0.1:9000)\n");
   }
 
   @Test
@@ -80,12 +100,26 @@ class ServeCommandTest {
     Path p = policy("global: {key: ip, limits: 5/minute}\n");
 
     for (String port : new String[] {"0", "99999"}) {
-      Run r = run("serve", "--config", p.toString(), "--upstream", "http://127.0.0.1:" + port,
-          "--port", "0", "--admin-port", "0");
+      Run r =
+          run(
+              "serve",
+              "--config",
+              p.toString(),
+              "--upstream",
+              "http://127.0.0.1:" + port,
+              "--port",
+              "0",
+              "--admin-port",
+              "0");
 
       assertThat(r.exitCode()).isEqualTo(2);
-      assertThat(r.err()).isEqualTo("sluice serve: --upstream 'http://127.0.0.1:" + port
-          + "' has port " + port + "; a port is a number from 1 to 65535\n");
+      assertThat(r.err())
+          .isEqualTo(
+              "sluice serve: --upstream 'http://127.0.0.1:"
+                  + port
+                  + "' has port "
+                  + port
+                  + "; a port is a number from 1 to 65535\n");
     }
   }
 
@@ -93,12 +127,20 @@ class ServeCommandTest {
   void portInUse_exits2NamingThePort() throws IOException {
     Path p = policy("global: {key: ip, limits: 5/minute}\n");
     try (ServerSocket taken = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
-      Run r = run("serve", "--config", p.toString(), "--admin-port",
-          Integer.toString(taken.getLocalPort()));
+      Run r =
+          run(
+              "serve",
+              "--config",
+              p.toString(),
+              "--admin-port",
+              Integer.toString(taken.getLocalPort()));
 
       assertThat(r.exitCode()).isEqualTo(2);
-      assertThat(r.err()).startsWith("sluice serve: cannot listen on 127.0.0.1:" + taken.getLocalPort()
-          + " (the admin port)");
+      assertThat(r.err())
+          .startsWith(
+              "sluice serve: cannot listen on 127.0.0.1:"
+                  + taken.getLocalPort()
+                  + " (the admin port)");
     }
   }
 
@@ -106,12 +148,26 @@ class ServeCommandTest {
   void proxyPortInUse_exits2NamingThePort() throws IOException {
     Path p = policy("global: {key: ip, limits: 5/minute}\n");
     try (ServerSocket taken = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
-      Run r = run("serve", "--config", p.toString(), "--upstream", "http://127.0.0.1:9",
-          "--host", "127.0.0.1", "--port", Integer.toString(taken.getLocalPort()), "--admin-port", "0");
+      Run r =
+          run(
+              "serve",
+              "--config",
+              p.toString(),
+              "--upstream",
+              "http://127.0.0.1:9",
+              "--host",
+              "127.0.0.1",
+              "--port",
+              Integer.toString(taken.getLocalPort()),
+              "--admin-port",
+              "0");
 
       assertThat(r.exitCode()).isEqualTo(2);
-      assertThat(r.err()).startsWith("sluice serve: cannot listen on 127.0.0.1:" + taken.getLocalPort()
-          + " (the gateway's port)");
+      assertThat(r.err())
+          .startsWith(
+              "sluice serve: cannot listen on 127.0.0.1:"
+                  + taken.getLocalPort()
+                  + " (the gateway's port)");
     }
   }
 
@@ -132,41 +188,71 @@ class ServeCommandTest {
     Run r = run("serve", "--config", p.toString(), "--store", "redis://127.0.0.1:1");
 
     assertThat(r.exitCode()).isEqualTo(2);
-    assertThat(r.err()).startsWith("sluice serve: --store: cannot connect to Redis at redis://127.0.0.1:1");
+    assertThat(r.err())
+        .startsWith("sluice serve: --store: cannot connect to Redis at redis://127.0.0.1:1");
   }
 
   @Test
-  void everyDocumentedRedisScheme_isARedisStore_misspeltOnesAreNamed_passwordsNeverShown() throws IOException {
+  void everyDocumentedRedisScheme_isARedisStore_misspeltOnesAreNamed_passwordsNeverShown()
+      throws IOException {
     Path p = policy("global: {key: ip, limits: 5/minute}\n");
 
     for (String uri : new String[] {"rediss-cluster://127.0.0.1:1", "REDIS://127.0.0.1:1"}) {
-      Run r = run("serve", "--config", p.toString(), "--store", uri, "--port", "0", "--admin-port", "0");
+      Run r =
+          run(
+              "serve",
+              "--config",
+              p.toString(),
+              "--store",
+              uri,
+              "--port",
+              "0",
+              "--admin-port",
+              "0");
 
       assertThat(r.exitCode()).as(uri).isEqualTo(2);
-      assertThat(r.err()).as(uri).startsWith("sluice serve: --store: cannot connect to Redis at " + uri);
+      assertThat(r.err())
+          .as(uri)
+          .startsWith("sluice serve: --store: cannot connect to Redis at " + uri);
     }
     Run typo = run("serve", "--config", p.toString(), "--store", "redis-clsuter://:hunter2@h:1");
     assertThat(typo.exitCode()).isEqualTo(2);
-    assertThat(typo.err()).contains("unknown scheme 'redis-clsuter'").doesNotContain("hunter2")
+    assertThat(typo.err())
+        .contains("unknown scheme 'redis-clsuter'")
+        .doesNotContain("hunter2")
         .doesNotContain("Exception");
     Run other = run("serve", "--config", p.toString(), "--store", "mongo://:hunter2@h:1");
     assertThat(other.exitCode()).isEqualTo(2);
     assertThat(other.err()).startsWith("sluice serve: unknown --store 'mongo://:***@h:1'");
     Run port = run("serve", "--config", p.toString(), "--store", "redis://127.0.0.1:0");
     assertThat(port.exitCode()).isEqualTo(2);
-    assertThat(port.err()).isEqualTo("sluice serve: --store: invalid Redis store URI 'redis://127.0.0.1:0':"
-        + " port 0 is out of range (1 to 65535)\n");
+    assertThat(port.err())
+        .isEqualTo(
+            "sluice serve: --store: invalid Redis store URI 'redis://127.0.0.1:0':"
+                + " port 0 is out of range (1 to 65535)\n");
   }
 
   @Test
   void redisRefusingThePassword_exits2SayingSo_notToStartRedis() throws IOException {
     Path p = policy("global: {key: ip, limits: 5/minute}\n");
-    try (dev.sluice.redis.RedisServer redis = dev.sluice.redis.RedisServer.start("--requirepass", "right")) {
-      Run r = run("serve", "--config", p.toString(), "--port", "0", "--admin-port", "0",
-          "--store", "redis://:wrong@127.0.0.1:" + redis.port());
+    try (dev.sluice.redis.RedisServer redis =
+        dev.sluice.redis.RedisServer.start("--requirepass", "right")) {
+      Run r =
+          run(
+              "serve",
+              "--config",
+              p.toString(),
+              "--port",
+              "0",
+              "--admin-port",
+              "0",
+              "--store",
+              "redis://:wrong@127.0.0.1:" + redis.port());
 
       assertThat(r.exitCode()).isEqualTo(2);
-      assertThat(r.err()).contains("refused the connection: WRONGPASS").doesNotContain("wrong@")
+      assertThat(r.err())
+          .contains("refused the connection: WRONGPASS")
+          .doesNotContain("wrong@")
           .doesNotContain("Start Redis first");
     }
   }

@@ -18,13 +18,12 @@ import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code sluice serve --demo} as a real process: it serves headers and 429s, reloads its policy
- * on SIGHUP (refusing a bad one), and exits on SIGTERM.
+ * {@code sluice serve --demo} as a real process: it serves headers and 429s, reloads its policy on
+ * SIGHUP (refusing a bad one), and exits on SIGTERM.
  */
 @EnabledOnOs({OS.LINUX, OS.MAC})
 class ServeProcessTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private final HttpClient http = HttpClient.newHttpClient();
 
@@ -32,15 +31,27 @@ class ServeProcessTest {
   void servesReloadsOnHangUpAndStopsOnTerm() throws Exception {
     Path policy = dir.resolve("policy.yaml");
     Files.writeString(policy, "global: {key: ip, limits: 1/hour}\n");
-    try (ServeProcess p = new ServeProcess(Map.of(), "--config", policy.toString(), "--demo",
-        "--state-dir", dir.resolve("state").toString(), "--port", "0", "--admin-port", "0",
-        "--drain", "1s")) {
+    try (ServeProcess p =
+        new ServeProcess(
+            Map.of(),
+            "--config",
+            policy.toString(),
+            "--demo",
+            "--state-dir",
+            dir.resolve("state").toString(),
+            "--port",
+            "0",
+            "--admin-port",
+            "0",
+            "--drain",
+            "1s")) {
       URI proxy = URI.create("http://127.0.0.1:" + p.proxyPort + "/hello");
 
       assertThat(get(proxy).statusCode()).isEqualTo(200);
       HttpResponse<String> denied = get(proxy);
       assertThat(denied.statusCode()).isEqualTo(429);
-      assertThat(denied.body()).startsWith("{\"detail\": \"Rate limit exceeded\", \"retry_after\": ");
+      assertThat(denied.body())
+          .startsWith("{\"detail\": \"Rate limit exceeded\", \"retry_after\": ");
 
       Files.writeString(policy, "global: {key: ip, limits: 5/hour}\n");
       p.signal("HUP");
@@ -62,9 +73,20 @@ class ServeProcessTest {
   void exitsZeroAfterSigint() throws Exception {
     Path policy = dir.resolve("policy.yaml");
     Files.writeString(policy, "global: {key: ip, limits: 1/hour}\n");
-    try (ServeProcess p = new ServeProcess(Map.of(), "--config", policy.toString(), "--demo",
-        "--state-dir", dir.resolve("state").toString(), "--port", "0", "--admin-port", "0",
-        "--drain", "1s")) {
+    try (ServeProcess p =
+        new ServeProcess(
+            Map.of(),
+            "--config",
+            policy.toString(),
+            "--demo",
+            "--state-dir",
+            dir.resolve("state").toString(),
+            "--port",
+            "0",
+            "--admin-port",
+            "0",
+            "--drain",
+            "1s")) {
       assertThat(get(URI.create("http://127.0.0.1:" + p.proxyPort + "/hello")).statusCode())
           .isEqualTo(200);
 
@@ -81,7 +103,8 @@ class ServeProcessTest {
   }
 
   private HttpResponse<String> get(URI uri) throws Exception {
-    return http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
+    return http.send(
+        HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
         HttpResponse.BodyHandlers.ofString());
   }
 }

@@ -10,11 +10,11 @@ import dev.sluice.core.policy.DenialFormat;
  *
  * <ul>
  *   <li>{@code detail}: {@code {"detail": "Rate limit exceeded", "retry_after": 60}}
- *   <li>{@code error-code}:
- *       {@code {"error": {"code": "RATE_LIMITED", "message": "Rate limit exceeded. Retry after 12 seconds."}}}
- *   <li>{@code problem}: RFC 9457 {@code application/problem+json} with type
- *       {@code https://iana.org/assignments/http-problem-types#quota-exceeded}, status 429 and
- *       the names of the {@code violated-policies}.
+ *   <li>{@code error-code}: {@code {"error": {"code": "RATE_LIMITED", "message": "Rate limit
+ *       exceeded. Retry after 12 seconds."}}}
+ *   <li>{@code problem}: RFC 9457 {@code application/problem+json} with type {@code
+ *       https://iana.org/assignments/http-problem-types#quota-exceeded}, status 429 and the names
+ *       of the {@code violated-policies}.
  * </ul>
  */
 public final class DenialBody {
@@ -36,15 +36,25 @@ public final class DenialBody {
       case DETAIL:
         return "{\"detail\": \"Rate limit exceeded\", \"retry_after\": " + seconds + "}";
       case ERROR_CODE:
-        return "{\"error\": {\"code\": \"RATE_LIMITED\", \"message\": \"" + message(seconds) + "\"}}";
+        return "{\"error\": {\"code\": \"RATE_LIMITED\", \"message\": \""
+            + message(seconds)
+            + "\"}}";
       case PROBLEM:
-        StringBuilder sb = new StringBuilder(256)
-            .append("{\"type\": \"").append(QUOTA_EXCEEDED).append("\", ")
-            .append("\"title\": \"Request cannot be satisfied as assigned quota has been exceeded\", ")
-            .append("\"status\": 429, ")
-            .append("\"detail\": \"").append(message(seconds)).append("\", ")
-            .append("\"retry_after\": ").append(seconds).append(", ")
-            .append("\"violated-policies\": [");
+        StringBuilder sb =
+            new StringBuilder(256)
+                .append("{\"type\": \"")
+                .append(QUOTA_EXCEEDED)
+                .append("\", ")
+                .append(
+                    "\"title\": \"Request cannot be satisfied as assigned quota has been exceeded\", ")
+                .append("\"status\": 429, ")
+                .append("\"detail\": \"")
+                .append(message(seconds))
+                .append("\", ")
+                .append("\"retry_after\": ")
+                .append(seconds)
+                .append(", ")
+                .append("\"violated-policies\": [");
         boolean first = true;
         for (LimitStatus s : decision.violated()) {
           sb.append(first ? "" : ", ").append('"').append(s.limit().name()).append('"');
@@ -57,6 +67,8 @@ public final class DenialBody {
   }
 
   private static String message(long seconds) {
-    return "Rate limit exceeded. Retry after " + seconds + (seconds == 1 ? " second." : " seconds.");
+    return "Rate limit exceeded. Retry after "
+        + seconds
+        + (seconds == 1 ? " second." : " seconds.");
   }
 }

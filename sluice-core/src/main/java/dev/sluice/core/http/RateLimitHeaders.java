@@ -13,15 +13,16 @@ import java.util.List;
  * <ul>
  *   <li>{@code x-ratelimit}: {@code X-RateLimit-Limit} and {@code X-RateLimit-Remaining} of the
  *       binding limit (for a token bucket, the limit is its capacity, the burst, which is what
- *       remaining counts down from), and, when the policy asks, {@code X-RateLimit-Reset} as Unix epoch
- *       seconds (rounded up, so the limit is surely reset at that second).
+ *       remaining counts down from), and, when the policy asks, {@code X-RateLimit-Reset} as Unix
+ *       epoch seconds (rounded up, so the limit is surely reset at that second).
  *   <li>{@code ietf} (draft-ietf-httpapi-ratelimit-headers-11): {@code RateLimit-Policy} lists
  *       every limit the request was evaluated against ({@code "minute";q=100;w=60}; a lifetime
- *       budget has no {@code w}); {@code RateLimit} gives the binding one
- *       ({@code "minute";r=42;t=17}, {@code t} in seconds rounded up).
+ *       budget has no {@code w}); {@code RateLimit} gives the binding one ({@code
+ *       "minute";r=42;t=17}, {@code t} in seconds rounded up).
  *   <li>Every denial carries {@code Retry-After} in whole seconds, rounded up, never 0, whatever
  *       the dialect; so does a 503 for an unavailable store.
  * </ul>
+ *
  * A request no rule covers gets no rate-limit headers.
  */
 public final class RateLimitHeaders {
@@ -36,14 +37,16 @@ public final class RateLimitHeaders {
         out.add(new Header("X-RateLimit-Limit", Long.toString(b.limit().capacity())));
         out.add(new Header("X-RateLimit-Remaining", Long.toString(b.remaining())));
         if (resetHeader) {
-          out.add(new Header("X-RateLimit-Reset", Long.toString(ceilDiv(b.resetAtMicros(), 1_000_000))));
+          out.add(
+              new Header(
+                  "X-RateLimit-Reset", Long.toString(ceilDiv(b.resetAtMicros(), 1_000_000))));
         }
       }
       if (dialect == HeaderDialect.IETF || dialect == HeaderDialect.BOTH) {
         out.add(new Header("RateLimit-Policy", policyField(decision)));
         long t = Math.max(0, ceilDiv(b.resetAtMicros() - decision.nowMicros(), 1_000_000));
-        out.add(new Header(
-            "RateLimit", '"' + b.limit().name() + "\";r=" + b.remaining() + ";t=" + t));
+        out.add(
+            new Header("RateLimit", '"' + b.limit().name() + "\";r=" + b.remaining() + ";t=" + t));
       }
     }
     long retry = decision.retryAfterSeconds();

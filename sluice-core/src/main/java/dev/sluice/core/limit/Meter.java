@@ -51,8 +51,8 @@ public abstract sealed class Meter permits FixedWindow, SlidingWindow, Gcra, Lif
   public abstract int words();
 
   /**
-   * Evaluates charging {@code cost} units at {@code now} (epoch micros) against the state in
-   * {@code state[offset .. offset + words())}; writes the result to {@code out}. Reads only.
+   * Evaluates charging {@code cost} units at {@code now} (epoch micros) against the state in {@code
+   * state[offset .. offset + words())}; writes the result to {@code out}. Reads only.
    */
   public abstract void evaluate(long[] state, int offset, long cost, long now, Evaluation out);
 
@@ -91,7 +91,10 @@ public abstract sealed class Meter permits FixedWindow, SlidingWindow, Gcra, Lif
     if (hi == 0 && lo >= 0) {
       return lo / c;
     }
-    return BigInteger.valueOf(a).multiply(BigInteger.valueOf(b)).divide(BigInteger.valueOf(c)).longValueExact();
+    return BigInteger.valueOf(a)
+        .multiply(BigInteger.valueOf(b))
+        .divide(BigInteger.valueOf(c))
+        .longValueExact();
   }
 
   /** {@code ceil(a * b / c)} for {@code a, b >= 0, c > 0}, exact beyond 64 bits. */
@@ -101,7 +104,10 @@ public abstract sealed class Meter permits FixedWindow, SlidingWindow, Gcra, Lif
     if (hi == 0 && lo >= 0) {
       return lo / c + (lo % c == 0 ? 0 : 1);
     }
-    BigInteger[] qr = BigInteger.valueOf(a).multiply(BigInteger.valueOf(b)).divideAndRemainder(BigInteger.valueOf(c));
+    BigInteger[] qr =
+        BigInteger.valueOf(a)
+            .multiply(BigInteger.valueOf(b))
+            .divideAndRemainder(BigInteger.valueOf(c));
     return qr[0].longValueExact() + (qr[1].signum() == 0 ? 0 : 1);
   }
 }

@@ -8,8 +8,8 @@ public enum Algorithm {
    */
   FIXED_WINDOW("fixed"),
   /**
-   * The two-window weighted counter: the previous window's count, weighted by how much of it
-   * still overlaps the trailing window, plus the current count. Smooths the boundary burst.
+   * The two-window weighted counter: the previous window's count, weighted by how much of it still
+   * overlaps the trailing window, plus the current count. Smooths the boundary burst.
    */
   SLIDING_WINDOW("sliding"),
   /** A token bucket kept as GCRA (one timestamp of state): a steady rate with a burst allowance. */

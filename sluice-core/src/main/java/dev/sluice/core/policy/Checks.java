@@ -25,10 +25,11 @@ final class Checks {
   static <K, V> Map<K, V> map(Map<K, V> map, String name) {
     Objects.requireNonNull(map, name);
     Map<K, V> copy = new LinkedHashMap<>();
-    map.forEach((k, v) -> {
-      Objects.requireNonNull(k, name + ": a key");
-      copy.put(k, Objects.requireNonNull(v, name + "[" + k + "]"));
-    });
+    map.forEach(
+        (k, v) -> {
+          Objects.requireNonNull(k, name + ": a key");
+          copy.put(k, Objects.requireNonNull(v, name + "[" + k + "]"));
+        });
     return Collections.unmodifiableMap(copy);
   }
 }

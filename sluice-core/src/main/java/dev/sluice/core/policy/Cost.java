@@ -15,7 +15,8 @@ public sealed interface Cost {
   record Fixed(long units) implements Cost {
     public Fixed {
       if (units < 0 || units > Limit.MAX_PERMITS) {
-        throw new IllegalArgumentException("cost must be between 0 and " + Limit.MAX_PERMITS + ", got " + units);
+        throw new IllegalArgumentException(
+            "cost must be between 0 and " + Limit.MAX_PERMITS + ", got " + units);
       }
     }
 
@@ -34,8 +35,8 @@ public sealed interface Cost {
 
   /**
    * A cost read from the request: a non-negative integer in header, query parameter or JSON body
-   * field {@code name}; {@code defaultUnits} when absent. A value that is not an integer in
-   * {@code [0, max]} makes the request invalid (a 400 at the gateway), never a silent default.
+   * field {@code name}; {@code defaultUnits} when absent. A value that is not an integer in {@code
+   * [0, max]} makes the request invalid (a 400 at the gateway), never a silent default.
    */
   record FromRequest(From from, String name, long defaultUnits, long max) implements Cost {
     public FromRequest {
@@ -54,7 +55,14 @@ public sealed interface Cost {
 
     @Override
     public String toString() {
-      return from.name().toLowerCase(java.util.Locale.ROOT) + " " + name + " (default " + defaultUnits + ", max " + max + ")";
+      return from.name().toLowerCase(java.util.Locale.ROOT)
+          + " "
+          + name
+          + " (default "
+          + defaultUnits
+          + ", max "
+          + max
+          + ")";
     }
   }
 }

@@ -74,7 +74,9 @@ public final class Durations {
     }
   }
 
-  /** The shortest readable name: {@code minute} for 60s, {@code 15m}, {@code 36h}, {@code 250ms}. */
+  /**
+   * The shortest readable name: {@code minute} for 60s, {@code 15m}, {@code 36h}, {@code 250ms}.
+   */
   public static String label(Duration d) {
     long ms = d.toMillis();
     if (ms == 1_000) {

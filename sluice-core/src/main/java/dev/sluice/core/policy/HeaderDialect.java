@@ -2,7 +2,10 @@ package dev.sluice.core.policy;
 
 /** Which rate-limit headers responses carry. {@code Retry-After} is on every denial regardless. */
 public enum HeaderDialect {
-  /** {@code X-RateLimit-Limit}, {@code X-RateLimit-Remaining} and, if asked, {@code X-RateLimit-Reset}. */
+  /**
+   * {@code X-RateLimit-Limit}, {@code X-RateLimit-Remaining} and, if asked, {@code
+   * X-RateLimit-Reset}.
+   */
   X_RATELIMIT("x-ratelimit"),
   /** draft-ietf-httpapi-ratelimit-headers-11: {@code RateLimit-Policy} and {@code RateLimit}. */
   IETF("ietf"),

@@ -9,8 +9,8 @@ import java.util.Objects;
  * A block of IP addresses in CIDR notation ({@code 10.0.0.0/8}, {@code 2001:db8::/32}) or a single
  * address ({@code 127.0.0.1}, {@code ::1}), as a policy's trusted proxies name them.
  *
- * <p>Only address literals are accepted: a host name would need a DNS lookup at load time and
- * would silently trust whatever it resolved to. An IPv4-mapped IPv6 address ({@code ::ffff:a.b.c.d})
+ * <p>Only address literals are accepted: a host name would need a DNS lookup at load time and would
+ * silently trust whatever it resolved to. An IPv4-mapped IPv6 address ({@code ::ffff:a.b.c.d})
  * matches the IPv4 block it maps to, since dual-stack sockets report IPv4 peers that way.
  */
 public final class IpRange {
@@ -36,8 +36,11 @@ public final class IpRange {
     String address = slash < 0 ? s : s.substring(0, slash);
     byte[] bytes = literal(address);
     if (bytes == null) {
-      throw new IllegalArgumentException("'" + text + "' is not an IP address or CIDR block"
-          + " (write 10.0.0.0/8, 192.168.1.7 or 2001:db8::/32; host names are not accepted)");
+      throw new IllegalArgumentException(
+          "'"
+              + text
+              + "' is not an IP address or CIDR block"
+              + " (write 10.0.0.0/8, 192.168.1.7 or 2001:db8::/32; host names are not accepted)");
     }
     // An IPv4-mapped IPv6 block (::ffff:10.0.0.0/104) is written with an IPv6 prefix length,
     // 96 more than that of the IPv4 block it stands for.
@@ -46,17 +49,26 @@ public final class IpRange {
     int prefix = bits;
     if (slash >= 0) {
       String p = s.substring(slash + 1);
-      if (p.isEmpty() || p.length() > 3 || !p.chars().allMatch(c -> c >= '0' && c <= '9')
+      if (p.isEmpty()
+          || p.length() > 3
+          || !p.chars().allMatch(c -> c >= '0' && c <= '9')
           || Integer.parseInt(p) > bits) {
-        throw new IllegalArgumentException("'" + text + "' has an invalid prefix length: it must be"
-            + " a whole number from 0 to " + bits);
+        throw new IllegalArgumentException(
+            "'"
+                + text
+                + "' has an invalid prefix length: it must be"
+                + " a whole number from 0 to "
+                + bits);
       }
       prefix = Integer.parseInt(p);
     }
     if (mapped) {
       if (prefix < 96) {
-        throw new IllegalArgumentException("'" + text + "' has an invalid prefix length: an"
-            + " IPv4-mapped block needs one from 96 to 128 (::ffff:10.0.0.0/104 is 10.0.0.0/8)");
+        throw new IllegalArgumentException(
+            "'"
+                + text
+                + "' has an invalid prefix length: an"
+                + " IPv4-mapped block needs one from 96 to 128 (::ffff:10.0.0.0/104 is 10.0.0.0/8)");
       }
       prefix -= 96;
     }
@@ -112,8 +124,12 @@ public final class IpRange {
     boolean colon = false;
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
-      boolean ok = (c >= '0' && c <= '9') || c == '.' || c == ':'
-          || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+      boolean ok =
+          (c >= '0' && c <= '9')
+              || c == '.'
+              || c == ':'
+              || (c >= 'a' && c <= 'f')
+              || (c >= 'A' && c <= 'F');
       if (!ok) {
         return null;
       }

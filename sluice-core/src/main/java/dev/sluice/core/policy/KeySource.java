@@ -6,14 +6,16 @@ import java.util.Objects;
 /**
  * Who is counted: where a rule finds the identity whose bucket a request charges.
  *
- * <p>The identity itself never reaches a store: the engine hashes it (keyed SipHash-1-3, see
- * {@code Sluice}) together with the rule. A source that finds nothing yields
- * {@code null}; {@link FirstOf} then tries the next, and a rule with no identity left does what
- * its {@link Rule.MissingKey} says.
+ * <p>The identity itself never reaches a store: the engine hashes it (keyed SipHash-1-3, see {@code
+ * Sluice}) together with the rule. A source that finds nothing yields {@code null}; {@link FirstOf}
+ * then tries the next, and a rule with no identity left does what its {@link Rule.MissingKey} says.
  */
 public sealed interface KeySource {
 
-  /** A short description for summaries and messages, e.g. {@code body.email}, {@code header X-API-Key}. */
+  /**
+   * A short description for summaries and messages, e.g. {@code body.email}, {@code header
+   * X-API-Key}.
+   */
   String describe();
 
   /** The token of an {@code Authorization: Bearer <token>} header. */

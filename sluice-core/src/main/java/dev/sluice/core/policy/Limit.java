@@ -7,9 +7,9 @@ import java.util.regex.Pattern;
  * One limit: {@code permits} units per {@code window}, counted by {@code algorithm}.
  *
  * <p>{@code name} identifies the limit in headers ({@code RateLimit-Policy: "minute";q=100;w=60}),
- * denial bodies and metrics; it is unique within a policy. {@code burst} only matters for
- * {@link Algorithm#TOKEN_BUCKET}: how many units may be taken at once from a full bucket (for the
- * other algorithms it equals {@code permits}).
+ * denial bodies and metrics; it is unique within a policy. {@code burst} only matters for {@link
+ * Algorithm#TOKEN_BUCKET}: how many units may be taken at once from a full bucket (for the other
+ * algorithms it equals {@code permits}).
  *
  * @param name a name of letters, digits, {@code .}, {@code _} or {@code -}
  * @param permits units per window, 1 to 2<sup>31</sup>-1
@@ -39,7 +39,8 @@ public record Limit(String name, long permits, Window window, Algorithm algorith
     if (window instanceof Window.Lifetime && algorithm != Algorithm.FIXED_WINDOW) {
       throw new IllegalArgumentException(
           "a lifetime budget never refills, so it is counted as a plain counter ('fixed'), not '"
-              + algorithm.label() + "'");
+              + algorithm.label()
+              + "'");
     }
     if (algorithm != Algorithm.TOKEN_BUCKET) {
       if (burst != permits) {
@@ -51,11 +52,19 @@ public record Limit(String name, long permits, Window window, Algorithm algorith
           "burst must be between 1 and " + MAX_PERMITS + ", got " + burst);
     } else if (permits > window.micros()) {
       throw new IllegalArgumentException(
-          "a token bucket refills at most one unit per microsecond, and " + permits + "/"
-              + window.label() + " is faster; use a fixed or sliding window for this rate");
+          "a token bucket refills at most one unit per microsecond, and "
+              + permits
+              + "/"
+              + window.label()
+              + " is faster; use a fixed or sliding window for this rate");
     } else if ((window.micros() / permits + 1) > (1L << 61) / burst) {
       throw new IllegalArgumentException(
-          "burst " + burst + " at " + permits + "/" + window.label()
+          "burst "
+              + burst
+              + " at "
+              + permits
+              + "/"
+              + window.label()
               + " would bank more than 70,000 years of credit; lower the burst or shorten the window");
     }
   }
@@ -85,7 +94,9 @@ public record Limit(String name, long permits, Window window, Algorithm algorith
     return algorithm == Algorithm.TOKEN_BUCKET ? burst : permits;
   }
 
-  /** Reads as in a policy file: {@code 100/minute}, {@code 5/lifetime}, {@code 10/second burst 20}. */
+  /**
+   * Reads as in a policy file: {@code 100/minute}, {@code 5/lifetime}, {@code 10/second burst 20}.
+   */
   @Override
   public String toString() {
     String s = permits + "/" + window.label();

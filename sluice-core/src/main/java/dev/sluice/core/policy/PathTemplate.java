@@ -6,7 +6,8 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * A route's path: literal segments and {@code {param}} segments, e.g. {@code /assets/{id}/download}.
+ * A route's path: literal segments and {@code {param}} segments, e.g. {@code
+ * /assets/{id}/download}.
  *
  * <p>Matching is segment by segment on the raw path (no percent-decoding); a trailing slash is
  * ignored, so {@code /assets/} matches {@code /assets}. A {@code {param}} matches exactly one
@@ -57,11 +58,16 @@ public final class PathTemplate {
         var m = PARAM.matcher(p);
         if (!m.matches()) {
           throw new IllegalArgumentException(
-              "bad parameter segment '" + p + "' in '" + text + "': write {name} with letters, digits or '_'");
+              "bad parameter segment '"
+                  + p
+                  + "' in '"
+                  + text
+                  + "': write {name} with letters, digits or '_'");
         }
         for (int j = 0; j < segs.size(); j++) { // a literal of the same text is no duplicate
           if (params.get(j) && segs.get(j).equals(m.group(1))) {
-            throw new IllegalArgumentException("parameter {" + m.group(1) + "} appears twice in '" + text + "'");
+            throw new IllegalArgumentException(
+                "parameter {" + m.group(1) + "} appears twice in '" + text + "'");
           }
         }
         segs.add(m.group(1));
@@ -71,12 +77,22 @@ public final class PathTemplate {
           throw new IllegalArgumentException("bad segment '" + p + "' in path '" + text + "'");
         }
         if (p.indexOf('*') >= 0) { // it would be a literal '*', which no one means
-          throw new IllegalArgumentException("'" + p + "' in '" + text + "' is no wildcard: {name}"
-              + " matches one segment and a final ** any remainder");
+          throw new IllegalArgumentException(
+              "'"
+                  + p
+                  + "' in '"
+                  + text
+                  + "' is no wildcard: {name}"
+                  + " matches one segment and a final ** any remainder");
         }
         if (p.equals(".") || p.equals("..")) { // servers resolve them: no request path has one
-          throw new IllegalArgumentException("dot segment '" + p + "' in '" + text + "' can never"
-              + " match: request paths are matched with their dot segments resolved");
+          throw new IllegalArgumentException(
+              "dot segment '"
+                  + p
+                  + "' in '"
+                  + text
+                  + "' can never"
+                  + " match: request paths are matched with their dot segments resolved");
         }
         segs.add(p);
         params.add(false);
@@ -120,8 +136,8 @@ public final class PathTemplate {
   }
 
   /**
-   * The value of parameter {@code name} in {@code path} (which this template matches), or
-   * {@code null}.
+   * The value of parameter {@code name} in {@code path} (which this template matches), or {@code
+   * null}.
    */
   public String extract(String path, String name) {
     int seg = 0;

@@ -16,9 +16,9 @@ import java.util.Set;
  * @param denial the 429 body format
  * @param rules global rules first, then endpoint rules, in the order written
  * @param onStoreFailure what to do when the store cannot answer (a shared store's outage)
- * @param trustedProxies peers whose {@code X-Forwarded-For} a gateway believes: the client is
- *     then the right-most address of that header not in these blocks; empty means the socket's
- *     peer is always the client
+ * @param trustedProxies peers whose {@code X-Forwarded-For} a gateway believes: the client is then
+ *     the right-most address of that header not in these blocks; empty means the socket's peer is
+ *     always the client
  * @param tiers classes of customers with their own limits, by name (see {@link Tier})
  * @param webhooks where threshold events go (see {@link Webhook})
  */
@@ -49,7 +49,11 @@ public record Policy(
       for (Limit l : r.limits()) {
         if (!limitNames.add(l.name())) {
           throw new IllegalArgumentException(
-              "limit name '" + l.name() + "' (rule '" + r.name() + "') is used twice; limit names are"
+              "limit name '"
+                  + l.name()
+                  + "' (rule '"
+                  + r.name()
+                  + "') is used twice; limit names are"
                   + " shown in headers and must be unique within a policy");
         }
       }
@@ -58,7 +62,11 @@ public record Policy(
       for (String rule : t.limits().keySet()) {
         if (!ruleNames.contains(rule)) {
           throw new IllegalArgumentException(
-              "tier '" + t.name() + "' sets limits for rule '" + rule + "', which the policy does not have");
+              "tier '"
+                  + t.name()
+                  + "' sets limits for rule '"
+                  + rule
+                  + "', which the policy does not have");
         }
       }
       for (Rule r : rules) {
@@ -75,7 +83,11 @@ public record Policy(
       for (String rule : w.rules()) {
         if (!ruleNames.contains(rule)) {
           throw new IllegalArgumentException(
-              "webhook " + w.url() + " reports on rule '" + rule + "', which the policy does not have");
+              "webhook "
+                  + w.url()
+                  + " reports on rule '"
+                  + rule
+                  + "', which the policy does not have");
         }
       }
     }
@@ -87,9 +99,21 @@ public record Policy(
   }
 
   /** A policy without tiers or webhooks. */
-  public Policy(HeaderDialect headers, boolean resetHeader, DenialFormat denial, List<Rule> rules,
-      StoreFailure onStoreFailure, List<IpRange> trustedProxies) {
-    this(headers, resetHeader, denial, rules, onStoreFailure, trustedProxies, java.util.Map.of(),
+  public Policy(
+      HeaderDialect headers,
+      boolean resetHeader,
+      DenialFormat denial,
+      List<Rule> rules,
+      StoreFailure onStoreFailure,
+      List<IpRange> trustedProxies) {
+    this(
+        headers,
+        resetHeader,
+        denial,
+        rules,
+        onStoreFailure,
+        trustedProxies,
+        java.util.Map.of(),
         List.of());
   }
 

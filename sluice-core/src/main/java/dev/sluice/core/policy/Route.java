@@ -6,8 +6,8 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * The requests an endpoint rule covers: one or more HTTP methods (empty = any method) and a
- * {@link PathTemplate}.
+ * The requests an endpoint rule covers: one or more HTTP methods (empty = any method) and a {@link
+ * PathTemplate}.
  */
 public record Route(Set<String> methods, PathTemplate path) {
   private static final Set<String> KNOWN =
@@ -21,14 +21,18 @@ public record Route(Set<String> methods, PathTemplate path) {
       Objects.requireNonNull(m, "methods: an element");
       String u = m.toUpperCase(Locale.ROOT);
       if (!KNOWN.contains(u)) {
-        throw new IllegalArgumentException("unknown HTTP method '" + m + "'; use one of " + new TreeSet<>(KNOWN));
+        throw new IllegalArgumentException(
+            "unknown HTTP method '" + m + "'; use one of " + new TreeSet<>(KNOWN));
       }
       upper.add(u);
     }
     methods = Set.copyOf(upper);
   }
 
-  /** Parses {@code "POST /auth/verify"}, {@code "PUT,PATCH /assets/{id}"} or {@code "/health"} (any method). */
+  /**
+   * Parses {@code "POST /auth/verify"}, {@code "PUT,PATCH /assets/{id}"} or {@code "/health"} (any
+   * method).
+   */
   public static Route parse(String text) {
     String t = text == null ? "" : text.trim();
     int slash = t.indexOf('/');

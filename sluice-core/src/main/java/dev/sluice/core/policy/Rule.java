@@ -19,8 +19,8 @@ import java.util.regex.Pattern;
  * @param cost units per request
  * @param onMissingKey what a request without the identity gets
  * @param shadow whether the rule only reports: it is decided and counted like any other, its
- *     results reach metrics, usage and webhooks, but it never denies a request and never shows in
- *     a response's headers. For trying a new limit on live traffic before enforcing it.
+ *     results reach metrics, usage and webhooks, but it never denies a request and never shows in a
+ *     response's headers. For trying a new limit on live traffic before enforcing it.
  */
 public record Rule(
     String name,
@@ -35,7 +35,9 @@ public record Rule(
 
   /** What happens to a request for which the rule finds no identity (and no fallback does). */
   public enum MissingKey {
-    /** The request is invalid: the decision says which identity was missing (a 400 at the gateway). */
+    /**
+     * The request is invalid: the decision says which identity was missing (a 400 at the gateway).
+     */
     REJECT,
     /** The rule does not apply to this request. */
     SKIP
@@ -57,13 +59,19 @@ public record Rule(
     Set<String> names = new HashSet<>();
     for (Limit l : limits) {
       if (!names.add(l.name())) {
-        throw new IllegalArgumentException("rule '" + name + "' names two limits '" + l.name() + "'");
+        throw new IllegalArgumentException(
+            "rule '" + name + "' names two limits '" + l.name() + "'");
       }
     }
     for (KeySource s : key instanceof KeySource.FirstOf f ? f.sources() : List.of(key)) {
-      if (s instanceof KeySource.PathParam p && (route == null || !route.path().hasParam(p.name()))) {
+      if (s instanceof KeySource.PathParam p
+          && (route == null || !route.path().hasParam(p.name()))) {
         throw new IllegalArgumentException(
-            "rule '" + name + "' counts per path parameter {" + p.name() + "}, which its route "
+            "rule '"
+                + name
+                + "' counts per path parameter {"
+                + p.name()
+                + "}, which its route "
                 + (route == null ? "(none: the rule is global)" : "'" + route.path() + "'")
                 + " does not declare");
       }
@@ -72,15 +80,27 @@ public record Rule(
       for (Limit l : limits) {
         if (f.units() > l.capacity()) {
           throw new IllegalArgumentException(
-              "rule '" + name + "' costs " + f.units() + " per request, more than limit '"
-                  + l.name() + "' can ever hold (" + l.capacity() + "): every request would be denied");
+              "rule '"
+                  + name
+                  + "' costs "
+                  + f.units()
+                  + " per request, more than limit '"
+                  + l.name()
+                  + "' can ever hold ("
+                  + l.capacity()
+                  + "): every request would be denied");
         }
       }
     }
   }
 
   /** An enforced rule. */
-  public Rule(String name, Route route, KeySource key, List<Limit> limits, Cost cost,
+  public Rule(
+      String name,
+      Route route,
+      KeySource key,
+      List<Limit> limits,
+      Cost cost,
       MissingKey onMissingKey) {
     this(name, route, key, limits, cost, onMissingKey, false);
   }

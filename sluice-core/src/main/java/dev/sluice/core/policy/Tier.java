@@ -7,9 +7,9 @@ import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
- * A class of customer whose limits differ from the policy's defaults ("higher limits for
- * customers who ask"): an identity put in a tier gets, on every rule, either the tier's own limits
- * for that rule, or the rule's limits scaled by the tier's factor.
+ * A class of customer whose limits differ from the policy's defaults ("higher limits for customers
+ * who ask"): an identity put in a tier gets, on every rule, either the tier's own limits for that
+ * rule, or the rule's limits scaled by the tier's factor.
  *
  * <p>Scaling multiplies each limit's permits (and a token bucket's burst) by {@code scale},
  * rounding down, never below 1: {@code scale: 5} turns 100/minute into 500/minute, {@code 0.5}
@@ -29,16 +29,23 @@ public record Tier(String name, double scale, Map<String, List<Limit>> limits) {
           "tier name '" + name + "' must be 1 to 64 letters, digits, '.', '_' or '-'");
     }
     if (!(scale > 0) || Double.isInfinite(scale) || scale > 1_000_000) {
-      throw new IllegalArgumentException("tier '" + name + "' has scale " + scale
-          + "; a scale is a number greater than 0 (and at most 1,000,000)");
+      throw new IllegalArgumentException(
+          "tier '"
+              + name
+              + "' has scale "
+              + scale
+              + "; a scale is a number greater than 0 (and at most 1,000,000)");
     }
     Map<String, List<Limit>> copy = new LinkedHashMap<>();
-    Checks.map(limits, "limits").forEach((rule, ls) -> {
-      if (ls.isEmpty()) {
-        throw new IllegalArgumentException("tier '" + name + "' gives rule '" + rule + "' no limits");
-      }
-      copy.put(rule, Checks.list(ls, "limits[" + rule + "]"));
-    });
+    Checks.map(limits, "limits")
+        .forEach(
+            (rule, ls) -> {
+              if (ls.isEmpty()) {
+                throw new IllegalArgumentException(
+                    "tier '" + name + "' gives rule '" + rule + "' no limits");
+              }
+              copy.put(rule, Checks.list(ls, "limits[" + rule + "]"));
+            });
     limits = java.util.Collections.unmodifiableMap(copy);
   }
 
@@ -51,13 +58,19 @@ public record Tier(String name, double scale, Map<String, List<Limit>> limits) {
     return scale == 1.0 ? rule.limits() : scaled(rule.limits(), scale);
   }
 
-  /** {@code limits} with permits and bursts multiplied by {@code scale}, rounded down, at least 1. */
+  /**
+   * {@code limits} with permits and bursts multiplied by {@code scale}, rounded down, at least 1.
+   */
   public static List<Limit> scaled(List<Limit> limits, double scale) {
-    return limits.stream().map(l -> {
-      long permits = times(l.permits(), scale);
-      long burst = l.algorithm() == Algorithm.TOKEN_BUCKET ? times(l.burst(), scale) : permits;
-      return new Limit(l.name(), permits, l.window(), l.algorithm(), burst);
-    }).toList();
+    return limits.stream()
+        .map(
+            l -> {
+              long permits = times(l.permits(), scale);
+              long burst =
+                  l.algorithm() == Algorithm.TOKEN_BUCKET ? times(l.burst(), scale) : permits;
+              return new Limit(l.name(), permits, l.window(), l.algorithm(), burst);
+            })
+        .toList();
   }
 
   private static long times(long n, double scale) {

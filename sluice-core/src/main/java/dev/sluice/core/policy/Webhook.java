@@ -6,8 +6,8 @@ import java.util.Objects;
 
 /**
  * Where to tell someone that an identity is nearing or has reached a limit: a JSON event is POSTed
- * to {@code url} once per window per identity and limit, each time usage crosses one of the
- * {@code thresholds} (percent of the limit used), signed with HMAC-SHA256 under the secret held in
+ * to {@code url} once per window per identity and limit, each time usage crosses one of the {@code
+ * thresholds} (percent of the limit used), signed with HMAC-SHA256 under the secret held in
  * environment variable {@code secretEnv} (never in the policy file).
  *
  * @param url an {@code http} or {@code https} URL
@@ -20,8 +20,10 @@ public record Webhook(URI url, List<Integer> thresholds, String secretEnv, List<
   public Webhook {
     Objects.requireNonNull(url, "url");
     Objects.requireNonNull(secretEnv, "secretEnv");
-    if (!"http".equals(url.getScheme()) && !"https".equals(url.getScheme()) || url.getHost() == null) {
-      throw new IllegalArgumentException("webhook url '" + url + "' must be an http:// or https:// URL");
+    if (!"http".equals(url.getScheme()) && !"https".equals(url.getScheme())
+        || url.getHost() == null) {
+      throw new IllegalArgumentException(
+          "webhook url '" + url + "' must be an http:// or https:// URL");
     }
     thresholds = Checks.list(thresholds, "thresholds");
     rules = Checks.list(rules, "rules");
@@ -31,10 +33,12 @@ public record Webhook(URI url, List<Integer> thresholds, String secretEnv, List<
     int previous = 0;
     for (int t : thresholds) {
       if (t < 1 || t > 100) {
-        throw new IllegalArgumentException("threshold " + t + "% is not a percentage from 1 to 100");
+        throw new IllegalArgumentException(
+            "threshold " + t + "% is not a percentage from 1 to 100");
       }
       if (t <= previous) {
-        throw new IllegalArgumentException("thresholds must ascend without repeats, e.g. [80, 100]");
+        throw new IllegalArgumentException(
+            "thresholds must ascend without repeats, e.g. [80, 100]");
       }
       previous = t;
     }

@@ -4,8 +4,8 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * The span a {@link Limit} counts over: either a duration that repeats ({@link #of}), or a
- * {@link #lifetime} budget that never refills and is forgotten after a retention period.
+ * The span a {@link Limit} counts over: either a duration that repeats ({@link #of}), or a {@link
+ * #lifetime} budget that never refills and is forgotten after a retention period.
  */
 public sealed interface Window {
 
@@ -23,12 +23,15 @@ public sealed interface Window {
   Duration DEFAULT_RETENTION = Duration.ofDays(30);
 
   /**
-   * For a repeating window its length; for a lifetime budget its retention. In microseconds,
-   * the engine's unit of time.
+   * For a repeating window its length; for a lifetime budget its retention. In microseconds, the
+   * engine's unit of time.
    */
   long micros();
 
-  /** A short human name: {@code second}, {@code minute}, {@code hour}, {@code day}, {@code 15m}, {@code lifetime}. */
+  /**
+   * A short human name: {@code second}, {@code minute}, {@code hour}, {@code day}, {@code 15m},
+   * {@code lifetime}.
+   */
   String label();
 
   /** A window that repeats every {@code length}. */
@@ -59,7 +62,8 @@ public sealed interface Window {
     public Lifetime {
       Objects.requireNonNull(retention, "retention");
       if (retention.compareTo(Duration.ofSeconds(1)) < 0) {
-        throw new IllegalArgumentException("a lifetime retention must be at least 1s, got " + retention);
+        throw new IllegalArgumentException(
+            "a lifetime retention must be at least 1s, got " + retention);
       }
       if (retention.compareTo(Duration.ofDays(366 * 100)) > 0) {
         throw new IllegalArgumentException("a lifetime retention cannot exceed 100 years");

@@ -7,10 +7,10 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * The layout of the buckets of one set of limits: a bare {@code long[]} per key, laid out as
- * {@link Buckets} says, each limit's words where its {@link Meter} wants them; and the charge of
- * one such bucket. The index from keys to buckets is the owner's: a {@link LongBucketMap} in the
- * store, a {@code ConcurrentHashMap} in {@link KeyedLimiter}.
+ * The layout of the buckets of one set of limits: a bare {@code long[]} per key, laid out as {@link
+ * Buckets} says, each limit's words where its {@link Meter} wants them; and the charge of one such
+ * bucket. The index from keys to buckets is the owner's: a {@link LongBucketMap} in the store, a
+ * {@code ConcurrentHashMap} in {@link KeyedLimiter}.
  */
 final class BucketTable {
   final String name;

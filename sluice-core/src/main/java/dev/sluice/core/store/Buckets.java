@@ -7,11 +7,10 @@ import java.lang.invoke.VarHandle;
  * The bucket word layout and its spin lock, shared by every in-memory structure.
  *
  * <p>A bucket is a bare {@code long[]}: word 0 is the header, {@code expiry << 1 | locked}, where
- * {@code expiry} (epoch micros) is when the bucket's state stops mattering; then each limit's
- * state words. A header of {@code -1} marks a bucket a sweep has removed: whoever holds a
- * reference to it must look the key up again. The lock is taken with one CAS (acquire
- * semantics) and released with one release-store of the new header, which also publishes the
- * state words written under it.
+ * {@code expiry} (epoch micros) is when the bucket's state stops mattering; then each limit's state
+ * words. A header of {@code -1} marks a bucket a sweep has removed: whoever holds a reference to it
+ * must look the key up again. The lock is taken with one CAS (acquire semantics) and released with
+ * one release-store of the new header, which also publishes the state words written under it.
  */
 final class Buckets {
   static final VarHandle WORDS = MethodHandles.arrayElementVarHandle(long[].class);
@@ -32,9 +31,9 @@ final class Buckets {
   }
 
   /**
-   * Zeroes the state of a locked bucket whose expiry has passed. Meters already read expired
-   * state as fresh; clearing it also guarantees that a bucket no sweep reached (a
-   * {@link Limiter}'s, or one idle in a quiet store) can never alias an old window index.
+   * Zeroes the state of a locked bucket whose expiry has passed. Meters already read expired state
+   * as fresh; clearing it also guarantees that a bucket no sweep reached (a {@link Limiter}'s, or
+   * one idle in a quiet store) can never alias an old window index.
    */
   static void clearIfExpired(long[] bucket, long now) {
     if ((bucket[0] >>> 1) <= now) {
@@ -45,12 +44,11 @@ final class Buckets {
   /**
    * Locks {@code bucket}; returns {@code false} (without locking) if it is dead.
    *
-   * <p>Test-and-test-and-set with bounded exponential back-off: a waiter reads the header until
-   * the lock looks free and only then tries the CAS, and after each failed attempt waits twice as
-   * long (up to {@value #MAX_BACKOFF} spin hints) before looking again. Without the back-off two
-   * cores hammering one bucket pass its cache line back and forth several times per charge.
-   * After {@value #SPINS_BEFORE_YIELD} rounds the waiter yields, in case the holder was
-   * descheduled.
+   * <p>Test-and-test-and-set with bounded exponential back-off: a waiter reads the header until the
+   * lock looks free and only then tries the CAS, and after each failed attempt waits twice as long
+   * (up to {@value #MAX_BACKOFF} spin hints) before looking again. Without the back-off two cores
+   * hammering one bucket pass its cache line back and forth several times per charge. After {@value
+   * #SPINS_BEFORE_YIELD} rounds the waiter yields, in case the holder was descheduled.
    */
   static boolean lock(long[] bucket) {
     int backoff = 1;
@@ -84,8 +82,8 @@ final class Buckets {
   }
 
   /**
-   * Marks {@code bucket} dead if it is unlocked and expired at {@code now}; the caller then
-   * removes it from its map.
+   * Marks {@code bucket} dead if it is unlocked and expired at {@code now}; the caller then removes
+   * it from its map.
    */
   static boolean tryKill(long[] bucket, long now) {
     long header = (long) WORDS.getVolatile(bucket, 0);

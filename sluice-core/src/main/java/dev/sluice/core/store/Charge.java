@@ -3,8 +3,8 @@ package dev.sluice.core.store;
 import java.util.Arrays;
 
 /**
- * The buckets one request charges: for each, its group, the hashed identity and the cost. A
- * store charges all of them or none.
+ * The buckets one request charges: for each, its group, the hashed identity and the cost. A store
+ * charges all of them or none.
  *
  * <p>A mutable, reusable buffer (the engine fills one per decision), so building it allocates
  * nothing once its arrays have grown to the policy's size.
@@ -15,11 +15,13 @@ public final class Charge {
   private long[] costs;
   private long[] fingerprints;
   private int size;
+
   /**
    * A store's working space for charges made on {@link #scratchOwner}'s thread, kept here so a
    * charge reused on one thread (the engine's) finds it without a thread-local lookup.
    */
   Object scratch;
+
   Thread scratchOwner;
 
   /** An empty charge with room for {@code capacity} buckets (it grows as needed). */
@@ -42,8 +44,8 @@ public final class Charge {
   }
 
   /**
-   * {@link #add(BucketGroup, long, long)}, recording also the identity's fingerprint (the
-   * engine's rule-independent hash of it), which stores ignore and usage reports show.
+   * {@link #add(BucketGroup, long, long)}, recording also the identity's fingerprint (the engine's
+   * rule-independent hash of it), which stores ignore and usage reports show.
    */
   public Charge add(BucketGroup group, long key, long cost, long fingerprint) {
     if (cost < 0) { // a negative cost would hand units back
@@ -64,8 +66,8 @@ public final class Charge {
   }
 
   /**
-   * Empties the charge for reuse. (The groups it held stay referenced until overwritten: they
-   * live as long as their engine anyway, and not clearing them saves a fill per decision.)
+   * Empties the charge for reuse. (The groups it held stay referenced until overwritten: they live
+   * as long as their engine anyway, and not clearing them saves a fill per decision.)
    */
   public Charge clear() {
     size = 0;

@@ -13,34 +13,35 @@ import java.util.concurrent.Executor;
  * The embedded store: buckets in this JVM's heap. Thread-safe, exact, bounded.
  *
  * <h2>Implementation notes</h2>
+ *
  * <b>Layout.</b> Each rule's buckets live in their own {@link LongBucketMap}, an open-addressing
  * index from the hashed identity to a bare {@code long[]}: a header word (expiry and lock bit),
- * then each limit's one or two words of state as its {@link Meter} defines them (see
- * {@link Buckets}). No per-bucket object besides the array, no boxed key: a bucket of one
- * fixed-window limit costs its 32-byte array and about 20 bytes of index. BENCHMARKS.md has the
- * measured figures.
+ * then each limit's one or two words of state as its {@link Meter} defines them (see {@link
+ * Buckets}). No per-bucket object besides the array, no boxed key: a bucket of one fixed-window
+ * limit costs its 32-byte array and about 20 bytes of index. BENCHMARKS.md has the measured
+ * figures.
  *
  * <p><b>Concurrency.</b> A request may charge several limits in several buckets, all or nothing.
- * Each bucket has a spin lock in its header word, taken with one CAS; a request locks its
- * buckets in one global order (rule, then key), evaluates every limit, writes the new states only
- * if all pass, and releases each lock with one release-store of the new header. Why a spin lock
- * and not a lock-free CAS on the state: the critical section is a few dozen instructions with no
- * allocation and no I/O; a lock-free design for several words needs either a multi-word CAS or a
- * copy-on-write snapshot per decision (an allocation on every request), and neither makes
- * several buckets atomic together. A waiter spins briefly, then yields, so a descheduled holder
- * costs a waiter CPU time, never correctness; the global order rules out deadlock.
+ * Each bucket has a spin lock in its header word, taken with one CAS; a request locks its buckets
+ * in one global order (rule, then key), evaluates every limit, writes the new states only if all
+ * pass, and releases each lock with one release-store of the new header. Why a spin lock and not a
+ * lock-free CAS on the state: the critical section is a few dozen instructions with no allocation
+ * and no I/O; a lock-free design for several words needs either a multi-word CAS or a copy-on-write
+ * snapshot per decision (an allocation on every request), and neither makes several buckets atomic
+ * together. A waiter spins briefly, then yields, so a descheduled holder costs a waiter CPU time,
+ * never correctness; the global order rules out deadlock.
  *
- * <p><b>Expiry.</b> A bucket's header holds the time after which its state no longer matters
- * (the latest {@link Evaluation#expiresAt} of its limits). Sweeps (every {@code sweepInterval},
- * and when full) mark each expired, unlocked bucket dead with a CAS and remove it; a charge that
- * finds a dead bucket looks its key up again, so a sweep never loses a charge. Meters read
- * expired state exactly as a fresh bucket, so forgetting never changes a decision.
+ * <p><b>Expiry.</b> A bucket's header holds the time after which its state no longer matters (the
+ * latest {@link Evaluation#expiresAt} of its limits). Sweeps (every {@code sweepInterval}, and when
+ * full) mark each expired, unlocked bucket dead with a CAS and remove it; a charge that finds a
+ * dead bucket looks its key up again, so a sweep never loses a charge. Meters read expired state
+ * exactly as a fresh bucket, so forgetting never changes a decision.
  *
  * <p><b>The cap.</b> At most {@code maxBuckets} live buckets over all rules. A new identity at the
- * cap triggers a sweep, and if there is still no room gets what {@link WhenFull} says; by
- * default the request is refused ({@link Verdict.Kind#FULL}) while every identity already tracked
- * is still counted exactly. A flood of distinct keys therefore costs at most {@code maxBuckets}
- * buckets of heap and cannot evict, and so reset, anyone's bucket.
+ * cap triggers a sweep, and if there is still no room gets what {@link WhenFull} says; by default
+ * the request is refused ({@link Verdict.Kind#FULL}) while every identity already tracked is still
+ * counted exactly. A flood of distinct keys therefore costs at most {@code maxBuckets} buckets of
+ * heap and cannot evict, and so reset, anyone's bucket.
  */
 public final class InMemoryStore implements Store {
   /** Per thread: the states a charge will write, while its other limits are evaluated. */
@@ -67,9 +68,9 @@ public final class InMemoryStore implements Store {
     }
 
     /**
-     * The charge's groups as an array its verdict may keep: the last charge's array when the
-     * groups are the same (a thread deciding one endpoint charges the same groups every time),
-     * else a new one.
+     * The charge's groups as an array its verdict may keep: the last charge's array when the groups
+     * are the same (a thread deciding one endpoint charges the same groups every time), else a new
+     * one.
      */
     Group[] groups(Charge charge, int n, InMemoryStore store) {
       Group[] last = lastGroups;
@@ -123,11 +124,11 @@ public final class InMemoryStore implements Store {
   /**
    * {@inheritDoc}
    *
-   * <p>Binding a new policy keeps the buckets of every rule whose name and limits are unchanged,
-   * so a reload does not reset anyone's counts; a rule whose limits changed starts afresh. The
-   * replaced rule's buckets stay under the cap and the sweeps until they expire, so an engine
-   * still using the old policy (requests in flight during a reload) is counted and cleaned up
-   * like any other.
+   * <p>Binding a new policy keeps the buckets of every rule whose name and limits are unchanged, so
+   * a reload does not reset anyone's counts; a rule whose limits changed starts afresh. The
+   * replaced rule's buckets stay under the cap and the sweeps until they expire, so an engine still
+   * using the old policy (requests in flight during a reload) is counted and cleaned up like any
+   * other.
    */
   @Override
   public synchronized BucketGroup group(String name, List<Limit> limits) {
@@ -137,7 +138,9 @@ public final class InMemoryStore implements Store {
       }
     }
     groups.removeIf(g -> g.table.name.equals(name));
-    Group g = new Group(this, new BucketTable(name, limits), nextOrdinal++); // ordinals fix the lock order
+    Group g =
+        new Group(
+            this, new BucketTable(name, limits), nextOrdinal++); // ordinals fix the lock order
     keyspace.add(g.buckets::sweep);
     groups.add(g);
     return g;
@@ -198,11 +201,11 @@ public final class InMemoryStore implements Store {
   }
 
   /**
-   * Evaluates every limit; commits all or none; unlocks. Each limit is evaluated once: its
-   * figures go to the verdict, and the state it would write (and its reset, should the request
-   * end up denied by another limit) to this thread's scratch array; the new states are written
-   * only once every limit has passed. One scratch array per thread instead of one
-   * {@link Evaluation} per limit per request.
+   * Evaluates every limit; commits all or none; unlocks. Each limit is evaluated once: its figures
+   * go to the verdict, and the state it would write (and its reset, should the request end up
+   * denied by another limit) to this thread's scratch array; the new states are written only once
+   * every limit has passed. One scratch array per thread instead of one {@link Evaluation} per
+   * limit per request.
    */
   private static Verdict chargeLocked(
       Group[] gs, long[][] buckets, Charge charge, long now, Scratch s) {

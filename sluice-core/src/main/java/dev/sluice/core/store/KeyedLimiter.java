@@ -10,12 +10,12 @@ import java.util.concurrent.Executor;
 
 /**
  * Limits per key, in process: the in-memory store's buckets behind a {@code tryAcquire(key)} that
- * answers yes or no. For code that rate-limits its own work (per user, per tenant, per
- * connection) without policies or HTTP.
+ * answers yes or no. For code that rate-limits its own work (per user, per tenant, per connection)
+ * without policies or HTTP.
  *
- * <p>Every limit is charged together, all or nothing, exactly as the engine does; keys are used
- * as given (they are the caller's own, not raw client credentials, so they are not hashed), held
- * until their state no longer matters, and capped like {@link InMemoryStore}'s buckets.
+ * <p>Every limit is charged together, all or nothing, exactly as the engine does; keys are used as
+ * given (they are the caller's own, not raw client credentials, so they are not hashed), held until
+ * their state no longer matters, and capped like {@link InMemoryStore}'s buckets.
  *
  * <pre>{@code
  * KeyedLimiter<String> perUser = KeyedLimiter.builder(
@@ -59,9 +59,8 @@ public final class KeyedLimiter<K> {
   }
 
   /**
-   * Takes {@code units} from every limit of {@code key}'s bucket if all can spare them; else
-   * takes none. Returns {@code false} also when the limiter is full and set to
-   * {@link WhenFull#REJECT}.
+   * Takes {@code units} from every limit of {@code key}'s bucket if all can spare them; else takes
+   * none. Returns {@code false} also when the limiter is full and set to {@link WhenFull#REJECT}.
    */
   public boolean tryAcquire(K key, long units) {
     Objects.requireNonNull(key, "key");

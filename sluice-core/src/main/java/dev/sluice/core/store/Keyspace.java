@@ -13,13 +13,13 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.UnaryOperator;
 
 /**
- * The bounds of an in-memory structure: the cap on live buckets over all its tables, what a new
- * key gets at the cap, and the sweeps that forget expired buckets.
+ * The bounds of an in-memory structure: the cap on live buckets over all its tables, what a new key
+ * gets at the cap, and the sweeps that forget expired buckets.
  *
- * <p>Sweeps run on the executor: one every {@code sweepInterval}, and, when a new key finds the
- * cap reached, one more if none started in the last second, so a flood of new keys costs at most
- * one O(buckets) pass a second. The cap is approximate by at most the number of threads inserting
- * at the same instant.
+ * <p>Sweeps run on the executor: one every {@code sweepInterval}, and, when a new key finds the cap
+ * reached, one more if none started in the last second, so a flood of new keys costs at most one
+ * O(buckets) pass a second. The cap is approximate by at most the number of threads inserting at
+ * the same instant.
  */
 final class Keyspace {
   private static final long URGENT_SWEEP_GAP_MICROS = 1_000_000;
@@ -78,9 +78,9 @@ final class Keyspace {
   }
 
   /**
-   * The miss path, shared by both indexes (the capturing lambda costs an allocation only for a
-   * key not seen before): a fresh bucket put in with {@code putIfAbsent}, unless the cap is
-   * reached; whoever lost a race to insert gets the winner's bucket.
+   * The miss path, shared by both indexes (the capturing lambda costs an allocation only for a key
+   * not seen before): a fresh bucket put in with {@code putIfAbsent}, unless the cap is reached;
+   * whoever lost a race to insert gets the winner's bucket.
    */
   private long[] insert(int words, long now, UnaryOperator<long[]> putIfAbsent) {
     if (atCap(now)) {
@@ -118,8 +118,11 @@ final class Keyspace {
 
   private void scheduleSweep(long now, boolean urgent) {
     long due = nextSweepAt.get();
-    boolean ready = now >= due || (urgent && now >= due - sweepIntervalMicros + URGENT_SWEEP_GAP_MICROS);
-    if (ready && !sweeping.get() && nextSweepAt.compareAndSet(due, now + sweepIntervalMicros)
+    boolean ready =
+        now >= due || (urgent && now >= due - sweepIntervalMicros + URGENT_SWEEP_GAP_MICROS);
+    if (ready
+        && !sweeping.get()
+        && nextSweepAt.compareAndSet(due, now + sweepIntervalMicros)
         && sweeping.compareAndSet(false, true)) {
       try {
         executor.execute(this::sweepNow);

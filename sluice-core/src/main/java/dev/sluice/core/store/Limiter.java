@@ -6,10 +6,9 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * One bucket of limits, in process: {@code tryAcquire()} answers yes or no. The unkeyed sibling
- * of {@link KeyedLimiter}, for a single shared resource (an outbound API quota, a worker pool).
- * Same math, same all-or-nothing charge of every limit, one {@code long[]} of state.
-
+ * One bucket of limits, in process: {@code tryAcquire()} answers yes or no. The unkeyed sibling of
+ * {@link KeyedLimiter}, for a single shared resource (an outbound API quota, a worker pool). Same
+ * math, same all-or-nothing charge of every limit, one {@code long[]} of state.
  */
 public final class Limiter {
   private final BucketTable table;

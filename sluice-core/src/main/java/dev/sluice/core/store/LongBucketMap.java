@@ -8,29 +8,30 @@ import java.lang.invoke.VarHandle;
  * hot-path index, in place of a {@code ConcurrentHashMap<Long, long[]>}.
  *
  * <h2>Implementation notes</h2>
+ *
  * Why not {@code ConcurrentHashMap}: every lookup boxed its key (an allocation) and followed three
- * pointers before reaching the bucket (table slot, node, boxed key), each a likely cache miss
- * with a million live keys; and each entry cost a 32-byte node and a 16-byte key. Here an entry is
- * a slot in two parallel arrays, {@code keys[i]} and {@code values[i]}: 12 bytes at full load.
+ * pointers before reaching the bucket (table slot, node, boxed key), each a likely cache miss with
+ * a million live keys; and each entry cost a 32-byte node and a 16-byte key. Here an entry is a
+ * slot in two parallel arrays, {@code keys[i]} and {@code values[i]}: 12 bytes at full load.
  *
  * <p><b>Structure.</b> {@value #SEGMENTS} segments chosen by the key's top bits, each an
  * open-addressing table with linear probing indexed by the key's low bits (keys are already
  * well-mixed hashes). Key 0 marks an empty slot, so the one identity that hashes to 0 lives in a
  * field of its own.
  *
- * <p><b>Reads are lock-free.</b> A slot's key, once written, never changes: removal clears only
- * the value, leaving a tombstone that keeps probe chains intact and that only the same key may
- * reuse. A writer stores the value, then the key with release semantics; a reader loads the key
- * with acquire semantics, then the value. So a reader that finds its key reads either that key's
- * bucket or {@code null} (removed), never another key's bucket. A reader may see a dead bucket
- * (removed by a sweep after the reader loaded it): the store's lock then reports it dead and the
- * store looks again. A miss is not trusted: {@link #putIfAbsent} re-checks under the segment's
- * lock, which also covers a reader still probing a table that a resize has replaced.
+ * <p><b>Reads are lock-free.</b> A slot's key, once written, never changes: removal clears only the
+ * value, leaving a tombstone that keeps probe chains intact and that only the same key may reuse. A
+ * writer stores the value, then the key with release semantics; a reader loads the key with acquire
+ * semantics, then the value. So a reader that finds its key reads either that key's bucket or
+ * {@code null} (removed), never another key's bucket. A reader may see a dead bucket (removed by a
+ * sweep after the reader loaded it): the store's lock then reports it dead and the store looks
+ * again. A miss is not trusted: {@link #putIfAbsent} re-checks under the segment's lock, which also
+ * covers a reader still probing a table that a resize has replaced.
  *
  * <p><b>Writes lock their segment</b> ({@code synchronized}): inserts of new keys and removals by
  * sweeps, both off the hot path of a key already seen. A table is resized (doubled, tombstones
- * dropped) when its used slots, tombstones included, would pass 3/4 of its capacity; the new
- * table is published with one volatile write, and the old one is never written again.
+ * dropped) when its used slots, tombstones included, would pass 3/4 of its capacity; the new table
+ * is published with one volatile write, and the old one is never written again.
  */
 final class LongBucketMap {
   static final int SEGMENTS = 16;

@@ -9,18 +9,19 @@ import java.util.concurrent.CompletionStage;
  * Where buckets live: the in-memory store (the embedded default) or a shared one such as Redis.
  *
  * <h2>Contract</h2>
+ *
  * <ul>
- *   <li><b>All or nothing.</b> {@link #charge} evaluates every limit of every bucket in the
- *       charge at one instant and charges all of them only if all pass. A denied request
- *       consumes nothing.
- *   <li><b>Exact under concurrency.</b> However many threads (or instances) charge one bucket,
- *       no limit admits more than its algorithm allows.
- *   <li><b>Same math everywhere.</b> Every store evaluates limits with
- *       {@code dev.sluice.core.limit.Meter}'s arithmetic, so a decision does not depend on where
- *       the buckets live.
+ *   <li><b>All or nothing.</b> {@link #charge} evaluates every limit of every bucket in the charge
+ *       at one instant and charges all of them only if all pass. A denied request consumes nothing.
+ *   <li><b>Exact under concurrency.</b> However many threads (or instances) charge one bucket, no
+ *       limit admits more than its algorithm allows.
+ *   <li><b>Same math everywhere.</b> Every store evaluates limits with {@code
+ *       dev.sluice.core.limit.Meter}'s arithmetic, so a decision does not depend on where the
+ *       buckets live.
  *   <li><b>Bounded.</b> A bucket whose state no longer matters is forgotten, and forgetting it
  *       never changes a decision.
  * </ul>
+ *
  * The shared contract test suite {@code StoreContract} in sluice-core's test jar pins this down;
  * every store's tests extend it.
  */
@@ -33,8 +34,8 @@ public interface Store extends AutoCloseable {
   Verdict charge(Charge charge);
 
   /**
-   * Asynchronous {@link #charge}, for callers on an event loop. Stores that do I/O override it;
-   * the default runs {@link #charge} in the caller's thread.
+   * Asynchronous {@link #charge}, for callers on an event loop. Stores that do I/O override it; the
+   * default runs {@link #charge} in the caller's thread.
    */
   default CompletionStage<Verdict> chargeAsync(Charge charge) {
     return CompletableFuture.completedFuture(charge(charge));

@@ -10,9 +10,9 @@ import java.util.Objects;
  * limit stands, bucket by bucket in the order of the charge, limits in each bucket's group order.
  *
  * <p>The figures can be read one limit at a time ({@link #remaining(int)} and the like) without
- * building a {@link LimitStatus} per limit; {@link #statuses()} builds them once, on first use.
- * The engine reads figures on the hot path and leaves the objects to whoever asks for them (a
- * denial body, the decision API).
+ * building a {@link LimitStatus} per limit; {@link #statuses()} builds them once, on first use. The
+ * engine reads figures on the hot path and leaves the objects to whoever asks for them (a denial
+ * body, the decision API).
  */
 public final class Verdict {
 
@@ -23,8 +23,8 @@ public final class Verdict {
     /** At least one limit did not pass; nothing was charged. */
     DENIED,
     /**
-     * The store is at its bucket cap and could not create a bucket for a new identity; nothing
-     * was charged (see {@link WhenFull}).
+     * The store is at its bucket cap and could not create a bucket for a new identity; nothing was
+     * charged (see {@link WhenFull}).
      */
     FULL
   }
@@ -61,9 +61,9 @@ public final class Verdict {
   }
 
   /**
-   * A verdict from packed figures: for limit {@code i} of the charge (counting through the
-   * groups' limits in order), {@code figures[3i]} is its remaining, {@code [3i+1]} its reset and
-   * {@code [3i+2]} its retry-at, 0 if it passed. Takes ownership of both arrays.
+   * A verdict from packed figures: for limit {@code i} of the charge (counting through the groups'
+   * limits in order), {@code figures[3i]} is its remaining, {@code [3i+1]} its reset and {@code
+   * [3i+2]} its retry-at, 0 if it passed. Takes ownership of both arrays.
    */
   static Verdict packed(Kind kind, long nowMicros, BucketGroup[] groups, long[] figures) {
     return new Verdict(kind, nowMicros, groups, figures);
@@ -133,8 +133,13 @@ public final class Verdict {
     for (BucketGroup g : groups) {
       int n = g.limits().size();
       if (k < n) {
-        return new LimitStatus(g.name(), g.limits().get(k), passed(i), remaining(i),
-            resetAtMicros(i), retryAtMicros(i));
+        return new LimitStatus(
+            g.name(),
+            g.limits().get(k),
+            passed(i),
+            remaining(i),
+            resetAtMicros(i),
+            retryAtMicros(i));
       }
       k -= n;
     }
@@ -158,7 +163,9 @@ public final class Verdict {
   @Override
   public boolean equals(Object o) {
     return o instanceof Verdict v
-        && v.kind == kind && v.nowMicros == nowMicros && v.statuses().equals(statuses());
+        && v.kind == kind
+        && v.nowMicros == nowMicros
+        && v.statuses().equals(statuses());
   }
 
   @Override

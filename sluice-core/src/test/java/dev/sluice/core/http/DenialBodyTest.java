@@ -25,7 +25,8 @@ class DenialBodyTest {
 
   /** A denial by minute and hour (day passed) that can be retried in {@code retryMicros}. */
   private static Decision deniedFor(long retryMicros) {
-    return Decisions.denied(NOW,
+    return Decisions.denied(
+        NOW,
         new LimitStatus("global", MINUTE, false, 0, NOW + 1, NOW + 1),
         new LimitStatus("global", HOUR, false, 0, NOW + retryMicros, NOW + retryMicros),
         new LimitStatus("global", DAY, true, 10, NOW + 1, 0));
@@ -39,22 +40,27 @@ class DenialBodyTest {
 
   @Test
   void errorCode_plural_andSingular() {
-    assertThat(DenialBody.of(DenialFormat.ERROR_CODE, deniedFor(11_000_001))).isEqualTo(
-        "{\"error\": {\"code\": \"RATE_LIMITED\", \"message\": \"Rate limit exceeded. Retry after 12 seconds.\"}}");
-    assertThat(DenialBody.of(DenialFormat.ERROR_CODE, deniedFor(400_000))).isEqualTo(
-        "{\"error\": {\"code\": \"RATE_LIMITED\", \"message\": \"Rate limit exceeded. Retry after 1 second.\"}}");
+    assertThat(DenialBody.of(DenialFormat.ERROR_CODE, deniedFor(11_000_001)))
+        .isEqualTo(
+            "{\"error\": {\"code\": \"RATE_LIMITED\", \"message\": \"Rate limit exceeded. Retry after 12 seconds.\"}}");
+    assertThat(DenialBody.of(DenialFormat.ERROR_CODE, deniedFor(400_000)))
+        .isEqualTo(
+            "{\"error\": {\"code\": \"RATE_LIMITED\", \"message\": \"Rate limit exceeded. Retry after 1 second.\"}}");
   }
 
   @Test
   void problemJson_rfc9457_quotaExceeded_namesTheViolatedPolicies() {
-    assertThat(DenialBody.of(DenialFormat.PROBLEM, deniedFor(60_000_000))).isEqualTo("{"
-        + "\"type\": \"https://iana.org/assignments/http-problem-types#quota-exceeded\", "
-        + "\"title\": \"Request cannot be satisfied as assigned quota has been exceeded\", "
-        + "\"status\": 429, "
-        + "\"detail\": \"Rate limit exceeded. Retry after 60 seconds.\", "
-        + "\"retry_after\": 60, "
-        + "\"violated-policies\": [\"minute\", \"hour\"]}");
-    assertThat(DenialBody.QUOTA_EXCEEDED).isEqualTo("https://iana.org/assignments/http-problem-types#quota-exceeded");
+    assertThat(DenialBody.of(DenialFormat.PROBLEM, deniedFor(60_000_000)))
+        .isEqualTo(
+            "{"
+                + "\"type\": \"https://iana.org/assignments/http-problem-types#quota-exceeded\", "
+                + "\"title\": \"Request cannot be satisfied as assigned quota has been exceeded\", "
+                + "\"status\": 429, "
+                + "\"detail\": \"Rate limit exceeded. Retry after 60 seconds.\", "
+                + "\"retry_after\": 60, "
+                + "\"violated-policies\": [\"minute\", \"hour\"]}");
+    assertThat(DenialBody.QUOTA_EXCEEDED)
+        .isEqualTo("https://iana.org/assignments/http-problem-types#quota-exceeded");
   }
 
   @Test
@@ -65,13 +71,16 @@ class DenialBodyTest {
   }
 
   @Property(tries = 500)
-  void everyBodysNumber_equalsRetryAfter(@ForAll @LongRange(min = 0, max = 40L * 86_400_000_000L) long retryMicros) {
+  void everyBodysNumber_equalsRetryAfter(
+      @ForAll @LongRange(min = 0, max = 40L * 86_400_000_000L) long retryMicros) {
     Decision d = deniedFor(retryMicros);
     String retryAfter = RateLimitHeaders.of(HeaderDialect.NONE, false, d).get(0).value();
 
-    assertThat(Long.parseLong(retryAfter)).isEqualTo(Math.max(1, (retryMicros + 999_999) / 1_000_000));
+    assertThat(Long.parseLong(retryAfter))
+        .isEqualTo(Math.max(1, (retryMicros + 999_999) / 1_000_000));
     for (DenialFormat f : DenialFormat.values()) {
-      Matcher m = Pattern.compile("(?:retry_after\": |Retry after )(\\d+)").matcher(DenialBody.of(f, d));
+      Matcher m =
+          Pattern.compile("(?:retry_after\": |Retry after )(\\d+)").matcher(DenialBody.of(f, d));
       int found = 0;
       while (m.find()) {
         assertThat(m.group(1)).as("%s", f).isEqualTo(retryAfter);

@@ -1,9 +1,9 @@
 package dev.sluice.core.limit;
 
 /**
- * The figures one evaluation reports, as a value: what a reference model predicts, or what a
- * {@link Meter} said (see {@link #of}). {@code retryAt} is 0 for an allowed request, as
- * {@link Evaluation} reports it.
+ * The figures one evaluation reports, as a value: what a reference model predicts, or what a {@link
+ * Meter} said (see {@link #of}). {@code retryAt} is 0 for an allowed request, as {@link Evaluation}
+ * reports it.
  */
 record Expected(boolean allowed, long remaining, long resetAt, long retryAt, long standingReset) {
 

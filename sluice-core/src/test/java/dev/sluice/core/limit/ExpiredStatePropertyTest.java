@@ -13,9 +13,9 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.LongRange;
 
 /**
- * The promise that lets stores forget buckets: once the last committed evaluation's
- * {@code expiresAt} has passed, a meter reads the stored state exactly as it reads a fresh,
- * all-zero one: same answer, same next state, same expiry.
+ * The promise that lets stores forget buckets: once the last committed evaluation's {@code
+ * expiresAt} has passed, a meter reads the stored state exactly as it reads a fresh, all-zero one:
+ * same answer, same next state, same expiry.
  */
 class ExpiredStatePropertyTest {
 
@@ -42,8 +42,10 @@ class ExpiredStatePropertyTest {
 
     Evaluation stored = d.evaluate(later, cost);
     Evaluation fresh = d.evaluate(d.zero(), later, cost);
-    assertThat(stored).as("at %d (expired at %d), cost %d", later, expiresAt, cost)
-        .usingRecursiveComparison().isEqualTo(fresh);
+    assertThat(stored)
+        .as("at %d (expired at %d), cost %d", later, expiresAt, cost)
+        .usingRecursiveComparison()
+        .isEqualTo(fresh);
   }
 
   @Provide
@@ -55,7 +57,6 @@ class ExpiredStatePropertyTest {
   @Provide
   Arbitrary<Long> afterExpiry() {
     return Arbitraries.oneOf(
-        Arbitraries.of(0L, 1L),
-        Arbitraries.longs().between(0, 1_000_000_000_000L));
+        Arbitraries.of(0L, 1L), Arbitraries.longs().between(0, 1_000_000_000_000L));
   }
 }

@@ -4,8 +4,8 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Fixed window, from its definition: a count per window index {@code floor(t / W)}, nothing
- * carried from one index to the next.
+ * Fixed window, from its definition: a count per window index {@code floor(t / W)}, nothing carried
+ * from one index to the next.
  */
 final class FixedWindowModel implements ReferenceModel {
   private final long permits;
@@ -27,7 +27,8 @@ final class FixedWindowModel implements ReferenceModel {
       long after = count + cost;
       return Expected.allowed(permits - after, after == 0 ? now : nextBoundary, standing);
     }
-    return Expected.denied(permits - count, standing, cost > permits ? Evaluation.NEVER : nextBoundary);
+    return Expected.denied(
+        permits - count, standing, cost > permits ? Evaluation.NEVER : nextBoundary);
   }
 
   @Override

@@ -15,7 +15,8 @@ class GcraPropertyTest {
     long w = sc.limit().window().micros();
     TokenBucketModel model = new TokenBucketModel(sc.limit().permits(), w, sc.limit().burst());
     assertThat(((Gcra) Meter.of(sc.limit())).interval())
-        .as("emission interval T = ceil(W / N)").isEqualTo(model.interval());
+        .as("emission interval T = ceil(W / N)")
+        .isEqualTo(model.interval());
     MeterChecks.replay(sc, model, model.interval());
   }
 

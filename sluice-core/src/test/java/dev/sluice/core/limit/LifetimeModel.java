@@ -1,9 +1,9 @@
 package dev.sluice.core.limit;
 
 /**
- * A lifetime budget from its definition: a counter, forgotten {@code R} after the first charge
- * (of a positive cost) since it was last forgotten; a request of cost {@code c} passes iff
- * {@code count + c <= N}.
+ * A lifetime budget from its definition: a counter, forgotten {@code R} after the first charge (of
+ * a positive cost) since it was last forgotten; a request of cost {@code c} passes iff {@code count
+ * + c <= N}.
  */
 final class LifetimeModel implements ReferenceModel {
   private final long permits;
@@ -33,7 +33,8 @@ final class LifetimeModel implements ReferenceModel {
       return Expected.allowed(permits - after, reset, standingReset);
     }
     long forget = forgetAt != null ? forgetAt : now + retention;
-    return Expected.denied(permits - count, standingReset, cost > permits ? Evaluation.NEVER : forget);
+    return Expected.denied(
+        permits - count, standingReset, cost > permits ? Evaluation.NEVER : forget);
   }
 
   @Override

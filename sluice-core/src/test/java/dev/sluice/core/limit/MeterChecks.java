@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sluice.core.limit.Scenarios.Scenario;
 import dev.sluice.core.limit.Scenarios.Step;
 
-/** Replays a scenario against a meter and a reference model, and checks each answer by brute force. */
+/**
+ * Replays a scenario against a meter and a reference model, and checks each answer by brute force.
+ */
 final class MeterChecks {
   private MeterChecks() {}
 
@@ -37,15 +39,21 @@ final class MeterChecks {
       d.assertFirstPassingInstant(d.state, t, capacity, e.standingReset, at + ": standingReset");
       if (!e.allowed) {
         if (e.retryAt == Evaluation.NEVER) {
-          assertThat(cost).as("%s: only a cost above capacity never passes", at).isGreaterThan(capacity);
+          assertThat(cost)
+              .as("%s: only a cost above capacity never passes", at)
+              .isGreaterThan(capacity);
         } else {
-          assertThat(e.retryAt).as("%s: a denial's retryAt lies in the future", at).isGreaterThan(t);
+          assertThat(e.retryAt)
+              .as("%s: a denial's retryAt lies in the future", at)
+              .isGreaterThan(t);
           d.assertFirstPassingInstant(d.state, t, cost, e.retryAt, at + ": retryAt");
         }
       }
 
       if (e.allowed) {
-        assertThat(e.expiresAt).as("%s: expiresAt", at).isGreaterThanOrEqualTo(t)
+        assertThat(e.expiresAt)
+            .as("%s: expiresAt", at)
+            .isGreaterThanOrEqualTo(t)
             .isGreaterThanOrEqualTo(lastExpiry);
         lastExpiry = e.expiresAt;
         d.commit(e);
@@ -55,12 +63,14 @@ final class MeterChecks {
   }
 
   /** {@code remaining} units pass against {@code s} at {@code t}, and one more does not. */
-  private static void assertExactRemaining(MeterDriver d, long[] s, long t, long remaining, long capacity,
-      String at) {
+  private static void assertExactRemaining(
+      MeterDriver d, long[] s, long t, long remaining, long capacity, String at) {
     assertThat(remaining).as("%s: remaining", at).isBetween(0L, capacity);
-    assertThat(d.evaluate(s, t, remaining).allowed).as("%s: the %d remaining units pass", at, remaining)
+    assertThat(d.evaluate(s, t, remaining).allowed)
+        .as("%s: the %d remaining units pass", at, remaining)
         .isTrue();
     assertThat(d.evaluate(s, t, remaining + 1).allowed)
-        .as("%s: one unit more than the %d remaining does not pass", at, remaining).isFalse();
+        .as("%s: one unit more than the %d remaining does not pass", at, remaining)
+        .isFalse();
   }
 }

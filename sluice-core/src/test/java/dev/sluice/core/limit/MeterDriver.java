@@ -60,16 +60,19 @@ final class MeterDriver {
 
   /**
    * Asserts that {@code at} is the first instant from {@code now} on at which {@code cost} passes
-   * against state {@code s}: it passes at {@code at} and, if {@code at > now}, not at
-   * {@code at - 1}. (Passing is monotone in time for a fixed state, so this pins "first".)
+   * against state {@code s}: it passes at {@code at} and, if {@code at > now}, not at {@code at -
+   * 1}. (Passing is monotone in time for a fixed state, so this pins "first".)
    */
   void assertFirstPassingInstant(long[] s, long now, long cost, long at, String what) {
     assertThat(at).as("%s must not lie in the past", what).isGreaterThanOrEqualTo(now);
     assertThat(evaluate(s, at, cost).allowed)
-        .as("%s: cost %d must pass at %d (now %d)", what, cost, at, now).isTrue();
+        .as("%s: cost %d must pass at %d (now %d)", what, cost, at, now)
+        .isTrue();
     if (at > now) {
       assertThat(evaluate(s, at - 1, cost).allowed)
-          .as("%s: cost %d must not pass at %d, a microsecond earlier (now %d)", what, cost, at - 1, now)
+          .as(
+              "%s: cost %d must not pass at %d, a microsecond earlier (now %d)",
+              what, cost, at - 1, now)
           .isFalse();
     }
   }

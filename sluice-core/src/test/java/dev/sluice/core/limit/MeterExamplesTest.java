@@ -65,7 +65,9 @@ class MeterExamplesTest {
 
     assertThat(e.allowed).isFalse();
     assertThat(e.retryAt).isEqualTo(at("2024-03-01T12:01:22.500Z"));
-    assertThat(e.resetAt).as("the 12:01 window weighs in until 12:03").isEqualTo(at("2024-03-01T12:03:00Z"));
+    assertThat(e.resetAt)
+        .as("the 12:01 window weighs in until 12:03")
+        .isEqualTo(at("2024-03-01T12:03:00Z"));
     assertThat(d.evaluate(e.retryAt, 20).allowed).isTrue();
     assertThat(d.evaluate(e.retryAt - 1, 20).allowed).isFalse();
   }
@@ -78,12 +80,15 @@ class MeterExamplesTest {
     Evaluation e = d.evaluate(at("2024-03-01T12:01:00Z"), 1);
 
     assertThat(e.allowed).as("unlike a fixed window, no burst at the boundary").isFalse();
-    assertThat(e.retryAt).as("first instant 100 * (W-e)/W <= 99").isEqualTo(at("2024-03-01T12:01:00.600Z"));
+    assertThat(e.retryAt)
+        .as("first instant 100 * (W-e)/W <= 99")
+        .isEqualTo(at("2024-03-01T12:01:00.600Z"));
   }
 
   @Test
   void gcra_tenPerSecondBurst5_fivePassThenOneEvery100ms() {
-    MeterDriver d = new MeterDriver(Limit.tokenBucket("rate", 10, Window.of(Duration.ofSeconds(1)), 5));
+    MeterDriver d =
+        new MeterDriver(Limit.tokenBucket("rate", 10, Window.of(Duration.ofSeconds(1)), 5));
     assertThat(((Gcra) d.meter).interval()).isEqualTo(100_000);
     long t0 = at("2024-03-01T12:00:00Z");
     for (int i = 1; i <= 5; i++) {
@@ -111,22 +116,26 @@ class MeterExamplesTest {
 
   @Test
   void gcra_aMillionPerSecond_emissionIntervalIsOneMicrosecond() {
-    Gcra g = (Gcra) Meter.of(Limit.tokenBucket("rate", 1_000_000, Window.of(Duration.ofSeconds(1)), 10));
+    Gcra g =
+        (Gcra) Meter.of(Limit.tokenBucket("rate", 1_000_000, Window.of(Duration.ofSeconds(1)), 10));
 
     assertThat(g.interval()).isEqualTo(1);
   }
 
   @Test
   void gcra_fasterThanOneUnitPerMicrosecond_isRefused_notSilentlySlowedDown() {
-    assertThatThrownBy(() -> Limit.tokenBucket("rate", 2_000_000, Window.of(Duration.ofSeconds(1)), 10))
+    assertThatThrownBy(
+            () -> Limit.tokenBucket("rate", 2_000_000, Window.of(Duration.ofSeconds(1)), 10))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("a token bucket refills at most one unit per microsecond, and 2000000/second is"
-            + " faster; use a fixed or sliding window for this rate");
+        .hasMessage(
+            "a token bucket refills at most one unit per microsecond, and 2000000/second is"
+                + " faster; use a fixed or sliding window for this rate");
   }
 
   @Test
   void gcra_costAboveBurst_neverPasses() {
-    MeterDriver d = new MeterDriver(Limit.tokenBucket("rate", 10, Window.of(Duration.ofSeconds(1)), 5));
+    MeterDriver d =
+        new MeterDriver(Limit.tokenBucket("rate", 10, Window.of(Duration.ofSeconds(1)), 5));
 
     Evaluation e = d.evaluate(at("2024-03-01T12:00:00Z"), 6);
 
@@ -137,8 +146,8 @@ class MeterExamplesTest {
 
   @Test
   void lifetime_fiveVerifications_sixthDeniedUntilForgottenAfter30Days() {
-    MeterDriver d = new MeterDriver(
-        Limit.fixed("verifications", 5, Window.lifetime(Window.DEFAULT_RETENTION)));
+    MeterDriver d =
+        new MeterDriver(Limit.fixed("verifications", 5, Window.lifetime(Window.DEFAULT_RETENTION)));
     long first = at("2024-03-01T09:00:00Z");
     for (int i = 0; i < 5; i++) {
       chargeOk(d, first + i * 60_000_000L, 1);
@@ -169,13 +178,21 @@ class MeterExamplesTest {
   void meterOf_picksTheAlgorithmAndStateSize() {
     Window second = Window.of(Duration.ofSeconds(1));
 
-    assertThat(Meter.of(Limit.fixed("a", 1, second))).isInstanceOf(FixedWindow.class)
-        .extracting(Meter::words).isEqualTo(1);
-    assertThat(Meter.of(Limit.sliding("a", 1, second))).isInstanceOf(SlidingWindow.class)
-        .extracting(Meter::words).isEqualTo(2);
-    assertThat(Meter.of(Limit.tokenBucket("a", 1, second, 1))).isInstanceOf(Gcra.class)
-        .extracting(Meter::words).isEqualTo(1);
+    assertThat(Meter.of(Limit.fixed("a", 1, second)))
+        .isInstanceOf(FixedWindow.class)
+        .extracting(Meter::words)
+        .isEqualTo(1);
+    assertThat(Meter.of(Limit.sliding("a", 1, second)))
+        .isInstanceOf(SlidingWindow.class)
+        .extracting(Meter::words)
+        .isEqualTo(2);
+    assertThat(Meter.of(Limit.tokenBucket("a", 1, second, 1)))
+        .isInstanceOf(Gcra.class)
+        .extracting(Meter::words)
+        .isEqualTo(1);
     assertThat(Meter.of(Limit.fixed("a", 1, Window.lifetime(Duration.ofDays(1)))))
-        .isInstanceOf(LifetimeBudget.class).extracting(Meter::words).isEqualTo(2);
+        .isInstanceOf(LifetimeBudget.class)
+        .extracting(Meter::words)
+        .isEqualTo(2);
   }
 }

@@ -21,8 +21,10 @@ class MulDivPropertyTest {
     BigInteger[] qr = product.divideAndRemainder(BigInteger.valueOf(c));
     Assume.that(qr[0].bitLength() < 63);
     long floor = qr[0].longValueExact();
-    long ceil = new java.math.BigDecimal(product)
-        .divide(new java.math.BigDecimal(c), 0, RoundingMode.CEILING).longValueExact();
+    long ceil =
+        new java.math.BigDecimal(product)
+            .divide(new java.math.BigDecimal(c), 0, RoundingMode.CEILING)
+            .longValueExact();
 
     assertThat(Meter.floorMulDiv(a, b, c)).isEqualTo(floor);
     assertThat(Meter.ceilMulDiv(a, b, c)).isEqualTo(ceil);

@@ -5,10 +5,10 @@ import java.util.Map;
 import java.util.function.LongPredicate;
 
 /**
- * Sliding window, from its definition, in exact rational arithmetic: a count per window index,
- * and at {@code t = i*W + e} the estimate {@code count[i-1] * (W - e) / W + count[i]}. A request of
- * cost {@code c} passes iff {@code estimate + c <= N}; what remains is {@code N - estimate}, rounded
- * down. Reset and retry-at are found by searching time for the first instant at which the
+ * Sliding window, from its definition, in exact rational arithmetic: a count per window index, and
+ * at {@code t = i*W + e} the estimate {@code count[i-1] * (W - e) / W + count[i]}. A request of
+ * cost {@code c} passes iff {@code estimate + c <= N}; what remains is {@code N - estimate},
+ * rounded down. Reset and retry-at are found by searching time for the first instant at which the
  * estimate is 0, or low enough for {@code c} (the estimate never rises while nothing arrives), so
  * they do not depend on the closed forms in {@link SlidingWindow}'s comment.
  */
@@ -26,7 +26,8 @@ final class SlidingWindowModel implements ReferenceModel {
   Q estimate(long t, long extra, long chargedAt) {
     long index = Math.floorDiv(t, window);
     long e = t - index * window;
-    long prev = count(index - 1) + (extra > 0 && Math.floorDiv(chargedAt, window) == index - 1 ? extra : 0);
+    long prev =
+        count(index - 1) + (extra > 0 && Math.floorDiv(chargedAt, window) == index - 1 ? extra : 0);
     long curr = count(index) + (extra > 0 && Math.floorDiv(chargedAt, window) == index ? extra : 0);
     return Q.of(prev).times(Q.of(window - e, window)).plus(Q.of(curr));
   }
@@ -46,9 +47,10 @@ final class SlidingWindowModel implements ReferenceModel {
       return Expected.allowed(remaining, reset, standingReset);
     }
     long remaining = Math.max(0, capacity.minus(standing).floor());
-    long retryAt = cost > permits
-        ? Evaluation.NEVER
-        : first(now, t -> estimate(t, 0, now).plus(Q.of(cost)).le(capacity));
+    long retryAt =
+        cost > permits
+            ? Evaluation.NEVER
+            : first(now, t -> estimate(t, 0, now).plus(Q.of(cost)).le(capacity));
     return Expected.denied(remaining, standingReset, retryAt);
   }
 

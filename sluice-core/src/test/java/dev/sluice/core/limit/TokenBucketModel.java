@@ -1,10 +1,10 @@
 package dev.sluice.core.limit;
 
 /**
- * A continuous token bucket in exact rational arithmetic: it holds at most {@code B} tokens,
- * starts full, refills at one token per {@code T} microseconds ({@code tokens = min(B, tokens +
- * elapsed / T)}, with {@code T = ceil(W / N)} as {@link Gcra}'s comment specifies) and a request of
- * cost {@code c} passes iff {@code c <= tokens}, taking {@code c}. Reset is when it is full again,
+ * A continuous token bucket in exact rational arithmetic: it holds at most {@code B} tokens, starts
+ * full, refills at one token per {@code T} microseconds ({@code tokens = min(B, tokens + elapsed /
+ * T)}, with {@code T = ceil(W / N)} as {@link Gcra}'s comment specifies) and a request of cost
+ * {@code c} passes iff {@code c <= tokens}, taking {@code c}. Reset is when it is full again,
  * retry-at when it holds {@code c}.
  */
 final class TokenBucketModel implements ReferenceModel {
@@ -47,7 +47,8 @@ final class TokenBucketModel implements ReferenceModel {
       Q left = t.minus(Q.of(cost));
       return Expected.allowed(left.floor(), when(now, left, burst), standingReset);
     }
-    return Expected.denied(t.floor(), standingReset, cost > burst ? Evaluation.NEVER : when(now, t, cost));
+    return Expected.denied(
+        t.floor(), standingReset, cost > burst ? Evaluation.NEVER : when(now, t, cost));
   }
 
   @Override

@@ -43,7 +43,8 @@ class IpRangeTest {
     assertThat(v6.contains("10.0.0.1")).isFalse();
     assertThat(IpRange.parse("::1").contains("0:0:0:0:0:0:0:1")).isTrue();
     assertThat(IpRange.parse("10.0.0.0/8").contains("::ffff:10.9.8.7"))
-        .as("a dual-stack socket reports an IPv4 peer as IPv4-mapped").isTrue();
+        .as("a dual-stack socket reports an IPv4 peer as IPv4-mapped")
+        .isTrue();
   }
 
   @Test
@@ -56,11 +57,14 @@ class IpRangeTest {
     assertThat(IpRange.parse("::ffff:192.168.1.7").contains("192.168.1.7")).isTrue();
     assertThat(IpRange.parse("::ffff:192.168.1.7/128").contains("192.168.1.8")).isFalse();
     assertThatThrownBy(() -> IpRange.parse("::ffff:10.0.0.0/8"))
-        .as("an IPv6 /8, not 10.0.0.0/8").isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("'::ffff:10.0.0.0/8' has an invalid prefix length: an IPv4-mapped block needs"
-            + " one from 96 to 128 (::ffff:10.0.0.0/104 is 10.0.0.0/8)");
+        .as("an IPv6 /8, not 10.0.0.0/8")
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "'::ffff:10.0.0.0/8' has an invalid prefix length: an IPv4-mapped block needs"
+                + " one from 96 to 128 (::ffff:10.0.0.0/104 is 10.0.0.0/8)");
     assertThatThrownBy(() -> IpRange.parse("::ffff:10.0.0.0/129"))
-        .hasMessage("'::ffff:10.0.0.0/129' has an invalid prefix length: it must be a whole number from 0 to 128");
+        .hasMessage(
+            "'::ffff:10.0.0.0/129' has an invalid prefix length: it must be a whole number from 0 to 128");
   }
 
   @Test
@@ -80,8 +84,20 @@ class IpRangeTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"localhost", "10.0.0.0/33", "10.0.0.0/", "10.0.0.0/x", "10.1", "1.2.3.4.5",
-      "::1/129", "2001:db8::g", "example.com/8", "", "300.1.1.1"})
+  @ValueSource(
+      strings = {
+        "localhost",
+        "10.0.0.0/33",
+        "10.0.0.0/",
+        "10.0.0.0/x",
+        "10.1",
+        "1.2.3.4.5",
+        "::1/129",
+        "2001:db8::g",
+        "example.com/8",
+        "",
+        "300.1.1.1"
+      })
   void refusesWhatIsNotALiteralBlockSayingWhy(String text) {
     assertThatThrownBy(() -> IpRange.parse(text))
         .isInstanceOf(IllegalArgumentException.class)

@@ -18,17 +18,23 @@ class LimitAndWindowTest {
         .hasMessage("limit name '' must be 1 to 64 letters, digits, '.', '_' or '-'");
     assertThatThrownBy(() -> Limit.fixed("x".repeat(65), 1, MINUTE))
         .hasMessageStartingWith("limit name 'xxxx");
-    assertThatThrownBy(() -> Limit.fixed("\"quoted\"", 1, MINUTE)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> Limit.fixed("\"quoted\"", 1, MINUTE))
+        .isInstanceOf(IllegalArgumentException.class);
     assertThat(Limit.fixed("a.b_c-D9", 1, MINUTE).name()).isEqualTo("a.b_c-D9");
     assertThat(Limit.fixed("x".repeat(64), 1, MINUTE).name()).hasSize(64);
   }
 
   @Test
   void limit_nulls_areNamed() {
-    assertThatThrownBy(() -> Limit.fixed(null, 1, MINUTE)).isInstanceOf(NullPointerException.class).hasMessage("name");
-    assertThatThrownBy(() -> Limit.fixed("a", 1, null)).isInstanceOf(NullPointerException.class).hasMessage("window");
+    assertThatThrownBy(() -> Limit.fixed(null, 1, MINUTE))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("name");
+    assertThatThrownBy(() -> Limit.fixed("a", 1, null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("window");
     assertThatThrownBy(() -> new Limit("a", 1, MINUTE, null, 1))
-        .isInstanceOf(NullPointerException.class).hasMessage("algorithm");
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("algorithm");
   }
 
   @Test
@@ -47,9 +53,11 @@ class LimitAndWindowTest {
 
     assertThatThrownBy(() -> Limit.sliding("a", 5, lifetime))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("a lifetime budget never refills, so it is counted as a plain counter ('fixed'), not 'sliding'");
+        .hasMessage(
+            "a lifetime budget never refills, so it is counted as a plain counter ('fixed'), not 'sliding'");
     assertThatThrownBy(() -> Limit.tokenBucket("a", 5, lifetime, 5))
-        .hasMessage("a lifetime budget never refills, so it is counted as a plain counter ('fixed'), not 'token-bucket'");
+        .hasMessage(
+            "a lifetime budget never refills, so it is counted as a plain counter ('fixed'), not 'token-bucket'");
     Limit budget = Limit.fixed("a", 5, lifetime);
     assertThat(budget.isLifetime()).isTrue();
     assertThat(budget).hasToString("a 5/lifetime");
@@ -74,8 +82,9 @@ class LimitAndWindowTest {
 
     assertThatThrownBy(() -> Limit.tokenBucket("a", 1, century, Limit.MAX_PERMITS))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("burst 2147483647 at 1/36600d would bank more than 70,000 years of credit;"
-            + " lower the burst or shorten the window");
+        .hasMessage(
+            "burst 2147483647 at 1/36600d would bank more than 70,000 years of credit;"
+                + " lower the burst or shorten the window");
     assertThat(Limit.tokenBucket("a", 1, century, 1).burst()).isEqualTo(1);
   }
 
@@ -90,7 +99,8 @@ class LimitAndWindowTest {
   @Test
   void limit_readsAsInAPolicyFile() {
     assertThat(Limit.fixed("m", 100, MINUTE)).hasToString("m 100/minute");
-    assertThat(Limit.sliding("h", 5, Window.of(Duration.ofHours(1)))).hasToString("h 5/hour sliding");
+    assertThat(Limit.sliding("h", 5, Window.of(Duration.ofHours(1))))
+        .hasToString("h 5/hour sliding");
     assertThat(Limit.tokenBucket("s", 10, Window.of(Duration.ofSeconds(1)), 20))
         .hasToString("s 10/second token-bucket burst 20");
     assertThat(Limit.fixed("q", 7, Window.of(Duration.ofMinutes(15)))).hasToString("q 7/15m");
@@ -103,7 +113,9 @@ class LimitAndWindowTest {
         .hasMessage("a window must last at least 1ms, got PT0.000999999S");
     assertThatThrownBy(() -> Window.of(Duration.ofDays(366 * 100 + 1)))
         .hasMessage("a window cannot exceed 100 years, got PT878424H");
-    assertThatThrownBy(() -> Window.of(null)).isInstanceOf(NullPointerException.class).hasMessage("length");
+    assertThatThrownBy(() -> Window.of(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("length");
     assertThat(Window.of(Duration.ofMillis(1)).micros()).isEqualTo(1_000);
   }
 
@@ -114,7 +126,9 @@ class LimitAndWindowTest {
         .hasMessage("a lifetime retention must be at least 1s, got PT0.5S");
     assertThatThrownBy(() -> Window.lifetime(Duration.ofDays(366 * 100 + 1)))
         .hasMessage("a lifetime retention cannot exceed 100 years");
-    assertThatThrownBy(() -> Window.lifetime(null)).isInstanceOf(NullPointerException.class).hasMessage("retention");
+    assertThatThrownBy(() -> Window.lifetime(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("retention");
   }
 
   @Test

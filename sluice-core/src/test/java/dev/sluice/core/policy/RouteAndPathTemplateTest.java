@@ -34,7 +34,8 @@ class RouteAndPathTemplateTest {
   void route_unknownMethod_isRefusedListingTheKnownOnes() {
     assertThatThrownBy(() -> Route.parse("FETCH /x"))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("unknown HTTP method 'FETCH'; use one of [CONNECT, DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT, TRACE]");
+        .hasMessage(
+            "unknown HTTP method 'FETCH'; use one of [CONNECT, DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT, TRACE]");
     assertThatThrownBy(() -> new Route(Set.of("get", "teapot"), PathTemplate.parse("/x")))
         .hasMessageStartingWith("unknown HTTP method 'teapot'");
   }
@@ -42,40 +43,59 @@ class RouteAndPathTemplateTest {
   @Test
   void route_badText_namesWhatIsWrong() {
     assertThatThrownBy(() -> Route.parse(null)).hasMessage("a path must start with '/', got ''");
-    assertThatThrownBy(() -> Route.parse("GET")).hasMessage("a path must start with '/', got 'GET'");
-    assertThatThrownBy(() -> Route.parse("GET x")).hasMessage("a path must start with '/', got 'x'");
-    assertThatThrownBy(() -> new Route(Set.of(), null)).isInstanceOf(NullPointerException.class).hasMessage("path");
+    assertThatThrownBy(() -> Route.parse("GET"))
+        .hasMessage("a path must start with '/', got 'GET'");
+    assertThatThrownBy(() -> Route.parse("GET x"))
+        .hasMessage("a path must start with '/', got 'x'");
+    assertThatThrownBy(() -> new Route(Set.of(), null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("path");
   }
 
   @Test
   void template_mustStartWithASlash() {
     assertThatThrownBy(() -> PathTemplate.parse("assets"))
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("a path must start with '/', got 'assets'");
-    assertThatThrownBy(() -> PathTemplate.parse(null)).hasMessage("a path must start with '/', got 'null'");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("a path must start with '/', got 'assets'");
+    assertThatThrownBy(() -> PathTemplate.parse(null))
+        .hasMessage("a path must start with '/', got 'null'");
   }
 
   @Test
   void template_badSegments_areNamed() {
     assertThatThrownBy(() -> PathTemplate.parse("/a//b"))
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("empty segment ('//') in path '/a//b'");
-    assertThatThrownBy(() -> PathTemplate.parse("/a/**/b")).hasMessage("'**' may only end a path, in '/a/**/b'");
-    assertThatThrownBy(() -> PathTemplate.parse("/a b")).hasMessage("bad segment 'a b' in path '/a b'");
-    assertThatThrownBy(() -> PathTemplate.parse("/a?x=1")).hasMessage("bad segment 'a?x=1' in path '/a?x=1'");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("empty segment ('//') in path '/a//b'");
+    assertThatThrownBy(() -> PathTemplate.parse("/a/**/b"))
+        .hasMessage("'**' may only end a path, in '/a/**/b'");
+    assertThatThrownBy(() -> PathTemplate.parse("/a b"))
+        .hasMessage("bad segment 'a b' in path '/a b'");
+    assertThatThrownBy(() -> PathTemplate.parse("/a?x=1"))
+        .hasMessage("bad segment 'a?x=1' in path '/a?x=1'");
     for (String bad : new String[] {"{1x}", "{x", "{x}y", "{}", "{a-b}"}) {
-      assertThatThrownBy(() -> PathTemplate.parse("/a/" + bad)).hasMessage(
-          "bad parameter segment '" + bad + "' in '/a/" + bad + "': write {name} with letters, digits or '_'");
+      assertThatThrownBy(() -> PathTemplate.parse("/a/" + bad))
+          .hasMessage(
+              "bad parameter segment '"
+                  + bad
+                  + "' in '/a/"
+                  + bad
+                  + "': write {name} with letters, digits or '_'");
     }
   }
 
   @Test
   void template_starsOtherThanAFinalDoubleStar_andDotSegments_areRefused() {
     for (String bad : new String[] {"/*", "/api/*", "/a/**x", "/a/x*"}) {
-      assertThatThrownBy(() -> PathTemplate.parse(bad)).as(bad)
-          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("is no wildcard");
+      assertThatThrownBy(() -> PathTemplate.parse(bad))
+          .as(bad)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("is no wildcard");
     }
     for (String bad : new String[] {"/./a", "/a/..", "/a/../b"}) {
-      assertThatThrownBy(() -> PathTemplate.parse(bad)).as(bad)
-          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("can never match");
+      assertThatThrownBy(() -> PathTemplate.parse(bad))
+          .as(bad)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("can never match");
     }
     assertThat(PathTemplate.parse("/a/**").isCatchAll()).isTrue();
     assertThat(PathTemplate.parse("/v1.2/a..b").segment(1)).isEqualTo("a..b");
@@ -84,7 +104,8 @@ class RouteAndPathTemplateTest {
   @Test
   void template_duplicateParameter_isRefused() {
     assertThatThrownBy(() -> PathTemplate.parse("/a/{id}/b/{id}"))
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("parameter {id} appears twice in '/a/{id}/b/{id}'");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("parameter {id} appears twice in '/a/{id}/b/{id}'");
     assertThatThrownBy(() -> PathTemplate.parse("/id/{id}/{id}"))
         .as("even after a literal segment of the same text")
         .hasMessage("parameter {id} appears twice in '/id/{id}/{id}'");
@@ -105,8 +126,10 @@ class RouteAndPathTemplateTest {
     assertThat(t.hasParam("orgs")).as("a literal is not a parameter").isFalse();
     assertThat(PathTemplate.parse("/").size()).isZero();
     assertThat(PathTemplate.parse("/assets/").size()).isEqualTo(1);
-    assertThat(PathTemplate.parse("/a/{b}")).isEqualTo(PathTemplate.parse("/a/{b}"))
-        .hasSameHashCodeAs(PathTemplate.parse("/a/{b}")).isNotEqualTo(PathTemplate.parse("/a/{c}"));
+    assertThat(PathTemplate.parse("/a/{b}"))
+        .isEqualTo(PathTemplate.parse("/a/{b}"))
+        .hasSameHashCodeAs(PathTemplate.parse("/a/{b}"))
+        .isNotEqualTo(PathTemplate.parse("/a/{c}"));
   }
 
   @Test
@@ -118,6 +141,7 @@ class RouteAndPathTemplateTest {
     assertThat(t.extract("/users/42/posts/7/", "post")).isEqualTo("7");
     assertThat(t.extract("/users/42/posts/7", "users")).isNull();
     assertThat(t.extract("/users/42/posts/7", "absent")).isNull();
-    assertThat(PathTemplate.parse("/files/{name}/**").extract("/files/a.txt/v/2", "name")).isEqualTo("a.txt");
+    assertThat(PathTemplate.parse("/files/{name}/**").extract("/files/a.txt/v/2", "name"))
+        .isEqualTo("a.txt");
   }
 }

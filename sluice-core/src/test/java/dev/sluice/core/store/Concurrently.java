@@ -9,9 +9,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Runs a body on several threads released together, bounded in time: the test fails (with the
- * stuck threads' stacks) if they have not all finished within the timeout, and rethrows the first
- * failure of any thread. Threads are daemons, so a deadlocked one cannot keep the JVM alive.
+ * Runs a body on several threads released together, bounded in time: the test fails (with the stuck
+ * threads' stacks) if they have not all finished within the timeout, and rethrows the first failure
+ * of any thread. Threads are daemons, so a deadlocked one cannot keep the JVM alive.
  */
 public final class Concurrently {
 
@@ -30,14 +30,17 @@ public final class Concurrently {
     Thread[] ts = new Thread[threads];
     for (int i = 0; i < threads; i++) {
       int index = i;
-      ts[i] = new Thread(() -> {
-        try {
-          start.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
-          body.run(index);
-        } catch (Throwable t) {
-          failure.compareAndSet(null, t);
-        }
-      }, "concurrently-" + i);
+      ts[i] =
+          new Thread(
+              () -> {
+                try {
+                  start.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                  body.run(index);
+                } catch (Throwable t) {
+                  failure.compareAndSet(null, t);
+                }
+              },
+              "concurrently-" + i);
       ts[i].setDaemon(true);
       ts[i].start();
     }

@@ -24,20 +24,24 @@ class InMemoryStoreConcurrencyTest extends StoreConcurrencyContract {
   }
 
   /**
-   * Sweeps racing charges never lose one. The test runs in rounds; within a round the clock
-   * stands still, and between rounds it moves on by three windows, so every bucket of the last
-   * round has expired when the next begins. Each round, charging threads race a thread that sweeps
-   * without pause (and the charges' own sweeps, every millisecond of store time): expired buckets
-   * are killed while chargers are looking them up and locking them. The invariant: in every round
-   * every key admits exactly its capacity. A charge written into a bucket a sweep had already
-   * removed would be lost, and the key would then admit more; a live bucket swept by mistake
-   * would restart its count, and admit more too.
+   * Sweeps racing charges never lose one. The test runs in rounds; within a round the clock stands
+   * still, and between rounds it moves on by three windows, so every bucket of the last round has
+   * expired when the next begins. Each round, charging threads race a thread that sweeps without
+   * pause (and the charges' own sweeps, every millisecond of store time): expired buckets are
+   * killed while chargers are looking them up and locking them. The invariant: in every round every
+   * key admits exactly its capacity. A charge written into a bucket a sweep had already removed
+   * would be lost, and the key would then admit more; a live bucket swept by mistake would restart
+   * its count, and admit more too.
    */
   @ParameterizedTest
   @EnumSource(LimitKind.class)
   public void sweepsRacingCharges_neverLoseACharge(LimitKind kind) {
-    InMemoryStore s = InMemoryStore.builder()
-        .ticker(ticker).executor(Runnable::run).sweepInterval(Duration.ofMillis(1)).build();
+    InMemoryStore s =
+        InMemoryStore.builder()
+            .ticker(ticker)
+            .executor(Runnable::run)
+            .sweepInterval(Duration.ofMillis(1))
+            .build();
     int keys = 32;
     long capacity = 10;
     int chargers = 3;
@@ -49,30 +53,36 @@ class InMemoryStoreConcurrencyTest extends StoreConcurrencyContract {
       AtomicLongArray admitted = new AtomicLongArray(keys);
       AtomicInteger finished = new AtomicInteger();
       int r = round;
-      Concurrently.run(chargers + 1, TIMEOUT, thread -> {
-        if (thread == chargers) {
-          while (finished.get() < chargers) {
-            s.sweep();
-            sweeps.incrementAndGet();
-          }
-          return;
-        }
-        List<Integer> order = new ArrayList<>();
-        for (int k = 0; k < keys; k++) {
-          order.add(k);
-        }
-        Random random = new Random(r * 31L + thread);
-        for (int rep = 0; rep < 8; rep++) {
-          Collections.shuffle(order, random);
-          for (int k : order) {
-            Charge c = rep % 2 == 0 ? new Charge(1).add(g, k, 1) : new Charge(2).add(other, k, 1).add(g, k, 1);
-            if (s.charge(c).admitted()) {
-              admitted.incrementAndGet(k);
+      Concurrently.run(
+          chargers + 1,
+          TIMEOUT,
+          thread -> {
+            if (thread == chargers) {
+              while (finished.get() < chargers) {
+                s.sweep();
+                sweeps.incrementAndGet();
+              }
+              return;
             }
-          }
-        }
-        finished.incrementAndGet();
-      });
+            List<Integer> order = new ArrayList<>();
+            for (int k = 0; k < keys; k++) {
+              order.add(k);
+            }
+            Random random = new Random(r * 31L + thread);
+            for (int rep = 0; rep < 8; rep++) {
+              Collections.shuffle(order, random);
+              for (int k : order) {
+                Charge c =
+                    rep % 2 == 0
+                        ? new Charge(1).add(g, k, 1)
+                        : new Charge(2).add(other, k, 1).add(g, k, 1);
+                if (s.charge(c).admitted()) {
+                  admitted.incrementAndGet(k);
+                }
+              }
+            }
+            finished.incrementAndGet();
+          });
       for (int k = 0; k < keys; k++) {
         assertThat(admitted.get(k)).as("round %d, key %d", round, k).isEqualTo(capacity);
       }
@@ -85,27 +95,28 @@ class InMemoryStoreConcurrencyTest extends StoreConcurrencyContract {
 
   /**
    * The lock order, pinned deterministically (a stress test rarely hits a deadlock's window of a
-   * few nanoseconds on a busy machine). The test holds the lock of the bucket that comes second
-   * in the global order (rule, then key), and a charger names the two buckets the other way round:
-   * it must still take the first bucket in the global order first, and then wait. A store that
-   * locked in charge order would wait without holding anything, and so could deadlock against a
-   * charger naming them in the opposite order.
+   * few nanoseconds on a busy machine). The test holds the lock of the bucket that comes second in
+   * the global order (rule, then key), and a charger names the two buckets the other way round: it
+   * must still take the first bucket in the global order first, and then wait. A store that locked
+   * in charge order would wait without holding anything, and so could deadlock against a charger
+   * naming them in the opposite order.
    */
   @Test
-  public void charge_locksItsBucketsInOneGlobalOrder_ruleThenKey_whateverTheChargeOrder() throws Exception {
+  public void charge_locksItsBucketsInOneGlobalOrder_ruleThenKey_whateverTheChargeOrder()
+      throws Exception {
     InMemoryStore s = (InMemoryStore) store;
     BucketGroup first = s.group("first", List.of(LimitKind.FIXED.of("first-daily", 100, DAY)));
     BucketGroup second = s.group("second", List.of(LimitKind.FIXED.of("second-daily", 100, DAY)));
-    assertLockedFirstWhileWaiting(s, bucket(first, 1), bucket(first, 2),
-        new Charge(2).add(first, 2, 1).add(first, 1, 1));
-    assertLockedFirstWhileWaiting(s, bucket(first, -5), bucket(first, 3),
-        new Charge(2).add(first, 3, 1).add(first, -5, 1));
-    assertLockedFirstWhileWaiting(s, bucket(first, 9), bucket(second, 1),
-        new Charge(2).add(second, 1, 1).add(first, 9, 1));
+    assertLockedFirstWhileWaiting(
+        s, bucket(first, 1), bucket(first, 2), new Charge(2).add(first, 2, 1).add(first, 1, 1));
+    assertLockedFirstWhileWaiting(
+        s, bucket(first, -5), bucket(first, 3), new Charge(2).add(first, 3, 1).add(first, -5, 1));
+    assertLockedFirstWhileWaiting(
+        s, bucket(first, 9), bucket(second, 1), new Charge(2).add(second, 1, 1).add(first, 9, 1));
   }
 
-  private void assertLockedFirstWhileWaiting(InMemoryStore s, long[] lockedFirst, long[] lockedSecond, Charge c)
-      throws Exception {
+  private void assertLockedFirstWhileWaiting(
+      InMemoryStore s, long[] lockedFirst, long[] lockedSecond, Charge c) throws Exception {
     assertThat(Buckets.lock(lockedSecond)).isTrue();
     Thread charger = new Thread(() -> s.charge(c), "charger");
     charger.setDaemon(true);
@@ -113,7 +124,8 @@ class InMemoryStoreConcurrencyTest extends StoreConcurrencyContract {
     try {
       long deadline = System.nanoTime() + TIMEOUT.toNanos();
       while (((long) Buckets.WORDS.getVolatile(lockedFirst, 0) & 1) == 0) {
-        assertThat(System.nanoTime()).as("the charger never took the bucket first in the global order")
+        assertThat(System.nanoTime())
+            .as("the charger never took the bucket first in the global order")
             .isLessThan(deadline);
         Thread.onSpinWait();
       }
@@ -135,7 +147,8 @@ class InMemoryStoreConcurrencyTest extends StoreConcurrencyContract {
   @Test
   public void floodOfNewKeysFromManyThreads_reject_staysWithinTheCap_andCountsTrackedKeysExactly() {
     int cap = 2_000;
-    InMemoryStore s = InMemoryStore.builder().ticker(ticker).executor(Runnable::run).maxBuckets(cap).build();
+    InMemoryStore s =
+        InMemoryStore.builder().ticker(ticker).executor(Runnable::run).maxBuckets(cap).build();
     BucketGroup g = s.group("api", List.of(LimitKind.FIXED.of("daily", 100, DAY)));
     int tracked = 10;
     for (int k = 0; k < tracked; k++) {
@@ -145,17 +158,20 @@ class InMemoryStoreConcurrencyTest extends StoreConcurrencyContract {
     AtomicLong maxSeen = new AtomicLong();
     int newKeysPerThread = 10 * cap / THREADS;
 
-    Concurrently.run(THREADS, TIMEOUT, thread -> {
-      for (int i = 0; i < newKeysPerThread; i++) {
-        long key = 1_000_000L * (thread + 1) + i;
-        s.charge(new Charge(1).add(g, key, 1));
-        int k = i % tracked;
-        if (s.charge(new Charge(1).add(g, k, 1)).admitted()) {
-          admitted.incrementAndGet(k);
-        }
-        maxSeen.accumulateAndGet(s.size(), Math::max);
-      }
-    });
+    Concurrently.run(
+        THREADS,
+        TIMEOUT,
+        thread -> {
+          for (int i = 0; i < newKeysPerThread; i++) {
+            long key = 1_000_000L * (thread + 1) + i;
+            s.charge(new Charge(1).add(g, key, 1));
+            int k = i % tracked;
+            if (s.charge(new Charge(1).add(g, k, 1)).admitted()) {
+              admitted.incrementAndGet(k);
+            }
+            maxSeen.accumulateAndGet(s.size(), Math::max);
+          }
+        });
 
     assertThat(maxSeen.get()).isLessThanOrEqualTo(cap + THREADS);
     assertThat(s.size()).isLessThanOrEqualTo(cap + THREADS);
@@ -168,19 +184,27 @@ class InMemoryStoreConcurrencyTest extends StoreConcurrencyContract {
   @Test
   public void floodOfNewKeysFromManyThreads_admitUntracked_admitsThemAndStaysWithinTheCap() {
     int cap = 1_000;
-    InMemoryStore s = InMemoryStore.builder().ticker(ticker).executor(Runnable::run)
-        .maxBuckets(cap).whenFull(WhenFull.ADMIT_UNTRACKED).build();
+    InMemoryStore s =
+        InMemoryStore.builder()
+            .ticker(ticker)
+            .executor(Runnable::run)
+            .maxBuckets(cap)
+            .whenFull(WhenFull.ADMIT_UNTRACKED)
+            .build();
     BucketGroup g = s.group("api", List.of(LimitKind.FIXED.of("daily", 1, DAY)));
     AtomicLong admitted = new AtomicLong();
     int newKeysPerThread = 10 * cap / THREADS;
 
-    Concurrently.run(THREADS, TIMEOUT, thread -> {
-      for (int i = 0; i < newKeysPerThread; i++) {
-        if (s.charge(new Charge(1).add(g, 1_000_000L * (thread + 1) + i, 1)).admitted()) {
-          admitted.incrementAndGet();
-        }
-      }
-    });
+    Concurrently.run(
+        THREADS,
+        TIMEOUT,
+        thread -> {
+          for (int i = 0; i < newKeysPerThread; i++) {
+            if (s.charge(new Charge(1).add(g, 1_000_000L * (thread + 1) + i, 1)).admitted()) {
+              admitted.incrementAndGet();
+            }
+          }
+        });
 
     assertThat(admitted.get()).as("every new key fits its (fresh) bucket").isEqualTo(10L * cap);
     assertThat(s.size()).isLessThanOrEqualTo(cap + THREADS);
@@ -192,16 +216,19 @@ class InMemoryStoreConcurrencyTest extends StoreConcurrencyContract {
     BucketGroup g = s.group("api", List.of(LimitKind.FIXED.of("daily", 1_000, DAY)));
     AtomicLong admitted = new AtomicLong();
 
-    Concurrently.run(THREADS, TIMEOUT, thread -> {
-      for (int i = 0; i < 500; i++) {
-        if (thread == 0) {
-          s.group("api", List.of(LimitKind.FIXED.of("daily", 1_000, DAY)));
-          s.group("churn", List.of(LimitKind.FIXED.of("churn-daily", 1 + i, DAY)));
-        } else if (s.charge(new Charge(1).add(g, 1, 1)).admitted()) {
-          admitted.incrementAndGet();
-        }
-      }
-    });
+    Concurrently.run(
+        THREADS,
+        TIMEOUT,
+        thread -> {
+          for (int i = 0; i < 500; i++) {
+            if (thread == 0) {
+              s.group("api", List.of(LimitKind.FIXED.of("daily", 1_000, DAY)));
+              s.group("churn", List.of(LimitKind.FIXED.of("churn-daily", 1 + i, DAY)));
+            } else if (s.charge(new Charge(1).add(g, 1, 1)).admitted()) {
+              admitted.incrementAndGet();
+            }
+          }
+        });
 
     BucketGroup again = s.group("api", List.of(LimitKind.FIXED.of("daily", 1_000, DAY)));
     assertThat(s.charge(new Charge(1).add(again, 1, 0)).statuses().get(0).remaining())

@@ -60,8 +60,12 @@ class InMemoryStoreTest extends StoreContract {
 
   @Test
   public void sweep_keepsABucketUntilItsLongestLimitExpires() {
-    BucketGroup g = store.group("api", List.of(
-        LimitKind.FIXED.of("per-second", 5, SECOND), LimitKind.SLIDING.of("hourly", 50, HOUR)));
+    BucketGroup g =
+        store.group(
+            "api",
+            List.of(
+                LimitKind.FIXED.of("per-second", 5, SECOND),
+                LimitKind.SLIDING.of("hourly", 50, HOUR)));
     charge(g, 1, 2);
 
     advance(Duration.ofSeconds(2));
@@ -88,11 +92,12 @@ class InMemoryStoreTest extends StoreContract {
   public void sweep_neverChangesADecision() {
     InMemoryStore swept = build(b -> b);
     InMemoryStore kept = build(b -> b);
-    List<Limit> limits = List.of(
-        LimitKind.FIXED.of("fixed", 4, SECOND),
-        LimitKind.SLIDING.of("sliding", 6, Duration.ofSeconds(2)),
-        LimitKind.TOKEN_BUCKET.of("bucket", 5, Duration.ofMillis(1500)),
-        LimitKind.LIFETIME.of("budget", 9, Duration.ofSeconds(3)));
+    List<Limit> limits =
+        List.of(
+            LimitKind.FIXED.of("fixed", 4, SECOND),
+            LimitKind.SLIDING.of("sliding", 6, Duration.ofSeconds(2)),
+            LimitKind.TOKEN_BUCKET.of("bucket", 5, Duration.ofMillis(1500)),
+            LimitKind.LIFETIME.of("budget", 9, Duration.ofSeconds(3)));
     BucketGroup a = swept.group("api", limits);
     BucketGroup b = kept.group("api", limits);
     Random random = new Random(42);
@@ -103,7 +108,8 @@ class InMemoryStoreTest extends StoreContract {
       Verdict va = swept.charge(new Charge(1).add(a, key, cost));
       Verdict vb = kept.charge(new Charge(1).add(b, key, cost));
       assertThat(va).as("request %d", i).isEqualTo(vb);
-      ticker.advance(Duration.ofMillis(random.nextInt(10) == 0 ? random.nextInt(5_000) : random.nextInt(50)));
+      ticker.advance(
+          Duration.ofMillis(random.nextInt(10) == 0 ? random.nextInt(5_000) : random.nextInt(50)));
       swept.sweep();
     }
     assertThat(swept.size()).isLessThanOrEqualTo(kept.size());
@@ -128,9 +134,14 @@ class InMemoryStoreTest extends StoreContract {
 
   @Test
   public void sweepScheduling_survivesAnExecutorThatRejects() {
-    InMemoryStore s = build(b -> b.sweepInterval(SECOND).executor(r -> {
-      throw new RejectedExecutionException("shut down");
-    }));
+    InMemoryStore s =
+        build(
+            b ->
+                b.sweepInterval(SECOND)
+                    .executor(
+                        r -> {
+                          throw new RejectedExecutionException("shut down");
+                        }));
     BucketGroup g = s.group("api", List.of(LimitKind.FIXED.of("per-second", 5, SECOND)));
 
     for (int k = 0; k < 5; k++) {
@@ -163,7 +174,8 @@ class InMemoryStoreTest extends StoreContract {
       for (int i = 0; i < 4; i++) {
         assertThat(s.charge(new Charge(1).add(g, k, 1)).kind()).isEqualTo(Verdict.Kind.ADMITTED);
       }
-      assertThat(s.charge(new Charge(1).add(g, k, 1)).kind()).as("key %d is not reset", k)
+      assertThat(s.charge(new Charge(1).add(g, k, 1)).kind())
+          .as("key %d is not reset", k)
           .isEqualTo(Verdict.Kind.DENIED);
     }
   }
@@ -193,12 +205,14 @@ class InMemoryStoreTest extends StoreContract {
       assertThat(v.statuses().get(0).remaining()).as("a fresh bucket each time").isZero();
     }
 
-    assertThat(s.charge(new Charge(1).add(g, 3, 3)).kind()).as("a cost no bucket can hold")
+    assertThat(s.charge(new Charge(1).add(g, 3, 3)).kind())
+        .as("a cost no bucket can hold")
         .isEqualTo(Verdict.Kind.DENIED);
     assertThat(s.size()).isEqualTo(2);
     assertThat(s.refusedForFull()).isEqualTo(6);
     assertThat(s.charge(new Charge(1).add(g, 1, 1)).kind()).isEqualTo(Verdict.Kind.ADMITTED);
-    assertThat(s.charge(new Charge(1).add(g, 1, 1)).kind()).as("tracked keys still counted")
+    assertThat(s.charge(new Charge(1).add(g, 1, 1)).kind())
+        .as("tracked keys still counted")
         .isEqualTo(Verdict.Kind.DENIED);
   }
 
@@ -212,7 +226,9 @@ class InMemoryStoreTest extends StoreContract {
     ticker.advance(Duration.ofSeconds(2));
     Verdict v = s.charge(new Charge(1).add(g, 3, 1));
 
-    assertThat(v.kind()).as("a sweep at the cap frees the expired buckets").isEqualTo(Verdict.Kind.ADMITTED);
+    assertThat(v.kind())
+        .as("a sweep at the cap frees the expired buckets")
+        .isEqualTo(Verdict.Kind.ADMITTED);
     assertThat(s.size()).isEqualTo(1);
   }
 
@@ -267,7 +283,9 @@ class InMemoryStoreTest extends StoreContract {
     }
 
     store.group("api", List.of(LimitKind.FIXED.of("hourly", 6, HOUR)));
-    assertThat(memory().size()).as("an engine on the old policy may still be charging them").isEqualTo(10);
+    assertThat(memory().size())
+        .as("an engine on the old policy may still be charging them")
+        .isEqualTo(10);
 
     advance(HOUR);
     memory().sweep();
@@ -296,7 +314,8 @@ class InMemoryStoreTest extends StoreContract {
     for (int round = 0; round < 5; round++) {
       for (int k = 0; k < 40; k++) {
         assertThat(s.charge(new Charge(1).add(reverted, round * 100 + k, 1)).kind())
-            .as("round %d key %d", round, k).isEqualTo(Verdict.Kind.ADMITTED);
+            .as("round %d key %d", round, k)
+            .isEqualTo(Verdict.Kind.ADMITTED);
       }
       assertThat(s.size()).isEqualTo(40);
       ticker.advance(Duration.ofSeconds(2));
@@ -319,22 +338,28 @@ class InMemoryStoreTest extends StoreContract {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("the sweep interval must be positive, got PT-1S");
     assertThatThrownBy(() -> InMemoryStore.builder().sweepInterval(null))
-        .isInstanceOf(NullPointerException.class).hasMessage("sweepInterval");
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("sweepInterval");
     assertThatThrownBy(() -> InMemoryStore.builder().sweepInterval(Duration.ofNanos(999_999)))
         .as("0 microseconds: a sweep on every new key")
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("the sweep interval must be between 1ms and 100 years, got PT0.000999999S");
-    assertThatThrownBy(() -> InMemoryStore.builder().sweepInterval(Duration.ofSeconds(Long.MAX_VALUE)))
+    assertThatThrownBy(
+            () -> InMemoryStore.builder().sweepInterval(Duration.ofSeconds(Long.MAX_VALUE)))
         .as("refused when set, not an ArithmeticException from build()")
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("the sweep interval must be between 1ms and 100 years, got PT");
-    assertThat(InMemoryStore.builder().sweepInterval(Duration.ofDays(366 * 100)).build().size()).isZero();
+    assertThat(InMemoryStore.builder().sweepInterval(Duration.ofDays(366 * 100)).build().size())
+        .isZero();
     assertThatThrownBy(() -> InMemoryStore.builder().ticker(null))
-        .isInstanceOf(NullPointerException.class).hasMessage("ticker");
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("ticker");
     assertThatThrownBy(() -> InMemoryStore.builder().whenFull(null))
-        .isInstanceOf(NullPointerException.class).hasMessage("whenFull");
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("whenFull");
     assertThatThrownBy(() -> InMemoryStore.builder().executor(null))
-        .isInstanceOf(NullPointerException.class).hasMessage("executor");
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("executor");
   }
 
   @Test

@@ -17,8 +17,11 @@ class KeyedLimiterTest {
 
   private final ManualTicker ticker = new ManualTicker(Instant.parse("2030-06-01T12:00:30Z"));
 
-  private KeyedLimiter<String> limiter(UnaryOperator<KeyedLimiter.Builder<String>> settings, Limit... limits) {
-    return settings.apply(KeyedLimiter.<String>builder(limits).ticker(ticker).executor(Runnable::run)).build();
+  private KeyedLimiter<String> limiter(
+      UnaryOperator<KeyedLimiter.Builder<String>> settings, Limit... limits) {
+    return settings
+        .apply(KeyedLimiter.<String>builder(limits).ticker(ticker).executor(Runnable::run))
+        .build();
   }
 
   private KeyedLimiter<String> limiter(Limit... limits) {
@@ -45,8 +48,9 @@ class KeyedLimiterTest {
 
   @Test
   void tryAcquire_deniedByOneLimit_chargesNoOtherLimit() {
-    KeyedLimiter<String> l = limiter(
-        LimitKind.FIXED.of("hourly", 10, HOUR), LimitKind.SLIDING.of("minutely", 3, MINUTE));
+    KeyedLimiter<String> l =
+        limiter(
+            LimitKind.FIXED.of("hourly", 10, HOUR), LimitKind.SLIDING.of("minutely", 3, MINUTE));
 
     int admitted = 0;
     for (int minute = 0; minute < 10; minute++) {
@@ -61,8 +65,10 @@ class KeyedLimiterTest {
 
   @Test
   void tryAcquire_units_allOrNothing() {
-    KeyedLimiter<String> l = limiter(
-        LimitKind.TOKEN_BUCKET.of("bucket", 10, HOUR), LimitKind.LIFETIME.of("budget", 6, HOUR));
+    KeyedLimiter<String> l =
+        limiter(
+            LimitKind.TOKEN_BUCKET.of("bucket", 10, HOUR),
+            LimitKind.LIFETIME.of("budget", 6, HOUR));
 
     assertThat(l.tryAcquire("k", 4)).isTrue();
     assertThat(l.tryAcquire("k", 3)).as("the budget has 2 left").isFalse();
@@ -84,9 +90,11 @@ class KeyedLimiterTest {
     KeyedLimiter<String> l = limiter(LimitKind.FIXED.of("hourly", 5, HOUR));
 
     assertThatThrownBy(() -> l.tryAcquire("k", -1))
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("units must not be negative, got -1");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("units must not be negative, got -1");
     assertThatThrownBy(() -> l.tryAcquire(null))
-        .isInstanceOf(NullPointerException.class).hasMessage("key");
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("key");
   }
 
   @Test
@@ -126,8 +134,8 @@ class KeyedLimiterTest {
 
   @Test
   void sweep_keepsKeysWhoseStateStillMatters() {
-    KeyedLimiter<String> l = limiter(
-        LimitKind.FIXED.of("per-second", 2, SECOND), LimitKind.FIXED.of("hourly", 3, HOUR));
+    KeyedLimiter<String> l =
+        limiter(LimitKind.FIXED.of("per-second", 2, SECOND), LimitKind.FIXED.of("hourly", 3, HOUR));
     l.tryAcquire("k");
 
     ticker.advance(Duration.ofSeconds(2));
@@ -152,8 +160,10 @@ class KeyedLimiterTest {
 
   @Test
   void full_admitUntracked_admitsNewKeysUncounted() {
-    KeyedLimiter<String> l = limiter(b -> b.maxKeys(1).whenFull(WhenFull.ADMIT_UNTRACKED),
-        LimitKind.FIXED.of("hourly", 1, HOUR));
+    KeyedLimiter<String> l =
+        limiter(
+            b -> b.maxKeys(1).whenFull(WhenFull.ADMIT_UNTRACKED),
+            LimitKind.FIXED.of("hourly", 1, HOUR));
     l.tryAcquire("a");
 
     for (int i = 0; i < 5; i++) {
@@ -166,7 +176,8 @@ class KeyedLimiterTest {
 
   @Test
   void full_expiredKeysMakeRoom() {
-    KeyedLimiter<String> l = limiter(b -> b.maxKeys(2), LimitKind.FIXED.of("per-second", 3, SECOND));
+    KeyedLimiter<String> l =
+        limiter(b -> b.maxKeys(2), LimitKind.FIXED.of("per-second", 3, SECOND));
     l.tryAcquire("a");
     l.tryAcquire("b");
 
@@ -178,8 +189,12 @@ class KeyedLimiterTest {
 
   @Test
   void flood_tenTimesTheCap_neverHoldsMoreThanTheCap() {
-    KeyedLimiter<Integer> l = KeyedLimiter.<Integer>builder(LimitKind.FIXED.of("hourly", 3, HOUR))
-        .ticker(ticker).executor(Runnable::run).maxKeys(100).build();
+    KeyedLimiter<Integer> l =
+        KeyedLimiter.<Integer>builder(LimitKind.FIXED.of("hourly", 3, HOUR))
+            .ticker(ticker)
+            .executor(Runnable::run)
+            .maxKeys(100)
+            .build();
 
     for (int k = 0; k < 1_000; k++) {
       l.tryAcquire(k);
@@ -193,7 +208,8 @@ class KeyedLimiterTest {
       KeyedLimiter<String> l = limiter(kind.of("hourly", 5, HOUR));
       assertThat(l.tryAcquire("k", 2)).isTrue();
 
-      for (long units : new long[] {Long.MAX_VALUE, Long.MAX_VALUE - 1, 1L << 32, Limit.MAX_PERMITS + 1}) {
+      for (long units :
+          new long[] {Long.MAX_VALUE, Long.MAX_VALUE - 1, 1L << 32, Limit.MAX_PERMITS + 1}) {
         assertThat(l.tryAcquire("k", units)).as("%s: %d units", kind, units).isFalse();
       }
       assertThat(acquireUntilDenied(l, "k", 100)).as("%s: 3 of 5 left", kind).isEqualTo(3);
@@ -203,18 +219,25 @@ class KeyedLimiterTest {
   @Test
   void builder_nullLimits_areNamed() {
     assertThatThrownBy(() -> KeyedLimiter.builder((Limit[]) null))
-        .isInstanceOf(NullPointerException.class).hasMessage("limits");
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("limits");
     assertThatThrownBy(() -> KeyedLimiter.builder(LimitKind.FIXED.of("h", 1, HOUR), null))
-        .isInstanceOf(NullPointerException.class).hasMessage("limits[1]");
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("limits[1]");
   }
 
   @Test
   void builder_rejectsBadSettings() {
     assertThatThrownBy(() -> KeyedLimiter.builder().build())
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("at least one limit is needed");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("at least one limit is needed");
     assertThatThrownBy(() -> KeyedLimiter.builder(LimitKind.FIXED.of("h", 1, HOUR)).maxKeys(0))
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("the bucket cap must be at least 1, got 0");
-    assertThatThrownBy(() -> KeyedLimiter.builder(LimitKind.FIXED.of("h", 1, HOUR)).sweepInterval(Duration.ZERO))
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("the sweep interval must be positive, got PT0S");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("the bucket cap must be at least 1, got 0");
+    assertThatThrownBy(
+            () ->
+                KeyedLimiter.builder(LimitKind.FIXED.of("h", 1, HOUR)).sweepInterval(Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("the sweep interval must be positive, got PT0S");
   }
 }

@@ -5,10 +5,9 @@ import dev.sluice.core.policy.Window;
 import java.time.Duration;
 
 /**
- * The four kinds of limit a store must handle, each made to hold {@code capacity} units over
- * {@code span}: a fixed or sliding window of that length, a token bucket that refills
- * {@code capacity} per span with a burst of {@code capacity}, or a lifetime budget retained for
- * {@code span}.
+ * The four kinds of limit a store must handle, each made to hold {@code capacity} units over {@code
+ * span}: a fixed or sliding window of that length, a token bucket that refills {@code capacity} per
+ * span with a burst of {@code capacity}, or a lifetime budget retained for {@code span}.
  */
 public enum LimitKind {
   FIXED,

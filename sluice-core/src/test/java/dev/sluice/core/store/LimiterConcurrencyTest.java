@@ -16,17 +16,23 @@ class LimiterConcurrencyTest {
   @ParameterizedTest
   @EnumSource(LimitKind.class)
   void concurrentAcquires_admitExactlyTheCapacity_andChargeOtherLimitsOnlyForThose(LimitKind kind) {
-    Limiter l = Limiter.of(ticker,
-        LimitKind.FIXED.of("big", 1_000_000, Duration.ofDays(1)), kind.of("quota", 3_000, Duration.ofDays(1)));
+    Limiter l =
+        Limiter.of(
+            ticker,
+            LimitKind.FIXED.of("big", 1_000_000, Duration.ofDays(1)),
+            kind.of("quota", 3_000, Duration.ofDays(1)));
     AtomicLong admitted = new AtomicLong();
 
-    Concurrently.run(8, Duration.ofSeconds(30), thread -> {
-      for (int i = 0; i < 1_000; i++) {
-        if (l.tryAcquire(1 + (thread + i) % 3)) {
-          admitted.addAndGet(1 + (thread + i) % 3);
-        }
-      }
-    });
+    Concurrently.run(
+        8,
+        Duration.ofSeconds(30),
+        thread -> {
+          for (int i = 0; i < 1_000; i++) {
+            if (l.tryAcquire(1 + (thread + i) % 3)) {
+              admitted.addAndGet(1 + (thread + i) % 3);
+            }
+          }
+        });
 
     assertThat(admitted.get()).isBetween(2_998L, 3_000L);
     assertThat(l.tryAcquire(3_000 - admitted.get())).isTrue();
@@ -38,14 +44,17 @@ class LimiterConcurrencyTest {
     Limiter l = Limiter.of(ticker, LimitKind.TOKEN_BUCKET.of("bucket", 5_000, Duration.ofDays(1)));
     AtomicLong admitted = new AtomicLong();
 
-    Concurrently.run(8, Duration.ofSeconds(30), thread -> {
-      for (int i = 0; i < 2_000; i++) {
-        long units = 1 + (thread + i) % 3;
-        if (l.tryAcquire(units)) {
-          admitted.addAndGet(units);
-        }
-      }
-    });
+    Concurrently.run(
+        8,
+        Duration.ofSeconds(30),
+        thread -> {
+          for (int i = 0; i < 2_000; i++) {
+            long units = 1 + (thread + i) % 3;
+            if (l.tryAcquire(units)) {
+              admitted.addAndGet(units);
+            }
+          }
+        });
 
     assertThat(admitted.get()).as("the clock is frozen: nothing refills").isBetween(4_998L, 5_000L);
     assertThat(l.tryAcquire(5_000 - admitted.get())).isTrue();

@@ -19,7 +19,8 @@ class LimiterTest {
       Limiter l = Limiter.of(ticker, kind.of("hourly", 5, Duration.ofHours(1)));
       assertThat(l.tryAcquire(2)).isTrue();
 
-      for (long units : new long[] {Long.MAX_VALUE, Long.MAX_VALUE - 1, 1L << 32, Limit.MAX_PERMITS + 1}) {
+      for (long units :
+          new long[] {Long.MAX_VALUE, Long.MAX_VALUE - 1, 1L << 32, Limit.MAX_PERMITS + 1}) {
         assertThat(l.tryAcquire(units)).as("%s: %d units", kind, units).isFalse();
       }
       assertThat(l.tryAcquire(3)).as("%s: 3 of 5 left", kind).isTrue();
@@ -30,9 +31,12 @@ class LimiterTest {
   @Test
   void of_nullLimits_areNamed() {
     assertThatThrownBy(() -> Limiter.of((Limit[]) null))
-        .isInstanceOf(NullPointerException.class).hasMessage("limits");
-    assertThatThrownBy(() -> Limiter.of(ticker, LimitKind.FIXED.of("h", 1, Duration.ofHours(1)), null))
-        .isInstanceOf(NullPointerException.class).hasMessage("limits[1]");
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("limits");
+    assertThatThrownBy(
+            () -> Limiter.of(ticker, LimitKind.FIXED.of("h", 1, Duration.ofHours(1)), null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("limits[1]");
   }
 
   @Test
@@ -60,9 +64,11 @@ class LimiterTest {
 
   @Test
   void tryAcquire_deniedByOneLimit_chargesNoOtherLimit() {
-    Limiter l = Limiter.of(ticker,
-        LimitKind.SLIDING.of("minutely", 30, Duration.ofMinutes(1)),
-        LimitKind.FIXED.of("per-second", 2, Duration.ofSeconds(1)));
+    Limiter l =
+        Limiter.of(
+            ticker,
+            LimitKind.SLIDING.of("minutely", 30, Duration.ofMinutes(1)),
+            LimitKind.FIXED.of("per-second", 2, Duration.ofSeconds(1)));
     int[] admittedPerSecond = new int[16];
 
     for (int second = 0; second < 16; second++) { // 12:00:30 to 12:00:45: one minute window
@@ -72,13 +78,15 @@ class LimiterTest {
       ticker.advance(Duration.ofSeconds(1));
     }
 
-    assertThat(admittedPerSecond).as("8 denials a second charge the minute nothing")
+    assertThat(admittedPerSecond)
+        .as("8 denials a second charge the minute nothing")
         .containsExactly(2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 0);
   }
 
   @Test
   void tryAcquire_tokenBucket_pacesAtTheRate() {
-    Limiter l = Limiter.of(ticker, Limit.tokenBucket("rate", 10, Window.of(Duration.ofSeconds(1)), 2));
+    Limiter l =
+        Limiter.of(ticker, Limit.tokenBucket("rate", 10, Window.of(Duration.ofSeconds(1)), 2));
 
     assertThat(l.tryAcquire(2)).isTrue();
     assertThat(l.tryAcquire()).isFalse();
@@ -93,13 +101,15 @@ class LimiterTest {
     Limiter l = Limiter.of(ticker, LimitKind.FIXED.of("per-second", 3, Duration.ofSeconds(1)));
 
     assertThatThrownBy(() -> l.tryAcquire(-2))
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("units must not be negative, got -2");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("units must not be negative, got -2");
   }
 
   @Test
   void of_withoutLimits_isRejected() {
     assertThatThrownBy(() -> Limiter.of(ticker))
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("at least one limit is needed");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("at least one limit is needed");
   }
 
   @Test

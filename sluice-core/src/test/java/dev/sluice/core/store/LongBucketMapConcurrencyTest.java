@@ -10,8 +10,8 @@ import org.junit.jupiter.api.Test;
 class LongBucketMapConcurrencyTest {
 
   /**
-   * Readers never see another key's bucket, and never lose a key, while writers insert enough
-   * keys to resize every segment many times.
+   * Readers never see another key's bucket, and never lose a key, while writers insert enough keys
+   * to resize every segment many times.
    */
   @Test
   void readersDuringResizes_findEveryPublishedKey_withItsOwnBucket() throws InterruptedException {
@@ -23,27 +23,31 @@ class LongBucketMapConcurrencyTest {
     }
     AtomicReference<Throwable> failure = new AtomicReference<>();
     CountDownLatch start = new CountDownLatch(1);
-    Thread writer = new Thread(() -> {
-      await(start);
-      for (int i = 0; i < keys; i++) {
-        map.putIfAbsent(key(i), buckets[i]);
-      }
-    });
-    Thread reader = new Thread(() -> {
-      await(start);
-      try {
-        for (int round = 0; round < 50 && writer.isAlive(); round++) {
-          for (int i = 0; i < keys; i += 97) {
-            long[] b = map.get(key(i));
-            if (b != null && b[0] != key(i)) {
-              throw new AssertionError("key " + key(i) + " read the bucket of " + b[0]);
-            }
-          }
-        }
-      } catch (Throwable t) {
-        failure.set(t);
-      }
-    });
+    Thread writer =
+        new Thread(
+            () -> {
+              await(start);
+              for (int i = 0; i < keys; i++) {
+                map.putIfAbsent(key(i), buckets[i]);
+              }
+            });
+    Thread reader =
+        new Thread(
+            () -> {
+              await(start);
+              try {
+                for (int round = 0; round < 50 && writer.isAlive(); round++) {
+                  for (int i = 0; i < keys; i += 97) {
+                    long[] b = map.get(key(i));
+                    if (b != null && b[0] != key(i)) {
+                      throw new AssertionError("key " + key(i) + " read the bucket of " + b[0]);
+                    }
+                  }
+                }
+              } catch (Throwable t) {
+                failure.set(t);
+              }
+            });
     writer.start();
     reader.start();
     start.countDown();

@@ -16,8 +16,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The concurrency half of the {@link Store} contract (the rest is {@link StoreContract}): however
- * many threads charge, no limit admits more than it allows, and every admitted unit is counted.
- * The clock stands still throughout, so "exact" means exactly the capacity.
+ * many threads charge, no limit admits more than it allows, and every admitted unit is counted. The
+ * clock stands still throughout, so "exact" means exactly the capacity.
  *
  * <p>Every test is bounded: a fixed number of requests per thread, and a timeout that fails the
  * test (deadlock, livelock) rather than hanging the build. A store that is slow per request (a
@@ -49,14 +49,17 @@ public abstract class StoreConcurrencyContract extends StoreFixture {
     BucketGroup g = store.group("api", List.of(kind.of("quota", capacity, DAY)));
     AtomicLong admitted = new AtomicLong();
 
-    Concurrently.run(THREADS, TIMEOUT, thread -> {
-      Charge c = new Charge(1).add(g, 7, 1);
-      for (int i = 0; i < perThread; i++) {
-        if (store.charge(c).admitted()) {
-          admitted.incrementAndGet();
-        }
-      }
-    });
+    Concurrently.run(
+        THREADS,
+        TIMEOUT,
+        thread -> {
+          Charge c = new Charge(1).add(g, 7, 1);
+          for (int i = 0; i < perThread; i++) {
+            if (store.charge(c).admitted()) {
+              admitted.incrementAndGet();
+            }
+          }
+        });
 
     assertThat(admitted.get()).isEqualTo(capacity);
     assertThat(remaining(g, 7, 0)).isZero();
@@ -71,21 +74,24 @@ public abstract class StoreConcurrencyContract extends StoreFixture {
     BucketGroup g = store.group("api", List.of(kind.of("quota", capacity, DAY)));
     AtomicLongArray admitted = new AtomicLongArray(keys);
 
-    Concurrently.run(THREADS, TIMEOUT, thread -> {
-      List<Integer> order = new ArrayList<>();
-      for (int k = 0; k < keys; k++) {
-        order.add(k);
-      }
-      Random random = new Random(thread);
-      for (int r = 0; r < rounds; r++) {
-        Collections.shuffle(order, random);
-        for (int k : order) {
-          if (store.charge(new Charge(1).add(g, k, 1)).admitted()) {
-            admitted.incrementAndGet(k);
+    Concurrently.run(
+        THREADS,
+        TIMEOUT,
+        thread -> {
+          List<Integer> order = new ArrayList<>();
+          for (int k = 0; k < keys; k++) {
+            order.add(k);
           }
-        }
-      }
-    });
+          Random random = new Random(thread);
+          for (int r = 0; r < rounds; r++) {
+            Collections.shuffle(order, random);
+            for (int k : order) {
+              if (store.charge(new Charge(1).add(g, k, 1)).admitted()) {
+                admitted.incrementAndGet(k);
+              }
+            }
+          }
+        });
 
     assumeDemandExceeded(THREADS * (long) rounds, capacity);
     for (int k = 0; k < keys; k++) {
@@ -96,29 +102,37 @@ public abstract class StoreConcurrencyContract extends StoreFixture {
   @Test
   public void concurrentMultiBucketCharges_neverOverAdmitAnyLimit_andCountEveryAdmittedUnit() {
     int users = 10;
-    BucketGroup perUser = store.group("per-user", List.of(
-        LimitKind.FIXED.of("user-fixed", 120, DAY),
-        LimitKind.SLIDING.of("user-sliding", 90, DAY),
-        LimitKind.TOKEN_BUCKET.of("user-bucket", 100, DAY)));
-    BucketGroup global = store.group("global", List.of(LimitKind.LIFETIME.of("global-budget", 700, DAY)));
+    BucketGroup perUser =
+        store.group(
+            "per-user",
+            List.of(
+                LimitKind.FIXED.of("user-fixed", 120, DAY),
+                LimitKind.SLIDING.of("user-sliding", 90, DAY),
+                LimitKind.TOKEN_BUCKET.of("user-bucket", 100, DAY)));
+    BucketGroup global =
+        store.group("global", List.of(LimitKind.LIFETIME.of("global-budget", 700, DAY)));
     AtomicLongArray admittedPerUser = new AtomicLongArray(users);
     AtomicLong admittedTotal = new AtomicLong();
     int perThread = requestsPerThread() / 4;
 
-    Concurrently.run(THREADS, TIMEOUT, thread -> {
-      Random random = new Random(1_000 + thread);
-      for (int i = 0; i < perThread; i++) {
-        int user = random.nextInt(users);
-        long cost = 1 + random.nextInt(3);
-        Charge c = random.nextBoolean()
-            ? new Charge(2).add(perUser, user, cost).add(global, 0, cost)
-            : new Charge(2).add(global, 0, cost).add(perUser, user, cost);
-        if (store.charge(c).admitted()) {
-          admittedPerUser.addAndGet(user, cost);
-          admittedTotal.addAndGet(cost);
-        }
-      }
-    });
+    Concurrently.run(
+        THREADS,
+        TIMEOUT,
+        thread -> {
+          Random random = new Random(1_000 + thread);
+          for (int i = 0; i < perThread; i++) {
+            int user = random.nextInt(users);
+            long cost = 1 + random.nextInt(3);
+            Charge c =
+                random.nextBoolean()
+                    ? new Charge(2).add(perUser, user, cost).add(global, 0, cost)
+                    : new Charge(2).add(global, 0, cost).add(perUser, user, cost);
+            if (store.charge(c).admitted()) {
+              admittedPerUser.addAndGet(user, cost);
+              admittedTotal.addAndGet(cost);
+            }
+          }
+        });
 
     long total = 0;
     for (int u = 0; u < users; u++) {
@@ -139,26 +153,29 @@ public abstract class StoreConcurrencyContract extends StoreFixture {
     BucketGroup b = store.group("b", List.of(LimitKind.SLIDING.of("b-daily", 1_000_000, DAY)));
     int perThread = requestsPerThread();
 
-    Concurrently.run(THREADS, TIMEOUT, thread -> {
-      for (int i = 0; i < perThread; i++) {
-        Charge c;
-        switch ((thread + i) % 4) {
-          case 0:
-            c = new Charge(3).add(a, 1, 1).add(a, 2, 1).add(b, 1, 1);
-            break;
-          case 1:
-            c = new Charge(3).add(b, 1, 1).add(a, 2, 1).add(a, 1, 1);
-            break;
-          case 2:
-            c = new Charge(3).add(a, 2, 1).add(b, 1, 1).add(a, 1, 1);
-            break;
-          default:
-            c = new Charge(3).add(b, 1, 1).add(a, 1, 1).add(a, 2, 1);
-            break;
-        }
-        assertThat(store.charge(c).admitted()).isTrue();
-      }
-    });
+    Concurrently.run(
+        THREADS,
+        TIMEOUT,
+        thread -> {
+          for (int i = 0; i < perThread; i++) {
+            Charge c;
+            switch ((thread + i) % 4) {
+              case 0:
+                c = new Charge(3).add(a, 1, 1).add(a, 2, 1).add(b, 1, 1);
+                break;
+              case 1:
+                c = new Charge(3).add(b, 1, 1).add(a, 2, 1).add(a, 1, 1);
+                break;
+              case 2:
+                c = new Charge(3).add(a, 2, 1).add(b, 1, 1).add(a, 1, 1);
+                break;
+              default:
+                c = new Charge(3).add(b, 1, 1).add(a, 1, 1).add(a, 2, 1);
+                break;
+            }
+            assertThat(store.charge(c).admitted()).isTrue();
+          }
+        });
 
     long expected = 1_000_000 - (long) THREADS * perThread;
     assertThat(remaining(a, 1, 0)).isEqualTo(expected);
@@ -167,22 +184,25 @@ public abstract class StoreConcurrencyContract extends StoreFixture {
   }
 
   /**
-   * Two threads, two buckets of one group, always charged together, each thread naming them in
-   * the opposite order: any store that takes the buckets in the order given can deadlock here.
+   * Two threads, two buckets of one group, always charged together, each thread naming them in the
+   * opposite order: any store that takes the buckets in the order given can deadlock here.
    */
   @Test
   public void concurrentCharges_sameTwoBucketsInOppositeOrders_doNotDeadlock() {
     BucketGroup g = store.group("api", List.of(LimitKind.FIXED.of("daily", 1_000_000, DAY)));
     int perThread = requestsPerThread() * 25;
 
-    Concurrently.run(2, TIMEOUT, thread -> {
-      Charge forward = new Charge(2).add(g, 1, 1).add(g, 2, 1);
-      Charge backward = new Charge(2).add(g, 2, 1).add(g, 1, 1);
-      Charge c = thread == 0 ? forward : backward;
-      for (int i = 0; i < perThread; i++) {
-        store.charge(c);
-      }
-    });
+    Concurrently.run(
+        2,
+        TIMEOUT,
+        thread -> {
+          Charge forward = new Charge(2).add(g, 1, 1).add(g, 2, 1);
+          Charge backward = new Charge(2).add(g, 2, 1).add(g, 1, 1);
+          Charge c = thread == 0 ? forward : backward;
+          for (int i = 0; i < perThread; i++) {
+            store.charge(c);
+          }
+        });
 
     assertThat(remaining(g, 1, 0)).isEqualTo(1_000_000 - 2L * perThread);
     assertThat(remaining(g, 2, 0)).isEqualTo(1_000_000 - 2L * perThread);
@@ -190,23 +210,29 @@ public abstract class StoreConcurrencyContract extends StoreFixture {
 
   @Test
   public void concurrentCharges_deniedByASharedLimit_chargeNoPrivateLimit() {
-    BucketGroup perUser = store.group("per-user", List.of(LimitKind.FIXED.of("user-daily", 1_000_000, DAY)));
-    BucketGroup shared = store.group("shared", List.of(LimitKind.FIXED.of("shared-daily", 100, DAY)));
+    BucketGroup perUser =
+        store.group("per-user", List.of(LimitKind.FIXED.of("user-daily", 1_000_000, DAY)));
+    BucketGroup shared =
+        store.group("shared", List.of(LimitKind.FIXED.of("shared-daily", 100, DAY)));
     AtomicLongArray admitted = new AtomicLongArray(THREADS);
     int perThread = requestsPerThread() / 4;
 
-    Concurrently.run(THREADS, TIMEOUT, thread -> {
-      for (int i = 0; i < perThread; i++) {
-        if (store.charge(new Charge(2).add(perUser, thread, 1).add(shared, 0, 1)).admitted()) {
-          admitted.incrementAndGet(thread);
-        }
-      }
-    });
+    Concurrently.run(
+        THREADS,
+        TIMEOUT,
+        thread -> {
+          for (int i = 0; i < perThread; i++) {
+            if (store.charge(new Charge(2).add(perUser, thread, 1).add(shared, 0, 1)).admitted()) {
+              admitted.incrementAndGet(thread);
+            }
+          }
+        });
 
     long total = 0;
     for (int t = 0; t < THREADS; t++) {
       total += admitted.get(t);
-      assertThat(remaining(perUser, t, 0)).as("user %d is charged only for admitted requests", t)
+      assertThat(remaining(perUser, t, 0))
+          .as("user %d is charged only for admitted requests", t)
           .isEqualTo(1_000_000 - admitted.get(t));
     }
     assertThat(total).isEqualTo(100);
@@ -214,19 +240,28 @@ public abstract class StoreConcurrencyContract extends StoreFixture {
 
   @Test
   public void concurrentReads_neverCharge() {
-    BucketGroup g = store.group("api", List.of(
-        LimitKind.SLIDING.of("sliding", 10, DAY), LimitKind.TOKEN_BUCKET.of("bucket", 10, DAY)));
+    BucketGroup g =
+        store.group(
+            "api",
+            List.of(
+                LimitKind.SLIDING.of("sliding", 10, DAY),
+                LimitKind.TOKEN_BUCKET.of("bucket", 10, DAY)));
     store.charge(new Charge(1).add(g, 1, 4));
 
-    Concurrently.run(THREADS, TIMEOUT, thread -> {
-      for (int i = 0; i < requestsPerThread(); i++) {
-        List<LimitStatus> s = store.charge(new Charge(1).add(g, 1, 0)).statuses();
-        assertThat(s).extracting(LimitStatus::remaining).containsExactly(6L, 6L);
-      }
-    });
+    Concurrently.run(
+        THREADS,
+        TIMEOUT,
+        thread -> {
+          for (int i = 0; i < requestsPerThread(); i++) {
+            List<LimitStatus> s = store.charge(new Charge(1).add(g, 1, 0)).statuses();
+            assertThat(s).extracting(LimitStatus::remaining).containsExactly(6L, 6L);
+          }
+        });
   }
 
   private static void assumeDemandExceeded(long demand, long capacity) {
-    assertThat(demand).as("test set-up: demand per key must exceed capacity").isGreaterThan(capacity);
+    assertThat(demand)
+        .as("test set-up: demand per key must exceed capacity")
+        .isGreaterThan(capacity);
   }
 }

@@ -13,8 +13,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * The {@link Store} contract, as tests every store's suite extends (see also
- * {@link StoreConcurrencyContract}): all or nothing, exact statuses per algorithm, reads at cost 0,
+ * The {@link Store} contract, as tests every store's suite extends (see also {@link
+ * StoreConcurrencyContract}): all or nothing, exact statuses per algorithm, reads at cost 0,
  * statuses in charge order, and what rebinding a group keeps.
  *
  * <p>A store on a clock of its own (Redis uses Redis time) overrides {@link #advance} to move that
@@ -65,10 +65,13 @@ public abstract class StoreContract extends StoreFixture {
     for (long left = 2; left >= 0; left--) {
       Verdict v = charge(g, 1, 1);
       assertThat(v.kind()).isEqualTo(Verdict.Kind.ADMITTED);
-      assertThat(v.statuses()).singleElement().satisfies(s -> {
-        assertThat(s.passed()).isTrue();
-        assertThat(s.retryAtMicros()).isZero();
-      });
+      assertThat(v.statuses())
+          .singleElement()
+          .satisfies(
+              s -> {
+                assertThat(s.passed()).isTrue();
+                assertThat(s.retryAtMicros()).isZero();
+              });
       assertThat(v.statuses().get(0).remaining()).isEqualTo(left);
     }
     Verdict denied = charge(g, 1, 1);
@@ -103,7 +106,8 @@ public abstract class StoreContract extends StoreFixture {
     charge(g, 1, 2);
     Verdict denied = charge(g, 1, 1);
 
-    advance(Duration.ofNanos((denied.statuses().get(0).retryAtMicros() - denied.nowMicros()) * 1_000));
+    advance(
+        Duration.ofNanos((denied.statuses().get(0).retryAtMicros() - denied.nowMicros()) * 1_000));
     Verdict v = charge(g, 1, 2);
 
     assertThat(v.kind()).isEqualTo(Verdict.Kind.ADMITTED);
@@ -118,7 +122,8 @@ public abstract class StoreContract extends StoreFixture {
     Verdict full = charge(g, 1, 4);
     long index = Math.floorDiv(full.nowMicros(), w);
     assertThat(full.statuses().get(0).remaining()).isZero();
-    assertThat(full.statuses().get(0).resetAtMicros()).as("the current window weighs in for two windows")
+    assertThat(full.statuses().get(0).resetAtMicros())
+        .as("the current window weighs in for two windows")
         .isEqualTo((index + 2) * w);
 
     Verdict denied = charge(g, 1, 1);
@@ -134,14 +139,16 @@ public abstract class StoreContract extends StoreFixture {
 
   @Test
   public void charge_tokenBucket_paysBackOneUnitPerEmissionInterval() {
-    Limit limit = Limit.tokenBucket("rate", 10, dev.sluice.core.policy.Window.of(Duration.ofSeconds(1)), 5);
+    Limit limit =
+        Limit.tokenBucket("rate", 10, dev.sluice.core.policy.Window.of(Duration.ofSeconds(1)), 5);
     BucketGroup g = store.group("api", List.of(limit));
 
     Verdict burst = charge(g, 1, 5);
     Verdict denied = charge(g, 1, 1);
 
     long t = burst.nowMicros();
-    assertThat(burst.statuses().get(0)).isEqualTo(new LimitStatus("api", limit, true, 0, t + 500_000, 0));
+    assertThat(burst.statuses().get(0))
+        .isEqualTo(new LimitStatus("api", limit, true, 0, t + 500_000, 0));
     assertThat(denied.statuses().get(0))
         .isEqualTo(new LimitStatus("api", limit, false, 0, t + 500_000, t + 100_000));
     advance(Duration.ofMillis(100));
@@ -160,7 +167,9 @@ public abstract class StoreContract extends StoreFixture {
 
     long forgetAt = first.nowMicros() + micros(DAY);
     assertThat(first.statuses().get(0).resetAtMicros()).isEqualTo(forgetAt);
-    assertThat(last.statuses().get(0).resetAtMicros()).as("later charges do not move it").isEqualTo(forgetAt);
+    assertThat(last.statuses().get(0).resetAtMicros())
+        .as("later charges do not move it")
+        .isEqualTo(forgetAt);
     assertThat(denied.statuses().get(0).retryAtMicros()).isEqualTo(forgetAt);
     advance(DAY.minus(HOUR));
     assertThat(charge(g, 1, 3).kind()).isEqualTo(Verdict.Kind.ADMITTED);
@@ -192,7 +201,8 @@ public abstract class StoreContract extends StoreFixture {
       assertThat(read.statuses().get(0).remaining()).isEqualTo(3);
     }
     assertThat(charge(g, 1, 3).kind()).isEqualTo(Verdict.Kind.ADMITTED);
-    assertThat(charge(g, 1, 0).kind()).as("a read passes even when nothing is left")
+    assertThat(charge(g, 1, 0).kind())
+        .as("a read passes even when nothing is left")
         .isEqualTo(Verdict.Kind.ADMITTED);
     assertThat(charge(g, 1, 1).kind()).isEqualTo(Verdict.Kind.DENIED);
   }
@@ -213,19 +223,26 @@ public abstract class StoreContract extends StoreFixture {
 
   @Test
   public void charge_deniedByOneLimit_chargesNoOtherLimitOfTheBucket() {
-    BucketGroup g = store.group("api", List.of(
-        LimitKind.FIXED.of("fixed", 10, DAY),
-        LimitKind.SLIDING.of("sliding", 10, DAY),
-        LimitKind.TOKEN_BUCKET.of("bucket", 10, DAY),
-        LimitKind.LIFETIME.of("small", 3, DAY)));
+    BucketGroup g =
+        store.group(
+            "api",
+            List.of(
+                LimitKind.FIXED.of("fixed", 10, DAY),
+                LimitKind.SLIDING.of("sliding", 10, DAY),
+                LimitKind.TOKEN_BUCKET.of("bucket", 10, DAY),
+                LimitKind.LIFETIME.of("small", 3, DAY)));
     charge(g, 1, 2);
 
     Verdict denied = charge(g, 1, 2);
 
     assertThat(denied.kind()).isEqualTo(Verdict.Kind.DENIED);
-    assertThat(denied.statuses()).extracting(LimitStatus::passed).containsExactly(true, true, true, false);
-    assertThat(denied.statuses()).as("limits that passed are reported as they stand, uncharged")
-        .extracting(LimitStatus::remaining).containsExactly(8L, 8L, 8L, 1L);
+    assertThat(denied.statuses())
+        .extracting(LimitStatus::passed)
+        .containsExactly(true, true, true, false);
+    assertThat(denied.statuses())
+        .as("limits that passed are reported as they stand, uncharged")
+        .extracting(LimitStatus::remaining)
+        .containsExactly(8L, 8L, 8L, 1L);
     assertThat(read(g, 1)).extracting(LimitStatus::remaining).containsExactly(8L, 8L, 8L, 1L);
     Verdict v = charge(g, 1, 1);
     assertThat(v.kind()).isEqualTo(Verdict.Kind.ADMITTED);
@@ -235,24 +252,31 @@ public abstract class StoreContract extends StoreFixture {
   @ParameterizedTest
   @EnumSource(LimitKind.class)
   public void charge_deniedByAnyKindOfLimit_chargesTheOthersNothing(LimitKind denying) {
-    BucketGroup g = store.group("api", List.of(
-        LimitKind.FIXED.of("big-fixed", 100, DAY),
-        denying.of("small", 3, DAY),
-        LimitKind.TOKEN_BUCKET.of("big-bucket", 100, DAY)));
+    BucketGroup g =
+        store.group(
+            "api",
+            List.of(
+                LimitKind.FIXED.of("big-fixed", 100, DAY),
+                denying.of("small", 3, DAY),
+                LimitKind.TOKEN_BUCKET.of("big-bucket", 100, DAY)));
 
     for (int i = 0; i < 20; i++) {
       charge(g, 1, 2);
     }
 
-    assertThat(read(g, 1)).as("one charge of 2 passed; the other 19 were denied and charged nothing")
-        .extracting(LimitStatus::remaining).containsExactly(98L, 1L, 98L);
+    assertThat(read(g, 1))
+        .as("one charge of 2 passed; the other 19 were denied and charged nothing")
+        .extracting(LimitStatus::remaining)
+        .containsExactly(98L, 1L, 98L);
   }
 
   @Test
   public void charge_deniedInOneBucket_chargesNoOtherBucket() {
-    BucketGroup perUser = store.group("per-user", List.of(LimitKind.FIXED.of("user-hourly", 5, HOUR)));
+    BucketGroup perUser =
+        store.group("per-user", List.of(LimitKind.FIXED.of("user-hourly", 5, HOUR)));
     BucketGroup perIp = store.group("per-ip", List.of(LimitKind.SLIDING.of("ip-hourly", 2, HOUR)));
-    BucketGroup global = store.group("global", List.of(LimitKind.TOKEN_BUCKET.of("global-daily", 50, DAY)));
+    BucketGroup global =
+        store.group("global", List.of(LimitKind.TOKEN_BUCKET.of("global-daily", 50, DAY)));
     Charge c = new Charge(3).add(perUser, 1, 1).add(global, 0, 1).add(perIp, 9, 1);
     assertThat(store.charge(c).kind()).isEqualTo(Verdict.Kind.ADMITTED);
     assertThat(store.charge(c).kind()).isEqualTo(Verdict.Kind.ADMITTED);
@@ -260,7 +284,9 @@ public abstract class StoreContract extends StoreFixture {
     Verdict denied = store.charge(c);
 
     assertThat(denied.kind()).isEqualTo(Verdict.Kind.DENIED);
-    assertThat(denied.statuses()).extracting(LimitStatus::passed).containsExactly(true, true, false);
+    assertThat(denied.statuses())
+        .extracting(LimitStatus::passed)
+        .containsExactly(true, true, false);
     assertThat(denied.statuses()).extracting(LimitStatus::remaining).containsExactly(3L, 48L, 0L);
     assertThat(remaining(perUser, 1, 0)).isEqualTo(3);
     assertThat(remaining(global, 0, 0)).isEqualTo(48);
@@ -286,7 +312,8 @@ public abstract class StoreContract extends StoreFixture {
     charge(b, 7, 1);
 
     for (int i = 0; i < 100; i++) {
-      assertThat(store.charge(new Charge(2).add(a, 7, 5).add(b, 7, 1)).kind()).isEqualTo(Verdict.Kind.DENIED);
+      assertThat(store.charge(new Charge(2).add(a, 7, 5).add(b, 7, 1)).kind())
+          .isEqualTo(Verdict.Kind.DENIED);
     }
 
     assertThat(remaining(a, 7, 0)).isEqualTo(1_000);
@@ -296,14 +323,17 @@ public abstract class StoreContract extends StoreFixture {
 
   @Test
   public void verdict_statusesFollowChargeOrder_bucketByBucketThenLimitByLimit() {
-    BucketGroup a = store.group("a", List.of(
-        LimitKind.FIXED.of("a1", 5, HOUR), LimitKind.SLIDING.of("a2", 6, HOUR)));
+    BucketGroup a =
+        store.group(
+            "a", List.of(LimitKind.FIXED.of("a1", 5, HOUR), LimitKind.SLIDING.of("a2", 6, HOUR)));
     BucketGroup b = store.group("b", List.of(LimitKind.TOKEN_BUCKET.of("b1", 7, DAY)));
 
     Verdict v = store.charge(new Charge(3).add(b, 1, 1).add(a, 1, 2).add(b, 2, 3));
 
     assertThat(v.statuses()).extracting(LimitStatus::rule).containsExactly("b", "a", "a", "b");
-    assertThat(v.statuses()).extracting(s -> s.limit().name()).containsExactly("b1", "a1", "a2", "b1");
+    assertThat(v.statuses())
+        .extracting(s -> s.limit().name())
+        .containsExactly("b1", "a1", "a2", "b1");
     assertThat(v.statuses()).extracting(LimitStatus::remaining).containsExactly(6L, 3L, 4L, 4L);
   }
 
@@ -330,8 +360,16 @@ public abstract class StoreContract extends StoreFixture {
   public void chargeAsync_answersAsChargeDoes() throws Exception {
     BucketGroup g = store.group("api", List.of(LimitKind.FIXED.of("hourly", 2, HOUR)));
 
-    Verdict first = store.chargeAsync(new Charge(1).add(g, 1, 2)).toCompletableFuture().get(10, TimeUnit.SECONDS);
-    Verdict second = store.chargeAsync(new Charge(1).add(g, 1, 1)).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    Verdict first =
+        store
+            .chargeAsync(new Charge(1).add(g, 1, 2))
+            .toCompletableFuture()
+            .get(10, TimeUnit.SECONDS);
+    Verdict second =
+        store
+            .chargeAsync(new Charge(1).add(g, 1, 1))
+            .toCompletableFuture()
+            .get(10, TimeUnit.SECONDS);
 
     assertThat(first.kind()).isEqualTo(Verdict.Kind.ADMITTED);
     assertThat(second.kind()).isEqualTo(Verdict.Kind.DENIED);
@@ -378,17 +416,25 @@ public abstract class StoreContract extends StoreFixture {
 
   @Test
   public void group_reboundWithSameNameAndLimits_keepsCounts() {
-    BucketGroup before = store.group("api", List.of(
-        LimitKind.FIXED.of("hourly", 5, HOUR), LimitKind.LIFETIME.of("budget", 9, DAY)));
+    BucketGroup before =
+        store.group(
+            "api",
+            List.of(
+                LimitKind.FIXED.of("hourly", 5, HOUR), LimitKind.LIFETIME.of("budget", 9, DAY)));
     charge(before, 1, 2);
 
-    BucketGroup after = store.group("api", List.of(
-        LimitKind.FIXED.of("hourly", 5, HOUR), LimitKind.LIFETIME.of("budget", 9, DAY)));
+    BucketGroup after =
+        store.group(
+            "api",
+            List.of(
+                LimitKind.FIXED.of("hourly", 5, HOUR), LimitKind.LIFETIME.of("budget", 9, DAY)));
 
     assertThat(read(after, 1)).extracting(LimitStatus::remaining).containsExactly(3L, 7L);
     charge(after, 1, 1);
-    assertThat(read(before, 1)).as("both handles reach the same buckets")
-        .extracting(LimitStatus::remaining).containsExactly(2L, 6L);
+    assertThat(read(before, 1))
+        .as("both handles reach the same buckets")
+        .extracting(LimitStatus::remaining)
+        .containsExactly(2L, 6L);
   }
 
   @Test
@@ -414,12 +460,15 @@ public abstract class StoreContract extends StoreFixture {
   @Test
   public void group_otherRulesKeepTheirCounts_whenOneRuleChanges() {
     BucketGroup kept = store.group("kept", List.of(LimitKind.FIXED.of("kept-hourly", 5, HOUR)));
-    BucketGroup changed = store.group("changed", List.of(LimitKind.FIXED.of("changed-hourly", 5, HOUR)));
+    BucketGroup changed =
+        store.group("changed", List.of(LimitKind.FIXED.of("changed-hourly", 5, HOUR)));
     charge(kept, 1, 2);
     charge(changed, 1, 2);
 
-    BucketGroup keptAgain = store.group("kept", List.of(LimitKind.FIXED.of("kept-hourly", 5, HOUR)));
-    BucketGroup changedAgain = store.group("changed", List.of(LimitKind.FIXED.of("changed-hourly", 7, HOUR)));
+    BucketGroup keptAgain =
+        store.group("kept", List.of(LimitKind.FIXED.of("kept-hourly", 5, HOUR)));
+    BucketGroup changedAgain =
+        store.group("changed", List.of(LimitKind.FIXED.of("changed-hourly", 7, HOUR)));
 
     assertThat(remaining(keptAgain, 1, 0)).isEqualTo(3);
     assertThat(remaining(changedAgain, 1, 0)).isEqualTo(7);

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.BeforeEach;
 public abstract class StoreFixture {
   /** Half past a minute, an hour and a day: no window of a minute or longer turns over soon. */
   protected static final Instant START = Instant.parse("2030-06-01T12:00:30Z");
+
   protected static final Duration MINUTE = Duration.ofMinutes(1);
   protected static final Duration HOUR = Duration.ofHours(1);
   protected static final Duration DAY = Duration.ofDays(1);

@@ -18,6 +18,7 @@ import java.lang.System.Logger.Level;
 
 /**
  * The admin port:
+ *
  * <ul>
  *   <li>{@code GET /healthz}: 200 while the process serves;
  *   <li>{@code GET /readyz}: 200 when the store answers, 503 otherwise;
@@ -27,11 +28,12 @@ import java.lang.System.Logger.Level;
  *       that does not load is refused with 422 and its located error, and the old one stays;
  *   <li>the rest of {@code /admin} and {@code /dashboard}: see {@link Operations}.
  * </ul>
- * Everything under {@code /admin} and {@code /dashboard} needs the admin token
- * ({@code Authorization: Bearer ...}): 401 without it, before anything else is looked at. The
- * health, readiness, metrics and decision endpoints stay open (the port binds to loopback by
- * default). Every answer is JSON except the metrics, the CSV report and the dashboard; unknown
- * paths get 404 and wrong methods 405.
+ *
+ * Everything under {@code /admin} and {@code /dashboard} needs the admin token ({@code
+ * Authorization: Bearer ...}): 401 without it, before anything else is looked at. The health,
+ * readiness, metrics and decision endpoints stay open (the port binds to loopback by default).
+ * Every answer is JSON except the metrics, the CSV report and the dashboard; unknown paths get 404
+ * and wrong methods 405.
  */
 final class AdminHandler implements Handler<HttpServerRequest> {
   private static final System.Logger LOG = System.getLogger("sluice.gateway");
@@ -47,7 +49,11 @@ final class AdminHandler implements Handler<HttpServerRequest> {
     io.vertx.core.Future<String> check();
   }
 
-  AdminHandler(Engines engines, Decider decider, GatewayMetrics metrics, Readiness readiness,
+  AdminHandler(
+      Engines engines,
+      Decider decider,
+      GatewayMetrics metrics,
+      Readiness readiness,
       Operations ops) {
     this.ops = ops;
     this.engines = engines;
@@ -62,7 +68,10 @@ final class AdminHandler implements Handler<HttpServerRequest> {
     // %-escape: refused here, it cannot reach a handler (it once left the request unanswered).
     String query = req.query();
     if (query != null && !RequestPath.validQuery(query)) {
-      JsonErrors.send(req.response().putHeader("Connection", "close"), 400, "BAD_QUERY",
+      JsonErrors.send(
+          req.response().putHeader("Connection", "close"),
+          400,
+          "BAD_QUERY",
           "the query string has a broken percent-encoding (a % not followed by two hex digits)");
       return;
     }
@@ -76,12 +85,20 @@ final class AdminHandler implements Handler<HttpServerRequest> {
 
   private void route(HttpServerRequest req) {
     String path = req.path();
-    if ((path.startsWith("/admin/") || path.equals("/admin") || path.equals("/dashboard")
-        || path.startsWith("/dashboard/")) && !ops.authorized(req)) {
+    if ((path.startsWith("/admin/")
+            || path.equals("/admin")
+            || path.equals("/dashboard")
+            || path.startsWith("/dashboard/"))
+        && !ops.authorized(req)) {
       req.response().putHeader("WWW-Authenticate", "Bearer realm=\"sluice-admin\"");
-      JsonErrors.send(req.response(), 401, "UNAUTHORIZED", path + " needs the admin token:"
-          + " send Authorization: Bearer <token> (the token is --admin-token,"
-          + " SLUICE_ADMIN_TOKEN, or the one printed at start-up)");
+      JsonErrors.send(
+          req.response(),
+          401,
+          "UNAUTHORIZED",
+          path
+              + " needs the admin token:"
+              + " send Authorization: Bearer <token> (the token is --admin-token,"
+              + " SLUICE_ADMIN_TOKEN, or the one printed at start-up)");
       return;
     }
     if (Operations.serves(path)) {
@@ -89,35 +106,71 @@ final class AdminHandler implements Handler<HttpServerRequest> {
       return;
     }
     switch (path) {
-      case "/healthz" -> only(req, HttpMethod.GET, () -> json(req.response(), 200,
-          new JsonObject().put("status", "ok")));
-      case "/readyz" -> only(req, HttpMethod.GET, () -> readiness.check().onComplete(ar -> {
-        if (ar.succeeded()) {
-          json(req.response(), 200, new JsonObject().put("status", "ready").put("store", ar.result()));
-        } else {
-          json(req.response(), 503, new JsonObject().put("status", "unavailable")
-              .put("store", String.valueOf(ar.cause().getMessage())));
-        }
-      }));
-      case "/metrics" -> only(req, HttpMethod.GET, () -> req.response()
-          .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-          .end(metrics.scrape()));
+      case "/healthz" ->
+          only(
+              req,
+              HttpMethod.GET,
+              () -> json(req.response(), 200, new JsonObject().put("status", "ok")));
+      case "/readyz" ->
+          only(
+              req,
+              HttpMethod.GET,
+              () ->
+                  readiness
+                      .check()
+                      .onComplete(
+                          ar -> {
+                            if (ar.succeeded()) {
+                              json(
+                                  req.response(),
+                                  200,
+                                  new JsonObject()
+                                      .put("status", "ready")
+                                      .put("store", ar.result()));
+                            } else {
+                              json(
+                                  req.response(),
+                                  503,
+                                  new JsonObject()
+                                      .put("status", "unavailable")
+                                      .put("store", String.valueOf(ar.cause().getMessage())));
+                            }
+                          }));
+      case "/metrics" ->
+          only(
+              req,
+              HttpMethod.GET,
+              () ->
+                  req.response()
+                      .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+                      .end(metrics.scrape()));
       case "/v1/check" -> only(req, HttpMethod.POST, () -> check(req));
-      case "/admin/reload" -> only(req, HttpMethod.POST, () -> {
-        req.resume();
-        JsonObject answer = reloadAnswering();
-        json(req.response(), answer.getBoolean("reloaded") ? 200 : 422, answer);
-      });
-      default -> JsonErrors.send(req.response(), 404, "NOT_FOUND", "no such endpoint: " + path
-          + " (the admin port serves /healthz, /readyz, /metrics, POST /v1/check,"
-          + " POST /admin/reload, /admin/overrides, /admin/usage, /admin/stats and /dashboard)");
+      case "/admin/reload" ->
+          only(
+              req,
+              HttpMethod.POST,
+              () -> {
+                req.resume();
+                JsonObject answer = reloadAnswering();
+                json(req.response(), answer.getBoolean("reloaded") ? 200 : 422, answer);
+              });
+      default ->
+          JsonErrors.send(
+              req.response(),
+              404,
+              "NOT_FOUND",
+              "no such endpoint: "
+                  + path
+                  + " (the admin port serves /healthz, /readyz, /metrics, POST /v1/check,"
+                  + " POST /admin/reload, /admin/overrides, /admin/usage, /admin/stats and /dashboard)");
     }
   }
 
   /** Reloads the policy; {@code null} on success, else the error. Also used for SIGHUP. */
   String reload() {
     JsonObject answer = reloadAnswering();
-    return answer.getBoolean("reloaded") ? null
+    return answer.getBoolean("reloaded")
+        ? null
         : answer.getJsonObject("error").getString("message");
   }
 
@@ -127,13 +180,23 @@ final class AdminHandler implements Handler<HttpServerRequest> {
       Policy p = engines.reload(ops::checkPolicy);
       ops.policyChanged();
       metrics.reloaded(true);
-      LOG.log(Level.INFO, "policy reloaded from {0}: {1} rules", engines.policyFile(), p.rules().size());
+      LOG.log(
+          Level.INFO,
+          "policy reloaded from {0}: {1} rules",
+          engines.policyFile(),
+          p.rules().size());
       return new JsonObject().put("reloaded", true).put("rules", p.rules().size());
     } catch (PolicyException | IllegalArgumentException e) {
       metrics.reloaded(false);
-      LOG.log(Level.WARNING, "policy reload refused, the previous policy stays in force: {0}", e.getMessage());
-      return new JsonObject().put("reloaded", false)
-          .put("error", new JsonObject().put("code", "INVALID_POLICY").put("message", e.getMessage()));
+      LOG.log(
+          Level.WARNING,
+          "policy reload refused, the previous policy stays in force: {0}",
+          e.getMessage());
+      return new JsonObject()
+          .put("reloaded", false)
+          .put(
+              "error",
+              new JsonObject().put("code", "INVALID_POLICY").put("message", e.getMessage()));
     }
   }
 
@@ -141,69 +204,82 @@ final class AdminHandler implements Handler<HttpServerRequest> {
     Context context = Vertx.currentContext();
     Buffer raw = Buffer.buffer();
     boolean[] tooLarge = {false};
-    req.handler(chunk -> {
-      if (tooLarge[0]) {
-        return;
-      }
-      if (raw.length() + chunk.length() > CheckApi.MAX_REQUEST_BYTES) {
-        tooLarge[0] = true;
-        JsonErrors.send(req.response().putHeader("Connection", "close"), 413, "BODY_TOO_LARGE",
-            "a check request may be at most " + CheckApi.MAX_REQUEST_BYTES + " bytes");
-        return;
-      }
-      raw.appendBuffer(chunk);
-    });
-    req.endHandler(v -> {
-      if (tooLarge[0]) {
-        return;
-      }
-      GatewayRequest view;
-      try {
-        view = CheckApi.read(raw);
-      } catch (CheckApi.BadCheck e) {
-        JsonObject error = new JsonObject().put("code", "BAD_CHECK").put("message", e.getMessage());
-        if (!e.field.isEmpty()) {
-          error.put("field", e.field);
-        }
-        json(req.response(), 400, new JsonObject().put("error", error));
-        return;
-      }
-      Sluice engine = engines.current();
-      io.vertx.core.Future<Decision> decided;
-      try {
-        decided = decider.decide(engine, view, context);
-      } catch (RuntimeException e) { // answered below as any failed decision is: never a hang
-        decided = io.vertx.core.Future.failedFuture(e);
-      }
-      decided.onComplete(ar -> {
-        if (ar.failed()) {
-          LOG.log(Level.ERROR, "a decision failed", ar.cause());
-          JsonErrors.send(req.response(), 500, "INTERNAL_ERROR", "the request could not be decided");
-          return;
-        }
-        Decision d = ar.result();
-        HttpServerResponse response = req.response();
-        for (Header h : engine.headers(d)) {
-          response.putHeader(h.name(), h.value());
-        }
-        json(response, 200, CheckApi.answer(engine, d));
-      });
-    });
+    req.handler(
+        chunk -> {
+          if (tooLarge[0]) {
+            return;
+          }
+          if (raw.length() + chunk.length() > CheckApi.MAX_REQUEST_BYTES) {
+            tooLarge[0] = true;
+            JsonErrors.send(
+                req.response().putHeader("Connection", "close"),
+                413,
+                "BODY_TOO_LARGE",
+                "a check request may be at most " + CheckApi.MAX_REQUEST_BYTES + " bytes");
+            return;
+          }
+          raw.appendBuffer(chunk);
+        });
+    req.endHandler(
+        v -> {
+          if (tooLarge[0]) {
+            return;
+          }
+          GatewayRequest view;
+          try {
+            view = CheckApi.read(raw);
+          } catch (CheckApi.BadCheck e) {
+            JsonObject error =
+                new JsonObject().put("code", "BAD_CHECK").put("message", e.getMessage());
+            if (!e.field.isEmpty()) {
+              error.put("field", e.field);
+            }
+            json(req.response(), 400, new JsonObject().put("error", error));
+            return;
+          }
+          Sluice engine = engines.current();
+          io.vertx.core.Future<Decision> decided;
+          try {
+            decided = decider.decide(engine, view, context);
+          } catch (RuntimeException e) { // answered below as any failed decision is: never a hang
+            decided = io.vertx.core.Future.failedFuture(e);
+          }
+          decided.onComplete(
+              ar -> {
+                if (ar.failed()) {
+                  LOG.log(Level.ERROR, "a decision failed", ar.cause());
+                  JsonErrors.send(
+                      req.response(), 500, "INTERNAL_ERROR", "the request could not be decided");
+                  return;
+                }
+                Decision d = ar.result();
+                HttpServerResponse response = req.response();
+                for (Header h : engine.headers(d)) {
+                  response.putHeader(h.name(), h.value());
+                }
+                json(response, 200, CheckApi.answer(engine, d));
+              });
+        });
     req.resume();
   }
 
   private static void only(HttpServerRequest req, HttpMethod method, Runnable action) {
-    if (req.method().equals(method) || (method == HttpMethod.GET && req.method() == HttpMethod.HEAD)) {
+    if (req.method().equals(method)
+        || (method == HttpMethod.GET && req.method() == HttpMethod.HEAD)) {
       action.run();
     } else {
       req.response().putHeader("Allow", method.name());
-      JsonErrors.send(req.response(), 405, "METHOD_NOT_ALLOWED",
+      JsonErrors.send(
+          req.response(),
+          405,
+          "METHOD_NOT_ALLOWED",
           req.path() + " takes " + method.name() + ", not " + req.method().name());
     }
   }
 
   static void json(HttpServerResponse response, int status, JsonObject body) {
-    response.setStatusCode(status)
+    response
+        .setStatusCode(status)
         .putHeader("Content-Type", "application/json")
         .putHeader("Cache-Control", "no-store")
         .end(body.encode());

@@ -39,8 +39,8 @@ import java.util.Set;
  * }</pre>
  *
  * {@code status} is what to answer the client (200, 429, 400 or 503); {@code response} is present
- * when it is not 200 and holds the exact body to send. A malformed check is a 400 whose JSON
- * names the field.
+ * when it is not 200 and holds the exact body to send. A malformed check is a 400 whose JSON names
+ * the field.
  */
 final class CheckApi {
   static final int MAX_REQUEST_BYTES = 1 << 20;
@@ -69,13 +69,19 @@ final class CheckApi {
       throw new BadCheck("", "the body is not valid JSON: " + firstLine(e.getMessage()));
     }
     if (!(parsed instanceof JsonObject in)) {
-      throw new BadCheck("", "the body must be a JSON object describing the request, e.g."
-          + " {\"method\": \"GET\", \"path\": \"/assets\"}");
+      throw new BadCheck(
+          "",
+          "the body must be a JSON object describing the request, e.g."
+              + " {\"method\": \"GET\", \"path\": \"/assets\"}");
     }
     for (String name : in.fieldNames()) {
       if (!FIELDS.contains(name)) {
-        throw new BadCheck(name, "unknown field '" + name + "'; the fields are " + String.join(", ",
-            new java.util.TreeSet<>(FIELDS)));
+        throw new BadCheck(
+            name,
+            "unknown field '"
+                + name
+                + "'; the fields are "
+                + String.join(", ", new java.util.TreeSet<>(FIELDS)));
       }
     }
     String method = text(in, "method", true);
@@ -94,7 +100,8 @@ final class CheckApi {
       for (Map.Entry<String, Object> e : h) {
         if (e.getValue() instanceof String s) {
           header(headers, e.getKey(), s);
-        } else if (e.getValue() instanceof JsonArray a && a.stream().allMatch(String.class::isInstance)) {
+        } else if (e.getValue() instanceof JsonArray a
+            && a.stream().allMatch(String.class::isInstance)) {
           for (Object v : a) {
             header(headers, e.getKey(), (String) v);
           }
@@ -108,7 +115,9 @@ final class CheckApi {
       for (String pair : target.substring(q + 1).split("&")) {
         int eq = pair.indexOf('=');
         if (!pair.isEmpty()) {
-          query.add(decode(eq < 0 ? pair : pair.substring(0, eq)), eq < 0 ? "" : decode(pair.substring(eq + 1)));
+          query.add(
+              decode(eq < 0 ? pair : pair.substring(0, eq)),
+              eq < 0 ? "" : decode(pair.substring(eq + 1)));
         }
       }
     }
@@ -129,56 +138,66 @@ final class CheckApi {
     long cost = -1;
     if (in.containsKey("cost")) {
       Object c = in.getValue("cost");
-      if (!(c instanceof Integer || c instanceof Long) || ((Number) c).longValue() < 0
+      if (!(c instanceof Integer || c instanceof Long)
+          || ((Number) c).longValue() < 0
           || ((Number) c).longValue() > dev.sluice.core.policy.Limit.MAX_PERMITS) {
-        throw new BadCheck("cost", "cost must be a whole number from 0 to "
-            + dev.sluice.core.policy.Limit.MAX_PERMITS);
+        throw new BadCheck(
+            "cost",
+            "cost must be a whole number from 0 to " + dev.sluice.core.policy.Limit.MAX_PERMITS);
       }
       cost = ((Number) c).longValue();
     }
     JsonObject body = object(in, "body");
-    GatewayRequest view = new GatewayRequest(method, path, headers::get, client, query::get, null, cost);
+    GatewayRequest view =
+        new GatewayRequest(method, path, headers::get, client, query::get, null, cost);
     return body != null ? view.withJson(body) : view;
   }
 
   /** The answer for {@code d}: the decision as JSON. */
   static JsonObject answer(Sluice engine, Decision d) {
-    int status = switch (d.outcome()) {
-      case DENIED -> 429;
-      case INVALID -> 400;
-      case UNAVAILABLE -> 503;
-      default -> 200;
-    };
+    int status =
+        switch (d.outcome()) {
+          case DENIED -> 429;
+          case INVALID -> 400;
+          case UNAVAILABLE -> 503;
+          default -> 200;
+        };
     JsonArray limits = new JsonArray();
     for (LimitStatus s : d.limits()) {
-      limits.add(new JsonObject()
-          .put("rule", s.rule())
-          .put("name", s.limit().name())
-          .put("limit", s.limit().capacity())
-          .put("remaining", s.remaining())
-          .put("reset", (s.resetAtMicros() + 999_999) / 1_000_000)
-          .put("passed", s.passed()));
+      limits.add(
+          new JsonObject()
+              .put("rule", s.rule())
+              .put("name", s.limit().name())
+              .put("limit", s.limit().capacity())
+              .put("remaining", s.remaining())
+              .put("reset", (s.resetAtMicros() + 999_999) / 1_000_000)
+              .put("passed", s.passed()));
     }
     JsonObject headers = new JsonObject();
     for (Header h : engine.headers(d)) {
       headers.put(h.name(), h.value());
     }
-    JsonObject out = new JsonObject()
-        .put("allowed", d.allowed())
-        .put("outcome", Decider.outcomeName(d))
-        .put("status", status)
-        .put("retry_after", d.retryAfterSeconds())
-        .put("limits", limits)
-        .put("headers", headers);
+    JsonObject out =
+        new JsonObject()
+            .put("allowed", d.allowed())
+            .put("outcome", Decider.outcomeName(d))
+            .put("status", status)
+            .put("retry_after", d.retryAfterSeconds())
+            .put("limits", limits)
+            .put("headers", headers);
     if (d.outcome() == Decision.Outcome.DENIED) {
-      out.put("response", new JsonObject()
-          .put("content_type", engine.denialContentType())
-          .put("body", engine.denialBody(d)));
+      out.put(
+          "response",
+          new JsonObject()
+              .put("content_type", engine.denialContentType())
+              .put("body", engine.denialBody(d)));
     } else if (status != 200) {
       String code = status == 400 ? "INVALID_REQUEST" : "RATE_LIMIT_UNAVAILABLE";
-      out.put("response", new JsonObject()
-          .put("content_type", "application/json")
-          .put("body", JsonErrors.body(code, d.problem())));
+      out.put(
+          "response",
+          new JsonObject()
+              .put("content_type", "application/json")
+              .put("body", JsonErrors.body(code, d.problem())));
     }
     if (d.problem() != null) {
       out.put("problem", d.problem());
@@ -190,32 +209,45 @@ final class CheckApi {
   }
 
   /**
-   * Adds header {@code name: value}, refusing what no HTTP request could carry: a name that is
-   * not a token, a value with a control character (a CR or LF would split the header).
+   * Adds header {@code name: value}, refusing what no HTTP request could carry: a name that is not
+   * a token, a value with a control character (a CR or LF would split the header).
    */
   private static void header(MultiMap headers, String name, String value) {
     if (name.isEmpty() || !name.chars().allMatch(CheckApi::isTokenChar)) {
-      throw new BadCheck("headers." + name, "'" + name + "' is not a valid HTTP header name"
-          + " (letters, digits and !#$%&'*+-.^_`|~, no spaces or control characters)");
+      throw new BadCheck(
+          "headers." + name,
+          "'"
+              + name
+              + "' is not a valid HTTP header name"
+              + " (letters, digits and !#$%&'*+-.^_`|~, no spaces or control characters)");
     }
     for (int i = 0; i < value.length(); i++) {
       char c = value.charAt(i);
       if ((c < 0x20 && c != '\t') || c == 0x7f) {
-        throw new BadCheck("headers." + name, "the value of header '" + name + "' holds a"
-            + " control character (U+" + String.format("%04X", (int) c) + "); an HTTP header"
-            + " value cannot");
+        throw new BadCheck(
+            "headers." + name,
+            "the value of header '"
+                + name
+                + "' holds a"
+                + " control character (U+"
+                + String.format("%04X", (int) c)
+                + "); an HTTP header"
+                + " value cannot");
       }
     }
     try {
       headers.add(name, value);
     } catch (IllegalArgumentException e) { // whatever else Vert.x refuses in a header
-      throw new BadCheck("headers." + name, "header '" + name + "' cannot be sent in an HTTP"
-          + " request: " + e.getMessage());
+      throw new BadCheck(
+          "headers." + name,
+          "header '" + name + "' cannot be sent in an HTTP" + " request: " + e.getMessage());
     }
   }
 
   private static boolean isTokenChar(int c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+    return (c >= 'a' && c <= 'z')
+        || (c >= 'A' && c <= 'Z')
+        || (c >= '0' && c <= '9')
         || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
   }
 
@@ -260,8 +292,8 @@ final class CheckApi {
     String line = nl < 0 ? s : s.substring(0, nl);
     // Jackson's words for itself are no help to a caller: "[Source: REDACTED (`StreamRead...`
     // disabled); line: 1, column: 9]" says line 1, column 9; "(1000, from `StreamRead...`)", 1000.
-    return line.replaceAll("\\[Source: [^;\\]]*; line: (\\d+), column: (\\d+)]",
-            "line $1, column $2")
+    return line.replaceAll(
+            "\\[Source: [^;\\]]*; line: (\\d+), column: (\\d+)]", "line $1, column $2")
         .replaceAll(", from `[^`]*`", "");
   }
 }

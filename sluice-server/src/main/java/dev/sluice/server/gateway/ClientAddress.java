@@ -7,18 +7,18 @@ import java.util.List;
 
 /**
  * Who the client is, for the {@code ip} key: the socket's peer, unless the peer is one of the
- * policy's trusted proxies; then the right-most {@code X-Forwarded-For} entry that is not itself
- * a trusted proxy.
+ * policy's trusted proxies; then the right-most {@code X-Forwarded-For} entry that is not itself a
+ * trusted proxy.
  *
- * <p>Why right-most: every proxy appends the address it received the request from, so the
- * entries to the right of the first untrusted one were written by proxies we trust, and those to
- * its left were written by the client, who can write anything. Taking the left-most entry (as
- * many limiters do) lets a client pick a fresh identity per request by sending a header.
+ * <p>Why right-most: every proxy appends the address it received the request from, so the entries
+ * to the right of the first untrusted one were written by proxies we trust, and those to its left
+ * were written by the client, who can write anything. Taking the left-most entry (as many limiters
+ * do) lets a client pick a fresh identity per request by sending a header.
  *
- * <p>An entry that is not an IP address (a client's garbage passed along by a proxy that does
- * not append, or {@code unknown}) stops the walk: the client is then the last trusted hop that
- * handed it over. Addresses are returned in one canonical spelling, so a client cannot get a
- * second bucket by writing its address differently.
+ * <p>An entry that is not an IP address (a client's garbage passed along by a proxy that does not
+ * append, or {@code unknown}) stops the walk: the client is then the last trusted hop that handed
+ * it over. Addresses are returned in one canonical spelling, so a client cannot get a second bucket
+ * by writing its address differently.
  */
 final class ClientAddress {
   private ClientAddress() {}
@@ -35,7 +35,9 @@ final class ClientAddress {
       return peer; // a socket's IPv4 peer is already in canonical form: the common case, for free
     }
     String client = canonicalOr(peer);
-    if (policy.trustedProxies().isEmpty() || forwardedFor.isEmpty() || !policy.isTrustedProxy(client)) {
+    if (policy.trustedProxies().isEmpty()
+        || forwardedFor.isEmpty()
+        || !policy.isTrustedProxy(client)) {
       return client;
     }
     List<String> hops = new ArrayList<>();

@@ -11,17 +11,17 @@ import java.lang.System.Logger.Level;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Executor;
-import java.util.function.BiConsumer;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
 
 /**
- * Decides requests for the proxy and the decision API, counting each decision and handing it to
- * the operations' recorder (usage, webhooks, dashboard; an enqueue, nothing more), and says what
- * Sluice answers itself to a request it refuses (429, 400, 503).
+ * Decides requests for the proxy and the decision API, counting each decision and handing it to the
+ * operations' recorder (usage, webhooks, dashboard; an enqueue, nothing more), and says what Sluice
+ * answers itself to a request it refuses (429, 400, 503).
  *
  * <p>An in-memory store decides in a few hundred nanoseconds without blocking, so it is asked on
- * the event loop directly; a remote store is asked asynchronously and its answer comes back on
- * the request's own context (the decision API) or event loop (the proxy).
+ * the event loop directly; a remote store is asked asynchronously and its answer comes back on the
+ * request's own context (the decision API) or event loop (the proxy).
  */
 final class Decider {
   private static final System.Logger LOG = System.getLogger("sluice.gateway");
@@ -48,11 +48,11 @@ final class Decider {
   }
 
   /**
-   * Decides {@code request} and hands the decision (or what failed) to {@code then}: at once
-   * when the store is in memory, else on {@code loop} when the store answers.
+   * Decides {@code request} and hands the decision (or what failed) to {@code then}: at once when
+   * the store is in memory, else on {@code loop} when the store answers.
    */
-  void decide(Sluice engine, GatewayRequest request, Executor loop,
-      BiConsumer<Decision, Throwable> then) {
+  void decide(
+      Sluice engine, GatewayRequest request, Executor loop, BiConsumer<Decision, Throwable> then) {
     long start = System.nanoTime();
     if (engine.store() instanceof InMemoryStore) {
       Decision d;
@@ -65,13 +65,18 @@ final class Decider {
       then.accept(d, null);
       return;
     }
-    engine.decideAsync(request).whenComplete((d, e) -> loop.execute(() -> {
-      if (e != null) {
-        then.accept(null, e);
-      } else {
-        then.accept(counted(engine, d, start), null);
-      }
-    }));
+    engine
+        .decideAsync(request)
+        .whenComplete(
+            (d, e) ->
+                loop.execute(
+                    () -> {
+                      if (e != null) {
+                        then.accept(null, e);
+                      } else {
+                        then.accept(counted(engine, d, start), null);
+                      }
+                    }));
   }
 
   private Decision counted(Sluice engine, Decision d, long start) {
@@ -89,8 +94,13 @@ final class Decider {
     long now = System.nanoTime();
     long last = lastStoreLog.get();
     if (now - last >= LOG_EVERY_NANOS && lastStoreLog.compareAndSet(last, now)) {
-      LOG.log(Level.WARNING, "the rate-limit store failed ({0}); on-store-failure: {1}, so requests"
-          + " are {2} (logged at most every 10 s)", d.storeFailure(), mode, switch (mode) {
+      LOG.log(
+          Level.WARNING,
+          "the rate-limit store failed ({0}); on-store-failure: {1}, so requests"
+              + " are {2} (logged at most every 10 s)",
+          d.storeFailure(),
+          mode,
+          switch (mode) {
             case "open" -> "let through uncounted";
             case "closed" -> "refused with 503";
             default -> "counted in this instance's memory";
@@ -102,17 +112,22 @@ final class Decider {
   record Refusal(int status, List<Header> headers, String contentType, String body) {}
 
   /**
-   * The answer to a request the engine did not let through: 429 with the policy's headers and
-   * body, 400 for a request it cannot count, 503 when the store cannot count it.
+   * The answer to a request the engine did not let through: 429 with the policy's headers and body,
+   * 400 for a request it cannot count, 503 when the store cannot count it.
    */
   static Refusal refusal(Sluice engine, Decision d) {
     List<Header> headers = engine.headers(d);
     return switch (d.outcome()) {
       case DENIED -> new Refusal(429, headers, engine.denialContentType(), engine.denialBody(d));
-      case INVALID -> new Refusal(400, headers, "application/json",
-          JsonErrors.body("INVALID_REQUEST", d.problem()));
-      case UNAVAILABLE -> new Refusal(503, headers, "application/json",
-          JsonErrors.body("RATE_LIMIT_UNAVAILABLE", d.problem()));
+      case INVALID ->
+          new Refusal(
+              400, headers, "application/json", JsonErrors.body("INVALID_REQUEST", d.problem()));
+      case UNAVAILABLE ->
+          new Refusal(
+              503,
+              headers,
+              "application/json",
+              JsonErrors.body("RATE_LIMIT_UNAVAILABLE", d.problem()));
       default -> throw new IllegalArgumentException("not a refusal: " + d.outcome());
     };
   }

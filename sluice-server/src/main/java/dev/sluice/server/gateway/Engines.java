@@ -4,27 +4,27 @@ import dev.sluice.config.PolicyException;
 import dev.sluice.config.PolicyFiles;
 import dev.sluice.core.Overrides;
 import dev.sluice.core.Sluice;
-import dev.sluice.core.policy.Policy;
-import dev.sluice.core.store.Store;
-import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.util.Objects;
 import dev.sluice.core.policy.Limit;
+import dev.sluice.core.policy.Policy;
 import dev.sluice.core.policy.Window;
 import dev.sluice.core.store.BucketGroup;
 import dev.sluice.core.store.Charge;
+import dev.sluice.core.store.Store;
+import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 
 /**
- * The engine in force, and its replacement when the policy file is reloaded. A reload builds a
- * new engine on the same store with the same identity secret, then swaps it in: requests already
- * deciding finish on the old one, the next ones use the new one. A rule whose limits did not
- * change keeps its buckets (the store binds groups by rule name and limits). A policy that does
- * not load is refused and the one in force stays.
+ * The engine in force, and its replacement when the policy file is reloaded. A reload builds a new
+ * engine on the same store with the same identity secret, then swaps it in: requests already
+ * deciding finish on the old one, the next ones use the new one. A rule whose limits did not change
+ * keeps its buckets (the store binds groups by rule name and limits). A policy that does not load
+ * is refused and the one in force stays.
  *
  * <p>Every engine applies the same per-identity {@link Overrides} table (so an override outlives a
  * reload) and tracks identities, so that decisions carry the fingerprints that usage reports and
@@ -40,8 +40,8 @@ public final class Engines {
   /**
    * Loads {@code policyFile} onto {@code store}.
    *
-   * @param identitySecret 16 bytes shared by every instance on a shared store, or {@code null}
-   *     for a random one (right for an in-memory store)
+   * @param identitySecret 16 bytes shared by every instance on a shared store, or {@code null} for
+   *     a random one (right for an in-memory store)
    * @throws PolicyException if the file does not hold a valid policy
    */
   public Engines(Path policyFile, Store store, byte[] identitySecret) {
@@ -85,7 +85,7 @@ public final class Engines {
    * @throws PolicyException if the file does not hold a valid policy (the old one stays)
    */
   public synchronized Policy reload() {
-    return reload(p -> { });
+    return reload(p -> {});
   }
 
   /**
@@ -118,18 +118,27 @@ public final class Engines {
   public CompletionStage<String> probe() {
     BucketGroup g = probeGroup;
     if (g == null) {
-      probeGroup = g = store.group("sluice-readiness-probe",
-          List.of(Limit.fixed("probe", 1, Window.of(Duration.ofSeconds(1)))));
+      probeGroup =
+          g =
+              store.group(
+                  "sluice-readiness-probe",
+                  List.of(Limit.fixed("probe", 1, Window.of(Duration.ofSeconds(1)))));
     }
     try {
-      return store.chargeAsync(new Charge(1).add(g, 0, 0)).handle((v, e) -> {
-        if (e == null) {
-          return store.toString();
-        }
-        Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
-            ? e.getCause() : e;
-        throw new IllegalStateException(cause.getMessage() != null ? cause.getMessage() : cause.toString(), cause);
-      });
+      return store
+          .chargeAsync(new Charge(1).add(g, 0, 0))
+          .handle(
+              (v, e) -> {
+                if (e == null) {
+                  return store.toString();
+                }
+                Throwable cause =
+                    e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+                        ? e.getCause()
+                        : e;
+                throw new IllegalStateException(
+                    cause.getMessage() != null ? cause.getMessage() : cause.toString(), cause);
+              });
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
@@ -141,7 +150,11 @@ public final class Engines {
   }
 
   private Sluice build(Policy policy) {
-    return Sluice.builder(policy).store(store).identitySecret(identitySecret)
-        .overrides(overrides).trackIdentities(true).build();
+    return Sluice.builder(policy)
+        .store(store)
+        .identitySecret(identitySecret)
+        .overrides(overrides)
+        .trackIdentities(true)
+        .build();
   }
 }

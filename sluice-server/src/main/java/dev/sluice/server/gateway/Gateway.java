@@ -1,13 +1,13 @@
 package dev.sluice.server.gateway;
 
-import io.netty.handler.codec.TooLongFrameException;
 import dev.sluice.server.ops.Operations;
+import io.netty.handler.codec.TooLongFrameException;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
@@ -21,11 +21,11 @@ import java.util.function.Supplier;
 
 /**
  * The gateway: the proxy on the main port (when there is an upstream; {@link ProxyServer}, on
- * Netty's HTTP codec directly) and the admin port (on Vert.x). Each has one event loop per core
- * by default; all of them decide with the same engine and store.
+ * Netty's HTTP codec directly) and the admin port (on Vert.x). Each has one event loop per core by
+ * default; all of them decide with the same engine and store.
  *
- * <p>{@link #close} drains: the ports stop accepting, requests in flight get up to the drain
- * time to finish, then connections are closed.
+ * <p>{@link #close} drains: the ports stop accepting, requests in flight get up to the drain time
+ * to finish, then connections are closed.
  */
 public final class Gateway implements AutoCloseable {
 
@@ -48,12 +48,20 @@ public final class Gateway implements AutoCloseable {
 
     /** The defaults: 0.0.0.0:8080, admin on 127.0.0.1:8081, 64 KiB bodies, one loop per core. */
     public static Options defaults(Upstream upstream) {
-      return new Options("0.0.0.0", 8080, "127.0.0.1", 8081, upstream, 64 * 1024,
-          Runtime.getRuntime().availableProcessors(), Duration.ofSeconds(10));
+      return new Options(
+          "0.0.0.0",
+          8080,
+          "127.0.0.1",
+          8081,
+          upstream,
+          64 * 1024,
+          Runtime.getRuntime().availableProcessors(),
+          Duration.ofSeconds(10));
     }
 
     public Options withPorts(int port, int adminPort) {
-      return new Options(host, port, adminHost, adminPort, upstream, maxBodyBytes, eventLoops, drain);
+      return new Options(
+          host, port, adminHost, adminPort, upstream, maxBodyBytes, eventLoops, drain);
     }
   }
 
@@ -69,7 +77,11 @@ public final class Gateway implements AutoCloseable {
   private final List<String> deployments = new CopyOnWriteArrayList<>();
   private volatile ProxyServer proxy;
 
-  private Gateway(Vertx vertx, Engines engines, Options options, AdminHandler.Readiness readiness,
+  private Gateway(
+      Vertx vertx,
+      Engines engines,
+      Options options,
+      AdminHandler.Readiness readiness,
       Operations ops) {
     this.vertx = vertx;
     this.engines = engines;
@@ -87,22 +99,27 @@ public final class Gateway implements AutoCloseable {
    * @param readiness what {@code /readyz} asks (the store's health)
    * @throws IllegalStateException if a port cannot be bound (it says which)
    */
-  public static Gateway start(Engines engines, Options options, Supplier<Future<String>> readiness) {
-    return start(engines, options, readiness,
+  public static Gateway start(
+      Engines engines, Options options, Supplier<Future<String>> readiness) {
+    return start(
+        engines,
+        options,
+        readiness,
         Operations.builder(engines::current, engines.overrides()).build());
   }
 
   /**
-   * Starts a gateway with {@code ops} (overrides, usage, webhooks, dashboard, the admin token)
-   * on its admin port, and waits until both ports listen. The gateway closes {@code ops} when it
+   * Starts a gateway with {@code ops} (overrides, usage, webhooks, dashboard, the admin token) on
+   * its admin port, and waits until both ports listen. The gateway closes {@code ops} when it
    * closes, or if it cannot start.
    *
    * @throws IllegalStateException if a port cannot be bound (it says which)
    */
-  public static Gateway start(Engines engines, Options options, Supplier<Future<String>> readiness,
-      Operations ops) {
+  public static Gateway start(
+      Engines engines, Options options, Supplier<Future<String>> readiness, Operations ops) {
     int loops = Math.max(1, options.eventLoops());
-    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops).setPreferNativeTransport(true));
+    Vertx vertx =
+        Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops).setPreferNativeTransport(true));
     Gateway g = new Gateway(vertx, engines, options, readiness::get, ops);
     try {
       g.deploy(loops);
@@ -122,35 +139,59 @@ public final class Gateway implements AutoCloseable {
   private void deploy(int loops) {
     if (options.upstream() != null) {
       try {
-        proxy = ProxyServer.start(engines, decider, metrics, options.upstream(),
-            options.maxBodyBytes(), loops, options.host(), options.port());
+        proxy =
+            ProxyServer.start(
+                engines,
+                decider,
+                metrics,
+                options.upstream(),
+                options.maxBodyBytes(),
+                loops,
+                options.host(),
+                options.port());
       } catch (Exception e) { // Netty's bind failure is a checked exception, thrown unchecked
-        throw new IllegalStateException("cannot listen on " + options.host() + ":" + options.port()
-            + " (the gateway's port): " + rootMessage(e), e);
+        throw new IllegalStateException(
+            "cannot listen on "
+                + options.host()
+                + ":"
+                + options.port()
+                + " (the gateway's port): "
+                + rootMessage(e),
+            e);
       }
       port = proxy.port();
     }
-    adminPort = listen(1, options.adminHost(), options.adminPort(), vertx -> admin, "the admin port");
+    adminPort =
+        listen(1, options.adminHost(), options.adminPort(), vertx -> admin, "the admin port");
   }
 
-  private int listen(int instances, String host, int port,
-      java.util.function.Function<Vertx, Handler<HttpServerRequest>> handler, String what) {
-    HttpServerOptions serverOptions = new HttpServerOptions()
-        .setHost(host).setPort(port)
-        .setHandle100ContinueAutomatically(true)
-        .setMaxInitialLineLength(8 * 1024)
-        .setMaxHeaderSize(16 * 1024)
-        .setIdleTimeout(120).setIdleTimeoutUnit(TimeUnit.SECONDS)
-        .setTcpNoDelay(true);
+  private int listen(
+      int instances,
+      String host,
+      int port,
+      java.util.function.Function<Vertx, Handler<HttpServerRequest>> handler,
+      String what) {
+    HttpServerOptions serverOptions =
+        new HttpServerOptions()
+            .setHost(host)
+            .setPort(port)
+            .setHandle100ContinueAutomatically(true)
+            .setMaxInitialLineLength(8 * 1024)
+            .setMaxHeaderSize(16 * 1024)
+            .setIdleTimeout(120)
+            .setIdleTimeoutUnit(TimeUnit.SECONDS)
+            .setTcpNoDelay(true);
     int[] bound = {-1};
     try {
-      deployments.add(vertx.deployVerticle(
-          () -> new ServerVerticle(serverOptions, handler, options.drain(), bound),
-          new DeploymentOptions().setInstances(instances))
-          .await(30, TimeUnit.SECONDS));
+      deployments.add(
+          vertx
+              .deployVerticle(
+                  () -> new ServerVerticle(serverOptions, handler, options.drain(), bound),
+                  new DeploymentOptions().setInstances(instances))
+              .await(30, TimeUnit.SECONDS));
     } catch (Exception e) {
-      throw new IllegalStateException("cannot listen on " + host + ":" + port + " (" + what + "): "
-          + rootMessage(e), e);
+      throw new IllegalStateException(
+          "cannot listen on " + host + ":" + port + " (" + what + "): " + rootMessage(e), e);
     }
     return bound[0];
   }
@@ -182,10 +223,12 @@ public final class Gateway implements AutoCloseable {
   public void close() {
     // Both ports drain at once: the proxy on its own loops, the admin port through Vert.x.
     ProxyServer p = proxy;
-    java.util.concurrent.CompletableFuture<Void> proxyClosed = p == null
-        ? java.util.concurrent.CompletableFuture.completedFuture(null)
-        : java.util.concurrent.CompletableFuture.runAsync(() -> p.close(options.drain()),
-            runnable -> new Thread(runnable, "sluice-proxy-drain").start());
+    java.util.concurrent.CompletableFuture<Void> proxyClosed =
+        p == null
+            ? java.util.concurrent.CompletableFuture.completedFuture(null)
+            : java.util.concurrent.CompletableFuture.runAsync(
+                () -> p.close(options.drain()),
+                runnable -> new Thread(runnable, "sluice-proxy-drain").start());
     try {
       List<Future<Void>> undeployed = new ArrayList<>();
       for (String id : deployments) {
@@ -214,8 +257,10 @@ public final class Gateway implements AutoCloseable {
     private HttpServer server;
 
     /** {@code handler} makes the request handler, in the verticle's context (on its event loop). */
-    ServerVerticle(HttpServerOptions options,
-        java.util.function.Function<Vertx, Handler<HttpServerRequest>> handler, Duration drain,
+    ServerVerticle(
+        HttpServerOptions options,
+        java.util.function.Function<Vertx, Handler<HttpServerRequest>> handler,
+        Duration drain,
         int[] bound) {
       this.options = options;
       this.handler = handler;
@@ -226,14 +271,19 @@ public final class Gateway implements AutoCloseable {
     @Override
     public Future<?> start() {
       Handler<HttpServerRequest> requests = handler.apply(vertx);
-      server = vertx.createHttpServer(options)
-          .requestHandler(requests)
-          .invalidRequestHandler(ServerVerticle::invalid);
-      return server.listen().onSuccess(s -> {
-        synchronized (bound) {
-          bound[0] = s.actualPort();
-        }
-      });
+      server =
+          vertx
+              .createHttpServer(options)
+              .requestHandler(requests)
+              .invalidRequestHandler(ServerVerticle::invalid);
+      return server
+          .listen()
+          .onSuccess(
+              s -> {
+                synchronized (bound) {
+                  bound[0] = s.actualPort();
+                }
+              });
     }
 
     @Override

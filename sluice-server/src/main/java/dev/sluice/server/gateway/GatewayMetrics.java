@@ -13,22 +13,23 @@ import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.util.Locale;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
  * What the gateway counts, exposed at {@code GET /metrics} in Prometheus text:
+ *
  * <ul>
  *   <li>{@code sluice_decisions_total{rule,outcome}}: decisions by the rule whose limit bound them
- *       ({@code none} when no rule applied) and outcome ({@code allowed}, {@code denied},
- *       {@code unlimited}, {@code invalid}, {@code unavailable}, {@code allowed_uncounted});
+ *       ({@code none} when no rule applied) and outcome ({@code allowed}, {@code denied}, {@code
+ *       unlimited}, {@code invalid}, {@code unavailable}, {@code allowed_uncounted});
  *   <li>{@code sluice_decision_seconds}: how long deciding took, store round trip included;
  *   <li>{@code sluice_store_errors_total{mode}}: decisions the store could not make, by the
  *       policy's failure mode ({@code open}, {@code closed}, {@code local});
- *   <li>{@code sluice_upstream_errors_total{kind}}: {@code connect}, {@code timeout},
- *       {@code reset};
+ *   <li>{@code sluice_upstream_errors_total{kind}}: {@code connect}, {@code timeout}, {@code
+ *       reset};
  *   <li>{@code sluice_policy_reloads_total{result}}: {@code ok} or {@code refused};
  *   <li>{@code sluice_shadow_denials_total{rule}}: requests a shadow rule would have denied, were
  *       it enforced (they were not);
@@ -39,12 +40,14 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code sluice_overrides}: per-identity overrides stored;
  *   <li>JVM memory, GC, threads and CPU.
  * </ul>
+ *
  * Counters are looked up once per rule and outcome, then kept: the hot path allocates nothing here.
  */
 public final class GatewayMetrics {
   private static final Decision.Outcome[] OUTCOMES = Decision.Outcome.values();
 
-  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final PrometheusMeterRegistry registry =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final ConcurrentHashMap<String, Counter[]> decisions = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Counter> storeErrors = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Counter> upstreamErrors = new ConcurrentHashMap<>();
@@ -56,14 +59,15 @@ public final class GatewayMetrics {
     new JvmGcMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
-    decisionTime = Timer.builder("sluice.decision")
-        .description("Time to decide a request, store round trip included")
-        .publishPercentiles(0.5, 0.99, 0.999)
-        // Over the last one to two minutes: two histograms recorded into per decision, rotating
-        // each minute, where the default three cost a third more on every request.
-        .distributionStatisticBufferLength(2)
-        .distributionStatisticExpiry(Duration.ofMinutes(2))
-        .register(registry);
+    decisionTime =
+        Timer.builder("sluice.decision")
+            .description("Time to decide a request, store round trip included")
+            .publishPercentiles(0.5, 0.99, 0.999)
+            // Over the last one to two minutes: two histograms recorded into per decision, rotating
+            // each minute, where the default three cost a third more on every request.
+            .distributionStatisticBufferLength(2)
+            .distributionStatisticExpiry(Duration.ofMinutes(2))
+            .register(registry);
   }
 
   /** Counts {@code d}, decided in {@code nanos}. */
@@ -91,44 +95,72 @@ public final class GatewayMetrics {
         continue; // a rule's limits are consecutive: one count per rule
       }
       previous = rule;
-      shadowDenials.computeIfAbsent(rule, r -> Counter.builder("sluice.shadow.denials")
-          .description("Requests a shadow rule would have denied, were it enforced")
-          .tag("rule", r).register(registry)).increment();
+      shadowDenials
+          .computeIfAbsent(
+              rule,
+              r ->
+                  Counter.builder("sluice.shadow.denials")
+                      .description("Requests a shadow rule would have denied, were it enforced")
+                      .tag("rule", r)
+                      .register(registry))
+          .increment();
     }
   }
 
   /** Exposes what {@code ops} counts. */
   void bind(Operations ops) {
     for (String result : new String[] {"delivered", "failed", "dropped"}) {
-      FunctionCounter.builder("sluice.webhook.deliveries", ops, o -> switch (result) {
-        case "delivered" -> o.webhooksDelivered();
-        case "failed" -> o.webhooksFailed();
-        default -> o.webhooksDropped();
-      }).description("Webhook deliveries, by how they ended").tag("result", result)
+      FunctionCounter.builder(
+              "sluice.webhook.deliveries",
+              ops,
+              o ->
+                  switch (result) {
+                    case "delivered" -> o.webhooksDelivered();
+                    case "failed" -> o.webhooksFailed();
+                    default -> o.webhooksDropped();
+                  })
+          .description("Webhook deliveries, by how they ended")
+          .tag("result", result)
           .register(registry);
     }
     FunctionCounter.builder("sluice.ops.dropped.decisions", ops, Operations::droppedDecisions)
         .description("Decisions left out of usage and webhooks: the reporting queue was full")
         .register(registry);
     Gauge.builder("sluice.overrides", ops, Operations::overrides)
-        .description("Per-identity overrides stored").register(registry);
+        .description("Per-identity overrides stored")
+        .register(registry);
   }
 
   void storeFailed(String mode) {
-    storeErrors.computeIfAbsent(mode, m -> Counter.builder("sluice.store.errors")
-        .description("Decisions the store could not make, by the policy's failure mode")
-        .tag("mode", m).register(registry)).increment();
+    storeErrors
+        .computeIfAbsent(
+            mode,
+            m ->
+                Counter.builder("sluice.store.errors")
+                    .description("Decisions the store could not make, by the policy's failure mode")
+                    .tag("mode", m)
+                    .register(registry))
+        .increment();
   }
 
   void upstreamFailed(String kind) {
-    upstreamErrors.computeIfAbsent(kind, k -> Counter.builder("sluice.upstream.errors")
-        .description("Requests the upstream did not answer").tag("kind", k).register(registry))
+    upstreamErrors
+        .computeIfAbsent(
+            kind,
+            k ->
+                Counter.builder("sluice.upstream.errors")
+                    .description("Requests the upstream did not answer")
+                    .tag("kind", k)
+                    .register(registry))
         .increment();
   }
 
   void reloaded(boolean ok) {
-    Counter.builder("sluice.policy.reloads").description("Policy reloads, by result")
-        .tag("result", ok ? "ok" : "refused").register(registry).increment();
+    Counter.builder("sluice.policy.reloads")
+        .description("Policy reloads, by result")
+        .tag("result", ok ? "ok" : "refused")
+        .register(registry)
+        .increment();
   }
 
   /** The Prometheus text exposition. */
@@ -139,10 +171,12 @@ public final class GatewayMetrics {
   private Counter[] decisionCounters(String rule) {
     Counter[] c = new Counter[OUTCOMES.length];
     for (Decision.Outcome o : OUTCOMES) {
-      c[o.ordinal()] = Counter.builder("sluice.decisions")
-          .description("Rate-limit decisions, by binding rule and outcome")
-          .tag("rule", rule).tag("outcome", o.name().toLowerCase(Locale.ROOT))
-          .register(registry);
+      c[o.ordinal()] =
+          Counter.builder("sluice.decisions")
+              .description("Rate-limit decisions, by binding rule and outcome")
+              .tag("rule", rule)
+              .tag("outcome", o.name().toLowerCase(Locale.ROOT))
+              .register(registry);
     }
     return c;
   }

@@ -27,18 +27,31 @@ final class GatewayRequest implements RequestView {
   private Object json; // JsonObject, or NOT_JSON once parsing failed
   private static final Object NOT_JSON = new Object();
 
-  GatewayRequest(String method, String path, Function<String, String> headers, String clientAddress,
-      Function<String, String> query, Buffer body, long costOverride) {
+  GatewayRequest(
+      String method,
+      String path,
+      Function<String, String> headers,
+      String clientAddress,
+      Function<String, String> query,
+      Buffer body,
+      long costOverride) {
     this(method, path, headers, false, clientAddress, query, body, costOverride);
   }
 
   /**
    * @param headers a header's (first) value by name, in any case
-   * @param wireHeaders whether {@code headers} came off the wire (one char per byte, as Netty
-   *     reads them) rather than as text (the decision API's JSON)
+   * @param wireHeaders whether {@code headers} came off the wire (one char per byte, as Netty reads
+   *     them) rather than as text (the decision API's JSON)
    */
-  GatewayRequest(String method, String path, Function<String, String> headers, boolean wireHeaders,
-      String clientAddress, Function<String, String> query, Buffer body, long costOverride) {
+  GatewayRequest(
+      String method,
+      String path,
+      Function<String, String> headers,
+      boolean wireHeaders,
+      String clientAddress,
+      Function<String, String> query,
+      Buffer body,
+      long costOverride) {
     this.wireHeaders = wireHeaders;
     this.method = method;
     this.path = path;
@@ -72,11 +85,11 @@ final class GatewayRequest implements RequestView {
   }
 
   /**
-   * A header value as received, one char per byte, read as the text it is: UTF-8 when its bytes
-   * of 0x80 and up form valid UTF-8 (what clients send; RFC 9110 leaves such octets opaque), else
-   * as it came. So an API key {@code café} sent in a header is the identity the admin API and a
-   * JSON body name {@code café}, not {@code cafÃ©}, and one override covers it everywhere. An
-   * ASCII value, nearly every one, is returned after a scan, as it is.
+   * A header value as received, one char per byte, read as the text it is: UTF-8 when its bytes of
+   * 0x80 and up form valid UTF-8 (what clients send; RFC 9110 leaves such octets opaque), else as
+   * it came. So an API key {@code café} sent in a header is the identity the admin API and a JSON
+   * body name {@code café}, not {@code cafÃ©}, and one override covers it everywhere. An ASCII
+   * value, nearly every one, is returned after a scan, as it is.
    */
   static String text(String value) {
     if (value == null) {
@@ -99,10 +112,12 @@ final class GatewayRequest implements RequestView {
       bytes[j] = (byte) c;
     }
     try {
-      return StandardCharsets.UTF_8.newDecoder()
+      return StandardCharsets.UTF_8
+          .newDecoder()
           .onMalformedInput(CodingErrorAction.REPORT)
           .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(bytes)).toString();
+          .decode(ByteBuffer.wrap(bytes))
+          .toString();
     } catch (CharacterCodingException e) {
       return value; // Latin-1 text, or bytes of no known encoding: counted as they are
     }

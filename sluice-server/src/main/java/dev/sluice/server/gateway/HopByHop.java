@@ -9,16 +9,24 @@ import java.util.Map;
 
 /**
  * The hop-by-hop headers of RFC 9110 section 7.6.1: they describe one connection, so a proxy
- * removes them before forwarding a message, together with every header the message's
- * {@code Connection} header names.
+ * removes them before forwarding a message, together with every header the message's {@code
+ * Connection} header names.
  *
  * <p>This runs twice per proxied request, over every header, so names are compared in place,
  * ignoring case, against short arrays: no lower-case copy of each name, no set iterators.
  */
 final class HopByHop {
   private static final String[] ALWAYS = {
-      "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding",
-      "upgrade", "proxy-authenticate", "proxy-authorization"};
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "proxy-authenticate",
+    "proxy-authorization"
+  };
   private static final String[] NONE = {};
 
   private HopByHop() {}
@@ -28,8 +36,8 @@ final class HopByHop {
    * over the headers. Nothing is allocated when there is nothing to remove (most messages).
    */
   static void strip(HttpHeaders headers, String... skip) {
-    String[] named = headers.contains("connection")
-        ? connectionOptions(headers.getAll("connection")) : NONE;
+    String[] named =
+        headers.contains("connection") ? connectionOptions(headers.getAll("connection")) : NONE;
     List<String> doomed = null;
     for (Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence();
         it.hasNext(); ) {

@@ -4,9 +4,9 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 
 /**
- * The gateway's own error answers (400, 404, 413, 500, 502, 503, 504): always JSON, always
- * {@code {"error": {"code": "...", "message": "..."}}}, never a stack trace. A 429 is not one of
- * these: it carries the policy's denial body.
+ * The gateway's own error answers (400, 404, 413, 500, 502, 503, 504): always JSON, always {@code
+ * {"error": {"code": "...", "message": "..."}}}, never a stack trace. A 429 is not one of these: it
+ * carries the policy's denial body.
  */
 final class JsonErrors {
   private JsonErrors() {}
@@ -19,7 +19,8 @@ final class JsonErrors {
       return;
     }
     String body = body(code, message);
-    response.setStatusCode(status)
+    response
+        .setStatusCode(status)
         .putHeader("Content-Type", "application/json")
         .putHeader("Cache-Control", "no-store")
         .end(body);

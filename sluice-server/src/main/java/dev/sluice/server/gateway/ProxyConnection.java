@@ -58,9 +58,12 @@ import java.util.concurrent.TimeoutException;
  */
 final class ProxyConnection extends ChannelInboundHandlerAdapter {
   private static final System.Logger LOG = System.getLogger("sluice.gateway");
+
   /** Request headers not forwarded as such: rewritten below, or answered by the gateway itself. */
   private static final String[] REWRITTEN = {
-      "host", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "expect"};
+    "host", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "expect"
+  };
+
   private static final String[] NONE = {};
   private static final byte[] CONTINUE =
       "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
@@ -71,6 +74,7 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
   private static final int CONNECTING = 3;
   private static final int FORWARDING = 4;
   private static final int DISCARDING = 5;
+
   /** Answered with Connection: close, or broken: nothing more is read. */
   private static final int CLOSING = 6;
 
@@ -79,6 +83,7 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
   private ChannelHandlerContext ctx;
   private String peer;
   private int state = IDLE;
+
   /** Messages of later (pipelined) requests, waiting for the current one to end. */
   private ArrayDeque<HttpObject> pipelined;
 
@@ -86,23 +91,31 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
   private HttpRequest request;
   private Sluice engine;
   private boolean keepAlive;
+
   /** Whether the client speaks HTTP/1.1 (else 1.0: no chunks, keep-alive only when asked). */
   private boolean http11;
+
   private boolean requestDone;
   private boolean headWritten;
   private List<Header> rateHeaders = List.of();
+
   /** Body pieces read while deciding or connecting, forwarded once connected. */
   private ArrayDeque<HttpContent> held;
+
   /** The body read whole for a rule that counts per a body field. */
   private ByteBuf body;
+
   private UpstreamConnection upstream;
   private Map<String, List<String>> queryParameters;
+
   /** What is known of a request whose body is being read for a body key. */
   private record Awaiting(String method, String path, String client) {}
 
   private Awaiting awaiting;
+
   /** Whether the connection closes once the answer in progress is written. */
   private boolean closeAfterResponse;
+
   /** Inside {@link #exchangeDone}'s loop over the pipelined requests. */
   private boolean dequeuing;
 
@@ -182,22 +195,29 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
       return;
     }
     if (q >= 0 && q == pathEnd && !RequestPath.validQuery(uri.substring(q + 1))) {
-      error(400, "BAD_QUERY",
-          "the query string has a broken percent-encoding (a % not followed by two hex digits)", true);
+      error(
+          400,
+          "BAD_QUERY",
+          "the query string has a broken percent-encoding (a % not followed by two hex digits)",
+          true);
       return;
     }
     if (HttpUtil.is100ContinueExpected(r)) {
       // Written past the codec: its encoder would take a 100 for this request's answer, and frame
       // the real one by the method of the next pipelined request (a HEAD's: without its body).
-      ctx.pipeline().context(HttpServerCodec.class).writeAndFlush(
-          Unpooled.wrappedBuffer(CONTINUE));
+      ctx.pipeline().context(HttpServerCodec.class).writeAndFlush(Unpooled.wrappedBuffer(CONTINUE));
     }
     Sluice engine = server.engines.current();
     this.engine = engine;
     HttpHeaders headers = r.headers();
     String method = r.method().name();
-    String client = ClientAddress.resolve(peer, engine.policy().trustedProxies().isEmpty()
-        ? List.of() : headers.getAll("X-Forwarded-For"), engine.policy());
+    String client =
+        ClientAddress.resolve(
+            peer,
+            engine.policy().trustedProxies().isEmpty()
+                ? List.of()
+                : headers.getAll("X-Forwarded-For"),
+            engine.policy());
     if (engine.needsBody(method, path)) {
       String declared = headers.get(HttpHeaderNames.CONTENT_LENGTH);
       if (declared != null && HttpUtil.getContentLength(r, -1L) > server.maxBodyBytes) {
@@ -205,13 +225,18 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
         return;
       }
       state = BUFFERING;
-      body = ctx.alloc().heapBuffer(declared == null ? 256
-          : (int) Math.min(server.maxBodyBytes, HttpUtil.getContentLength(r, 256L)));
+      body =
+          ctx.alloc()
+              .heapBuffer(
+                  declared == null
+                      ? 256
+                      : (int) Math.min(server.maxBodyBytes, HttpUtil.getContentLength(r, 256L)));
       awaiting = new Awaiting(method, path, client);
       return;
     }
-    decide(new GatewayRequest(method, path, headers::get, true, client, this::queryParameter,
-        null, -1));
+    decide(
+        new GatewayRequest(
+            method, path, headers::get, true, client, this::queryParameter, null, -1));
   }
 
   private void content(HttpContent c) {
@@ -236,8 +261,16 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
           Awaiting a = awaiting;
           awaiting = null;
           byte[] bytes = ByteBufUtil.getBytes(body);
-          decide(new GatewayRequest(a.method(), a.path(), request.headers()::get, true, a.client(),
-              this::queryParameter, Buffer.buffer(bytes), -1));
+          decide(
+              new GatewayRequest(
+                  a.method(),
+                  a.path(),
+                  request.headers()::get,
+                  true,
+                  a.client(),
+                  this::queryParameter,
+                  Buffer.buffer(bytes),
+                  -1));
         }
       }
       case DECIDING, CONNECTING -> {
@@ -294,25 +327,32 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
   private void decide(GatewayRequest view) {
     state = DECIDING;
     Sluice engine = this.engine;
-    server.decider.decide(engine, view, ctx.channel().eventLoop(), (d, failure) -> {
-      if (state != DECIDING) { // the client left, or the drain ended, while the store answered
-        return;
-      }
-      if (failure != null) {
-        LOG.log(Level.ERROR, "deciding " + request.method() + " " + view.path() + " failed", failure);
-        answer(error(500, "INTERNAL_ERROR", "the request could not be decided"), false);
-        return;
-      }
-      if (!d.allowed()) {
-        Decider.Refusal r = Decider.refusal(engine, d);
-        FullHttpResponse response = response(r.status(), r.contentType(), r.body());
-        setAll(response.headers(), r.headers());
-        answer(response, false);
-        return;
-      }
-      rateHeaders = engine.headers(d);
-      forward();
-    });
+    server.decider.decide(
+        engine,
+        view,
+        ctx.channel().eventLoop(),
+        (d, failure) -> {
+          if (state != DECIDING) { // the client left, or the drain ended, while the store answered
+            return;
+          }
+          if (failure != null) {
+            LOG.log(
+                Level.ERROR,
+                "deciding " + request.method() + " " + view.path() + " failed",
+                failure);
+            answer(error(500, "INTERNAL_ERROR", "the request could not be decided"), false);
+            return;
+          }
+          if (!d.allowed()) {
+            Decider.Refusal r = Decider.refusal(engine, d);
+            FullHttpResponse response = response(r.status(), r.contentType(), r.body());
+            setAll(response.headers(), r.headers());
+            answer(response, false);
+            return;
+          }
+          rateHeaders = engine.headers(d);
+          forward();
+        });
   }
 
   // ---- forwarding --------------------------------------------------------------------------
@@ -353,8 +393,9 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
     if (body != null) { // read whole for a body key: sent whole, with its length
       h.remove(HttpHeaderNames.TRANSFER_ENCODING);
       h.set(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
-      request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, r.method(), r.uri(), body, h,
-          EmptyHttpHeaders.INSTANCE);
+      request =
+          new DefaultFullHttpRequest(
+              HttpVersion.HTTP_1_1, r.method(), r.uri(), body, h, EmptyHttpHeaders.INSTANCE);
       body = null;
     } else if (chunked) {
       h.remove(HttpHeaderNames.CONTENT_LENGTH);
@@ -512,14 +553,16 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
       return;
     }
     // Netty's connect timeout, the silence timer: by type, the upstream was too slow.
-    boolean timeout = cause instanceof TimeoutException
-        || cause.getClass().getSimpleName().contains("TimeoutException");
+    boolean timeout =
+        cause instanceof TimeoutException
+            || cause.getClass().getSimpleName().contains("TimeoutException");
     server.metrics.upstreamFailed(timeout ? "timeout" : "connect");
     server.logUpstreamFailure(timeout, cause);
     // The client learns what happened, not the upstream's address or the resolver's words.
-    FullHttpResponse response = timeout
-        ? error(504, "UPSTREAM_TIMEOUT", "the upstream did not answer in time")
-        : error(502, "UPSTREAM_UNAVAILABLE", "the upstream could not be reached");
+    FullHttpResponse response =
+        timeout
+            ? error(504, "UPSTREAM_TIMEOUT", "the upstream did not answer in time")
+            : error(502, "UPSTREAM_UNAVAILABLE", "the upstream could not be reached");
     setAll(response.headers(), rateHeaders); // it was counted: it says so, as a 200 would
     answer(response, false);
   }
@@ -551,8 +594,9 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
 
   private FullHttpResponse response(int status, String contentType, String text) {
     ByteBuf content = ByteBufUtil.writeUtf8(ctx.alloc(), text);
-    FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-        HttpResponseStatus.valueOf(status), content);
+    FullHttpResponse response =
+        new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status), content);
     HttpHeaders h = response.headers();
     h.set(HttpHeaderNames.CONTENT_TYPE, contentType);
     h.set(HttpHeaderNames.CACHE_CONTROL, "no-store");
@@ -587,7 +631,8 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
   /** A request Netty could not parse: a JSON 4xx, and the connection is closed. */
   private void invalid(Throwable cause) {
     if (cause instanceof TooLongHttpHeaderException
-        || (cause instanceof TooLongFrameException && String.valueOf(cause.getMessage()).contains("header"))) {
+        || (cause instanceof TooLongFrameException
+            && String.valueOf(cause.getMessage()).contains("header"))) {
       error(431, "HEADERS_TOO_LARGE", "the request's headers are larger than 16 KiB", true);
     } else if (cause instanceof TooLongFrameException) {
       error(414, "URI_TOO_LONG", "the request line is longer than 8 KiB", true);
@@ -597,8 +642,14 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
   }
 
   private void tooLarge() {
-    error(413, "BODY_TOO_LARGE", "this endpoint counts requests per a field of the JSON body,"
-        + " and bodies over " + server.maxBodyBytes + " bytes are not read", true);
+    error(
+        413,
+        "BODY_TOO_LARGE",
+        "this endpoint counts requests per a field of the JSON body,"
+            + " and bodies over "
+            + server.maxBodyBytes
+            + " bytes are not read",
+        true);
   }
 
   /** The client's body turned out malformed: its request cannot be completed or answered. */
@@ -622,8 +673,11 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
   }
 
   private void shuttingDown() {
-    FullHttpResponse response = error(503, "SHUTTING_DOWN",
-        "the gateway is shutting down and the upstream did not answer within the drain time; retry");
+    FullHttpResponse response =
+        error(
+            503,
+            "SHUTTING_DOWN",
+            "the gateway is shutting down and the upstream did not answer within the drain time; retry");
     setAll(response.headers(), rateHeaders);
     response.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
     answer(response, true);
@@ -705,9 +759,10 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
       // Nothing from the client for a while, and the gateway is waiting for it: no next request,
       // or the rest of a body (a client reading a long answer sends nothing, and is waited for;
       // so is one whose upload the upstream is slow to take, reads being off).
-      boolean waitingForClient = state == IDLE && pipelined == null
-          || (state == BUFFERING || state == DISCARDING || state == FORWARDING && !requestDone)
-              && ctx.channel().config().isAutoRead();
+      boolean waitingForClient =
+          state == IDLE && pipelined == null
+              || (state == BUFFERING || state == DISCARDING || state == FORWARDING && !requestDone)
+                  && ctx.channel().config().isAutoRead();
       if (waitingForClient) {
         UpstreamConnection u = upstream;
         upstream = null;
@@ -754,7 +809,9 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
 
   /** Releases a request built whole for a body key that was never sent (still connecting). */
   private void dropUnsent() {
-    if (state == CONNECTING && request instanceof DefaultFullHttpRequest full && full.refCnt() > 0) {
+    if (state == CONNECTING
+        && request instanceof DefaultFullHttpRequest full
+        && full.refCnt() > 0) {
       full.release();
     }
   }

@@ -23,11 +23,11 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.resolver.dns.DnsAddressResolverGroup;
-import io.netty.resolver.dns.DnsServerAddressStreamProviders;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.resolver.dns.DnsAddressResolverGroup;
+import io.netty.resolver.dns.DnsServerAddressStreamProviders;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.GlobalEventExecutor;
@@ -50,9 +50,9 @@ import javax.net.ssl.SSLException;
  * read in one socket read goes out in one flush.
  *
  * <p>Why not Vert.x's HTTP server and client here, as on the admin port: a profile of the proxy
- * under load put about a third of its CPU in their request, response, future and header-map
- * layers on both sides (see BENCHMARKS.md, "Gateway load"); the same proxying on the codecs alone
- * costs about half as much per request.
+ * under load put about a third of its CPU in their request, response, future and header-map layers
+ * on both sides (see BENCHMARKS.md, "Gateway load"); the same proxying on the codecs alone costs
+ * about half as much per request.
  *
  * <p>{@link #close} drains: the port stops accepting, idle connections close, requests in flight
  * get up to the drain time to finish (their answers carry {@code Connection: close}), then those
@@ -61,8 +61,10 @@ import javax.net.ssl.SSLException;
 final class ProxyServer {
   private static final System.Logger LOG = System.getLogger("sluice.gateway");
   private static final long LOG_EVERY_NANOS = 10_000_000_000L;
+
   /** After the drain time, how long answering the requests still in flight may take. */
   private static final long ANSWER_GRACE_MS = 1_000;
+
   /** A client connection with no request for this long is closed. */
   private static final int CLIENT_IDLE_SECONDS = 120;
 
@@ -71,9 +73,14 @@ final class ProxyServer {
   final GatewayMetrics metrics;
   final Upstream upstream;
   final int maxBodyBytes;
+
   /** Set once {@link #close} begins: answers carry {@code Connection: close}. */
   volatile boolean draining;
-  /** Set when the drain time is up: forwards still waiting are answered 503, not blamed on the upstream. */
+
+  /**
+   * Set when the drain time is up: forwards still waiting are answered 503, not blamed on the
+   * upstream.
+   */
   volatile boolean drainExpired;
 
   private final EventLoopGroup group;
@@ -83,8 +90,15 @@ final class ProxyServer {
   private final Channel listener;
   private final DnsAddressResolverGroup resolver;
 
-  private ProxyServer(Engines engines, Decider decider, GatewayMetrics metrics, Upstream upstream,
-      int maxBodyBytes, int loops, String host, int port) {
+  private ProxyServer(
+      Engines engines,
+      Decider decider,
+      GatewayMetrics metrics,
+      Upstream upstream,
+      int maxBodyBytes,
+      int loops,
+      String host,
+      int port) {
     this.engines = engines;
     this.decider = decider;
     this.metrics = metrics;
@@ -92,43 +106,54 @@ final class ProxyServer {
     this.maxBodyBytes = maxBodyBytes;
     boolean epoll = Epoll.isAvailable();
     IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-    group = new MultiThreadIoEventLoopGroup(loops, new DefaultThreadFactory("sluice-proxy", true), io);
+    group =
+        new MultiThreadIoEventLoopGroup(loops, new DefaultThreadFactory("sluice-proxy", true), io);
     SslContext ssl = upstream.ssl() ? clientSsl() : null;
     // Netty's default resolver would look an upstream host name up on the event loop, blocking
     // it, for every new connection; this one asks DNS asynchronously (and reads /etc/hosts).
-    resolver = new DnsAddressResolverGroup(
-        epoll ? EpollDatagramChannel.class : NioDatagramChannel.class,
-        DnsServerAddressStreamProviders.platformDefault());
+    resolver =
+        new DnsAddressResolverGroup(
+            epoll ? EpollDatagramChannel.class : NioDatagramChannel.class,
+            DnsServerAddressStreamProviders.platformDefault());
     for (EventExecutor loop : group) {
-      Bootstrap connector = new Bootstrap().group((EventLoop) loop)
-          .channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
-          .resolver(resolver)
-          .option(ChannelOption.TCP_NODELAY, true)
-          .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
-              (int) Math.min(Integer.MAX_VALUE, Math.max(1, upstream.timeout().toMillis())));
+      Bootstrap connector =
+          new Bootstrap()
+              .group((EventLoop) loop)
+              .channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
+              .resolver(resolver)
+              .option(ChannelOption.TCP_NODELAY, true)
+              .option(
+                  ChannelOption.CONNECT_TIMEOUT_MILLIS,
+                  (int) Math.min(Integer.MAX_VALUE, Math.max(1, upstream.timeout().toMillis())));
       pools.put(loop, new UpstreamPool(this, connector, ssl));
     }
     Class<? extends ServerChannel> serverChannel =
         epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
-    HttpDecoderConfig decoding = new HttpDecoderConfig()
-        .setMaxInitialLineLength(8 * 1024)
-        .setMaxHeaderSize(16 * 1024)
-        .setMaxChunkSize(16 * 1024);
-    ServerBootstrap server = new ServerBootstrap().group(group).channel(serverChannel)
-        .option(ChannelOption.SO_BACKLOG, 1024)
-        .option(ChannelOption.SO_REUSEADDR, true)
-        .childOption(ChannelOption.TCP_NODELAY, true)
-        .childHandler(new ChannelInitializer<Channel>() {
-          @Override
-          protected void initChannel(Channel ch) {
-            connections.add(ch);
-            ch.pipeline().addLast(
-                // Reads only: a write-side timer would add a listener to every write.
-                new IdleStateHandler(CLIENT_IDLE_SECONDS, 0, 0, TimeUnit.SECONDS),
-                new HttpServerCodec(decoding),
-                new ProxyConnection(ProxyServer.this, pools.get(ch.eventLoop())));
-          }
-        });
+    HttpDecoderConfig decoding =
+        new HttpDecoderConfig()
+            .setMaxInitialLineLength(8 * 1024)
+            .setMaxHeaderSize(16 * 1024)
+            .setMaxChunkSize(16 * 1024);
+    ServerBootstrap server =
+        new ServerBootstrap()
+            .group(group)
+            .channel(serverChannel)
+            .option(ChannelOption.SO_BACKLOG, 1024)
+            .option(ChannelOption.SO_REUSEADDR, true)
+            .childOption(ChannelOption.TCP_NODELAY, true)
+            .childHandler(
+                new ChannelInitializer<Channel>() {
+                  @Override
+                  protected void initChannel(Channel ch) {
+                    connections.add(ch);
+                    ch.pipeline()
+                        .addLast(
+                            // Reads only: a write-side timer would add a listener to every write.
+                            new IdleStateHandler(CLIENT_IDLE_SECONDS, 0, 0, TimeUnit.SECONDS),
+                            new HttpServerCodec(decoding),
+                            new ProxyConnection(ProxyServer.this, pools.get(ch.eventLoop())));
+                  }
+                });
     try {
       listener = server.bind(host, port).syncUninterruptibly().channel();
     } catch (Throwable e) { // including Netty's checked bind failure, thrown unchecked
@@ -144,8 +169,15 @@ final class ProxyServer {
    * @throws Exception (Netty's, from the bind, possibly checked and thrown unchecked) if the port
    *     cannot be bound
    */
-  static ProxyServer start(Engines engines, Decider decider, GatewayMetrics metrics,
-      Upstream upstream, int maxBodyBytes, int loops, String host, int port) {
+  static ProxyServer start(
+      Engines engines,
+      Decider decider,
+      GatewayMetrics metrics,
+      Upstream upstream,
+      int maxBodyBytes,
+      int loops,
+      String host,
+      int port) {
     return new ProxyServer(engines, decider, metrics, upstream, maxBodyBytes, loops, host, port);
   }
 
@@ -166,8 +198,12 @@ final class ProxyServer {
     long now = System.nanoTime();
     long last = lastUpstreamLog.get();
     if (now - last >= LOG_EVERY_NANOS && lastUpstreamLog.compareAndSet(last, now)) {
-      LOG.log(Level.WARNING, "the upstream {0} {1}: {2} (logged at most every 10 s)", upstream,
-          timeout ? "did not answer in time" : "could not be reached", String.valueOf(cause));
+      LOG.log(
+          Level.WARNING,
+          "the upstream {0} {1}: {2} (logged at most every 10 s)",
+          upstream,
+          timeout ? "did not answer in time" : "could not be reached",
+          String.valueOf(cause));
     }
   }
 

@@ -11,12 +11,12 @@ import java.nio.charset.StandardCharsets;
  *
  * <p>RFC 3986 normalisation, conservatively: percent-encoded unreserved characters are decoded
  * ({@code %61} is {@code a}), other percent-encodings are upper-cased but kept ({@code %2f} stays
- * an encoded slash, not a separator), empty segments are dropped ({@code //}), and dot segments
- * are resolved ({@code /a/./b/../c} is {@code /a/c}). The request itself is forwarded exactly as
- * received. A path that cannot be a valid origin-form target (not starting with {@code /}, a
- * broken percent-encoding, control characters or spaces, or {@code ..} above the root) is
- * refused with 400, and so is one whose percent-encoded bytes are not UTF-8: an upstream that
- * decodes leniently could read an overlong {@code %C0%AF} as a {@code /} the rules never saw.
+ * an encoded slash, not a separator), empty segments are dropped ({@code //}), and dot segments are
+ * resolved ({@code /a/./b/../c} is {@code /a/c}). The request itself is forwarded exactly as
+ * received. A path that cannot be a valid origin-form target (not starting with {@code /}, a broken
+ * percent-encoding, control characters or spaces, or {@code ..} above the root) is refused with
+ * 400, and so is one whose percent-encoded bytes are not UTF-8: an upstream that decodes leniently
+ * could read an overlong {@code %C0%AF} as a {@code /} the rules never saw.
  */
 final class RequestPath {
   private RequestPath() {}
@@ -61,7 +61,8 @@ final class RequestPath {
         if (unreserved(decoded)) {
           out.append(decoded);
         } else {
-          out.append('%').append(Character.toUpperCase(raw.charAt(i + 1)))
+          out.append('%')
+              .append(Character.toUpperCase(raw.charAt(i + 1)))
               .append(Character.toUpperCase(raw.charAt(i + 2)));
         }
         i += 3;
@@ -77,13 +78,13 @@ final class RequestPath {
   }
 
   /**
-   * Whether every {@code %XX} of {@code raw} is well formed, so that a query can be decoded
-   * without failing ({@code +} and bytes that are not UTF-8 decode leniently; only a broken
-   * escape throws).
+   * Whether every {@code %XX} of {@code raw} is well formed, so that a query can be decoded without
+   * failing ({@code +} and bytes that are not UTF-8 decode leniently; only a broken escape throws).
    */
   static boolean validQuery(String raw) {
     for (int i = raw.indexOf('%'); i >= 0; i = raw.indexOf('%', i + 1)) {
-      if (i + 2 >= raw.length() || Character.digit(raw.charAt(i + 1), 16) < 0
+      if (i + 2 >= raw.length()
+          || Character.digit(raw.charAt(i + 1), 16) < 0
           || Character.digit(raw.charAt(i + 2), 16) < 0) {
         return false;
       }
@@ -98,14 +99,17 @@ final class RequestPath {
     for (int i = 0; i < raw.length(); i++) {
       char c = raw.charAt(i);
       if (c == '%') {
-        c = (char) (Character.digit(raw.charAt(i + 1), 16) * 16
-            + Character.digit(raw.charAt(i + 2), 16));
+        c =
+            (char)
+                (Character.digit(raw.charAt(i + 1), 16) * 16
+                    + Character.digit(raw.charAt(i + 2), 16));
         i += 2;
       }
       bytes[len++] = (byte) c;
     }
     try {
-      StandardCharsets.UTF_8.newDecoder()
+      StandardCharsets.UTF_8
+          .newDecoder()
           .onMalformedInput(CodingErrorAction.REPORT)
           .onUnmappableCharacter(CodingErrorAction.REPORT)
           .decode(ByteBuffer.wrap(bytes, 0, len));
@@ -134,7 +138,12 @@ final class RequestPath {
   }
 
   private static boolean unreserved(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-        || c == '-' || c == '.' || c == '_' || c == '~';
+    return (c >= 'a' && c <= 'z')
+        || (c >= 'A' && c <= 'Z')
+        || (c >= '0' && c <= '9')
+        || c == '-'
+        || c == '.'
+        || c == '_'
+        || c == '~';
   }
 }

@@ -16,7 +16,8 @@ public final class Upstream {
   private final String prefix;
   private final Duration timeout;
 
-  private Upstream(String text, boolean ssl, String host, int port, String prefix, Duration timeout) {
+  private Upstream(
+      String text, boolean ssl, String host, int port, String prefix, Duration timeout) {
     this.text = text;
     this.ssl = ssl;
     this.host = host;
@@ -28,8 +29,8 @@ public final class Upstream {
   /**
    * Parses {@code url}.
    *
-   * @param timeout how long the upstream may take to connect, and to send each next piece of
-   *     its answer, before the gateway answers 504
+   * @param timeout how long the upstream may take to connect, and to send each next piece of its
+   *     answer, before the gateway answers 504
    * @throws IllegalArgumentException saying what is wrong with it
    */
   public static Upstream parse(String url, Duration timeout) {
@@ -42,7 +43,9 @@ public final class Upstream {
     String scheme = u.getScheme();
     if (!"http".equalsIgnoreCase(scheme) && !"https".equalsIgnoreCase(scheme)) {
       throw new IllegalArgumentException(
-          "--upstream '" + url + "' must start with http:// or https:// (e.g. http://127.0.0.1:9000)");
+          "--upstream '"
+              + url
+              + "' must start with http:// or https:// (e.g. http://127.0.0.1:9000)");
     }
     if (u.getHost() == null) {
       throw new IllegalArgumentException("--upstream '" + url + "' has no host");
@@ -53,8 +56,12 @@ public final class Upstream {
     }
     if (u.getPort() == 0 || u.getPort() > 65535) {
       // java.net.URI takes any digits as a port; 0 was quietly taken for "the default", 80.
-      throw new IllegalArgumentException("--upstream '" + url + "' has port " + u.getPort()
-          + "; a port is a number from 1 to 65535");
+      throw new IllegalArgumentException(
+          "--upstream '"
+              + url
+              + "' has port "
+              + u.getPort()
+              + "; a port is a number from 1 to 65535");
     }
     boolean ssl = "https".equalsIgnoreCase(scheme);
     int port = u.getPort() > 0 ? u.getPort() : ssl ? 443 : 80;

@@ -13,43 +13,50 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * One keep-alive connection to the upstream, and the end of the pipeline that reads its answers:
- * it relays what the upstream sends to the client connection whose forward it carries
- * ({@link ProxyConnection}), and reports the upstream closing, failing or falling silent to it.
+ * One keep-alive connection to the upstream, and the end of the pipeline that reads its answers: it
+ * relays what the upstream sends to the client connection whose forward it carries ({@link
+ * ProxyConnection}), and reports the upstream closing, failing or falling silent to it.
  */
 final class UpstreamConnection extends ChannelInboundHandlerAdapter {
   /** The upstream said nothing for the upstream timeout. */
-  private static final TimeoutException SILENT = new TimeoutException("the upstream was silent") {
-    private static final long serialVersionUID = 1L;
+  private static final TimeoutException SILENT =
+      new TimeoutException("the upstream was silent") {
+        private static final long serialVersionUID = 1L;
 
-    @Override
-    public synchronized Throwable fillInStackTrace() {
-      return this;
-    }
-  };
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+          return this;
+        }
+      };
 
   private final UpstreamPool pool;
   private final long silenceNanos;
   private Channel channel;
+
   /**
-   * When the upstream last sent something, a forward last began, or the client's body last went
-   * to the upstream (the event loop's ticker).
+   * When the upstream last sent something, a forward last began, or the client's body last went to
+   * the upstream (the event loop's ticker).
    */
   private long lastHeard;
+
   /** The client connection whose forward this carries; null while idle. */
   private ProxyConnection front;
+
   /** The client connection to flush at the end of this read. */
   private ProxyConnection toFlush;
+
   /** Inside a 1xx answer, which is not relayed: the final answer follows it. */
   private boolean informational;
+
   /** Whether the upstream allows another request on this connection after this answer. */
   private boolean reusable;
+
   /** The answer ended in this read: back to the pool at its end, unless the upstream says more. */
   private boolean pooledAfterRead;
 
   /**
-   * @param silenceNanos how long the upstream may send nothing while a forward waits on it (504,
-   *     or a reset mid-body), or while the connection is idle (closed)
+   * @param silenceNanos how long the upstream may send nothing while a forward waits on it (504, or
+   *     a reset mid-body), or while the connection is idle (closed)
    */
   UpstreamConnection(UpstreamPool pool, long silenceNanos) {
     this.pool = pool;
@@ -68,9 +75,9 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
   }
 
   /**
-   * A piece of the client's body went to the upstream. The upstream's silence is counted from
-   * here too: an upstream may read a whole upload before it answers, and an upload slower than
-   * the upstream timeout is not the upstream's silence.
+   * A piece of the client's body went to the upstream. The upstream's silence is counted from here
+   * too: an upstream may read a whole upload before it answers, and an upload slower than the
+   * upstream timeout is not the upstream's silence.
    */
   void bodySent() {
     lastHeard = now();

@@ -18,9 +18,9 @@ import javax.net.ssl.SSLParameters;
  * locks: a forward takes the most recently used idle connection (it is the likeliest still open),
  * or opens one; a connection whose exchange ended cleanly comes back, up to {@value #MAX_IDLE}.
  *
- * <p>Each connection times out after the upstream timeout without a byte from the upstream
- * (counted from the start of each forward): while a forward waits for its answer, that is the
- * upstream being too slow (504, or a reset mid-body); while idle here, it is simply closed.
+ * <p>Each connection times out after the upstream timeout without a byte from the upstream (counted
+ * from the start of each forward): while a forward waits for its answer, that is the upstream being
+ * too slow (504, or a reset mid-body); while idle here, it is simply closed.
  */
 final class UpstreamPool {
   private static final int MAX_IDLE = 256;
@@ -33,25 +33,30 @@ final class UpstreamPool {
     this.server = server;
     Upstream upstream = server.upstream;
     long timeoutMs = Math.max(1, upstream.timeout().toMillis());
-    HttpDecoderConfig decoding = new HttpDecoderConfig()
-        .setMaxInitialLineLength(16 * 1024)
-        .setMaxHeaderSize(64 * 1024)
-        .setMaxChunkSize(16 * 1024);
-    this.connector = template.handler(new ChannelInitializer<Channel>() {
-      @Override
-      protected void initChannel(Channel ch) {
-        ChannelPipeline p = ch.pipeline();
-        if (ssl != null) {
-          SslHandler tls = ssl.newHandler(ch.alloc(), upstream.host(), upstream.port());
-          SSLParameters params = tls.engine().getSSLParameters();
-          params.setEndpointIdentificationAlgorithm("HTTPS");
-          tls.engine().setSSLParameters(params);
-          p.addLast(tls);
-        }
-        p.addLast(new HttpClientCodec(decoding, false, false),
-            new UpstreamConnection(UpstreamPool.this, TimeUnit.MILLISECONDS.toNanos(timeoutMs)));
-      }
-    });
+    HttpDecoderConfig decoding =
+        new HttpDecoderConfig()
+            .setMaxInitialLineLength(16 * 1024)
+            .setMaxHeaderSize(64 * 1024)
+            .setMaxChunkSize(16 * 1024);
+    this.connector =
+        template.handler(
+            new ChannelInitializer<Channel>() {
+              @Override
+              protected void initChannel(Channel ch) {
+                ChannelPipeline p = ch.pipeline();
+                if (ssl != null) {
+                  SslHandler tls = ssl.newHandler(ch.alloc(), upstream.host(), upstream.port());
+                  SSLParameters params = tls.engine().getSSLParameters();
+                  params.setEndpointIdentificationAlgorithm("HTTPS");
+                  tls.engine().setSSLParameters(params);
+                  p.addLast(tls);
+                }
+                p.addLast(
+                    new HttpClientCodec(decoding, false, false),
+                    new UpstreamConnection(
+                        UpstreamPool.this, TimeUnit.MILLISECONDS.toNanos(timeoutMs)));
+              }
+            });
   }
 
   /** Hands {@code front} a connection: at once if one is idle, else once connected (or failed). */
@@ -65,13 +70,14 @@ final class UpstreamPool {
     }
     Upstream upstream = server.upstream;
     ChannelFuture connecting = connector.connect(upstream.host(), upstream.port());
-    connecting.addListener(done -> {
-      if (done.isSuccess()) {
-        front.upstreamReady(connecting.channel().pipeline().get(UpstreamConnection.class));
-      } else {
-        front.upstreamFailed(done.cause(), true);
-      }
-    });
+    connecting.addListener(
+        done -> {
+          if (done.isSuccess()) {
+            front.upstreamReady(connecting.channel().pipeline().get(UpstreamConnection.class));
+          } else {
+            front.upstreamFailed(done.cause(), true);
+          }
+        });
   }
 
   /** Takes back a connection whose exchange ended cleanly. */

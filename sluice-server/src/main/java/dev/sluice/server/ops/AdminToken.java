@@ -10,9 +10,8 @@ import java.util.Objects;
 /**
  * The bearer token that opens {@code /admin} and {@code /dashboard} on the admin port.
  *
- * <p>Compared in constant time: both sides are hashed with SHA-256 first, so neither the
- * position of the first differing character nor the token's length shows in how long a refusal
- * takes.
+ * <p>Compared in constant time: both sides are hashed with SHA-256 first, so neither the position
+ * of the first differing character nor the token's length shows in how long a refusal takes.
  */
 public final class AdminToken {
   private static final int MIN_LENGTH = 16;
@@ -29,19 +28,24 @@ public final class AdminToken {
    * A configured token.
    *
    * <p>Printable ASCII only: an {@code Authorization} header's bytes are read as ISO-8859-1, so a
-   * token holding any other character (an accent, an emoji, a non-breaking space) sent by curl
-   * as UTF-8 would never match, and every admin request would be refused.
+   * token holding any other character (an accent, an emoji, a non-breaking space) sent by curl as
+   * UTF-8 would never match, and every admin request would be refused.
    *
-   * @throws IllegalArgumentException if it is shorter than 16 characters, or holds whitespace or
-   *     a character that is not printable ASCII
+   * @throws IllegalArgumentException if it is shorter than 16 characters, or holds whitespace or a
+   *     character that is not printable ASCII
    */
   public static AdminToken of(String value) {
     Objects.requireNonNull(value, "value");
     if (value.length() < MIN_LENGTH || value.chars().anyMatch(c -> c <= ' ' || c >= 0x7f)) {
-      throw new IllegalArgumentException("an admin token is at least " + MIN_LENGTH
-          + " printable characters without spaces, ASCII only (e.g. openssl rand -hex 24), got "
-          + value.length() + " characters" + (value.chars().anyMatch(c -> c > 0x7f)
-              ? ", some of them not ASCII (an Authorization header could not carry them)" : ""));
+      throw new IllegalArgumentException(
+          "an admin token is at least "
+              + MIN_LENGTH
+              + " printable characters without spaces, ASCII only (e.g. openssl rand -hex 24), got "
+              + value.length()
+              + " characters"
+              + (value.chars().anyMatch(c -> c > 0x7f)
+                  ? ", some of them not ASCII (an Authorization header could not carry them)"
+                  : ""));
     }
     return new AdminToken(value);
   }
@@ -60,7 +64,8 @@ public final class AdminToken {
 
   /** Whether {@code authorization} (an {@code Authorization} header) is {@code Bearer <token>}. */
   public boolean acceptsHeader(String authorization) {
-    if (authorization == null || authorization.length() < 7
+    if (authorization == null
+        || authorization.length() < 7
         || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
       return false;
     }

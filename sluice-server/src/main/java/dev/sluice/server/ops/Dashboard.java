@@ -17,8 +17,8 @@ import java.util.Base64;
 import java.util.function.Supplier;
 
 /**
- * {@code GET /dashboard}, one self-contained page (its CSS and script inlined from the jar's
- * {@code dev/sluice/server/dashboard/}; nothing is fetched from elsewhere, which its
+ * {@code GET /dashboard}, one self-contained page (its CSS and script inlined from the jar's {@code
+ * dev/sluice/server/dashboard/}; nothing is fetched from elsewhere, which its
  * Content-Security-Policy enforces), and {@code GET /admin/stats}, the JSON it polls every 2 s.
  */
 final class Dashboard {
@@ -35,8 +35,15 @@ final class Dashboard {
   private final Recorder recorder;
   private final Ticker clock;
 
-  Dashboard(Supplier<Sluice> engine, DecisionRates rates, NearLimits near, WebhookSender sender,
-      Thresholds thresholds, OverrideBook book, Recorder recorder, Ticker clock) {
+  Dashboard(
+      Supplier<Sluice> engine,
+      DecisionRates rates,
+      NearLimits near,
+      WebhookSender sender,
+      Thresholds thresholds,
+      OverrideBook book,
+      Recorder recorder,
+      Ticker clock) {
     this.engine = engine;
     this.rates = rates;
     this.near = near;
@@ -47,12 +54,19 @@ final class Dashboard {
     this.clock = clock;
     String css = resource("dashboard.css");
     String js = resource("dashboard.js");
-    this.page = resource("index.html")
-        .replace("<link rel=\"stylesheet\" href=\"dashboard.css\">", "<style>" + css + "</style>")
-        .replace("<script src=\"dashboard.js\"></script>", "<script>" + js + "</script>");
-    this.csp = "default-src 'none'; connect-src 'self'; img-src 'self' data:;"
-        + " style-src '" + sha256(css) + "'; script-src '" + sha256(js) + "';"
-        + " base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+    this.page =
+        resource("index.html")
+            .replace(
+                "<link rel=\"stylesheet\" href=\"dashboard.css\">", "<style>" + css + "</style>")
+            .replace("<script src=\"dashboard.js\"></script>", "<script>" + js + "</script>");
+    this.csp =
+        "default-src 'none'; connect-src 'self'; img-src 'self' data:;"
+            + " style-src '"
+            + sha256(css)
+            + "'; script-src '"
+            + sha256(js)
+            + "';"
+            + " base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
   }
 
   void page(HttpServerRequest req) {
@@ -83,8 +97,12 @@ final class Dashboard {
         .put("tiers", new JsonArray(java.util.List.copyOf(policy.tiers().keySet())))
         .put("rates", rates.toJson(now))
         .put("top", top)
-        .put("webhooks", sender.countsJson().put("endpoints", policy.webhooks().size())
-            .put("events", thresholds.events()))
+        .put(
+            "webhooks",
+            sender
+                .countsJson()
+                .put("endpoints", policy.webhooks().size())
+                .put("events", thresholds.events()))
         .put("deliveries", sender.recentJson())
         .put("overrides", book.size())
         .put("dropped_decisions", recorder.dropped());

@@ -12,15 +12,16 @@ import java.util.TreeMap;
 
 /**
  * Decisions per second over the last {@link #SECONDS} seconds, by rule (the one whose limit bound
- * the decision, as in the {@code sluice_decisions_total} metric; {@code none} when no rule
- * applied) and outcome: the dashboard's chart. Shadow rules that would have denied a request
- * count it in a series of their own, outcome {@value #SHADOW_DENIED}.
+ * the decision, as in the {@code sluice_decisions_total} metric; {@code none} when no rule applied)
+ * and outcome: the dashboard's chart. Shadow rules that would have denied a request count it in a
+ * series of their own, outcome {@value #SHADOW_DENIED}.
  *
  * <p>Each series is a ring of per-second counts, a slot reused once its second has passed out of
  * the window. Bounded by the policy's rules times the six outcomes.
  */
 final class DecisionRates implements Recorder.Sink {
   static final int SECONDS = 120;
+
   /** The outcome of a request a shadow rule would have denied. */
   static final String SHADOW_DENIED = "shadow_denied";
 
@@ -48,8 +49,8 @@ final class DecisionRates implements Recorder.Sink {
   private final Map<String, Series> series = new TreeMap<>();
 
   @Override
-  public synchronized void accept(Policy policy, Decision d, List<Decision.Bucket> buckets,
-      long nowMicros) {
+  public synchronized void accept(
+      Policy policy, Decision d, List<Decision.Bucket> buckets, long nowMicros) {
     LimitStatus binding = d.binding();
     String rule = binding == null ? "none" : binding.ruleName();
     long second = Math.floorDiv(nowMicros, 1_000_000L);
@@ -71,21 +72,26 @@ final class DecisionRates implements Recorder.Sink {
   synchronized JsonObject toJson(long nowMicros) {
     long end = Math.floorDiv(nowMicros, 1_000_000L);
     JsonArray out = new JsonArray();
-    series.forEach((key, s) -> {
-      JsonArray points = new JsonArray();
-      long lastMinute = 0;
-      for (long t = end - SECONDS + 1; t <= end; t++) {
-        long n = s.at(t);
-        points.add(n);
-        if (t > end - 60) {
-          lastMinute += n;
-        }
-      }
-      int space = key.indexOf(' ');
-      out.add(new JsonObject().put("rule", key.substring(0, space))
-          .put("outcome", key.substring(space + 1)).put("points", points)
-          .put("last_minute", lastMinute).put("total", s.total));
-    });
+    series.forEach(
+        (key, s) -> {
+          JsonArray points = new JsonArray();
+          long lastMinute = 0;
+          for (long t = end - SECONDS + 1; t <= end; t++) {
+            long n = s.at(t);
+            points.add(n);
+            if (t > end - 60) {
+              lastMinute += n;
+            }
+          }
+          int space = key.indexOf(' ');
+          out.add(
+              new JsonObject()
+                  .put("rule", key.substring(0, space))
+                  .put("outcome", key.substring(space + 1))
+                  .put("points", points)
+                  .put("last_minute", lastMinute)
+                  .put("total", s.total));
+        });
     return new JsonObject().put("end", end).put("seconds", SECONDS).put("series", out);
   }
 }

@@ -20,18 +20,19 @@ import java.util.TreeMap;
 import java.util.function.Consumer;
 
 /**
- * Overrides kept in one JSON file ({@code overrides.json} in the state directory), for a gateway
- * on the in-memory store:
+ * Overrides kept in one JSON file ({@code overrides.json} in the state directory), for a gateway on
+ * the in-memory store:
+ *
  * <pre>{@code {"version": 1, "overrides": {"9f2c...": {"tier": "pro", "limits": {}, ...}}}}</pre>
  *
  * <p>Every change rewrites the whole file, atomically: the new content goes to a temporary file in
  * the same directory, which is flushed to disk ({@code fsync}) and then renamed over the old one
- * ({@code ATOMIC_MOVE}), and the directory is flushed so the rename itself survives a power cut.
- * A crash at any point leaves either the old file or the new one, never half of one. Overrides
- * are few (one per customer who asked), so rewriting them all is cheap.
+ * ({@code ATOMIC_MOVE}), and the directory is flushed so the rename itself survives a power cut. A
+ * crash at any point leaves either the old file or the new one, never half of one. Overrides are
+ * few (one per customer who asked), so rewriting them all is cheap.
  *
- * <p>One instance per file: it keeps a copy of the content and writes from that.
- * {@link #subscribe} never reports anything, as no other instance writes the file.
+ * <p>One instance per file: it keeps a copy of the content and writes from that. {@link #subscribe}
+ * never reports anything, as no other instance writes the file.
  */
 public final class FileOverrideStorage implements OverrideStorage {
   private final Path file;
@@ -55,8 +56,8 @@ public final class FileOverrideStorage implements OverrideStorage {
     }
     try {
       JsonObject root = new JsonObject(text);
-      JsonObject all = root.containsKey("overrides") ? root.getJsonObject("overrides")
-          : new JsonObject();
+      JsonObject all =
+          root.containsKey("overrides") ? root.getJsonObject("overrides") : new JsonObject();
       if (all == null) {
         throw new IllegalArgumentException("\"overrides\" is null, not an object");
       }
@@ -65,8 +66,12 @@ public final class FileOverrideStorage implements OverrideStorage {
         content.put(fingerprint, StoredOverride.fromJson(fingerprint, all.getJsonObject(fp)));
       }
     } catch (DecodeException | ClassCastException | IllegalArgumentException e) {
-      throw new IllegalArgumentException(file + " does not hold overrides (" + e.getMessage()
-          + "); fix it or move it away (its overrides are then lost)", e);
+      throw new IllegalArgumentException(
+          file
+              + " does not hold overrides ("
+              + e.getMessage()
+              + "); fix it or move it away (its overrides are then lost)",
+          e);
     }
   }
 
@@ -112,8 +117,13 @@ public final class FileOverrideStorage implements OverrideStorage {
   private void write() {
     JsonObject all = new JsonObject();
     content.forEach((fp, o) -> all.put(Sluice.fingerprintText(fp), o.toJson()));
-    byte[] bytes = new JsonObject().put("version", 1).put("overrides", all)
-        .encodePrettily().concat("\n").getBytes(StandardCharsets.UTF_8);
+    byte[] bytes =
+        new JsonObject()
+            .put("version", 1)
+            .put("overrides", all)
+            .encodePrettily()
+            .concat("\n")
+            .getBytes(StandardCharsets.UTF_8);
     Path dir = file.toAbsolutePath().getParent();
     Path tmp = null;
     try {

@@ -2,14 +2,14 @@ package dev.sluice.server.ops;
 
 import dev.sluice.core.Sluice;
 import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.ByteBuffer;
 
 /**
- * How the admin API names an identity: the raw value (an API key, token, e-mail or address),
- * hashed on arrival and never kept, or its fingerprint as {@code fp:} and 16 hex digits.
+ * How the admin API names an identity: the raw value (an API key, token, e-mail or address), hashed
+ * on arrival and never kept, or its fingerprint as {@code fp:} and 16 hex digits.
  */
 final class Identities {
   private Identities() {}
@@ -21,8 +21,10 @@ final class Identities {
    */
   static long fingerprint(String text, Sluice engine, String field) {
     if (text == null || text.isEmpty()) {
-      throw new BadInput(field, "name an identity: its raw value (URL-encoded), or its"
-          + " fingerprint as fp:<16 hex digits>");
+      throw new BadInput(
+          field,
+          "name an identity: its raw value (URL-encoded), or its"
+              + " fingerprint as fp:<16 hex digits>");
     }
     if (text.startsWith("fp:") && text.length() == 19) {
       try {
@@ -35,10 +37,10 @@ final class Identities {
   }
 
   /**
-   * The first value of query parameter {@code name} in {@code rawQuery}, form-decoded ({@code +}
-   * is a space, escapes are UTF-8), or {@code null}. Strict where a framework's decoding is
-   * lenient: an identity whose escapes are not UTF-8 would be hashed with replacement chars and
-   * name nobody, so it is refused as the overrides path refuses it.
+   * The first value of query parameter {@code name} in {@code rawQuery}, form-decoded ({@code +} is
+   * a space, escapes are UTF-8), or {@code null}. Strict where a framework's decoding is lenient:
+   * an identity whose escapes are not UTF-8 would be hashed with replacement chars and name nobody,
+   * so it is refused as the overrides path refuses it.
    *
    * @throws BadInput naming the parameter if the escapes or the UTF-8 are broken
    */
@@ -82,10 +84,12 @@ final class Identities {
       }
     }
     try {
-      return StandardCharsets.UTF_8.newDecoder()
+      return StandardCharsets.UTF_8
+          .newDecoder()
           .onMalformedInput(CodingErrorAction.REPORT)
           .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(out.toByteArray())).toString();
+          .decode(ByteBuffer.wrap(out.toByteArray()))
+          .toString();
     } catch (CharacterCodingException e) {
       throw new BadInput(field, "the identity is not UTF-8 once decoded");
     }

@@ -13,14 +13,14 @@ import java.util.Map;
 
 /**
  * The identities closest to their limits ({@code GET /admin/usage/top}): for each rule and
- * identity, where its bucket stood after its latest request, by the limit of the bucket nearest
- * to full.
+ * identity, where its bucket stood after its latest request, by the limit of the bucket nearest to
+ * full.
  *
  * <p>Bounded: at most {@code capacity} entries. Written by the recorder's thread only; an entry is
  * updated in place, so a busy identity allocates nothing. When a new identity arrives at a full
- * table, entries whose window has reset since (they are whole again, so no longer near anything)
- * go first; if that frees nothing, the tenth of the table farthest from its limits goes, which
- * costs a sort once per tenth-of-capacity arrivals, not per request.
+ * table, entries whose window has reset since (they are whole again, so no longer near anything) go
+ * first; if that frees nothing, the tenth of the table farthest from its limits goes, which costs a
+ * sort once per tenth-of-capacity arrivals, not per request.
  */
 final class NearLimits implements Recorder.Sink {
   private record Key(String rule, long fingerprint) {}
@@ -62,7 +62,8 @@ final class NearLimits implements Recorder.Sink {
   }
 
   private static final Comparator<Entry> NEAREST_FIRST =
-      Comparator.comparingDouble(Entry::fullness).reversed()
+      Comparator.comparingDouble(Entry::fullness)
+          .reversed()
           .thenComparing(Comparator.comparingLong((Entry e) -> e.used).reversed())
           .thenComparing(e -> e.rule)
           .thenComparing(e -> e.fingerprint, Long::compareUnsigned);
@@ -75,8 +76,8 @@ final class NearLimits implements Recorder.Sink {
   }
 
   @Override
-  public synchronized void accept(Policy policy, Decision d, List<Decision.Bucket> buckets,
-      long nowMicros) {
+  public synchronized void accept(
+      Policy policy, Decision d, List<Decision.Bucket> buckets, long nowMicros) {
     for (Decision.Bucket b : buckets) {
       LimitStatus nearest = null;
       double fullness = -1;
@@ -112,8 +113,8 @@ final class NearLimits implements Recorder.Sink {
 
   /**
    * Frees a tenth of the table: entries whose window has reset first, then those furthest from
-   * their limits. Always a tenth, so the scan and sort are paid once per tenth-of-capacity
-   * arrivals even when identities churn (freeing just what expired would rescan on every one).
+   * their limits. Always a tenth, so the scan and sort are paid once per tenth-of-capacity arrivals
+   * even when identities churn (freeing just what expired would rescan on every one).
    */
   private boolean makeRoom(long nowMicros) {
     entries.values().removeIf(e -> e.resetAtMicros <= nowMicros);

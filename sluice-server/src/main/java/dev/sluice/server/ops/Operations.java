@@ -19,20 +19,21 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * What the admin port offers operators beyond health and metrics: per-identity overrides (tiers
- * and limits of their own), usage, webhooks on thresholds, and the dashboard; and the token that
- * guards them.
+ * What the admin port offers operators beyond health and metrics: per-identity overrides (tiers and
+ * limits of their own), usage, webhooks on thresholds, and the dashboard; and the token that guards
+ * them.
  *
- * <p>The gateway hands every decision to {@link #record}, which only enqueues it (see
- * {@link Recorder}); the usage tables, the dashboard's rates and the webhook triggers are kept
- * up to date on one thread of their own, and webhook deliveries go out on the HTTP client's
- * threads. Nothing here runs on a request's path but that enqueue.
+ * <p>The gateway hands every decision to {@link #record}, which only enqueues it (see {@link
+ * Recorder}); the usage tables, the dashboard's rates and the webhook triggers are kept up to date
+ * on one thread of their own, and webhook deliveries go out on the HTTP client's threads. Nothing
+ * here runs on a request's path but that enqueue.
  *
  * <p>Routes, all behind {@link AdminToken} (see {@link #authorized}):
+ *
  * <ul>
  *   <li>{@code GET /admin/overrides}, {@code GET|PUT|DELETE /admin/overrides/{identity}};
- *   <li>{@code GET /admin/usage?key=...}, {@code GET /admin/usage/top?n=20},
- *       {@code GET /admin/usage/report?period=hour|day&format=json|csv[&key=...]};
+ *   <li>{@code GET /admin/usage?key=...}, {@code GET /admin/usage/top?n=20}, {@code GET
+ *       /admin/usage/report?period=hour|day&format=json|csv[&key=...]};
  *   <li>{@code GET /admin/stats} (the dashboard's data) and {@code GET /dashboard}.
  * </ul>
  */
@@ -60,29 +61,38 @@ public final class Operations implements AutoCloseable {
     checkPolicy(engine.get().policy());
     this.storage = b.storage;
     this.book = new OverrideBook(engine, b.overrides, storage, b.clock);
-    this.sender = new WebhookSender(b.clock, secrets, b.webhookTimeout, b.webhookBackoff,
-        b.webhookAttempts, b.webhookQueue);
+    this.sender =
+        new WebhookSender(
+            b.clock,
+            secrets,
+            b.webhookTimeout,
+            b.webhookBackoff,
+            b.webhookAttempts,
+            b.webhookQueue);
     this.thresholds = new Thresholds(sender, 100_000);
     NearLimits near = new NearLimits(b.topCapacity);
     this.report = new UsageReport(b.usageRetention, b.reportRowsPerHour);
     DecisionRates rates = new DecisionRates();
-    this.recorder = new Recorder(b.queueCapacity, b.clock, List.of(rates, near, report, thresholds));
+    this.recorder =
+        new Recorder(b.queueCapacity, b.clock, List.of(rates, near, report, thresholds));
     this.overrideApi = new OverrideApi(book, engine);
     this.usageApi = new UsageApi(engine, book, near, report, recorder, b.clock);
-    this.dashboard = new Dashboard(engine, rates, near, sender, thresholds, book, recorder, b.clock);
-    this.housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "sluice-ops-housekeeping");
-      t.setDaemon(true);
-      return t;
-    });
+    this.dashboard =
+        new Dashboard(engine, rates, near, sender, thresholds, book, recorder, b.clock);
+    this.housekeeping =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "sluice-ops-housekeeping");
+              t.setDaemon(true);
+              return t;
+            });
     housekeeping.scheduleWithFixedDelay(this::purgeExpired, 60, 60, TimeUnit.SECONDS);
     housekeeping.scheduleWithFixedDelay(this::resync, 60, 60, TimeUnit.SECONDS);
   }
 
   /**
-   * Operations for the engines {@code engine} gives (the one in force, which changes on a
-   * reload), whose overrides table is {@code overrides}: the same table every engine was built
-   * with.
+   * Operations for the engines {@code engine} gives (the one in force, which changes on a reload),
+   * whose overrides table is {@code overrides}: the same table every engine was built with.
    */
   public static Builder builder(Supplier<Sluice> engine, Overrides overrides) {
     return new Builder(engine, overrides);
@@ -99,22 +109,26 @@ public final class Operations implements AutoCloseable {
   }
 
   /**
-   * Whether {@code req} carries the token: {@code Authorization: Bearer <token>}, or, for
-   * {@code GET /dashboard} only (a page a browser opens from a link), {@code ?token=<token>}.
+   * Whether {@code req} carries the token: {@code Authorization: Bearer <token>}, or, for {@code
+   * GET /dashboard} only (a page a browser opens from a link), {@code ?token=<token>}.
    */
   public boolean authorized(HttpServerRequest req) {
     if (token.acceptsHeader(req.getHeader("Authorization"))) {
       return true;
     }
-    return req.method() == HttpMethod.GET && req.path().equals("/dashboard")
+    return req.method() == HttpMethod.GET
+        && req.path().equals("/dashboard")
         && token.accepts(req.getParam("token"));
   }
 
   /** Whether this serves {@code path} (the caller has checked the token). */
   public static boolean serves(String path) {
-    return path.equals("/dashboard") || path.equals("/admin/stats")
-        || path.equals(OverrideApi.PREFIX) || path.startsWith(OverrideApi.PREFIX + "/")
-        || path.equals("/admin/usage") || path.startsWith("/admin/usage/");
+    return path.equals("/dashboard")
+        || path.equals("/admin/stats")
+        || path.equals(OverrideApi.PREFIX)
+        || path.startsWith(OverrideApi.PREFIX + "/")
+        || path.equals("/admin/usage")
+        || path.startsWith("/admin/usage/");
   }
 
   /** Answers {@code req}, one of the paths it {@link #serves}. */
@@ -139,7 +153,10 @@ public final class Operations implements AutoCloseable {
       return true;
     }
     req.response().putHeader("Allow", method);
-    Replies.error(req.response(), 405, "METHOD_NOT_ALLOWED",
+    Replies.error(
+        req.response(),
+        405,
+        "METHOD_NOT_ALLOWED",
         req.path() + " takes " + method + ", not " + req.method().name());
     return false;
   }
@@ -158,10 +175,17 @@ public final class Operations implements AutoCloseable {
     for (Webhook w : policy.webhooks()) {
       String secret = secrets.apply(w.secretEnv());
       if (secret == null || secret.isBlank()) {
-        throw new IllegalArgumentException("webhook " + w.url() + " signs its events with the"
-            + " secret in environment variable " + w.secretEnv() + ", which is not set; set it"
-            + " (e.g. export " + w.secretEnv() + "=$(openssl rand -hex 32)) and share it with"
-            + " the receiver, or remove the webhook from the policy");
+        throw new IllegalArgumentException(
+            "webhook "
+                + w.url()
+                + " signs its events with the"
+                + " secret in environment variable "
+                + w.secretEnv()
+                + ", which is not set; set it"
+                + " (e.g. export "
+                + w.secretEnv()
+                + "=$(openssl rand -hex 32)) and share it with"
+                + " the receiver, or remove the webhook from the policy");
       }
     }
   }
@@ -176,7 +200,9 @@ public final class Operations implements AutoCloseable {
     try {
       book.resync();
     } catch (RuntimeException e) {
-      LOG.log(Level.WARNING, "re-reading the stored overrides failed; will try again in a minute: {0}",
+      LOG.log(
+          Level.WARNING,
+          "re-reading the stored overrides failed; will try again in a minute: {0}",
           e.getMessage());
     }
   }
@@ -267,7 +293,8 @@ public final class Operations implements AutoCloseable {
     /** How long the usage report keeps its hours (default 7 days). */
     public Builder usageRetention(Duration retention) {
       if (retention.isNegative() || retention.isZero()) {
-        throw new IllegalArgumentException("the usage retention must be positive, got " + retention);
+        throw new IllegalArgumentException(
+            "the usage retention must be positive, got " + retention);
       }
       this.usageRetention = retention;
       return this;

@@ -11,9 +11,9 @@ import java.lang.System.Logger.Level;
 import java.util.function.Supplier;
 
 /**
- * {@code /admin/overrides}: list ({@code GET /admin/overrides}), read, set and remove one
- * ({@code GET}, {@code PUT}, {@code DELETE /admin/overrides/{identity}}). Writes reach the storage
- * on a worker thread (a file's fsync, a Redis round trip), never on the event loop.
+ * {@code /admin/overrides}: list ({@code GET /admin/overrides}), read, set and remove one ({@code
+ * GET}, {@code PUT}, {@code DELETE /admin/overrides/{identity}}). Writes reach the storage on a
+ * worker thread (a file's fsync, a Redis round trip), never on the event loop.
  */
 final class OverrideApi {
   private static final System.Logger LOG = System.getLogger("sluice.ops");
@@ -41,7 +41,9 @@ final class OverrideApi {
     long fp;
     try {
       String raw = path.substring(PREFIX.length() + 1);
-      fp = Identities.fingerprint(Identities.decodeSegment(raw, "identity"), engine.get(), "identity");
+      fp =
+          Identities.fingerprint(
+              Identities.decodeSegment(raw, "identity"), engine.get(), "identity");
     } catch (BadInput e) {
       Replies.bad(req.response(), "BAD_IDENTITY", e);
       return;
@@ -50,11 +52,21 @@ final class OverrideApi {
     if (m == HttpMethod.GET || m == HttpMethod.HEAD) {
       StoredOverride o = book.get(fp);
       if (o == null) {
-        Replies.json(req.response(), 404, new JsonObject()
-            .put("identity", Sluice.fingerprintText(fp))
-            .put("error", new JsonObject().put("code", "NO_OVERRIDE").put("message",
-                "identity " + Sluice.fingerprintText(fp) + " has no override: the policy's"
-                    + " defaults apply")));
+        Replies.json(
+            req.response(),
+            404,
+            new JsonObject()
+                .put("identity", Sluice.fingerprintText(fp))
+                .put(
+                    "error",
+                    new JsonObject()
+                        .put("code", "NO_OVERRIDE")
+                        .put(
+                            "message",
+                            "identity "
+                                + Sluice.fingerprintText(fp)
+                                + " has no override: the policy's"
+                                + " defaults apply")));
       } else {
         Replies.json(req.response(), 200, book.describe(o));
       }
@@ -62,80 +74,119 @@ final class OverrideApi {
       put(req, fp);
     } else if (m == HttpMethod.DELETE) {
       Vertx vertx = Vertx.currentContext().owner();
-      vertx.executeBlocking(() -> book.delete(fp)).onComplete(ar -> {
-        if (ar.failed()) {
-          storageFailed(req, ar.cause());
-        } else if (!ar.result()) {
-          Replies.json(req.response(), 404, new JsonObject()
-              .put("identity", Sluice.fingerprintText(fp)).put("deleted", false)
-              .put("error", new JsonObject().put("code", "NO_OVERRIDE").put("message",
-                  "identity " + Sluice.fingerprintText(fp) + " has no override: nothing to"
-                      + " delete")));
-        } else {
-          LOG.log(Level.INFO, "override of {0} removed", Sluice.fingerprintText(fp));
-          Replies.json(req.response(), 200, new JsonObject()
-              .put("identity", Sluice.fingerprintText(fp)).put("deleted", true));
-        }
-      });
+      vertx
+          .executeBlocking(() -> book.delete(fp))
+          .onComplete(
+              ar -> {
+                if (ar.failed()) {
+                  storageFailed(req, ar.cause());
+                } else if (!ar.result()) {
+                  Replies.json(
+                      req.response(),
+                      404,
+                      new JsonObject()
+                          .put("identity", Sluice.fingerprintText(fp))
+                          .put("deleted", false)
+                          .put(
+                              "error",
+                              new JsonObject()
+                                  .put("code", "NO_OVERRIDE")
+                                  .put(
+                                      "message",
+                                      "identity "
+                                          + Sluice.fingerprintText(fp)
+                                          + " has no override: nothing to"
+                                          + " delete")));
+                } else {
+                  LOG.log(Level.INFO, "override of {0} removed", Sluice.fingerprintText(fp));
+                  Replies.json(
+                      req.response(),
+                      200,
+                      new JsonObject()
+                          .put("identity", Sluice.fingerprintText(fp))
+                          .put("deleted", true));
+                }
+              });
     } else {
       req.response().putHeader("Allow", "GET, PUT, DELETE");
-      Replies.error(req.response(), 405, "METHOD_NOT_ALLOWED",
+      Replies.error(
+          req.response(),
+          405,
+          "METHOD_NOT_ALLOWED",
           PREFIX + "/{identity} takes GET, PUT or DELETE, not " + m.name());
     }
   }
 
   private void put(HttpServerRequest req, long fp) {
     Vertx vertx = Vertx.currentContext().owner();
-    Replies.body(req).onComplete(read -> {
-      if (read.failed()) {
-        if (read.cause() instanceof BadInput e) {
-          Replies.error(req.response().putHeader("Connection", "close"), 413, "BODY_TOO_LARGE",
-              e.getMessage());
-        }
-        return;
-      }
-      StoredOverride o;
-      try {
-        JsonObject body;
-        try {
-          body = read.result().toJsonObject();
-        } catch (DecodeException | ClassCastException e) {
-          throw new BadInput("", "the body is not a JSON object: e.g. {\"tier\": \"pro\"}");
-        }
-        if (body == null) {
-          throw new BadInput("", "the body is empty; send e.g. {\"tier\": \"pro\"}");
-        }
-        o = book.read(fp, body);
-      } catch (BadInput e) {
-        Replies.bad(req.response(), "BAD_OVERRIDE", e);
-        return;
-      } catch (RuntimeException e) { // a bug of ours: an answer, a log line, never a hung request
-        LOG.log(System.Logger.Level.ERROR, "reading an override failed", e);
-        Replies.error(req.response(), 500, "INTERNAL_ERROR", "the override could not be read");
-        return;
-      }
-      vertx.executeBlocking(() -> {
-        book.put(o);
-        return o;
-      }).onComplete(ar -> {
-        if (ar.failed()) {
-          if (ar.cause() instanceof BadInput e) { // the policy changed meanwhile
-            Replies.bad(req.response(), "BAD_OVERRIDE", e);
-          } else {
-            storageFailed(req, ar.cause());
-          }
-          return;
-        }
-        LOG.log(Level.INFO, "override of {0} set: {1}", Sluice.fingerprintText(fp),
-            o.toJson().encode());
-        Replies.json(req.response(), 200, book.describe(o));
-      });
-    });
+    Replies.body(req)
+        .onComplete(
+            read -> {
+              if (read.failed()) {
+                if (read.cause() instanceof BadInput e) {
+                  Replies.error(
+                      req.response().putHeader("Connection", "close"),
+                      413,
+                      "BODY_TOO_LARGE",
+                      e.getMessage());
+                }
+                return;
+              }
+              StoredOverride o;
+              try {
+                JsonObject body;
+                try {
+                  body = read.result().toJsonObject();
+                } catch (DecodeException | ClassCastException e) {
+                  throw new BadInput("", "the body is not a JSON object: e.g. {\"tier\": \"pro\"}");
+                }
+                if (body == null) {
+                  throw new BadInput("", "the body is empty; send e.g. {\"tier\": \"pro\"}");
+                }
+                o = book.read(fp, body);
+              } catch (BadInput e) {
+                Replies.bad(req.response(), "BAD_OVERRIDE", e);
+                return;
+              } catch (
+                  RuntimeException
+                      e) { // a bug of ours: an answer, a log line, never a hung request
+                LOG.log(System.Logger.Level.ERROR, "reading an override failed", e);
+                Replies.error(
+                    req.response(), 500, "INTERNAL_ERROR", "the override could not be read");
+                return;
+              }
+              vertx
+                  .executeBlocking(
+                      () -> {
+                        book.put(o);
+                        return o;
+                      })
+                  .onComplete(
+                      ar -> {
+                        if (ar.failed()) {
+                          if (ar.cause() instanceof BadInput e) { // the policy changed meanwhile
+                            Replies.bad(req.response(), "BAD_OVERRIDE", e);
+                          } else {
+                            storageFailed(req, ar.cause());
+                          }
+                          return;
+                        }
+                        LOG.log(
+                            Level.INFO,
+                            "override of {0} set: {1}",
+                            Sluice.fingerprintText(fp),
+                            o.toJson().encode());
+                        Replies.json(req.response(), 200, book.describe(o));
+                      });
+            });
   }
 
   private static void storageFailed(HttpServerRequest req, Throwable cause) {
     LOG.log(Level.ERROR, "the override storage failed; the change was not made", cause);
-    Replies.error(req.response(), 500, "STORAGE_FAILED",
+    Replies.error(
+        req.response(),
+        500,
+        "STORAGE_FAILED",
         "the override could not be stored, so it was not changed: " + cause.getMessage());
   }
 }

@@ -25,18 +25,19 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 /**
- * The overrides: what the operator set ({@link StoredOverride}, kept by an
- * {@link OverrideStorage}) and what the engines apply (the shared {@link Overrides} table, made
- * of {@link KeyOverride}s read against the policy in force).
+ * The overrides: what the operator set ({@link StoredOverride}, kept by an {@link OverrideStorage})
+ * and what the engines apply (the shared {@link Overrides} table, made of {@link KeyOverride}s read
+ * against the policy in force).
  *
  * <p>Writes go to the storage first and to the table after, so an override the API confirmed is
- * durable; one the storage refused never applies. A stored override the policy in force cannot
- * take (its tier or rule was removed from the policy) stays stored, does not apply, and says why
- * ({@link #problem}); a reload that fixes the policy brings it back ({@link #policyChanged}).
+ * durable; one the storage refused never applies. A stored override the policy in force cannot take
+ * (its tier or rule was removed from the policy) stays stored, does not apply, and says why ({@link
+ * #problem}); a reload that fixes the policy brings it back ({@link #policyChanged}).
  */
 final class OverrideBook {
   private static final System.Logger LOG = System.getLogger("sluice.ops");
   private static final Set<String> FIELDS = Set.of("tier", "limits", "expires", "ttl");
+
   /** The latest expiry an override may have: far enough, and well inside epoch microseconds. */
   static final Instant LATEST = Instant.parse("9999-12-31T23:59:59Z");
 
@@ -62,8 +63,12 @@ final class OverrideBook {
       } catch (StoreUnavailableException e) {
         // Redis down or still connecting: start without the stored overrides, and read them as
         // soon as it is reachable (and, failing that, at the periodic re-read every minute).
-        LOG.log(Level.WARNING, "the stored overrides cannot be read now ({0}); they are read"
-            + " again once {1} answers, and every minute", e.getMessage(), storage);
+        LOG.log(
+            Level.WARNING,
+            "the stored overrides cannot be read now ({0}); they are read"
+                + " again once {1} answers, and every minute",
+            e.getMessage(),
+            storage);
         storage.whenAvailable(this::resync);
       }
       policyChanged();
@@ -73,8 +78,8 @@ final class OverrideBook {
   /**
    * Reads every override from storage again and applies what it finds: a change notice this
    * instance missed (it was cut off from Redis when the change was published, or its read of the
-   * changed entry failed) is caught up with here. Under the lock changes take, so a notice
-   * arriving meanwhile is applied after the snapshot, never undone by it.
+   * changed entry failed) is caught up with here. Under the lock changes take, so a notice arriving
+   * meanwhile is applied after the snapshot, never undone by it.
    */
   synchronized void resync() {
     Map<Long, StoredOverride> all = storage.loadAll();
@@ -88,16 +93,21 @@ final class OverrideBook {
     Policy policy = engine.get().policy();
     Map<Long, KeyOverride> applied = new HashMap<>();
     problems.clear();
-    stored.forEach((fp, o) -> {
-      try {
-        applied.put(fp, toKeyOverride(o, policy));
-      } catch (BadInput e) {
-        problems.put(fp, e.field + ": " + e.getMessage());
-        LOG.log(Level.WARNING, "override {0} does not fit the policy in force and does not apply"
-            + " ({1}: {2}); fix it with PUT /admin/overrides/fp:{0}, or the policy",
-            Sluice.fingerprintText(fp), e.field, e.getMessage());
-      }
-    });
+    stored.forEach(
+        (fp, o) -> {
+          try {
+            applied.put(fp, toKeyOverride(o, policy));
+          } catch (BadInput e) {
+            problems.put(fp, e.field + ": " + e.getMessage());
+            LOG.log(
+                Level.WARNING,
+                "override {0} does not fit the policy in force and does not apply"
+                    + " ({1}: {2}); fix it with PUT /admin/overrides/fp:{0}, or the policy",
+                Sluice.fingerprintText(fp),
+                e.field,
+                e.getMessage());
+          }
+        });
     table.replaceAll(applied);
   }
 
@@ -120,16 +130,17 @@ final class OverrideBook {
   }
 
   /**
-   * Reads a {@code PUT /admin/overrides/...} body for {@code fingerprint}:
-   * {@code {"tier": ..., "limits": {RULE: LIMITS}, "expires": INSTANT | "ttl": DURATION}}.
+   * Reads a {@code PUT /admin/overrides/...} body for {@code fingerprint}: {@code {"tier": ...,
+   * "limits": {RULE: LIMITS}, "expires": INSTANT | "ttl": DURATION}}.
    *
    * @throws BadInput naming the field at fault
    */
   StoredOverride read(long fingerprint, JsonObject body) {
     for (String f : body.fieldNames()) {
       if (!FIELDS.contains(f)) {
-        throw new BadInput(f, "unknown field '" + f + "'; an override takes tier, limits, and"
-            + " expires or ttl");
+        throw new BadInput(
+            f,
+            "unknown field '" + f + "'; an override takes tier, limits, and" + " expires or ttl");
       }
     }
     Object tierValue = body.getValue("tier");
@@ -138,8 +149,8 @@ final class OverrideBook {
     }
     Object limitsValue = body.getValue("limits");
     if (limitsValue != null && !(limitsValue instanceof JsonObject)) {
-      throw new BadInput("limits", "expected limits by rule name, e.g."
-          + " {\"search\": [\"500/minute\"]}");
+      throw new BadInput(
+          "limits", "expected limits by rule name, e.g." + " {\"search\": [\"500/minute\"]}");
     }
     JsonObject limits = limitsValue == null ? new JsonObject() : (JsonObject) limitsValue;
     if (tierValue == null && limits.isEmpty()) {
@@ -154,15 +165,23 @@ final class OverrideBook {
       try {
         expires = Instant.parse(String.valueOf(body.getValue("expires")));
       } catch (DateTimeParseException e) {
-        throw new BadInput("expires", "expected an instant such as 2026-12-31T00:00:00Z, got '"
-            + body.getValue("expires") + "'");
+        throw new BadInput(
+            "expires",
+            "expected an instant such as 2026-12-31T00:00:00Z, got '"
+                + body.getValue("expires")
+                + "'");
       }
       if (!expires.isAfter(now)) {
         throw new BadInput("expires", "'" + expires + "' is already past (it is " + now + ")");
       }
       if (expires.isAfter(LATEST)) {
-        throw new BadInput("expires", "'" + expires + "' is too far away; the latest is " + LATEST
-            + " (leave expires out for an override that never expires)");
+        throw new BadInput(
+            "expires",
+            "'"
+                + expires
+                + "' is too far away; the latest is "
+                + LATEST
+                + " (leave expires out for an override that never expires)");
       }
     } else if (body.getValue("ttl") != null) {
       Duration ttl;
@@ -172,12 +191,18 @@ final class OverrideBook {
         ttl = null;
       }
       if (ttl == null || ttl.isNegative() || ttl.isZero()) {
-        throw new BadInput("ttl", "expected a duration such as 7d, 12h or 30m, got '"
-            + body.getValue("ttl") + "'");
+        throw new BadInput(
+            "ttl",
+            "expected a duration such as 7d, 12h or 30m, got '" + body.getValue("ttl") + "'");
       }
       if (ttl.compareTo(Duration.between(now, LATEST)) > 0) {
-        throw new BadInput("ttl", "'" + body.getValue("ttl") + "' is too long; the latest expiry is "
-            + LATEST + " (leave ttl out for an override that never expires)");
+        throw new BadInput(
+            "ttl",
+            "'"
+                + body.getValue("ttl")
+                + "' is too long; the latest expiry is "
+                + LATEST
+                + " (leave ttl out for an override that never expires)");
       }
       expires = now.plus(ttl);
     }
@@ -193,9 +218,14 @@ final class OverrideBook {
    */
   static KeyOverride toKeyOverride(StoredOverride o, Policy policy) {
     if (o.tier() != null && !policy.tiers().containsKey(o.tier())) {
-      throw new BadInput("tier", "the policy has no tier '" + o.tier() + "'"
-          + (policy.tiers().isEmpty() ? " (it defines none)"
-              : "; its tiers are " + String.join(", ", policy.tiers().keySet())));
+      throw new BadInput(
+          "tier",
+          "the policy has no tier '"
+              + o.tier()
+              + "'"
+              + (policy.tiers().isEmpty()
+                  ? " (it defines none)"
+                  : "; its tiers are " + String.join(", ", policy.tiers().keySet())));
     }
     JsonObject given = o.limits();
     Map<String, List<Limit>> limits = new LinkedHashMap<>();
@@ -204,13 +234,17 @@ final class OverrideBook {
       if (rule == null) {
         List<String> names = new ArrayList<>();
         policy.rules().forEach(r -> names.add(r.name()));
-        throw new BadInput("limits." + name, "the policy has no rule '" + name + "'; its rules are "
-            + String.join(", ", names));
+        throw new BadInput(
+            "limits." + name,
+            "the policy has no rule '" + name + "'; its rules are " + String.join(", ", names));
       }
       Object value = given.getValue(name);
-      String json = value instanceof String s ? new JsonArray().add(s).encode()
-          : value instanceof JsonArray || value instanceof JsonObject
-              ? io.vertx.core.json.Json.encode(value) : String.valueOf(value);
+      String json =
+          value instanceof String s
+              ? new JsonArray().add(s).encode()
+              : value instanceof JsonArray || value instanceof JsonObject
+                  ? io.vertx.core.json.Json.encode(value)
+                  : String.valueOf(value);
       List<Limit> ls = OverrideLimits.read(rule, json);
       try {
         new KeyOverride(null, Map.of(name, ls), null).validate(policy);

@@ -6,15 +6,15 @@ import java.util.function.Consumer;
 /**
  * Where overrides are kept between restarts, and how one instance learns of another's changes.
  *
- * <p>The gateway keeps its own copy of every override in memory and decides from that; this is
- * only read in full at start-up ({@link #loadAll}), written on each change made through the admin
- * API ({@link #put}, {@link #delete}), and, for a store shared by several instances, listened
- * to ({@link #subscribe}) so a change made on one instance applies on all of them at once.
+ * <p>The gateway keeps its own copy of every override in memory and decides from that; this is only
+ * read in full at start-up ({@link #loadAll}), written on each change made through the admin API
+ * ({@link #put}, {@link #delete}), and, for a store shared by several instances, listened to
+ * ({@link #subscribe}) so a change made on one instance applies on all of them at once.
  *
  * <p>Implementations: {@link FileOverrideStorage} (one JSON file, for the in-memory store, where
  * there is one instance); a Redis one (a hash of fingerprint to {@link StoredOverride#toJson()},
- * and a pub/sub channel carrying each change) for the Redis store. Every method may block (file
- * or network I/O): the gateway calls them off its event loops.
+ * and a pub/sub channel carrying each change) for the Redis store. Every method may block (file or
+ * network I/O): the gateway calls them off its event loops.
  */
 public interface OverrideStorage extends AutoCloseable {
 
@@ -29,23 +29,25 @@ public interface OverrideStorage extends AutoCloseable {
   /** Every override kept, by fingerprint. */
   Map<Long, StoredOverride> loadAll();
 
-  /** Keeps {@code override} (replacing the one of the same fingerprint), durably, before returning. */
+  /**
+   * Keeps {@code override} (replacing the one of the same fingerprint), durably, before returning.
+   */
   void put(StoredOverride override);
 
   /** Forgets the override of {@code fingerprint}, durably; nothing if there is none. */
   void delete(long fingerprint);
 
   /**
-   * Calls {@code listener} with every change made by another instance from now on (a storage
-   * that only one instance uses may never call it). A change this instance made may be
-   * reported back too: applying one twice does no harm.
+   * Calls {@code listener} with every change made by another instance from now on (a storage that
+   * only one instance uses may never call it). A change this instance made may be reported back
+   * too: applying one twice does no harm.
    */
   void subscribe(Consumer<Change> listener);
 
   /**
    * Runs {@code callback} when the storage becomes reachable, if it was not when the gateway
-   * started (Redis still connecting in the background); a storage that is always reachable runs
-   * it at once.
+   * started (Redis still connecting in the background); a storage that is always reachable runs it
+   * at once.
    */
   default void whenAvailable(Runnable callback) {
     callback.run();

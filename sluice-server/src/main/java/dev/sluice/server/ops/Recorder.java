@@ -12,31 +12,32 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Takes decisions off the hot path to whatever reports on them (usage, near-limit table,
- * webhooks, the dashboard's rates).
+ * Takes decisions off the hot path to whatever reports on them (usage, near-limit table, webhooks,
+ * the dashboard's rates).
  *
  * <p>Implementation notes. An event loop hands each decision over with {@link #record}: one
- * bounded, lock-free enqueue (a {@link ConcurrentLinkedQueue} node, and a CAS on the size), never
- * a lock, never a wait. When {@code capacity} decisions are waiting, further ones are dropped and
+ * bounded, lock-free enqueue (a {@link ConcurrentLinkedQueue} node, and a CAS on the size), never a
+ * lock, never a wait. When {@code capacity} decisions are waiting, further ones are dropped and
  * counted ({@link #dropped}) rather than queued: reporting falls behind, requests never do. One
  * daemon thread drains the queue and runs every {@link Sink} in turn, so the sinks are
  * single-threaded by construction and need no locks among themselves (readers on other threads
- * synchronise with the sink they read). When the queue is empty the thread naps 10 ms and
- * drains again (at most a few hundred decisions wait meanwhile); only after 50 ms without a
- * decision does it sleep, saying so in a volatile
- * flag, and only then does a producer unpark it. So a busy gateway makes no system call per
- * request (waking the thread per decision cost a context switch each: the drain outpaces the
- * requests).
+ * synchronise with the sink they read). When the queue is empty the thread naps 10 ms and drains
+ * again (at most a few hundred decisions wait meanwhile); only after 50 ms without a decision does
+ * it sleep, saying so in a volatile flag, and only then does a producer unpark it. So a busy
+ * gateway makes no system call per request (waking the thread per decision cost a context switch
+ * each: the drain outpaces the requests).
  *
  * <p>{@link #flush} puts a barrier in the queue and completes when the thread reaches it: every
- * decision recorded before the call has then been reported. The admin API answers after a flush,
- * so what it shows includes the requests that were answered before it was asked.
+ * decision recorded before the call has then been reported. The admin API answers after a flush, so
+ * what it shows includes the requests that were answered before it was asked.
  */
 final class Recorder implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger("sluice.ops");
   private static final long IDLE_PARK_NANOS = 50_000_000L;
+
   /** A nap between drains while decisions keep coming: short, and no producer has to wake it. */
   private static final long NAP_NANOS = 10_000_000L;
+
   /** Naps in a row with nothing to do before the thread sleeps and asks to be woken. */
   private static final int NAPS_BEFORE_SLEEP = 5;
 
@@ -145,8 +146,8 @@ final class Recorder implements AutoCloseable {
 
   private void report(Policy policy, Decision d) {
     try {
-      List<Decision.Bucket> buckets = d.limits().isEmpty() && d.shadowLimits().isEmpty()
-          ? List.of() : d.buckets();
+      List<Decision.Bucket> buckets =
+          d.limits().isEmpty() && d.shadowLimits().isEmpty() ? List.of() : d.buckets();
       long now = d.nowMicros() > 0 ? d.nowMicros() : clock.epochMicros();
       for (Sink s : sinks) {
         s.accept(policy, d, buckets, now);

@@ -12,23 +12,26 @@ import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 
 /**
- * Overrides kept in Redis, for gateways sharing a Redis store: the shared map {@code overrides}
- * (a hash of fingerprint to {@link StoredOverride#toJson()}, see {@link SharedMap}), whose change
+ * Overrides kept in Redis, for gateways sharing a Redis store: the shared map {@code overrides} (a
+ * hash of fingerprint to {@link StoredOverride#toJson()}, see {@link SharedMap}), whose change
  * notices reach every instance at once. An instance told of a change reads that entry again and
- * applies it (or its removal); one that was cut off from Redis re-reads them all when it starts.
- * An entry that does not parse is skipped and logged, never fatal: one bad entry must not stop a
+ * applies it (or its removal); one that was cut off from Redis re-reads them all when it starts. An
+ * entry that does not parse is skipped and logged, never fatal: one bad entry must not stop a
  * gateway.
  */
 public final class RedisOverrideStorage implements OverrideStorage {
   private static final System.Logger LOG = System.getLogger("sluice.overrides");
 
   private final SharedMap map;
+
   /** Reads changed entries in the order their notices came, off Lettuce's thread. */
-  private final ExecutorService reader = Executors.newSingleThreadExecutor(task -> {
-    Thread t = new Thread(task, "sluice-override-changes");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ExecutorService reader =
+      Executors.newSingleThreadExecutor(
+          task -> {
+            Thread t = new Thread(task, "sluice-override-changes");
+            t.setDaemon(true);
+            return t;
+          });
 
   public RedisOverrideStorage(SharedMap map) {
     this.map = map;
@@ -37,12 +40,14 @@ public final class RedisOverrideStorage implements OverrideStorage {
   @Override
   public Map<Long, StoredOverride> loadAll() {
     Map<Long, StoredOverride> out = new HashMap<>();
-    map.getAll().forEach((field, json) -> {
-      StoredOverride o = parse(field, json);
-      if (o != null) {
-        out.put(o.fingerprint(), o);
-      }
-    });
+    map.getAll()
+        .forEach(
+            (field, json) -> {
+              StoredOverride o = parse(field, json);
+              if (o != null) {
+                out.put(o.fingerprint(), o);
+              }
+            });
     return out;
   }
 
@@ -58,25 +63,34 @@ public final class RedisOverrideStorage implements OverrideStorage {
 
   @Override
   public void subscribe(Consumer<Change> listener) {
-    map.subscribe(field -> {
-      long fingerprint;
-      try {
-        fingerprint = StoredOverride.parseFingerprint(field);
-      } catch (IllegalArgumentException e) {
-        LOG.log(Level.WARNING, "ignoring a change notice for ''{0}'': {1}", field, e.getMessage());
-        return;
-      }
-      // Read off Lettuce's thread: the notice arrives on it, and a blocking read there would wait
-      // for itself.
-      reader.execute(() -> {
-        try {
-          String json = map.get(field);
-          listener.accept(new Change(fingerprint, json == null ? null : parse(field, json)));
-        } catch (RuntimeException e) {
-          LOG.log(Level.WARNING, "cannot read the changed override {0}: {1}", field, e.getMessage());
-        }
-      });
-    });
+    map.subscribe(
+        field -> {
+          long fingerprint;
+          try {
+            fingerprint = StoredOverride.parseFingerprint(field);
+          } catch (IllegalArgumentException e) {
+            LOG.log(
+                Level.WARNING, "ignoring a change notice for ''{0}'': {1}", field, e.getMessage());
+            return;
+          }
+          // Read off Lettuce's thread: the notice arrives on it, and a blocking read there would
+          // wait
+          // for itself.
+          reader.execute(
+              () -> {
+                try {
+                  String json = map.get(field);
+                  listener.accept(
+                      new Change(fingerprint, json == null ? null : parse(field, json)));
+                } catch (RuntimeException e) {
+                  LOG.log(
+                      Level.WARNING,
+                      "cannot read the changed override {0}: {1}",
+                      field,
+                      e.getMessage());
+                }
+              });
+        });
   }
 
   @Override
@@ -88,7 +102,8 @@ public final class RedisOverrideStorage implements OverrideStorage {
     try {
       return StoredOverride.fromJson(StoredOverride.parseFingerprint(field), new JsonObject(json));
     } catch (IllegalArgumentException | DecodeException e) {
-      LOG.log(Level.WARNING, "skipping the override stored under ''{0}'': {1}", field, e.getMessage());
+      LOG.log(
+          Level.WARNING, "skipping the override stored under ''{0}'': {1}", field, e.getMessage());
       return null;
     }
   }

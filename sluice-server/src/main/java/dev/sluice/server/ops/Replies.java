@@ -18,25 +18,37 @@ final class Replies {
     if (response.ended() || response.closed()) {
       return;
     }
-    response.setStatusCode(status)
+    response
+        .setStatusCode(status)
         .putHeader("Content-Type", "application/json")
         .putHeader("Cache-Control", "no-store")
         .end(body.encode());
   }
 
   static void error(HttpServerResponse response, int status, String code, String message) {
-    json(response, status, new JsonObject().put("error",
-        new JsonObject().put("code", code).put("message", message)));
+    json(
+        response,
+        status,
+        new JsonObject().put("error", new JsonObject().put("code", code).put("message", message)));
   }
 
   /** A 400 naming the field at fault. */
   static void bad(HttpServerResponse response, String code, BadInput e) {
-    json(response, 400, new JsonObject().put("error", new JsonObject().put("code", code)
-        .put("field", e.field).put("message", e.getMessage())));
+    json(
+        response,
+        400,
+        new JsonObject()
+            .put(
+                "error",
+                new JsonObject()
+                    .put("code", code)
+                    .put("field", e.field)
+                    .put("message", e.getMessage())));
   }
 
   static void text(HttpServerResponse response, String contentType, String body) {
-    response.setStatusCode(200)
+    response
+        .setStatusCode(200)
         .putHeader("Content-Type", contentType)
         .putHeader("Cache-Control", "no-store")
         .end(Buffer.buffer(body.getBytes(StandardCharsets.UTF_8)));
@@ -46,15 +58,16 @@ final class Replies {
   static Future<Buffer> body(HttpServerRequest req) {
     Promise<Buffer> p = Promise.promise();
     Buffer body = Buffer.buffer();
-    req.handler(chunk -> {
-      if (body.length() + chunk.length() > MAX_BODY_BYTES) {
-        req.handler(null);
-        req.endHandler(null);
-        p.tryFail(new BadInput("", "the body is larger than " + MAX_BODY_BYTES + " bytes"));
-        return;
-      }
-      body.appendBuffer(chunk);
-    });
+    req.handler(
+        chunk -> {
+          if (body.length() + chunk.length() > MAX_BODY_BYTES) {
+            req.handler(null);
+            req.endHandler(null);
+            p.tryFail(new BadInput("", "the body is larger than " + MAX_BODY_BYTES + " bytes"));
+            return;
+          }
+          body.appendBuffer(chunk);
+        });
     req.endHandler(v -> p.tryComplete(body));
     req.exceptionHandler(p::tryFail);
     req.resume();

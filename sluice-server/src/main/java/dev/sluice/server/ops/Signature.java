@@ -7,9 +7,9 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * The {@code Sluice-Signature} header of a webhook delivery:
- * {@code t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" under the webhook's secret>}.
- * Signing the time with the body lets a receiver refuse replays of old deliveries.
+ * The {@code Sluice-Signature} header of a webhook delivery: {@code t=<unix seconds>,v1=<hex
+ * HMAC-SHA256 of "<t>.<body>" under the webhook's secret>}. Signing the time with the body lets a
+ * receiver refuse replays of old deliveries.
  */
 public final class Signature {
   /** The header's name. */

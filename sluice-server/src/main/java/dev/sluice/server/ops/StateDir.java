@@ -15,17 +15,18 @@ import java.security.SecureRandom;
 import java.util.Set;
 
 /**
- * The directory where the gateway keeps what must survive a restart ({@code --state-dir},
- * default {@code .sluice}): {@code identity.key}, the 16 random bytes that key identity
- * fingerprints (so a fingerprint, and the override set on it, means the same client after a
- * restart), and {@code overrides.json} (see {@link FileOverrideStorage}).
+ * The directory where the gateway keeps what must survive a restart ({@code --state-dir}, default
+ * {@code .sluice}): {@code identity.key}, the 16 random bytes that key identity fingerprints (so a
+ * fingerprint, and the override set on it, means the same client after a restart), and {@code
+ * overrides.json} (see {@link FileOverrideStorage}).
  *
  * <p>The directory is made owner-only (700) and its files 600 where the file system knows POSIX
  * permissions: the key lets whoever holds it test guesses of API keys against fingerprints.
  */
 public final class StateDir {
   static final Set<PosixFilePermission> OWNER_FILE = PosixFilePermissions.fromString("rw-------");
-  private static final Set<PosixFilePermission> OWNER_DIR = PosixFilePermissions.fromString("rwx------");
+  private static final Set<PosixFilePermission> OWNER_DIR =
+      PosixFilePermissions.fromString("rwx------");
   private static final int KEY_BYTES = 16;
 
   private final Path dir;
@@ -46,7 +47,8 @@ public final class StateDir {
         restrict(dir, OWNER_DIR);
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot create the state directory " + dir + ": " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "cannot create the state directory " + dir + ": " + e.getMessage(), e);
     }
     return new StateDir(dir);
   }
@@ -62,8 +64,8 @@ public final class StateDir {
   }
 
   /**
-   * The identity key: read from {@code identity.key}, or made (16 bytes from
-   * {@link SecureRandom}) and written there, mode 600, on the first start.
+   * The identity key: read from {@code identity.key}, or made (16 bytes from {@link SecureRandom})
+   * and written there, mode 600, on the first start.
    *
    * @throws UncheckedIOException if the file cannot be read or written, or is not 16 bytes
    */
@@ -99,9 +101,15 @@ public final class StateDir {
       }
       byte[] key = Files.readAllBytes(file);
       if (key.length != KEY_BYTES) {
-        throw new UncheckedIOException(new IOException(file + " holds " + key.length
-            + " bytes, not the " + KEY_BYTES + " of an identity key; restore it from a backup, or"
-            + " delete it to start afresh (every fingerprint, and so every override, changes)"));
+        throw new UncheckedIOException(
+            new IOException(
+                file
+                    + " holds "
+                    + key.length
+                    + " bytes, not the "
+                    + KEY_BYTES
+                    + " of an identity key; restore it from a backup, or"
+                    + " delete it to start afresh (every fingerprint, and so every override, changes)"));
       }
       return key;
     } catch (IOException e) {
@@ -110,7 +118,8 @@ public final class StateDir {
   }
 
   private static SeekableByteChannel create(Path file) throws IOException {
-    Set<StandardOpenOption> options = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    Set<StandardOpenOption> options =
+        Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
     try {
       return FileChannel.open(file, options, PosixFilePermissions.asFileAttribute(OWNER_FILE));
     } catch (UnsupportedOperationException e) {

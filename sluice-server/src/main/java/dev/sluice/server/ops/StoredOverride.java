@@ -7,19 +7,20 @@ import java.time.format.DateTimeParseException;
 import java.util.Objects;
 
 /**
- * One identity's override as it is kept between restarts: the tier and the limits as the
- * operator wrote them (policy-file syntax, re-read against the policy in force whenever it is
- * loaded, so a policy reload that adds a missing tier brings the override back into force),
- * an absolute expiry, and when it was set. Never the raw identity: only its fingerprint.
+ * One identity's override as it is kept between restarts: the tier and the limits as the operator
+ * wrote them (policy-file syntax, re-read against the policy in force whenever it is loaded, so a
+ * policy reload that adds a missing tier brings the override back into force), an absolute expiry,
+ * and when it was set. Never the raw identity: only its fingerprint.
  *
  * <p>Its JSON form ({@link #toJson()}), which {@code overrides.json} and a Redis hash hold:
+ *
  * <pre>{@code {"tier": "pro", "limits": {"search": ["500/minute"]},
  *  "expires": "2026-12-31T00:00:00Z", "updated": "2026-01-02T10:00:00Z"}}</pre>
  *
  * @param fingerprint the identity's fingerprint ({@link Sluice#fingerprint})
  * @param tier a tier of the policy, or {@code null}
- * @param limits rule name to its limits in policy syntax (a string or a list, as in a policy
- *     file), possibly empty; a copy is kept
+ * @param limits rule name to its limits in policy syntax (a string or a list, as in a policy file),
+ *     possibly empty; a copy is kept
  * @param expiresAt when it stops applying, or {@code null} for never
  * @param updatedAt when it was set
  */
@@ -39,7 +40,8 @@ public record StoredOverride(
 
   /** Whether it has expired at {@code epochMicros}. */
   public boolean expiredAt(long epochMicros) {
-    return expiresAt != null && expiresAt.getEpochSecond() < Long.MAX_VALUE / 1_000_000L // else never
+    return expiresAt != null
+        && expiresAt.getEpochSecond() < Long.MAX_VALUE / 1_000_000L // else never
         && epochMicros >= expiresAt.getEpochSecond() * 1_000_000L + expiresAt.getNano() / 1_000;
   }
 
@@ -63,18 +65,27 @@ public record StoredOverride(
    */
   public static StoredOverride fromJson(long fingerprint, JsonObject json) {
     if (json == null) {
-      throw new IllegalArgumentException("override " + Sluice.fingerprintText(fingerprint)
-          + " is not a stored override: null, not an object");
+      throw new IllegalArgumentException(
+          "override "
+              + Sluice.fingerprintText(fingerprint)
+              + " is not a stored override: null, not an object");
     }
     try {
       String expires = json.getString("expires");
       String updated = json.getString("updated");
-      return new StoredOverride(fingerprint, json.getString("tier"), json.getJsonObject("limits"),
+      return new StoredOverride(
+          fingerprint,
+          json.getString("tier"),
+          json.getJsonObject("limits"),
           expires == null ? null : Instant.parse(expires),
           updated == null ? Instant.EPOCH : Instant.parse(updated));
     } catch (ClassCastException | DateTimeParseException e) {
-      throw new IllegalArgumentException("override " + Sluice.fingerprintText(fingerprint)
-          + " is not a stored override: " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "override "
+              + Sluice.fingerprintText(fingerprint)
+              + " is not a stored override: "
+              + e.getMessage(),
+          e);
     }
   }
 

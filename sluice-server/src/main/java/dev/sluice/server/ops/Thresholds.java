@@ -14,17 +14,17 @@ import java.util.UUID;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Watches every bucket a decision touched for the policy's webhook thresholds, and hands a
- * {@code threshold.crossed} event to the {@link WebhookSender} when an identity's use of a limit
- * reaches one: {@code used = capacity - remaining}, and threshold {@code t} is reached when
- * {@code used * 100 >= t * capacity}.
+ * Watches every bucket a decision touched for the policy's webhook thresholds, and hands a {@code
+ * threshold.crossed} event to the {@link WebhookSender} when an identity's use of a limit reaches
+ * one: {@code used = capacity - remaining}, and threshold {@code t} is reached when {@code used *
+ * 100 >= t * capacity}.
  *
  * <p>Once per window: an event is remembered by (webhook, rule, limit, identity, threshold) until
  * the limit's reset time as it stood when the event fired (the end of the window for a fixed
  * window; when the bucket would be whole again for a sliding window or token bucket). Reaching the
- * same threshold again before then sends nothing; after it, it is a new window and a new event.
- * The memory is bounded ({@code capacity} entries): when it is full, entries whose reset has passed
- * go first, then the oldest; forgetting one early can only repeat an event, never lose one.
+ * same threshold again before then sends nothing; after it, it is a new window and a new event. The
+ * memory is bounded ({@code capacity} entries): when it is full, entries whose reset has passed go
+ * first, then the oldest; forgetting one early can only repeat an event, never lose one.
  *
  * <p>Runs on the recorder's thread only.
  */
@@ -73,20 +73,21 @@ final class Thresholds implements Recorder.Sink {
       }
       remember(key, Math.max(s.resetAtMicros(), nowMicros + 1), nowMicros);
       events.increment();
-      JsonObject event = new JsonObject()
-          .put("id", UUID.randomUUID().toString())
-          .put("type", "threshold.crossed")
-          .put("rule", b.rule())
-          .put("limit", s.limit().name())
-          .put("threshold", t)
-          .put("used", used)
-          .put("capacity", capacity)
-          .put("remaining", s.remaining())
-          .put("reset", Epoch.seconds(s.resetAtMicros()))
-          .put("identity", Sluice.fingerprintText(b.fingerprint()))
-          .put("tier", b.variant())
-          .put("shadow", b.shadow())
-          .put("time", Epoch.instant(nowMicros).toString());
+      JsonObject event =
+          new JsonObject()
+              .put("id", UUID.randomUUID().toString())
+              .put("type", "threshold.crossed")
+              .put("rule", b.rule())
+              .put("limit", s.limit().name())
+              .put("threshold", t)
+              .put("used", used)
+              .put("capacity", capacity)
+              .put("remaining", s.remaining())
+              .put("reset", Epoch.seconds(s.resetAtMicros()))
+              .put("identity", Sluice.fingerprintText(b.fingerprint()))
+              .put("tier", b.variant())
+              .put("shadow", b.shadow())
+              .put("time", Epoch.instant(nowMicros).toString());
       sender.submit(new WebhookSender.Delivery(w.url(), w.secretEnv(), event));
     }
   }
@@ -98,7 +99,8 @@ final class Thresholds implements Recorder.Sink {
       // insertions, however the identities churn.
       fired.values().removeIf(until -> until <= nowMicros);
       int target = capacity - Math.max(1, capacity / 10);
-      for (Iterator<Fired> it = fired.keySet().iterator(); fired.size() > target && it.hasNext(); ) {
+      for (Iterator<Fired> it = fired.keySet().iterator();
+          fired.size() > target && it.hasNext(); ) {
         it.next();
         it.remove();
       }

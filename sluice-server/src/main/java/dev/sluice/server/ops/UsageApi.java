@@ -16,9 +16,9 @@ import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * {@code /admin/usage}: where one identity stands on every limit that applies to it
- * ({@code ?key=}), the identities nearest their limits ({@code /top}), and the hourly or daily
- * report ({@code /report}, JSON or CSV).
+ * {@code /admin/usage}: where one identity stands on every limit that applies to it ({@code
+ * ?key=}), the identities nearest their limits ({@code /top}), and the hourly or daily report
+ * ({@code /report}, JSON or CSV).
  */
 final class UsageApi {
   static final int MAX_TOP = 1000;
@@ -30,8 +30,13 @@ final class UsageApi {
   private final Recorder recorder;
   private final Ticker clock;
 
-  UsageApi(Supplier<Sluice> engine, OverrideBook book, NearLimits near, UsageReport report,
-      Recorder recorder, Ticker clock) {
+  UsageApi(
+      Supplier<Sluice> engine,
+      OverrideBook book,
+      NearLimits near,
+      UsageReport report,
+      Recorder recorder,
+      Ticker clock) {
     this.engine = engine;
     this.book = book;
     this.near = near;
@@ -49,8 +54,14 @@ final class UsageApi {
         case "/admin/usage" -> usage(req);
         case "/admin/usage/top" -> top(req);
         case "/admin/usage/report" -> report(req);
-        default -> Replies.error(req.response(), 404, "NOT_FOUND", "no such endpoint: " + req.path()
-            + " (usage: /admin/usage?key=..., /admin/usage/top, /admin/usage/report)");
+        default ->
+            Replies.error(
+                req.response(),
+                404,
+                "NOT_FOUND",
+                "no such endpoint: "
+                    + req.path()
+                    + " (usage: /admin/usage?key=..., /admin/usage/top, /admin/usage/report)");
       }
     } catch (BadInput e) {
       Replies.bad(req.response(), "BAD_QUERY", e);
@@ -61,40 +72,59 @@ final class UsageApi {
     Sluice sluice = engine.get();
     long fp = Identities.fingerprint(Identities.queryValue(req.query(), "key"), sluice, "key");
     Context context = Vertx.currentContext();
-    Future.fromCompletionStage(sluice.usage(fp), context).onComplete(ar -> {
-      if (ar.failed()) {
-        Replies.error(req.response(), 503, "STORE_UNAVAILABLE",
-            "the store could not be read: " + ar.cause().getMessage());
-        return;
-      }
-      JsonArray usage = new JsonArray();
-      for (Sluice.Usage u : ar.result()) {
-        Rule rule = sluice.policy().rule(u.rule());
-        JsonArray limits = new JsonArray();
-        for (LimitStatus s : u.limits()) {
-          limits.add(limit(s));
-        }
-        usage.add(new JsonObject().put("rule", u.rule()).put("source", u.source())
-            .put("tier", u.variant()).put("shadow", rule != null && rule.shadow())
-            .put("limits", limits));
-      }
-      StoredOverride o = book.get(fp);
-      Replies.json(req.response(), 200, new JsonObject()
-          .put("identity", Sluice.fingerprintText(fp))
-          .put("override", o == null ? null : book.describe(o))
-          .put("usage", usage));
-    });
+    Future.fromCompletionStage(sluice.usage(fp), context)
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                Replies.error(
+                    req.response(),
+                    503,
+                    "STORE_UNAVAILABLE",
+                    "the store could not be read: " + ar.cause().getMessage());
+                return;
+              }
+              JsonArray usage = new JsonArray();
+              for (Sluice.Usage u : ar.result()) {
+                Rule rule = sluice.policy().rule(u.rule());
+                JsonArray limits = new JsonArray();
+                for (LimitStatus s : u.limits()) {
+                  limits.add(limit(s));
+                }
+                usage.add(
+                    new JsonObject()
+                        .put("rule", u.rule())
+                        .put("source", u.source())
+                        .put("tier", u.variant())
+                        .put("shadow", rule != null && rule.shadow())
+                        .put("limits", limits));
+              }
+              StoredOverride o = book.get(fp);
+              Replies.json(
+                  req.response(),
+                  200,
+                  new JsonObject()
+                      .put("identity", Sluice.fingerprintText(fp))
+                      .put("override", o == null ? null : book.describe(o))
+                      .put("usage", usage));
+            });
   }
 
   static JsonObject limit(LimitStatus s) {
     Limit l = s.limit();
     long capacity = l.capacity();
-    return new JsonObject().put("name", l.name()).put("limit", describe(l))
-        .put("capacity", capacity).put("used", Math.max(0, capacity - s.remaining()))
-        .put("remaining", s.remaining()).put("reset", Epoch.seconds(s.resetAtMicros()));
+    return new JsonObject()
+        .put("name", l.name())
+        .put("limit", describe(l))
+        .put("capacity", capacity)
+        .put("used", Math.max(0, capacity - s.remaining()))
+        .put("remaining", s.remaining())
+        .put("reset", Epoch.seconds(s.resetAtMicros()));
   }
 
-  /** A limit as a policy file writes it: {@code 100/minute}, {@code 10/second token-bucket burst 20}. */
+  /**
+   * A limit as a policy file writes it: {@code 100/minute}, {@code 10/second token-bucket burst
+   * 20}.
+   */
   static String describe(Limit l) {
     String s = l.permits() + "/" + l.window().label();
     if (l.algorithm() == Algorithm.TOKEN_BUCKET) {
@@ -105,11 +135,13 @@ final class UsageApi {
 
   private void top(HttpServerRequest req) {
     int n = intParam(req, "n", 20, 1, MAX_TOP);
-    afterFlush(req, () -> {
-      JsonArray top = new JsonArray();
-      near.top(n, clock.epochMicros()).forEach(top::add);
-      Replies.json(req.response(), 200, new JsonObject().put("top", top));
-    });
+    afterFlush(
+        req,
+        () -> {
+          JsonArray top = new JsonArray();
+          near.top(n, clock.epochMicros()).forEach(top::add);
+          Replies.json(req.response(), 200, new JsonObject().put("top", top));
+        });
   }
 
   private void report(HttpServerRequest req) {
@@ -123,26 +155,35 @@ final class UsageApi {
     }
     String key = Identities.queryValue(req.query(), "key");
     Long fp = key == null ? null : Identities.fingerprint(key, engine.get(), "key");
-    afterFlush(req, () -> {
-      List<UsageReport.Line> lines = report.lines(period.equals("day"), fp, clock.epochMicros());
-      if (format.equals("csv")) {
-        req.response().putHeader("Content-Disposition",
-            "attachment; filename=\"sluice-usage-" + period + ".csv\"");
-        Replies.text(req.response(), "text/csv; charset=utf-8", UsageReport.csv(lines));
-      } else {
-        Replies.json(req.response(), 200, new JsonObject().put("period", period)
-            .put("identity", fp == null ? null : Sluice.fingerprintText(fp))
-            .put("other_folded", UsageReport.folded(lines))
-            .put("rows", UsageReport.json(lines)));
-      }
-    });
+    afterFlush(
+        req,
+        () -> {
+          List<UsageReport.Line> lines =
+              report.lines(period.equals("day"), fp, clock.epochMicros());
+          if (format.equals("csv")) {
+            req.response()
+                .putHeader(
+                    "Content-Disposition",
+                    "attachment; filename=\"sluice-usage-" + period + ".csv\"");
+            Replies.text(req.response(), "text/csv; charset=utf-8", UsageReport.csv(lines));
+          } else {
+            Replies.json(
+                req.response(),
+                200,
+                new JsonObject()
+                    .put("period", period)
+                    .put("identity", fp == null ? null : Sluice.fingerprintText(fp))
+                    .put("other_folded", UsageReport.folded(lines))
+                    .put("rows", UsageReport.json(lines)));
+          }
+        });
   }
 
   /** Runs {@code answer} on this request's context once the recorder has caught up. */
   void afterFlush(HttpServerRequest req, Runnable answer) {
     Context context = Vertx.currentContext();
     Future.fromCompletionStage(
-        recorder.flush().orTimeout(2, java.util.concurrent.TimeUnit.SECONDS), context)
+            recorder.flush().orTimeout(2, java.util.concurrent.TimeUnit.SECONDS), context)
         .onComplete(ar -> answer.run());
   }
 
@@ -159,6 +200,7 @@ final class UsageApi {
     } catch (NumberFormatException e) {
       // below
     }
-    throw new BadInput(name, name + " is a whole number from " + min + " to " + max + ", not '" + v + "'");
+    throw new BadInput(
+        name, name + " is a whole number from " + min + " to " + max + ", not '" + v + "'");
   }
 }

@@ -16,20 +16,19 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The usage report ({@code GET /admin/usage/report}): per identity and rule, per hour and per
- * day, how many requests it let through ({@code allowed}) and how many it refused
- * ({@code denied}).
+ * The usage report ({@code GET /admin/usage/report}): per identity and rule, per hour and per day,
+ * how many requests it let through ({@code allowed}) and how many it refused ({@code denied}).
  *
  * <p>A request is counted once for each rule that counted it: {@code allowed} when the request
- * passed, {@code denied} on the rules whose limits refused it. A rule that would have let a
- * refused request through charged nothing (a refusal charges no rule) and does not count it. A
- * shadow rule counts what it would have done, in rows marked {@code shadow}.
+ * passed, {@code denied} on the rules whose limits refused it. A rule that would have let a refused
+ * request through charged nothing (a refusal charges no rule) and does not count it. A shadow rule
+ * counts what it would have done, in rows marked {@code shadow}.
  *
- * <p>Memory is bounded. Rows are kept per hour, for the retention period
- * ({@code --usage-retention}, default 7 days); days are summed from hours when asked. Each hour
- * holds at most {@code rowsPerHour} distinct (identity, rule) rows; requests of identities that
- * arrive once an hour is full are folded into one row per rule whose identity is {@code other}.
- * So the report holds at most {@code retention in hours x (rowsPerHour + rules)} rows.
+ * <p>Memory is bounded. Rows are kept per hour, for the retention period ({@code
+ * --usage-retention}, default 7 days); days are summed from hours when asked. Each hour holds at
+ * most {@code rowsPerHour} distinct (identity, rule) rows; requests of identities that arrive once
+ * an hour is full are folded into one row per rule whose identity is {@code other}. So the report
+ * holds at most {@code retention in hours x (rowsPerHour + rules)} rows.
  */
 final class UsageReport implements Recorder.Sink {
   static final String OTHER = "other";
@@ -38,14 +37,15 @@ final class UsageReport implements Recorder.Sink {
 
   private record Row(long fingerprint, boolean other, String rule, boolean shadow) {}
 
-  private static final Comparator<Row> ORDER = Comparator
-      .comparing((Row r) -> r.other)
-      .thenComparing(r -> r.fingerprint, Long::compareUnsigned)
-      .thenComparing(r -> r.rule)
-      .thenComparing(r -> r.shadow);
+  private static final Comparator<Row> ORDER =
+      Comparator.comparing((Row r) -> r.other)
+          .thenComparing(r -> r.fingerprint, Long::compareUnsigned)
+          .thenComparing(r -> r.rule)
+          .thenComparing(r -> r.shadow);
 
   private final long retentionMicros;
   private final int rowsPerHour;
+
   /** Hour start (epoch micros) to its rows: {allowed, denied}. */
   private final TreeMap<Long, Map<Row, long[]>> hours = new TreeMap<>();
 
@@ -55,8 +55,8 @@ final class UsageReport implements Recorder.Sink {
   }
 
   @Override
-  public synchronized void accept(Policy policy, Decision d, List<Decision.Bucket> buckets,
-      long nowMicros) {
+  public synchronized void accept(
+      Policy policy, Decision d, List<Decision.Bucket> buckets, long nowMicros) {
     if (buckets.isEmpty()) {
       return;
     }
@@ -105,44 +105,59 @@ final class UsageReport implements Recorder.Sink {
   }
 
   /** One line of the report. */
-  record Line(Instant start, String identity, String rule, boolean shadow, long allowed, long denied) {
+  record Line(
+      Instant start, String identity, String rule, boolean shadow, long allowed, long denied) {
     JsonObject toJson() {
-      return new JsonObject().put("start", start.toString()).put("identity", identity)
-          .put("rule", rule).put("shadow", shadow).put("allowed", allowed).put("denied", denied);
+      return new JsonObject()
+          .put("start", start.toString())
+          .put("identity", identity)
+          .put("rule", rule)
+          .put("shadow", shadow)
+          .put("allowed", allowed)
+          .put("denied", denied);
     }
   }
 
   /**
-   * The report by hour or by day ({@code day}), oldest first, for one identity or every one
-   * ({@code fingerprint} null).
+   * The report by hour or by day ({@code day}), oldest first, for one identity or every one ({@code
+   * fingerprint} null).
    */
   synchronized List<Line> lines(boolean day, Long fingerprint, long nowMicros) {
     long oldest = nowMicros - retentionMicros;
     TreeMap<Long, Map<Row, long[]>> periods = new TreeMap<>();
-    hours.forEach((hour, rows) -> {
-      if (hour + HOUR_MICROS <= oldest) {
-        return;
-      }
-      long start = day ? Math.floorDiv(hour, DAY_MICROS) * DAY_MICROS : hour;
-      Map<Row, long[]> into = periods.computeIfAbsent(start, s -> new HashMap<>());
-      rows.forEach((row, c) -> {
-        if (fingerprint == null || !row.other && row.fingerprint == fingerprint) {
-          long[] sum = into.computeIfAbsent(row, r -> new long[2]);
-          sum[0] += c[0];
-          sum[1] += c[1];
-        }
-      });
-    });
+    hours.forEach(
+        (hour, rows) -> {
+          if (hour + HOUR_MICROS <= oldest) {
+            return;
+          }
+          long start = day ? Math.floorDiv(hour, DAY_MICROS) * DAY_MICROS : hour;
+          Map<Row, long[]> into = periods.computeIfAbsent(start, s -> new HashMap<>());
+          rows.forEach(
+              (row, c) -> {
+                if (fingerprint == null || !row.other && row.fingerprint == fingerprint) {
+                  long[] sum = into.computeIfAbsent(row, r -> new long[2]);
+                  sum[0] += c[0];
+                  sum[1] += c[1];
+                }
+              });
+        });
     List<Line> out = new ArrayList<>();
-    periods.forEach((start, rows) -> {
-      List<Row> sorted = new ArrayList<>(rows.keySet());
-      sorted.sort(ORDER);
-      for (Row r : sorted) {
-        long[] c = rows.get(r);
-        out.add(new Line(Epoch.instant(start), r.other ? OTHER : Sluice.fingerprintText(r.fingerprint),
-            r.rule, r.shadow, c[0], c[1]));
-      }
-    });
+    periods.forEach(
+        (start, rows) -> {
+          List<Row> sorted = new ArrayList<>(rows.keySet());
+          sorted.sort(ORDER);
+          for (Row r : sorted) {
+            long[] c = rows.get(r);
+            out.add(
+                new Line(
+                    Epoch.instant(start),
+                    r.other ? OTHER : Sluice.fingerprintText(r.fingerprint),
+                    r.rule,
+                    r.shadow,
+                    c[0],
+                    c[1]));
+          }
+        });
     return out;
   }
 
@@ -154,24 +169,33 @@ final class UsageReport implements Recorder.Sink {
 
   /**
    * RFC 4180 CSV with a header line. Every text field goes through {@link #csvField}: rule names
-   * may start with {@code -} (and a later policy may allow more), which a spreadsheet would run
-   * as a formula.
+   * may start with {@code -} (and a later policy may allow more), which a spreadsheet would run as
+   * a formula.
    */
   static String csv(List<Line> lines) {
     StringBuilder sb = new StringBuilder("start,identity,rule,shadow,allowed,denied\r\n");
     for (Line l : lines) {
-      sb.append(l.start).append(',').append(csvField(l.identity)).append(',')
-          .append(csvField(l.rule)).append(',').append(l.shadow).append(',').append(l.allowed)
-          .append(',').append(l.denied).append("\r\n");
+      sb.append(l.start)
+          .append(',')
+          .append(csvField(l.identity))
+          .append(',')
+          .append(csvField(l.rule))
+          .append(',')
+          .append(l.shadow)
+          .append(',')
+          .append(l.allowed)
+          .append(',')
+          .append(l.denied)
+          .append("\r\n");
     }
     return sb.toString();
   }
 
   /**
-   * One CSV field, safe to open in a spreadsheet: a field starting with {@code = + - @}, a tab or
-   * a carriage return (what Excel, LibreOffice and Google Sheets read as a formula) is prefixed
-   * with a {@code '}, and a field holding a comma, a quote or a line break is quoted, its quotes
-   * doubled (RFC 4180).
+   * One CSV field, safe to open in a spreadsheet: a field starting with {@code = + - @}, a tab or a
+   * carriage return (what Excel, LibreOffice and Google Sheets read as a formula) is prefixed with
+   * a {@code '}, and a field holding a comma, a quote or a line break is quoted, its quotes doubled
+   * (RFC 4180).
    */
   static String csvField(String value) {
     if (value == null) {
@@ -181,7 +205,10 @@ final class UsageReport implements Recorder.Sink {
     if (!v.isEmpty() && "=+-@\t\r".indexOf(v.charAt(0)) >= 0) {
       v = "'" + v;
     }
-    if (v.indexOf(',') >= 0 || v.indexOf('"') >= 0 || v.indexOf('\n') >= 0 || v.indexOf('\r') >= 0) {
+    if (v.indexOf(',') >= 0
+        || v.indexOf('"') >= 0
+        || v.indexOf('\n') >= 0
+        || v.indexOf('\r') >= 0) {
       v = '"' + v.replace("\"", "\"\"") + '"';
     }
     return v;

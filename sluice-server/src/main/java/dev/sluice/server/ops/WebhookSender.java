@@ -28,10 +28,10 @@ import java.util.function.Function;
  * JDK's asynchronous {@link HttpClient}; never on a request's path.
  *
  * <p>An attempt fails on a connection error, on no answer within the timeout (5 s), or on a 5xx,
- * 408 or 429 answer; it is retried after {@code backoff}, then twice that, and so on (1 s, 2 s,
- * 4 s, 8 s by default), up to {@code attempts} attempts in all; any other answer ends the
- * delivery (2xx: delivered; other 4xx: the receiver refused it, and retrying would not help).
- * Each attempt is signed anew, with its own time.
+ * 408 or 429 answer; it is retried after {@code backoff}, then twice that, and so on (1 s, 2 s, 4
+ * s, 8 s by default), up to {@code attempts} attempts in all; any other answer ends the delivery
+ * (2xx: delivered; other 4xx: the receiver refused it, and retrying would not help). Each attempt
+ * is signed anew, with its own time.
  *
  * <p>Bounded: at most {@code maxPending} deliveries are in flight or waiting for a retry; an event
  * that arrives beyond that is dropped and counted, so an endpoint that hangs or is down costs at
@@ -42,14 +42,32 @@ final class WebhookSender implements AutoCloseable {
   static final int RECENT = 100;
 
   /** How a delivery ended. */
-  record Result(long timeMicros, String url, String type, String rule, String limit,
-      String identity, int threshold, boolean shadow, String outcome, int status, int attempts,
+  record Result(
+      long timeMicros,
+      String url,
+      String type,
+      String rule,
+      String limit,
+      String identity,
+      int threshold,
+      boolean shadow,
+      String outcome,
+      int status,
+      int attempts,
       String error) {
     JsonObject toJson() {
-      return new JsonObject().put("time", Epoch.instant(timeMicros).toString()).put("url", url)
-          .put("rule", rule).put("limit", limit).put("identity", identity)
-          .put("threshold", threshold).put("shadow", shadow).put("outcome", outcome)
-          .put("status", status).put("attempts", attempts).put("error", error);
+      return new JsonObject()
+          .put("time", Epoch.instant(timeMicros).toString())
+          .put("url", url)
+          .put("rule", rule)
+          .put("limit", limit)
+          .put("identity", identity)
+          .put("threshold", threshold)
+          .put("shadow", shadow)
+          .put("outcome", outcome)
+          .put("status", status)
+          .put("attempts", attempts)
+          .put("error", error);
     }
   }
 
@@ -57,29 +75,31 @@ final class WebhookSender implements AutoCloseable {
    * The answer's status is all a delivery needs: its body is never read, the response completes
    * once the status line and headers are in (which the timeout bounds), and the connection is
    * closed. Reading the body (as {@code BodyHandlers.discarding()} does) would let a receiver that
-   * streams one without end, or one byte a minute, hold a delivery, and its place among the
-   * {@code maxPending}, for ever: the request timeout stops at the headers.
+   * streams one without end, or one byte a minute, hold a delivery, and its place among the {@code
+   * maxPending}, for ever: the request timeout stops at the headers.
    */
-  static final HttpResponse.BodyHandler<Void> STATUS_ONLY = info -> new HttpResponse.BodySubscriber<>() {
-    @Override
-    public CompletionStage<Void> getBody() {
-      return CompletableFuture.completedFuture(null);
-    }
+  static final HttpResponse.BodyHandler<Void> STATUS_ONLY =
+      info ->
+          new HttpResponse.BodySubscriber<>() {
+            @Override
+            public CompletionStage<Void> getBody() {
+              return CompletableFuture.completedFuture(null);
+            }
 
-    @Override
-    public void onSubscribe(Flow.Subscription subscription) {
-      subscription.cancel();
-    }
+            @Override
+            public void onSubscribe(Flow.Subscription subscription) {
+              subscription.cancel();
+            }
 
-    @Override
-    public void onNext(List<ByteBuffer> item) {}
+            @Override
+            public void onNext(List<ByteBuffer> item) {}
 
-    @Override
-    public void onError(Throwable throwable) {}
+            @Override
+            public void onError(Throwable throwable) {}
 
-    @Override
-    public void onComplete() {}
-  };
+            @Override
+            public void onComplete() {}
+          };
 
   private final HttpClient http;
   private final ScheduledExecutorService retries;
@@ -96,21 +116,32 @@ final class WebhookSender implements AutoCloseable {
   private final LongAdder retried = new LongAdder();
   private final ArrayDeque<Result> recent = new ArrayDeque<>();
 
-  WebhookSender(Ticker clock, Function<String, String> secrets, Duration timeout, Duration backoff,
-      int attempts, int maxPending) {
+  WebhookSender(
+      Ticker clock,
+      Function<String, String> secrets,
+      Duration timeout,
+      Duration backoff,
+      int attempts,
+      int maxPending) {
     this.clock = clock;
     this.secrets = secrets;
     this.timeout = timeout;
     this.backoff = backoff;
     this.attempts = attempts;
     this.maxPending = maxPending;
-    this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER).build();
-    this.retries = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "sluice-webhook-retries");
-      t.setDaemon(true);
-      return t;
-    });
+    this.http =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(timeout)
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .build();
+    this.retries =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "sluice-webhook-retries");
+              t.setDaemon(true);
+              return t;
+            });
   }
 
   /** One event for one webhook. */
@@ -143,39 +174,44 @@ final class WebhookSender implements AutoCloseable {
     }
     String body = d.event().encode();
     long t = Math.floorDiv(clock.epochMicros(), 1_000_000L);
-    HttpRequest request = HttpRequest.newBuilder(d.url())
-        .timeout(timeout)
-        .header("Content-Type", "application/json")
-        .header("User-Agent", "sluice-webhooks")
-        .header(Signature.HEADER, Signature.header(secret, t, body))
-        .POST(HttpRequest.BodyPublishers.ofString(body))
-        .build();
-    http.sendAsync(request, STATUS_ONLY).whenComplete((r, e) -> {
-      int status = r == null ? 0 : r.statusCode();
-      if (e == null && status >= 200 && status < 300) {
-        delivered.increment();
-        finish(d, "delivered", status, n, null);
-        return;
-      }
-      boolean retryable = e != null || status >= 500 || status == 408 || status == 429;
-      String error = e != null ? describe(e) : "HTTP " + status;
-      if (retryable && n < attempts) {
-        retried.increment();
-        long delayMs = backoff.toMillis() << Math.min(20, n - 1);
-        try {
-          retries.schedule(() -> attempt(d, n + 1), delayMs, TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException closed) {
-          finish(d, "failed", status, n, error + " (shutting down)");
-        }
-        return;
-      }
-      finish(d, "failed", status, n, error);
-    });
+    HttpRequest request =
+        HttpRequest.newBuilder(d.url())
+            .timeout(timeout)
+            .header("Content-Type", "application/json")
+            .header("User-Agent", "sluice-webhooks")
+            .header(Signature.HEADER, Signature.header(secret, t, body))
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build();
+    http.sendAsync(request, STATUS_ONLY)
+        .whenComplete(
+            (r, e) -> {
+              int status = r == null ? 0 : r.statusCode();
+              if (e == null && status >= 200 && status < 300) {
+                delivered.increment();
+                finish(d, "delivered", status, n, null);
+                return;
+              }
+              boolean retryable = e != null || status >= 500 || status == 408 || status == 429;
+              String error = e != null ? describe(e) : "HTTP " + status;
+              if (retryable && n < attempts) {
+                retried.increment();
+                long delayMs = backoff.toMillis() << Math.min(20, n - 1);
+                try {
+                  retries.schedule(() -> attempt(d, n + 1), delayMs, TimeUnit.MILLISECONDS);
+                } catch (RejectedExecutionException closed) {
+                  finish(d, "failed", status, n, error + " (shutting down)");
+                }
+                return;
+              }
+              finish(d, "failed", status, n, error);
+            });
   }
 
   private static String describe(Throwable e) {
-    Throwable c = e.getCause() != null && e instanceof java.util.concurrent.CompletionException
-        ? e.getCause() : e;
+    Throwable c =
+        e.getCause() != null && e instanceof java.util.concurrent.CompletionException
+            ? e.getCause()
+            : e;
     String m = c.getMessage();
     return c.getClass().getSimpleName() + (m == null ? "" : ": " + m);
   }
@@ -191,9 +227,20 @@ final class WebhookSender implements AutoCloseable {
 
   private void remember(Delivery d, String outcome, int status, int n, String error) {
     JsonObject e = d.event();
-    Result r = new Result(clock.epochMicros(), shown(d.url()), e.getString("type"),
-        e.getString("rule"), e.getString("limit"), e.getString("identity"),
-        e.getInteger("threshold", 0), e.getBoolean("shadow", false), outcome, status, n, error);
+    Result r =
+        new Result(
+            clock.epochMicros(),
+            shown(d.url()),
+            e.getString("type"),
+            e.getString("rule"),
+            e.getString("limit"),
+            e.getString("identity"),
+            e.getInteger("threshold", 0),
+            e.getBoolean("shadow", false),
+            outcome,
+            status,
+            n,
+            error);
     synchronized (recent) {
       if (recent.size() == RECENT) {
         recent.removeFirst();
@@ -203,14 +250,16 @@ final class WebhookSender implements AutoCloseable {
   }
 
   /**
-   * A receiver's URL as the dashboard and {@code /admin/stats} show it: scheme, host and port,
-   * the rest elided. Many receivers (Slack's, say) carry their secret in the path or the query,
-   * and a dashboard is a page people put on shared screens.
+   * A receiver's URL as the dashboard and {@code /admin/stats} show it: scheme, host and port, the
+   * rest elided. Many receivers (Slack's, say) carry their secret in the path or the query, and a
+   * dashboard is a page people put on shared screens.
    */
   static String shown(java.net.URI url) {
-    String origin = url.getScheme() + "://" + url.getHost() + (url.getPort() < 0 ? "" : ":" + url.getPort());
+    String origin =
+        url.getScheme() + "://" + url.getHost() + (url.getPort() < 0 ? "" : ":" + url.getPort());
     String path = url.getRawPath();
-    boolean more = (path != null && !path.isEmpty() && !path.equals("/")) || url.getRawQuery() != null;
+    boolean more =
+        (path != null && !path.isEmpty() && !path.equals("/")) || url.getRawQuery() != null;
     return origin + (more ? "/…" : "/");
   }
 
@@ -226,8 +275,12 @@ final class WebhookSender implements AutoCloseable {
   }
 
   JsonObject countsJson() {
-    return new JsonObject().put("pending", pending.get()).put("delivered", delivered.sum())
-        .put("failed", failed.sum()).put("dropped", dropped.sum()).put("retried", retried.sum());
+    return new JsonObject()
+        .put("pending", pending.get())
+        .put("delivered", delivered.sum())
+        .put("failed", failed.sum())
+        .put("dropped", dropped.sum())
+        .put("retried", retried.sum());
   }
 
   long delivered() {

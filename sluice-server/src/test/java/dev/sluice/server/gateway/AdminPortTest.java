@@ -16,8 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 class AdminPortTest {
   static final Instant START = Instant.parse("2030-01-01T00:00:05Z");
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   GatewayFixture f;
 
@@ -31,9 +30,10 @@ class AdminPortTest {
   }
 
   HttpResponse<String> admin(String method, String path) {
-    return f.send(HttpRequest.newBuilder(f.admin(path))
-        .header("Authorization", "Bearer " + f.gateway.operations().token().value())
-        .method(method, HttpRequest.BodyPublishers.noBody()));
+    return f.send(
+        HttpRequest.newBuilder(f.admin(path))
+            .header("Authorization", "Bearer " + f.gateway.operations().token().value())
+            .method(method, HttpRequest.BodyPublishers.noBody()));
   }
 
   @Test
@@ -51,7 +51,8 @@ class AdminPortTest {
 
   @Test
   void metrics_countDecisionsByRuleAndOutcome() {
-    start("""
+    start(
+        """
         global: {key: ip, limits: 100/minute}
         rules:
           - name: login
@@ -112,8 +113,10 @@ class AdminPortTest {
     start("global: {key: ip, limits: 2/minute}\n");
     f.get("/x");
 
-    Files.writeString(f.policyFile, "global: {key: ip, limits: 2/minute}\n"
-        + "rules: [{route: GET /new, key: ip, limits: 5/minute}]\n");
+    Files.writeString(
+        f.policyFile,
+        "global: {key: ip, limits: 2/minute}\n"
+            + "rules: [{route: GET /new, key: ip, limits: 5/minute}]\n");
     admin("POST", "/admin/reload");
 
     assertThat(f.get("/x").headers().firstValue("X-RateLimit-Remaining")).hasValue("0");

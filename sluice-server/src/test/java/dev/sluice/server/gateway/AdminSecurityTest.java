@@ -16,15 +16,17 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /** Everything under /admin and /dashboard needs the token; health, metrics and checks do not. */
 class AdminSecurityTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   OpsFixture f;
 
   @BeforeEach
   void start() {
-    f = OpsFixture.start(dir, "key: header:X-Api-Key\nglobal: {limits: 5/minute}\n",
-        Instant.parse("2030-01-01T00:00:05Z"));
+    f =
+        OpsFixture.start(
+            dir,
+            "key: header:X-Api-Key\nglobal: {limits: 5/minute}\n",
+            Instant.parse("2030-01-01T00:00:05Z"));
   }
 
   @AfterEach
@@ -33,10 +35,13 @@ class AdminSecurityTest {
   }
 
   HttpResponse<String> send(String method, String path, String authorization) {
-    HttpRequest.Builder b = HttpRequest.newBuilder(f.admin(path))
-        .method(method, method.equals("PUT") || method.equals("POST")
-            ? HttpRequest.BodyPublishers.ofString("{\"tier\": \"x\"}")
-            : HttpRequest.BodyPublishers.noBody());
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(f.admin(path))
+            .method(
+                method,
+                method.equals("PUT") || method.equals("POST")
+                    ? HttpRequest.BodyPublishers.ofString("{\"tier\": \"x\"}")
+                    : HttpRequest.BodyPublishers.noBody());
     if (authorization != null) {
       b.header("Authorization", authorization);
     }
@@ -45,44 +50,57 @@ class AdminSecurityTest {
 
   @ParameterizedTest
   @CsvSource({
-      "GET, /admin/overrides",
-      "GET, /admin/overrides/key-a",
-      "PUT, /admin/overrides/key-a",
-      "DELETE, /admin/overrides/key-a",
-      "GET, /admin/usage?key=key-a",
-      "GET, /admin/usage/top",
-      "GET, /admin/usage/report",
-      "GET, /admin/stats",
-      "POST, /admin/reload",
-      "GET, /admin/nothing-here",
-      "GET, /dashboard",
+    "GET, /admin/overrides",
+    "GET, /admin/overrides/key-a",
+    "PUT, /admin/overrides/key-a",
+    "DELETE, /admin/overrides/key-a",
+    "GET, /admin/usage?key=key-a",
+    "GET, /admin/usage/top",
+    "GET, /admin/usage/report",
+    "GET, /admin/stats",
+    "POST, /admin/reload",
+    "GET, /admin/nothing-here",
+    "GET, /dashboard",
   })
   void withoutTheToken_401(String method, String path) {
-    for (String auth : new String[] {null, "Bearer wrong-token-0123456789", "Bearer",
-        "Basic " + OpsFixture.TOKEN, OpsFixture.TOKEN}) {
+    for (String auth :
+        new String[] {
+          null,
+          "Bearer wrong-token-0123456789",
+          "Bearer",
+          "Basic " + OpsFixture.TOKEN,
+          OpsFixture.TOKEN
+        }) {
       HttpResponse<String> r = send(method, path, auth);
 
       assertThat(r.statusCode()).as(method + " " + path + " with " + auth).isEqualTo(401);
-      assertThat(r.headers().firstValue("WWW-Authenticate")).hasValue("Bearer realm=\"sluice-admin\"");
+      assertThat(r.headers().firstValue("WWW-Authenticate"))
+          .hasValue("Bearer realm=\"sluice-admin\"");
       assertThat(new JsonObject(r.body()).getJsonObject("error").getString("code"))
           .isEqualTo("UNAUTHORIZED");
     }
     assertThat(send(method, path, "Bearer " + OpsFixture.TOKEN).statusCode()).isNotEqualTo(401);
     assertThat(send(method, path, "bearer " + OpsFixture.TOKEN).statusCode())
-        .as("the scheme is case-insensitive").isNotEqualTo(401);
+        .as("the scheme is case-insensitive")
+        .isNotEqualTo(401);
   }
 
   @Test
   void dashboard_takesTheTokenInItsQuery_theApiDoesNot() {
-    HttpResponse<String> page = f.send(HttpRequest.newBuilder(
-        f.admin("/dashboard?token=" + OpsFixture.TOKEN)));
+    HttpResponse<String> page =
+        f.send(HttpRequest.newBuilder(f.admin("/dashboard?token=" + OpsFixture.TOKEN)));
 
     assertThat(page.statusCode()).isEqualTo(200);
     assertThat(page.headers().firstValue("Content-Type")).hasValue("text/html; charset=utf-8");
     assertThat(page.headers().firstValue("Content-Security-Policy").orElse(""))
-        .contains("default-src 'none'").contains("connect-src 'self'");
-    assertThat(page.body()).contains("<canvas id=\"chart\"").contains("fetch('/admin/stats'")
-        .doesNotContain("<script src=").doesNotContain("http://").doesNotContain("https://");
+        .contains("default-src 'none'")
+        .contains("connect-src 'self'");
+    assertThat(page.body())
+        .contains("<canvas id=\"chart\"")
+        .contains("fetch('/admin/stats'")
+        .doesNotContain("<script src=")
+        .doesNotContain("http://")
+        .doesNotContain("https://");
     assertThat(send("GET", "/admin/stats?token=" + OpsFixture.TOKEN, null).statusCode())
         .isEqualTo(401);
   }
@@ -92,8 +110,14 @@ class AdminSecurityTest {
     assertThat(send("GET", "/healthz", null).statusCode()).isEqualTo(200);
     assertThat(send("GET", "/readyz", null).statusCode()).isEqualTo(200);
     assertThat(send("GET", "/metrics", null).statusCode()).isEqualTo(200);
-    assertThat(f.send(HttpRequest.newBuilder(f.admin("/v1/check")).POST(
-        HttpRequest.BodyPublishers.ofString("{\"method\": \"GET\", \"path\": \"/x\","
-            + " \"headers\": {\"X-Api-Key\": \"k\"}}"))).statusCode()).isEqualTo(200);
+    assertThat(
+            f.send(
+                    HttpRequest.newBuilder(f.admin("/v1/check"))
+                        .POST(
+                            HttpRequest.BodyPublishers.ofString(
+                                "{\"method\": \"GET\", \"path\": \"/x\","
+                                    + " \"headers\": {\"X-Api-Key\": \"k\"}}")))
+                .statusCode())
+        .isEqualTo(200);
   }
 }

@@ -20,12 +20,13 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Whatever a client sends, the gateway answers a 4xx with a JSON error (never a stack trace, never
- * a 5xx) and goes on serving: malformed and oversized requests written over raw sockets, paths
- * that could dodge a rule, invalid UTF-8; and the admin port's answers to wrong calls.
+ * a 5xx) and goes on serving: malformed and oversized requests written over raw sockets, paths that
+ * could dodge a rule, invalid UTF-8; and the admin port's answers to wrong calls.
  */
 class BadInputTest {
   static final Instant START = Instant.parse("2025-03-03T09:00:15Z");
-  static final String POLICY = """
+  static final String POLICY =
+      """
       key: ip
       global:
         limits: 10_000/minute
@@ -40,8 +41,7 @@ class BadInputTest {
           limits: 100/minute
       """;
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   GatewayFixture f;
 
   @BeforeEach
@@ -58,38 +58,53 @@ class BadInputTest {
     String longHeaders = "X-Filler: " + "a".repeat(1000) + "\r\n";
     return Stream.of(
         Arguments.of("no method, target or version", "GARBAGE\r\n\r\n", 400),
-        Arguments.of("a header line without a colon",
-            "GET / HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n", 400),
-        Arguments.of("a header block over 16 KiB",
-            "GET / HTTP/1.1\r\nHost: x\r\n" + longHeaders.repeat(17) + "\r\n", 431),
-        Arguments.of("a request line over 8 KiB",
-            "GET /" + "a".repeat(9000) + " HTTP/1.1\r\nHost: x\r\n\r\n", 414),
+        Arguments.of(
+            "a header line without a colon",
+            "GET / HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n",
+            400),
+        Arguments.of(
+            "a header block over 16 KiB",
+            "GET / HTTP/1.1\r\nHost: x\r\n" + longHeaders.repeat(17) + "\r\n",
+            431),
+        Arguments.of(
+            "a request line over 8 KiB",
+            "GET /" + "a".repeat(9000) + " HTTP/1.1\r\nHost: x\r\n\r\n",
+            414),
         Arguments.of("a dot segment above the root", "GET /../x HTTP/1.1\r\nHost: x\r\n\r\n", 400),
-        Arguments.of("an encoded dot segment above the root",
-            "GET /a/%2e%2e/%2E%2E/x HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+        Arguments.of(
+            "an encoded dot segment above the root",
+            "GET /a/%2e%2e/%2E%2E/x HTTP/1.1\r\nHost: x\r\n\r\n",
+            400),
         Arguments.of("a broken percent-encoding", "GET /a%zz HTTP/1.1\r\nHost: x\r\n\r\n", 400),
         Arguments.of("a truncated percent-encoding", "GET /a% HTTP/1.1\r\nHost: x\r\n\r\n", 400),
-        Arguments.of("a control character in the path",
-            "GET /a\u0001b HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+        Arguments.of(
+            "a control character in the path", "GET /a\u0001b HTTP/1.1\r\nHost: x\r\n\r\n", 400),
         Arguments.of("DEL in the path", "GET /a\u007fb HTTP/1.1\r\nHost: x\r\n\r\n", 400),
-        Arguments.of("a raw non-ASCII byte in the path",
-            "GET /caf\u00e9 HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+        Arguments.of(
+            "a raw non-ASCII byte in the path", "GET /caf\u00e9 HTTP/1.1\r\nHost: x\r\n\r\n", 400),
         Arguments.of("asterisk-form", "OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n", 400),
         Arguments.of("absolute-form", "GET http://x/ HTTP/1.1\r\nHost: x\r\n\r\n", 400),
         Arguments.of("authority-form", "CONNECT x:443 HTTP/1.1\r\nHost: x:443\r\n\r\n", 400),
-        Arguments.of("invalid UTF-8, percent-encoded",
-            "GET /a%C3%28 HTTP/1.1\r\nHost: x\r\n\r\n", 400),
-        Arguments.of("a lone continuation byte, percent-encoded",
-            "GET /%80 HTTP/1.1\r\nHost: x\r\n\r\n", 400),
-        Arguments.of("an overlong slash, percent-encoded",
-            "GET /a/%C0%AF../x HTTP/1.1\r\nHost: x\r\n\r\n", 400),
-        Arguments.of("a broken percent-encoding in a query key",
-            "GET /search?api_key=%zz HTTP/1.1\r\nHost: x\r\n\r\n", 400));
+        Arguments.of(
+            "invalid UTF-8, percent-encoded", "GET /a%C3%28 HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+        Arguments.of(
+            "a lone continuation byte, percent-encoded",
+            "GET /%80 HTTP/1.1\r\nHost: x\r\n\r\n",
+            400),
+        Arguments.of(
+            "an overlong slash, percent-encoded",
+            "GET /a/%C0%AF../x HTTP/1.1\r\nHost: x\r\n\r\n",
+            400),
+        Arguments.of(
+            "a broken percent-encoding in a query key",
+            "GET /search?api_key=%zz HTTP/1.1\r\nHost: x\r\n\r\n",
+            400));
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("badRequests")
-  void badRequest_isA4xxJsonError_andTheServerGoesOnServing(String what, String request, int status) {
+  void badRequest_isA4xxJsonError_andTheServerGoesOnServing(
+      String what, String request, int status) {
     RawHttp.Response r = RawHttp.exchange(f.gateway.port(), request);
 
     assertThat(r.status()).as(what).isEqualTo(status);
@@ -110,8 +125,10 @@ class BadInputTest {
 
   @Test
   void validUtf8PercentEncoded_isServed() {
-    RawHttp.Response r = RawHttp.exchange(f.gateway.port(),
-        "GET /caf%C3%A9/%E2%98%95 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    RawHttp.Response r =
+        RawHttp.exchange(
+            f.gateway.port(),
+            "GET /caf%C3%A9/%E2%98%95 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
 
     assertThat(r.status()).isEqualTo(200);
     assertThat(f.upstream.received.get(0).uri()).isEqualTo("/caf%C3%A9/%E2%98%95");
@@ -130,9 +147,11 @@ class BadInputTest {
     key.writeBytes("ail\": \"a@example.com\"}".getBytes(StandardCharsets.US_ASCII));
 
     for (byte[] b : new byte[][] {body.toByteArray(), key.toByteArray()}) {
-      HttpResponse<String> r = f.send(HttpRequest.newBuilder(f.proxy("/login"))
-          .header("Content-Type", "application/json")
-          .POST(HttpRequest.BodyPublishers.ofByteArray(b)));
+      HttpResponse<String> r =
+          f.send(
+              HttpRequest.newBuilder(f.proxy("/login"))
+                  .header("Content-Type", "application/json")
+                  .POST(HttpRequest.BodyPublishers.ofByteArray(b)));
 
       assertThat(r.statusCode()).isEqualTo(400);
       assertThat(r.headers().firstValue("Content-Type")).hasValue("application/json");
@@ -162,8 +181,10 @@ class BadInputTest {
   @Test
   void adminWrongMethod_is405WithAllow() {
     HttpResponse<String> get = f.send(HttpRequest.newBuilder(f.admin("/v1/check")).GET());
-    HttpResponse<String> post = f.send(HttpRequest.newBuilder(f.admin("/healthz"))
-        .POST(HttpRequest.BodyPublishers.ofString("{}")));
+    HttpResponse<String> post =
+        f.send(
+            HttpRequest.newBuilder(f.admin("/healthz"))
+                .POST(HttpRequest.BodyPublishers.ofString("{}")));
 
     assertThat(get.statusCode()).isEqualTo(405);
     assertThat(get.headers().firstValue("Allow")).hasValue("POST");
@@ -180,7 +201,8 @@ class BadInputTest {
         Arguments.of("{\"method\": \"GET\"}", "path"),
         Arguments.of("{\"method\": \"GET\", \"path\": \"x\"}", "path"),
         Arguments.of("{\"method\": \"GET\", \"path\": \"/x\", \"cost\": -1}", "cost"),
-        Arguments.of("{\"method\": \"GET\", \"path\": \"/x\", \"headers\": {\"A\": 1}}", "headers.A"),
+        Arguments.of(
+            "{\"method\": \"GET\", \"path\": \"/x\", \"headers\": {\"A\": 1}}", "headers.A"),
         Arguments.of("{\"method\": \"GET\", \"path\": \"/x\", \"colour\": \"red\"}", "colour"));
   }
 
@@ -202,16 +224,22 @@ class BadInputTest {
    */
   static Stream<Arguments> checksWithImpossibleHeaders() {
     return Stream.of(
-        Arguments.of("{\"method\": \"GET\", \"path\": \"/x\", \"headers\": {\"X\\nY\": \"a\"}}",
+        Arguments.of(
+            "{\"method\": \"GET\", \"path\": \"/x\", \"headers\": {\"X\\nY\": \"a\"}}",
             "headers.X\nY"),
-        Arguments.of("{\"method\": \"GET\", \"path\": \"/x\", \"headers\": {\"X A\": \"a\"}}",
+        Arguments.of(
+            "{\"method\": \"GET\", \"path\": \"/x\", \"headers\": {\"X A\": \"a\"}}",
             "headers.X A"),
-        Arguments.of("{\"method\": \"GET\", \"path\": \"/x\", \"headers\": {\"\": \"a\"}}",
-            "headers."),
-        Arguments.of("{\"method\": \"GET\", \"path\": \"/x\","
-            + " \"headers\": {\"X-A\": \"a\\r\\nInjected: 1\"}}", "headers.X-A"),
-        Arguments.of("{\"method\": \"GET\", \"path\": \"/x\","
-            + " \"headers\": {\"Authorization\": [\"Bearer a\\u0000b\"]}}", "headers.Authorization"));
+        Arguments.of(
+            "{\"method\": \"GET\", \"path\": \"/x\", \"headers\": {\"\": \"a\"}}", "headers."),
+        Arguments.of(
+            "{\"method\": \"GET\", \"path\": \"/x\","
+                + " \"headers\": {\"X-A\": \"a\\r\\nInjected: 1\"}}",
+            "headers.X-A"),
+        Arguments.of(
+            "{\"method\": \"GET\", \"path\": \"/x\","
+                + " \"headers\": {\"Authorization\": [\"Bearer a\\u0000b\"]}}",
+            "headers.Authorization"));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -223,19 +251,32 @@ class BadInputTest {
     JsonObject error = error(r);
     assertThat(error.getString("code")).isEqualTo("BAD_CHECK");
     assertThat(error.getString("field")).isEqualTo(field);
-    assertThat(f.check("{\"method\": \"GET\", \"path\": \"/x\", \"client_address\": \"192.0.2.1\","
-        + " \"headers\": {\"X-A\": \"a\\tb\"}}").statusCode())
-        .as("a tab is a legal value character, and the port goes on answering").isEqualTo(200);
+    assertThat(
+            f.check(
+                    "{\"method\": \"GET\", \"path\": \"/x\", \"client_address\": \"192.0.2.1\","
+                        + " \"headers\": {\"X-A\": \"a\\tb\"}}")
+                .statusCode())
+        .as("a tab is a legal value character, and the port goes on answering")
+        .isEqualTo(200);
   }
 
   @Test
   void checkThatIsNotJson_saysWhereInPlainWords_notInJacksonsTerms() {
     String unclosed = error(f.check("{\"method\": \"GET\", \"path\": \"/x\"")).getString("message");
-    String deep = error(f.check("{\"method\": \"GET\", \"path\": \"/x\", \"body\": "
-        + "[".repeat(5000) + "]".repeat(5000) + "}")).getString("message");
+    String deep =
+        error(
+                f.check(
+                    "{\"method\": \"GET\", \"path\": \"/x\", \"body\": "
+                        + "[".repeat(5000)
+                        + "]".repeat(5000)
+                        + "}"))
+            .getString("message");
 
-    assertThat(unclosed).startsWith("the body is not valid JSON: ")
-        .contains("line 1, column 1").doesNotContain("REDACTED").doesNotContain("StreamRead");
+    assertThat(unclosed)
+        .startsWith("the body is not valid JSON: ")
+        .contains("line 1, column 1")
+        .doesNotContain("REDACTED")
+        .doesNotContain("StreamRead");
     assertThat(deep).contains("nesting depth").doesNotContain("StreamRead");
   }
 

@@ -24,7 +24,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 class BodyKeyTest {
   static final Instant START = Instant.parse("2025-03-03T09:00:15Z");
   static final int MAX_BODY = 1024;
-  static final String POLICY = """
+  static final String POLICY =
+      """
       key: ip
       global:
         limits: 10_000/minute
@@ -43,8 +44,7 @@ class BodyKeyTest {
           limits: 2/minute
       """;
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   GatewayFixture f;
 
   @BeforeEach
@@ -72,9 +72,16 @@ class BodyKeyTest {
   @Test
   void chunkedBodyOverTheCap_is413Json() {
     String chunk = "x".repeat(600);
-    RawHttp.Response r = RawHttp.exchange(f.gateway.port(), "POST /strict HTTP/1.1\r\nHost: x\r\n"
-        + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
-        + "258\r\n" + chunk + "\r\n258\r\n" + chunk + "\r\n0\r\n\r\n");
+    RawHttp.Response r =
+        RawHttp.exchange(
+            f.gateway.port(),
+            "POST /strict HTTP/1.1\r\nHost: x\r\n"
+                + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "258\r\n"
+                + chunk
+                + "\r\n258\r\n"
+                + chunk
+                + "\r\n0\r\n\r\n");
 
     assertThat(r.status()).isEqualTo(413);
     assertThat(r.jsonError().getString("code")).isEqualTo("BODY_TOO_LARGE");
@@ -94,9 +101,20 @@ class BodyKeyTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"{\"email\": ", "not json", "[{\"email\": \"a@example.com\"}]",
-      "\"a@example.com\"", "42", "{}", "{\"mail\": \"a@example.com\"}", "{\"email\": null}",
-      "{\"email\": {\"address\": \"a@example.com\"}}", "{\"email\": [\"a@example.com\"]}", ""})
+  @ValueSource(
+      strings = {
+        "{\"email\": ",
+        "not json",
+        "[{\"email\": \"a@example.com\"}]",
+        "\"a@example.com\"",
+        "42",
+        "{}",
+        "{\"mail\": \"a@example.com\"}",
+        "{\"email\": null}",
+        "{\"email\": {\"address\": \"a@example.com\"}}",
+        "{\"email\": [\"a@example.com\"]}",
+        ""
+      })
   void noUsableField_withAFallback_isCountedPerIp(String body) {
     for (int i = 1; i <= 2; i++) {
       HttpResponse<String> r = json("/fallback", body);
@@ -105,16 +123,28 @@ class BodyKeyTest {
     }
     assertThat(json("/fallback", body).statusCode()).as("the IP's count is spent").isEqualTo(429);
     assertThat(json("/fallback", "{\"email\": \"a@example.com\"}").statusCode())
-        .as("a request with the field is counted apart").isEqualTo(200);
+        .as("a request with the field is counted apart")
+        .isEqualTo(200);
     assertThat(f.upstream.received).hasSize(3);
     assertThat(f.upstream.received.get(0).body().toString(StandardCharsets.UTF_8))
-        .as("forwarded as sent").isEqualTo(body);
+        .as("forwarded as sent")
+        .isEqualTo(body);
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"{\"email\": ", "not json", "[{\"email\": \"a@example.com\"}]",
-      "\"a@example.com\"", "{}", "{\"mail\": \"a@example.com\"}", "{\"email\": null}",
-      "{\"email\": {\"address\": \"a@example.com\"}}", "{\"email\": [\"a@example.com\"]}", ""})
+  @ValueSource(
+      strings = {
+        "{\"email\": ",
+        "not json",
+        "[{\"email\": \"a@example.com\"}]",
+        "\"a@example.com\"",
+        "{}",
+        "{\"mail\": \"a@example.com\"}",
+        "{\"email\": null}",
+        "{\"email\": {\"address\": \"a@example.com\"}}",
+        "{\"email\": [\"a@example.com\"]}",
+        ""
+      })
   void noUsableField_withoutAFallback_is400NamingTheField(String body) {
     HttpResponse<String> r = json("/strict", body);
 
@@ -152,9 +182,14 @@ class BodyKeyTest {
     assertThat(json("/nested", "{\"user\": {\"email\": \"bob@example.com\"}}").statusCode())
         .isEqualTo(200);
 
-    for (String missing : new String[] {"{\"user\": \"alice@example.com\"}",
-        "{\"user.email\": \"alice@example.com\"}", "{\"email\": \"alice@example.com\"}",
-        "{\"user\": {\"email\": {\"x\": 1}}}", "{\"user\": null}"}) {
+    for (String missing :
+        new String[] {
+          "{\"user\": \"alice@example.com\"}",
+          "{\"user.email\": \"alice@example.com\"}",
+          "{\"email\": \"alice@example.com\"}",
+          "{\"user\": {\"email\": {\"x\": 1}}}",
+          "{\"user\": null}"
+        }) {
       HttpResponse<String> r = json("/nested", missing);
       assertThat(r.statusCode()).as(missing).isEqualTo(400);
       assertThat(r.body()).as(missing).contains("user.email");
@@ -163,8 +198,9 @@ class BodyKeyTest {
 
   @Test
   void allowedBody_reachesTheUpstreamByteForByte() {
-    String body = "{ \"email\" : \"j\u00fcrgen@exampl\u00e9.com\",\n\t\"note\": \"caf\u00e9 \u2615 "
-        + "\ud83d\ude00 \\u00e9\", \"n\": 1.50e3 }";
+    String body =
+        "{ \"email\" : \"j\u00fcrgen@exampl\u00e9.com\",\n\t\"note\": \"caf\u00e9 \u2615 "
+            + "\ud83d\ude00 \\u00e9\", \"n\": 1.50e3 }";
 
     HttpResponse<String> r = json("/strict", body);
 
@@ -183,9 +219,11 @@ class BodyKeyTest {
     b.writeBytes("@example.com\"}".getBytes(StandardCharsets.US_ASCII));
     byte[] body = b.toByteArray();
 
-    HttpResponse<String> r = f.send(HttpRequest.newBuilder(f.proxy("/fallback"))
-        .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofByteArray(body)));
+    HttpResponse<String> r =
+        f.send(
+            HttpRequest.newBuilder(f.proxy("/fallback"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)));
 
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(f.upstream.received.get(0).body().getBytes()).isEqualTo(body);
@@ -193,9 +231,12 @@ class BodyKeyTest {
 
   @Test
   void chunkedBodyUnderTheCap_isReadAndForwardedIntact() {
-    RawHttp.Response r = RawHttp.exchange(f.gateway.port(), "POST /strict HTTP/1.1\r\nHost: x\r\n"
-        + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
-        + "a\r\n{\"email\": \r\n10\r\n\"a@example.com\"}\r\n0\r\n\r\n");
+    RawHttp.Response r =
+        RawHttp.exchange(
+            f.gateway.port(),
+            "POST /strict HTTP/1.1\r\nHost: x\r\n"
+                + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "a\r\n{\"email\": \r\n10\r\n\"a@example.com\"}\r\n0\r\n\r\n");
 
     assertThat(r.status()).isEqualTo(200);
     assertThat(f.upstream.received.get(0).body().toString(StandardCharsets.UTF_8))

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
-import java.time.Instant;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -13,14 +12,13 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * {@code POST /v1/check}, the decision service: the IPTO table decided over HTTP for a caller
- * that enforces it itself, counting exactly as the proxy does; and clear 400s for bad checks.
+ * {@code POST /v1/check}, the decision service: the IPTO table decided over HTTP for a caller that
+ * enforces it itself, counting exactly as the proxy does; and clear 400s for bad checks.
  */
 class CheckApiTest {
   final GatewayFixture f = GatewayFixture.example("ipto.yaml", ProxyIptoTest.START);
 
-  @TempDir
-  java.nio.file.Path dir;
+  @TempDir java.nio.file.Path dir;
 
   @AfterEach
   void close() {
@@ -32,8 +30,11 @@ class CheckApiTest {
   }
 
   static String describe(ProxyIptoTest.Row row, String who) {
-    JsonObject check = new JsonObject().put("method", row.method()).put("path", row.path())
-        .put("client_address", "203.0.113.7");
+    JsonObject check =
+        new JsonObject()
+            .put("method", row.method())
+            .put("path", row.path())
+            .put("client_address", "203.0.113.7");
     if (row.per().field != null) {
       check.put("body", new JsonObject().put(row.per().field, who + "@example.com"));
     } else {
@@ -52,8 +53,14 @@ class CheckApiTest {
       JsonObject d = new JsonObject(r.body());
       assertThat(d.getBoolean("allowed")).as("request %d", i).isTrue();
       assertThat(d.getInteger("status")).isEqualTo(200);
-      Map<String, String> expected = Map.of("X-RateLimit-Limit", Integer.toString(row.limit()),
-          "X-RateLimit-Remaining", Integer.toString(row.limit() - i), "X-RateLimit-Reset", reset);
+      Map<String, String> expected =
+          Map.of(
+              "X-RateLimit-Limit",
+              Integer.toString(row.limit()),
+              "X-RateLimit-Remaining",
+              Integer.toString(row.limit() - i),
+              "X-RateLimit-Reset",
+              reset);
       assertThat(GatewayFixture.rateHeaders(r)).isEqualTo(expected);
       assertThat(d.getJsonObject("headers").getMap()).isEqualTo(expected);
     }
@@ -67,11 +74,13 @@ class CheckApiTest {
     assertThat(denied.getString("outcome")).isEqualTo("denied");
     assertThat(denied.getInteger("status")).isEqualTo(429);
     assertThat(denied.getLong("retry_after")).isEqualTo(row.retryAfter());
-    assertThat(GatewayFixture.rateHeaders(r)).containsEntry("Retry-After", retryAfter)
+    assertThat(GatewayFixture.rateHeaders(r))
+        .containsEntry("Retry-After", retryAfter)
         .containsEntry("X-RateLimit-Remaining", "0");
     assertThat(denied.getJsonObject("response").getString("body"))
         .isEqualTo("{\"detail\": \"Rate limit exceeded\", \"retry_after\": " + retryAfter + "}");
-    assertThat(denied.getJsonObject("response").getString("content_type")).isEqualTo("application/json");
+    assertThat(denied.getJsonObject("response").getString("content_type"))
+        .isEqualTo("application/json");
     assertThat(denied.getJsonArray("limits").stream().map(o -> ((JsonObject) o).getString("name")))
         .contains(row.rule());
     assertThat(f.upstream.received).as("the decision service forwards nothing").isEmpty();
@@ -82,9 +91,12 @@ class CheckApiTest {
     f.post("/auth/magic-link", "{\"email\": \"alice@example.com\"}");
     f.post("/auth/magic-link", "{\"email\": \"alice@example.com\"}");
 
-    JsonObject d = new JsonObject(f.check("{\"method\": \"POST\", \"path\": \"/auth/magic-link\","
-        + " \"client_address\": \"127.0.0.1\", \"body\": {\"email\": \"alice@example.com\"}}")
-        .body());
+    JsonObject d =
+        new JsonObject(
+            f.check(
+                    "{\"method\": \"POST\", \"path\": \"/auth/magic-link\","
+                        + " \"client_address\": \"127.0.0.1\", \"body\": {\"email\": \"alice@example.com\"}}")
+                .body());
 
     assertThat(d.getJsonObject("headers").getString("X-RateLimit-Remaining")).isEqualTo("0");
     assertThat(f.post("/auth/magic-link", "{\"email\": \"alice@example.com\"}").statusCode())
@@ -93,37 +105,53 @@ class CheckApiTest {
 
   @Test
   void cost_replacesTheRulesCost() {
-    JsonObject d = new JsonObject(f.check("{\"method\": \"GET\", \"path\": \"/profile\","
-        + " \"client_address\": \"203.0.113.9\", \"cost\": 40}").body());
+    JsonObject d =
+        new JsonObject(
+            f.check(
+                    "{\"method\": \"GET\", \"path\": \"/profile\","
+                        + " \"client_address\": \"203.0.113.9\", \"cost\": 40}")
+                .body());
 
     assertThat(d.getJsonObject("headers").getString("X-RateLimit-Remaining")).isEqualTo("60");
   }
 
   @Test
   void queryInThePathAndTheQueryField_areBothRead() {
-    JsonObject d = new JsonObject(f.check("{\"method\": \"GET\", \"path\": \"/assets?x=1\","
-        + " \"query\": {\"page\": \"2\"}, \"client_address\": \"203.0.113.9\"}").body());
+    JsonObject d =
+        new JsonObject(
+            f.check(
+                    "{\"method\": \"GET\", \"path\": \"/assets?x=1\","
+                        + " \"query\": {\"page\": \"2\"}, \"client_address\": \"203.0.113.9\"}")
+                .body());
     assertThat(d.getBoolean("allowed")).isTrue();
   }
 
   @Test
   void missingIdentity_saysStatus400AndGivesTheBodyToSend() {
-    JsonObject d = new JsonObject(f.check(
-        "{\"method\": \"POST\", \"path\": \"/auth/magic-link\", \"client_address\": \"::1\","
-            + " \"body\": {}}").body());
+    JsonObject d =
+        new JsonObject(
+            f.check(
+                    "{\"method\": \"POST\", \"path\": \"/auth/magic-link\", \"client_address\": \"::1\","
+                        + " \"body\": {}}")
+                .body());
 
     assertThat(d.getString("outcome")).isEqualTo("invalid");
     assertThat(d.getInteger("status")).isEqualTo(400);
     assertThat(d.getString("problem"))
-        .isEqualTo("rule 'magic-link' counts requests per body field email, and this request has none");
-    assertThat(new JsonObject(d.getJsonObject("response").getString("body"))
-        .getJsonObject("error").getString("code")).isEqualTo("INVALID_REQUEST");
+        .isEqualTo(
+            "rule 'magic-link' counts requests per body field email, and this request has none");
+    assertThat(
+            new JsonObject(d.getJsonObject("response").getString("body"))
+                .getJsonObject("error")
+                .getString("code"))
+        .isEqualTo("INVALID_REQUEST");
   }
 
   @Test
   void requestNoRuleCovers_isUnlimitedWithoutHeaders() {
-    GatewayFixture g = GatewayFixture.policy(dir, "rules: [{route: GET /only, key: ip, limits: 1/minute}]\n",
-        ProxyIptoTest.START);
+    GatewayFixture g =
+        GatewayFixture.policy(
+            dir, "rules: [{route: GET /only, key: ip, limits: 1/minute}]\n", ProxyIptoTest.START);
     try {
       HttpResponse<String> r = g.check("{\"method\": \"GET\", \"path\": \"/elsewhere\"}");
       JsonObject d = new JsonObject(r.body());
@@ -145,11 +173,16 @@ class CheckApiTest {
     assertBad("{\"method\": \"GET\", \"path\": \"x\"}", "path", "'x' is not an absolute path");
     assertBad("{\"method\": \"GET\", \"path\": \"/x\", \"cost\": -1}", "cost", "cost must be");
     assertBad("{\"method\": \"GET\", \"path\": \"/x\", \"cost\": 1.5}", "cost", "cost must be");
-    assertBad("{\"method\": \"GET\", \"path\": \"/x\", \"headers\": []}", "headers",
+    assertBad(
+        "{\"method\": \"GET\", \"path\": \"/x\", \"headers\": []}",
+        "headers",
         "'headers' must be a JSON object");
-    assertBad("{\"method\": \"GET\", \"path\": \"/x\", \"headers\": {\"A\": 1}}", "headers.A",
+    assertBad(
+        "{\"method\": \"GET\", \"path\": \"/x\", \"headers\": {\"A\": 1}}",
+        "headers.A",
         "header values must be strings");
-    assertBad("{\"method\": \"GET\", \"path\": \"/x\", \"bodyy\": {}}", "bodyy", "unknown field 'bodyy'");
+    assertBad(
+        "{\"method\": \"GET\", \"path\": \"/x\", \"bodyy\": {}}", "bodyy", "unknown field 'bodyy'");
   }
 
   private void assertBad(String json, String field, String messageStart) {

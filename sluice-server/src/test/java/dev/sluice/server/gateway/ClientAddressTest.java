@@ -10,8 +10,9 @@ import org.junit.jupiter.api.Test;
 /** Who the client is, behind trusted proxies and in front of none; spoofing attempts included. */
 class ClientAddressTest {
   static final Policy NO_PROXIES = PolicyFiles.parse("global: {limits: 1/second}\n", "p.yaml");
-  static final Policy BEHIND_LB = PolicyFiles.parse(
-      "trusted-proxies: [10.0.0.0/8, 2001:db8::/32]\nglobal: {limits: 1/second}\n", "p.yaml");
+  static final Policy BEHIND_LB =
+      PolicyFiles.parse(
+          "trusted-proxies: [10.0.0.0/8, 2001:db8::/32]\nglobal: {limits: 1/second}\n", "p.yaml");
 
   @Test
   void withoutTrustedProxies_theSocketPeerIsTheClientWhateverTheHeaderSays() {
@@ -29,10 +30,14 @@ class ClientAddressTest {
   void behindATrustedProxy_theRightMostUntrustedEntryIsTheClient() {
     assertThat(ClientAddress.resolve("10.0.0.2", List.of("198.51.100.9"), BEHIND_LB))
         .isEqualTo("198.51.100.9");
-    assertThat(ClientAddress.resolve("10.0.0.2", List.of("6.6.6.6, 198.51.100.9, 10.1.1.1"), BEHIND_LB))
-        .as("the client's own prefix (6.6.6.6) is ignored").isEqualTo("198.51.100.9");
+    assertThat(
+            ClientAddress.resolve(
+                "10.0.0.2", List.of("6.6.6.6, 198.51.100.9, 10.1.1.1"), BEHIND_LB))
+        .as("the client's own prefix (6.6.6.6) is ignored")
+        .isEqualTo("198.51.100.9");
     assertThat(ClientAddress.resolve("10.0.0.2", List.of("6.6.6.6", "198.51.100.9"), BEHIND_LB))
-        .as("several header lines read as one list").isEqualTo("198.51.100.9");
+        .as("several header lines read as one list")
+        .isEqualTo("198.51.100.9");
   }
 
   @Test
@@ -43,7 +48,8 @@ class ClientAddressTest {
 
   @Test
   void garbage_stopsTheWalkAtTheLastTrustedHop() {
-    assertThat(ClientAddress.resolve("10.0.0.2", List.of("unknown"), BEHIND_LB)).isEqualTo("10.0.0.2");
+    assertThat(ClientAddress.resolve("10.0.0.2", List.of("unknown"), BEHIND_LB))
+        .isEqualTo("10.0.0.2");
     assertThat(ClientAddress.resolve("10.0.0.2", List.of("evil.example, 10.0.0.3"), BEHIND_LB))
         .isEqualTo("10.0.0.3");
     assertThat(ClientAddress.resolve("10.0.0.2", List.of(""), BEHIND_LB)).isEqualTo("10.0.0.2");
@@ -56,6 +62,7 @@ class ClientAddressTest {
     assertThat(ClientAddress.resolve("10.0.0.2", List.of("[2001:DB9::1]:443"), BEHIND_LB))
         .isEqualTo(ClientAddress.resolve("10.0.0.2", List.of("2001:db9:0::1"), BEHIND_LB));
     assertThat(ClientAddress.resolve("::ffff:10.0.0.2", List.of("198.51.100.9"), BEHIND_LB))
-        .as("an IPv4-mapped peer is the IPv4 proxy").isEqualTo("198.51.100.9");
+        .as("an IPv4-mapped peer is the IPv4 proxy")
+        .isEqualTo("198.51.100.9");
   }
 }

@@ -29,17 +29,16 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The client SDK against a real gateway on the real clock (the client paces by real time, so no
  * manual clock here): 20 threads share one {@link RateLimitedClient} and send 300 requests through
- * a limit of 50 per 2 s. Every request must end 200; with pacing on the gateway barely denies,
- * with pacing off every 429 is recovered by waiting as {@code Retry-After} says. Each case takes
- * at least the ~10 s that 300 requests need at 25 a second.
+ * a limit of 50 per 2 s. Every request must end 200; with pacing on the gateway barely denies, with
+ * pacing off every 429 is recovered by waiting as {@code Retry-After} says. Each case takes at
+ * least the ~10 s that 300 requests need at 25 a second.
  */
 class ClientSdkEndToEndTest {
   static final int THREADS = 20;
   static final int REQUESTS = 300;
   static final int LIMIT = 50;
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   TestUpstream upstream;
   Gateway gateway;
   HttpClient http;
@@ -50,11 +49,24 @@ class ClientSdkEndToEndTest {
     Files.writeString(policy, "global:\n  key: ip\n  limits: " + LIMIT + "/2s\n");
     upstream = new TestUpstream();
     Engines engines = new Engines(policy, InMemoryStore.create(), null);
-    gateway = Gateway.start(engines, new Gateway.Options("127.0.0.1", 0, "127.0.0.1", 0,
-        Upstream.parse(upstream.url(), Duration.ofSeconds(10)), 64 * 1024, 2,
-        Duration.ofSeconds(2)), () -> Future.succeededFuture("memory"));
-    http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(Duration.ofSeconds(10)).build();
+    gateway =
+        Gateway.start(
+            engines,
+            new Gateway.Options(
+                "127.0.0.1",
+                0,
+                "127.0.0.1",
+                0,
+                Upstream.parse(upstream.url(), Duration.ofSeconds(10)),
+                64 * 1024,
+                2,
+                Duration.ofSeconds(2)),
+            () -> Future.succeededFuture("memory"));
+    http =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10))
+            .build();
   }
 
   @AfterEach
@@ -73,7 +85,9 @@ class ClientSdkEndToEndTest {
     assertThat(upstream.received).hasSize(REQUESTS);
     // Unpaced, about 20 of every window's requests are refused (see below). Paced, a refusal
     // needs a stale reading racing a window's turn; a tenth of that is a bound with room.
-    assertThat(deniedByGateway()).as("429s the gateway answered").isLessThanOrEqualTo(REQUESTS / 10);
+    assertThat(deniedByGateway())
+        .as("429s the gateway answered")
+        .isLessThanOrEqualTo(REQUESTS / 10);
   }
 
   @Test
@@ -89,8 +103,13 @@ class ClientSdkEndToEndTest {
 
   private RateLimitedClient client(Pacing pacing) {
     return RateLimitedClient.builder(http)
-        .policy(RetryPolicy.builder().maxAttempts(20).maxWait(Duration.ofSeconds(5))
-            .deadline(Duration.ofSeconds(60)).noRetryBudget().build())
+        .policy(
+            RetryPolicy.builder()
+                .maxAttempts(20)
+                .maxWait(Duration.ofSeconds(5))
+                .deadline(Duration.ofSeconds(60))
+                .noRetryBudget()
+                .build())
         .pacing(pacing)
         .build();
   }
@@ -103,15 +122,20 @@ class ClientSdkEndToEndTest {
     try {
       List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
       for (int t = 0; t < THREADS; t++) {
-        done.add(pool.submit(() -> {
-          for (int i = next.getAndIncrement(); i < REQUESTS; i = next.getAndIncrement()) {
-            HttpRequest r = HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + gateway.port() + "/items/" + i))
-                .timeout(Duration.ofSeconds(30)).GET().build();
-            statuses.add(client.send(r, HttpResponse.BodyHandlers.ofString()).statusCode());
-          }
-          return null;
-        }));
+        done.add(
+            pool.submit(
+                () -> {
+                  for (int i = next.getAndIncrement(); i < REQUESTS; i = next.getAndIncrement()) {
+                    HttpRequest r =
+                        HttpRequest.newBuilder(
+                                URI.create("http://127.0.0.1:" + gateway.port() + "/items/" + i))
+                            .timeout(Duration.ofSeconds(30))
+                            .GET()
+                            .build();
+                    statuses.add(client.send(r, HttpResponse.BodyHandlers.ofString()).statusCode());
+                  }
+                  return null;
+                }));
       }
       for (var d : done) {
         d.get(60, TimeUnit.SECONDS);
@@ -124,11 +148,16 @@ class ClientSdkEndToEndTest {
 
   /** {@code sluice_decisions_total{outcome="denied"}}, summed over rules. */
   private long deniedByGateway() throws Exception {
-    String metrics = http.send(HttpRequest.newBuilder(
-        URI.create("http://127.0.0.1:" + gateway.adminPort() + "/metrics")).build(),
-        HttpResponse.BodyHandlers.ofString()).body();
-    Matcher m = Pattern.compile("(?m)^sluice_decisions_total\\{[^}]*outcome=\"denied\"[^}]*\\} (\\S+)$")
-        .matcher(metrics);
+    String metrics =
+        http.send(
+                HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + gateway.adminPort() + "/metrics"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body();
+    Matcher m =
+        Pattern.compile("(?m)^sluice_decisions_total\\{[^}]*outcome=\"denied\"[^}]*\\} (\\S+)$")
+            .matcher(metrics);
     double sum = 0;
     while (m.find()) {
       sum += Double.parseDouble(m.group(1));

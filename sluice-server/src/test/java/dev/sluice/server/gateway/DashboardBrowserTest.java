@@ -22,15 +22,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The dashboard in a real browser (Debian's headless {@code chromium}, which {@code .ci/run}
- * installs): after known traffic, the page it renders shows the top key's fingerprint and use,
- * the rules with their decision counts, and the webhook deliveries; a screenshot is written to
- * {@code target/dashboard.png}.
+ * installs): after known traffic, the page it renders shows the top key's fingerprint and use, the
+ * rules with their decision counts, and the webhook deliveries; a screenshot is written to {@code
+ * target/dashboard.png}.
  */
 class DashboardBrowserTest {
   static final Instant START = Instant.parse("2030-01-01T12:00:00Z");
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   OpsFixture f;
   WebhookListener listener;
@@ -60,10 +59,15 @@ class DashboardBrowserTest {
   @Test
   void dashboard_showsTheTrafficTheTestSent() throws Exception {
     String chromium = chromium();
-    assumeTrue(chromium != null, "no chromium binary on the PATH: the dashboard's browser test"
-        + " is skipped (.ci/run installs Debian's chromium; apt-get install chromium)");
+    assumeTrue(
+        chromium != null,
+        "no chromium binary on the PATH: the dashboard's browser test"
+            + " is skipped (.ci/run installs Debian's chromium; apt-get install chromium)");
     listener = new WebhookListener(n -> 200);
-    f = OpsFixture.start(dir, """
+    f =
+        OpsFixture.start(
+            dir,
+            """
         key: header:X-Api-Key
         global: {limits: 1000/minute}
         webhooks:
@@ -78,8 +82,11 @@ class DashboardBrowserTest {
           - name: login
             route: GET /login
             limits: 5/minute
-        """.formatted(listener.url()), START, Map.of("HOOK_SECRET", "s3cret-s3cret-s3cret"),
-        b -> { });
+        """
+                .formatted(listener.url()),
+            START,
+            Map.of("HOOK_SECRET", "s3cret-s3cret-s3cret"),
+            b -> {});
 
     // 40 seconds of traffic, a little each second: alice searches every second until she is
     // refused (12 per minute), bob and carol every 5 s (8 each, under 80%: no webhook), and
@@ -112,11 +119,15 @@ class DashboardBrowserTest {
     assertThat(loginDenied).isEqualTo(5);
     listener.next(); // alice at 80%
     listener.next(); // alice at 100%
-    OpsFixture.await("deliveries recorded", () -> f.adminJson("GET", "/admin/stats", null)
-        .getJsonObject("webhooks").getLong("delivered") == 2);
+    OpsFixture.await(
+        "deliveries recorded",
+        () ->
+            f.adminJson("GET", "/admin/stats", null).getJsonObject("webhooks").getLong("delivered")
+                == 2);
     String alice = f.fingerprint("alice");
 
-    String url = "http://127.0.0.1:" + f.gateway.adminPort() + "/dashboard?token=" + OpsFixture.TOKEN;
+    String url =
+        "http://127.0.0.1:" + f.gateway.adminPort() + "/dashboard?token=" + OpsFixture.TOKEN;
     String dom = run(chromium, "--dump-dom", url);
     Path png = Path.of("target", "dashboard.png").toAbsolutePath();
     Files.createDirectories(png.getParent());
@@ -129,7 +140,8 @@ class DashboardBrowserTest {
     String topRow = row(dom, "data-identity=\"" + alice + "\"");
     assertThat(topRow).contains(">search<").contains("12 / 12 (100%)").contains(">0<");
     assertThat(dom.indexOf("data-identity=\"" + alice + "\""))
-        .as("alice is first").isLessThan(dom.indexOf("data-identity=\"", dom.indexOf("top-rows")) + 1);
+        .as("alice is first")
+        .isLessThan(dom.indexOf("data-identity=\"", dom.indexOf("top-rows")) + 1);
     // the rules with their counts over the last minute
     assertThat(lastMinute(dom, "search", "allowed")).isEqualTo(searchAllowed);
     assertThat(lastMinute(dom, "search", "denied")).isEqualTo(searchDenied);
@@ -153,8 +165,14 @@ class DashboardBrowserTest {
   }
 
   static int lastMinute(String dom, String rule, String outcome) {
-    Matcher m = Pattern.compile("data-rule=\"" + rule + "\" data-outcome=\"" + outcome
-        + "\">.*?class=\"num last-minute\">([0-9,]+)<").matcher(dom);
+    Matcher m =
+        Pattern.compile(
+                "data-rule=\""
+                    + rule
+                    + "\" data-outcome=\""
+                    + outcome
+                    + "\">.*?class=\"num last-minute\">([0-9,]+)<")
+            .matcher(dom);
     assertThat(m.find()).as("a row for " + rule + " " + outcome).isTrue();
     return Integer.parseInt(m.group(1).replace(",", ""));
   }
@@ -162,15 +180,29 @@ class DashboardBrowserTest {
   /** Runs headless chromium on {@code url}; its standard output. */
   private String run(String chromium, String... args) throws IOException, InterruptedException {
     Path profile = Files.createTempDirectory(dir, "chromium");
-    List<String> command = new ArrayList<>(List.of(chromium, "--headless", "--no-sandbox",
-        "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
-        "--user-data-dir=" + profile, "--virtual-time-budget=10000"));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                chromium,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-dev-shm-usage",
+                "--user-data-dir=" + profile,
+                "--virtual-time-budget=10000"));
     command.addAll(List.of(args));
     Path out = dir.resolve("chromium-" + System.nanoTime() + ".out");
     Path err = dir.resolve("chromium-" + System.nanoTime() + ".err");
-    Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile())
-        .start();
+    Process p =
+        new ProcessBuilder(command)
+            .redirectOutput(out.toFile())
+            .redirectError(err.toFile())
+            .start();
     if (!p.waitFor(90, TimeUnit.SECONDS)) {
       p.destroyForcibly();
       throw new AssertionError("chromium did not finish in 90 s: " + Files.readString(err));

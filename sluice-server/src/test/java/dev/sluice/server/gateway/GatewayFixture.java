@@ -19,8 +19,8 @@ import java.util.TreeMap;
 
 /**
  * A real gateway on free loopback ports in front of a real {@link TestUpstream}, deciding on an
- * in-memory store whose clock the test sets (so no window turns over mid-test, and nothing
- * sleeps). Requests go through the JDK's HTTP client.
+ * in-memory store whose clock the test sets (so no window turns over mid-test, and nothing sleeps).
+ * Requests go through the JDK's HTTP client.
  */
 final class GatewayFixture implements AutoCloseable {
   final ManualTicker ticker;
@@ -28,17 +28,29 @@ final class GatewayFixture implements AutoCloseable {
   final Path policyFile;
   final Engines engines;
   final Gateway gateway;
-  final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(10)).build();
+  final HttpClient http =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(10))
+          .build();
 
-  private GatewayFixture(Path policyFile, Instant start, Duration upstreamTimeout, int maxBodyBytes) {
+  private GatewayFixture(
+      Path policyFile, Instant start, Duration upstreamTimeout, int maxBodyBytes) {
     this.policyFile = policyFile;
     this.ticker = new ManualTicker(start);
     this.upstream = new TestUpstream();
     InMemoryStore store = InMemoryStore.builder().ticker(ticker).executor(Runnable::run).build();
     this.engines = new Engines(policyFile, store, null);
-    Gateway.Options options = new Gateway.Options("127.0.0.1", 0, "127.0.0.1", 0,
-        Upstream.parse(upstream.url(), upstreamTimeout), maxBodyBytes, 2, Duration.ofSeconds(2));
+    Gateway.Options options =
+        new Gateway.Options(
+            "127.0.0.1",
+            0,
+            "127.0.0.1",
+            0,
+            Upstream.parse(upstream.url(), upstreamTimeout),
+            maxBodyBytes,
+            2,
+            Duration.ofSeconds(2));
     this.gateway = Gateway.start(engines, options, () -> Future.succeededFuture("memory"));
   }
 
@@ -54,8 +66,8 @@ final class GatewayFixture implements AutoCloseable {
     return policy(dir, yaml, start, Duration.ofSeconds(10), 64 * 1024);
   }
 
-  static GatewayFixture policy(Path dir, String yaml, Instant start, Duration upstreamTimeout,
-      int maxBodyBytes) {
+  static GatewayFixture policy(
+      Path dir, String yaml, Instant start, Duration upstreamTimeout, int maxBodyBytes) {
     try {
       Path file = dir.resolve("policy.yaml");
       Files.writeString(file, yaml);
@@ -69,15 +81,24 @@ final class GatewayFixture implements AutoCloseable {
    * A gateway on one event loop, enforcing {@code yaml} (written to {@code file}), in front of
    * {@code upstreamUrl}: for upstreams a test runs itself.
    */
-  static Gateway gateway(Path file, String yaml, Instant start, String upstreamUrl,
-      Duration upstreamTimeout) throws IOException {
+  static Gateway gateway(
+      Path file, String yaml, Instant start, String upstreamUrl, Duration upstreamTimeout)
+      throws IOException {
     Files.writeString(file, yaml);
-    InMemoryStore store = InMemoryStore.builder().ticker(new ManualTicker(start))
-        .executor(Runnable::run).build();
-    Gateway.Options options = new Gateway.Options("127.0.0.1", 0, "127.0.0.1", 0,
-        Upstream.parse(upstreamUrl, upstreamTimeout), 64 * 1024, 1, Duration.ofSeconds(1));
-    return Gateway.start(new Engines(file, store, null), options,
-        () -> Future.succeededFuture("memory"));
+    InMemoryStore store =
+        InMemoryStore.builder().ticker(new ManualTicker(start)).executor(Runnable::run).build();
+    Gateway.Options options =
+        new Gateway.Options(
+            "127.0.0.1",
+            0,
+            "127.0.0.1",
+            0,
+            Upstream.parse(upstreamUrl, upstreamTimeout),
+            64 * 1024,
+            1,
+            Duration.ofSeconds(1));
+    return Gateway.start(
+        new Engines(file, store, null), options, () -> Future.succeededFuture("memory"));
   }
 
   URI proxy(String pathAndQuery) {
@@ -95,7 +116,8 @@ final class GatewayFixture implements AutoCloseable {
   /** Sends {@code request} (30 s timeout), the body read as UTF-8; I/O failures unchecked. */
   static HttpResponse<String> send(HttpClient http, HttpRequest.Builder request) {
     try {
-      return http.send(request.timeout(Duration.ofSeconds(30)).build(),
+      return http.send(
+          request.timeout(Duration.ofSeconds(30)).build(),
           HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -110,13 +132,15 @@ final class GatewayFixture implements AutoCloseable {
   }
 
   HttpResponse<String> post(String path, String body, String... headers) {
-    return send(withHeaders(HttpRequest.newBuilder(proxy(path))
-        .POST(HttpRequest.BodyPublishers.ofString(body)), headers));
+    return send(
+        withHeaders(
+            HttpRequest.newBuilder(proxy(path)).POST(HttpRequest.BodyPublishers.ofString(body)),
+            headers));
   }
 
   HttpResponse<String> check(String json) {
-    return send(HttpRequest.newBuilder(admin("/v1/check"))
-        .POST(HttpRequest.BodyPublishers.ofString(json)));
+    return send(
+        HttpRequest.newBuilder(admin("/v1/check")).POST(HttpRequest.BodyPublishers.ofString(json)));
   }
 
   static HttpRequest.Builder withHeaders(HttpRequest.Builder b, String... headers) {
@@ -127,13 +151,20 @@ final class GatewayFixture implements AutoCloseable {
   }
 
   /**
-   * The rate-limit headers of {@code r} ({@code X-RateLimit-*}, {@code RateLimit*},
-   * {@code Retry-After}), names as the seeds spell them.
+   * The rate-limit headers of {@code r} ({@code X-RateLimit-*}, {@code RateLimit*}, {@code
+   * Retry-After}), names as the seeds spell them.
    */
   static Map<String, String> rateHeaders(HttpResponse<?> r) {
     Map<String, String> out = new TreeMap<>();
-    for (String name : new String[] {"X-RateLimit-Limit", "X-RateLimit-Remaining",
-        "X-RateLimit-Reset", "RateLimit-Policy", "RateLimit", "Retry-After"}) {
+    for (String name :
+        new String[] {
+          "X-RateLimit-Limit",
+          "X-RateLimit-Remaining",
+          "X-RateLimit-Reset",
+          "RateLimit-Policy",
+          "RateLimit",
+          "Retry-After"
+        }) {
       r.headers().firstValue(name).ifPresent(v -> out.put(name, v));
     }
     return out;

@@ -20,14 +20,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@link Gateway#close} drains: the ports stop accepting at once, a request already in flight
- * still gets its upstream's answer, and close returns once it has.
+ * {@link Gateway#close} drains: the ports stop accepting at once, a request already in flight still
+ * gets its upstream's answer, and close returns once it has.
  */
 class GracefulShutdownTest {
   static final Instant START = Instant.parse("2025-03-03T09:00:15Z");
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   GatewayFixture f;
 
   @AfterEach
@@ -41,17 +40,27 @@ class GracefulShutdownTest {
     f = GatewayFixture.policy(dir, "key: ip\nglobal:\n  limits: 100/minute\n", START);
     CompletableFuture<Void> arrived = new CompletableFuture<>();
     CompletableFuture<Void> release = new CompletableFuture<>();
-    f.upstream.behave(req -> req.body().onSuccess(body -> {
-      arrived.complete(null);
-      release.thenRun(() -> req.response().putHeader("Content-Type", "text/plain")
-          .end("answered after the close began"));
-    }));
+    f.upstream.behave(
+        req ->
+            req.body()
+                .onSuccess(
+                    body -> {
+                      arrived.complete(null);
+                      release.thenRun(
+                          () ->
+                              req.response()
+                                  .putHeader("Content-Type", "text/plain")
+                                  .end("answered after the close began"));
+                    }));
     int port = f.gateway.port();
     int adminPort = f.gateway.adminPort();
-    CompletableFuture<HttpResponse<String>> inFlight = f.http.sendAsync(
-        HttpRequest.newBuilder(f.proxy("/slow")).timeout(Duration.ofSeconds(30))
-            .POST(HttpRequest.BodyPublishers.ofString("payload")).build(),
-        HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    CompletableFuture<HttpResponse<String>> inFlight =
+        f.http.sendAsync(
+            HttpRequest.newBuilder(f.proxy("/slow"))
+                .timeout(Duration.ofSeconds(30))
+                .POST(HttpRequest.BodyPublishers.ofString("payload"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     arrived.get(10, TimeUnit.SECONDS);
 
     CompletableFuture<Void> closing = CompletableFuture.runAsync(f.gateway::close);
@@ -63,7 +72,8 @@ class GracefulShutdownTest {
     HttpResponse<String> r = inFlight.get(10, TimeUnit.SECONDS);
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.body()).isEqualTo("answered after the close began");
-    assertThat(r.headers().firstValue("Connection")).as("the connection ends with the drain")
+    assertThat(r.headers().firstValue("Connection"))
+        .as("the connection ends with the drain")
         .hasValue("close");
     assertThat(r.headers().firstValue("X-RateLimit-Remaining")).hasValue("99");
     closing.get(10, TimeUnit.SECONDS);
@@ -76,9 +86,10 @@ class GracefulShutdownTest {
     f = GatewayFixture.policy(dir, "key: ip\nglobal:\n  limits: 100/minute\n", START);
     CompletableFuture<Void> arrived = new CompletableFuture<>();
     f.upstream.behave(req -> arrived.complete(null)); // never answers
-    CompletableFuture<HttpResponse<String>> inFlight = f.http.sendAsync(
-        HttpRequest.newBuilder(f.proxy("/never")).timeout(Duration.ofSeconds(30)).build(),
-        HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    CompletableFuture<HttpResponse<String>> inFlight =
+        f.http.sendAsync(
+            HttpRequest.newBuilder(f.proxy("/never")).timeout(Duration.ofSeconds(30)).build(),
+            HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     arrived.get(10, TimeUnit.SECONDS);
 
     CompletableFuture<Void> closing = CompletableFuture.runAsync(f.gateway::close);

@@ -26,9 +26,9 @@ import java.util.function.Consumer;
 
 /**
  * A real gateway with its operations (overrides kept in a state directory, usage, webhooks,
- * dashboard) on free loopback ports, in front of a real {@link TestUpstream}, on an in-memory
- * store whose clock the test sets; the overrides' and reports' clock is the same one. It can be
- * restarted on the same state directory, as a process would be.
+ * dashboard) on free loopback ports, in front of a real {@link TestUpstream}, on an in-memory store
+ * whose clock the test sets; the overrides' and reports' clock is the same one. It can be restarted
+ * on the same state directory, as a process would be.
  */
 final class OpsFixture implements AutoCloseable {
   static final String TOKEN = "test-admin-token-0123456789";
@@ -37,15 +37,24 @@ final class OpsFixture implements AutoCloseable {
   final TestUpstream upstream = new TestUpstream();
   final Path stateDir;
   final Path policyFile;
+
   /** What the webhooks' secret-env variables hold. */
   final Map<String, String> secrets = new ConcurrentHashMap<>();
+
   private final Consumer<Operations.Builder> tune;
-  final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(10)).build();
+  final HttpClient http =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(10))
+          .build();
   Engines engines;
   Gateway gateway;
 
-  private OpsFixture(Path dir, String yaml, Instant start, Map<String, String> secrets,
+  private OpsFixture(
+      Path dir,
+      String yaml,
+      Instant start,
+      Map<String, String> secrets,
       Consumer<Operations.Builder> tune) {
     try {
       this.policyFile = dir.resolve("policy.yaml");
@@ -61,10 +70,14 @@ final class OpsFixture implements AutoCloseable {
   }
 
   static OpsFixture start(Path dir, String yaml, Instant start) {
-    return new OpsFixture(dir, yaml, start, Map.of(), b -> { });
+    return new OpsFixture(dir, yaml, start, Map.of(), b -> {});
   }
 
-  static OpsFixture start(Path dir, String yaml, Instant start, Map<String, String> secrets,
+  static OpsFixture start(
+      Path dir,
+      String yaml,
+      Instant start,
+      Map<String, String> secrets,
       Consumer<Operations.Builder> tune) {
     return new OpsFixture(dir, yaml, start, secrets, tune);
   }
@@ -74,15 +87,24 @@ final class OpsFixture implements AutoCloseable {
     Overrides overrides = new Overrides(ticker);
     InMemoryStore store = InMemoryStore.builder().ticker(ticker).executor(Runnable::run).build();
     engines = new Engines(policyFile, store, state.identityKey(), overrides);
-    Operations.Builder b = Operations.builder(engines::current, overrides)
-        .clock(ticker)
-        .token(AdminToken.of(TOKEN))
-        .storage(new FileOverrideStorage(state.overridesFile()))
-        .secrets(secrets::get)
-        .webhookBackoff(Duration.ofMillis(10));
+    Operations.Builder b =
+        Operations.builder(engines::current, overrides)
+            .clock(ticker)
+            .token(AdminToken.of(TOKEN))
+            .storage(new FileOverrideStorage(state.overridesFile()))
+            .secrets(secrets::get)
+            .webhookBackoff(Duration.ofMillis(10));
     tune.accept(b);
-    Gateway.Options options = new Gateway.Options("127.0.0.1", 0, "127.0.0.1", 0,
-        Upstream.parse(upstream.url(), Duration.ofSeconds(10)), 64 * 1024, 2, Duration.ofSeconds(2));
+    Gateway.Options options =
+        new Gateway.Options(
+            "127.0.0.1",
+            0,
+            "127.0.0.1",
+            0,
+            Upstream.parse(upstream.url(), Duration.ofSeconds(10)),
+            64 * 1024,
+            2,
+            Duration.ofSeconds(2));
     gateway = Gateway.start(engines, options, () -> Future.succeededFuture("memory"), b.build());
   }
 
@@ -132,10 +154,14 @@ final class OpsFixture implements AutoCloseable {
 
   /** An admin request with the token; {@code body} null for none. */
   HttpResponse<String> admin(String method, String pathAndQuery, String body) {
-    return send(HttpRequest.newBuilder(admin(pathAndQuery))
-        .header("Authorization", "Bearer " + TOKEN)
-        .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-            : HttpRequest.BodyPublishers.ofString(body)));
+    return send(
+        HttpRequest.newBuilder(admin(pathAndQuery))
+            .header("Authorization", "Bearer " + TOKEN)
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body)));
   }
 
   JsonObject adminJson(String method, String pathAndQuery, String body) {

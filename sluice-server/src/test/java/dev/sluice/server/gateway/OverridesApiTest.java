@@ -14,13 +14,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code /admin/overrides} over HTTP: a tier or limits of one's own take effect on the next
- * request through the proxy, expire, are removed, survive a restart, and bad input is refused
- * with 400 naming the field.
+ * {@code /admin/overrides} over HTTP: a tier or limits of one's own take effect on the next request
+ * through the proxy, expire, are removed, survive a restart, and bad input is refused with 400
+ * naming the field.
  */
 class OverridesApiTest {
   static final Instant START = Instant.parse("2030-01-01T00:00:05Z");
-  static final String POLICY = """
+  static final String POLICY =
+      """
       key: header:X-Api-Key
       global: {limits: 100/minute}
       tiers:
@@ -33,8 +34,7 @@ class OverridesApiTest {
           limits: 10/minute
       """;
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   OpsFixture f;
 
@@ -85,18 +85,22 @@ class OverridesApiTest {
     assertThat(new JsonObject(put.body()).getString("identity")).isEqualTo(f.fingerprint("café"));
     // The JDK's client writes '?' for such chars: the header's bytes go over a plain socket.
     byte[] utf8 = "café".getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    assertThat(rawLimitOf(utf8)).as("the override reaches the UTF-8 header's identity").isEqualTo("50");
+    assertThat(rawLimitOf(utf8))
+        .as("the override reaches the UTF-8 header's identity")
+        .isEqualTo("50");
     byte[] latin1 = "café".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1); // E9: not UTF-8
     assertThat(rawLimitOf(latin1)).as("and the Latin-1 one's, the same text").isEqualTo("50");
-    assertThat(rawLimitOf(new byte[] {'c', 'a', 'f', (byte) 0xC3})).as("bytes of no encoding")
+    assertThat(rawLimitOf(new byte[] {'c', 'a', 'f', (byte) 0xC3}))
+        .as("bytes of no encoding")
         .isEqualTo("10");
   }
 
   /** The limit a GET /search shows for an X-Api-Key header of exactly these bytes. */
   private String rawLimitOf(byte[] key) {
     java.io.ByteArrayOutputStream request = new java.io.ByteArrayOutputStream();
-    request.writeBytes("GET /search HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Api-Key: "
-        .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+    request.writeBytes(
+        "GET /search HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Api-Key: "
+            .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
     request.writeBytes(key);
     request.writeBytes("\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
     RawHttp.Response response = RawHttp.exchange(f.port(), request.toByteArray());
@@ -117,8 +121,11 @@ class OverridesApiTest {
   void ownLimits_applyUntilTheyExpire() {
     f = OpsFixture.start(dir, POLICY, START);
 
-    HttpResponse<String> put = f.admin("PUT", "/admin/overrides/key-a",
-        "{\"limits\": {\"search\": [\"3/minute\"]}, \"ttl\": \"1h\"}");
+    HttpResponse<String> put =
+        f.admin(
+            "PUT",
+            "/admin/overrides/key-a",
+            "{\"limits\": {\"search\": [\"3/minute\"]}, \"ttl\": \"1h\"}");
 
     assertThat(put.statusCode()).isEqualTo(200);
     assertThat(new JsonObject(put.body()).getString("expires")).isEqualTo("2030-01-01T01:00:05Z");
@@ -138,7 +145,9 @@ class OverridesApiTest {
   void expires_takesAnInstant() {
     f = OpsFixture.start(dir, POLICY, START);
 
-    f.admin("PUT", "/admin/overrides/key-a",
+    f.admin(
+        "PUT",
+        "/admin/overrides/key-a",
         "{\"tier\": \"pro\", \"expires\": \"2030-01-01T00:10:00Z\"}");
     assertThat(limitOf("key-a")).isEqualTo("50");
 
@@ -159,7 +168,8 @@ class OverridesApiTest {
     assertThat(byFp.getString("tier")).isEqualTo("pro");
     assertThat(limitOf(email)).isEqualTo("50");
     assertThat(f.admin("GET", "/admin/overrides", null).body())
-        .contains(fp).doesNotContain("example.com");
+        .contains(fp)
+        .doesNotContain("example.com");
 
     f.admin("DELETE", "/admin/overrides/fp:" + fp, null);
     assertThat(limitOf(email)).isEqualTo("10");
@@ -179,12 +189,17 @@ class OverridesApiTest {
     assertThat(limitOf("key-a")).isEqualTo("50");
     assertThat(limitOf("key-b")).isEqualTo("2");
     Path state = f.stateDir;
-    assertThat(Files.readString(state.resolve("overrides.json"))).contains(fp)
+    assertThat(Files.readString(state.resolve("overrides.json")))
+        .contains(fp)
         .doesNotContain("key-a");
-    assertThat(PosixFilePermissions.toString(
-        Files.getPosixFilePermissions(state.resolve("identity.key")))).isEqualTo("rw-------");
-    assertThat(PosixFilePermissions.toString(
-        Files.getPosixFilePermissions(state.resolve("overrides.json")))).isEqualTo("rw-------");
+    assertThat(
+            PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(state.resolve("identity.key"))))
+        .isEqualTo("rw-------");
+    assertThat(
+            PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(state.resolve("overrides.json"))))
+        .isEqualTo("rw-------");
 
     f.admin("DELETE", "/admin/overrides/key-a", null);
     f.restart();
@@ -209,7 +224,9 @@ class OverridesApiTest {
     f = OpsFixture.start(dir, POLICY, START);
 
     assertBad("{\"tier\": \"gold\"}", "tier", "no tier 'gold'; its tiers are pro, partner");
-    assertBad("{\"limits\": {\"search\": [\"5/minuet\"]}}", "limits.search[0]",
+    assertBad(
+        "{\"limits\": {\"search\": [\"5/minuet\"]}}",
+        "limits.search[0]",
         "unknown window 'minuet'");
     assertBad("{\"limits\": {\"serch\": [\"5/minute\"]}}", "limits.serch", "no rule 'serch'");
     assertBad("{\"limits\": {\"search\": 5}}", "limits.search", "no window");
@@ -219,9 +236,13 @@ class OverridesApiTest {
     assertBad("{\"tier\": \"pro\", \"ttl\": \"soon\"}", "ttl", "7d");
     assertBad("{\"tier\": \"pro\", \"ttl\": \"999999999999w\"}", "ttl", "too long");
     assertBad("{\"tier\": \"pro\", \"ttl\": \"99999999999999999999d\"}", "ttl", "7d");
-    assertBad("{\"tier\": \"pro\", \"expires\": \"+1000000000-12-31T23:59:59Z\"}", "expires",
+    assertBad(
+        "{\"tier\": \"pro\", \"expires\": \"+1000000000-12-31T23:59:59Z\"}",
+        "expires",
         "too far away");
-    assertBad("{\"tier\": \"pro\", \"ttl\": \"1h\", \"expires\": \"2031-01-01T00:00:00Z\"}", "ttl",
+    assertBad(
+        "{\"tier\": \"pro\", \"ttl\": \"1h\", \"expires\": \"2031-01-01T00:00:00Z\"}",
+        "ttl",
         "not both");
     assertBad("{\"tier\": \"pro\", \"teir\": 1}", "teir", "unknown field");
     assertBad("{}", "tier", "sets a tier, limits for some rules, or both");

@@ -18,8 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Many clients in parallel on one key, through the proxy: exactly the limit is admitted. */
 class ProxyConcurrencyTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   GatewayFixture f;
 
@@ -30,11 +29,15 @@ class ProxyConcurrencyTest {
 
   @Test
   void manyClientsOnOneKey_admitExactlyTheLimit() throws Exception {
-    f = GatewayFixture.policy(dir, """
+    f =
+        GatewayFixture.policy(
+            dir,
+            """
         global:
           key: header:X-Api-Key
           limits: [150/minute, 1000/hour]
-        """, Instant.parse("2030-01-01T00:00:05Z"));
+        """,
+            Instant.parse("2030-01-01T00:00:05Z"));
     int threads = 16;
     int perThread = 25;
     AtomicInteger ok = new AtomicInteger();
@@ -44,12 +47,15 @@ class ProxyConcurrencyTest {
     try {
       List<Future<?>> done = new ArrayList<>();
       for (int t = 0; t < threads; t++) {
-        done.add(pool.submit(() -> {
-          for (int i = 0; i < perThread; i++) {
-            HttpResponse<String> r = f.get("/work", "X-Api-Key", "shared");
-            (r.statusCode() == 200 ? ok : r.statusCode() == 429 ? limited : other).incrementAndGet();
-          }
-        }));
+        done.add(
+            pool.submit(
+                () -> {
+                  for (int i = 0; i < perThread; i++) {
+                    HttpResponse<String> r = f.get("/work", "X-Api-Key", "shared");
+                    (r.statusCode() == 200 ? ok : r.statusCode() == 429 ? limited : other)
+                        .incrementAndGet();
+                  }
+                }));
       }
       for (Future<?> d : done) {
         d.get(60, TimeUnit.SECONDS);

@@ -32,17 +32,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The proxy's data path at its edges: HTTP/1.0 clients, a framing header named
- * by {@code Connection}, {@code Expect} followed by a pipelined HEAD, an upstream sending more
- * than it announced, long runs of pipelined refusals; and back-pressure both ways. Real sockets,
- * real upstreams.
+ * The proxy's data path at its edges: HTTP/1.0 clients, a framing header named by {@code
+ * Connection}, {@code Expect} followed by a pipelined HEAD, an upstream sending more than it
+ * announced, long runs of pipelined refusals; and back-pressure both ways. Real sockets, real
+ * upstreams.
  */
 class ProxyHardeningTest {
   static final Instant START = Instant.parse("2025-03-03T09:00:15Z");
   static final String POLICY = "key: ip\nglobal:\n  limits: 100/minute\n";
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   GatewayFixture f;
   Gateway gateway;
   RawUpstream raw;
@@ -66,15 +65,20 @@ class ProxyHardeningTest {
   void http10Client_getsAChunkedUpstreamAnswerUnchunked_endingWithTheConnection()
       throws IOException {
     f = GatewayFixture.policy(dir, POLICY, START);
-    f.upstream.behave(req -> req.response().setChunked(true).write("first,")
-        .compose(v -> req.response().end("second")));
+    f.upstream.behave(
+        req ->
+            req.response()
+                .setChunked(true)
+                .write("first,")
+                .compose(v -> req.response().end("second")));
     try (Socket s = RawHttp.connect(f.gateway.port())) {
       s.getOutputStream().write("GET /old HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
       String all = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
       int end = all.indexOf("\r\n\r\n");
       String head = all.substring(0, end);
       assertThat(head).startsWith("HTTP/1.1 200 ");
-      assertThat(head.toLowerCase()).as("RFC 9112: no Transfer-Encoding to an HTTP/1.0 client")
+      assertThat(head.toLowerCase())
+          .as("RFC 9112: no Transfer-Encoding to an HTTP/1.0 client")
           .doesNotContain("transfer-encoding");
       assertThat(all.substring(end + 4)).isEqualTo("first,second");
     }
@@ -86,8 +90,8 @@ class ProxyHardeningTest {
     try (Socket s = RawHttp.connect(f.gateway.port())) {
       OutputStream out = s.getOutputStream();
       InputStream in = new BufferedInputStream(s.getInputStream());
-      out.write("GET /a HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"
-          .getBytes(StandardCharsets.US_ASCII));
+      out.write(
+          "GET /a HTTP/1.0\r\nConnection: keep-alive\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
       RawHttp.Response first = RawHttp.read(in);
       assertThat(first.status()).isEqualTo(200);
       assertThat(first.header("Connection")).isEqualToIgnoringCase("keep-alive");
@@ -105,14 +109,20 @@ class ProxyHardeningTest {
       throws IOException {
     f = GatewayFixture.policy(dir, POLICY, START);
     String smuggled = "GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n";
-    RawHttp.Response r = RawHttp.exchange(f.gateway.port(), "POST /form HTTP/1.1\r\nHost: x\r\n"
-        + "Content-Length: " + smuggled.length() + "\r\nConnection: Content-Length\r\n\r\n"
-        + smuggled);
+    RawHttp.Response r =
+        RawHttp.exchange(
+            f.gateway.port(),
+            "POST /form HTTP/1.1\r\nHost: x\r\n"
+                + "Content-Length: "
+                + smuggled.length()
+                + "\r\nConnection: Content-Length\r\n\r\n"
+                + smuggled);
 
     assertThat(r.status()).isEqualTo(200);
     TestUpstream.Received got = f.upstream.received.get(0);
     assertThat(got.uri()).isEqualTo("/form");
-    assertThat(got.body().toString()).as("the body reaches the upstream as a body")
+    assertThat(got.body().toString())
+        .as("the body reaches the upstream as a body")
         .isEqualTo(smuggled);
   }
 
@@ -120,18 +130,21 @@ class ProxyHardeningTest {
   void expectContinue_thenAPipelinedHead_bothAnswersFramedAsTheirRequestsSay() throws IOException {
     f = GatewayFixture.policy(dir, POLICY, START);
     try (Socket s = RawHttp.connect(f.gateway.port())) {
-      s.getOutputStream().write(("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
-          + "Expect: 100-continue\r\n\r\nhello"
-          + "HEAD /h HTTP/1.1\r\nHost: x\r\n\r\n"
-          + "GET /last HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-          .getBytes(StandardCharsets.US_ASCII));
+      s.getOutputStream()
+          .write(
+              ("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+                      + "Expect: 100-continue\r\n\r\nhello"
+                      + "HEAD /h HTTP/1.1\r\nHost: x\r\n\r\n"
+                      + "GET /last HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
       InputStream in = new BufferedInputStream(s.getInputStream());
       assertThat(RawHttp.line(in)).isEqualTo("HTTP/1.1 100 Continue");
       assertThat(RawHttp.line(in)).isEmpty();
       RawHttp.Response post = RawHttp.read(in);
       assertThat(post.status()).isEqualTo(200);
       assertThat(post.text()).isEqualTo("{\"upstream\": true}");
-      assertThat(RawHttp.line(in)).isEqualTo("HTTP/1.1 200 OK"); // the HEAD's answer: a head, no body
+      assertThat(RawHttp.line(in))
+          .isEqualTo("HTTP/1.1 200 OK"); // the HEAD's answer: a head, no body
       while (!RawHttp.line(in).isEmpty()) {
         // its headers
       }
@@ -145,23 +158,30 @@ class ProxyHardeningTest {
   void upstreamSendingMoreThanItsContentLength_neverAnswersTheNextPipelinedRequest()
       throws Exception {
     AtomicBoolean first = new AtomicBoolean(true);
-    raw = new RawUpstream(c -> {
-      InputStream in = new BufferedInputStream(c.getInputStream());
-      OutputStream out = c.getOutputStream();
-      while (readHead(in) != null) {
-        out.write((first.getAndSet(false)
-            ? "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"
-                + "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecret"
-            : "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok").getBytes(StandardCharsets.US_ASCII));
-        out.flush();
-      }
-    });
-    gateway = GatewayFixture.gateway(dir.resolve("raw-policy.yaml"), POLICY, START, raw.url(),
-        Duration.ofSeconds(10));
+    raw =
+        new RawUpstream(
+            c -> {
+              InputStream in = new BufferedInputStream(c.getInputStream());
+              OutputStream out = c.getOutputStream();
+              while (readHead(in) != null) {
+                out.write(
+                    (first.getAndSet(false)
+                            ? "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"
+                                + "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecret"
+                            : "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                        .getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+              }
+            });
+    gateway =
+        GatewayFixture.gateway(
+            dir.resolve("raw-policy.yaml"), POLICY, START, raw.url(), Duration.ofSeconds(10));
     try (Socket s = RawHttp.connect(gateway.port())) {
-      s.getOutputStream().write(("GET /a HTTP/1.1\r\nHost: x\r\n\r\n"
-          + "GET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-          .getBytes(StandardCharsets.US_ASCII));
+      s.getOutputStream()
+          .write(
+              ("GET /a HTTP/1.1\r\nHost: x\r\n\r\n"
+                      + "GET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
       InputStream in = new BufferedInputStream(s.getInputStream());
       RawHttp.Response a = RawHttp.read(in);
       assertThat(a.text()).isEqualTo("hello");
@@ -177,14 +197,20 @@ class ProxyHardeningTest {
     f = GatewayFixture.policy(dir, POLICY, START);
     int size = 64 * 1024 * 1024; // more than the socket buffers on the way hold
     CompletableFuture<Void> allSent = new CompletableFuture<>();
-    f.upstream.behave(req -> req.response().putHeader("Content-Length", Integer.toString(size))
-        .end(Buffer.buffer(new byte[size])).onSuccess(v -> allSent.complete(null)));
+    f.upstream.behave(
+        req ->
+            req.response()
+                .putHeader("Content-Length", Integer.toString(size))
+                .end(Buffer.buffer(new byte[size]))
+                .onSuccess(v -> allSent.complete(null)));
     try (Socket s = new Socket()) {
       s.setReceiveBufferSize(64 * 1024);
       s.setSoTimeout(30_000);
       s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), f.gateway.port()));
-      s.getOutputStream().write("GET /big HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-          .getBytes(StandardCharsets.US_ASCII));
+      s.getOutputStream()
+          .write(
+              "GET /big HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                  .getBytes(StandardCharsets.US_ASCII));
       InputStream in = new BufferedInputStream(s.getInputStream());
       assertThat(RawHttp.line(in)).isEqualTo("HTTP/1.1 200 OK");
       assertThatThrownBy(() -> allSent.get(1, TimeUnit.SECONDS))
@@ -204,23 +230,26 @@ class ProxyHardeningTest {
     f = GatewayFixture.policy(dir, POLICY, START, Duration.ofMillis(300), 64 * 1024);
     int size = 64 * 1024 * 1024;
     // Made before the request: made in the handler, 64 MiB (twice, with the copy) could take the
-    // upstream longer than the 300 ms timeout on a loaded machine, a silence it would be blamed for.
+    // upstream longer than the 300 ms timeout on a loaded machine, a silence it would be blamed
+    // for.
     Buffer body = Buffer.buffer(new byte[size]);
     CompletableFuture<Void> upstreamLetGo = new CompletableFuture<>();
-    f.upstream.behave(req -> {
-      req.connection().closeHandler(v -> upstreamLetGo.complete(null));
-      req.response().putHeader("Content-Length", Integer.toString(size)).end(body);
-    });
+    f.upstream.behave(
+        req -> {
+          req.connection().closeHandler(v -> upstreamLetGo.complete(null));
+          req.response().putHeader("Content-Length", Integer.toString(size)).end(body);
+        });
     try (Socket s = new Socket()) {
       s.setReceiveBufferSize(64 * 1024);
       s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), f.gateway.port()));
-      s.getOutputStream().write("GET /big HTTP/1.1\r\nHost: x\r\n\r\n"
-          .getBytes(StandardCharsets.US_ASCII));
+      s.getOutputStream()
+          .write("GET /big HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
 
       upstreamLetGo.get(20, TimeUnit.SECONDS); // the client never reads
     }
     String metrics = f.send(java.net.http.HttpRequest.newBuilder(f.admin("/metrics")).GET()).body();
-    assertThat(metrics).doesNotContain("sluice_upstream_errors_total{kind=\"reset\"}")
+    assertThat(metrics)
+        .doesNotContain("sluice_upstream_errors_total{kind=\"reset\"}")
         .doesNotContain("sluice_upstream_errors_total{kind=\"timeout\"}");
     assertThat(f.get("/after").statusCode()).isEqualTo(200);
   }
@@ -230,30 +259,43 @@ class ProxyHardeningTest {
     CompletableFuture<Void> headRead = new CompletableFuture<>();
     CompletableFuture<Void> readOn = new CompletableFuture<>();
     int size = 64 * 1024 * 1024;
-    raw = new RawUpstream(c -> {
-      InputStream in = new BufferedInputStream(c.getInputStream());
-      readHead(in);
-      headRead.complete(null);
-      readOn.orTimeout(30, TimeUnit.SECONDS).join();
-      long got = in.readNBytes(size).length;
-      c.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Length: " + Long.toString(got).length()
-          + "\r\n\r\n" + got).getBytes(StandardCharsets.US_ASCII));
-      c.getOutputStream().flush();
-      in.read();
-    });
-    gateway = GatewayFixture.gateway(dir.resolve("raw-policy.yaml"), POLICY, START, raw.url(),
-        Duration.ofSeconds(30));
+    raw =
+        new RawUpstream(
+            c -> {
+              InputStream in = new BufferedInputStream(c.getInputStream());
+              readHead(in);
+              headRead.complete(null);
+              readOn.orTimeout(30, TimeUnit.SECONDS).join();
+              long got = in.readNBytes(size).length;
+              c.getOutputStream()
+                  .write(
+                      ("HTTP/1.1 200 OK\r\nContent-Length: "
+                              + Long.toString(got).length()
+                              + "\r\n\r\n"
+                              + got)
+                          .getBytes(StandardCharsets.US_ASCII));
+              c.getOutputStream().flush();
+              in.read();
+            });
+    gateway =
+        GatewayFixture.gateway(
+            dir.resolve("raw-policy.yaml"), POLICY, START, raw.url(), Duration.ofSeconds(30));
     try (Socket s = RawHttp.connect(gateway.port())) {
       OutputStream out = s.getOutputStream();
-      out.write(("POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: " + size
-          + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-      CompletableFuture<Void> sent = CompletableFuture.runAsync(() -> {
-        try {
-          out.write(new byte[size]);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      });
+      out.write(
+          ("POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: "
+                  + size
+                  + "\r\nConnection: close\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
+      CompletableFuture<Void> sent =
+          CompletableFuture.runAsync(
+              () -> {
+                try {
+                  out.write(new byte[size]);
+                } catch (IOException e) {
+                  throw new UncheckedIOException(e);
+                }
+              });
       headRead.get(10, TimeUnit.SECONDS);
       assertThatThrownBy(() -> sent.get(1, TimeUnit.SECONDS))
           .as("the gateway took the whole body in while its upstream read none of it")
@@ -281,17 +323,20 @@ class ProxyHardeningTest {
       InputStream in = new BufferedInputStream(s.getInputStream());
       // A large body first, so that the gateway reads this connection in large pieces.
       int size = 1024 * 1024;
-      out.write(("POST /warm HTTP/1.1\r\nContent-Length: " + size + "\r\n\r\n")
-          .getBytes(StandardCharsets.US_ASCII));
+      out.write(
+          ("POST /warm HTTP/1.1\r\nContent-Length: " + size + "\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
       out.write(new byte[size]);
       assertThat(RawHttp.read(in).status()).isEqualTo(200);
-      CompletableFuture<Void> sent = CompletableFuture.runAsync(() -> {
-        try {
-          out.write(batch.toString().getBytes(StandardCharsets.US_ASCII));
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      });
+      CompletableFuture<Void> sent =
+          CompletableFuture.runAsync(
+              () -> {
+                try {
+                  out.write(batch.toString().getBytes(StandardCharsets.US_ASCII));
+                } catch (IOException e) {
+                  throw new UncheckedIOException(e);
+                }
+              });
       RawHttp.Response first = RawHttp.read(in);
       assertThat(first.status()).isEqualTo(200);
       for (int i = 0; i < n; i++) {
@@ -312,6 +357,7 @@ class ProxyHardeningTest {
     }
     return read;
   }
+
   /** A request's head (lines up to the blank one), or null at the end of the stream. */
   static List<String> readHead(InputStream in) throws IOException {
     List<String> head = new ArrayList<>();
@@ -346,24 +392,26 @@ class ProxyHardeningTest {
 
     RawUpstream(Serve serve) throws IOException {
       server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-      threads.execute(() -> {
-        while (!server.isClosed()) {
-          Socket c;
-          try {
-            c = server.accept();
-          } catch (IOException e) {
-            return;
-          }
-          accepted.add(c);
-          threads.execute(() -> {
-            try (c) {
-              serve.serve(c);
-            } catch (IOException e) {
-              // the gateway closed it
+      threads.execute(
+          () -> {
+            while (!server.isClosed()) {
+              Socket c;
+              try {
+                c = server.accept();
+              } catch (IOException e) {
+                return;
+              }
+              accepted.add(c);
+              threads.execute(
+                  () -> {
+                    try (c) {
+                      serve.serve(c);
+                    } catch (IOException e) {
+                      // the gateway closed it
+                    }
+                  });
             }
           });
-        }
-      });
     }
 
     String url() {

@@ -13,13 +13,14 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * examples/ipto.yaml enforced over HTTP through the proxy: every row of the seed's tables, with
- * the exact headers and 429 body, denied requests never reaching the upstream and allowed ones
- * reaching it intact.
+ * examples/ipto.yaml enforced over HTTP through the proxy: every row of the seed's tables, with the
+ * exact headers and 429 body, denied requests never reaching the upstream and allowed ones reaching
+ * it intact.
  */
 class ProxyIptoTest {
   /** A Monday, 15 s into the minute: windows end at 09:01:00, 10:00:00 and midnight. */
   static final Instant START = Instant.parse("2025-03-03T09:00:15Z");
+
   static final Instant MINUTE_END = Instant.parse("2025-03-03T09:01:00Z");
   static final Instant HOUR_END = Instant.parse("2025-03-03T10:00:00Z");
   static final Instant FORGOTTEN = Instant.parse("2025-04-02T09:00:15Z");
@@ -33,7 +34,10 @@ class ProxyIptoTest {
 
   /** Who an endpoint counts, and how a request carries that identity over HTTP. */
   enum Per {
-    EMAIL("email"), TOKEN("token"), REFRESH_TOKEN("refresh_token"), USER(null);
+    EMAIL("email"),
+    TOKEN("token"),
+    REFRESH_TOKEN("refresh_token"),
+    USER(null);
 
     final String field;
 
@@ -52,14 +56,16 @@ class ProxyIptoTest {
     }
 
     String body(String who) {
-      return per.field == null ? "{\"note\": \"caf\u00e9 \u2615\"}"
+      return per.field == null
+          ? "{\"note\": \"caf\u00e9 \u2615\"}"
           : "{\"" + per.field + "\": \"" + who + "@example.com\", \"note\": \"caf\u00e9\"}";
     }
 
     HttpResponse<String> send(GatewayFixture f, String who) {
-      var b = java.net.http.HttpRequest.newBuilder(f.proxy(path))
-          .method(method, java.net.http.HttpRequest.BodyPublishers.ofString(body(who)))
-          .header("Content-Type", "application/json");
+      var b =
+          java.net.http.HttpRequest.newBuilder(f.proxy(path))
+              .method(method, java.net.http.HttpRequest.BodyPublishers.ofString(body(who)))
+              .header("Content-Type", "application/json");
       if (per == Per.USER) {
         b.header("Authorization", "Bearer token-" + who);
       }
@@ -100,10 +106,13 @@ class ProxyIptoTest {
       assertThat(r.statusCode()).as("request %d of %d", i, row.limit()).isEqualTo(200);
       assertThat(r.body()).isEqualTo("{\"upstream\": true}");
       assertThat(r.headers().firstValue("X-Upstream")).hasValue("yes");
-      assertThat(GatewayFixture.rateHeaders(r)).as("request %d", i).isEqualTo(Map.of(
-          "X-RateLimit-Limit", Integer.toString(row.limit()),
-          "X-RateLimit-Remaining", Integer.toString(row.limit() - i),
-          "X-RateLimit-Reset", reset));
+      assertThat(GatewayFixture.rateHeaders(r))
+          .as("request %d", i)
+          .isEqualTo(
+              Map.of(
+                  "X-RateLimit-Limit", Integer.toString(row.limit()),
+                  "X-RateLimit-Remaining", Integer.toString(row.limit() - i),
+                  "X-RateLimit-Reset", reset));
     }
     assertThat(f.upstream.received).hasSize(row.limit());
 
@@ -111,16 +120,23 @@ class ProxyIptoTest {
 
     String retryAfter = Long.toString(row.retryAfter());
     assertThat(denied.statusCode()).isEqualTo(429);
-    assertThat(GatewayFixture.rateHeaders(denied)).isEqualTo(Map.of(
-        "X-RateLimit-Limit", Integer.toString(row.limit()),
-        "X-RateLimit-Remaining", "0",
-        "X-RateLimit-Reset", reset,
-        "Retry-After", retryAfter));
+    assertThat(GatewayFixture.rateHeaders(denied))
+        .isEqualTo(
+            Map.of(
+                "X-RateLimit-Limit",
+                Integer.toString(row.limit()),
+                "X-RateLimit-Remaining",
+                "0",
+                "X-RateLimit-Reset",
+                reset,
+                "Retry-After",
+                retryAfter));
     assertThat(denied.body())
         .isEqualTo("{\"detail\": \"Rate limit exceeded\", \"retry_after\": " + retryAfter + "}");
     assertThat(denied.headers().firstValue("Content-Type")).hasValue("application/json");
     assertThat(denied.headers().firstValue("Cache-Control")).hasValue("no-store");
-    assertThat(f.upstream.received).as("a denied request never reaches the upstream")
+    assertThat(f.upstream.received)
+        .as("a denied request never reaches the upstream")
         .hasSize(row.limit());
 
     HttpResponse<String> otherIdentity = row.send(f, "bob");
@@ -132,9 +148,16 @@ class ProxyIptoTest {
   @Test
   void allowedRequest_reachesTheUpstreamWithBodyHeadersAndTargetIntact() {
     String body = "{\"email\": \"alice@example.com\", \"note\": \"caf\u00e9 \u2615\"}";
-    HttpResponse<String> r = f.post("/auth/magic-link?utm=a%20b&x=1", body,
-        "Content-Type", "application/json; charset=utf-8", "X-Request-Id", "req-1",
-        "Authorization", "Bearer abc");
+    HttpResponse<String> r =
+        f.post(
+            "/auth/magic-link?utm=a%20b&x=1",
+            body,
+            "Content-Type",
+            "application/json; charset=utf-8",
+            "X-Request-Id",
+            "req-1",
+            "Authorization",
+            "Bearer abc");
 
     assertThat(r.statusCode()).isEqualTo(200);
     TestUpstream.Received got = f.upstream.received.get(0);
@@ -154,22 +177,33 @@ class ProxyIptoTest {
     String[] paths = {"/assets", "/balance", "/microip/search", "/wallets"};
     for (int i = 0; i < 100; i++) {
       assertThat(f.get(paths[i % 4], "Authorization", "Bearer alice").statusCode())
-          .as("request %d", i + 1).isEqualTo(200);
+          .as("request %d", i + 1)
+          .isEqualTo(200);
     }
 
     HttpResponse<String> denied = f.post("/assets", "{}", "Authorization", "Bearer alice");
 
     assertThat(denied.statusCode()).isEqualTo(429);
-    assertThat(GatewayFixture.rateHeaders(denied)).isEqualTo(Map.of(
-        "X-RateLimit-Limit", "100", "X-RateLimit-Remaining", "0",
-        "X-RateLimit-Reset", Long.toString(MINUTE_END.getEpochSecond()), "Retry-After", "45"));
-    assertThat(denied.body()).isEqualTo("{\"detail\": \"Rate limit exceeded\", \"retry_after\": 45}");
+    assertThat(GatewayFixture.rateHeaders(denied))
+        .isEqualTo(
+            Map.of(
+                "X-RateLimit-Limit",
+                "100",
+                "X-RateLimit-Remaining",
+                "0",
+                "X-RateLimit-Reset",
+                Long.toString(MINUTE_END.getEpochSecond()),
+                "Retry-After",
+                "45"));
+    assertThat(denied.body())
+        .isEqualTo("{\"detail\": \"Rate limit exceeded\", \"retry_after\": 45}");
 
     f.ticker.set(MINUTE_END);
     HttpResponse<String> nextMinute = f.post("/assets", "{}", "Authorization", "Bearer alice");
     assertThat(nextMinute.statusCode()).isEqualTo(200);
     assertThat(nextMinute.headers().firstValue("X-RateLimit-Remaining"))
-        .as("the denied request took nothing from asset-creation").hasValue("9");
+        .as("the denied request took nothing from asset-creation")
+        .hasValue("9");
   }
 
   @Test
@@ -177,11 +211,13 @@ class ProxyIptoTest {
     for (int i = 0; i < 3; i++) {
       f.post("/auth/magic-link", "{\"email\": \"a@example.com\"}");
     }
-    assertThat(f.post("/auth/magic-link", "{\"email\": \"a@example.com\"}").statusCode()).isEqualTo(429);
+    assertThat(f.post("/auth/magic-link", "{\"email\": \"a@example.com\"}").statusCode())
+        .isEqualTo(429);
 
     f.ticker.set(HOUR_END);
 
-    assertThat(f.post("/auth/magic-link", "{\"email\": \"a@example.com\"}").statusCode()).isEqualTo(200);
+    assertThat(f.post("/auth/magic-link", "{\"email\": \"a@example.com\"}").statusCode())
+        .isEqualTo(200);
   }
 
   @Test
@@ -190,8 +226,10 @@ class ProxyIptoTest {
 
     assertThat(r.statusCode()).isEqualTo(400);
     assertThat(r.headers().firstValue("Content-Type")).hasValue("application/json");
-    assertThat(r.body()).isEqualTo("{\"error\":{\"code\":\"INVALID_REQUEST\",\"message\":"
-        + "\"rule 'magic-link' counts requests per body field email, and this request has none\"}}");
+    assertThat(r.body())
+        .isEqualTo(
+            "{\"error\":{\"code\":\"INVALID_REQUEST\",\"message\":"
+                + "\"rule 'magic-link' counts requests per body field email, and this request has none\"}}");
     assertThat(f.upstream.received).isEmpty();
   }
 
@@ -205,13 +243,19 @@ class ProxyIptoTest {
 
   @Test
   void differentlySpeltPaths_areCountedByTheSameRule() {
-    String[] spellings = {"/auth/magic-link", "/auth//magic-link", "/auth/./magic-link",
-        "/auth/x/../magic-link", "/auth/magic%2Dlink"};
+    String[] spellings = {
+      "/auth/magic-link",
+      "/auth//magic-link",
+      "/auth/./magic-link",
+      "/auth/x/../magic-link",
+      "/auth/magic%2Dlink"
+    };
     for (String path : spellings) {
       f.post(path, "{\"email\": \"a@example.com\"}");
     }
     assertThat(f.upstream.received).as("3 per hour, however the path is written").hasSize(3);
-    assertThat(f.upstream.received.get(1).uri()).as("forwarded as received")
+    assertThat(f.upstream.received.get(1).uri())
+        .as("forwarded as received")
         .isEqualTo("/auth//magic-link");
   }
 }

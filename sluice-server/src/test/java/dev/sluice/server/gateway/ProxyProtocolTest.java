@@ -28,8 +28,7 @@ class ProxyProtocolTest {
   static final Instant START = Instant.parse("2025-03-03T09:00:15Z");
   static final String POLICY = "key: ip\nglobal:\n  limits: 100/minute\n";
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   GatewayFixture f;
 
   @AfterEach
@@ -43,10 +42,12 @@ class ProxyProtocolTest {
   void pipelinedRequests_areForwardedAndAnsweredInOrder() throws IOException {
     f = GatewayFixture.policy(dir, POLICY, START);
     try (Socket s = RawHttp.connect(f.gateway.port())) {
-      s.getOutputStream().write(("GET /a HTTP/1.1\r\nHost: x\r\n\r\n"
-          + "POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"
-          + "GET /c HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-          .getBytes(StandardCharsets.US_ASCII));
+      s.getOutputStream()
+          .write(
+              ("GET /a HTTP/1.1\r\nHost: x\r\n\r\n"
+                      + "POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"
+                      + "GET /c HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
       InputStream in = new BufferedInputStream(s.getInputStream());
       for (String remaining : new String[] {"99", "98", "97"}) {
         RawHttp.Response r = RawHttp.read(in);
@@ -55,7 +56,8 @@ class ProxyProtocolTest {
       }
       assertThat(in.read()).as("closed after the request that asked for it").isEqualTo(-1);
     }
-    assertThat(f.upstream.received).extracting(TestUpstream.Received::uri)
+    assertThat(f.upstream.received)
+        .extracting(TestUpstream.Received::uri)
         .containsExactly("/a", "/b", "/c");
     assertThat(f.upstream.received.get(1).body().toString()).isEqualTo("hello");
   }
@@ -80,8 +82,10 @@ class ProxyProtocolTest {
     f = GatewayFixture.policy(dir, POLICY, START);
     try (Socket s = RawHttp.connect(f.gateway.port())) {
       OutputStream out = s.getOutputStream();
-      out.write(("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
-          + "Expect: 100-continue\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.write(
+          ("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+                  + "Expect: 100-continue\r\nConnection: close\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
       InputStream in = new BufferedInputStream(s.getInputStream());
       assertThat(RawHttp.line(in)).isEqualTo("HTTP/1.1 100 Continue");
       assertThat(RawHttp.line(in)).isEmpty();
@@ -98,9 +102,11 @@ class ProxyProtocolTest {
   void headRequest_isAnsweredWithoutABody_andTheConnectionServesOn() throws IOException {
     f = GatewayFixture.policy(dir, POLICY, START);
     try (Socket s = RawHttp.connect(f.gateway.port())) {
-      s.getOutputStream().write(("HEAD /x HTTP/1.1\r\nHost: x\r\n\r\n"
-          + "GET /y HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-          .getBytes(StandardCharsets.US_ASCII));
+      s.getOutputStream()
+          .write(
+              ("HEAD /x HTTP/1.1\r\nHost: x\r\n\r\n"
+                      + "GET /y HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
       InputStream in = new BufferedInputStream(s.getInputStream());
       assertThat(RawHttp.line(in)).isEqualTo("HTTP/1.1 200 OK");
       String header;
@@ -118,11 +124,16 @@ class ProxyProtocolTest {
   @Test
   void informationalAnswerFromTheUpstream_isNotRelayed_theFinalOneIs() {
     f = GatewayFixture.policy(dir, POLICY, START);
-    f.upstream.behave(req -> req.response().writeContinue()
-        .onComplete(v -> req.response().putHeader("Content-Type", "text/plain").end("final")));
+    f.upstream.behave(
+        req ->
+            req.response()
+                .writeContinue()
+                .onComplete(
+                    v -> req.response().putHeader("Content-Type", "text/plain").end("final")));
 
-    RawHttp.Response r = RawHttp.exchange(f.gateway.port(),
-        "GET /early HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    RawHttp.Response r =
+        RawHttp.exchange(
+            f.gateway.port(), "GET /early HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
 
     assertThat(r.status()).isEqualTo(200);
     assertThat(r.text()).isEqualTo("final");
@@ -132,24 +143,33 @@ class ProxyProtocolTest {
   @Test
   void answerDelimitedByTheUpstreamClosing_reachesAnHttp11ClientChunkedAndWhole() throws Exception {
     try (ServerSocket upstream = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-      CompletableFuture<Void> served = CompletableFuture.runAsync(() -> {
-        try (Socket c = upstream.accept()) {
-          InputStream in = new BufferedInputStream(c.getInputStream());
-          while (!RawHttp.line(in).isEmpty()) {
-            // the request's head; it has no body
-          }
-          c.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
-              + "Connection: close\r\n\r\nuntil the upstream closes")
-              .getBytes(StandardCharsets.US_ASCII));
-        } catch (IOException e) {
-          throw new java.io.UncheckedIOException(e);
-        }
-      });
-      try (Gateway gateway = GatewayFixture.gateway(dir.resolve("policy.yaml"), POLICY, START,
-          "http://127.0.0.1:" + upstream.getLocalPort(), Duration.ofSeconds(10))) {
+      CompletableFuture<Void> served =
+          CompletableFuture.runAsync(
+              () -> {
+                try (Socket c = upstream.accept()) {
+                  InputStream in = new BufferedInputStream(c.getInputStream());
+                  while (!RawHttp.line(in).isEmpty()) {
+                    // the request's head; it has no body
+                  }
+                  c.getOutputStream()
+                      .write(
+                          ("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+                                  + "Connection: close\r\n\r\nuntil the upstream closes")
+                              .getBytes(StandardCharsets.US_ASCII));
+                } catch (IOException e) {
+                  throw new java.io.UncheckedIOException(e);
+                }
+              });
+      try (Gateway gateway =
+          GatewayFixture.gateway(
+              dir.resolve("policy.yaml"),
+              POLICY,
+              START,
+              "http://127.0.0.1:" + upstream.getLocalPort(),
+              Duration.ofSeconds(10))) {
         try (Socket s = RawHttp.connect(gateway.port())) {
-          s.getOutputStream().write("GET /stream HTTP/1.1\r\nHost: x\r\n\r\n"
-              .getBytes(StandardCharsets.US_ASCII));
+          s.getOutputStream()
+              .write("GET /stream HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
           RawHttp.Response r = RawHttp.read(new BufferedInputStream(s.getInputStream()));
           assertThat(r.status()).isEqualTo(200);
           assertThat(r.header("Transfer-Encoding")).isEqualTo("chunked");
@@ -165,14 +185,21 @@ class ProxyProtocolTest {
   @Test
   void upstreamNamedByHostName_isResolvedAndReached() throws IOException {
     try (TestUpstream upstream = new TestUpstream();
-        Gateway gateway = GatewayFixture.gateway(dir.resolve("policy.yaml"), POLICY, START,
-            "http://localhost:" + upstream.port(), Duration.ofSeconds(10))) {
-      RawHttp.Response r = RawHttp.exchange(gateway.port(),
-          "GET /by-name HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        Gateway gateway =
+            GatewayFixture.gateway(
+                dir.resolve("policy.yaml"),
+                POLICY,
+                START,
+                "http://localhost:" + upstream.port(),
+                Duration.ofSeconds(10))) {
+      RawHttp.Response r =
+          RawHttp.exchange(
+              gateway.port(), "GET /by-name HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
 
       assertThat(r.status()).isEqualTo(200);
       assertThat(r.text()).isEqualTo("{\"upstream\": true}");
-      assertThat(upstream.received.get(0).headers().get("Host")).isEqualTo("localhost:" + upstream.port());
+      assertThat(upstream.received.get(0).headers().get("Host"))
+          .isEqualTo("localhost:" + upstream.port());
     }
   }
 }

@@ -45,10 +45,14 @@ final class RawHttp {
 
     /** The error of a gateway's JSON error body, after checking it is one. */
     JsonObject jsonError() {
-      assertThat(header("Content-Type")).as("Content-Type of a %d", status)
+      assertThat(header("Content-Type"))
+          .as("Content-Type of a %d", status)
           .isEqualTo("application/json");
       String text = text();
-      assertThat(text).as("never a stack trace").doesNotContain("Exception").doesNotContain("\tat ");
+      assertThat(text)
+          .as("never a stack trace")
+          .doesNotContain("Exception")
+          .doesNotContain("\tat ");
       JsonObject error = new JsonObject(text).getJsonObject("error");
       assertThat(error).as("{\"error\": {...}} in %s", text).isNotNull();
       assertThat(error.getString("code")).as("error.code in %s", text).isNotBlank();
@@ -87,8 +91,10 @@ final class RawHttp {
     String h;
     while ((h = line(in)) != null && !h.isEmpty()) {
       int colon = h.indexOf(':');
-      headers.computeIfAbsent(h.substring(0, colon).trim().toLowerCase(Locale.ROOT),
-          k -> new ArrayList<>()).add(h.substring(colon + 1).trim());
+      headers
+          .computeIfAbsent(
+              h.substring(0, colon).trim().toLowerCase(Locale.ROOT), k -> new ArrayList<>())
+          .add(h.substring(colon + 1).trim());
     }
     ByteArrayOutputStream body = new ByteArrayOutputStream();
     boolean complete;

@@ -15,8 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ShadowModeTest {
   static final Instant START = Instant.parse("2030-01-01T00:00:05Z");
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   OpsFixture f;
   WebhookListener listener;
@@ -30,7 +29,10 @@ class ShadowModeTest {
   @Test
   void aShadowRule_reportsWhatItWouldHaveDenied() throws Exception {
     listener = new WebhookListener(n -> 200);
-    f = OpsFixture.start(dir, """
+    f =
+        OpsFixture.start(
+            dir,
+            """
         key: header:X-Api-Key
         webhooks:
           - url: %s
@@ -44,8 +46,11 @@ class ShadowModeTest {
             route: GET /search
             limits: 3/minute
             shadow: true
-        """.formatted(listener.url()), START, Map.of("HOOK_SECRET", "s3cret-s3cret-s3cret"),
-        b -> { });
+        """
+                .formatted(listener.url()),
+            START,
+            Map.of("HOOK_SECRET", "s3cret-s3cret-s3cret"),
+            b -> {});
     String fp = f.fingerprint("key-a");
 
     assertThat(f.hit("/search", "key-a", 5)).as("the shadow rule denies nothing").isEqualTo(5);
@@ -65,12 +70,22 @@ class ShadowModeTest {
     assertThat(v2.getJsonArray("limits").getJsonObject(0).getLong("used")).isEqualTo(3);
 
     JsonArray rows = f.adminJson("GET", "/admin/usage/report", null).getJsonArray("rows");
-    assertThat(rows.stream().map(o -> (JsonObject) o).map(r -> r.getString("rule") + " "
-        + r.getBoolean("shadow") + " " + r.getLong("allowed") + " " + r.getLong("denied")))
+    assertThat(
+            rows.stream()
+                .map(o -> (JsonObject) o)
+                .map(
+                    r ->
+                        r.getString("rule")
+                            + " "
+                            + r.getBoolean("shadow")
+                            + " "
+                            + r.getLong("allowed")
+                            + " "
+                            + r.getLong("denied")))
         .containsExactlyInAnyOrder("search false 5 0", "search-v2 true 3 2");
 
-    JsonArray series = f.adminJson("GET", "/admin/stats", null).getJsonObject("rates")
-        .getJsonArray("series");
+    JsonArray series =
+        f.adminJson("GET", "/admin/stats", null).getJsonObject("rates").getJsonArray("series");
     assertThat(UsageApiTest.find(series, "outcome", "shadow_denied").getString("rule"))
         .isEqualTo("search-v2");
     assertThat(UsageApiTest.find(series, "outcome", "shadow_denied").getLong("last_minute"))

@@ -13,9 +13,9 @@ import java.util.function.Consumer;
 
 /**
  * A real HTTP upstream for gateway tests, on a free loopback port: records every request that
- * reaches it (method, request-target, headers, body) and answers 200 with
- * {@code {"upstream": true}} and an {@code X-Upstream: yes} header, unless told to behave
- * otherwise with {@link #behave}.
+ * reaches it (method, request-target, headers, body) and answers 200 with {@code {"upstream":
+ * true}} and an {@code X-Upstream: yes} header, unless told to behave otherwise with {@link
+ * #behave}.
  */
 final class TestUpstream implements AutoCloseable {
 
@@ -29,8 +29,12 @@ final class TestUpstream implements AutoCloseable {
 
   TestUpstream() {
     try {
-      server = vertx.createHttpServer().requestHandler(this::handle)
-          .listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
+      server =
+          vertx
+              .createHttpServer()
+              .requestHandler(this::handle)
+              .listen(0, "127.0.0.1")
+              .await(10, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
@@ -42,13 +46,16 @@ final class TestUpstream implements AutoCloseable {
       b.accept(req);
       return;
     }
-    req.body().onSuccess(body -> {
-      MultiMap copy = HttpHeaders.headers().addAll(req.headers());
-      received.add(new Received(req.method().name(), req.uri(), copy, body));
-      req.response().putHeader("Content-Type", "application/json")
-          .putHeader("X-Upstream", "yes")
-          .end("{\"upstream\": true}");
-    });
+    req.body()
+        .onSuccess(
+            body -> {
+              MultiMap copy = HttpHeaders.headers().addAll(req.headers());
+              received.add(new Received(req.method().name(), req.uri(), copy, body));
+              req.response()
+                  .putHeader("Content-Type", "application/json")
+                  .putHeader("X-Upstream", "yes")
+                  .end("{\"upstream\": true}");
+            });
   }
 
   /** Answers every request with {@code behaviour} from now on ({@code null}: the default). */

@@ -22,19 +22,20 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class UpstreamFailureTest {
   static final Instant START = Instant.parse("2025-03-03T09:00:15Z");
-  static final String POLICY = """
+  static final String POLICY =
+      """
       key: ip
       global:
         limits: 3/minute
       """;
-  static final String ROOMY = """
+  static final String ROOMY =
+      """
       key: ip
       global:
         limits: 10_000/minute
       """;
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   GatewayFixture f;
 
   @AfterEach
@@ -54,7 +55,8 @@ class UpstreamFailureTest {
 
       assertThat(r.statusCode()).as("request %d", i).isEqualTo(502);
       assertThat(error(r)).isEqualTo("UPSTREAM_UNAVAILABLE");
-      assertThat(r.headers().firstValue("X-RateLimit-Remaining")).as("request %d", i)
+      assertThat(r.headers().firstValue("X-RateLimit-Remaining"))
+          .as("request %d", i)
           .hasValue(Integer.toString(3 - i));
       assertThat(r.headers().firstValue("X-RateLimit-Limit")).hasValue("3");
     }
@@ -66,7 +68,7 @@ class UpstreamFailureTest {
   @Test
   void upstreamSilent_is504JsonAfterTheTimeout_andTheRequestIsStillCounted() {
     f = GatewayFixture.policy(dir, POLICY, START, Duration.ofMillis(300), 64 * 1024);
-    f.upstream.behave(req -> { }); // reads the request, never answers
+    f.upstream.behave(req -> {}); // reads the request, never answers
 
     for (int i = 1; i <= 3; i++) {
       HttpResponse<String> r = f.get("/orders");
@@ -82,10 +84,15 @@ class UpstreamFailureTest {
   @Test
   void upstreamStallingMidBody_breaksTheResponse_andTheGatewayStaysUp() {
     f = GatewayFixture.policy(dir, ROOMY, START, Duration.ofMillis(300), 64 * 1024);
-    f.upstream.behave(req -> req.response().setChunked(true).putHeader("X-Upstream", "yes")
-        .write("{\"partial\": ")); // and never another byte
+    f.upstream.behave(
+        req ->
+            req.response()
+                .setChunked(true)
+                .putHeader("X-Upstream", "yes")
+                .write("{\"partial\": ")); // and never another byte
 
-    RawHttp.Response r = RawHttp.exchange(f.gateway.port(), "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
+    RawHttp.Response r =
+        RawHttp.exchange(f.gateway.port(), "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
 
     assertThat(r.status()).isEqualTo(200);
     assertThat(r.header("X-Upstream")).isEqualTo("yes");
@@ -98,10 +105,16 @@ class UpstreamFailureTest {
   @Test
   void upstreamClosingMidBody_breaksTheResponse_andTheGatewayStaysUp() {
     f = GatewayFixture.policy(dir, ROOMY, START);
-    f.upstream.behave(req -> req.response().setChunked(true).putHeader("X-Upstream", "yes")
-        .write("{\"partial\": ").onComplete(v -> req.connection().close()));
+    f.upstream.behave(
+        req ->
+            req.response()
+                .setChunked(true)
+                .putHeader("X-Upstream", "yes")
+                .write("{\"partial\": ")
+                .onComplete(v -> req.connection().close()));
 
-    RawHttp.Response r = RawHttp.exchange(f.gateway.port(), "GET /dying HTTP/1.1\r\nHost: x\r\n\r\n");
+    RawHttp.Response r =
+        RawHttp.exchange(f.gateway.port(), "GET /dying HTTP/1.1\r\nHost: x\r\n\r\n");
 
     assertThat(r.status()).isEqualTo(200);
     assertThat(r.header("X-RateLimit-Remaining")).isEqualTo("9999");
@@ -116,26 +129,31 @@ class UpstreamFailureTest {
 
   /**
    * A client whose chunked body turns malformed midway loses its connection (Vert.x closes it at
-   * the bad chunk) and the forward is reset; that is the client's doing, and was once counted
-   * and logged as the upstream being unreachable.
+   * the bad chunk) and the forward is reset; that is the client's doing, and was once counted and
+   * logged as the upstream being unreachable.
    */
   @Test
   void malformedChunkedBodyFromTheClient_isNotBlamedOnTheUpstream() throws Exception {
     f = GatewayFixture.policy(dir, ROOMY, START);
     java.util.concurrent.CountDownLatch firstChunk = new java.util.concurrent.CountDownLatch(1);
     java.util.concurrent.CountDownLatch upstreamClosed = new java.util.concurrent.CountDownLatch(1);
-    f.upstream.behave(req -> {
-      req.handler(chunk -> firstChunk.countDown());
-      req.connection().closeHandler(v -> upstreamClosed.countDown());
-    });
+    f.upstream.behave(
+        req -> {
+          req.handler(chunk -> firstChunk.countDown());
+          req.connection().closeHandler(v -> upstreamClosed.countDown());
+        });
 
-    try (java.net.Socket s = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(),
-        f.gateway.port())) {
+    try (java.net.Socket s =
+        new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), f.gateway.port())) {
       s.setSoTimeout(30_000);
-      s.getOutputStream().write(("POST /upload HTTP/1.1\r\nHost: x\r\n"
-          + "Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n").getBytes(StandardCharsets.US_ASCII));
+      s.getOutputStream()
+          .write(
+              ("POST /upload HTTP/1.1\r\nHost: x\r\n"
+                      + "Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
       assertThat(firstChunk.await(30, java.util.concurrent.TimeUnit.SECONDS))
-          .as("the forward is under way").isTrue();
+          .as("the forward is under way")
+          .isTrue();
       s.getOutputStream().write("ZZ\r\nabc\r\n0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
       String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
       assertThat(answer).as("whatever is answered, it is no 5xx").doesNotStartWith("HTTP/1.1 5");
@@ -145,7 +163,8 @@ class UpstreamFailureTest {
     f.upstream.behave(null);
 
     assertThat(f.get("/after").statusCode()).isEqualTo(200);
-    assertThat(scrape()).doesNotContain("sluice_upstream_errors_total{kind=\"connect\"}")
+    assertThat(scrape())
+        .doesNotContain("sluice_upstream_errors_total{kind=\"connect\"}")
         .doesNotContain("sluice_upstream_errors_total{kind=\"timeout\"}");
   }
 
@@ -153,7 +172,10 @@ class UpstreamFailureTest {
   void hopByHopRequestHeaders_areNotForwarded_endToEndOnesAre() {
     f = GatewayFixture.policy(dir, ROOMY, START);
 
-    RawHttp.Response r = RawHttp.exchange(f.gateway.port(), """
+    RawHttp.Response r =
+        RawHttp.exchange(
+            f.gateway.port(),
+            """
         GET /hop HTTP/1.1\r
         Host: api.example\r
         Connection: close, X-Custom\r
@@ -172,11 +194,21 @@ class UpstreamFailureTest {
 
     assertThat(r.status()).isEqualTo(200);
     var got = f.upstream.received.get(0).headers();
-    for (String hop : new String[] {"X-Custom", "Keep-Alive", "TE", "Trailer", "Upgrade",
-        "Proxy-Authorization", "Proxy-Connection"}) {
+    for (String hop :
+        new String[] {
+          "X-Custom",
+          "Keep-Alive",
+          "TE",
+          "Trailer",
+          "Upgrade",
+          "Proxy-Authorization",
+          "Proxy-Connection"
+        }) {
       assertThat(got.contains(hop)).as("%s forwarded", hop).isFalse();
     }
-    assertThat(got.getAll("Connection")).as("the client's Connection").doesNotContain("close, X-Custom");
+    assertThat(got.getAll("Connection"))
+        .as("the client's Connection")
+        .doesNotContain("close, X-Custom");
     assertThat(got.get("X-End-To-End")).isEqualTo("kept");
     assertThat(got.get("Authorization")).isEqualTo("Bearer kept");
     assertThat(got.get("Accept")).isEqualTo("application/json");
@@ -186,24 +218,28 @@ class UpstreamFailureTest {
   @Test
   void hopByHopResponseHeaders_areNotForwarded_endToEndOnesAre() {
     f = GatewayFixture.policy(dir, ROOMY, START);
-    f.upstream.behave(req -> req.response()
-        .putHeader("Connection", "X-Upstream-Conn")
-        .putHeader("X-Upstream-Conn", "per-connection")
-        .putHeader("Keep-Alive", "timeout=5, max=100")
-        .putHeader("Proxy-Authenticate", "Basic realm=upstream")
-        .putHeader("Upgrade", "example/1")
-        .putHeader("Trailer", "X-Checksum")
-        .putHeader("X-End-To-End", "kept")
-        .putHeader("ETag", "\"v1\"")
-        .putHeader("Content-Type", "application/json")
-        .end("{\"ok\": true}"));
+    f.upstream.behave(
+        req ->
+            req.response()
+                .putHeader("Connection", "X-Upstream-Conn")
+                .putHeader("X-Upstream-Conn", "per-connection")
+                .putHeader("Keep-Alive", "timeout=5, max=100")
+                .putHeader("Proxy-Authenticate", "Basic realm=upstream")
+                .putHeader("Upgrade", "example/1")
+                .putHeader("Trailer", "X-Checksum")
+                .putHeader("X-End-To-End", "kept")
+                .putHeader("ETag", "\"v1\"")
+                .putHeader("Content-Type", "application/json")
+                .end("{\"ok\": true}"));
 
     RawHttp.Response r = RawHttp.exchange(f.gateway.port(), "GET /hop HTTP/1.1\r\nHost: x\r\n\r\n");
 
     assertThat(r.status()).isEqualTo(200);
     assertThat(r.text()).isEqualTo("{\"ok\": true}");
-    for (String hop : new String[] {"Connection", "X-Upstream-Conn", "Keep-Alive",
-        "Proxy-Authenticate", "Upgrade", "Trailer"}) {
+    for (String hop :
+        new String[] {
+          "Connection", "X-Upstream-Conn", "Keep-Alive", "Proxy-Authenticate", "Upgrade", "Trailer"
+        }) {
       assertThat(r.has(hop)).as("%s relayed: %s", hop, r.headers()).isFalse();
     }
     assertThat(r.header("X-End-To-End")).isEqualTo("kept");
@@ -215,7 +251,10 @@ class UpstreamFailureTest {
   void chunkedRequestBody_arrivesIntact() {
     f = GatewayFixture.policy(dir, ROOMY, START);
 
-    RawHttp.Response r = RawHttp.exchange(f.gateway.port(), """
+    RawHttp.Response r =
+        RawHttp.exchange(
+            f.gateway.port(),
+            """
         POST /upload HTTP/1.1\r
         Host: x\r
         Content-Type: text/plain\r
@@ -240,17 +279,29 @@ class UpstreamFailureTest {
   @Test
   void largeBody_streamsThroughIntactBothWays() {
     f = GatewayFixture.policy(dir, ROOMY, START);
-    f.upstream.behave(req -> req.body().onSuccess(body -> {
-      f.upstream.received.add(new TestUpstream.Received(req.method().name(), req.uri(),
-          HttpHeaders.headers().addAll(req.headers()), body));
-      req.response().putHeader("Content-Type", "application/octet-stream").end(body);
-    }));
+    f.upstream.behave(
+        req ->
+            req.body()
+                .onSuccess(
+                    body -> {
+                      f.upstream.received.add(
+                          new TestUpstream.Received(
+                              req.method().name(),
+                              req.uri(),
+                              HttpHeaders.headers().addAll(req.headers()),
+                              body));
+                      req.response()
+                          .putHeader("Content-Type", "application/octet-stream")
+                          .end(body);
+                    }));
     byte[] payload = new byte[5 * 1024 * 1024];
     new Random(42).nextBytes(payload);
 
-    HttpResponse<byte[]> r = sendBytes(HttpRequest.newBuilder(f.proxy("/blobs"))
-        .header("Content-Type", "application/octet-stream")
-        .POST(HttpRequest.BodyPublishers.ofByteArray(payload)));
+    HttpResponse<byte[]> r =
+        sendBytes(
+            HttpRequest.newBuilder(f.proxy("/blobs"))
+                .header("Content-Type", "application/octet-stream")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(payload)));
 
     assertThat(r.statusCode()).isEqualTo(200);
     Buffer received = f.upstream.received.get(0).body();
@@ -261,8 +312,8 @@ class UpstreamFailureTest {
 
   private HttpResponse<byte[]> sendBytes(HttpRequest.Builder b) {
     try {
-      return f.http.send(b.timeout(Duration.ofSeconds(30)).build(),
-          HttpResponse.BodyHandlers.ofByteArray());
+      return f.http.send(
+          b.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofByteArray());
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }

@@ -23,8 +23,11 @@ import java.util.function.IntUnaryOperator;
 final class WebhookListener implements AutoCloseable {
   record Received(Map<String, List<String>> headers, String body) {
     String header(String name) {
-      return headers.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name))
-          .map(e -> e.getValue().get(0)).findFirst().orElse(null);
+      return headers.entrySet().stream()
+          .filter(e -> e.getKey().equalsIgnoreCase(name))
+          .map(e -> e.getValue().get(0))
+          .findFirst()
+          .orElse(null);
     }
   }
 
@@ -39,12 +42,15 @@ final class WebhookListener implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     server.setExecutor(Executors.newFixedThreadPool(2));
-    server.createContext("/hook", exchange -> {
-      String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-      received.add(new Received(Map.copyOf(exchange.getRequestHeaders()), body));
-      exchange.sendResponseHeaders(answer.applyAsInt(count.incrementAndGet()), -1);
-      exchange.close();
-    });
+    server.createContext(
+        "/hook",
+        exchange -> {
+          String body =
+              new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+          received.add(new Received(Map.copyOf(exchange.getRequestHeaders()), body));
+          exchange.sendResponseHeaders(answer.applyAsInt(count.incrementAndGet()), -1);
+          exchange.close();
+        });
     server.start();
   }
 

@@ -32,8 +32,7 @@ class WebhookTest {
   static final Instant START = Instant.parse("2030-01-01T00:00:05Z");
   static final String SECRET = "whsec-test-0123456789abcdef";
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   OpsFixture f;
   WebhookListener listener;
@@ -61,12 +60,14 @@ class WebhookTest {
           - name: search
             route: GET /search
             limits: 10/minute
-        """.formatted(url);
+        """
+        .formatted(url);
   }
 
   OpsFixture start(String url, java.util.function.Consumer<Operations.Builder> tune) {
-    return f = OpsFixture.start(dir, policy(url), START,
-        Map.of("SLUICE_TEST_WEBHOOK_SECRET", SECRET), tune);
+    return f =
+        OpsFixture.start(
+            dir, policy(url), START, Map.of("SLUICE_TEST_WEBHOOK_SECRET", SECRET), tune);
   }
 
   JsonObject stats() {
@@ -84,8 +85,9 @@ class WebhookTest {
     String t = header.substring(2, header.indexOf(','));
     Mac mac = Mac.getInstance("HmacSHA256");
     mac.init(new SecretKeySpec(SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-    String expected = HexFormat.of().formatHex(
-        mac.doFinal((t + "." + r.body()).getBytes(StandardCharsets.UTF_8)));
+    String expected =
+        HexFormat.of()
+            .formatHex(mac.doFinal((t + "." + r.body()).getBytes(StandardCharsets.UTF_8)));
     assertThat(header).endsWith(",v1=" + expected);
     assertThat(Long.parseLong(t)).isEqualTo(signedAt.getEpochSecond());
     assertThat(r.header("Content-Type")).isEqualTo("application/json");
@@ -95,7 +97,7 @@ class WebhookTest {
   @Test
   void thresholds_fireOncePerWindow_signed() throws Exception {
     listener = new WebhookListener(n -> 204);
-    start(listener.url(), b -> { });
+    start(listener.url(), b -> {});
     String fp = f.fingerprint("key-a");
 
     f.hit("/search", "key-a", 7);
@@ -121,7 +123,8 @@ class WebhookTest {
     assertThat(at100.getInteger("threshold")).isEqualTo(100);
     assertThat(at100.getLong("used")).isEqualTo(10);
     assertThat(at100.getLong("remaining")).isZero();
-    OpsFixture.await("both deliveries recorded",
+    OpsFixture.await(
+        "both deliveries recorded",
         () -> stats().getJsonObject("webhooks").getLong("delivered") == 2);
     JsonObject webhooks = stats().getJsonObject("webhooks");
     assertThat(webhooks.getLong("events")).as("the 5 denied requests fired nothing").isEqualTo(2);
@@ -138,15 +141,14 @@ class WebhookTest {
   @Test
   void aFailedDelivery_isRetriedWithTheSameEvent() throws Exception {
     listener = new WebhookListener(n -> n == 1 ? 500 : 200);
-    start(listener.url(), b -> { });
+    start(listener.url(), b -> {});
 
     f.hit("/search", "key-a", 8);
 
     JsonObject first = verified(listener.next());
     JsonObject second = verified(listener.next());
     assertThat(second.getString("id")).isEqualTo(first.getString("id"));
-    OpsFixture.await("the delivery recorded",
-        () -> stats().getJsonArray("deliveries").size() == 1);
+    OpsFixture.await("the delivery recorded", () -> stats().getJsonArray("deliveries").size() == 1);
     JsonObject d = stats().getJsonArray("deliveries").getJsonObject(0);
     assertThat(d.getString("outcome")).isEqualTo("delivered");
     assertThat(d.getInteger("attempts")).isEqualTo(2);
@@ -157,15 +159,15 @@ class WebhookTest {
   @Test
   void aDeliveryThatKeepsFailing_stopsAfterFiveAttempts_andIsCounted() throws Exception {
     listener = new WebhookListener(n -> 503);
-    start(listener.url(), b -> { });
+    start(listener.url(), b -> {});
 
     f.hit("/search", "key-a", 8);
 
     for (int i = 0; i < 5; i++) {
       listener.next();
     }
-    OpsFixture.await("the failure recorded",
-        () -> stats().getJsonObject("webhooks").getLong("failed") == 1);
+    OpsFixture.await(
+        "the failure recorded", () -> stats().getJsonObject("webhooks").getLong("failed") == 1);
     JsonObject d = stats().getJsonArray("deliveries").getJsonObject(0);
     assertThat(d.getString("outcome")).isEqualTo("failed");
     assertThat(d.getInteger("attempts")).isEqualTo(5);
@@ -197,45 +199,53 @@ class WebhookTest {
   }
 
   /**
-   * A receiver that answers 200 and then streams its body without end: the status is all a
-   * delivery needs. The sender once read (and discarded) the whole body, and the request timeout
-   * stops at the headers, so such a receiver held the delivery, and its place among the pending
-   * ones, for as long as it kept streaming.
+   * A receiver that answers 200 and then streams its body without end: the status is all a delivery
+   * needs. The sender once read (and discarded) the whole body, and the request timeout stops at
+   * the headers, so such a receiver held the delivery, and its place among the pending ones, for as
+   * long as it kept streaming.
    */
   @Test
   void aReceiverStreamingAnEndlessBody_doesNotHoldTheDelivery() throws Exception {
     try (ServerSocket endless = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-      java.util.concurrent.atomic.AtomicInteger bodiesCut = new java.util.concurrent.atomic.AtomicInteger();
-      Thread server = new Thread(() -> {
-        try (java.net.Socket s = endless.accept()) {
-          java.io.BufferedReader in = new java.io.BufferedReader(
-              new java.io.InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1));
-          int length = 0;
-          for (String line; (line = in.readLine()) != null && !line.isEmpty(); ) {
-            if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
-              length = Integer.parseInt(line.substring(15).trim());
-            }
-          }
-          in.skip(length);
-          java.io.OutputStream out = s.getOutputStream();
-          out.write("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n"
-              .getBytes(StandardCharsets.ISO_8859_1));
-          byte[] chunk = new byte[16 * 1024];
-          while (true) { // until the sender hangs up
-            out.write(chunk);
-            out.flush();
-          }
-        } catch (java.io.IOException e) {
-          bodiesCut.incrementAndGet(); // the sender closed the connection
-        }
-      }, "endless-webhook-receiver");
+      java.util.concurrent.atomic.AtomicInteger bodiesCut =
+          new java.util.concurrent.atomic.AtomicInteger();
+      Thread server =
+          new Thread(
+              () -> {
+                try (java.net.Socket s = endless.accept()) {
+                  java.io.BufferedReader in =
+                      new java.io.BufferedReader(
+                          new java.io.InputStreamReader(
+                              s.getInputStream(), StandardCharsets.ISO_8859_1));
+                  int length = 0;
+                  for (String line; (line = in.readLine()) != null && !line.isEmpty(); ) {
+                    if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+                      length = Integer.parseInt(line.substring(15).trim());
+                    }
+                  }
+                  in.skip(length);
+                  java.io.OutputStream out = s.getOutputStream();
+                  out.write(
+                      "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n"
+                          .getBytes(StandardCharsets.ISO_8859_1));
+                  byte[] chunk = new byte[16 * 1024];
+                  while (true) { // until the sender hangs up
+                    out.write(chunk);
+                    out.flush();
+                  }
+                } catch (java.io.IOException e) {
+                  bodiesCut.incrementAndGet(); // the sender closed the connection
+                }
+              },
+              "endless-webhook-receiver");
       server.setDaemon(true);
       server.start();
       start("http://127.0.0.1:" + endless.getLocalPort() + "/hook", b -> b.webhookAttempts(1));
 
       f.hit("/search", "key-a", 8);
 
-      OpsFixture.await("the delivery recorded",
+      OpsFixture.await(
+          "the delivery recorded",
           () -> stats().getJsonObject("webhooks").getLong("delivered") == 1);
       assertThat(stats().getJsonObject("webhooks").getLong("pending")).isZero();
       JsonObject d = stats().getJsonArray("deliveries").getJsonObject(0);
@@ -251,8 +261,11 @@ class WebhookTest {
     Files.writeString(policy, policy("http://127.0.0.1:9/hook"));
     Engines engines = new Engines(policy, InMemoryStore.create(), null, new Overrides());
 
-    assertThatThrownBy(() -> Operations.builder(engines::current, engines.overrides())
-        .secrets(name -> null).build())
+    assertThatThrownBy(
+            () ->
+                Operations.builder(engines::current, engines.overrides())
+                    .secrets(name -> null)
+                    .build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("environment variable SLUICE_TEST_WEBHOOK_SECRET, which is not set");
 
@@ -263,13 +276,14 @@ class WebhookTest {
     assertThat(reload.statusCode()).isEqualTo(422);
     assertThat(reload.body()).contains("SLUICE_TEST_WEBHOOK_SECRET");
     assertThat(f.get("/search", "X-Api-Key", "k").headers().firstValue("X-RateLimit-Limit"))
-        .as("the old policy stays").hasValue("5");
+        .as("the old policy stays")
+        .hasValue("5");
   }
 
   @Test
   void deliveries_showInStatsNewestFirst() throws Exception {
     listener = new WebhookListener(n -> 200);
-    start(listener.url(), b -> { });
+    start(listener.url(), b -> {});
 
     f.hit("/search", "key-a", 10);
     listener.next();
@@ -278,8 +292,11 @@ class WebhookTest {
 
     // The two are sent at once, so either may finish first: newest first means by finishing time.
     JsonArray deliveries = stats().getJsonArray("deliveries");
-    assertThat(java.util.List.of(deliveries.getJsonObject(0).getInteger("threshold"),
-        deliveries.getJsonObject(1).getInteger("threshold"))).containsExactlyInAnyOrder(80, 100);
+    assertThat(
+            java.util.List.of(
+                deliveries.getJsonObject(0).getInteger("threshold"),
+                deliveries.getJsonObject(1).getInteger("threshold")))
+        .containsExactlyInAnyOrder(80, 100);
     assertThat(java.time.Instant.parse(deliveries.getJsonObject(0).getString("time")))
         .isAfterOrEqualTo(java.time.Instant.parse(deliveries.getJsonObject(1).getString("time")));
     assertThat(deliveries.getJsonObject(0).getString("url"))

@@ -23,14 +23,16 @@ class AdminTokenAndSignatureTest {
 
   @Test
   void generated_are48HexDigits_andDiffer() {
-    assertThat(AdminToken.generate().value()).matches("[0-9a-f]{48}")
+    assertThat(AdminToken.generate().value())
+        .matches("[0-9a-f]{48}")
         .isNotEqualTo(AdminToken.generate().value());
   }
 
   @Test
   void shortOrSpacedTokens_areRefused() {
     assertThatThrownBy(() -> AdminToken.of("short")).hasMessageContaining("at least 16");
-    assertThatThrownBy(() -> AdminToken.of("has a space in it, sadly")).hasMessageContaining("without spaces");
+    assertThatThrownBy(() -> AdminToken.of("has a space in it, sadly"))
+        .hasMessageContaining("without spaces");
   }
 
   /**
@@ -39,14 +41,23 @@ class AdminTokenAndSignatureTest {
    */
   @Test
   void tokensBeyondPrintableAscii_areRefused() {
-    for (String t : new String[] {"caf\u00e9-0123456789abcdef", "\u00a0nbsp-0123456789abcdef",
-        "ctrl\u0085-0123456789abcdef", "emoji-\ud83d\ude00-0123456789abcdef",
-        "del\u007f-0123456789abcdef"}) {
-      assertThatThrownBy(() -> AdminToken.of(t)).as(t)
-          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("ASCII only");
+    for (String t :
+        new String[] {
+          "caf\u00e9-0123456789abcdef",
+          "\u00a0nbsp-0123456789abcdef",
+          "ctrl\u0085-0123456789abcdef",
+          "emoji-\ud83d\ude00-0123456789abcdef",
+          "del\u007f-0123456789abcdef"
+        }) {
+      assertThatThrownBy(() -> AdminToken.of(t))
+          .as(t)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("ASCII only");
     }
-    assertThat(AdminToken.of("~!#$%&'()*+,./:;<=>?@[]^_`{|}-0123456789")
-        .acceptsHeader("Bearer ~!#$%&'()*+,./:;<=>?@[]^_`{|}-0123456789")).isTrue();
+    assertThat(
+            AdminToken.of("~!#$%&'()*+,./:;<=>?@[]^_`{|}-0123456789")
+                .acceptsHeader("Bearer ~!#$%&'()*+,./:;<=>?@[]^_`{|}-0123456789"))
+        .isTrue();
   }
 
   @Test

@@ -14,13 +14,15 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The overrides file: what is put is read back by a new instance; nothing half-written stays. */
 class FileOverrideStorageTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   static StoredOverride override(long fp, String tier) {
-    return new StoredOverride(fp, tier,
+    return new StoredOverride(
+        fp,
+        tier,
         new JsonObject().put("search", new JsonArray().add("500/minute")),
-        Instant.parse("2031-01-01T00:00:00Z"), Instant.parse("2030-01-01T00:00:00Z"));
+        Instant.parse("2031-01-01T00:00:00Z"),
+        Instant.parse("2030-01-01T00:00:00Z"));
   }
 
   @Test
@@ -37,7 +39,9 @@ class FileOverrideStorageTest {
     FileOverrideStorage again = new FileOverrideStorage(file);
     assertThat(again.loadAll()).containsOnlyKeys(0xfedcba9876543210L, 42L);
     assertThat(again.loadAll().get(42L)).isEqualTo(override(42, "partner"));
-    assertThat(Files.readString(file)).contains("\"fedcba9876543210\"").contains("\"000000000000002a\"");
+    assertThat(Files.readString(file))
+        .contains("\"fedcba9876543210\"")
+        .contains("\"000000000000002a\"");
 
     again.delete(42);
     assertThat(new FileOverrideStorage(file).loadAll()).containsOnlyKeys(0xfedcba9876543210L);
@@ -53,24 +57,29 @@ class FileOverrideStorageTest {
 
     assertThatThrownBy(() -> new FileOverrideStorage(file))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("does not hold overrides").hasMessageContaining("16 hex digits");
+        .hasMessageContaining("does not hold overrides")
+        .hasMessageContaining("16 hex digits");
   }
 
   /**
    * A hand-edited file with a null where an object belongs: it once failed with a
-   * NullPointerException, which {@code sluice serve} does not expect, so it died with a stack
-   * trace instead of exiting 2 with the file's name and what to do.
+   * NullPointerException, which {@code sluice serve} does not expect, so it died with a stack trace
+   * instead of exiting 2 with the file's name and what to do.
    */
   @Test
   void nullsWhereObjectsBelong_areRefusedSayingSo() throws Exception {
     Path file = dir.resolve("overrides.json");
-    for (String text : new String[] {"{\"overrides\": null}",
-        "{\"version\": 1, \"overrides\": {\"0123456789abcdef\": null}}"}) {
+    for (String text :
+        new String[] {
+          "{\"overrides\": null}", "{\"version\": 1, \"overrides\": {\"0123456789abcdef\": null}}"
+        }) {
       Files.writeString(file, text);
 
-      assertThatThrownBy(() -> new FileOverrideStorage(file)).as(text)
+      assertThatThrownBy(() -> new FileOverrideStorage(file))
+          .as(text)
           .isInstanceOf(IllegalArgumentException.class)
-          .hasMessageContaining("does not hold overrides").hasMessageContaining("null");
+          .hasMessageContaining("does not hold overrides")
+          .hasMessageContaining("null");
     }
     Files.writeString(file, "{\"version\": 1}");
     assertThat(new FileOverrideStorage(file).loadAll()).as("no overrides: none").isEmpty();
@@ -85,7 +94,8 @@ class FileOverrideStorageTest {
     Files.delete(file);
     Files.delete(sub); // the directory is gone: the next write cannot happen
 
-    assertThatThrownBy(() -> s.put(override(2, "pro"))).isInstanceOf(java.io.UncheckedIOException.class);
+    assertThatThrownBy(() -> s.put(override(2, "pro")))
+        .isInstanceOf(java.io.UncheckedIOException.class);
     assertThat(s.loadAll()).containsOnlyKeys(1L);
   }
 }

@@ -26,13 +26,16 @@ class UsageReportCsvTest {
   @Test
   void csv_neutralisesTheRuleAndIdentityColumns() {
     Instant hour = Instant.parse("2030-01-01T10:00:00Z");
-    String csv = UsageReport.csv(List.of(
-        new UsageReport.Line(hour, "other", "-cmd", false, 3, 1),
-        new UsageReport.Line(hour, "=1+1", "a,b", true, 0, 2)));
+    String csv =
+        UsageReport.csv(
+            List.of(
+                new UsageReport.Line(hour, "other", "-cmd", false, 3, 1),
+                new UsageReport.Line(hour, "=1+1", "a,b", true, 0, 2)));
 
-    assertThat(csv.split("\r\n")).containsExactly(
-        "start,identity,rule,shadow,allowed,denied",
-        "2030-01-01T10:00:00Z,other,'-cmd,false,3,1",
-        "2030-01-01T10:00:00Z,'=1+1,\"a,b\",true,0,2");
+    assertThat(csv.split("\r\n"))
+        .containsExactly(
+            "start,identity,rule,shadow,allowed,denied",
+            "2030-01-01T10:00:00Z,other,'-cmd,false,3,1",
+            "2030-01-01T10:00:00Z,'=1+1,\"a,b\",true,0,2");
   }
 }

@@ -14,7 +14,9 @@ class WebhookUrlShownTest {
         .isEqualTo("https://hooks.example.com/…");
     assertThat(WebhookSender.shown(URI.create("http://127.0.0.1:9000/?token=s3cret")))
         .isEqualTo("http://127.0.0.1:9000/…");
-    assertThat(WebhookSender.shown(URI.create("https://example.com"))).isEqualTo("https://example.com/");
-    assertThat(WebhookSender.shown(URI.create("https://example.com/"))).isEqualTo("https://example.com/");
+    assertThat(WebhookSender.shown(URI.create("https://example.com")))
+        .isEqualTo("https://example.com/");
+    assertThat(WebhookSender.shown(URI.create("https://example.com/")))
+        .isEqualTo("https://example.com/");
   }
 }
