@@ -3,6 +3,8 @@
  * Redis's clock, over Lettuce; standalone, Sentinel and Cluster. See {@link
  * dev.sluice.redis.RedisStore}.
  */
+// Lettuce ships no module descriptor, only an Automatic-Module-Name: requiring it is deliberate.
+@SuppressWarnings("requires-automatic")
 module dev.sluice.redis {
   requires transitive dev.sluice.core;
   requires lettuce.core;

@@ -17,6 +17,8 @@ package dev.sluice.config;
  * empty field, and reads {@code examples/ipto.yaml: no such file}.
  */
 public final class PolicyException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
   private final String source;
   private final int line;
   private final int column;

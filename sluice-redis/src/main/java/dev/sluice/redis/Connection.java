@@ -131,8 +131,9 @@ final class Connection implements AutoCloseable {
       ClusterClientOptions.Builder options =
           ClusterClientOptions.builder()
               .topologyRefreshOptions(
+                  // Lettuce 7 enables every adaptive refresh trigger (MOVED, ASK, reconnects,
+                  // unknown node, uncovered slot) by default; a periodic refresh catches the rest.
                   ClusterTopologyRefreshOptions.builder()
-                      .enableAllAdaptiveRefreshTriggers()
                       .enablePeriodicRefresh(Duration.ofSeconds(30))
                       .build());
       options

@@ -486,7 +486,7 @@ public final class RedisStore implements Store {
     try {
       connection
           .all()
-          .setnx(key, java.util.HexFormat.of().formatHex(fresh))
+          .set(key, java.util.HexFormat.of().formatHex(fresh), io.lettuce.core.SetArgs.Builder.nx())
           .toCompletableFuture()
           .get(2, TimeUnit.SECONDS);
       String hex = connection.all().get(key).toCompletableFuture().get(2, TimeUnit.SECONDS);

@@ -425,7 +425,8 @@ class RedisStoreTest extends StoreContract {
   private static String failureConnecting(String uri) {
     String message = null;
     for (int attempt = 0; attempt < 5; attempt++) {
-      try (RedisStore s = RedisStore.connect(uri)) {
+      try {
+        RedisStore.connect(uri).close();
         throw new AssertionError("connected to " + uri);
       } catch (IllegalStateException e) {
         message = e.getMessage();
