@@ -44,9 +44,7 @@ final class Names {
               + "' is already used by "
               + where(first)
               + "; limit names show in headers and must be unique, so name this one, e.g. {limit: "
-              + limit.permits()
-              + "/"
-              + limit.window().label()
+              + limit.rate()
               + ", name: "
               + limit.name()
               + "-2}");

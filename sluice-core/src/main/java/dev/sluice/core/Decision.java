@@ -1,5 +1,6 @@
 package dev.sluice.core;
 
+import dev.sluice.core.http.Seconds;
 import dev.sluice.core.store.Verdict;
 import java.util.List;
 
@@ -312,16 +313,12 @@ public final class Decision {
     if (outcome != Outcome.DENIED && outcome != Outcome.UNAVAILABLE) {
       return 0;
     }
-    return Math.max(1, ceilSeconds(retryAtMicros - nowMicros));
+    return Math.max(1, Seconds.ceil(retryAtMicros - nowMicros));
   }
 
   /** For {@link Outcome#INVALID} and {@link Outcome#UNAVAILABLE}: what went wrong, for people. */
   public String problem() {
     return extras == null ? null : extras.problem;
-  }
-
-  static long ceilSeconds(long micros) {
-    return micros <= 0 ? 0 : (micros + 999_999) / 1_000_000;
   }
 
   @Override

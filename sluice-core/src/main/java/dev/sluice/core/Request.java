@@ -1,5 +1,6 @@
 package dev.sluice.core;
 
+import dev.sluice.core.http.QueryString;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -96,20 +97,8 @@ public final class Request implements RequestView {
       int q = path.indexOf('?');
       this.path = q < 0 ? path : path.substring(0, q);
       if (q >= 0) {
-        for (String pair : path.substring(q + 1).split("&")) {
-          if (pair.isEmpty()) {
-            continue;
-          }
-          int eq = pair.indexOf('=');
-          String k = decode(eq < 0 ? pair : pair.substring(0, eq));
-          String v = eq < 0 ? "" : decode(pair.substring(eq + 1));
-          query.putIfAbsent(k, v);
-        }
+        QueryString.forEach(path.substring(q + 1), query::putIfAbsent);
       }
-    }
-
-    private static String decode(String s) {
-      return java.net.URLDecoder.decode(s, java.nio.charset.StandardCharsets.UTF_8);
     }
 
     /** Sets header {@code name} (the first value wins, as {@link RequestView#header} reads it). */

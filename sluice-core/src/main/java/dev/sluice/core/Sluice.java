@@ -9,6 +9,7 @@ import dev.sluice.core.policy.Policy;
 import dev.sluice.core.policy.Rule;
 import dev.sluice.core.store.BucketGroup;
 import dev.sluice.core.store.Charge;
+import dev.sluice.core.store.Futures;
 import dev.sluice.core.store.InMemoryStore;
 import dev.sluice.core.store.Store;
 import dev.sluice.core.store.StoreUnavailableException;
@@ -222,11 +223,7 @@ public final class Sluice {
           if (failure == null) {
             return toDecision(verdict);
           }
-          Throwable cause =
-              failure instanceof CompletionException && failure.getCause() != null
-                  ? failure.getCause()
-                  : failure;
-          if (cause instanceof StoreUnavailableException e) {
+          if (Futures.cause(failure) instanceof StoreUnavailableException e) {
             return whenStoreFails(c, e);
           }
           throw failure instanceof CompletionException ce ? ce : new CompletionException(failure);

@@ -5,6 +5,7 @@ import dev.sluice.core.Ticker;
 import dev.sluice.core.policy.Limit;
 import dev.sluice.core.store.BucketGroup;
 import dev.sluice.core.store.Charge;
+import dev.sluice.core.store.Futures;
 import dev.sluice.core.store.Store;
 import dev.sluice.core.store.StoreUnavailableException;
 import dev.sluice.core.store.Verdict;
@@ -407,10 +408,8 @@ public final class RedisStore implements Store {
     return Script.REFUND.run(connection.all(), keys, args.toArray(NO_STRINGS));
   }
 
-  private StoreUnavailableException unavailable(Throwable e) {
-    while (e instanceof CompletionException && e.getCause() != null) {
-      e = e.getCause();
-    }
+  private StoreUnavailableException unavailable(Throwable failure) {
+    Throwable e = Futures.cause(failure);
     if (e instanceof StoreUnavailableException s) {
       return s;
     }

@@ -1,5 +1,6 @@
 package dev.sluice.redis;
 
+import dev.sluice.core.store.Futures;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
@@ -12,7 +13,6 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 
 /**
  * A Lua script from this package's resources, run by its SHA-1 ({@code EVALSHA}). Redis forgets
@@ -57,14 +57,12 @@ final class Script {
         redis.<List<Object>>evalsha(sha, ScriptOutputType.MULTI, keys, args).toCompletableFuture();
     return bySha.exceptionallyCompose(
         e -> {
-          Throwable cause =
-              e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-          if (cause instanceof RedisNoScriptException) {
+          if (Futures.cause(e) instanceof RedisNoScriptException) {
             return redis
                 .<List<Object>>eval(body, ScriptOutputType.MULTI, keys, args)
                 .toCompletableFuture();
           }
-          return CompletableFuture.failedFuture(cause);
+          return CompletableFuture.failedFuture(e);
         });
   }
 }

@@ -37,14 +37,12 @@ public final class RateLimitHeaders {
         out.add(new Header("X-RateLimit-Limit", Long.toString(b.limit().capacity())));
         out.add(new Header("X-RateLimit-Remaining", Long.toString(b.remaining())));
         if (resetHeader) {
-          out.add(
-              new Header(
-                  "X-RateLimit-Reset", Long.toString(ceilDiv(b.resetAtMicros(), 1_000_000))));
+          out.add(new Header("X-RateLimit-Reset", Long.toString(Seconds.ceil(b.resetAtMicros()))));
         }
       }
       if (dialect == HeaderDialect.IETF || dialect == HeaderDialect.BOTH) {
         out.add(new Header("RateLimit-Policy", policyField(decision)));
-        long t = Math.max(0, ceilDiv(b.resetAtMicros() - decision.nowMicros(), 1_000_000));
+        long t = Seconds.ceil(b.resetAtMicros() - decision.nowMicros());
         out.add(
             new Header("RateLimit", '"' + b.limit().name() + "\";r=" + b.remaining() + ";t=" + t));
       }
@@ -64,13 +62,9 @@ public final class RateLimitHeaders {
       }
       sb.append('"').append(s.limit().name()).append("\";q=").append(s.limit().permits());
       if (s.limit().window() instanceof Window.Every every) {
-        sb.append(";w=").append(Math.max(1, ceilDiv(every.micros(), 1_000_000)));
+        sb.append(";w=").append(Math.max(1, Seconds.ceil(every.micros())));
       }
     }
     return sb.toString();
-  }
-
-  private static long ceilDiv(long a, long b) {
-    return -Math.floorDiv(-a, b);
   }
 }

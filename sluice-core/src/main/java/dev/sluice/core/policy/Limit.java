@@ -94,17 +94,26 @@ public record Limit(String name, long permits, Window window, Algorithm algorith
     return algorithm == Algorithm.TOKEN_BUCKET ? burst : permits;
   }
 
+  /** The rate as a policy file writes it: {@code 100/minute}, {@code 5/lifetime}. */
+  public String rate() {
+    return permits + "/" + window.label();
+  }
+
   /**
-   * Reads as in a policy file: {@code 100/minute}, {@code 5/lifetime}, {@code 10/second burst 20}.
+   * The rate and how it is counted: {@code 100/minute}, {@code 100/minute sliding}, {@code
+   * 10/second token-bucket burst 20}.
    */
+  public String describe() {
+    return switch (algorithm) {
+      case TOKEN_BUCKET -> rate() + " token-bucket burst " + burst;
+      case SLIDING_WINDOW -> rate() + " sliding";
+      default -> rate();
+    };
+  }
+
+  /** The name and {@link #describe()}: {@code minute 100/minute}. */
   @Override
   public String toString() {
-    String s = permits + "/" + window.label();
-    if (algorithm == Algorithm.TOKEN_BUCKET) {
-      s += " token-bucket burst " + burst;
-    } else if (algorithm == Algorithm.SLIDING_WINDOW) {
-      s += " sliding";
-    }
-    return name + " " + s;
+    return name + " " + describe();
   }
 }

@@ -4,6 +4,8 @@ import dev.sluice.core.Decision;
 import dev.sluice.core.LimitStatus;
 import dev.sluice.core.Sluice;
 import dev.sluice.core.http.Header;
+import dev.sluice.core.http.QueryString;
+import dev.sluice.core.http.Seconds;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -11,8 +13,6 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Set;
 
@@ -112,13 +112,10 @@ final class CheckApi {
     }
     MultiMap query = HttpHeaders.headers();
     if (q >= 0) {
-      for (String pair : target.substring(q + 1).split("&")) {
-        int eq = pair.indexOf('=');
-        if (!pair.isEmpty()) {
-          query.add(
-              decode(eq < 0 ? pair : pair.substring(0, eq)),
-              eq < 0 ? "" : decode(pair.substring(eq + 1)));
-        }
+      try {
+        QueryString.forEach(target.substring(q + 1), query::add);
+      } catch (IllegalArgumentException e) {
+        throw new BadCheck("path", "the query string of 'path' has a broken %-encoding");
       }
     }
     JsonObject qo = object(in, "query");
@@ -170,7 +167,7 @@ final class CheckApi {
               .put("name", s.limit().name())
               .put("limit", s.limit().capacity())
               .put("remaining", s.remaining())
-              .put("reset", (s.resetAtMicros() + 999_999) / 1_000_000)
+              .put("reset", Seconds.ceil(s.resetAtMicros()))
               .put("passed", s.passed()));
     }
     JsonObject headers = new JsonObject();
@@ -274,14 +271,6 @@ final class CheckApi {
       throw new BadCheck(field, "'" + field + "' must be a JSON object");
     }
     return o;
-  }
-
-  private static String decode(String s) {
-    try {
-      return URLDecoder.decode(s, StandardCharsets.UTF_8);
-    } catch (IllegalArgumentException e) {
-      throw new BadCheck("path", "the query string of 'path' has a broken %-encoding");
-    }
   }
 
   private static String firstLine(String s) {

@@ -9,6 +9,7 @@ import dev.sluice.core.policy.Policy;
 import dev.sluice.core.policy.Window;
 import dev.sluice.core.store.BucketGroup;
 import dev.sluice.core.store.Charge;
+import dev.sluice.core.store.Futures;
 import dev.sluice.core.store.Store;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -132,10 +133,7 @@ public final class Engines {
                 if (e == null) {
                   return store.toString();
                 }
-                Throwable cause =
-                    e instanceof java.util.concurrent.CompletionException && e.getCause() != null
-                        ? e.getCause()
-                        : e;
+                Throwable cause = Futures.cause(e);
                 throw new IllegalStateException(
                     cause.getMessage() != null ? cause.getMessage() : cause.toString(), cause);
               });

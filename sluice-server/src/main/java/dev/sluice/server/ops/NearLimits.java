@@ -3,6 +3,7 @@ package dev.sluice.server.ops;
 import dev.sluice.core.Decision;
 import dev.sluice.core.LimitStatus;
 import dev.sluice.core.Sluice;
+import dev.sluice.core.http.Seconds;
 import dev.sluice.core.policy.Policy;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -56,7 +57,7 @@ final class NearLimits implements Recorder.Sink {
           .put("capacity", capacity)
           .put("remaining", remaining)
           .put("percent", capacity == 0 ? 0 : Math.round(100.0 * used / capacity))
-          .put("reset", Epoch.seconds(resetAtMicros))
+          .put("reset", Seconds.ceil(resetAtMicros))
           .put("shadow", shadow);
     }
   }

@@ -3,6 +3,7 @@ package dev.sluice.server.ops;
 import dev.sluice.core.Decision;
 import dev.sluice.core.LimitStatus;
 import dev.sluice.core.Sluice;
+import dev.sluice.core.http.Seconds;
 import dev.sluice.core.policy.Policy;
 import dev.sluice.core.policy.Webhook;
 import io.vertx.core.json.JsonObject;
@@ -83,7 +84,7 @@ final class Thresholds implements Recorder.Sink {
               .put("used", used)
               .put("capacity", capacity)
               .put("remaining", s.remaining())
-              .put("reset", Epoch.seconds(s.resetAtMicros()))
+              .put("reset", Seconds.ceil(s.resetAtMicros()))
               .put("identity", Sluice.fingerprintText(b.fingerprint()))
               .put("tier", b.variant())
               .put("shadow", b.shadow())

@@ -3,7 +3,7 @@ package dev.sluice.server.ops;
 import dev.sluice.core.LimitStatus;
 import dev.sluice.core.Sluice;
 import dev.sluice.core.Ticker;
-import dev.sluice.core.policy.Algorithm;
+import dev.sluice.core.http.Seconds;
 import dev.sluice.core.policy.Limit;
 import dev.sluice.core.policy.Rule;
 import io.vertx.core.Context;
@@ -114,23 +114,11 @@ final class UsageApi {
     long capacity = l.capacity();
     return new JsonObject()
         .put("name", l.name())
-        .put("limit", describe(l))
+        .put("limit", l.describe())
         .put("capacity", capacity)
         .put("used", Math.max(0, capacity - s.remaining()))
         .put("remaining", s.remaining())
-        .put("reset", Epoch.seconds(s.resetAtMicros()));
-  }
-
-  /**
-   * A limit as a policy file writes it: {@code 100/minute}, {@code 10/second token-bucket burst
-   * 20}.
-   */
-  static String describe(Limit l) {
-    String s = l.permits() + "/" + l.window().label();
-    if (l.algorithm() == Algorithm.TOKEN_BUCKET) {
-      return s + " token-bucket burst " + l.burst();
-    }
-    return l.algorithm() == Algorithm.SLIDING_WINDOW ? s + " sliding" : s;
+        .put("reset", Seconds.ceil(s.resetAtMicros()));
   }
 
   private void top(HttpServerRequest req) {

@@ -1,6 +1,7 @@
 package dev.sluice.server.ops;
 
 import dev.sluice.core.Ticker;
+import dev.sluice.core.store.Futures;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
@@ -208,10 +209,7 @@ final class WebhookSender implements AutoCloseable {
   }
 
   private static String describe(Throwable e) {
-    Throwable c =
-        e.getCause() != null && e instanceof java.util.concurrent.CompletionException
-            ? e.getCause()
-            : e;
+    Throwable c = Futures.cause(e);
     String m = c.getMessage();
     return c.getClass().getSimpleName() + (m == null ? "" : ": " + m);
   }
