@@ -31,7 +31,8 @@ public class Denials {
       count = 0;
       throw new IllegalStateException(
           n
-              + " operations were denied: the run left the allowed path; raise the benchmark's limits");
+              + " operations were denied: the run left the allowed path; raise the benchmark's"
+              + " limits");
     }
   }
 }

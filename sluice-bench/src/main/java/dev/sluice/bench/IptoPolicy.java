@@ -13,7 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The IPTO seed document's policy, built with sluice-core's model: the global rule (per bearer
+ * the IPTO rate-limit page's policy, built with sluice-core's model: the global rule (per bearer
  * token, else client IP: 100/minute, 1,000/hour, 10,000/day) and every endpoint limit of the
  * document, each permit count multiplied by {@code scale} so a benchmark can stay on the allowed
  * path. Rules, routes and keys are those of {@code examples/ipto.yaml}: endpoint rules without a

@@ -51,7 +51,8 @@ import org.openjdk.jmh.infra.ThreadParams;
  * -DskipTests}):
  *
  * <pre>
- * java -jar sluice-bench/target/benchmarks.jar KeyedThreeWindowsBenchmark -f 1 -wi 3 -w 2s -i 5 -r 2s -prof gc
+ * java -jar sluice-bench/target/benchmarks.jar KeyedThreeWindowsBenchmark \
+ *     -f 1 -wi 3 -w 2s -i 5 -r 2s -prof gc
  * </pre>
  */
 @State(Scope.Benchmark)

@@ -44,7 +44,8 @@ import javax.management.ObjectName;
  * oops are on as in most deployments):
  *
  * <pre>
- * java -Xms4g -Xmx4g -XX:+UseSerialGC -cp sluice-bench/target/benchmarks.jar dev.sluice.bench.MemoryFootprint
+ * java -Xms4g -Xmx4g -XX:+UseSerialGC \
+ *     -cp sluice-bench/target/benchmarks.jar dev.sluice.bench.MemoryFootprint
  * </pre>
  *
  * Arguments, if any, name the scenarios to run (default: all).

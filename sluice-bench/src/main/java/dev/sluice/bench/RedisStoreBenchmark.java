@@ -69,7 +69,8 @@ import org.openjdk.jmh.annotations.Threads;
  * or, against a running Redis:
  *
  * <pre>
- * java -jar sluice-bench/target/benchmarks.jar RedisStoreBenchmark -f 1 -wi 2 -w 3s -i 3 -r 5s -p redisUri=redis://127.0.0.1:6390
+ * java -jar sluice-bench/target/benchmarks.jar RedisStoreBenchmark \
+ *     -f 1 -wi 2 -w 3s -i 3 -r 5s -p redisUri=redis://127.0.0.1:6390
  * </pre>
  */
 @State(Scope.Benchmark)

@@ -61,7 +61,8 @@ import org.openjdk.jmh.annotations.Threads;
  * -DskipTests}):
  *
  * <pre>
- * java -jar sluice-bench/target/benchmarks.jar SingleBucketBenchmark -f 1 -wi 3 -w 2s -i 5 -r 2s -prof gc
+ * java -jar sluice-bench/target/benchmarks.jar SingleBucketBenchmark \
+ *     -f 1 -wi 3 -w 2s -i 5 -r 2s -prof gc
  * </pre>
  *
  * With two threads JMH reports the average time of one call as each thread sees it.

@@ -13,10 +13,11 @@ package dev.sluice.client;
  *   wait(n)    = random(0, ceiling(n))          // uniform; "full jitter"
  * </pre>
  *
- * With the defaults ({@code base} 1 s, as both seed documents advise, and {@code cap} 60 s, the
- * policy's longest single wait) the ceilings run 1, 2, 4, 8, 16, 32, 60, 60, ... seconds and the
- * expected waits half of that: 0.5, 1, 2, 4, ... seconds. {@code 2^(n-1)} is computed by shifting
- * and saturates, so retry 100 waits at most {@code cap} rather than overflowing.
+ * With the defaults ({@code base} 1 s, as both the IPTO and Convotic rate-limit pages advise, and
+ * {@code cap} 60 s, the policy's longest single wait) the ceilings run 1, 2, 4, 8, 16, 32, 60, 60,
+ * ... seconds and the expected waits half of that: 0.5, 1, 2, 4, ... seconds. {@code 2^(n-1)} is
+ * computed by shifting and saturates, so retry 100 waits at most {@code cap} rather than
+ * overflowing.
  *
  * <h2>Why full jitter</h2>
  *

@@ -16,7 +16,7 @@ import java.util.function.Function;
 
 /**
  * An {@link HttpClient} wrapper that lives within the rate limits of the APIs it calls: what the
- * seed documents' "best practices" ask of a client, done once.
+ * "best practices" of the IPTO and Convotic rate-limit pages ask of a client, done once.
  *
  * <pre>{@code
  * RateLimitedClient client = RateLimitedClient.builder(HttpClient.newHttpClient())

@@ -11,10 +11,10 @@ import java.util.function.Supplier;
 
 /**
  * A rate-limited API for test servers: a fixed window of {@code limit} requests per {@code window},
- * windows starting at {@code origin} (the epoch, for real time), answering as the seed documents
- * do: {@code X-RateLimit-Limit/Remaining/Reset} (reset in epoch seconds) on every response, a 429
- * with {@code Retry-After} (whole seconds, rounded up) and a JSON body when the window is spent. A
- * refused request consumes nothing.
+ * windows starting at {@code origin} (the epoch, for real time), answering as the IPTO and Convotic
+ * rate-limit pages do: {@code X-RateLimit-Limit/Remaining/Reset} (reset in epoch seconds) on every
+ * response, a 429 with {@code Retry-After} (whole seconds, rounded up) and a JSON body when the
+ * window is spent. A refused request consumes nothing.
  */
 final class FixedWindowApi implements Function<Received, Reply> {
   private final Supplier<Instant> clock;

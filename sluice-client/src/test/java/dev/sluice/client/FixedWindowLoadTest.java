@@ -21,10 +21,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The issue's end-to-end scenario, against a real server enforcing 50 requests per 2-second window
- * (windows aligned on the epoch, headers as in the seed documents), in real time: the one test that
- * takes real seconds (about 12). The paced and the unpaced load run side by side, each against its
- * own server, so the test costs the time of one. It runs in the integration-test phase ({@code
- * ./mvnw verify}), not in {@code ./mvnw test}.
+ * (windows aligned on the epoch, headers as in the IPTO and Convotic rate-limit pages), in real
+ * time: the one test that takes real seconds (about 12). The paced and the unpaced load run side by
+ * side, each against its own server, so the test costs the time of one. It runs in the
+ * integration-test phase ({@code ./mvnw verify}), not in {@code ./mvnw test}.
  */
 class FixedWindowLoadTest {
   private static final int LIMIT = 50;

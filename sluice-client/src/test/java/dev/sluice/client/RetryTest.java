@@ -190,9 +190,8 @@ class RetryTest {
         .hasMessage(
             "gave up on GET "
                 + server.uri("/v1/info")
-                + " after 4 attempts: "
-                + "it was still rate-limited after the maximum number of attempts; last response 429, "
-                + "which asked to wait PT1S");
+                + " after 4 attempts: it was still rate-limited after the maximum number of"
+                + " attempts; last response 429, which asked to wait PT1S");
     assertThat(events.lines()).endsWith("give up ATTEMPTS_EXHAUSTED");
   }
 

@@ -110,7 +110,8 @@ public final class PolicyFiles {
           column,
           "",
           String.format(
-              "the file is not UTF-8 text: byte 0x%02X here is not valid UTF-8; save the file as UTF-8",
+              "the file is not UTF-8 text: byte 0x%02X here is not valid UTF-8; save the file as"
+                  + " UTF-8",
               bytes[bad] & 0xff));
     }
     out.flip();

@@ -14,14 +14,14 @@ import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
 /**
- * examples/convotic.yaml enforces the Convotic seed exactly: 1,000 requests per minute per
- * X-API-Key (else per client IP), X-RateLimit-Limit and -Remaining without a reset header, and a
- * 429 whose Retry-After equals the seconds in its error-code body.
+ * examples/convotic.yaml enforces the Convotic "Rate Limits" page exactly: 1,000 requests per
+ * minute per X-API-Key (else per client IP), X-RateLimit-Limit and -Remaining without a reset
+ * header, and a 429 whose Retry-After equals the seconds in its error-code body.
  */
 class ConvoticExampleTest {
   private static final Policy POLICY = Examples.load("convotic.yaml");
 
-  /** 12 s before the minute ends: the seed's own "Retry after 12 seconds". */
+  /** 12 s before the minute ends: the page's own "Retry after 12 seconds". */
   private static final Instant START = Instant.parse("2025-03-03T09:00:48Z");
 
   private final ManualTicker ticker = new ManualTicker(START);

@@ -24,8 +24,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * examples/ipto.yaml enforces the IPTO seed exactly: every row of its tables, decided by the engine
- * on a manual clock, with the headers and 429 body the seed prints.
+ * examples/ipto.yaml enforces the IPTO "Rate Limits" page exactly: every row of its tables, decided
+ * by the engine on a manual clock, with the headers and 429 body the page prints.
  */
 class IptoExampleTest {
   private static final Policy POLICY = Examples.load("ipto.yaml");
@@ -63,7 +63,7 @@ class IptoExampleTest {
     }
   }
 
-  /** One row of the seed's endpoint tables. */
+  /** One row of the page's endpoint tables. */
   record Row(String rule, String route, String path, Per per, int limit, String window) {
     Request request(String who) {
       return per.identify(

@@ -431,10 +431,10 @@ class PolicyErrorsTest {
     PolicyException e =
         assertError(
             """
-        global:
-          limits:
-            - {limit: 1/36500d, algorithm: token-bucket, burst: 2147483647}
-        """,
+            global:
+              limits:
+                - {limit: 1/36500d, algorithm: token-bucket, burst: 2147483647}
+            """,
             3,
             7,
             "global.limits[0]",

@@ -48,11 +48,11 @@ class PolicyFormatTest {
     Policy p =
         parse(
             """
-        headers: both
-        reset-header: false
-        denial: problem
-        global: {limits: 1/second}
-        """);
+            headers: both
+            reset-header: false
+            denial: problem
+            global: {limits: 1/second}
+            """);
 
     assertThat(p.headers()).isEqualTo(HeaderDialect.BOTH);
     assertThat(p.resetHeader()).isFalse();
@@ -64,10 +64,10 @@ class PolicyFormatTest {
     Policy p =
         parse(
             """
-        on-store-failure: local
-        trusted-proxies: [10.0.0.0/8, "::1"]
-        global: {limits: 1/second}
-        """);
+            on-store-failure: local
+            trusted-proxies: [10.0.0.0/8, "::1"]
+            global: {limits: 1/second}
+            """);
 
     assertThat(p.onStoreFailure()).isEqualTo(StoreFailure.LOCAL);
     assertThat(p.trustedProxies())
@@ -87,23 +87,23 @@ class PolicyFormatTest {
     Policy p =
         parse(
             """
-        tiers:
-          pro: {scale: 5}
-          partner:
-            limits:
-              search: [500/minute, 5000/hour]
-        webhooks:
-          - url: https://hooks.example.com/sluice
-            thresholds: [80, 100]
-            secret-env: SLUICE_WEBHOOK_SECRET
-            rules: [search]
-        global: {limits: 100/minute}
-        rules:
-          - name: search
-            route: GET /search
-            limits: 50/minute
-            shadow: true
-        """);
+            tiers:
+              pro: {scale: 5}
+              partner:
+                limits:
+                  search: [500/minute, 5000/hour]
+            webhooks:
+              - url: https://hooks.example.com/sluice
+                thresholds: [80, 100]
+                secret-env: SLUICE_WEBHOOK_SECRET
+                rules: [search]
+            global: {limits: 100/minute}
+            rules:
+              - name: search
+                route: GET /search
+                limits: 50/minute
+                shadow: true
+            """);
 
     assertThat(p.tiers()).containsOnlyKeys("pro", "partner");
     assertThat(p.tiers().get("pro").scale()).isEqualTo(5.0);
@@ -191,14 +191,14 @@ class PolicyFormatTest {
     Policy p =
         parse(
             """
-        rules:
-          - route: POST /auth/magic-link
-            limits: 3/hour
-          - route: PUT,PATCH /assets/{id}
-            limits: 20/hour
-          - route: /health
-            limits: 1/second
-        """);
+            rules:
+              - route: POST /auth/magic-link
+                limits: 3/hour
+              - route: PUT,PATCH /assets/{id}
+                limits: 20/hour
+              - route: /health
+                limits: 1/second
+            """);
 
     assertThat(p.rules())
         .extracting(Rule::name)
@@ -210,10 +210,10 @@ class PolicyFormatTest {
     Policy p =
         parse(
             """
-        rules:
-          - {route: 'PUT,PATCH /assets/{id}', limits: 20/hour}
-          - {route: /health, limits: 1/second}
-        """);
+            rules:
+              - {route: 'PUT,PATCH /assets/{id}', limits: 20/hour}
+              - {route: /health, limits: 1/second}
+            """);
 
     assertThat(p.rules().get(0).route()).isEqualTo(Route.parse("PUT,PATCH /assets/{id}"));
     assertThat(p.rules().get(1).route().methods()).isEmpty();
@@ -232,11 +232,11 @@ class PolicyFormatTest {
     Policy p =
         parse(
             """
-        rules:
-          - {name: b, route: GET /b, limits: 1/second}
-          - {name: a, route: GET /a, limits: 1/second}
-        global: {limits: 100/minute}
-        """);
+            rules:
+              - {name: b, route: GET /b, limits: 1/second}
+              - {name: a, route: GET /a, limits: 1/second}
+            global: {limits: 100/minute}
+            """);
 
     assertThat(p.rules()).extracting(Rule::name).containsExactly("global", "b", "a");
     assertThat(p.rules().get(0).isGlobal()).isTrue();
@@ -247,16 +247,16 @@ class PolicyFormatTest {
     Policy p =
         parse(
             """
-        key: ip
-        rules:
-          - {name: a, route: GET /a, key: bearer, limits: 1/second}
-          - {name: b, route: GET /b, key: 'header:X-API-Key', limits: 1/second}
-          - {name: c, route: GET /c, key: 'body:user.email', limits: 1/second}
-          - {name: d, route: 'GET /d/{id}', key: 'path:id', limits: 1/second}
-          - {name: e, route: GET /e, key: 'query:api_key', limits: 1/second}
-          - {name: f, route: GET /f, key: 'const:everyone', limits: 1/second}
-          - {name: g, route: GET /g, limits: 1/second}
-        """);
+            key: ip
+            rules:
+              - {name: a, route: GET /a, key: bearer, limits: 1/second}
+              - {name: b, route: GET /b, key: 'header:X-API-Key', limits: 1/second}
+              - {name: c, route: GET /c, key: 'body:user.email', limits: 1/second}
+              - {name: d, route: 'GET /d/{id}', key: 'path:id', limits: 1/second}
+              - {name: e, route: GET /e, key: 'query:api_key', limits: 1/second}
+              - {name: f, route: GET /f, key: 'const:everyone', limits: 1/second}
+              - {name: g, route: GET /g, limits: 1/second}
+            """);
 
     assertThat(p.rules())
         .extracting(Rule::key)
@@ -292,11 +292,11 @@ class PolicyFormatTest {
     Policy p =
         parse(
             """
-        key: header:X-API-Key
-        global: {limits: 100/minute}
-        rules:
-          - {route: GET /a, limits: 1/second}
-        """);
+            key: header:X-API-Key
+            global: {limits: 100/minute}
+            rules:
+              - {route: GET /a, limits: 1/second}
+            """);
 
     assertThat(p.rules()).extracting(Rule::key).containsOnly(new KeySource.Header("X-API-Key"));
   }
@@ -306,16 +306,16 @@ class PolicyFormatTest {
     Policy p =
         parse(
             """
-        algorithm: sliding
-        global: {limits: 100/minute}
-        rules:
-          - name: api
-            route: GET /api
-            algorithm: token-bucket
-            limits:
-              - 10/second
-              - {limit: 1000/hour, algorithm: fixed}
-        """);
+            algorithm: sliding
+            global: {limits: 100/minute}
+            rules:
+              - name: api
+                route: GET /api
+                algorithm: token-bucket
+                limits:
+                  - 10/second
+                  - {limit: 1000/hour, algorithm: fixed}
+            """);
 
     assertThat(p.rules().get(0).limits().get(0).algorithm()).isEqualTo(Algorithm.SLIDING_WINDOW);
     assertThat(p.rules().get(1).limits())
@@ -328,10 +328,10 @@ class PolicyFormatTest {
     Policy p =
         parse(
             """
-        global:
-          limits:
-            - {limit: 10/second, algorithm: token-bucket, burst: 20, name: api-burst}
-        """);
+            global:
+              limits:
+                - {limit: 10/second, algorithm: token-bucket, burst: 20, name: api-burst}
+            """);
 
     assertThat(p.rules().get(0).limits())
         .containsExactly(Limit.tokenBucket("api-burst", 10, Window.of(Duration.ofSeconds(1)), 20));
@@ -349,11 +349,11 @@ class PolicyFormatTest {
     Policy p =
         parse(
             """
-        algorithm: token-bucket
-        lifetime-retention: 7d
-        rules:
-          - {name: verify, route: POST /auth/verify, algorithm: sliding, limits: 5/lifetime}
-        """);
+            algorithm: token-bucket
+            lifetime-retention: 7d
+            rules:
+              - {name: verify, route: POST /auth/verify, algorithm: sliding, limits: 5/lifetime}
+            """);
 
     Limit l = p.rules().get(0).limits().get(0);
     assertThat(l).isEqualTo(Limit.fixed("verify", 5, Window.lifetime(Duration.ofDays(7))));
@@ -373,10 +373,10 @@ class PolicyFormatTest {
     Policy p =
         parse(
             """
-        rules:
-          - {route: POST /bulk, cost: 5, on-missing-key: skip, key: 'header:X-Tenant',
-             limits: 100/minute}
-        """);
+            rules:
+              - {route: POST /bulk, cost: 5, on-missing-key: skip, key: 'header:X-Tenant',
+                 limits: 100/minute}
+            """);
 
     Rule r = p.rules().get(0);
     assertThat(r.cost()).isEqualTo(new Cost.Fixed(5));
@@ -388,11 +388,11 @@ class PolicyFormatTest {
     Policy p =
         parse(
             """
-        rules:
-          - {route: GET /a, cost: {query: count, default: 2, max: 50}, limits: 100/minute}
-          - {route: GET /b, cost: {header: X-Units}, limits: [100/minute, 30/second]}
-          - {route: GET /c, cost: {body: items.count, default: 0, max: 9}, limits: 10/minute}
-        """);
+            rules:
+              - {route: GET /a, cost: {query: count, default: 2, max: 50}, limits: 100/minute}
+              - {route: GET /b, cost: {header: X-Units}, limits: [100/minute, 30/second]}
+              - {route: GET /c, cost: {body: items.count, default: 0, max: 9}, limits: 10/minute}
+            """);
 
     assertThat(p.rules())
         .extracting(Rule::cost)
@@ -407,10 +407,10 @@ class PolicyFormatTest {
     Policy p =
         parse(
             """
-        rules:
-          - {name: a, route: GET /a, key: &user [bearer, ip], limits: 1/second}
-          - {name: b, route: GET /b, key: *user, limits: 2/second}
-        """);
+            rules:
+              - {name: a, route: GET /a, key: &user [bearer, ip], limits: 1/second}
+              - {name: b, route: GET /b, key: *user, limits: 2/second}
+            """);
 
     assertThat(p.rules().get(1).key()).isEqualTo(USER);
   }

@@ -16,42 +16,42 @@ class PolicySummaryTest {
     String s =
         summary(
             """
-        headers: ietf
-        denial: problem
-        rules:
-          - name: api
-            route: /api/**
-            key: header:X-API-Key
-            on-missing-key: skip
-            cost: {query: count, default: 1, max: 100}
-            limits:
-              - {limit: 10/second, algorithm: token-bucket, burst: 100}
-              - {limit: 5000/15m, algorithm: sliding}
-              - 100000/week
-          - route: POST /bulk
-            key: const:all
-            cost: 5
-            limits: 50/250ms
-        """);
+            headers: ietf
+            denial: problem
+            rules:
+              - name: api
+                route: /api/**
+                key: header:X-API-Key
+                on-missing-key: skip
+                cost: {query: count, default: 1, max: 100}
+                limits:
+                  - {limit: 10/second, algorithm: token-bucket, burst: 100}
+                  - {limit: 5000/15m, algorithm: sliding}
+                  - 100000/week
+              - route: POST /bulk
+                key: const:all
+                cost: 5
+                limits: 50/250ms
+            """);
 
     assertThat(s)
         .isEqualTo(
             """
-        Headers: RateLimit-Policy and RateLimit (IETF draft); Retry-After on every 429
-        429 body: application/problem+json (RFC 9457, type quota-exceeded, with the violated\
-         limits)
+            Headers: RateLimit-Policy and RateLimit (IETF draft); Retry-After on every 429
+            429 body: application/problem+json (RFC 9457, type quota-exceeded, with the violated\
+             limits)
 
-        2 endpoint rules:
-          api: any method /api/**, counted per header X-API-Key (requests without one are not\
-         counted by this rule); each request costs the number in query parameter count\
-         (default 1, at most 100)
-            api-second  10 per second (token bucket, bursts of up to 100)
-            api-15m     5,000 per 15 minutes (sliding window)
-            api-7d      100,000 per 7 days (fixed window)
-          post-bulk: POST /bulk, counted together (one bucket, 'all', shared by every\
-         request); each request costs 5
-            50 per 250 ms (fixed window)
-        """);
+            2 endpoint rules:
+              api: any method /api/**, counted per header X-API-Key (requests without one are not\
+             counted by this rule); each request costs the number in query parameter count\
+             (default 1, at most 100)
+                api-second  10 per second (token bucket, bursts of up to 100)
+                api-15m     5,000 per 15 minutes (sliding window)
+                api-7d      100,000 per 7 days (fixed window)
+              post-bulk: POST /bulk, counted together (one bucket, 'all', shared by every\
+             request); each request costs 5
+                50 per 250 ms (fixed window)
+            """);
   }
 
   @Test

@@ -110,7 +110,8 @@ class SluiceCostTest extends EngineFixture {
     assertThat(d.outcome()).isEqualTo(Decision.Outcome.INVALID);
     assertThat(d.problem())
         .isEqualTo(
-            "rule 'bulk' reads the request's cost from header 'X-Cost', which must be a whole number from 0 to 10");
+            "rule 'bulk' reads the request's cost from header 'X-Cost', which must be a whole"
+                + " number from 0 to 10");
     assertThat(remainingAfter(s, get("/elsewhere")))
         .as("the global rule was not charged")
         .isEqualTo(99);
@@ -123,7 +124,8 @@ class SluiceCostTest extends EngineFixture {
 
     assertThat(d.problem())
         .isEqualTo(
-            "rule 'bulk' reads the request's cost from query 'n', which must be a whole number from 0 to 5");
+            "rule 'bulk' reads the request's cost from query 'n', which must be a whole number from"
+                + " 0 to 5");
   }
 
   @Test

@@ -219,7 +219,8 @@ class SluiceDecisionTest extends EngineFixture {
             new Header("Retry-After", "30"));
     assertThat(s.denialBody(d))
         .isEqualTo(
-            "{\"error\": {\"code\": \"RATE_LIMITED\", \"message\": \"Rate limit exceeded. Retry after 30 seconds.\"}}");
+            "{\"error\": {\"code\": \"RATE_LIMITED\", \"message\": \"Rate limit exceeded. Retry"
+                + " after 30 seconds.\"}}");
     assertThat(s.denialContentType()).isEqualTo("application/json");
   }
 

@@ -127,7 +127,8 @@ class SluiceIdentityTest extends EngineFixture {
         s.decide(Request.builder("POST", "/auth/magic-link").bodyField("email", "a@x.io").build());
     assertThat(missing.problem())
         .isEqualTo(
-            "rule 'magic-link' counts requests per body field user.email, and this request has none");
+            "rule 'magic-link' counts requests per body field user.email, and this request has"
+                + " none");
   }
 
   @Test

@@ -30,7 +30,8 @@ class TickerAndRequestTest {
     assertThatThrownBy(() -> new ManualTicker(Instant.MAX))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith(
-            "start +1000000000-12-31T23:59:59.999999999Z is outside what epoch microseconds can hold");
+            "start +1000000000-12-31T23:59:59.999999999Z is outside what epoch microseconds can"
+                + " hold");
     assertThatThrownBy(() -> new ManualTicker(Instant.MIN))
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> new ManualTicker(0).set(Instant.parse("+294248-01-01T00:00:00Z")))

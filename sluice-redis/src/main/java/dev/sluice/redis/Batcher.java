@@ -23,8 +23,9 @@ import java.util.function.Function;
  * Redis nearly as much as one of twenty (its script invocation and {@code TIME}), holds a slot for
  * a whole round trip, and its answer releases one caller at a time, so calls of one fed themselves;
  * at 64 requests in flight, 15% of the calls carried a single charge. With it, calls stay balanced,
- * and throughput at 64 in flight rose by 40% on one bucket, 20% on IPTO (BENCHMARKS.md, Redis
- * store, "24 Nov (third session)"). A lone caller still never waits: its call is the only one.
+ * and throughput at 64 in flight rose by 40% on one bucket, 20% on IPTO (measured when the rule
+ * came in; see BENCHMARKS.md's history in git). A lone caller still never waits: its call is the
+ * only one.
  *
  * <p>Lost wake-ups cannot happen: a submitter enqueues, then tries to send; a finishing call frees
  * its slot, then tries to send; whichever comes second sees the other's change. A charge held back

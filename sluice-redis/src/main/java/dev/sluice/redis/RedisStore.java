@@ -275,9 +275,9 @@ public final class RedisStore implements Store {
                           System.Logger.Level.WARNING,
                           "Redis at "
                               + connection.target
-                              + " denied or failed a "
-                              + "request across hash slots and not every slot could be refunded; its units stay "
-                              + "charged until their windows pass",
+                              + " denied or failed a request across hash slots and not every slot"
+                              + " could be refunded; its units stay charged until their windows"
+                              + " pass",
                           refundFailure);
                     }
                     if (failure != null) {
@@ -506,8 +506,8 @@ public final class RedisStore implements Store {
                 + connection.target
                 + " is not 32 hex digits ("
                 + hex.length()
-                + " characters): something"
-                + " else wrote it. Delete it (every instance then counts afresh), or set the secret yourself");
+                + " characters): something else wrote it. Delete it (every instance then counts"
+                + " afresh), or set the secret yourself");
       }
       return java.util.HexFormat.of().parseHex(hex);
     } catch (InterruptedException e) {
@@ -742,7 +742,8 @@ public final class RedisStore implements Store {
         throw new IllegalArgumentException(
             "key prefix '"
                 + keyPrefix
-                + "' must be 1 to 64 letters, digits, '.', '_', '-' or ':' (no braces: they are hash tags)");
+                + "' must be 1 to 64 letters, digits, '.', '_', '-' or ':' (no braces: they are"
+                + " hash tags)");
       }
       this.keyPrefix = keyPrefix;
       return this;

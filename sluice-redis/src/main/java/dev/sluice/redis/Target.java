@@ -285,7 +285,8 @@ final class Target {
             shown,
             "unknown option '"
                 + (eq < 0 ? option : option.substring(0, eq))
-                + "'; the options are timeout, database, clientName, libraryName, libraryVersion, verifyPeer"
+                + "'; the options are timeout, database, clientName, libraryName, libraryVersion,"
+                + " verifyPeer"
                 + (sentinel ? " and sentinelMasterId" : ""));
       }
       if (value.isEmpty()) {

@@ -71,9 +71,9 @@ class MainTest {
         Files.writeString(
             dir.resolve("broken.yaml"),
             """
-        global:
-          limits: [100/minute, 100/minit]
-        """);
+            global:
+              limits: [100/minute, 100/minit]
+            """);
 
     Run r = run("check", "--config", file.toString());
 
@@ -82,9 +82,9 @@ class MainTest {
     assertThat(r.err())
         .isEqualTo(
             file
-                + ":2:24: global.limits[1]: unknown window 'minit' in"
-                + " '100/minit'; did you mean 'minute'? a window is second, minute, hour, day, week,"
-                + " lifetime or a duration such as 15m, 1h, 250ms\n"
+                + ":2:24: global.limits[1]: unknown window 'minit' in '100/minit'; did you mean"
+                + " 'minute'? a window is second, minute, hour, day, week, lifetime or a duration"
+                + " such as 15m, 1h, 250ms\n"
                 + "    2 |   limits: [100/minute, 100/minit]\n"
                 + "      |                        ^\n");
   }

@@ -5,8 +5,8 @@ import dev.sluice.core.LimitStatus;
 import dev.sluice.core.policy.DenialFormat;
 
 /**
- * The body of a 429, exactly as the seed documents print it. The number in every body equals the
- * {@code Retry-After} header ({@link Decision#retryAfterSeconds()}).
+ * The body of a 429, exactly as the IPTO and Convotic rate-limit pages print it. The number in
+ * every body equals the {@code Retry-After} header ({@link Decision#retryAfterSeconds()}).
  *
  * <ul>
  *   <li>{@code detail}: {@code {"detail": "Rate limit exceeded", "retry_after": 60}}
@@ -46,7 +46,8 @@ public final class DenialBody {
                 .append(QUOTA_EXCEEDED)
                 .append("\", ")
                 .append(
-                    "\"title\": \"Request cannot be satisfied as assigned quota has been exceeded\", ")
+                    "\"title\": \"Request cannot be satisfied as assigned quota has been"
+                        + " exceeded\", ")
                 .append("\"status\": 429, ")
                 .append("\"detail\": \"")
                 .append(message(seconds))

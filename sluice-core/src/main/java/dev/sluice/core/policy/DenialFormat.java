@@ -1,6 +1,6 @@
 package dev.sluice.core.policy;
 
-/** The JSON body of a 429, as the seed documents print it. */
+/** The JSON body of a 429, as the IPTO and Convotic rate-limit pages print it. */
 public enum DenialFormat {
   /** {@code {"detail": "Rate limit exceeded", "retry_after": 60}} (the IPTO document). */
   DETAIL("detail"),

@@ -67,8 +67,8 @@ public final class IpRange {
         throw new IllegalArgumentException(
             "'"
                 + text
-                + "' has an invalid prefix length: an"
-                + " IPv4-mapped block needs one from 96 to 128 (::ffff:10.0.0.0/104 is 10.0.0.0/8)");
+                + "' has an invalid prefix length: an IPv4-mapped block needs one from 96 to 128"
+                + " (::ffff:10.0.0.0/104 is 10.0.0.0/8)");
       }
       prefix -= 96;
     }

@@ -65,7 +65,8 @@ public record Limit(String name, long permits, Window window, Algorithm algorith
               + permits
               + "/"
               + window.label()
-              + " would bank more than 70,000 years of credit; lower the burst or shorten the window");
+              + " would bank more than 70,000 years of credit; lower the burst or shorten the"
+              + " window");
     }
   }
 

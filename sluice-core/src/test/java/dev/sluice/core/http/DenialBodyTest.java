@@ -42,10 +42,12 @@ class DenialBodyTest {
   void errorCode_plural_andSingular() {
     assertThat(DenialBody.of(DenialFormat.ERROR_CODE, deniedFor(11_000_001)))
         .isEqualTo(
-            "{\"error\": {\"code\": \"RATE_LIMITED\", \"message\": \"Rate limit exceeded. Retry after 12 seconds.\"}}");
+            "{\"error\": {\"code\": \"RATE_LIMITED\", \"message\": \"Rate limit exceeded. Retry"
+                + " after 12 seconds.\"}}");
     assertThat(DenialBody.of(DenialFormat.ERROR_CODE, deniedFor(400_000)))
         .isEqualTo(
-            "{\"error\": {\"code\": \"RATE_LIMITED\", \"message\": \"Rate limit exceeded. Retry after 1 second.\"}}");
+            "{\"error\": {\"code\": \"RATE_LIMITED\", \"message\": \"Rate limit exceeded. Retry"
+                + " after 1 second.\"}}");
   }
 
   @Test

@@ -64,7 +64,8 @@ class IpRangeTest {
                 + " one from 96 to 128 (::ffff:10.0.0.0/104 is 10.0.0.0/8)");
     assertThatThrownBy(() -> IpRange.parse("::ffff:10.0.0.0/129"))
         .hasMessage(
-            "'::ffff:10.0.0.0/129' has an invalid prefix length: it must be a whole number from 0 to 128");
+            "'::ffff:10.0.0.0/129' has an invalid prefix length: it must be a whole number from 0"
+                + " to 128");
   }
 
   @Test

@@ -54,10 +54,12 @@ class LimitAndWindowTest {
     assertThatThrownBy(() -> Limit.sliding("a", 5, lifetime))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage(
-            "a lifetime budget never refills, so it is counted as a plain counter ('fixed'), not 'sliding'");
+            "a lifetime budget never refills, so it is counted as a plain counter ('fixed'), not"
+                + " 'sliding'");
     assertThatThrownBy(() -> Limit.tokenBucket("a", 5, lifetime, 5))
         .hasMessage(
-            "a lifetime budget never refills, so it is counted as a plain counter ('fixed'), not 'token-bucket'");
+            "a lifetime budget never refills, so it is counted as a plain counter ('fixed'), not"
+                + " 'token-bucket'");
     Limit budget = Limit.fixed("a", 5, lifetime);
     assertThat(budget.isLifetime()).isTrue();
     assertThat(budget).hasToString("a 5/lifetime");

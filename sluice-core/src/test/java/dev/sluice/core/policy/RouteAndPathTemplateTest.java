@@ -35,7 +35,8 @@ class RouteAndPathTemplateTest {
     assertThatThrownBy(() -> Route.parse("FETCH /x"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage(
-            "unknown HTTP method 'FETCH'; use one of [CONNECT, DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT, TRACE]");
+            "unknown HTTP method 'FETCH'; use one of [CONNECT, DELETE, GET, HEAD, OPTIONS, PATCH,"
+                + " POST, PUT, TRACE]");
     assertThatThrownBy(() -> new Route(Set.of("get", "teapot"), PathTemplate.parse("/x")))
         .hasMessageStartingWith("unknown HTTP method 'teapot'");
   }

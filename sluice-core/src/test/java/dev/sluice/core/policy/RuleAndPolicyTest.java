@@ -86,7 +86,8 @@ class RuleAndPolicyTest {
     assertThatThrownBy(() -> Rule.global("r", new KeySource.PathParam("id"), List.of(MINUTE)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage(
-            "rule 'r' counts per path parameter {id}, which its route (none: the rule is global) does not declare");
+            "rule 'r' counts per path parameter {id}, which its route (none: the rule is global)"
+                + " does not declare");
     assertThatThrownBy(
             () ->
                 Rule.endpoint(
@@ -95,7 +96,8 @@ class RuleAndPolicyTest {
                     new KeySource.PathParam("id"),
                     List.of(MINUTE)))
         .hasMessage(
-            "rule 'r' counts per path parameter {id}, which its route '/users/{uid}' does not declare");
+            "rule 'r' counts per path parameter {id}, which its route '/users/{uid}' does not"
+                + " declare");
     assertThatThrownBy(
             () ->
                 Rule.endpoint(
@@ -105,7 +107,8 @@ class RuleAndPolicyTest {
                     List.of(MINUTE)))
         .as("also inside a fallback chain")
         .hasMessage(
-            "rule 'r' counts per path parameter {id}, which its route '/users/{uid}' does not declare");
+            "rule 'r' counts per path parameter {id}, which its route '/users/{uid}' does not"
+                + " declare");
     assertThat(
             Rule.endpoint(
                     "r", Route.parse("/users/{id}"), new KeySource.PathParam("id"), List.of(MINUTE))
@@ -126,13 +129,15 @@ class RuleAndPolicyTest {
                     Rule.MissingKey.REJECT))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage(
-            "rule 'r' costs 6 per request, more than limit 'minute' can ever hold (5): every request would be denied");
+            "rule 'r' costs 6 per request, more than limit 'minute' can ever hold (5): every"
+                + " request would be denied");
     Limit bucket = Limit.tokenBucket("bucket", 100, Window.of(Duration.ofMinutes(1)), 3);
     assertThatThrownBy(
             () ->
                 new Rule("r", null, IP, List.of(bucket), new Cost.Fixed(4), Rule.MissingKey.REJECT))
         .hasMessage(
-            "rule 'r' costs 4 per request, more than limit 'bucket' can ever hold (3): every request would be denied");
+            "rule 'r' costs 4 per request, more than limit 'bucket' can ever hold (3): every"
+                + " request would be denied");
     assertThat(
             new Rule("r", null, IP, List.of(MINUTE), new Cost.Fixed(5), Rule.MissingKey.REJECT)
                 .cost())
@@ -179,8 +184,8 @@ class RuleAndPolicyTest {
                         Rule.global("b", IP, List.of(HOUR, MINUTE)))))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage(
-            "limit name 'minute' (rule 'b') is used twice; limit names are shown in headers and must be"
-                + " unique within a policy");
+            "limit name 'minute' (rule 'b') is used twice; limit names are shown in headers and"
+                + " must be unique within a policy");
   }
 
   @Test

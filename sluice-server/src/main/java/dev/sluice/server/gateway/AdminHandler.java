@@ -161,8 +161,8 @@ final class AdminHandler implements Handler<HttpServerRequest> {
               "NOT_FOUND",
               "no such endpoint: "
                   + path
-                  + " (the admin port serves /healthz, /readyz, /metrics, POST /v1/check,"
-                  + " POST /admin/reload, /admin/overrides, /admin/usage, /admin/stats and /dashboard)");
+                  + " (the admin port serves /healthz, /readyz, /metrics, POST /v1/check, POST"
+                  + " /admin/reload, /admin/overrides, /admin/usage, /admin/stats and /dashboard)");
     }
   }
 

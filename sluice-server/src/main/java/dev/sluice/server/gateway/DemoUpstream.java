@@ -35,7 +35,8 @@ public final class DemoUpstream implements AutoCloseable {
                                     new JsonObject()
                                         .put(
                                             "demo",
-                                            "this answer comes from the demo upstream, through Sluice")
+                                            "this answer comes from the demo upstream, through"
+                                                + " Sluice")
                                         .put("method", req.method().name())
                                         .put("uri", req.uri())
                                         .put("x_forwarded_for", req.getHeader("X-Forwarded-For"))

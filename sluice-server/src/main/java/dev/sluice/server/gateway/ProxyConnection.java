@@ -677,7 +677,8 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
         error(
             503,
             "SHUTTING_DOWN",
-            "the gateway is shutting down and the upstream did not answer within the drain time; retry");
+            "the gateway is shutting down and the upstream did not answer within the drain time;"
+                + " retry");
     setAll(response.headers(), rateHeaders);
     response.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
     answer(response, true);

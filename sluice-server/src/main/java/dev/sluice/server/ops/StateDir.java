@@ -108,8 +108,8 @@ public final class StateDir {
                     + key.length
                     + " bytes, not the "
                     + KEY_BYTES
-                    + " of an identity key; restore it from a backup, or"
-                    + " delete it to start afresh (every fingerprint, and so every override, changes)"));
+                    + " of an identity key; restore it from a backup, or delete it to start afresh"
+                    + " (every fingerprint, and so every override, changes)"));
       }
       return key;
     } catch (IOException e) {

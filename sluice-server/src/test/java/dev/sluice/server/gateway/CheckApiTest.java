@@ -94,8 +94,8 @@ class CheckApiTest {
     JsonObject d =
         new JsonObject(
             f.check(
-                    "{\"method\": \"POST\", \"path\": \"/auth/magic-link\","
-                        + " \"client_address\": \"127.0.0.1\", \"body\": {\"email\": \"alice@example.com\"}}")
+                    "{\"method\": \"POST\", \"path\": \"/auth/magic-link\", \"client_address\":"
+                        + " \"127.0.0.1\", \"body\": {\"email\": \"alice@example.com\"}}")
                 .body());
 
     assertThat(d.getJsonObject("headers").getString("X-RateLimit-Remaining")).isEqualTo("0");
@@ -131,8 +131,8 @@ class CheckApiTest {
     JsonObject d =
         new JsonObject(
             f.check(
-                    "{\"method\": \"POST\", \"path\": \"/auth/magic-link\", \"client_address\": \"::1\","
-                        + " \"body\": {}}")
+                    "{\"method\": \"POST\", \"path\": \"/auth/magic-link\", \"client_address\":"
+                        + " \"::1\", \"body\": {}}")
                 .body());
 
     assertThat(d.getString("outcome")).isEqualTo("invalid");

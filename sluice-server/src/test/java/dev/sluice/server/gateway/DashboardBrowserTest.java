@@ -68,21 +68,21 @@ class DashboardBrowserTest {
         OpsFixture.start(
             dir,
             """
-        key: header:X-Api-Key
-        global: {limits: 1000/minute}
-        webhooks:
-          - url: %s
-            thresholds: [80, 100]
-            secret-env: HOOK_SECRET
-            rules: [search]
-        rules:
-          - name: search
-            route: GET /search
-            limits: 12/minute
-          - name: login
-            route: GET /login
-            limits: 5/minute
-        """
+            key: header:X-Api-Key
+            global: {limits: 1000/minute}
+            webhooks:
+              - url: %s
+                thresholds: [80, 100]
+                secret-env: HOOK_SECRET
+                rules: [search]
+            rules:
+              - name: search
+                route: GET /search
+                limits: 12/minute
+              - name: login
+                route: GET /login
+                limits: 5/minute
+            """
                 .formatted(listener.url()),
             START,
             Map.of("HOOK_SECRET", "s3cret-s3cret-s3cret"),

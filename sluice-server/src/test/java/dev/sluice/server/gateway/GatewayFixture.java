@@ -152,7 +152,7 @@ final class GatewayFixture implements AutoCloseable {
 
   /**
    * The rate-limit headers of {@code r} ({@code X-RateLimit-*}, {@code RateLimit*}, {@code
-   * Retry-After}), names as the seeds spell them.
+   * Retry-After}), names as the IPTO and Convotic pages spell them.
    */
   static Map<String, String> rateHeaders(HttpResponse<?> r) {
     Map<String, String> out = new TreeMap<>();

@@ -33,10 +33,10 @@ class ProxyConcurrencyTest {
         GatewayFixture.policy(
             dir,
             """
-        global:
-          key: header:X-Api-Key
-          limits: [150/minute, 1000/hour]
-        """,
+            global:
+              key: header:X-Api-Key
+              limits: [150/minute, 1000/hour]
+            """,
             Instant.parse("2030-01-01T00:00:05Z"));
     int threads = 16;
     int perThread = 25;

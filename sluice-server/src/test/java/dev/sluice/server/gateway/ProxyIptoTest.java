@@ -228,8 +228,8 @@ class ProxyIptoTest {
     assertThat(r.headers().firstValue("Content-Type")).hasValue("application/json");
     assertThat(r.body())
         .isEqualTo(
-            "{\"error\":{\"code\":\"INVALID_REQUEST\",\"message\":"
-                + "\"rule 'magic-link' counts requests per body field email, and this request has none\"}}");
+            "{\"error\":{\"code\":\"INVALID_REQUEST\",\"message\":\"rule 'magic-link' counts"
+                + " requests per body field email, and this request has none\"}}");
     assertThat(f.upstream.received).isEmpty();
   }
 

@@ -33,20 +33,20 @@ class ShadowModeTest {
         OpsFixture.start(
             dir,
             """
-        key: header:X-Api-Key
-        webhooks:
-          - url: %s
-            thresholds: [100]
-            secret-env: HOOK_SECRET
-        rules:
-          - name: search
-            route: GET /search
-            limits: 10/minute
-          - name: search-v2
-            route: GET /search
-            limits: 3/minute
-            shadow: true
-        """
+            key: header:X-Api-Key
+            webhooks:
+              - url: %s
+                thresholds: [100]
+                secret-env: HOOK_SECRET
+            rules:
+              - name: search
+                route: GET /search
+                limits: 10/minute
+              - name: search-v2
+                route: GET /search
+                limits: 3/minute
+                shadow: true
+            """
                 .formatted(listener.url()),
             START,
             Map.of("HOOK_SECRET", "s3cret-s3cret-s3cret"),

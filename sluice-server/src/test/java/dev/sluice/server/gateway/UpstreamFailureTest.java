@@ -176,21 +176,21 @@ class UpstreamFailureTest {
         RawHttp.exchange(
             f.gateway.port(),
             """
-        GET /hop HTTP/1.1\r
-        Host: api.example\r
-        Connection: close, X-Custom\r
-        X-Custom: per-connection\r
-        Keep-Alive: timeout=5\r
-        TE: trailers\r
-        Trailer: X-Checksum\r
-        Upgrade: example/1\r
-        Proxy-Authorization: Basic cHJveHk6c2VjcmV0\r
-        Proxy-Connection: keep-alive\r
-        X-End-To-End: kept\r
-        Authorization: Bearer kept\r
-        Accept: application/json\r
-        \r
-        """);
+            GET /hop HTTP/1.1\r
+            Host: api.example\r
+            Connection: close, X-Custom\r
+            X-Custom: per-connection\r
+            Keep-Alive: timeout=5\r
+            TE: trailers\r
+            Trailer: X-Checksum\r
+            Upgrade: example/1\r
+            Proxy-Authorization: Basic cHJveHk6c2VjcmV0\r
+            Proxy-Connection: keep-alive\r
+            X-End-To-End: kept\r
+            Authorization: Bearer kept\r
+            Accept: application/json\r
+            \r
+            """);
 
     assertThat(r.status()).isEqualTo(200);
     var got = f.upstream.received.get(0).headers();
@@ -255,20 +255,20 @@ class UpstreamFailureTest {
         RawHttp.exchange(
             f.gateway.port(),
             """
-        POST /upload HTTP/1.1\r
-        Host: x\r
-        Content-Type: text/plain\r
-        Transfer-Encoding: chunked\r
-        \r
-        5\r
-        hello\r
-        1;ext=1\r
-         \r
-        10\r
-        caf\u00c3\u00a9 and more!!\r
-        0\r
-        \r
-        """);
+            POST /upload HTTP/1.1\r
+            Host: x\r
+            Content-Type: text/plain\r
+            Transfer-Encoding: chunked\r
+            \r
+            5\r
+            hello\r
+            1;ext=1\r
+             \r
+            10\r
+            caf\u00c3\u00a9 and more!!\r
+            0\r
+            \r
+            """);
 
     assertThat(r.status()).isEqualTo(200);
     TestUpstream.Received got = f.upstream.received.get(0);

@@ -266,12 +266,12 @@ class UsageApiTest {
         OpsFixture.start(
             dir,
             """
-        key: header:X-Api-Key
-        rules:
-          - name: -1-1
-            route: GET /search
-            limits: 10/minute
-        """,
+            key: header:X-Api-Key
+            rules:
+              - name: -1-1
+                route: GET /search
+                limits: 10/minute
+            """,
             START);
     assertThat(f.hit("/search", "key-a", 2)).isEqualTo(2);
     String a = f.fingerprint("key-a");

@@ -49,18 +49,18 @@ class WebhookTest {
 
   static String policy(String url) {
     return """
-        key: header:X-Api-Key
-        global: {limits: 1000/minute}
-        webhooks:
-          - url: %s
-            thresholds: [80, 100]
-            secret-env: SLUICE_TEST_WEBHOOK_SECRET
-            rules: [search]
-        rules:
-          - name: search
-            route: GET /search
-            limits: 10/minute
-        """
+    key: header:X-Api-Key
+    global: {limits: 1000/minute}
+    webhooks:
+      - url: %s
+        thresholds: [80, 100]
+        secret-env: SLUICE_TEST_WEBHOOK_SECRET
+        rules: [search]
+    rules:
+      - name: search
+        route: GET /search
+        limits: 10/minute
+    """
         .formatted(url);
   }
 
