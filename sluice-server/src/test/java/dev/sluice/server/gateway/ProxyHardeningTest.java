@@ -247,6 +247,9 @@ class ProxyHardeningTest {
 
       upstreamLetGo.get(20, TimeUnit.SECONDS); // the client never reads
     }
+    // The next request is a small one: 64 MiB more within the 300 ms timeout is a race on a busy
+    // machine, and what is tested here is only that the gateway still serves.
+    f.upstream.behave(req -> req.response().end("ok"));
     String metrics = f.send(java.net.http.HttpRequest.newBuilder(f.admin("/metrics")).GET()).body();
     assertThat(metrics)
         .doesNotContain("sluice_upstream_errors_total{kind=\"reset\"}")

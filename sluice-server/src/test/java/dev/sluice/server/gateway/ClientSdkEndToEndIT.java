@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * pacing off every 429 is recovered by waiting as {@code Retry-After} says. Each case takes at
  * least the ~10 s that 300 requests need at 25 a second.
  */
-class ClientSdkEndToEndTest {
+class ClientSdkEndToEndIT {
   static final int THREADS = 20;
   static final int REQUESTS = 300;
   static final int LIMIT = 50;

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * them exactly, and a client's 429 from one gateway stands at the other.
  */
 @EnabledOnOs(OS.LINUX)
-class GatewaysOnRedisTest {
+class GatewaysOnRedisIT {
   static final String SECRET = "00112233445566778899aabbccddeeff";
 
   @TempDir Path dir;

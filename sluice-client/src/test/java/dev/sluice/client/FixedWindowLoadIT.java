@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
  * side, each against its own server, so the test costs the time of one. It runs in the
  * integration-test phase ({@code ./mvnw verify}), not in {@code ./mvnw test}.
  */
-class FixedWindowLoadTest {
+class FixedWindowLoadIT {
   private static final int LIMIT = 50;
   private static final Duration WINDOW = Duration.ofSeconds(2);
   private static final int THREADS = 20;
