@@ -14,6 +14,7 @@ class RedisClusterConcurrencyTest extends StoreConcurrencyContract {
   protected Store newStore(ManualTicker ticker) {
     return RedisStore.builder(RedisClusterServers.shared().uri())
         .clock(ticker)
+        .timeout(RedisServer.CONTRACT_TIMEOUT)
         .keyPrefix(RedisStoreTest.freshPrefix())
         .build();
   }

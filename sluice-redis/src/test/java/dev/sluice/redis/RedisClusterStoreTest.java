@@ -25,6 +25,7 @@ class RedisClusterStoreTest extends StoreContract {
   protected Store newStore(ManualTicker ticker) {
     return RedisStore.builder(RedisClusterServers.shared().uri())
         .clock(ticker)
+        .timeout(RedisServer.CONTRACT_TIMEOUT)
         .keyPrefix(RedisStoreTest.freshPrefix())
         .build();
   }

@@ -11,6 +11,7 @@ class RedisStoreConcurrencyTest extends StoreConcurrencyContract {
   protected Store newStore(ManualTicker ticker) {
     return RedisStore.builder(RedisServer.shared().uri())
         .clock(ticker)
+        .timeout(RedisServer.CONTRACT_TIMEOUT)
         .keyPrefix(RedisStoreTest.freshPrefix())
         .build();
   }

@@ -40,6 +40,7 @@ class RedisStoreTest extends StoreContract {
   protected Store newStore(ManualTicker ticker) {
     return RedisStore.builder(RedisServer.shared().uri())
         .clock(ticker)
+        .timeout(RedisServer.CONTRACT_TIMEOUT)
         .keyPrefix(freshPrefix())
         .build();
   }
