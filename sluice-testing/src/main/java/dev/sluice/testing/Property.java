@@ -20,7 +20,7 @@ public final class Property {
   /** The system property that fixes the seed, to reproduce a failure. */
   static final String SEED = "sluice.seed";
 
-  /** Discarded cases allowed per case to check, as jqwik's default {@code maxDiscardRatio}. */
+  /** Discarded cases allowed per case to check: beyond, the generators miss the property. */
   static final int MAX_DISCARD_RATIO = 5;
 
   /** Runs of the property the shrinker may spend: enough for ranges of 64 bits at a few places. */
