@@ -2,13 +2,10 @@ package dev.sluice.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.testing.Gen;
+import dev.sluice.testing.Property;
 import java.time.Duration;
 import java.util.stream.IntStream;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.DoubleRange;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.LongRange;
 import org.junit.jupiter.api.Test;
 
 class BackoffTest {
@@ -51,24 +48,38 @@ class BackoffTest {
     assertThat(Backoff.fullJitterNanos(0, 0.5)).isZero();
   }
 
-  @Property
-  void fullJitter_isAlwaysWithinZeroAndTheCeiling(
-      @ForAll @LongRange(min = 1, max = Long.MAX_VALUE) long ceiling,
-      @ForAll @DoubleRange(min = 0, max = 1, maxIncluded = false) double u) {
-    long wait = Backoff.fullJitterNanos(ceiling, u);
+  record Jitter(long ceiling, double u) {}
 
-    assertThat(wait).isBetween(0L, ceiling - 1);
+  @Test
+  void fullJitter_isAlwaysWithinZeroAndTheCeiling() {
+    Gen<Long> ceilings = Gen.longs(1, Long.MAX_VALUE);
+    Gen<Double> us = Gen.doubles(0, 1);
+    Property.check(
+        1000,
+        s -> new Jitter(ceilings.next(s), us.next(s)),
+        j -> {
+          long wait = Backoff.fullJitterNanos(j.ceiling(), j.u());
+
+          assertThat(wait).isBetween(0L, j.ceiling() - 1);
+        });
   }
 
-  @Property
-  void ceiling_neverExceedsTheCap_andNeverShrinksWithRetries(
-      @ForAll @IntRange(min = 1, max = 200) int retry,
-      @ForAll @LongRange(min = 1, max = Long.MAX_VALUE / 2) long base,
-      @ForAll @LongRange(min = 1, max = Long.MAX_VALUE / 2) long cap) {
-    long c = Backoff.ceilingNanos(base, cap, retry);
+  record Retry(int retry, long base, long cap) {}
 
-    assertThat(c).isBetween(Math.min(base, cap), cap);
-    assertThat(Backoff.ceilingNanos(base, cap, retry + 1)).isGreaterThanOrEqualTo(c);
+  @Test
+  void ceiling_neverExceedsTheCap_andNeverShrinksWithRetries() {
+    Gen<Integer> retries = Gen.ints(1, 200);
+    Gen<Long> nanos = Gen.longs(1, Long.MAX_VALUE / 2);
+    Property.check(
+        1000,
+        s -> new Retry(retries.next(s), nanos.next(s), nanos.next(s)),
+        r -> {
+          long c = Backoff.ceilingNanos(r.base(), r.cap(), r.retry());
+
+          assertThat(c).isBetween(Math.min(r.base(), r.cap()), r.cap());
+          assertThat(Backoff.ceilingNanos(r.base(), r.cap(), r.retry() + 1))
+              .isGreaterThanOrEqualTo(c);
+        });
   }
 
   @Test

@@ -3,6 +3,8 @@ package dev.sluice.client;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.client.TestServer.Reply;
+import dev.sluice.testing.Gen;
+import dev.sluice.testing.Property;
 import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -11,13 +13,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.stream.Stream;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.Size;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -38,8 +35,12 @@ class HostileHeadersTest {
     }
   }
 
-  @Property(tries = 3000)
-  void parsers_neverThrow_andStayInRange(@ForAll("fieldValues") @Size(8) List<String> v) {
+  @Test
+  void parsers_neverThrow_andStayInRange() {
+    Property.check(3000, fieldValues(), HostileHeadersTest::parsersStayInRange);
+  }
+
+  private static void parsersStayInRange(List<String> v) {
     HttpHeaders h =
         Headers.of(
             "Retry-After",
@@ -77,17 +78,24 @@ class HostileHeadersTest {
     }
   }
 
-  @Property(tries = 1000)
-  void pacer_fedAnything_neverHandsOutASlotBeyondWhatTheCallerCanWait(
-      @ForAll("hostileReadings") @Size(max = 20) List<long[]> readings) {
+  @Test
+  void pacer_fedAnything_neverHandsOutASlotBeyondWhatTheCallerCanWait() {
+    Property.check(1000, hostileReadings(), HostileHeadersTest::slotsStayWithinTheCap);
+  }
+
+  private static void slotsStayWithinTheCap(List<Reading> readings) {
     Pacer pacer = new Pacer(-1);
     long now = 1_000_000_000_000L;
-    for (long[] r : readings) {
+    for (Reading r : readings) {
       long slot = pacer.reserve(now, now + CAP_NANOS);
       assertThat(slot).isBetween(now, now + CAP_NANOS);
       now = slot;
       pacer.record(
-          now, r[0], r[1], r[2] == Long.MIN_VALUE ? Pacer.NONE : Nanos.add(now, r[2]), r[3]);
+          now,
+          r.limit(),
+          r.remaining(),
+          r.resetIn() == Long.MIN_VALUE ? Pacer.NONE : Nanos.add(now, r.resetIn()),
+          r.window());
     }
     long slot = pacer.reserve(now, now + CAP_NANOS);
     assertThat(slot).isBetween(now, now + CAP_NANOS);
@@ -202,31 +210,28 @@ class HostileHeadersTest {
     assertThat(sleeper.waits()).allSatisfy(w -> assertThat(w).isBetween(Duration.ZERO, CAP));
   }
 
-  @Provide
-  Arbitrary<List<String>> fieldValues() {
-    Arbitrary<String> any = Arbitraries.strings().ofMaxLength(40);
-    Arbitrary<String> numeric =
-        Arbitraries.strings().withChars("0123456789.-+eE ,;").ofMaxLength(40);
-    Arbitrary<String> dates =
-        Arbitraries.integers().between(0, 99999).map(y -> "Fri, 31 Dec " + y + " 23:59:59 GMT");
-    Arbitrary<String> structured =
-        Arbitraries.strings().withChars("\"\\;,=rtqw0123456789 -.m").ofMaxLength(80);
-    Arbitrary<String> huge =
-        Arbitraries.longs().map(String::valueOf).map(s -> s + s.replace("-", ""));
-    return Arbitraries.oneOf(any, numeric, dates, structured, huge).list().ofSize(8);
+  /** Eight header field values: any text, numbers gone wrong, far dates, broken structure. */
+  static Gen<List<String>> fieldValues() {
+    Gen<String> any = Gen.strings(Gen.unicodeChars(), 0, 40);
+    Gen<String> numeric = Gen.strings(Gen.chars("0123456789.-+eE ,;"), 0, 40);
+    Gen<String> dates = Gen.ints(0, 99999).map(y -> "Fri, 31 Dec " + y + " 23:59:59 GMT");
+    Gen<String> structured = Gen.strings(Gen.chars("\"\\;,=rtqw0123456789 -.m"), 0, 80);
+    Gen<String> huge = Gen.longs().map(String::valueOf).map(s -> s + s.replace("-", ""));
+    return Gen.oneOf(any, numeric, dates, structured, huge).list(8, 8);
   }
 
-  @Provide
-  Arbitrary<List<long[]>> hostileReadings() {
-    Arbitrary<Long> value =
-        Arbitraries.oneOf(
-            Arbitraries.longs(),
-            Arbitraries.of(-1L, 0L, 1L, Long.MAX_VALUE, Long.MIN_VALUE, Long.MIN_VALUE + 1),
-            Arbitraries.longs().between(0, 100));
-    return value
-        .list()
-        .ofSize(4)
-        .map(l -> new long[] {l.get(0), l.get(1), l.get(2), l.get(3)})
-        .list();
+  /** What the pacer is told: a limit, what remains, when it resets (from now), a window. */
+  record Reading(long limit, long remaining, long resetIn, long window) {}
+
+  /** Up to 20 readings of any values, extremes and small numbers alike. */
+  static Gen<List<Reading>> hostileReadings() {
+    Gen<Long> value =
+        Gen.oneOf(
+            Gen.longs(),
+            Gen.of(-1L, 0L, 1L, Long.MAX_VALUE, Long.MIN_VALUE, Long.MIN_VALUE + 1),
+            Gen.longs(0, 100));
+    Gen<Reading> reading =
+        s -> new Reading(value.next(s), value.next(s), value.next(s), value.next(s));
+    return reading.list(0, 20);
   }
 }

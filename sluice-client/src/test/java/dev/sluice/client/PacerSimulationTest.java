@@ -2,16 +2,14 @@ package dev.sluice.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.testing.Gen;
+import dev.sluice.testing.Property;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Random;
-import net.jqwik.api.Assume;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.LongRange;
+import org.junit.jupiter.api.Test;
 
 /**
  * The pacer against a simulated fixed-window server, in simulated time: many threads share one
@@ -36,18 +34,44 @@ class PacerSimulationTest {
 
   record Outcome(int refused, int admitted, long elapsedNanos) {}
 
-  @Property(tries = 500)
-  void pacedThreads_neverMeetA429_andFinishInAboutTheTimeTheLimitAllows(
-      @ForAll @IntRange(min = 1, max = 100) int limit,
-      @ForAll @IntRange(min = 1, max = 30) int threads,
-      @ForAll @LongRange(min = 500, max = 10_000) long windowMs,
-      @ForAll @LongRange(min = 0, max = 100) long maxLatencyMs,
-      @ForAll @LongRange(min = 0, max = 10_000) long phaseMs,
-      @ForAll Reset reset,
-      @ForAll long seed) {
-    Assume.that(threads <= limit); // the first, unpaced burst must fit: nothing is known yet
+  /** A server's limit and window, the client's threads, the network, and the simulation's seed. */
+  record Case(
+      int limit,
+      int threads,
+      long windowMs,
+      long maxLatencyMs,
+      long phaseMs,
+      Reset reset,
+      long seed) {}
+
+  private static final Gen<Case> CASES =
+      s ->
+          new Case(
+              Gen.ints(1, 100).next(s),
+              Gen.ints(1, 30).next(s),
+              Gen.longs(500, 10_000).next(s),
+              Gen.longs(0, 100).next(s),
+              Gen.longs(0, 10_000).next(s),
+              Gen.enums(Reset.class).next(s),
+              Gen.longs().next(s));
+
+  @Test
+  void pacedThreads_neverMeetA429_andFinishInAboutTheTimeTheLimitAllows() {
+    Property.check(500, CASES, PacerSimulationTest::pacedThreads);
+  }
+
+  private static void pacedThreads(Case c) {
+    int limit = c.limit();
+    int threads = c.threads();
+    long windowMs = c.windowMs();
+    long maxLatencyMs = c.maxLatencyMs();
+    long phaseMs = c.phaseMs();
+    Reset reset = c.reset();
+    long seed = c.seed();
+    Property.assume(threads <= limit); // the first, unpaced burst must fit: nothing is known yet
     boolean wholeSeconds = reset == Reset.WHOLE_SECONDS || reset == Reset.WHOLE_SECONDS_WITH_WINDOW;
-    Assume.that(!wholeSeconds || windowMs >= 2000); // second-resolution resets need long windows
+    // second-resolution resets need long windows
+    Property.assume(!wholeSeconds || windowMs >= 2000);
     int requests = 4 * limit + threads;
 
     Outcome o =

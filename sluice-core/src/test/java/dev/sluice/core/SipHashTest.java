@@ -3,12 +3,10 @@ package dev.sluice.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.common.hash.Hashing;
+import dev.sluice.testing.Gen;
+import dev.sluice.testing.Property;
 import java.nio.charset.StandardCharsets;
-import net.jqwik.api.Assume;
-import net.jqwik.api.Example;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.CharRange;
+import org.junit.jupiter.api.Test;
 
 /**
  * Our SipHash over (tweak, UTF-16LE chars): the 2-4 variant against Guava's and the reference
@@ -22,6 +20,28 @@ class SipHashTest {
 
   private static final long K1 = 0x0f0e0d0c0b0a0908L;
 
+  private static final Gen<Long> ANY_LONG = Gen.longs();
+
+  /** Strings of up to 255 chars, any a text may hold (see Gen.unicodeChars). */
+  private static final Gen<String> STRING = Gen.strings(Gen.unicodeChars(), 0, 255);
+
+  private static final Gen<String> LATIN1 = Gen.strings(Gen.chars('\u0000', '\u00ff'), 0, 255);
+
+  /** Keys, a tweak and a string. */
+  record Input(long k0, long k1, long tweak, String s) {}
+
+  /** Keys and a string, for the untweaked hash. */
+  record Keyed(long k0, long k1, String s) {}
+
+  /** Keys alone. */
+  record Keys(long k0, long k1) {}
+
+  private static final Gen<Input> INPUTS =
+      s -> new Input(ANY_LONG.next(s), ANY_LONG.next(s), ANY_LONG.next(s), STRING.next(s));
+
+  /** Keys, and a string with a char above U+00FF somewhere. */
+  record WideInput(long k0, long k1, String prefix, char wide, String suffix) {}
+
   private static long guava(long k0, long k1, long tweak, String s) {
     return Hashing.sipHash24(k0, k1)
         .newHasher()
@@ -31,58 +51,89 @@ class SipHashTest {
         .asLong();
   }
 
-  @Property(tries = 3000)
-  void hash_equalsGuavaSipHash24_overTweakThenUtf16Chars(
-      @ForAll long k0, @ForAll long k1, @ForAll long tweak, @ForAll String s) {
-    assertThat(new SipHash(k0, k1, 2, 4).hash(tweak, s)).isEqualTo(guava(k0, k1, tweak, s));
+  @Test
+  void hash_equalsGuavaSipHash24_overTweakThenUtf16Chars() {
+    Property.check(
+        3000,
+        INPUTS,
+        in ->
+            assertThat(new SipHash(in.k0(), in.k1(), 2, 4).hash(in.tweak(), in.s()))
+                .isEqualTo(guava(in.k0(), in.k1(), in.tweak(), in.s())));
   }
 
-  @Property(tries = 1000)
-  void byteWiseReference_equalsGuava_atTwoFour(
-      @ForAll long k0, @ForAll long k1, @ForAll long tweak, @ForAll String s) {
-    assertThat(reference(k0, k1, 2, 4, bytes(tweak, s))).isEqualTo(guava(k0, k1, tweak, s));
+  @Test
+  void byteWiseReference_equalsGuava_atTwoFour() {
+    Property.check(
+        1000,
+        INPUTS,
+        in ->
+            assertThat(reference(in.k0(), in.k1(), 2, 4, bytes(in.tweak(), in.s())))
+                .isEqualTo(guava(in.k0(), in.k1(), in.tweak(), in.s())));
   }
 
-  @Property(tries = 3000)
-  void engineVariant_isSipHash13_overTweakThenUtf16Chars(
-      @ForAll long k0, @ForAll long k1, @ForAll long tweak, @ForAll String s) {
-    assertThat(new SipHash(k0, k1).hash(tweak, s))
-        .isEqualTo(reference(k0, k1, 1, 3, bytes(tweak, s)));
+  @Test
+  void engineVariant_isSipHash13_overTweakThenUtf16Chars() {
+    Property.check(
+        3000,
+        INPUTS,
+        in ->
+            assertThat(new SipHash(in.k0(), in.k1()).hash(in.tweak(), in.s()))
+                .isEqualTo(reference(in.k0(), in.k1(), 1, 3, bytes(in.tweak(), in.s()))));
   }
 
-  @Property(tries = 3000)
-  void untweaked_latin1String_isSipHashOfItsIso88591Bytes(
-      @ForAll long k0, @ForAll long k1, @ForAll @CharRange(from = 0, to = 0xff) String s) {
-    assertThat(new SipHash(k0, k1, 2, 4).hash(s))
-        .isEqualTo(
-            Hashing.sipHash24(k0, k1).hashBytes(s.getBytes(StandardCharsets.ISO_8859_1)).asLong());
-    assertThat(new SipHash(k0, k1).hash(s))
-        .isEqualTo(reference(k0, k1, 1, 3, s.getBytes(StandardCharsets.ISO_8859_1)));
+  @Test
+  void untweaked_latin1String_isSipHashOfItsIso88591Bytes() {
+    Property.check(
+        3000,
+        s -> new Keyed(ANY_LONG.next(s), ANY_LONG.next(s), LATIN1.next(s)),
+        in -> {
+          long k0 = in.k0();
+          long k1 = in.k1();
+          String s = in.s();
+          assertThat(new SipHash(k0, k1, 2, 4).hash(s))
+              .isEqualTo(
+                  Hashing.sipHash24(k0, k1)
+                      .hashBytes(s.getBytes(StandardCharsets.ISO_8859_1))
+                      .asLong());
+          assertThat(new SipHash(k0, k1).hash(s))
+              .isEqualTo(reference(k0, k1, 1, 3, s.getBytes(StandardCharsets.ISO_8859_1)));
+        });
   }
 
-  @Property(tries = 3000)
-  void untweaked_widerString_isSipHashOfItsUtf16Bytes_underTheWideKey(
-      @ForAll long k0,
-      @ForAll long k1,
-      @ForAll String prefix,
-      @ForAll char wide,
-      @ForAll String suffix) {
-    Assume.that(wide > 0xff);
-    String s = prefix + wide + suffix;
-    long[] wideKey = reference128(k0, k1, 1, 3, new byte[0]);
+  @Test
+  void untweaked_widerString_isSipHashOfItsUtf16Bytes_underTheWideKey() {
+    Gen<Character> anyChar = Gen.unicodeChars();
+    Property.check(
+        3000,
+        s ->
+            new WideInput(
+                ANY_LONG.next(s),
+                ANY_LONG.next(s),
+                STRING.next(s),
+                anyChar.next(s),
+                STRING.next(s)),
+        in -> {
+          Property.assume(in.wide() > 0xff);
+          String s = in.prefix() + in.wide() + in.suffix();
+          long[] wideKey = reference128(in.k0(), in.k1(), 1, 3, new byte[0]);
 
-    assertThat(new SipHash(k0, k1).hash(s))
-        .isEqualTo(reference(wideKey[0], wideKey[1], 1, 3, s.getBytes(StandardCharsets.UTF_16LE)));
+          assertThat(new SipHash(in.k0(), in.k1()).hash(s))
+              .isEqualTo(
+                  reference(wideKey[0], wideKey[1], 1, 3, s.getBytes(StandardCharsets.UTF_16LE)));
+        });
   }
 
-  @Property(tries = 300)
-  void wideKey_isSipHash128OfTheEmptyMessage_notA64BitHashThatAFingerprintCouldEqual(
-      @ForAll long k0, @ForAll long k1) {
-    assertThat(SipHash.wideKey(k0, k1, 1, 3))
-        .containsExactly(reference128(k0, k1, 1, 3, new byte[0]));
+  @Test
+  void wideKey_isSipHash128OfTheEmptyMessage_notA64BitHashThatAFingerprintCouldEqual() {
+    Property.check(
+        300,
+        s -> new Keys(ANY_LONG.next(s), ANY_LONG.next(s)),
+        k ->
+            assertThat(SipHash.wideKey(k.k0(), k.k1(), 1, 3))
+                .containsExactly(reference128(k.k0(), k.k1(), 1, 3, new byte[0])));
   }
 
-  @Example
+  @Test
   void reference128_matchesThePapersVectorForTheEmptyMessage() {
     // vectors_sip128[0] of the reference implementation: a3 81 7f 04 ba 25 a8 e6 6d f6 72 14 c7 55
     // 02 93
@@ -90,17 +141,22 @@ class SipHashTest {
         .containsExactly(0xe6a825ba047f81a3L, 0x930255c71472f66dL);
   }
 
-  @Property(tries = 3000)
-  void untweaked_sameValueWhetherReadAsStringOrCharSequence_orFromARange(
-      @ForAll long k0, @ForAll long k1, @ForAll String s) {
-    SipHash h = new SipHash(k0, k1);
-    String padded = "<" + s + ">";
+  @Test
+  void untweaked_sameValueWhetherReadAsStringOrCharSequence_orFromARange() {
+    Property.check(
+        3000,
+        s -> new Keyed(ANY_LONG.next(s), ANY_LONG.next(s), STRING.next(s)),
+        in -> {
+          SipHash h = new SipHash(in.k0(), in.k1());
+          String s = in.s();
+          String padded = "<" + s + ">";
 
-    assertThat(h.hash(new StringBuilder(s))).isEqualTo(h.hash(s));
-    assertThat(h.hash(padded, 1, padded.length() - 1)).isEqualTo(h.hash(s));
+          assertThat(h.hash(new StringBuilder(s))).isEqualTo(h.hash(s));
+          assertThat(h.hash(padded, 1, padded.length() - 1)).isEqualTo(h.hash(s));
+        });
   }
 
-  @Example
+  @Test
   void untweaked_questionMarks_areHashedExactly_notTakenForUnmappableChars() {
     SipHash h = new SipHash(1, 2);
 
@@ -112,7 +168,7 @@ class SipHashTest {
             reference(1, 2, 1, 3, "token-?-0123456789?".getBytes(StandardCharsets.ISO_8859_1)));
   }
 
-  @Example
+  @Test
   void untweaked_latin1AndWideEncodingsWithTheSameBytes_doNotCollide() {
     SipHash h = new SipHash(1, 2);
     // 41 01 is "A" then U+0001 in ISO-8859-1, and U+0141 in UTF-16LE.
@@ -120,7 +176,7 @@ class SipHashTest {
     assertThat(h.hash("A\u0001")).isNotEqualTo(h.hash("\u0141"));
   }
 
-  @Example
+  @Test
   void untweaked_wideCharAtEveryPositionOfTwoBlocks_isHashedAsUtf16() {
     SipHash h = new SipHash(1, 2);
     long[] wideKey = reference128(1, 2, 1, 3, new byte[0]);
@@ -142,7 +198,7 @@ class SipHashTest {
     }
   }
 
-  @Example
+  @Test
   void untweaked_surrogatePair_isHashedAsUtf16_andDoesNotShiftARangeAfterIt() {
     SipHash h = new SipHash(1, 2);
     long[] wideKey = reference128(1, 2, 1, 3, new byte[0]);
@@ -239,7 +295,7 @@ class SipHashTest {
     v[2] = Long.rotateLeft(v[2], 32);
   }
 
-  @Example
+  @Test
   void guava_matchesThePapersTestVector() {
     byte[] message = new byte[15];
     for (int i = 0; i < message.length; i++) {
@@ -254,7 +310,7 @@ class SipHashTest {
    * The reference implementation's vectors for the message 00 01 02 ... (n-1) under the key 00 01
    * ... 0f, for every n our input can take: an 8-byte tweak then two bytes per char.
    */
-  @Example
+  @Test
   void hash_matchesTheReferenceVectors() {
     SipHash h = new SipHash(K0, K1, 2, 4);
     long tweak = 0x0706050403020100L; // bytes 00..07
@@ -267,7 +323,7 @@ class SipHashTest {
         .isEqualTo(0x3f2acc7f57c29bdbL); // 16 bytes
   }
 
-  @Example
+  @Test
   void hash_readsTheCharSequenceWithoutCopying() {
     SipHash h = new SipHash(1, 2);
 

@@ -1,21 +1,18 @@
 package dev.sluice.core.limit;
 
-import dev.sluice.core.limit.Scenarios.Scenario;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
+import dev.sluice.testing.Property;
+import org.junit.jupiter.api.Test;
 
 class FixedWindowPropertyTest {
 
-  @Property(tries = 1000)
-  void fixedWindow_agreesWithCountPerWindowIndex(@ForAll("scenarios") Scenario sc) {
-    long w = sc.limit().window().micros();
-    MeterChecks.replay(sc, new FixedWindowModel(sc.limit().permits(), w), w);
-  }
-
-  @Provide
-  Arbitrary<Scenario> scenarios() {
-    return Scenarios.fixed();
+  @Test
+  void fixedWindow_agreesWithCountPerWindowIndex() {
+    Property.check(
+        1000,
+        Scenarios.fixed(),
+        sc -> {
+          long w = sc.limit().window().micros();
+          MeterChecks.replay(sc, new FixedWindowModel(sc.limit().permits(), w), w);
+        });
   }
 }
