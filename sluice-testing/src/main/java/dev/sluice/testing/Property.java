@@ -267,6 +267,8 @@ public final class Property {
 
   /** Thrown to discard a case: by {@link #assume}, and by {@link Gen#filter} when it gives up. */
   static final class Discarded extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
     Discarded() {
       super("case discarded", null, false, false); // no stack trace: discards are common
     }
