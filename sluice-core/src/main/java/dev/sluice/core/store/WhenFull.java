@@ -6,11 +6,19 @@ package dev.sluice.core.store;
  * evicted, so a flood of new keys cannot reset anyone's count.
  */
 public enum WhenFull {
-  /** The request is refused ({@link Verdict.Kind#FULL}; the gateway answers 503). The default. */
+  /** The request is refused ({@link Verdict.Kind#FULL}; the gateway answers 503). */
   REJECT,
   /**
    * The request is evaluated against a fresh bucket that is not remembered: admitted if its cost
    * fits, counted nowhere. Availability over exactness for keys that arrive during a flood.
    */
-  ADMIT_UNTRACKED
+  ADMIT_UNTRACKED,
+  /**
+   * The in-memory store's default: a new key is counted coarsely, in an overflow bucket shared with
+   * the other new keys of its rule from the same client (the charge's {@link Charge#origin
+   * origin}), and, only when even those cannot be created, in one overflow bucket of its rule.
+   * Nothing is refused and nothing tracked is evicted; the bounds are in {@link InMemoryStore}.
+   * Only {@link InMemoryStore} offers it.
+   */
+  OVERFLOW
 }

@@ -148,7 +148,12 @@ class InMemoryStoreConcurrencyTest extends StoreConcurrencyContract {
   public void floodOfNewKeysFromManyThreads_reject_staysWithinTheCap_andCountsTrackedKeysExactly() {
     int cap = 2_000;
     InMemoryStore s =
-        InMemoryStore.builder().ticker(ticker).executor(Runnable::run).maxBuckets(cap).build();
+        InMemoryStore.builder()
+            .ticker(ticker)
+            .executor(Runnable::run)
+            .maxBuckets(cap)
+            .whenFull(WhenFull.REJECT)
+            .build();
     BucketGroup g = s.group("api", List.of(LimitKind.FIXED.of("daily", 100, DAY)));
     int tracked = 10;
     for (int k = 0; k < tracked; k++) {
