@@ -14,11 +14,13 @@ public enum WhenFull {
    */
   ADMIT_UNTRACKED,
   /**
-   * The in-memory store's default: a new key is counted coarsely, in an overflow bucket shared with
-   * the other new keys of its rule from the same client (the charge's {@link Charge#origin
-   * origin}), and, only when even those cannot be created, in one overflow bucket of its rule.
-   * Nothing is refused and nothing tracked is evicted; the bounds are in {@link InMemoryStore}.
-   * Only {@link InMemoryStore} offers it.
+   * The in-memory store's default. A new key gets a bucket of its own while the table holds less
+   * than 90% of its cap and its client (the charge's {@link
+   * Charge#origin(java.util.function.LongSupplier) origin}) is under its ceiling of new keys per
+   * minute; otherwise it is counted coarsely, in the overflow bucket of its rule and client, and,
+   * only when even that cannot be created, in one overflow bucket of its rule. Nothing is refused
+   * and nothing tracked is evicted; the bounds are in {@link InMemoryStore}. Only {@link
+   * InMemoryStore} offers it.
    */
   OVERFLOW
 }
