@@ -110,6 +110,15 @@ class TableFloodGatewayTest {
     assertThat(table.getDouble("fill")).isGreaterThanOrEqualTo(0.9);
     assertThat(table.getJsonObject("overflows").getJsonObject("global").getLong("ceiling"))
         .isEqualTo(180);
+    HttpResponse<String> stats =
+        gw.send(
+            HttpRequest.newBuilder(gw.admin("/admin/stats"))
+                .header("Authorization", "Bearer " + gw.gateway.operations().token().value())
+                .GET());
+    assertThat(stats.statusCode()).isEqualTo(200);
+    assertThat(new JsonObject(stats.body()).getJsonObject("table").getLong("capacity"))
+        .as("the dashboard's figures")
+        .isEqualTo(300);
   }
 
   @Test
