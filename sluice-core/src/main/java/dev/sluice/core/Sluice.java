@@ -364,7 +364,7 @@ public final class Sluice {
         return Decision.storeUnavailable(why);
       case LOCAL:
         Fallback f = fallback();
-        Charge local = new Charge(c.size());
+        Charge local = new Charge(c.size()).origin(c.originSource()); // newcomers per client
         for (int i = 0; i < c.size(); i++) {
           local.add(f.twin(c.group(i)), c.key(i), c.cost(i), c.fingerprint(i));
         }

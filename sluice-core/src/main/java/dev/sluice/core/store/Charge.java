@@ -96,8 +96,13 @@ public final class Charge {
     return this;
   }
 
+  /** What {@link #origin(LongSupplier)} was given ({@code null}: none), to pass it on. */
+  public LongSupplier originSource() {
+    return origin;
+  }
+
   /** The origin's key (0 if unknown), computed once per charge. */
-  long origin() {
+  long originKey() {
     if (!originKnown) {
       originKey = origin == null ? 0 : origin.getAsLong();
       originKnown = true;

@@ -357,13 +357,13 @@ public final class InMemoryStore implements Store {
       return b;
     }
     if (keyspace.roomBelow(identityCap, now)) {
-      long origin = originTable == null ? 0 : charge.origin();
+      long origin = originTable == null ? 0 : charge.originKey();
       if (origin == 0 || withinCeiling(origin, now)) {
         return keyspace.insert(g.buckets, words, key, now);
       }
       return overflowBucket(g, origin, Overflow.CEILING, now);
     }
-    return overflowBucket(g, charge.origin(), Overflow.RESERVE, now);
+    return overflowBucket(g, charge.originKey(), Overflow.RESERVE, now);
   }
 
   /** Counts one new identity against {@code origin}'s ceiling; whether it was within it. */
