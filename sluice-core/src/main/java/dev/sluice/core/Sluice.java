@@ -24,6 +24,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.function.LongSupplier;
 
 /**
  * The engine: decides, for each request, whether a {@link Policy} lets it pass, charging the {@link
@@ -123,9 +124,14 @@ public final class Sluice {
     return s;
   }
 
-  /** A thread's reusable buffers for {@link #decide}. */
-  private static final class Scratch {
+  /**
+   * A thread's reusable buffers for {@link #decide}; also its charges' {@link Charge#origin}: the
+   * request's client address, hashed only if the store meets a new identity.
+   */
+  private static final class Scratch implements LongSupplier {
     final long threadId = Thread.currentThread().getId();
+    final Sluice engine;
+    RequestView request;
     final Charge charge;
     final Charge shadow;
     final long[] matched;
@@ -141,12 +147,33 @@ public final class Sluice {
     int generation;
 
     Scratch(Sluice engine) {
-      charge = new Charge(engine.rules.length);
-      shadow = new Charge(engine.shadowRules);
+      this.engine = engine;
+      charge = new Charge(engine.rules.length).origin(this);
+      shadow = new Charge(engine.shadowRules).origin(this);
       matched = new long[engine.globalMask.length];
       leafHash = new long[engine.leafCount];
       leafState = new int[engine.leafCount];
     }
+
+    @Override
+    public long getAsLong() {
+      return engine.origin(request.clientAddress());
+    }
+  }
+
+  /** Mixed into an origin's hash, so it never equals an identity's fingerprint. */
+  private static final long ORIGIN_TWEAK = 0x6f726967696e0001L;
+
+  /**
+   * The origin key of a client address: its keyed hash, IPv6 addresses by their /64 (one host's
+   * share of addresses, so a client cannot be a new origin per request); 0 for no address.
+   */
+  long origin(String clientAddress) {
+    if (clientAddress == null || clientAddress.isEmpty()) {
+      return 0;
+    }
+    long h = hasher.hash(Origins.prefix(clientAddress)) ^ ORIGIN_TWEAK;
+    return h != 0 ? h : 1;
   }
 
   /** A builder for an engine enforcing {@code policy}. */
@@ -334,7 +361,7 @@ public final class Sluice {
         return Decision.storeUnavailable(why);
       case LOCAL:
         Fallback f = fallback();
-        Charge local = new Charge(c.size());
+        Charge local = new Charge(c.size()).origin(c.originSource()); // newcomers per client
         for (int i = 0; i < c.size(); i++) {
           local.add(f.twin(c.group(i)), c.key(i), c.cost(i), c.fingerprint(i));
         }
@@ -457,6 +484,7 @@ public final class Sluice {
    * applies, an identity is missing, a cost is malformed).
    */
   private Object prepare(RequestView request, Charge charge, Charge shadow, Scratch scratch) {
+    scratch.request = request;
     String path = request.path();
     boolean anyOverride = !overrides.isEmpty();
     long[] matched = matchRules(path, scratch.matched);

@@ -152,9 +152,14 @@ class SluiceDecisionTest extends EngineFixture {
   }
 
   @Test
-  void storeFull_isUnavailable_withRetryAfterOneSecond() {
+  void storeFull_whenItRejects_isUnavailable_withRetryAfterOneSecond() {
     InMemoryStore tiny =
-        InMemoryStore.builder().ticker(ticker).executor(Runnable::run).maxBuckets(1).build();
+        InMemoryStore.builder()
+            .ticker(ticker)
+            .executor(Runnable::run)
+            .maxBuckets(1)
+            .whenFull(dev.sluice.core.store.WhenFull.REJECT)
+            .build();
     Sluice s =
         Sluice.builder(
                 new dev.sluice.core.policy.Policy(

@@ -130,6 +130,23 @@ class SluiceStoreFailureTest extends EngineFixture {
   }
 
   @Test
+  void failingLocal_holdsAFlooderOfNewKeysToItsCeiling_asTheMainStoreWould() {
+    Sluice s = engine(StoreFailure.LOCAL);
+    flaky.down = true;
+    int admitted = 0;
+    for (int i = 0; i < 150; i++) {
+      Decision d =
+          s.decide(
+              get("/x").header("X-Api-Key", "junk-" + i).clientAddress("198.51.100.66").build());
+      admitted += d.allowed() ? 1 : 0;
+    }
+
+    assertThat(admitted)
+        .as("100 new keys a minute of their own, then one bucket of 3 for the rest")
+        .isEqualTo(103);
+  }
+
+  @Test
   void theAsynchronousPathAppliesTheSameModes() {
     flaky.down = true;
     assertThat(

@@ -124,6 +124,28 @@ final class ServeCommand implements Callable<Integer> {
   Duration storeTimeout;
 
   @Option(
+      names = "--max-buckets",
+      paramLabel = "N",
+      defaultValue = "1000000",
+      description = {
+        "With the memory store, the cap on buckets over all rules (default: ${DEFAULT-VALUE},",
+        "about 1 GB of heap at worst). New identities get buckets of their own up to 90% of it;",
+        "past that they are counted per client address, at the cap per rule: never refused."
+      })
+  long maxBuckets;
+
+  @Option(
+      names = "--max-new-identities-per-client",
+      paramLabel = "N",
+      defaultValue = "" + InMemoryStore.DEFAULT_MAX_NEW_PER_ORIGIN,
+      description = {
+        "With the memory store, how many new identities (tokens, keys, e-mails) one client",
+        "address (IPv6: one /64) may introduce per minute; the rest are counted together,",
+        "per rule and address (default: ${DEFAULT-VALUE}; 0: no ceiling)."
+      })
+  long maxNewIdentitiesPerClient;
+
+  @Option(
       names = "--max-body-bytes",
       paramLabel = "BYTES",
       defaultValue = "65536",
@@ -191,6 +213,18 @@ final class ServeCommand implements Callable<Integer> {
       err.flush();
       return CheckCommand.INVALID;
     }
+    if (maxBuckets < 10) {
+      err.println("sluice serve: --max-buckets must be at least 10, got " + maxBuckets);
+      err.flush();
+      return CheckCommand.INVALID;
+    }
+    if (maxNewIdentitiesPerClient < 0) {
+      err.println(
+          "sluice serve: --max-new-identities-per-client must be 0 (no ceiling) or more, got "
+              + maxNewIdentitiesPerClient);
+      err.flush();
+      return CheckCommand.INVALID;
+    }
     if (usageRetention.isZero()) {
       err.println("sluice serve: --usage-retention must be longer than 0");
       err.flush();
@@ -228,8 +262,23 @@ final class ServeCommand implements Callable<Integer> {
         err.flush();
         return CheckCommand.INVALID;
       }
-      buckets = InMemoryStore.create();
+      buckets =
+          InMemoryStore.builder()
+              .maxBuckets(maxBuckets)
+              .maxNewIdentitiesPerOrigin(maxNewIdentitiesPerClient)
+              .build();
     } else if (store.regionMatches(true, 0, "redis", 0, 5) && store.contains("://")) {
+      for (String memoryOnly : new String[] {"--max-buckets", "--max-new-identities-per-client"}) {
+        if (spec.commandLine().getParseResult().hasMatchedOption(memoryOnly)) {
+          err.println(
+              "sluice serve: "
+                  + memoryOnly
+                  + " applies to the memory store only; Redis bounds its own memory"
+                  + " (maxmemory)");
+          err.flush();
+          return CheckCommand.INVALID;
+        }
+      }
       // Every redis*:// scheme goes to the store, which knows them (rediss-cluster://...) and
       // says what is wrong with a misspelt one, its password masked.
       RedisStore redis;

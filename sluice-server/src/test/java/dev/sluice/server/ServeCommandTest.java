@@ -172,6 +172,71 @@ class ServeCommandTest {
   }
 
   @Test
+  void maxBuckets_belowTen_exits2SayingSo() throws IOException {
+    Path p = policy("global: {key: ip, limits: 5/minute}\n");
+
+    Run r = run("serve", "--config", p.toString(), "--max-buckets", "3");
+
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err()).isEqualTo("sluice serve: --max-buckets must be at least 10, got 3\n");
+  }
+
+  @Test
+  void maxBuckets_notANumber_isAUsageError() throws IOException {
+    Path p = policy("global: {key: ip, limits: 5/minute}\n");
+
+    Run r = run("serve", "--config", p.toString(), "--max-buckets", "lots");
+
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err()).contains("--max-buckets").contains("'lots'");
+  }
+
+  @Test
+  void aNegativeCeilingOfNewIdentities_exits2SayingSo() throws IOException {
+    Path p = policy("global: {key: ip, limits: 5/minute}\n");
+
+    Run r = run("serve", "--config", p.toString(), "--max-new-identities-per-client", "-1");
+
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err())
+        .isEqualTo(
+            "sluice serve: --max-new-identities-per-client must be 0 (no ceiling) or more,"
+                + " got -1\n");
+  }
+
+  @Test
+  void tableOptions_withRedis_exit2_forTheyBoundOnlyTheMemoryStore() throws IOException {
+    Path p = policy("global: {key: ip, limits: 5/minute}\n");
+
+    Run r =
+        run(
+            "serve",
+            "--config",
+            p.toString(),
+            "--store",
+            "redis://127.0.0.1:1",
+            "--max-buckets",
+            "5000000");
+
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err())
+        .isEqualTo(
+            "sluice serve: --max-buckets applies to the memory store only; Redis bounds its own"
+                + " memory (maxmemory)\n");
+  }
+
+  @Test
+  void help_documentsTheTableOptionsAndTheirDefaults() {
+    Run r = run("serve", "--help");
+
+    assertThat(r.out())
+        .contains("--max-buckets=N")
+        .contains("(default: 1000000,")
+        .contains("--max-new-identities-per-client=N")
+        .contains("(default: 100; 0: no ceiling)");
+  }
+
+  @Test
   void badDuration_isAUsageError() throws IOException {
     Path p = policy("global: {key: ip, limits: 5/minute}\n");
 

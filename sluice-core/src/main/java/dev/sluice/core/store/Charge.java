@@ -1,6 +1,7 @@
 package dev.sluice.core.store;
 
 import java.util.Arrays;
+import java.util.function.LongSupplier;
 
 /**
  * The buckets one request charges: for each, its group, the hashed identity and the cost. A store
@@ -15,6 +16,9 @@ public final class Charge {
   private long[] costs;
   private long[] fingerprints;
   private int size;
+  private LongSupplier origin;
+  private long originKey;
+  private boolean originKnown;
 
   /**
    * A store's working space for charges made on {@link #scratchOwner}'s thread, kept here so a
@@ -71,7 +75,39 @@ public final class Charge {
    */
   public Charge clear() {
     size = 0;
+    originKnown = false;
     return this;
+  }
+
+  /**
+   * Who introduces the charge's identities (the client's address, hashed), computed by {@code
+   * origin} only if the store needs it: when an identity has no bucket yet. The in-memory store
+   * limits how many new identities one origin may introduce, and counts those it cannot track in an
+   * overflow bucket per origin ({@link WhenFull#OVERFLOW}). {@code origin} answers a keyed hash, or
+   * 0 for "unknown" (identities of unknown origin share one overflow bucket per rule and are not
+   * under a per-origin ceiling). Without it, every origin is unknown.
+   *
+   * <p>A supplier rather than a value keeps the hot path (an identity already tracked) free of the
+   * extra hash: the engine passes one reusable object per thread.
+   */
+  public Charge origin(LongSupplier origin) {
+    this.origin = origin;
+    this.originKnown = false;
+    return this;
+  }
+
+  /** What {@link #origin(LongSupplier)} was given ({@code null}: none), to pass it on. */
+  public LongSupplier originSource() {
+    return origin;
+  }
+
+  /** The origin's key (0 if unknown), computed once per charge. */
+  long originKey() {
+    if (!originKnown) {
+      originKey = origin == null ? 0 : origin.getAsLong();
+      originKnown = true;
+    }
+    return originKey;
   }
 
   /** Number of buckets. */

@@ -4,10 +4,16 @@ import dev.sluice.core.Ticker;
 import dev.sluice.core.limit.Evaluation;
 import dev.sluice.core.limit.Meter;
 import dev.sluice.core.policy.Limit;
+import dev.sluice.core.policy.Window;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * The embedded store: buckets in this JVM's heap. Thread-safe, exact, bounded.
@@ -37,13 +43,44 @@ import java.util.concurrent.Executor;
  * dead bucket looks its key up again, so a sweep never loses a charge. Meters read expired state
  * exactly as a fresh bucket, so forgetting never changes a decision.
  *
- * <p><b>The cap.</b> At most {@code maxBuckets} live buckets over all rules. A new identity at the
- * cap triggers a sweep, and if there is still no room gets what {@link WhenFull} says; by default
- * the request is refused ({@link Verdict.Kind#FULL}) while every identity already tracked is still
- * counted exactly. A flood of distinct keys therefore costs at most {@code maxBuckets} buckets of
- * heap and cannot evict, and so reset, anyone's bucket.
+ * <p><b>The cap, and what a new identity gets near it ({@link WhenFull#OVERFLOW}, the default).</b>
+ * At most {@code maxBuckets} live buckets over all rules, plus one shared overflow bucket per rule.
+ * A bucket already tracked is never evicted and never refused, so every limit that holds for an
+ * identity already counted keeps holding exactly, whatever others send. A new identity (a key with
+ * no bucket in its rule) is given, in this order:
+ *
+ * <ol>
+ *   <li>a bucket of its own, if the table holds fewer than {@code identityCap = maxBuckets -
+ *       maxBuckets / 10} buckets (a sweep runs first if not, at most one a second) and its origin
+ *       (the client address that introduced it, see {@link Charge#origin}) has introduced fewer
+ *       than {@code maxNewPerOrigin} new identities in the current minute (a fixed window per
+ *       origin, itself a bucket of the table; 0 turns the ceiling off);
+ *   <li>otherwise the <em>overflow bucket of its rule and origin</em>, created if need be while the
+ *       table holds fewer than {@code maxBuckets}: every identity of that rule the origin cannot
+ *       have tracked shares it, under the rule's own limits;
+ *   <li>otherwise (the last tenth of the table is full too, or the origin is unknown) the
+ *       <em>shared overflow bucket of its rule</em>, which always exists.
+ * </ol>
+ *
+ * <p>Bounds. Memory: at most {@code maxBuckets} buckets (approximate by the threads inserting at
+ * one instant) plus one per rule. Limits, for a rule with limit {@code L} per window: an identity
+ * with a bucket of its own is counted exactly (at most {@code L}); all the identities of one origin
+ * counted in overflow share at most {@code L} between them, and those in the shared bucket too; so
+ * an identity may exceed {@code L} in a window only by being counted in more than one place, at
+ * most {@code L} for its own bucket plus {@code L} per overflow bucket it was charged to (one per
+ * address it came from while untracked, plus the shared one). One address flooding new identities
+ * introduces at most {@code maxNewPerOrigin} buckets a minute and then competes only with itself
+ * for its overflow bucket; other clients keep their own buckets until the table holds {@code
+ * identityCap}, and are then counted per address, never refused.
+ *
+ * <p>{@link WhenFull#REJECT} and {@link WhenFull#ADMIT_UNTRACKED} keep the older behaviour: no
+ * ceiling, no reserve; at {@code maxBuckets} a new identity is refused ({@link Verdict.Kind#FULL})
+ * or evaluated against a fresh bucket nobody remembers.
  */
 public final class InMemoryStore implements Store {
+  /** The default ceiling on new identities one origin may introduce per minute. */
+  public static final long DEFAULT_MAX_NEW_PER_ORIGIN = 100;
+
   /** Per thread: the states a charge will write, while its other limits are evaluated. */
   private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
@@ -106,12 +143,59 @@ public final class InMemoryStore implements Store {
   private final Keyspace keyspace;
   private final List<Group> groups = new ArrayList<>();
   private int nextOrdinal;
+  private final boolean overflow;
+  private final long identityCap;
 
-  private InMemoryStore(Keyspace keyspace) {
+  /** Per origin: the new identities it introduced this minute ({@code null}: no ceiling). */
+  private final BucketTable originTable;
+
+  private final LongBucketMap origins = new LongBucketMap();
+
+  /** Identities not given a bucket of their own, by group name, indexed by {@link Overflow}. */
+  private final ConcurrentHashMap<String, AtomicLongArray> overflows = new ConcurrentHashMap<>();
+
+  private InMemoryStore(Keyspace keyspace, long maxNewPerOrigin) {
     this.keyspace = keyspace;
+    this.overflow = keyspace.whenFull() == WhenFull.OVERFLOW;
+    long max = keyspace.maxBuckets();
+    this.identityCap = overflow ? max - max / 10 : max;
+    this.originTable =
+        overflow && maxNewPerOrigin > 0
+            ? new BucketTable(
+                "new-identities-per-origin",
+                List.of(
+                    Limit.fixed(
+                        "new-identities", maxNewPerOrigin, Window.of(Duration.ofMinutes(1)))))
+            : null;
+    keyspace.add(origins::sweep);
   }
 
-  /** A store with the defaults: system ticker, 1,000,000 buckets, {@link WhenFull#REJECT}. */
+  /** What became of a new identity that did not get a bucket of its own (see the class comment). */
+  public enum Overflow {
+    /** Its origin was over its ceiling of new identities: counted in its origin's bucket. */
+    CEILING("ceiling"),
+    /** The table was past its identity cap: counted in its origin's overflow bucket. */
+    RESERVE("reserve"),
+    /** Counted in its rule's shared overflow bucket (table full, or origin unknown). */
+    SHARED("shared"),
+    /** Refused ({@link WhenFull#REJECT}, or a charge naming two new keys of one rule). */
+    REFUSED("refused"),
+    /** Evaluated against a fresh bucket, not remembered ({@link WhenFull#ADMIT_UNTRACKED}). */
+    UNTRACKED("untracked");
+
+    private final String label;
+
+    Overflow(String label) {
+      this.label = label;
+    }
+
+    /** The name metrics use. */
+    public String label() {
+      return label;
+    }
+  }
+
+  /** A store with the defaults: system ticker, 1,000,000 buckets, {@link WhenFull#OVERFLOW}. */
   public static InMemoryStore create() {
     return builder().build();
   }
@@ -142,6 +226,7 @@ public final class InMemoryStore implements Store {
         new Group(
             this, new BucketTable(name, limits), nextOrdinal++); // ordinals fix the lock order
     keyspace.add(g.buckets::sweep);
+    keyspace.add(g.overflow::sweep);
     groups.add(g);
     return g;
   }
@@ -151,9 +236,56 @@ public final class InMemoryStore implements Store {
     return keyspace.live();
   }
 
+  /** The cap on live buckets over all rules ({@code maxBuckets}). */
+  public long capacity() {
+    return keyspace.maxBuckets();
+  }
+
+  /**
+   * How many buckets new identities may take before they are counted per origin: {@code maxBuckets}
+   * less a tenth kept for overflow buckets ({@link WhenFull#OVERFLOW}), else the cap.
+   */
+  public long identityCapacity() {
+    return identityCap;
+  }
+
   /** New identities refused (or left untracked) because the store was full, since it started. */
   public long refusedForFull() {
-    return keyspace.refused();
+    return overflow ? total(Overflow.REFUSED) : keyspace.refused();
+  }
+
+  /**
+   * Since the store started, per rule (group name, {@code rule@tier} for a tier's) and {@link
+   * Overflow}: how many new identities did not get a bucket of their own. A snapshot.
+   */
+  public Map<String, Map<Overflow, Long>> overflows() {
+    Map<String, Map<Overflow, Long>> out = new TreeMap<>();
+    overflows.forEach(
+        (group, counts) -> {
+          Map<Overflow, Long> m = new EnumMap<>(Overflow.class);
+          for (Overflow o : Overflow.values()) {
+            long n = counts.get(o.ordinal());
+            if (n > 0) {
+              m.put(o, n);
+            }
+          }
+          out.put(group, m);
+        });
+    return out;
+  }
+
+  private long total(Overflow o) {
+    long n = 0;
+    for (AtomicLongArray counts : overflows.values()) {
+      n += counts.get(o.ordinal());
+    }
+    return n;
+  }
+
+  private void count(Group g, Overflow o) {
+    overflows
+        .computeIfAbsent(g.name(), k -> new AtomicLongArray(Overflow.values().length))
+        .incrementAndGet(o.ordinal());
   }
 
   /** Forgets every expired bucket now, in the caller's thread (the store also does it itself). */
@@ -172,11 +304,20 @@ public final class InMemoryStore implements Store {
     s.ensure(n);
     Group[] gs = s.groups(charge, n, this);
     long[][] buckets = s.buckets;
+    boolean anyNew = false;
     for (int i = 0; i < n; i++) {
-      buckets[i] = keyspace.lookup(gs[i].buckets, gs[i].table.words, charge.key(i), now);
-      if (buckets[i] == null) {
-        return new Verdict(Verdict.Kind.FULL, now, List.of());
+      long[] b = gs[i].buckets.get(charge.key(i));
+      if (b == null) { // a new identity: off the hot path
+        b = admit(gs[i], charge, i, now);
+        if (b == null) {
+          return new Verdict(Verdict.Kind.FULL, now, List.of());
+        }
+        anyNew = true;
       }
+      buckets[i] = b;
+    }
+    if (anyNew && sharesABucket(gs, buckets, charge, n)) {
+      return new Verdict(Verdict.Kind.FULL, now, List.of());
     }
     int[] order = lockOrder(gs, charge, n, s.order);
     for (int i = 1; i < n; i++) {
@@ -190,7 +331,8 @@ public final class InMemoryStore implements Store {
     while (!lockAll(buckets, order, n)) {
       for (int i = 0; i < n; i++) { // a sweep removed one: take the live bucket for its key
         if ((long) Buckets.WORDS.getVolatile(buckets[i], 0) == Buckets.DEAD) {
-          buckets[i] = keyspace.lookup(gs[i].buckets, gs[i].table.words, charge.key(i), now);
+          long[] b = gs[i].buckets.get(charge.key(i));
+          buckets[i] = b != null ? b : admit(gs[i], charge, i, now);
           if (buckets[i] == null) {
             return new Verdict(Verdict.Kind.FULL, now, List.of());
           }
@@ -198,6 +340,76 @@ public final class InMemoryStore implements Store {
       }
     }
     return chargeLocked(gs, buckets, charge, now, s);
+  }
+
+  /**
+   * The bucket a new identity (key {@code i} of {@code charge}, not in its group's map) is counted
+   * in, as the class comment says; {@code null} if it is refused.
+   */
+  private long[] admit(Group g, Charge charge, int i, long now) {
+    long key = charge.key(i);
+    int words = g.table.words;
+    if (!overflow) {
+      long[] b = keyspace.lookup(g.buckets, words, key, now);
+      if (b == null || g.buckets.get(key) != b) {
+        count(g, b == null ? Overflow.REFUSED : Overflow.UNTRACKED);
+      }
+      return b;
+    }
+    if (keyspace.roomBelow(identityCap, now)) {
+      long origin = originTable == null ? 0 : charge.originKey();
+      if (origin == 0 || withinCeiling(origin, now)) {
+        return keyspace.insert(g.buckets, words, key, now);
+      }
+      return overflowBucket(g, origin, Overflow.CEILING, now);
+    }
+    return overflowBucket(g, charge.originKey(), Overflow.RESERVE, now);
+  }
+
+  /** Counts one new identity against {@code origin}'s ceiling; whether it was within it. */
+  private boolean withinCeiling(long origin, long now) {
+    while (true) {
+      long[] b = origins.get(origin);
+      if (b == null) {
+        b = keyspace.insert(origins, originTable.words, origin, now);
+      }
+      if (Buckets.lock(b)) {
+        return originTable.chargeAndUnlock(b, 1, now);
+      } // else a sweep removed it: look again
+    }
+  }
+
+  /** The overflow bucket of {@code origin} in {@code g}, else {@code g}'s shared one. */
+  private long[] overflowBucket(Group g, long origin, Overflow why, long now) {
+    if (origin != 0) {
+      long[] b = g.overflow.get(origin);
+      if (b == null && keyspace.roomBelow(keyspace.maxBuckets(), now)) {
+        b = keyspace.insert(g.overflow, g.table.words, origin, now);
+      }
+      if (b != null) {
+        count(g, why);
+        return b;
+      }
+    }
+    count(g, Overflow.SHARED);
+    return g.shared;
+  }
+
+  /**
+   * Whether two entries of a charge were resolved to one bucket (two new keys of one rule counted
+   * in one overflow bucket): charging it twice under one lock cannot be done, so such a charge is
+   * refused. The engine never makes one: it charges one bucket per rule.
+   */
+  private boolean sharesABucket(Group[] gs, long[][] buckets, Charge charge, int n) {
+    for (int a = 0; a < n; a++) {
+      for (int b = a + 1; b < n; b++) {
+        if (buckets[a] == buckets[b] && charge.key(a) != charge.key(b)) { // else: the check below
+          count(gs[b], Overflow.REFUSED);
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   /**
@@ -306,17 +518,24 @@ public final class InMemoryStore implements Store {
     return "InMemoryStore[" + keyspace.live() + " buckets]";
   }
 
-  /** A rule's handle: its table, and its place in the lock order. */
+  /**
+   * A rule's handle: its table, its buckets, its overflow buckets (one per origin) and its shared
+   * overflow bucket (never in a map, so never swept: a stale state reads as fresh), and its place
+   * in the lock order.
+   */
   private static final class Group implements BucketGroup {
     final InMemoryStore owner;
     final BucketTable table;
     final LongBucketMap buckets = new LongBucketMap();
+    final LongBucketMap overflow = new LongBucketMap();
+    final long[] shared;
     final int ordinal;
 
     Group(InMemoryStore owner, BucketTable table, int ordinal) {
       this.owner = owner;
       this.table = table;
       this.ordinal = ordinal;
+      this.shared = Buckets.fresh(table.words, 0);
     }
 
     @Override
@@ -333,6 +552,7 @@ public final class InMemoryStore implements Store {
   /** Configures an {@link InMemoryStore}. */
   public static final class Builder {
     private final Keyspace.Settings settings = new Keyspace.Settings();
+    private long maxNewPerOrigin = DEFAULT_MAX_NEW_PER_ORIGIN;
 
     private Builder() {}
 
@@ -348,9 +568,25 @@ public final class InMemoryStore implements Store {
       return this;
     }
 
-    /** What a new identity gets at the cap (default {@link WhenFull#REJECT}). */
+    /** What a new identity gets near or at the cap (default {@link WhenFull#OVERFLOW}). */
     public Builder whenFull(WhenFull whenFull) {
       settings.whenFull(whenFull);
+      return this;
+    }
+
+    /**
+     * With {@link WhenFull#OVERFLOW}: how many new identities one origin (client address) may
+     * introduce per minute before the rest are counted in its overflow buckets (default {@value
+     * #DEFAULT_MAX_NEW_PER_ORIGIN}; 0: no ceiling).
+     *
+     * @throws IllegalArgumentException if negative
+     */
+    public Builder maxNewIdentitiesPerOrigin(long perMinute) {
+      if (perMinute < 0) {
+        throw new IllegalArgumentException(
+            "the ceiling on new identities per client must be 0 (none) or more, got " + perMinute);
+      }
+      this.maxNewPerOrigin = perMinute;
       return this;
     }
 
@@ -372,7 +608,7 @@ public final class InMemoryStore implements Store {
 
     /** The store. */
     public InMemoryStore build() {
-      return new InMemoryStore(new Keyspace(settings));
+      return new InMemoryStore(new Keyspace(settings, WhenFull.OVERFLOW), maxNewPerOrigin);
     }
   }
 }

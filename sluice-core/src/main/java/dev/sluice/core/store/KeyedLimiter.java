@@ -114,8 +114,18 @@ public final class KeyedLimiter<K> {
       return this;
     }
 
-    /** What a new key gets at the cap (default {@link WhenFull#REJECT}). */
+    /**
+     * What a new key gets at the cap (default {@link WhenFull#REJECT}).
+     *
+     * @throws IllegalArgumentException for {@link WhenFull#OVERFLOW}: a keyed limiter knows no
+     *     client a key came from, so it has no overflow bucket to charge
+     */
     public Builder<K> whenFull(WhenFull whenFull) {
+      if (whenFull == WhenFull.OVERFLOW) {
+        throw new IllegalArgumentException(
+            "a KeyedLimiter has no overflow buckets (it does not know where a key comes from):"
+                + " use REJECT or ADMIT_UNTRACKED");
+      }
       settings.whenFull(whenFull);
       return this;
     }
@@ -134,7 +144,8 @@ public final class KeyedLimiter<K> {
 
     /** The limiter. */
     public KeyedLimiter<K> build() {
-      return new KeyedLimiter<>(new Keyspace(settings), new BucketTable("keyed", limits));
+      return new KeyedLimiter<>(
+          new Keyspace(settings, WhenFull.REJECT), new BucketTable("keyed", limits));
     }
   }
 }

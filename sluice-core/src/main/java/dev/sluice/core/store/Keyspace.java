@@ -35,10 +35,10 @@ final class Keyspace {
   private final AtomicBoolean sweeping = new AtomicBoolean();
   private final List<Index> indexes = new CopyOnWriteArrayList<>();
 
-  Keyspace(Settings s) {
+  Keyspace(Settings s, WhenFull defaultWhenFull) {
     this.ticker = s.ticker;
     this.maxBuckets = s.maxBuckets;
-    this.whenFull = s.whenFull;
+    this.whenFull = s.whenFull != null ? s.whenFull : defaultWhenFull;
     this.sweepIntervalMicros = s.sweepInterval.toNanos() / 1_000;
     this.executor = s.executor;
     this.nextSweepAt.set(ticker.epochMicros() + sweepIntervalMicros);
@@ -107,6 +107,40 @@ final class Keyspace {
     return true;
   }
 
+  /**
+   * Whether fewer than {@code cap} buckets are live, after an urgent sweep if not (at most one a
+   * second). For the in-memory store's overflow mode, which decides itself what a new key gets.
+   */
+  boolean roomBelow(long cap, long now) {
+    if (live.get() < cap) {
+      return true;
+    }
+    scheduleSweep(now, true);
+    return live.get() < cap;
+  }
+
+  /**
+   * The bucket for {@code key} in {@code map}, created without looking at the cap: the caller has
+   * checked it with {@link #roomBelow}. Whoever lost a race to insert gets the winner's bucket.
+   */
+  long[] insert(LongBucketMap map, int words, long key, long now) {
+    long[] fresh = Buckets.fresh(words, now);
+    long[] prior = map.putIfAbsent(key, fresh);
+    if (prior != null) {
+      return prior;
+    }
+    inserted(now);
+    return fresh;
+  }
+
+  long maxBuckets() {
+    return maxBuckets;
+  }
+
+  WhenFull whenFull() {
+    return whenFull;
+  }
+
   private long[] untracked(int words, long now) {
     return whenFull == WhenFull.REJECT ? null : Buckets.fresh(words, now);
   }
@@ -151,7 +185,7 @@ final class Keyspace {
 
     Ticker ticker = Ticker.system();
     long maxBuckets = 1_000_000;
-    WhenFull whenFull = WhenFull.REJECT;
+    WhenFull whenFull;
     Duration sweepInterval = Duration.ofMinutes(1);
     Executor executor = ForkJoinPool.commonPool();
 

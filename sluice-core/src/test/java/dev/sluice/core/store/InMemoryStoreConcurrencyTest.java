@@ -148,7 +148,12 @@ class InMemoryStoreConcurrencyTest extends StoreConcurrencyContract {
   public void floodOfNewKeysFromManyThreads_reject_staysWithinTheCap_andCountsTrackedKeysExactly() {
     int cap = 2_000;
     InMemoryStore s =
-        InMemoryStore.builder().ticker(ticker).executor(Runnable::run).maxBuckets(cap).build();
+        InMemoryStore.builder()
+            .ticker(ticker)
+            .executor(Runnable::run)
+            .maxBuckets(cap)
+            .whenFull(WhenFull.REJECT)
+            .build();
     BucketGroup g = s.group("api", List.of(LimitKind.FIXED.of("daily", 100, DAY)));
     int tracked = 10;
     for (int k = 0; k < tracked; k++) {
@@ -176,6 +181,53 @@ class InMemoryStoreConcurrencyTest extends StoreConcurrencyContract {
     assertThat(maxSeen.get()).isLessThanOrEqualTo(cap + THREADS);
     assertThat(s.size()).isLessThanOrEqualTo(cap + THREADS);
     assertThat(s.refusedForFull()).isPositive();
+    for (int k = 0; k < tracked; k++) {
+      assertThat(admitted.get(k)).as("tracked key %d: 99 left before the flood", k).isEqualTo(99);
+    }
+  }
+
+  @Test
+  public void floodOfNewKeysFromManyThreads_overflow_staysWithinTheCap_refusesNone_keepsCounts() {
+    int cap = 2_000;
+    InMemoryStore s =
+        InMemoryStore.builder()
+            .ticker(ticker)
+            .executor(Runnable::run)
+            .maxBuckets(cap)
+            .maxNewIdentitiesPerOrigin(50)
+            .build();
+    BucketGroup g = s.group("api", List.of(LimitKind.FIXED.of("daily", 100, DAY)));
+    int tracked = 10;
+    for (int k = 0; k < tracked; k++) {
+      s.charge(new Charge(1).add(g, k, 1));
+    }
+    AtomicLongArray admitted = new AtomicLongArray(tracked);
+    AtomicLong maxSeen = new AtomicLong();
+    AtomicLong full = new AtomicLong();
+    int newKeysPerThread = 10 * cap / THREADS;
+
+    Concurrently.run(
+        THREADS,
+        TIMEOUT,
+        thread -> {
+          for (int i = 0; i < newKeysPerThread; i++) {
+            long key = 1_000_000L * (thread + 1) + i;
+            long origin = 7 + thread * 1_000L + i % 40; // 40 origins a thread
+            Verdict v = s.charge(new Charge(1).origin(() -> origin).add(g, key, 1));
+            if (v.kind() == Verdict.Kind.FULL) {
+              full.incrementAndGet();
+            }
+            int k = i % tracked;
+            if (s.charge(new Charge(1).add(g, k, 1)).admitted()) {
+              admitted.incrementAndGet(k);
+            }
+            maxSeen.accumulateAndGet(s.size(), Math::max);
+          }
+        });
+
+    assertThat(full.get()).isZero();
+    assertThat(maxSeen.get()).isLessThanOrEqualTo(cap + THREADS);
+    assertThat(s.overflows().get("api")).containsKeys(InMemoryStore.Overflow.RESERVE);
     for (int k = 0; k < tracked; k++) {
       assertThat(admitted.get(k)).as("tracked key %d: 99 left before the flood", k).isEqualTo(99);
     }

@@ -157,7 +157,7 @@ class InMemoryStoreTest extends StoreContract {
 
   @Test
   public void full_reject_refusesNewKeys_whileTrackedKeysAreStillCountedExactly() {
-    InMemoryStore s = build(b -> b.maxBuckets(3));
+    InMemoryStore s = build(b -> b.maxBuckets(3).whenFull(WhenFull.REJECT));
     BucketGroup g = s.group("api", List.of(LimitKind.FIXED.of("hourly", 5, HOUR)));
     for (int k = 1; k <= 3; k++) {
       assertThat(s.charge(new Charge(1).add(g, k, 1)).kind()).isEqualTo(Verdict.Kind.ADMITTED);
@@ -182,7 +182,7 @@ class InMemoryStoreTest extends StoreContract {
 
   @Test
   public void full_reject_aChargeWithOneNewKey_chargesNothing() {
-    InMemoryStore s = build(b -> b.maxBuckets(1));
+    InMemoryStore s = build(b -> b.maxBuckets(1).whenFull(WhenFull.REJECT));
     BucketGroup g = s.group("api", List.of(LimitKind.FIXED.of("hourly", 5, HOUR)));
     s.charge(new Charge(1).add(g, 1, 1));
 
@@ -234,7 +234,7 @@ class InMemoryStoreTest extends StoreContract {
 
   @Test
   public void flood_tenTimesTheCapInNewKeys_neverHoldsMoreThanTheCap() {
-    InMemoryStore s = build(b -> b.maxBuckets(100));
+    InMemoryStore s = build(b -> b.maxBuckets(100).whenFull(WhenFull.REJECT));
     BucketGroup g = s.group("api", List.of(LimitKind.FIXED.of("hourly", 5, HOUR)));
     BucketGroup h = s.group("other", List.of(LimitKind.SLIDING.of("other-hourly", 5, HOUR)));
 

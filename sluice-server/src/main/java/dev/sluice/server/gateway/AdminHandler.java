@@ -5,7 +5,9 @@ import dev.sluice.core.Decision;
 import dev.sluice.core.Sluice;
 import dev.sluice.core.http.Header;
 import dev.sluice.core.policy.Policy;
+import dev.sluice.core.policy.StoreFailure;
 import dev.sluice.server.ops.Operations;
+import dev.sluice.server.ops.TableStats;
 import io.vertx.core.Context;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -21,7 +23,7 @@ import java.lang.System.Logger.Level;
  *
  * <ul>
  *   <li>{@code GET /healthz}: 200 while the process serves;
- *   <li>{@code GET /readyz}: 200 when the store answers, 503 otherwise;
+ *   <li>{@code GET /readyz}: whether requests can be served (see {@link #ready});
  *   <li>{@code GET /metrics}: Prometheus text;
  *   <li>{@code POST /v1/check}: the decision service (see {@link CheckApi});
  *   <li>{@code POST /admin/reload}: re-reads the policy file (as {@code SIGHUP} does); a policy
@@ -111,31 +113,7 @@ final class AdminHandler implements Handler<HttpServerRequest> {
               req,
               HttpMethod.GET,
               () -> json(req.response(), 200, new JsonObject().put("status", "ok")));
-      case "/readyz" ->
-          only(
-              req,
-              HttpMethod.GET,
-              () ->
-                  readiness
-                      .check()
-                      .onComplete(
-                          ar -> {
-                            if (ar.succeeded()) {
-                              json(
-                                  req.response(),
-                                  200,
-                                  new JsonObject()
-                                      .put("status", "ready")
-                                      .put("store", ar.result()));
-                            } else {
-                              json(
-                                  req.response(),
-                                  503,
-                                  new JsonObject()
-                                      .put("status", "unavailable")
-                                      .put("store", String.valueOf(ar.cause().getMessage())));
-                            }
-                          }));
+      case "/readyz" -> only(req, HttpMethod.GET, () -> ready(req));
       case "/metrics" ->
           only(
               req,
@@ -164,6 +142,45 @@ final class AdminHandler implements Handler<HttpServerRequest> {
                   + " (the admin port serves /healthz, /readyz, /metrics, POST /v1/check, POST"
                   + " /admin/reload, /admin/overrides, /admin/usage, /admin/stats and /dashboard)");
     }
+  }
+
+  /**
+   * {@code GET /readyz}: 200 when requests can be served under the policy in force, else 503, with
+   * a JSON body saying why. The store answering: ready. The store down: ready unless the policy's
+   * {@code on-store-failure} is {@code closed}, since {@code open} and {@code local} go on serving
+   * (a probe that took every instance out of service would turn fail-open into an outage). With the
+   * in-memory store the body also shows how full the bucket table is ({@code table}); a full table
+   * is not unreadiness either: new identities are then counted coarsely, not refused.
+   */
+  private void ready(HttpServerRequest req) {
+    readiness
+        .check()
+        .onComplete(
+            ar -> {
+              StoreFailure mode = engines.current().policy().onStoreFailure();
+              boolean up = ar.succeeded();
+              boolean ready = up || mode != StoreFailure.CLOSED;
+              JsonObject body =
+                  new JsonObject()
+                      .put("status", ready ? "ready" : "unavailable")
+                      .put("store", up ? ar.result() : String.valueOf(ar.cause().getMessage()))
+                      .put("store_up", up)
+                      .put("on_store_failure", mode.label());
+              if (!up) {
+                body.put(
+                    "requests",
+                    switch (mode) {
+                      case OPEN -> "admitted uncounted until the store answers";
+                      case CLOSED -> "refused with 503 until the store answers";
+                      case LOCAL -> "counted in this instance's memory until the store answers";
+                    });
+              }
+              TableStats table = TableStats.of(engines.store());
+              if (table != null) {
+                body.put("table", table.toJson());
+              }
+              json(req.response(), ready ? 200 : 503, body);
+            });
   }
 
   /** Reloads the policy; {@code null} on success, else the error. Also used for SIGHUP. */

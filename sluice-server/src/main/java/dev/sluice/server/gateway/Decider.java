@@ -84,6 +84,8 @@ final class Decider {
     ops.record(engine, d);
     if (d.storeFailure() != null) {
       storeFailed(engine, d);
+    } else if (d.outcome() == Decision.Outcome.UNAVAILABLE) { // the table could not count it
+      metrics.storeFailed("table-full");
     }
     return d;
   }

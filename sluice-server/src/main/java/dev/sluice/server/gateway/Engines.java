@@ -122,7 +122,7 @@ public final class Engines {
       probeGroup =
           g =
               store.group(
-                  "sluice-readiness-probe",
+                  dev.sluice.server.ops.TableStats.PROBE_GROUP,
                   List.of(Limit.fixed("probe", 1, Window.of(Duration.ofSeconds(1)))));
     }
     try {

@@ -1,6 +1,7 @@
 package dev.sluice.server.gateway;
 
 import dev.sluice.server.ops.Operations;
+import dev.sluice.server.ops.TableStats;
 import io.netty.handler.codec.TooLongFrameException;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -89,6 +90,7 @@ public final class Gateway implements AutoCloseable {
     this.ops = ops;
     this.metrics = new GatewayMetrics();
     metrics.bind(ops);
+    metrics.bind(TableStats.of(engines.store()));
     this.decider = new Decider(metrics, ops);
     this.admin = new AdminHandler(engines, decider, metrics, readiness, ops);
   }
@@ -123,6 +125,7 @@ public final class Gateway implements AutoCloseable {
     Gateway g = new Gateway(vertx, engines, options, readiness::get, ops);
     try {
       g.deploy(loops);
+      g.warnOfTablePressure();
     } catch (RuntimeException e) {
       vertx.close();
       ops.close();
@@ -130,6 +133,29 @@ public final class Gateway implements AutoCloseable {
     }
     return g;
   }
+
+  /**
+   * Every {@value #TABLE_WARNING_PERIOD_MS} ms, a warning if new identities were counted coarsely
+   * since the last one (an in-memory store only): at most one line per period, with the counts.
+   */
+  private void warnOfTablePressure() {
+    TableStats table = TableStats.of(engines.store());
+    if (table == null) {
+      return;
+    }
+    TableWarnings warnings = new TableWarnings(table);
+    vertx.setPeriodic(
+        TABLE_WARNING_PERIOD_MS,
+        id -> { // a read of a few counters: fine on an event loop
+          String w = warnings.check();
+          if (w != null) {
+            LOG.log(System.Logger.Level.WARNING, w);
+          }
+        });
+  }
+
+  private static final long TABLE_WARNING_PERIOD_MS = 10_000;
+  private static final System.Logger LOG = System.getLogger("sluice.gateway");
 
   /** The operations on the admin port (its token, overrides, usage, webhooks). */
   public Operations operations() {

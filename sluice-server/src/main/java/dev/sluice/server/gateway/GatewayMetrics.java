@@ -3,6 +3,7 @@ package dev.sluice.server.gateway;
 import dev.sluice.core.Decision;
 import dev.sluice.core.LimitStatus;
 import dev.sluice.server.ops.Operations;
+import dev.sluice.server.ops.TableStats;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -15,6 +16,8 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
@@ -27,7 +30,8 @@ import java.util.concurrent.TimeUnit;
  *       unlimited}, {@code invalid}, {@code unavailable}, {@code allowed_uncounted});
  *   <li>{@code sluice_decision_seconds}: how long deciding took, store round trip included;
  *   <li>{@code sluice_store_errors_total{mode}}: decisions the store could not make, by the
- *       policy's failure mode ({@code open}, {@code closed}, {@code local});
+ *       policy's failure mode ({@code open}, {@code closed}, {@code local}), or {@code table-full}
+ *       for a request refused because the in-memory table could not count it;
  *   <li>{@code sluice_upstream_errors_total{kind}}: {@code connect}, {@code timeout}, {@code
  *       reset};
  *   <li>{@code sluice_policy_reloads_total{result}}: {@code ok} or {@code refused};
@@ -38,6 +42,11 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code sluice_ops_dropped_decisions_total}: decisions left out of usage reports and
  *       webhooks because the reporting queue was full;
  *   <li>{@code sluice_overrides}: per-identity overrides stored;
+ *   <li>with the in-memory store: {@code sluice_table_buckets}, {@code sluice_table_capacity} and
+ *       {@code sluice_table_identity_capacity} (gauges), and {@code
+ *       sluice_table_overflow_total{rule,action}}: new identities not given a bucket of their own,
+ *       by what became of them ({@code ceiling}, {@code reserve}, {@code shared}, {@code refused},
+ *       {@code untracked}; see {@code InMemoryStore.Overflow});
  *   <li>JVM memory, GC, threads and CPU.
  * </ul>
  *
@@ -53,6 +62,9 @@ public final class GatewayMetrics {
   private final ConcurrentHashMap<String, Counter> upstreamErrors = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Counter> shadowDenials = new ConcurrentHashMap<>();
   private final Timer decisionTime;
+  private volatile TableStats table;
+  private volatile Map<String, Map<String, Long>> overflows = Map.of();
+  private final Set<String> overflowSeries = ConcurrentHashMap.newKeySet();
 
   public GatewayMetrics() {
     new JvmMemoryMetrics().bindTo(registry);
@@ -131,6 +143,58 @@ public final class GatewayMetrics {
         .register(registry);
   }
 
+  /** Exposes the in-memory table's figures ({@code table} null: the store keeps none here). */
+  void bind(TableStats t) {
+    if (t == null) {
+      return;
+    }
+    table = t;
+    Gauge.builder("sluice.table.buckets", t, TableStats::buckets)
+        .description("Live buckets in the in-memory table")
+        .register(registry);
+    Gauge.builder("sluice.table.capacity", t, TableStats::capacity)
+        .description("The cap on live buckets (--max-buckets)")
+        .register(registry);
+    Gauge.builder("sluice.table.identity.capacity", t, TableStats::identityCapacity)
+        .description("Live buckets up to which new identities get a bucket of their own")
+        .register(registry);
+  }
+
+  /**
+   * Registers a counter for each rule and action the table has reported, reading the snapshot taken
+   * for this scrape (so one scrape reads the table once).
+   */
+  private void syncOverflows() {
+    TableStats t = table;
+    if (t == null) {
+      return;
+    }
+    Map<String, Map<String, Long>> snapshot = t.overflows();
+    overflows = snapshot;
+    snapshot.forEach(
+        (rule, byAction) ->
+            byAction
+                .keySet()
+                .forEach(
+                    action -> {
+                      if (overflowSeries.add(rule + "\n" + action)) {
+                        FunctionCounter.builder(
+                                "sluice.table.overflow",
+                                this,
+                                m ->
+                                    m.overflows
+                                        .getOrDefault(rule, Map.of())
+                                        .getOrDefault(action, 0L))
+                            .description(
+                                "New identities not given a bucket of their own, by rule and what"
+                                    + " became of them")
+                            .tag("rule", rule)
+                            .tag("action", action)
+                            .register(registry);
+                      }
+                    }));
+  }
+
   void storeFailed(String mode) {
     storeErrors
         .computeIfAbsent(
@@ -165,6 +229,7 @@ public final class GatewayMetrics {
 
   /** The Prometheus text exposition. */
   String scrape() {
+    syncOverflows();
     return registry.scrape();
   }
 

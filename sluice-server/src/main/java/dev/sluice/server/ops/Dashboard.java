@@ -105,7 +105,14 @@ final class Dashboard {
                 .put("events", thresholds.events()))
         .put("deliveries", sender.recentJson())
         .put("overrides", book.size())
-        .put("dropped_decisions", recorder.dropped());
+        .put("dropped_decisions", recorder.dropped())
+        .put("table", table());
+  }
+
+  /** The in-memory table's fill and overflows, or {@code null} with a shared store. */
+  private JsonObject table() {
+    TableStats t = TableStats.of(engine.get().store());
+    return t == null ? null : t.toJson();
   }
 
   private static String resource(String name) {

@@ -243,8 +243,28 @@
     $('sum-webhooks').textContent = fmt(w.delivered) + ' / ' + fmt(w.failed) + ' / ' + fmt(w.dropped);
   }
 
+  // The in-memory bucket table: its fill, and the new identities counted coarsely (absent with Redis).
+  function renderTable(stats) {
+    const t = stats.table;
+    if (!t) {
+      $('sum-table').textContent = 'in the shared store';
+      $('table-bar').hidden = true;
+      return;
+    }
+    const percent = Math.round(1000 * t.fill) / 10;
+    $('sum-table').textContent = percent + '%';
+    const bar = $('table-bar');
+    bar.className = 'bar wide' + (t.state === 'full' ? ' full' : t.state === 'reserve' ? ' warn' : '');
+    bar.firstElementChild.style.width = Math.min(100, percent) + '%';
+    let coarse = 0;
+    Object.values(t.overflows).forEach(byAction => Object.values(byAction).forEach(n => { coarse += n; }));
+    $('table-note').textContent = fmt(t.buckets) + ' of ' + fmt(t.capacity) + ' buckets' +
+        (coarse > 0 ? '; ' + fmt(coarse) + ' new identities counted coarsely' : '');
+  }
+
   function render(stats) {
     renderRates(stats);
+    renderTable(stats);
     renderTop(stats);
     renderDeliveries(stats);
     $('sum-overrides').textContent = fmt(stats.overrides);

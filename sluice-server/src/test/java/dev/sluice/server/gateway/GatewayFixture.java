@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.UnaryOperator;
 
 /**
  * A real gateway on free loopback ports in front of a real {@link TestUpstream}, deciding on an
@@ -36,11 +37,21 @@ final class GatewayFixture implements AutoCloseable {
 
   private GatewayFixture(
       Path policyFile, Instant start, Duration upstreamTimeout, int maxBodyBytes) {
+    this(policyFile, start, upstreamTimeout, maxBodyBytes, b -> b);
+  }
+
+  private GatewayFixture(
+      Path policyFile,
+      Instant start,
+      Duration upstreamTimeout,
+      int maxBodyBytes,
+      UnaryOperator<InMemoryStore.Builder> store) {
     this.policyFile = policyFile;
     this.ticker = new ManualTicker(start);
     this.upstream = new TestUpstream();
-    InMemoryStore store = InMemoryStore.builder().ticker(ticker).executor(Runnable::run).build();
-    this.engines = new Engines(policyFile, store, null);
+    InMemoryStore memory =
+        store.apply(InMemoryStore.builder().ticker(ticker).executor(Runnable::run)).build();
+    this.engines = new Engines(policyFile, memory, null);
     Gateway.Options options =
         new Gateway.Options(
             "127.0.0.1",
@@ -64,6 +75,18 @@ final class GatewayFixture implements AutoCloseable {
   /** A gateway enforcing {@code yaml}, written to a file in {@code dir}. */
   static GatewayFixture policy(Path dir, String yaml, Instant start) {
     return policy(dir, yaml, start, Duration.ofSeconds(10), 64 * 1024);
+  }
+
+  /** A gateway enforcing {@code yaml} on an in-memory store configured by {@code store}. */
+  static GatewayFixture policy(
+      Path dir, String yaml, Instant start, UnaryOperator<InMemoryStore.Builder> store) {
+    try {
+      Path file = dir.resolve("policy.yaml");
+      Files.writeString(file, yaml);
+      return new GatewayFixture(file, start, Duration.ofSeconds(10), 64 * 1024, store);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   static GatewayFixture policy(
