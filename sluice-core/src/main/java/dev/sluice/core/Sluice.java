@@ -683,6 +683,35 @@ public final class Sluice {
     return new SipHash(0x736c756963650001L, 0x736c756963650002L).hash(0, name);
   }
 
+  /**
+   * The variant name of an identity's own {@code limits}: {@code custom-} and 16 hex digits of the
+   * SHA-256 of the limits as text (each limit's name, {@link
+   * dev.sluice.core.policy.Limit#describe() description} and window in microseconds, one per line).
+   * Text and hash are the same in every JVM and every release that keeps this format, so instances
+   * sharing a store name (and count) the group alike, and a restart keeps its counts. (It was once
+   * the limits' {@code hashCode()}, which mixes in the identity hash of an enum: different in every
+   * JVM, so each instance counted such an identity in a group of its own.)
+   */
+  static String customVariant(List<dev.sluice.core.policy.Limit> limits) {
+    StringBuilder text = new StringBuilder();
+    for (dev.sluice.core.policy.Limit l : limits) {
+      text.append(l.name())
+          .append(' ')
+          .append(l.describe())
+          .append(' ')
+          .append(l.window().micros())
+          .append('\n');
+    }
+    try {
+      byte[] digest =
+          java.security.MessageDigest.getInstance("SHA-256")
+              .digest(text.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return "custom-" + java.util.HexFormat.of().formatHex(digest, 0, 8);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new AssertionError("every JDK has SHA-256", e);
+    }
+  }
+
   private static final class CompiledRule {
     final Rule rule;
     final BucketGroup group;
@@ -734,7 +763,7 @@ public final class Sluice {
       if (g == null) {
         String variant =
             o.limits().containsKey(rule.name()) || o.tier() == null
-                ? "custom-" + Integer.toHexString(limits.hashCode())
+                ? customVariant(limits)
                 : o.tier();
         g = variants.computeIfAbsent(limits, ls -> store.group(rule.name() + "@" + variant, ls));
       }
