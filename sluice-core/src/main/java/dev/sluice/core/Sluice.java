@@ -191,8 +191,23 @@ public final class Sluice {
 
   /** {@link #decide}, without blocking the caller on a remote store. */
   public CompletionStage<Decision> decideAsync(RequestView request) {
+    return decideAsync(request, false);
+  }
+
+  /**
+   * What {@link #decideAsync} would decide for {@code request} now, charging nothing: every bucket
+   * is evaluated as a charge would be (a {@linkplain Charge#dryRun dry run}), so an allowed
+   * decision says what would remain after the request, and the store is left as it was.
+   */
+  public CompletionStage<Decision> dryRunAsync(RequestView request) {
+    return decideAsync(request, true);
+  }
+
+  private CompletionStage<Decision> decideAsync(RequestView request, boolean dryRun) {
     // A remote store holds the charge until it answers: it gets a charge of its own.
     Scratch s = new Scratch(this);
+    s.charge.dryRun(dryRun);
+    s.shadow.dryRun(dryRun);
     Object p = prepare(request, s.charge, s.shadow, s);
     if (!(p instanceof Charge c)) {
       return CompletableFuture.completedFuture((Decision) p);
@@ -334,7 +349,7 @@ public final class Sluice {
         return Decision.storeUnavailable(why);
       case LOCAL:
         Fallback f = fallback();
-        Charge local = new Charge(c.size());
+        Charge local = new Charge(c.size()).dryRun(c.isDryRun());
         for (int i = 0; i < c.size(); i++) {
           local.add(f.twin(c.group(i)), c.key(i), c.cost(i), c.fingerprint(i));
         }

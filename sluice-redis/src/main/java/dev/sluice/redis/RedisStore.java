@@ -78,10 +78,11 @@ import java.util.concurrent.TimeoutException;
  *
  * <p><b>The script.</b> {@code charge.lua} reads each bucket with one {@code GET}, evaluates every
  * limit, and only if all pass writes each charged bucket, state and TTL, with one {@code SET}. A
- * read (cost 0) writes nothing. Its arithmetic runs in doubles, exact below 2<sup>53</sup>; the
- * group refuses limits that could take a value past that (token buckets banking more than 71 years
- * of credit), and the one product that can exceed it, in the sliding window, is computed exactly by
- * long multiplication. Tests run the script and the Java meters on the same inputs.
+ * read (cost 0) writes nothing, nor does a dry run ({@link Charge#dryRun}). Its arithmetic runs in
+ * doubles, exact below 2<sup>53</sup>; the group refuses limits that could take a value past that
+ * (token buckets banking more than 71 years of credit), and the one product that can exceed it, in
+ * the sliding window, is computed exactly by long multiplication. Tests run the script and the Java
+ * meters on the same inputs.
  *
  * <p><b>Cluster: all or nothing across slots.</b> Buckets of different identities live in different
  * slots, usually on different nodes, which no single script can reach. The store sends one script
@@ -322,7 +323,7 @@ public final class RedisStore implements Store {
     for (RedisGroup g : rules) {
       ruleArgs += 1 + g.spec.length;
     }
-    String[] args = new String[4 + ruleArgs + calls.size() + 2 * keyCount];
+    String[] args = new String[4 + ruleArgs + 2 * calls.size() + 2 * keyCount];
     int a = 0;
     args[a++] = clock == null ? "" : Long.toString(clock.epochMicros());
     args[a++] = margin;
@@ -340,10 +341,11 @@ public final class RedisStore implements Store {
       Plan plan = calls.get(c).plan();
       int[] members = calls.get(c).members();
       args[a++] = decimal(members.length);
+      args[a++] = plan.dryRun ? "1" : "0";
       for (int i : members) {
         args[a++] = decimal(plan.costs[i]);
         args[a++] = ruleOf[at++];
-        charged[c] |= plan.costs[i] > 0;
+        charged[c] |= plan.costs[i] > 0 && !plan.dryRun;
       }
     }
     return Script.CHARGE
@@ -592,8 +594,12 @@ public final class RedisStore implements Store {
     final long[] costs;
     final String[] keys;
 
+    /** Evaluated, never written: see {@link Charge#dryRun}. */
+    final boolean dryRun;
+
     Plan(RedisStore store, Charge charge) {
       size = charge.size();
+      dryRun = charge.isDryRun();
       groups = new RedisGroup[size];
       ids = new long[size];
       costs = new long[size];
