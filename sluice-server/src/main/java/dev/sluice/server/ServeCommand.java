@@ -43,8 +43,9 @@ import picocli.CommandLine.Spec;
     sortOptions = false,
     description = {
       "Enforces a policy: a reverse proxy on --port in front of --upstream, and the",
-      "admin port on --admin-port: /healthz, /readyz, /metrics, POST /v1/check, and,",
-      "with the admin token, /admin/overrides, /admin/usage, /admin/reload, /dashboard.",
+      "admin port on --admin-port: /healthz, /readyz, /metrics; with a token, POST",
+      "/v1/check; with the admin token, /admin/overrides, /admin/usage, /admin/reload,",
+      "/dashboard.",
       "Without --upstream it is a decision service only. SIGHUP reloads the policy file."
     },
     exitCodeListHeading = "%nExit codes:%n",
@@ -157,6 +158,23 @@ final class ServeCommand implements Callable<Integer> {
   String adminToken;
 
   @Option(
+      names = "--check-token",
+      paramLabel = "TOKEN",
+      description = {
+        "A bearer token for POST /v1/check only (at least 16 characters), for the services",
+        "that call it; the admin token opens it too. Default: $SLUICE_CHECK_TOKEN, else none."
+      })
+  String checkToken;
+
+  @Option(
+      names = "--open-check",
+      description = {
+        "Let POST /v1/check take requests without a token: whoever reaches the admin port",
+        "can then charge and read any client's limits."
+      })
+  boolean openCheck;
+
+  @Option(
       names = "--state-dir",
       paramLabel = "DIR",
       defaultValue = ".sluice",
@@ -176,6 +194,7 @@ final class ServeCommand implements Callable<Integer> {
   Duration usageRetention;
 
   static final String ADMIN_TOKEN_ENV = "SLUICE_ADMIN_TOKEN";
+  static final String CHECK_TOKEN_ENV = "SLUICE_CHECK_TOKEN";
 
   @Override
   public Integer call() {
@@ -214,6 +233,29 @@ final class ServeCommand implements Callable<Integer> {
               + e.getMessage());
       err.flush();
       return CheckCommand.INVALID;
+    }
+    AdminToken check = null;
+    String configuredCheck = checkToken != null ? checkToken : System.getenv(CHECK_TOKEN_ENV);
+    if (configuredCheck != null && !configuredCheck.isEmpty()) {
+      if (openCheck) {
+        err.println(
+            "sluice serve: --open-check lets /v1/check take requests without a token, and "
+                + (checkToken != null ? "--check-token" : CHECK_TOKEN_ENV)
+                + " gives it one: choose one");
+        err.flush();
+        return CheckCommand.INVALID;
+      }
+      try {
+        check = AdminToken.of(configuredCheck, "a check token");
+      } catch (IllegalArgumentException e) {
+        err.println(
+            "sluice serve: "
+                + (checkToken != null ? "--check-token" : CHECK_TOKEN_ENV)
+                + ": "
+                + e.getMessage());
+        err.flush();
+        return CheckCommand.INVALID;
+      }
     }
     Store buckets;
     byte[] secret = null;
@@ -294,12 +336,16 @@ final class ServeCommand implements Callable<Integer> {
     }
     Operations ops;
     try {
-      ops =
+      Operations.Builder opsBuilder =
           Operations.builder(engines::current, engines.overrides())
               .token(token)
+              .openCheck(openCheck)
               .storage(overrideStorage)
-              .usageRetention(usageRetention)
-              .build();
+              .usageRetention(usageRetention);
+      if (check != null) {
+        opsBuilder.checkToken(check);
+      }
+      ops = opsBuilder.build();
     } catch (IllegalArgumentException | StoreUnavailableException e) { // a webhook's secret, Redis
       err.println("sluice serve: " + e.getMessage());
       err.flush();
@@ -414,8 +460,8 @@ final class ServeCommand implements Callable<Integer> {
     out.println(
         "  admin:  "
             + admin
-            + "  (/healthz /readyz /metrics, POST /v1/check;"
-            + " with the token: /admin/..., /dashboard)");
+            + "  (/healthz /readyz /metrics; with the token: POST /v1/check,"
+            + " /admin/..., /dashboard)");
     Operations ops = gateway.operations();
     if (tokenGenerated) {
       out.println(
@@ -437,8 +483,24 @@ final class ServeCommand implements Callable<Integer> {
     if (target != null) {
       out.println("Try:  curl -i http://127.0.0.1:" + gateway.port() + "/");
     }
+    if (ops.checkToken() != null) {
+      out.println(
+          "  check:  POST /v1/check takes the check token (from "
+              + (checkToken != null ? "--check-token" : CHECK_TOKEN_ENV)
+              + ") or the admin token");
+    } else if (ops.checkOpen()) {
+      out.println("  check:  POST /v1/check is open (--open-check): it takes no token");
+    }
+    String bearer =
+        ops.checkOpen()
+            ? ""
+            : " -H 'Authorization: Bearer "
+                + (tokenGenerated ? ops.token().value() : "<token>")
+                + "'";
     out.println(
-        "Try:  curl -s "
+        "Try:  curl -s"
+            + bearer
+            + " "
             + admin
             + "/v1/check -d '{\"method\":\"GET\",\"path\":\"/\","
             + "\"client_address\":\"203.0.113.7\"}'");
