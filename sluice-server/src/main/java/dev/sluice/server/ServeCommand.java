@@ -264,8 +264,8 @@ final class ServeCommand implements Callable<Integer> {
       try {
         StateDir state = StateDir.open(stateDir);
         secret = state.identityKey();
-        overrideStorage = new FileOverrideStorage(state.overridesFile());
-      } catch (UncheckedIOException | IllegalArgumentException e) {
+        overrideStorage = new FileOverrideStorage(state.overridesFile(), secret);
+      } catch (UncheckedIOException | IllegalArgumentException | IllegalStateException e) {
         err.println("sluice serve: --state-dir: " + e.getMessage());
         err.flush();
         return CheckCommand.INVALID;
