@@ -481,52 +481,25 @@ public final class RedisStore implements Store {
    * the secret; set {@code Sluice.Builder.identitySecret} yourself where that matters.
    */
   public byte[] sharedSecret(String name) {
-    byte[] fresh = new byte[16];
-    new java.security.SecureRandom().nextBytes(fresh);
-    String key = prefix + ":" + name;
-    try {
-      connection
-          .all()
-          .set(key, java.util.HexFormat.of().formatHex(fresh), io.lettuce.core.SetArgs.Builder.nx())
-          .toCompletableFuture()
-          .get(2, TimeUnit.SECONDS);
-      String hex = connection.all().get(key).toCompletableFuture().get(2, TimeUnit.SECONDS);
-      if (hex == null) {
-        throw new StoreUnavailableException(
-            "the shared secret "
-                + key
-                + " vanished from Redis at "
-                + connection.target
-                + " as it was made: is its maxmemory-policy evicting keys that"
-                + " have no TTL (allkeys-*)? Use noeviction or a volatile-* policy");
-      }
-      if (!hex.matches("[0-9a-fA-F]{32}")) { // the engine needs 16 bytes, and would throw
-        throw new StoreUnavailableException(
-            "the shared secret "
-                + key
-                + " in Redis at "
-                + connection.target
-                + " is not 32 hex digits ("
-                + hex.length()
-                + " characters): something else wrote it. Delete it (every instance then counts"
-                + " afresh), or set the secret yourself");
-      }
-      return java.util.HexFormat.of().parseHex(hex);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new StoreUnavailableException("interrupted while reading " + key, e);
-    } catch (java.util.concurrent.ExecutionException
-        | java.util.concurrent.TimeoutException
-        | IllegalArgumentException e) {
-      throw new StoreUnavailableException(
-          "cannot read the shared secret "
-              + key
-              + " from Redis at "
-              + connection.target
-              + ": "
-              + e.getMessage(),
-          e);
+    SharedSecret shared = sharedSecret(name, null);
+    if (shared.check() == SharedSecret.Check.CONFLICT) {
+      throw new StoreUnavailableException(shared.problem());
     }
+    return shared.secret();
+  }
+
+  /**
+   * The identity secret of the instances on this Redis, kept in agreement (see {@link
+   * SharedSecret}): {@code own} if this instance brings one (its fingerprint is kept in Redis, the
+   * secret is not), else the one Redis keeps under {@code name}, made by the first instance.
+   * Nothing is read until the first {@link SharedSecret#check}.
+   */
+  public SharedSecret sharedSecret(String name, byte[] own) {
+    return new SharedSecret(
+        connection,
+        prefix + ":" + name,
+        own,
+        timeout.compareTo(Duration.ofSeconds(2)) < 0 ? Duration.ofSeconds(2) : timeout);
   }
 
   @Override

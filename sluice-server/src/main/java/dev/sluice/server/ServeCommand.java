@@ -7,6 +7,7 @@ import dev.sluice.core.store.InMemoryStore;
 import dev.sluice.core.store.Store;
 import dev.sluice.core.store.StoreUnavailableException;
 import dev.sluice.redis.RedisStore;
+import dev.sluice.redis.SharedSecret;
 import dev.sluice.server.gateway.DemoUpstream;
 import dev.sluice.server.gateway.Engines;
 import dev.sluice.server.gateway.Gateway;
@@ -196,6 +197,9 @@ final class ServeCommand implements Callable<Integer> {
   static final String ADMIN_TOKEN_ENV = "SLUICE_ADMIN_TOKEN";
   static final String CHECK_TOKEN_ENV = "SLUICE_CHECK_TOKEN";
 
+  /** How often an instance on Redis checks that it hashes identities as the others do. */
+  static final Duration SECRET_CHECK_EVERY = Duration.ofSeconds(1);
+
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
@@ -259,6 +263,7 @@ final class ServeCommand implements Callable<Integer> {
     }
     Store buckets;
     byte[] secret = null;
+    SharedSecret sharedSecret = null;
     OverrideStorage overrideStorage;
     if ("memory".equals(store)) {
       try {
@@ -301,12 +306,23 @@ final class ServeCommand implements Callable<Integer> {
       }
       buckets = redis;
       try {
-        // Every instance must hash identities alike: the environment's secret if given, else the
-        // one the first instance left in Redis.
-        secret =
-            fromEnv != null
-                ? IdentitySecret.fromEnvironment(fromEnv)
-                : redis.sharedSecret("identity-secret");
+        // Every instance must hash identities alike: the environment's secret if given (its
+        // fingerprint kept in Redis, so an instance with another one is caught), else the one the
+        // first instance left in Redis. Checked now and every second (SecretWatch).
+        sharedSecret =
+            redis.sharedSecret(
+                "identity-secret",
+                fromEnv != null ? IdentitySecret.fromEnvironment(fromEnv) : null);
+        try {
+          if (sharedSecret.check() == SharedSecret.Check.CONFLICT) {
+            throw new IllegalArgumentException("the identity secret: " + sharedSecret.problem());
+          }
+        } catch (StoreUnavailableException e) {
+          if (fromEnv == null) {
+            throw e; // without its own secret, an instance must read the shared one first
+          }
+        }
+        secret = sharedSecret.secret();
         // Shared by every instance, overrides live in Redis with the buckets.
         overrideStorage = new RedisOverrideStorage(redis.sharedMap("overrides"));
       } catch (IllegalArgumentException | StoreUnavailableException e) {
@@ -353,7 +369,16 @@ final class ServeCommand implements Callable<Integer> {
       buckets.close();
       return CheckCommand.INVALID;
     }
-    Supplier<Future<String>> readiness = () -> Future.fromCompletionStage(engines.probe());
+    Supplier<Future<String>> storeReadiness = () -> Future.fromCompletionStage(engines.probe());
+    Supplier<Future<String>> readiness = storeReadiness;
+    SecretWatch secretWatch = null;
+    if (sharedSecret != null) {
+      SecretWatch watch =
+          new SecretWatch(sharedSecret, engines, ops::resyncOverrides, SECRET_CHECK_EVERY);
+      readiness = () -> watch.readiness(storeReadiness);
+      secretWatch = watch;
+    }
+    SecretWatch watchToClose = secretWatch;
     Upstream target = null;
     DemoUpstream demoApi = null;
     try {
@@ -367,6 +392,9 @@ final class ServeCommand implements Callable<Integer> {
       err.println("sluice serve: " + e.getMessage());
       err.flush();
       ops.close();
+      if (watchToClose != null) {
+        watchToClose.close();
+      }
       buckets.close();
       return CheckCommand.INVALID;
     }
@@ -388,6 +416,9 @@ final class ServeCommand implements Callable<Integer> {
       err.flush();
       if (demoApi != null) {
         demoApi.close();
+      }
+      if (watchToClose != null) {
+        watchToClose.close();
       }
       buckets.close(); // the gateway closed the operations when it could not start
       return CheckCommand.INVALID;
@@ -411,6 +442,9 @@ final class ServeCommand implements Callable<Integer> {
                     + Durations.label(drain)
                     + ")");
             gateway.close();
+            if (watchToClose != null) {
+              watchToClose.close();
+            }
             buckets.close();
             if (demoToClose != null) {
               demoToClose.close();

@@ -227,6 +227,14 @@ public final class Operations implements AutoCloseable {
   }
 
   /** Catches up with override changes this instance was not told of (see OverrideBook.resync). */
+  /**
+   * Reads every stored override again now (they are also re-read every minute): after the identity
+   * secret changed, say, when what the storage holds was made under the new one.
+   */
+  public void resyncOverrides() {
+    resync();
+  }
+
   private void resync() {
     try {
       book.resync();
