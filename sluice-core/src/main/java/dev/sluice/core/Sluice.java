@@ -218,8 +218,23 @@ public final class Sluice {
 
   /** {@link #decide}, without blocking the caller on a remote store. */
   public CompletionStage<Decision> decideAsync(RequestView request) {
+    return decideAsync(request, false);
+  }
+
+  /**
+   * What {@link #decideAsync} would decide for {@code request} now, charging nothing: every bucket
+   * is evaluated as a charge would be (a {@linkplain Charge#dryRun dry run}), so an allowed
+   * decision says what would remain after the request, and the store is left as it was.
+   */
+  public CompletionStage<Decision> dryRunAsync(RequestView request) {
+    return decideAsync(request, true);
+  }
+
+  private CompletionStage<Decision> decideAsync(RequestView request, boolean dryRun) {
     // A remote store holds the charge until it answers: it gets a charge of its own.
     Scratch s = new Scratch(this);
+    s.charge.dryRun(dryRun);
+    s.shadow.dryRun(dryRun);
     Object p = prepare(request, s.charge, s.shadow, s);
     if (!(p instanceof Charge c)) {
       return CompletableFuture.completedFuture((Decision) p);
@@ -361,7 +376,8 @@ public final class Sluice {
         return Decision.storeUnavailable(why);
       case LOCAL:
         Fallback f = fallback();
-        Charge local = new Charge(c.size()).origin(c.originSource()); // newcomers per client
+        Charge local = // newcomers per client
+            new Charge(c.size()).origin(c.originSource()).dryRun(c.isDryRun());
         for (int i = 0; i < c.size(); i++) {
           local.add(f.twin(c.group(i)), c.key(i), c.cost(i), c.fingerprint(i));
         }
@@ -711,6 +727,35 @@ public final class Sluice {
     return new SipHash(0x736c756963650001L, 0x736c756963650002L).hash(0, name);
   }
 
+  /**
+   * The variant name of an identity's own {@code limits}: {@code custom-} and 16 hex digits of the
+   * SHA-256 of the limits as text (each limit's name, {@link
+   * dev.sluice.core.policy.Limit#describe() description} and window in microseconds, one per line).
+   * Text and hash are the same in every JVM and every release that keeps this format, so instances
+   * sharing a store name (and count) the group alike, and a restart keeps its counts. (It was once
+   * the limits' {@code hashCode()}, which mixes in the identity hash of an enum: different in every
+   * JVM, so each instance counted such an identity in a group of its own.)
+   */
+  static String customVariant(List<dev.sluice.core.policy.Limit> limits) {
+    StringBuilder text = new StringBuilder();
+    for (dev.sluice.core.policy.Limit l : limits) {
+      text.append(l.name())
+          .append(' ')
+          .append(l.describe())
+          .append(' ')
+          .append(l.window().micros())
+          .append('\n');
+    }
+    try {
+      byte[] digest =
+          java.security.MessageDigest.getInstance("SHA-256")
+              .digest(text.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return "custom-" + java.util.HexFormat.of().formatHex(digest, 0, 8);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new AssertionError("every JDK has SHA-256", e);
+    }
+  }
+
   private static final class CompiledRule {
     final Rule rule;
     final BucketGroup group;
@@ -762,7 +807,7 @@ public final class Sluice {
       if (g == null) {
         String variant =
             o.limits().containsKey(rule.name()) || o.tier() == null
-                ? "custom-" + Integer.toHexString(limits.hashCode())
+                ? customVariant(limits)
                 : o.tier();
         g = variants.computeIfAbsent(limits, ls -> store.group(rule.name() + "@" + variant, ls));
       }

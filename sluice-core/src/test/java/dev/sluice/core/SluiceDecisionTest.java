@@ -37,6 +37,25 @@ class SluiceDecisionTest extends EngineFixture {
   }
 
   @Test
+  void aDryRun_decidesAsARealRequestWouldAndChargesNothing() {
+    Sluice s =
+        engine(
+            Rule.endpoint("api", Route.parse("/api/**"), ALL, List.of(perHour("api-hourly", 2))));
+    s.decide(get("/api/x").build());
+
+    Decision dry = s.dryRunAsync(get("/api/x").build()).toCompletableFuture().join();
+    Decision real = s.decide(get("/api/x").build());
+    Decision dryWhenSpent = s.dryRunAsync(get("/api/x").build()).toCompletableFuture().join();
+
+    assertThat(dry.allowed()).isTrue();
+    assertThat(dry.limits().get(0).remaining()).as("what would remain after it").isZero();
+    assertThat(real.allowed()).as("the dry run charged nothing").isTrue();
+    assertThat(real.limits().get(0).remaining()).isZero();
+    assertThat(dryWhenSpent.allowed()).isFalse();
+    assertThat(dryWhenSpent.outcome()).isEqualTo(Decision.Outcome.DENIED);
+  }
+
+  @Test
   void methodFilter_ruleAppliesOnlyToItsMethods() {
     Sluice s =
         engine(

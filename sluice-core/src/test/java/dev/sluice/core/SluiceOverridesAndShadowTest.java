@@ -118,6 +118,33 @@ class SluiceOverridesAndShadowTest extends EngineFixture {
     assertThat(overrides.removeExpired()).isEqualTo(1);
   }
 
+  /**
+   * The group of an identity's own limits is named from the limits' text, hashed with SHA-256: the
+   * same name in every JVM, so instances sharing a store count such an identity together, and a
+   * restart keeps its count. The constant is SHA-256("search 12/minute 60000000\n"), first 8 bytes.
+   */
+  @Test
+  void ownLimits_areCountedInAGroupNamedAlikeInEveryJvm() {
+    Sluice s = engine(List.of(global, search), tiers);
+    overrides.put(
+        s.fingerprint("k1"),
+        new KeyOverride(null, Map.of("search", List.of(perMinute("search", 12))), null));
+
+    Decision d = s.decide(key("k1").build());
+
+    assertThat(d.buckets())
+        .extracting(Decision.Bucket::variant)
+        .containsExactly(null, "custom-d70f20e9a2fb560f");
+    assertThat(Sluice.customVariant(List.of(perMinute("search", 12))))
+        .as("the same limits, made again: the same name")
+        .isEqualTo("custom-d70f20e9a2fb560f");
+    assertThat(
+            Sluice.customVariant(
+                List.of(Limit.sliding("search", 12, Window.of(Duration.ofMinutes(1))))))
+        .as("counted otherwise: another group")
+        .isNotEqualTo("custom-d70f20e9a2fb560f");
+  }
+
   @Test
   void anOverride_isValidatedAgainstThePolicy() {
     Policy p = engine(List.of(global, search), tiers).policy();

@@ -78,10 +78,11 @@ import java.util.concurrent.TimeoutException;
  *
  * <p><b>The script.</b> {@code charge.lua} reads each bucket with one {@code GET}, evaluates every
  * limit, and only if all pass writes each charged bucket, state and TTL, with one {@code SET}. A
- * read (cost 0) writes nothing. Its arithmetic runs in doubles, exact below 2<sup>53</sup>; the
- * group refuses limits that could take a value past that (token buckets banking more than 71 years
- * of credit), and the one product that can exceed it, in the sliding window, is computed exactly by
- * long multiplication. Tests run the script and the Java meters on the same inputs.
+ * read (cost 0) writes nothing, nor does a dry run ({@link Charge#dryRun}). Its arithmetic runs in
+ * doubles, exact below 2<sup>53</sup>; the group refuses limits that could take a value past that
+ * (token buckets banking more than 71 years of credit), and the one product that can exceed it, in
+ * the sliding window, is computed exactly by long multiplication. Tests run the script and the Java
+ * meters on the same inputs.
  *
  * <p><b>Cluster: all or nothing across slots.</b> Buckets of different identities live in different
  * slots, usually on different nodes, which no single script can reach. The store sends one script
@@ -322,7 +323,7 @@ public final class RedisStore implements Store {
     for (RedisGroup g : rules) {
       ruleArgs += 1 + g.spec.length;
     }
-    String[] args = new String[4 + ruleArgs + calls.size() + 2 * keyCount];
+    String[] args = new String[4 + ruleArgs + 2 * calls.size() + 2 * keyCount];
     int a = 0;
     args[a++] = clock == null ? "" : Long.toString(clock.epochMicros());
     args[a++] = margin;
@@ -340,10 +341,11 @@ public final class RedisStore implements Store {
       Plan plan = calls.get(c).plan();
       int[] members = calls.get(c).members();
       args[a++] = decimal(members.length);
+      args[a++] = plan.dryRun ? "1" : "0";
       for (int i : members) {
         args[a++] = decimal(plan.costs[i]);
         args[a++] = ruleOf[at++];
-        charged[c] |= plan.costs[i] > 0;
+        charged[c] |= plan.costs[i] > 0 && !plan.dryRun;
       }
     }
     return Script.CHARGE
@@ -479,52 +481,25 @@ public final class RedisStore implements Store {
    * the secret; set {@code Sluice.Builder.identitySecret} yourself where that matters.
    */
   public byte[] sharedSecret(String name) {
-    byte[] fresh = new byte[16];
-    new java.security.SecureRandom().nextBytes(fresh);
-    String key = prefix + ":" + name;
-    try {
-      connection
-          .all()
-          .set(key, java.util.HexFormat.of().formatHex(fresh), io.lettuce.core.SetArgs.Builder.nx())
-          .toCompletableFuture()
-          .get(2, TimeUnit.SECONDS);
-      String hex = connection.all().get(key).toCompletableFuture().get(2, TimeUnit.SECONDS);
-      if (hex == null) {
-        throw new StoreUnavailableException(
-            "the shared secret "
-                + key
-                + " vanished from Redis at "
-                + connection.target
-                + " as it was made: is its maxmemory-policy evicting keys that"
-                + " have no TTL (allkeys-*)? Use noeviction or a volatile-* policy");
-      }
-      if (!hex.matches("[0-9a-fA-F]{32}")) { // the engine needs 16 bytes, and would throw
-        throw new StoreUnavailableException(
-            "the shared secret "
-                + key
-                + " in Redis at "
-                + connection.target
-                + " is not 32 hex digits ("
-                + hex.length()
-                + " characters): something else wrote it. Delete it (every instance then counts"
-                + " afresh), or set the secret yourself");
-      }
-      return java.util.HexFormat.of().parseHex(hex);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new StoreUnavailableException("interrupted while reading " + key, e);
-    } catch (java.util.concurrent.ExecutionException
-        | java.util.concurrent.TimeoutException
-        | IllegalArgumentException e) {
-      throw new StoreUnavailableException(
-          "cannot read the shared secret "
-              + key
-              + " from Redis at "
-              + connection.target
-              + ": "
-              + e.getMessage(),
-          e);
+    SharedSecret shared = sharedSecret(name, null);
+    if (shared.check() == SharedSecret.Check.CONFLICT) {
+      throw new StoreUnavailableException(shared.problem());
     }
+    return shared.secret();
+  }
+
+  /**
+   * The identity secret of the instances on this Redis, kept in agreement (see {@link
+   * SharedSecret}): {@code own} if this instance brings one (its fingerprint is kept in Redis, the
+   * secret is not), else the one Redis keeps under {@code name}, made by the first instance.
+   * Nothing is read until the first {@link SharedSecret#check}.
+   */
+  public SharedSecret sharedSecret(String name, byte[] own) {
+    return new SharedSecret(
+        connection,
+        prefix + ":" + name,
+        own,
+        timeout.compareTo(Duration.ofSeconds(2)) < 0 ? Duration.ofSeconds(2) : timeout);
   }
 
   @Override
@@ -592,8 +567,12 @@ public final class RedisStore implements Store {
     final long[] costs;
     final String[] keys;
 
+    /** Evaluated, never written: see {@link Charge#dryRun}. */
+    final boolean dryRun;
+
     Plan(RedisStore store, Charge charge) {
       size = charge.size();
+      dryRun = charge.isDryRun();
       groups = new RedisGroup[size];
       ids = new long[size];
       costs = new long[size];

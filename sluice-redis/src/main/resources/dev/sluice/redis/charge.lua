@@ -15,7 +15,8 @@
 --   'g' GCRA             a = burst    b = interval T micros  slots: theoretical arrival time
 --   'l' lifetime budget  a = permits  b = retention micros   slots: count, forget-at
 -- then the number of requests R, then for each request: its number of keys K (its keys are the
--- next K of KEYS), then for each of its keys in order: cost, and its rule's number (from 1).
+-- next K of KEYS), '1' if it is a dry run (evaluated as usual, never written) else '0', then for
+-- each of its keys in order: cost, and its rule's number (from 1).
 -- Returns {now, then per request: admitted 1|0 (or -1: failed, see below), then per limit:
 -- remaining, reset, retryAt (0 = passed, -1 = never), standingReset}, then the error of each
 -- failed request, in order. The caller reports a limit that passed in a denied request "as it
@@ -24,7 +25,7 @@
 -- A bucket is one string: its rule's slots, limit by limit, then when the key's TTL ends (epoch
 -- ms), as little-endian doubles (struct.pack), read with one GET and written whole by one SET
 -- (KEEPTTL, or PX when the TTL must grow). A bucket is written only when the request is admitted
--- and its cost is not 0, so reads write nothing.
+-- and its cost is not 0, and it is not a dry run, so reads and dry runs write nothing.
 -- (Until v2 of the layout, a hash with a field per slot: parsing and printing the fields'
 -- decimal strings, HSET's field lookups and a separate PEXPIRE cost Redis 20 to 30% more per
 -- request; see BENCHMARKS.md.)
@@ -138,6 +139,8 @@ a = a + 1
 for r = 1, requests do
 local nkeys = NUM[ARGV[a]]
 if not nkeys then nkeys = tonumber(ARGV[a]); NUM[ARGV[a]] = nkeys end
+a = a + 1
+local dry = ARGV[a] == '1'
 a = a + 1
 local status = o + 1
 out[status] = 1
@@ -307,6 +310,7 @@ if failure then
   out[status] = -1
   failures[#failures + 1] = failure
 elseif admitted then
+  if dry then np = 0 end -- a dry run: admitted, and nothing written
   for p = 1, np, 5 do
     -- Kept until every limit's state has stopped mattering (never earlier: expiry must not
     -- change a decision), rounded up to the millisecond, plus the margin. The state's last

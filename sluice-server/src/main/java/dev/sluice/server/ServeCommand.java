@@ -7,6 +7,7 @@ import dev.sluice.core.store.InMemoryStore;
 import dev.sluice.core.store.Store;
 import dev.sluice.core.store.StoreUnavailableException;
 import dev.sluice.redis.RedisStore;
+import dev.sluice.redis.SharedSecret;
 import dev.sluice.server.gateway.DemoUpstream;
 import dev.sluice.server.gateway.Engines;
 import dev.sluice.server.gateway.Gateway;
@@ -43,8 +44,9 @@ import picocli.CommandLine.Spec;
     sortOptions = false,
     description = {
       "Enforces a policy: a reverse proxy on --port in front of --upstream, and the",
-      "admin port on --admin-port: /healthz, /readyz, /metrics, POST /v1/check, and,",
-      "with the admin token, /admin/overrides, /admin/usage, /admin/reload, /dashboard.",
+      "admin port on --admin-port: /healthz, /readyz, /metrics; with a token, POST",
+      "/v1/check; with the admin token, /admin/overrides, /admin/usage, /admin/reload,",
+      "/dashboard.",
       "Without --upstream it is a decision service only. SIGHUP reloads the policy file."
     },
     exitCodeListHeading = "%nExit codes:%n",
@@ -179,6 +181,23 @@ final class ServeCommand implements Callable<Integer> {
   String adminToken;
 
   @Option(
+      names = "--check-token",
+      paramLabel = "TOKEN",
+      description = {
+        "A bearer token for POST /v1/check only (at least 16 characters), for the services",
+        "that call it; the admin token opens it too. Default: $SLUICE_CHECK_TOKEN, else none."
+      })
+  String checkToken;
+
+  @Option(
+      names = "--open-check",
+      description = {
+        "Let POST /v1/check take requests without a token: whoever reaches the admin port",
+        "can then charge and read any client's limits."
+      })
+  boolean openCheck;
+
+  @Option(
       names = "--state-dir",
       paramLabel = "DIR",
       defaultValue = ".sluice",
@@ -198,6 +217,10 @@ final class ServeCommand implements Callable<Integer> {
   Duration usageRetention;
 
   static final String ADMIN_TOKEN_ENV = "SLUICE_ADMIN_TOKEN";
+  static final String CHECK_TOKEN_ENV = "SLUICE_CHECK_TOKEN";
+
+  /** How often an instance on Redis checks that it hashes identities as the others do. */
+  static final Duration SECRET_CHECK_EVERY = Duration.ofSeconds(1);
 
   @Override
   public Integer call() {
@@ -249,15 +272,39 @@ final class ServeCommand implements Callable<Integer> {
       err.flush();
       return CheckCommand.INVALID;
     }
+    AdminToken check = null;
+    String configuredCheck = checkToken != null ? checkToken : System.getenv(CHECK_TOKEN_ENV);
+    if (configuredCheck != null && !configuredCheck.isEmpty()) {
+      if (openCheck) {
+        err.println(
+            "sluice serve: --open-check lets /v1/check take requests without a token, and "
+                + (checkToken != null ? "--check-token" : CHECK_TOKEN_ENV)
+                + " gives it one: choose one");
+        err.flush();
+        return CheckCommand.INVALID;
+      }
+      try {
+        check = AdminToken.of(configuredCheck, "a check token");
+      } catch (IllegalArgumentException e) {
+        err.println(
+            "sluice serve: "
+                + (checkToken != null ? "--check-token" : CHECK_TOKEN_ENV)
+                + ": "
+                + e.getMessage());
+        err.flush();
+        return CheckCommand.INVALID;
+      }
+    }
     Store buckets;
     byte[] secret = null;
+    SharedSecret sharedSecret = null;
     OverrideStorage overrideStorage;
     if ("memory".equals(store)) {
       try {
         StateDir state = StateDir.open(stateDir);
         secret = state.identityKey();
-        overrideStorage = new FileOverrideStorage(state.overridesFile());
-      } catch (UncheckedIOException | IllegalArgumentException e) {
+        overrideStorage = new FileOverrideStorage(state.overridesFile(), secret);
+      } catch (UncheckedIOException | IllegalArgumentException | IllegalStateException e) {
         err.println("sluice serve: --state-dir: " + e.getMessage());
         err.flush();
         return CheckCommand.INVALID;
@@ -308,12 +355,23 @@ final class ServeCommand implements Callable<Integer> {
       }
       buckets = redis;
       try {
-        // Every instance must hash identities alike: the environment's secret if given, else the
-        // one the first instance left in Redis.
-        secret =
-            fromEnv != null
-                ? IdentitySecret.fromEnvironment(fromEnv)
-                : redis.sharedSecret("identity-secret");
+        // Every instance must hash identities alike: the environment's secret if given (its
+        // fingerprint kept in Redis, so an instance with another one is caught), else the one the
+        // first instance left in Redis. Checked now and every second (SecretWatch).
+        sharedSecret =
+            redis.sharedSecret(
+                "identity-secret",
+                fromEnv != null ? IdentitySecret.fromEnvironment(fromEnv) : null);
+        try {
+          if (sharedSecret.check() == SharedSecret.Check.CONFLICT) {
+            throw new IllegalArgumentException("the identity secret: " + sharedSecret.problem());
+          }
+        } catch (StoreUnavailableException e) {
+          if (fromEnv == null) {
+            throw e; // without its own secret, an instance must read the shared one first
+          }
+        }
+        secret = sharedSecret.secret();
         // Shared by every instance, overrides live in Redis with the buckets.
         overrideStorage = new RedisOverrideStorage(redis.sharedMap("overrides"));
       } catch (IllegalArgumentException | StoreUnavailableException e) {
@@ -343,12 +401,16 @@ final class ServeCommand implements Callable<Integer> {
     }
     Operations ops;
     try {
-      ops =
+      Operations.Builder opsBuilder =
           Operations.builder(engines::current, engines.overrides())
               .token(token)
+              .openCheck(openCheck)
               .storage(overrideStorage)
-              .usageRetention(usageRetention)
-              .build();
+              .usageRetention(usageRetention);
+      if (check != null) {
+        opsBuilder.checkToken(check);
+      }
+      ops = opsBuilder.build();
     } catch (IllegalArgumentException | StoreUnavailableException e) { // a webhook's secret, Redis
       err.println("sluice serve: " + e.getMessage());
       err.flush();
@@ -356,7 +418,16 @@ final class ServeCommand implements Callable<Integer> {
       buckets.close();
       return CheckCommand.INVALID;
     }
-    Supplier<Future<String>> readiness = () -> Future.fromCompletionStage(engines.probe());
+    Supplier<Future<String>> storeReadiness = () -> Future.fromCompletionStage(engines.probe());
+    Supplier<Future<String>> readiness = storeReadiness;
+    SecretWatch secretWatch = null;
+    if (sharedSecret != null) {
+      SecretWatch watch =
+          new SecretWatch(sharedSecret, engines, ops::resyncOverrides, SECRET_CHECK_EVERY);
+      readiness = () -> watch.readiness(storeReadiness);
+      secretWatch = watch;
+    }
+    SecretWatch watchToClose = secretWatch;
     Upstream target = null;
     DemoUpstream demoApi = null;
     try {
@@ -370,6 +441,9 @@ final class ServeCommand implements Callable<Integer> {
       err.println("sluice serve: " + e.getMessage());
       err.flush();
       ops.close();
+      if (watchToClose != null) {
+        watchToClose.close();
+      }
       buckets.close();
       return CheckCommand.INVALID;
     }
@@ -391,6 +465,9 @@ final class ServeCommand implements Callable<Integer> {
       err.flush();
       if (demoApi != null) {
         demoApi.close();
+      }
+      if (watchToClose != null) {
+        watchToClose.close();
       }
       buckets.close(); // the gateway closed the operations when it could not start
       return CheckCommand.INVALID;
@@ -414,6 +491,9 @@ final class ServeCommand implements Callable<Integer> {
                     + Durations.label(drain)
                     + ")");
             gateway.close();
+            if (watchToClose != null) {
+              watchToClose.close();
+            }
             buckets.close();
             if (demoToClose != null) {
               demoToClose.close();
@@ -463,8 +543,8 @@ final class ServeCommand implements Callable<Integer> {
     out.println(
         "  admin:  "
             + admin
-            + "  (/healthz /readyz /metrics, POST /v1/check;"
-            + " with the token: /admin/..., /dashboard)");
+            + "  (/healthz /readyz /metrics; with the token: POST /v1/check,"
+            + " /admin/..., /dashboard)");
     Operations ops = gateway.operations();
     if (tokenGenerated) {
       out.println(
@@ -486,8 +566,24 @@ final class ServeCommand implements Callable<Integer> {
     if (target != null) {
       out.println("Try:  curl -i http://127.0.0.1:" + gateway.port() + "/");
     }
+    if (ops.checkToken() != null) {
+      out.println(
+          "  check:  POST /v1/check takes the check token (from "
+              + (checkToken != null ? "--check-token" : CHECK_TOKEN_ENV)
+              + ") or the admin token");
+    } else if (ops.checkOpen()) {
+      out.println("  check:  POST /v1/check is open (--open-check): it takes no token");
+    }
+    String bearer =
+        ops.checkOpen()
+            ? ""
+            : " -H 'Authorization: Bearer "
+                + (tokenGenerated ? ops.token().value() : "<token>")
+                + "'";
     out.println(
-        "Try:  curl -s "
+        "Try:  curl -s"
+            + bearer
+            + " "
             + admin
             + "/v1/check -d '{\"method\":\"GET\",\"path\":\"/\","
             + "\"client_address\":\"203.0.113.7\"}'");

@@ -19,6 +19,7 @@ public final class Charge {
   private LongSupplier origin;
   private long originKey;
   private boolean originKnown;
+  private boolean dryRun;
 
   /**
    * A store's working space for charges made on {@link #scratchOwner}'s thread, kept here so a
@@ -76,6 +77,7 @@ public final class Charge {
   public Charge clear() {
     size = 0;
     originKnown = false;
+    dryRun = false;
     return this;
   }
 
@@ -108,6 +110,22 @@ public final class Charge {
       originKnown = true;
     }
     return originKey;
+  }
+
+  /**
+   * Makes this a dry run ({@code true}) or a real charge (the default): a store evaluates a dry run
+   * exactly as it would charge it, at the same instant and with the same verdict and figures (an
+   * admitted dry run reports what would remain after it), but writes nothing, so it costs the
+   * buckets nothing. {@link #clear} makes the charge a real one again.
+   */
+  public Charge dryRun(boolean dryRun) {
+    this.dryRun = dryRun;
+    return this;
+  }
+
+  /** Whether this is a dry run (see {@link #dryRun(boolean)}). */
+  public boolean isDryRun() {
+    return dryRun;
   }
 
   /** Number of buckets. */

@@ -416,8 +416,8 @@ public final class InMemoryStore implements Store {
    * Evaluates every limit; commits all or none; unlocks. Each limit is evaluated once: its figures
    * go to the verdict, and the state it would write (and its reset, should the request end up
    * denied by another limit) to this thread's scratch array; the new states are written only once
-   * every limit has passed. One scratch array per thread instead of one {@link Evaluation} per
-   * limit per request.
+   * every limit has passed, and never for a dry run. One scratch array per thread instead of one
+   * {@link Evaluation} per limit per request.
    */
   private static Verdict chargeLocked(
       Group[] gs, long[][] buckets, Charge charge, long now, Scratch s) {
@@ -432,9 +432,10 @@ public final class InMemoryStore implements Store {
     long[] figures = new long[3 * total]; // see Verdict.packed
     Evaluation e = s.evaluation;
     boolean admitted = true;
+    boolean write = !charge.isDryRun();
     for (int i = 0, k = 0; i < gs.length; i++) {
       BucketTable t = gs[i].table;
-      Buckets.clearIfExpired(buckets[i], now);
+      Buckets.clearIfExpired(buckets[i], now); // forgetting expired state changes no decision
       for (int j = 0; j < t.meters.length; j++, k++) {
         t.meters[j].evaluate(buckets[i], t.offsets[j], charge.cost(i), now, e);
         admitted &= e.allowed;
@@ -453,12 +454,14 @@ public final class InMemoryStore implements Store {
       long expiry = Buckets.expiry(b);
       for (int j = 0; j < t.meters.length; j++, k++) {
         if (admitted) {
-          int off = t.offsets[j];
-          b[off] = next[4 * k];
-          if (t.meters[j].words() == 2) {
-            b[off + 1] = next[4 * k + 1];
+          if (write) {
+            int off = t.offsets[j];
+            b[off] = next[4 * k];
+            if (t.meters[j].words() == 2) {
+              b[off + 1] = next[4 * k + 1];
+            }
+            expiry = Math.max(expiry, next[4 * k + 2]);
           }
-          expiry = Math.max(expiry, next[4 * k + 2]);
         } else if (figures[3 * k + 2] == 0) { // passed, but not charged: report it as it stands
           figures[3 * k] += charge.cost(i);
           figures[3 * k + 1] = next[4 * k + 3];

@@ -18,6 +18,8 @@ import java.util.concurrent.CompletionStage;
  *   <li><b>Same math everywhere.</b> Every store evaluates limits with {@code
  *       dev.sluice.core.limit.Meter}'s arithmetic, so a decision does not depend on where the
  *       buckets live.
+ *   <li><b>Dry runs write nothing.</b> A {@linkplain Charge#dryRun dry run} gets the verdict the
+ *       same charge would get at that instant, and leaves every bucket as it was.
  *   <li><b>Bounded.</b> A bucket whose state no longer matters is forgotten, and forgetting it
  *       never changes a decision.
  * </ul>
@@ -30,7 +32,10 @@ public interface Store extends AutoCloseable {
   /** Creates the handle for the buckets of rule {@code name}, whose buckets hold {@code limits}. */
   BucketGroup group(String name, List<Limit> limits);
 
-  /** Charges every bucket of {@code charge}, atomically, at the store's current time. */
+  /**
+   * Charges every bucket of {@code charge}, atomically, at the store's current time; for a {@link
+   * Charge#isDryRun() dry run}, answers as the charge would be answered and writes nothing.
+   */
   Verdict charge(Charge charge);
 
   /**

@@ -85,6 +85,29 @@ public abstract class StoreContract extends StoreFixture {
     assertThat(s.neverPasses()).isFalse();
   }
 
+  @ParameterizedTest
+  @EnumSource(LimitKind.class)
+  public void aDryRun_answersAsTheChargeWouldAndChargesNothing(LimitKind kind) {
+    BucketGroup g = store.group("api", List.of(kind.of("quota", 3, DAY)));
+    BucketGroup other = store.group("other", List.of(kind.of("quota", 10, DAY)));
+    charge(g, 1, 1);
+
+    Verdict fits = store.charge(new Charge(2).dryRun(true).add(g, 1, 2).add(other, 1, 4));
+    Verdict tooMuch = store.charge(new Charge(1).dryRun(true).add(g, 1, 3));
+
+    assertThat(fits.kind()).isEqualTo(Verdict.Kind.ADMITTED);
+    assertThat(fits.statuses())
+        .extracting(LimitStatus::remaining)
+        .as("what would remain after it")
+        .containsExactly(0L, 6L);
+    assertThat(tooMuch.kind()).isEqualTo(Verdict.Kind.DENIED);
+    assertThat(remaining(g, 1, 0)).as("the dry runs charged nothing").isEqualTo(2);
+    assertThat(remaining(other, 1, 0)).isEqualTo(10);
+    Verdict real = charge(g, 1, 2);
+    assertThat(real.kind()).isEqualTo(Verdict.Kind.ADMITTED);
+    assertThat(real.statuses().get(0)).isEqualTo(fits.statuses().get(0));
+  }
+
   @Test
   public void charge_fixedWindow_resetAndRetryAtTheNextBoundary() {
     BucketGroup g = store.group("api", List.of(LimitKind.FIXED.of("hourly", 2, HOUR)));

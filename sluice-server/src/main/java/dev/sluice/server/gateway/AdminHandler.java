@@ -32,10 +32,12 @@ import java.lang.System.Logger.Level;
  * </ul>
  *
  * Everything under {@code /admin} and {@code /dashboard} needs the admin token ({@code
- * Authorization: Bearer ...}): 401 without it, before anything else is looked at. The health,
- * readiness, metrics and decision endpoints stay open (the port binds to loopback by default).
- * Every answer is JSON except the metrics, the CSV report and the dashboard; unknown paths get 404
- * and wrong methods 405.
+ * Authorization: Bearer ...}): 401 without it, before anything else is looked at. The decision
+ * endpoint needs the admin token or the check token (it charges limits and shows what remains of
+ * them), unless the operator opened it ({@code --open-check}); 401 without. The health, readiness
+ * and metrics endpoints stay open (the port binds to loopback by default). Every answer is JSON
+ * except the metrics, the CSV report and the dashboard; unknown paths get 404 and wrong methods
+ * 405.
  */
 final class AdminHandler implements Handler<HttpServerRequest> {
   private static final System.Logger LOG = System.getLogger("sluice.gateway");
@@ -122,7 +124,24 @@ final class AdminHandler implements Handler<HttpServerRequest> {
                   req.response()
                       .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
                       .end(metrics.scrape()));
-      case "/v1/check" -> only(req, HttpMethod.POST, () -> check(req));
+      case "/v1/check" ->
+          only(
+              req,
+              HttpMethod.POST,
+              () -> {
+                if (ops.checkAuthorized(req)) {
+                  check(req);
+                  return;
+                }
+                req.response().putHeader("WWW-Authenticate", "Bearer realm=\"sluice-check\"");
+                JsonErrors.send(
+                    req.response(),
+                    401,
+                    "UNAUTHORIZED",
+                    "/v1/check needs a token: send Authorization: Bearer <token>, the check token"
+                        + " (--check-token, SLUICE_CHECK_TOKEN) or the admin token (--admin-token,"
+                        + " SLUICE_ADMIN_TOKEN, or the one printed at start-up)");
+              });
       case "/admin/reload" ->
           only(
               req,
@@ -159,14 +178,18 @@ final class AdminHandler implements Handler<HttpServerRequest> {
             ar -> {
               StoreFailure mode = engines.current().policy().onStoreFailure();
               boolean up = ar.succeeded();
-              boolean ready = up || mode != StoreFailure.CLOSED;
+              // A store outage is served per the policy's mode; any other failure of the check
+              // (an identity secret at odds with the other instances') is unreadiness, whatever
+              // the mode.
+              boolean outage = !up && isStoreOutage(ar.cause());
+              boolean ready = up || (outage && mode != StoreFailure.CLOSED);
               JsonObject body =
                   new JsonObject()
                       .put("status", ready ? "ready" : "unavailable")
                       .put("store", up ? ar.result() : String.valueOf(ar.cause().getMessage()))
                       .put("store_up", up)
                       .put("on_store_failure", mode.label());
-              if (!up) {
+              if (outage) {
                 body.put(
                     "requests",
                     switch (mode) {
@@ -181,6 +204,16 @@ final class AdminHandler implements Handler<HttpServerRequest> {
               }
               json(req.response(), ready ? 200 : 503, body);
             });
+  }
+
+  /** Whether {@code failure} (or a cause of it) says that the store did not answer. */
+  private static boolean isStoreOutage(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof dev.sluice.core.store.StoreUnavailableException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Reloads the policy; {@code null} on success, else the error. Also used for SIGHUP. */
@@ -243,8 +276,11 @@ final class AdminHandler implements Handler<HttpServerRequest> {
             return;
           }
           GatewayRequest view;
+          boolean dryRun;
           try {
-            view = CheckApi.read(raw);
+            CheckApi.Check check = CheckApi.parse(raw);
+            view = check.request();
+            dryRun = check.dryRun();
           } catch (CheckApi.BadCheck e) {
             JsonObject error =
                 new JsonObject().put("code", "BAD_CHECK").put("message", e.getMessage());
@@ -257,7 +293,10 @@ final class AdminHandler implements Handler<HttpServerRequest> {
           Sluice engine = engines.current();
           io.vertx.core.Future<Decision> decided;
           try {
-            decided = decider.decide(engine, view, context);
+            decided =
+                dryRun
+                    ? io.vertx.core.Future.fromCompletionStage(engine.dryRunAsync(view), context)
+                    : decider.decide(engine, view, context);
           } catch (RuntimeException e) { // answered below as any failed decision is: never a hang
             decided = io.vertx.core.Future.failedFuture(e);
           }
@@ -274,7 +313,7 @@ final class AdminHandler implements Handler<HttpServerRequest> {
                 for (Header h : engine.headers(d)) {
                   response.putHeader(h.name(), h.value());
                 }
-                json(response, 200, CheckApi.answer(engine, d));
+                json(response, 200, CheckApi.answer(engine, d).put("dry_run", dryRun));
               });
         });
     req.resume();

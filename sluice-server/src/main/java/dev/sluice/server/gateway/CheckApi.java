@@ -27,8 +27,12 @@ import java.util.Set;
  * }</pre>
  *
  * Only {@code method} and {@code path} are required; {@code cost}, when given, replaces every
- * rule's own cost. The answer is {@code 200} with the decision, and carries the same rate-limit
- * headers (and {@code Retry-After}) the proxy would send:
+ * rule's own cost. {@code "dry_run": true} decides without charging: the answer is the one the
+ * check would get (an allowed one says what would remain after it), and nothing is counted, neither
+ * in the store nor in metrics, usage or webhooks. The caller needs a token ({@code Authorization:
+ * Bearer}, the check token or the admin token) unless the operator opened the API. The answer is
+ * {@code 200} with the decision, and carries the same rate-limit headers (and {@code Retry-After})
+ * the proxy would send:
  *
  * <pre>{@code
  * {"allowed": false, "outcome": "denied", "status": 429, "retry_after": 60,
@@ -45,7 +49,7 @@ import java.util.Set;
 final class CheckApi {
   static final int MAX_REQUEST_BYTES = 1 << 20;
   private static final Set<String> FIELDS =
-      Set.of("method", "path", "headers", "client_address", "query", "body", "cost");
+      Set.of("method", "path", "headers", "client_address", "query", "body", "cost", "dry_run");
 
   private CheckApi() {}
 
@@ -60,8 +64,16 @@ final class CheckApi {
     }
   }
 
+  /** A check read: the request it describes, and whether it is a dry run. */
+  record Check(GatewayRequest request, boolean dryRun) {}
+
   /** Reads a check request into a view of the request it describes. */
   static GatewayRequest read(Buffer raw) {
+    return parse(raw).request();
+  }
+
+  /** Reads a check request: the request it describes, and whether only to try it. */
+  static Check parse(Buffer raw) {
     Object parsed;
     try {
       parsed = Json.decodeValue(raw);
@@ -144,10 +156,14 @@ final class CheckApi {
       }
       cost = ((Number) c).longValue();
     }
+    Object dryRun = in.getValue("dry_run");
+    if (dryRun != null && !(dryRun instanceof Boolean)) {
+      throw new BadCheck("dry_run", "dry_run must be true or false");
+    }
     JsonObject body = object(in, "body");
     GatewayRequest view =
         new GatewayRequest(method, path, headers::get, client, query::get, null, cost);
-    return body != null ? view.withJson(body) : view;
+    return new Check(body != null ? view.withJson(body) : view, Boolean.TRUE.equals(dryRun));
   }
 
   /** The answer for {@code d}: the decision as JSON. */

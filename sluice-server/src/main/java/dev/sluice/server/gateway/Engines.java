@@ -34,7 +34,7 @@ import java.util.function.Consumer;
 public final class Engines {
   private final Path policyFile;
   private final Store store;
-  private final byte[] identitySecret;
+  private volatile byte[] identitySecret;
   private final Overrides overrides;
   private volatile Sluice current;
 
@@ -102,6 +102,21 @@ public final class Engines {
     Sluice next = build(policy);
     current = next;
     return next.policy();
+  }
+
+  /**
+   * Puts in force an engine like the current one but hashing identities with {@code
+   * identitySecret}: for an instance that adopts the secret the other instances on its store use.
+   * Every client gets a new fingerprint, so the counts and overrides made under the old secret no
+   * longer apply to anyone.
+   */
+  public synchronized void rekey(byte[] identitySecret) {
+    if (identitySecret.length != 16) {
+      throw new IllegalArgumentException(
+          "the identity secret must be 16 bytes, got " + identitySecret.length);
+    }
+    this.identitySecret = identitySecret.clone();
+    current = build(current.policy());
   }
 
   /** The overrides table every engine applies. */

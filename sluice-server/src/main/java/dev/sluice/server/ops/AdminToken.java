@@ -35,10 +35,19 @@ public final class AdminToken {
    *     character that is not printable ASCII
    */
   public static AdminToken of(String value) {
+    return of(value, "an admin token");
+  }
+
+  /**
+   * {@link #of(String)} for a token that is not the admin token (the check token), named {@code
+   * what} (e.g. {@code "a check token"}) in what the refusal says.
+   */
+  public static AdminToken of(String value, String what) {
     Objects.requireNonNull(value, "value");
     if (value.length() < MIN_LENGTH || value.chars().anyMatch(c -> c <= ' ' || c >= 0x7f)) {
       throw new IllegalArgumentException(
-          "an admin token is at least "
+          what
+              + " is at least "
               + MIN_LENGTH
               + " printable characters without spaces, ASCII only (e.g. openssl rand -hex 24), got "
               + value.length()

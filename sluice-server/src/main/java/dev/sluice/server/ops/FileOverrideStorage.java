@@ -23,7 +23,12 @@ import java.util.function.Consumer;
  * Overrides kept in one JSON file ({@code overrides.json} in the state directory), for a gateway on
  * the in-memory store:
  *
- * <pre>{@code {"version": 1, "overrides": {"9f2c...": {"tier": "pro", "limits": {}, ...}}}}</pre>
+ * <pre>{@code {"version": 1, "identity_key": "3e1a...",
+ *  "overrides": {"9f2c...": {"tier": "pro", "limits": {}, ...}}}}</pre>
+ *
+ * <p>{@code identity_key} names (without revealing it) the identity key the fingerprints were made
+ * under: opened with another key, a file holding overrides is refused, as its overrides would apply
+ * to nobody (see {@link #FileOverrideStorage(Path, byte[])}).
  *
  * <p>Every change rewrites the whole file, atomically: the new content goes to a temporary file in
  * the same directory, which is flushed to disk ({@code fsync}) and then renamed over the old one
@@ -36,6 +41,7 @@ import java.util.function.Consumer;
  */
 public final class FileOverrideStorage implements OverrideStorage {
   private final Path file;
+  private final String keyFingerprint;
   private final Map<Long, StoredOverride> content = new TreeMap<>(Long::compareUnsigned);
 
   /**
@@ -45,7 +51,20 @@ public final class FileOverrideStorage implements OverrideStorage {
    * @throws IllegalArgumentException if it does not hold overrides
    */
   public FileOverrideStorage(Path file) {
+    this(file, null);
+  }
+
+  /**
+   * Opens {@code file}, whose overrides' fingerprints are made under {@code identityKey} (the state
+   * directory's), and records the key's fingerprint with every write.
+   *
+   * @throws UncheckedIOException if it cannot be read
+   * @throws IllegalArgumentException if it does not hold overrides
+   * @throws IllegalStateException if it holds overrides made under another identity key
+   */
+  public FileOverrideStorage(Path file, byte[] identityKey) {
     this.file = file;
+    this.keyFingerprint = identityKey == null ? null : StateDir.keyFingerprint(identityKey);
     String text;
     try {
       text = Files.readString(file, StandardCharsets.UTF_8);
@@ -64,6 +83,24 @@ public final class FileOverrideStorage implements OverrideStorage {
       for (String fp : all.fieldNames()) {
         long fingerprint = StoredOverride.parseFingerprint(fp);
         content.put(fingerprint, StoredOverride.fromJson(fingerprint, all.getJsonObject(fp)));
+      }
+      Object madeUnder = root.getValue("identity_key");
+      if (keyFingerprint != null
+          && madeUnder != null
+          && !content.isEmpty()
+          && !keyFingerprint.equals(madeUnder)) {
+        throw new IllegalStateException(
+            file
+                + " holds "
+                + content.size()
+                + " override(s) made under another identity key (fingerprint "
+                + madeUnder
+                + ") than the state directory's identity.key ("
+                + keyFingerprint
+                + "): identity.key was replaced or regenerated, so every client has a new"
+                + " fingerprint and those overrides would apply to nobody. Restore the identity.key"
+                + " they were made under from a backup; or, to start afresh, move overrides.json"
+                + " away (its overrides are lost: set them again)");
       }
     } catch (DecodeException | ClassCastException | IllegalArgumentException e) {
       throw new IllegalArgumentException(
@@ -117,13 +154,12 @@ public final class FileOverrideStorage implements OverrideStorage {
   private void write() {
     JsonObject all = new JsonObject();
     content.forEach((fp, o) -> all.put(Sluice.fingerprintText(fp), o.toJson()));
+    JsonObject root = new JsonObject().put("version", 1);
+    if (keyFingerprint != null) {
+      root.put("identity_key", keyFingerprint);
+    }
     byte[] bytes =
-        new JsonObject()
-            .put("version", 1)
-            .put("overrides", all)
-            .encodePrettily()
-            .concat("\n")
-            .getBytes(StandardCharsets.UTF_8);
+        root.put("overrides", all).encodePrettily().concat("\n").getBytes(StandardCharsets.UTF_8);
     Path dir = file.toAbsolutePath().getParent();
     Path tmp = null;
     try {

@@ -41,6 +41,8 @@ public final class Operations implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger("sluice.ops");
 
   private final AdminToken token;
+  private final AdminToken checkToken;
+  private final boolean openCheck;
   private final Supplier<Sluice> engine;
   private final Function<String, String> secrets;
   private final OverrideStorage storage;
@@ -56,6 +58,8 @@ public final class Operations implements AutoCloseable {
 
   private Operations(Builder b) {
     this.token = b.token != null ? b.token : AdminToken.generate();
+    this.checkToken = b.checkToken;
+    this.openCheck = b.openCheck;
     this.engine = b.engine;
     this.secrets = b.secrets;
     checkPolicy(engine.get().policy());
@@ -119,6 +123,33 @@ public final class Operations implements AutoCloseable {
     return req.method() == HttpMethod.GET
         && req.path().equals("/dashboard")
         && token.accepts(req.getParam("token"));
+  }
+
+  /**
+   * Whether {@code req} may use the decision API ({@code POST /v1/check}), which charges limits and
+   * shows what remains of them: {@code Authorization: Bearer} with the admin token or the check
+   * token, or anything at all if the operator opened it ({@link Builder#openCheck}). Both tokens
+   * are compared in constant time.
+   */
+  public boolean checkAuthorized(HttpServerRequest req) {
+    if (openCheck) {
+      return true;
+    }
+    String authorization = req.getHeader("Authorization");
+    // Both compared, whatever the first says: the time taken does not tell which token matched.
+    boolean admin = token.acceptsHeader(authorization);
+    boolean check = checkToken != null && checkToken.acceptsHeader(authorization);
+    return admin | check;
+  }
+
+  /** Whether the decision API needs no token ({@link Builder#openCheck}). */
+  public boolean checkOpen() {
+    return openCheck;
+  }
+
+  /** The check token, or {@code null} if only the admin token opens the decision API. */
+  public AdminToken checkToken() {
+    return checkToken;
   }
 
   /** Whether this serves {@code path} (the caller has checked the token). */
@@ -196,6 +227,14 @@ public final class Operations implements AutoCloseable {
   }
 
   /** Catches up with override changes this instance was not told of (see OverrideBook.resync). */
+  /**
+   * Reads every stored override again now (they are also re-read every minute): after the identity
+   * secret changed, say, when what the storage holds was made under the new one.
+   */
+  public void resyncOverrides() {
+    resync();
+  }
+
   private void resync() {
     try {
       book.resync();
@@ -256,6 +295,8 @@ public final class Operations implements AutoCloseable {
     private final Overrides overrides;
     private Ticker clock = Ticker.system();
     private AdminToken token;
+    private AdminToken checkToken;
+    private boolean openCheck;
     private OverrideStorage storage = OverrideStorage.none();
     private Duration usageRetention = Duration.ofDays(7);
     private int reportRowsPerHour = 1_000;
@@ -281,6 +322,24 @@ public final class Operations implements AutoCloseable {
     /** The admin token (default: a random one). */
     public Builder token(AdminToken token) {
       this.token = Objects.requireNonNull(token, "token");
+      return this;
+    }
+
+    /**
+     * A token of its own for the decision API ({@code POST /v1/check}), besides the admin token
+     * that also opens it: for the services that call it, which then need no admin rights.
+     */
+    public Builder checkToken(AdminToken checkToken) {
+      this.checkToken = Objects.requireNonNull(checkToken, "checkToken");
+      return this;
+    }
+
+    /**
+     * Whether the decision API takes requests without a token (default {@code false}). Whoever
+     * reaches the admin port can then charge any client's limits and read what remains of them.
+     */
+    public Builder openCheck(boolean openCheck) {
+      this.openCheck = openCheck;
       return this;
     }
 

@@ -67,12 +67,30 @@ public final class StateDir {
    * The identity key: read from {@code identity.key}, or made (16 bytes from {@link SecureRandom})
    * and written there, mode 600, on the first start.
    *
+   * <p>A key is made only where no override needs the old one: if {@code identity.key} is missing
+   * while {@code overrides.json} holds overrides (made under the missing key, which a new one would
+   * orphan: still listed, applying to nobody), it refuses.
+   *
    * @throws UncheckedIOException if the file cannot be read or written, or is not 16 bytes
+   * @throws IllegalStateException if the key is missing while overrides made under it are kept
    */
   public byte[] identityKey() {
     Path file = dir.resolve("identity.key");
     try {
       if (!Files.exists(file)) {
+        int orphans = Files.exists(overridesFile()) ? storedOverrides() : 0;
+        if (orphans > 0) {
+          throw new IllegalStateException(
+              file
+                  + " is missing, but "
+                  + overridesFile()
+                  + " holds "
+                  + orphans
+                  + " override(s) made under it: a new key would give every client a new"
+                  + " fingerprint, and those overrides would apply to nobody. Restore identity.key"
+                  + " from a backup; or, to start afresh, move overrides.json away (its overrides"
+                  + " are lost: set them again)");
+        }
         byte[] key = new byte[KEY_BYTES];
         new SecureRandom().nextBytes(key);
         // Written whole to a file of its own (owner-only from its creation), then published
@@ -114,6 +132,29 @@ public final class StateDir {
       return key;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read or create " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** How many overrides {@code overrides.json} holds. */
+  private int storedOverrides() {
+    try {
+      return new FileOverrideStorage(overridesFile()).loadAll().size();
+    } catch (IllegalArgumentException e) {
+      return 1; // unreadable: it may hold overrides, and opening it will say what is wrong
+    }
+  }
+
+  /**
+   * What stands for {@code key} in {@code overrides.json}: 16 hex digits of its SHA-256, enough to
+   * tell one key from another without revealing it.
+   */
+  static String keyFingerprint(byte[] key) {
+    try {
+      java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+      sha.update("sluice identity key\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      return java.util.HexFormat.of().formatHex(sha.digest(key), 0, 8);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new AssertionError("every JDK has SHA-256", e);
     }
   }
 

@@ -14,7 +14,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** Everything under /admin and /dashboard needs the token; health, metrics and checks do not. */
+/**
+ * Everything under /admin and /dashboard needs the admin token, and /v1/check a token; health and
+ * metrics do not.
+ */
 class AdminSecurityTest {
   @TempDir Path dir;
 
@@ -106,18 +109,47 @@ class AdminSecurityTest {
   }
 
   @Test
-  void healthMetricsAndChecks_stayOpen() {
+  void healthAndMetrics_stayOpen() {
     assertThat(send("GET", "/healthz", null).statusCode()).isEqualTo(200);
     assertThat(send("GET", "/readyz", null).statusCode()).isEqualTo(200);
     assertThat(send("GET", "/metrics", null).statusCode()).isEqualTo(200);
-    assertThat(
-            f.send(
-                    HttpRequest.newBuilder(f.admin("/v1/check"))
-                        .POST(
-                            HttpRequest.BodyPublishers.ofString(
-                                "{\"method\": \"GET\", \"path\": \"/x\","
-                                    + " \"headers\": {\"X-Api-Key\": \"k\"}}")))
-                .statusCode())
-        .isEqualTo(200);
+  }
+
+  HttpResponse<String> check(String authorization) {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(f.admin("/v1/check"))
+            .POST(
+                HttpRequest.BodyPublishers.ofString(
+                    "{\"method\": \"GET\", \"path\": \"/x\","
+                        + " \"headers\": {\"X-Api-Key\": \"k\"}}"));
+    if (authorization != null) {
+      b.header("Authorization", authorization);
+    }
+    return f.send(b);
+  }
+
+  @Test
+  void aCheck_withoutAToken_isRefusedWith401AndChargesNothing() {
+    HttpResponse<String> r = check(null);
+    HttpResponse<String> wrong = check("Bearer not-the-token-0123456789");
+
+    assertThat(r.statusCode()).isEqualTo(401);
+    assertThat(r.headers().firstValue("Content-Type")).hasValue("application/json");
+    assertThat(new JsonObject(r.body()).getJsonObject("error").getString("code"))
+        .isEqualTo("UNAUTHORIZED");
+    assertThat(new JsonObject(r.body()).getJsonObject("error").getString("message"))
+        .contains("/v1/check needs a token");
+    assertThat(wrong.statusCode()).isEqualTo(401);
+    assertThat(f.get("/x", "X-Api-Key", "k").headers().firstValue("X-RateLimit-Remaining"))
+        .as("nothing was charged")
+        .hasValue("4");
+  }
+
+  @Test
+  void aCheck_withTheAdminToken_isAnswered() {
+    HttpResponse<String> r = check("Bearer " + OpsFixture.TOKEN);
+
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(new JsonObject(r.body()).getBoolean("allowed")).isTrue();
   }
 }

@@ -161,9 +161,12 @@ final class GatewayFixture implements AutoCloseable {
             headers));
   }
 
+  /** A {@code POST /v1/check} of {@code json}, with the admin token. */
   HttpResponse<String> check(String json) {
     return send(
-        HttpRequest.newBuilder(admin("/v1/check")).POST(HttpRequest.BodyPublishers.ofString(json)));
+        HttpRequest.newBuilder(admin("/v1/check"))
+            .header("Authorization", "Bearer " + gateway.operations().token().value())
+            .POST(HttpRequest.BodyPublishers.ofString(json)));
   }
 
   static HttpRequest.Builder withHeaders(HttpRequest.Builder b, String... headers) {

@@ -86,12 +86,13 @@ final class OpsFixture implements AutoCloseable {
     StateDir state = StateDir.open(stateDir);
     Overrides overrides = new Overrides(ticker);
     InMemoryStore store = InMemoryStore.builder().ticker(ticker).executor(Runnable::run).build();
-    engines = new Engines(policyFile, store, state.identityKey(), overrides);
+    byte[] key = state.identityKey();
+    engines = new Engines(policyFile, store, key, overrides);
     Operations.Builder b =
         Operations.builder(engines::current, overrides)
             .clock(ticker)
             .token(AdminToken.of(TOKEN))
-            .storage(new FileOverrideStorage(state.overridesFile()))
+            .storage(new FileOverrideStorage(state.overridesFile(), key))
             .secrets(secrets::get)
             .webhookBackoff(Duration.ofMillis(10));
     tune.accept(b);

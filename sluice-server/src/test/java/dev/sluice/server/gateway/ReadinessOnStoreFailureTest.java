@@ -103,4 +103,29 @@ class ReadinessOnStoreFailureTest {
     assertThat(body.getString("on_store_failure")).isEqualTo("closed");
     assertThat(body.getString("requests")).isEqualTo("refused with 503 until the store answers");
   }
+
+  @Test
+  void aFailureThatIsNoStoreOutage_isUnreadiness_evenWhenThePolicyFailsOpen() throws Exception {
+    Path policy = dir.resolve("policy.yaml");
+    Files.writeString(policy, "on-store-failure: open\nglobal: {key: ip, limits: [100/minute]}\n");
+    Engines engines = new Engines(policy, dev.sluice.core.store.InMemoryStore.create(), null);
+    // what SecretWatch answers when this instance's identity secret is not the other instances'
+    Gateway gateway =
+        Gateway.start(
+            engines,
+            new Gateway.Options(
+                "127.0.0.1", 0, "127.0.0.1", 0, null, 64 * 1024, 1, Duration.ofSeconds(1)),
+            () -> Future.failedFuture(new IllegalStateException("identity secret differs")));
+    try {
+      HttpResponse<String> r = readyz(gateway);
+
+      assertThat(r.statusCode()).isEqualTo(503);
+      JsonObject body = new JsonObject(r.body());
+      assertThat(body.getString("status")).isEqualTo("unavailable");
+      assertThat(body.getString("store")).isEqualTo("identity secret differs");
+      assertThat(body.containsKey("requests")).isFalse();
+    } finally {
+      gateway.close();
+    }
+  }
 }
