@@ -36,6 +36,15 @@ final class GatewayFixture implements AutoCloseable {
 
   private GatewayFixture(
       Path policyFile, Instant start, Duration upstreamTimeout, int maxBodyBytes) {
+    this(policyFile, start, upstreamTimeout, maxBodyBytes, o -> o);
+  }
+
+  private GatewayFixture(
+      Path policyFile,
+      Instant start,
+      Duration upstreamTimeout,
+      int maxBodyBytes,
+      java.util.function.UnaryOperator<Gateway.Options> tune) {
     this.policyFile = policyFile;
     this.ticker = new ManualTicker(start);
     this.upstream = new TestUpstream();
@@ -51,7 +60,8 @@ final class GatewayFixture implements AutoCloseable {
             maxBodyBytes,
             2,
             Duration.ofSeconds(2));
-    this.gateway = Gateway.start(engines, options, () -> Future.succeededFuture("memory"));
+    this.gateway =
+        Gateway.start(engines, tune.apply(options), () -> Future.succeededFuture("memory"));
   }
 
   /** A gateway enforcing one of the examples. */
@@ -72,6 +82,21 @@ final class GatewayFixture implements AutoCloseable {
       Path file = dir.resolve("policy.yaml");
       Files.writeString(file, yaml);
       return new GatewayFixture(file, start, upstreamTimeout, maxBodyBytes);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** A gateway enforcing {@code yaml}, with its options changed by {@code tune}. */
+  static GatewayFixture policy(
+      Path dir,
+      String yaml,
+      Instant start,
+      java.util.function.UnaryOperator<Gateway.Options> tune) {
+    try {
+      Path file = dir.resolve("policy.yaml");
+      Files.writeString(file, yaml);
+      return new GatewayFixture(file, start, Duration.ofSeconds(10), 64 * 1024, tune);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
