@@ -121,6 +121,7 @@ public final class GatewayMetrics {
   void bindConnections(java.util.function.IntSupplier open) {
     Gauge.builder("sluice.connections", open, s -> s.getAsInt())
         .description("Client connections the proxy holds")
+        .strongReference(true) // a method reference held by nothing else: weakly held, it reads NaN
         .register(registry);
   }
 

@@ -156,6 +156,7 @@ class HostileClientTest {
     send(other, "GET /other HTTP/1.1\r\nHost: x\r\n\r\n");
     assertThat(read(other).status()).isEqualTo(200);
     assertThat(f.upstream.received).extracting(TestUpstream.Received::uri).doesNotContain("/third");
+    System.gc(); // the gauge once read NaN after a collection: Micrometer held its source weakly
     assertThat(metrics())
         .contains("sluice_connections_refused_total{reason=\"per_client\"} 1.0")
         .contains("sluice_connections 3.0");
