@@ -247,6 +247,9 @@ public final class Gateway implements AutoCloseable {
    */
   public static Gateway start(
       Engines engines, Options options, Supplier<Future<String>> readiness, Operations ops) {
+    // Before any event loop runs, the admin port's as much as the proxy's: an error logged later
+    // must not be what loads the time-zone data (SafeLogging says why).
+    SafeLogging.install();
     int loops = Math.max(1, options.eventLoops());
     Vertx vertx =
         Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops).setPreferNativeTransport(true));
