@@ -36,9 +36,9 @@ SPREAD_CONNECTIONS=${SPREAD_CONNECTIONS:-9000}
 SPREAD_SOURCES=${SPREAD_SOURCES:-40}
 PHASE=${PHASE:-20}
 JAVA_OPTS=${JAVA_OPTS:-"-Xms512m -Xmx512m -XX:MaxDirectMemorySize=256m -XX:+UseG1GC"}
-UPSTREAM_PORT=18190
-SLUICE_PORT=18192
-ADMIN_PORT=18193
+UPSTREAM_PORT=18390
+SLUICE_PORT=18392
+ADMIN_PORT=18393
 
 # 10,000 connections on each side, and the gateway's to the upstream: well past the usual 1,024.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
