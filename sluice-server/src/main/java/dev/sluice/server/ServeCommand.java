@@ -172,6 +172,47 @@ final class ServeCommand implements Callable<Integer> {
   Duration drain;
 
   @Option(
+      names = "--max-connections",
+      paramLabel = "N",
+      description = {
+        "The most client connections the proxy holds; one more is answered 503 at once",
+        "(default: 10000, or (descriptor limit - 256) / 2 if that is fewer)."
+      })
+  Integer maxConnections;
+
+  @Option(
+      names = "--max-connections-per-client",
+      paramLabel = "N",
+      defaultValue = "256",
+      description = {
+        "The most client connections from one address (an IPv6 /64 counts as one; trusted",
+        "proxies are exempt); one more is answered 503 at once (default: ${DEFAULT-VALUE})."
+      })
+  int maxConnectionsPerClient;
+
+  @Option(
+      names = "--client-header-timeout",
+      paramLabel = "DURATION",
+      defaultValue = "20s",
+      converter = DurationConverter.class,
+      description = {
+        "How long a client may take to send a request's headers, from its connection",
+        "(or its first byte, on a kept-alive one); then 408 (default: ${DEFAULT-VALUE})."
+      })
+  Duration clientHeaderTimeout;
+
+  @Option(
+      names = "--client-body-timeout",
+      paramLabel = "DURATION",
+      defaultValue = "30s",
+      converter = DurationConverter.class,
+      description = {
+        "How long a client may stay silent while its request body is awaited; then 408,",
+        "or a closed connection once the answer has begun (default: ${DEFAULT-VALUE})."
+      })
+  Duration clientBodyTimeout;
+
+  @Option(
       names = "--admin-token",
       paramLabel = "TOKEN",
       description = {
@@ -245,6 +286,18 @@ final class ServeCommand implements Callable<Integer> {
       err.println(
           "sluice serve: --max-new-identities-per-client must be 0 (no ceiling) or more, got "
               + maxNewIdentitiesPerClient);
+      err.flush();
+      return CheckCommand.INVALID;
+    }
+    if ((maxConnections != null && maxConnections < 1) || maxConnectionsPerClient < 1) {
+      err.println(
+          "sluice serve: --max-connections and --max-connections-per-client must be 1 or more");
+      err.flush();
+      return CheckCommand.INVALID;
+    }
+    if (clientHeaderTimeout.isZero() || clientBodyTimeout.isZero()) {
+      err.println(
+          "sluice serve: --client-header-timeout and --client-body-timeout must be longer than 0");
       err.flush();
       return CheckCommand.INVALID;
     }
@@ -456,7 +509,11 @@ final class ServeCommand implements Callable<Integer> {
             target,
             maxBodyBytes,
             Runtime.getRuntime().availableProcessors(),
-            drain);
+            drain,
+            maxConnections != null ? maxConnections : Gateway.Options.defaultMaxConnections(),
+            maxConnectionsPerClient,
+            clientHeaderTimeout,
+            clientBodyTimeout);
     Gateway gateway;
     try {
       gateway = Gateway.start(engines, options, readiness, ops);
@@ -536,6 +593,15 @@ final class ServeCommand implements Callable<Integer> {
               + " -> "
               + target
               + (demoUpstream ? " (the demo API)" : ""));
+      out.println(
+          "  limits: "
+              + gateway.options().maxConnections()
+              + " connections, "
+              + gateway.options().maxConnectionsPerClient()
+              + " per client address; headers within "
+              + Durations.label(gateway.options().clientHeaderTimeout())
+              + ", no body silent for "
+              + Durations.label(gateway.options().clientBodyTimeout()));
     } else {
       out.println("  proxy:  off (no --upstream): decision service only");
     }

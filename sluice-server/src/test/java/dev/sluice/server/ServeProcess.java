@@ -30,6 +30,15 @@ final class ServeProcess implements AutoCloseable {
 
   /** Starts {@code sluice serve ARGS} with {@code env} added, and waits for its banner. */
   ServeProcess(Map<String, String> env, String... args) throws IOException, InterruptedException {
+    this(0, env, args);
+  }
+
+  /**
+   * Starts {@code sluice serve ARGS} with {@code env} added, allowed {@code descriptors} open files
+   * ({@code ulimit -n}; 0 for the usual), and waits for its banner.
+   */
+  ServeProcess(int descriptors, Map<String, String> env, String... args)
+      throws IOException, InterruptedException {
     List<String> command =
         new ArrayList<>(
             List.of(
@@ -39,6 +48,15 @@ final class ServeProcess implements AutoCloseable {
                 "dev.sluice.server.Main",
                 "serve"));
     command.addAll(List.of(args));
+    if (descriptors > 0) { // the limit set by a shell that then becomes the JVM
+      List<String> quoted = new ArrayList<>();
+      for (String c : command) {
+        quoted.add("'" + c.replace("'", "'\\''") + "'");
+      }
+      command =
+          List.of(
+              "bash", "-c", "ulimit -n " + descriptors + " && exec " + String.join(" ", quoted));
+    }
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
     pb.environment().putAll(env);
     process = pb.start();
@@ -106,6 +124,11 @@ final class ServeProcess implements AutoCloseable {
       }
     }
     return null;
+  }
+
+  /** Every output line seen so far (by {@link #await}). */
+  String output() {
+    return String.join("\n", seen);
   }
 
   @Override

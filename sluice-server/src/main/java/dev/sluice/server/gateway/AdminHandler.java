@@ -22,7 +22,8 @@ import java.lang.System.Logger.Level;
  * The admin port:
  *
  * <ul>
- *   <li>{@code GET /healthz}: 200 while the process serves;
+ *   <li>{@code GET /healthz}: 200 while the process serves, 503 (saying why) while the proxy cannot
+ *       accept connections;
  *   <li>{@code GET /readyz}: whether requests can be served (see {@link #ready});
  *   <li>{@code GET /metrics}: Prometheus text;
  *   <li>{@code POST /v1/check}: the decision service (see {@link CheckApi});
@@ -47,6 +48,7 @@ final class AdminHandler implements Handler<HttpServerRequest> {
   private final GatewayMetrics metrics;
   private final Readiness readiness;
   private final Operations ops;
+  private final java.util.function.Supplier<String> proxyProblem;
 
   /** Whether the store can take decisions now. */
   interface Readiness {
@@ -58,8 +60,10 @@ final class AdminHandler implements Handler<HttpServerRequest> {
       Decider decider,
       GatewayMetrics metrics,
       Readiness readiness,
-      Operations ops) {
+      Operations ops,
+      java.util.function.Supplier<String> proxyProblem) {
     this.ops = ops;
+    this.proxyProblem = proxyProblem;
     this.engines = engines;
     this.decider = decider;
     this.metrics = metrics;
@@ -110,11 +114,7 @@ final class AdminHandler implements Handler<HttpServerRequest> {
       return;
     }
     switch (path) {
-      case "/healthz" ->
-          only(
-              req,
-              HttpMethod.GET,
-              () -> json(req.response(), 200, new JsonObject().put("status", "ok")));
+      case "/healthz" -> only(req, HttpMethod.GET, () -> health(req));
       case "/readyz" -> only(req, HttpMethod.GET, () -> ready(req));
       case "/metrics" ->
           only(
@@ -214,6 +214,16 @@ final class AdminHandler implements Handler<HttpServerRequest> {
       }
     }
     return false;
+  }
+
+  /** 200 while the proxy (if any) can accept connections; else 503 and why. */
+  private void health(HttpServerRequest req) {
+    String problem = proxyProblem.get();
+    if (problem == null) {
+      json(req.response(), 200, new JsonObject().put("status", "ok"));
+    } else {
+      json(req.response(), 503, new JsonObject().put("status", "failing").put("problem", problem));
+    }
   }
 
   /** Reloads the policy; {@code null} on success, else the error. Also used for SIGHUP. */

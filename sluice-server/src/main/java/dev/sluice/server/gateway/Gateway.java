@@ -30,7 +30,12 @@ import java.util.function.Supplier;
  */
 public final class Gateway implements AutoCloseable {
 
-  /** Where and how the gateway listens. */
+  /**
+   * Where and how the gateway listens, and what it holds against hostile clients: at most {@code
+   * maxConnections} client connections to the proxy, {@code maxConnectionsPerClient} of them from
+   * one peer address (an IPv6 /64 counting as one), headers received within {@code
+   * clientHeaderTimeout}, and no body left silent for {@code clientBodyTimeout}.
+   */
   public record Options(
       String host,
       int port,
@@ -39,12 +44,64 @@ public final class Gateway implements AutoCloseable {
       Upstream upstream,
       int maxBodyBytes,
       int eventLoops,
-      Duration drain) {
+      Duration drain,
+      int maxConnections,
+      int maxConnectionsPerClient,
+      Duration clientHeaderTimeout,
+      Duration clientBodyTimeout) {
+
+    /** The default cap on client connections, lowered to fit the descriptor limit. */
+    public static final int MAX_CONNECTIONS = 10_000;
+
+    /** The default cap on client connections from one address. */
+    public static final int MAX_CONNECTIONS_PER_CLIENT = 256;
+
+    /** The default deadline for a request's complete headers. */
+    public static final Duration CLIENT_HEADER_TIMEOUT = Duration.ofSeconds(20);
+
+    /** The default longest silence of a client while its body is awaited. */
+    public static final Duration CLIENT_BODY_TIMEOUT = Duration.ofSeconds(30);
 
     public Options {
       Objects.requireNonNull(host, "host");
       Objects.requireNonNull(adminHost, "adminHost");
       Objects.requireNonNull(drain, "drain");
+      Objects.requireNonNull(clientHeaderTimeout, "clientHeaderTimeout");
+      Objects.requireNonNull(clientBodyTimeout, "clientBodyTimeout");
+      if (maxConnections < 1 || maxConnectionsPerClient < 1) {
+        throw new IllegalArgumentException("connection limits must be at least 1");
+      }
+      if (clientHeaderTimeout.isNegative()
+          || clientHeaderTimeout.isZero()
+          || clientBodyTimeout.isNegative()
+          || clientBodyTimeout.isZero()) {
+        throw new IllegalArgumentException("client timeouts must be longer than 0");
+      }
+    }
+
+    /** Options with the default connection limits and client deadlines. */
+    public Options(
+        String host,
+        int port,
+        String adminHost,
+        int adminPort,
+        Upstream upstream,
+        int maxBodyBytes,
+        int eventLoops,
+        Duration drain) {
+      this(
+          host,
+          port,
+          adminHost,
+          adminPort,
+          upstream,
+          maxBodyBytes,
+          eventLoops,
+          drain,
+          defaultMaxConnections(),
+          MAX_CONNECTIONS_PER_CLIENT,
+          CLIENT_HEADER_TIMEOUT,
+          CLIENT_BODY_TIMEOUT);
     }
 
     /** The defaults: 0.0.0.0:8080, admin on 127.0.0.1:8081, 64 KiB bodies, one loop per core. */
@@ -62,7 +119,70 @@ public final class Gateway implements AutoCloseable {
 
     public Options withPorts(int port, int adminPort) {
       return new Options(
-          host, port, adminHost, adminPort, upstream, maxBodyBytes, eventLoops, drain);
+          host,
+          port,
+          adminHost,
+          adminPort,
+          upstream,
+          maxBodyBytes,
+          eventLoops,
+          drain,
+          maxConnections,
+          maxConnectionsPerClient,
+          clientHeaderTimeout,
+          clientBodyTimeout);
+    }
+
+    /** These options with other connection limits. */
+    public Options withConnectionLimits(int maxConnections, int maxConnectionsPerClient) {
+      return new Options(
+          host,
+          port,
+          adminHost,
+          adminPort,
+          upstream,
+          maxBodyBytes,
+          eventLoops,
+          drain,
+          maxConnections,
+          maxConnectionsPerClient,
+          clientHeaderTimeout,
+          clientBodyTimeout);
+    }
+
+    /** These options with other client deadlines. */
+    public Options withClientTimeouts(Duration header, Duration body) {
+      return new Options(
+          host,
+          port,
+          adminHost,
+          adminPort,
+          upstream,
+          maxBodyBytes,
+          eventLoops,
+          drain,
+          maxConnections,
+          maxConnectionsPerClient,
+          header,
+          body);
+    }
+
+    /**
+     * {@link #MAX_CONNECTIONS}, or fewer when the process may open fewer descriptors: a proxied
+     * connection can hold two (the client's and one to the upstream), and 256 are kept for the JVM,
+     * the admin port and the store. So the cap is met, and refused cleanly, before accepting fails
+     * for want of descriptors.
+     */
+    public static int defaultMaxConnections() {
+      long fds = -1;
+      if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+          instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
+        fds = unix.getMaxFileDescriptorCount();
+      }
+      if (fds <= 0) {
+        return MAX_CONNECTIONS;
+      }
+      return (int) Math.max(1, Math.min(MAX_CONNECTIONS, (fds - 256) / 2));
     }
   }
 
@@ -92,7 +212,17 @@ public final class Gateway implements AutoCloseable {
     metrics.bind(ops);
     metrics.bind(TableStats.of(engines.store()));
     this.decider = new Decider(metrics, ops);
-    this.admin = new AdminHandler(engines, decider, metrics, readiness, ops);
+    this.admin =
+        new AdminHandler(
+            engines,
+            decider,
+            metrics,
+            readiness,
+            ops,
+            () -> {
+              ProxyServer p = proxy;
+              return p == null ? null : p.acceptProblem();
+            });
   }
 
   /**
@@ -119,6 +249,9 @@ public final class Gateway implements AutoCloseable {
    */
   public static Gateway start(
       Engines engines, Options options, Supplier<Future<String>> readiness, Operations ops) {
+    // Before any event loop runs, the admin port's as much as the proxy's: an error logged later
+    // must not be what loads the time-zone data (SafeLogging says why).
+    SafeLogging.install();
     int loops = Math.max(1, options.eventLoops());
     Vertx vertx =
         Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops).setPreferNativeTransport(true));
@@ -165,16 +298,7 @@ public final class Gateway implements AutoCloseable {
   private void deploy(int loops) {
     if (options.upstream() != null) {
       try {
-        proxy =
-            ProxyServer.start(
-                engines,
-                decider,
-                metrics,
-                options.upstream(),
-                options.maxBodyBytes(),
-                loops,
-                options.host(),
-                options.port());
+        proxy = ProxyServer.start(engines, decider, metrics, options, loops);
       } catch (Exception e) { // Netty's bind failure is a checked exception, thrown unchecked
         throw new IllegalStateException(
             "cannot listen on "
@@ -227,6 +351,16 @@ public final class Gateway implements AutoCloseable {
       e = e.getCause();
     }
     return e.getMessage() != null ? e.getMessage() : e.toString();
+  }
+
+  /** The options the gateway was started with. */
+  public Options options() {
+    return options;
+  }
+
+  /** The proxy, for tests that break it; {@code null} without an upstream. */
+  ProxyServer proxyServer() {
+    return proxy;
   }
 
   /** The proxy's port (useful when asked for port 0), or -1 without an upstream. */

@@ -47,6 +47,14 @@ import java.util.concurrent.TimeUnit;
  *       sluice_table_overflow_total{rule,action}}: new identities not given a bucket of their own,
  *       by what became of them ({@code ceiling}, {@code reserve}, {@code shared}, {@code refused},
  *       {@code untracked}; see {@code InMemoryStore.Overflow});
+ *   <li>{@code sluice_connections}: client connections the proxy holds;
+ *   <li>{@code sluice_connections_refused_total{reason}}: connections answered 503 at once for a
+ *       connection limit, {@code total} or {@code per_client};
+ *   <li>{@code sluice_accept_errors_total}: failures to accept a connection (no descriptor left);
+ *   <li>{@code sluice_client_timeouts_total{phase}}: connections closed for a client too slow with
+ *       its {@code header} or its {@code body};
+ *   <li>{@code sluice_broken_bodies_total{outcome}}: request bodies that could not be read (a bad
+ *       chunk size), {@code answered} 400 or, the answer under way, {@code closed};
  *   <li>JVM memory, GC, threads and CPU.
  * </ul>
  *
@@ -65,6 +73,13 @@ public final class GatewayMetrics {
   private volatile TableStats table;
   private volatile Map<String, Map<String, Long>> overflows = Map.of();
   private final Set<String> overflowSeries = ConcurrentHashMap.newKeySet();
+  private final Counter refusedTotal;
+  private final Counter refusedPerClient;
+  private final Counter acceptErrors;
+  private final Counter headerTimeouts;
+  private final Counter bodyTimeouts;
+  private final Counter brokenAnswered;
+  private final Counter brokenClosed;
 
   public GatewayMetrics() {
     new JvmMemoryMetrics().bindTo(registry);
@@ -80,6 +95,65 @@ public final class GatewayMetrics {
             .distributionStatisticBufferLength(2)
             .distributionStatisticExpiry(Duration.ofMinutes(2))
             .register(registry);
+    // Made now, not when first counted: an error path should find everything it needs loaded.
+    refusedTotal = refused("total");
+    refusedPerClient = refused("per_client");
+    acceptErrors =
+        Counter.builder("sluice.accept.errors")
+            .description("Failures of the proxy to accept a connection (no descriptor left)")
+            .register(registry);
+    headerTimeouts = clientTimeouts("header");
+    bodyTimeouts = clientTimeouts("body");
+    brokenAnswered = brokenBodies("answered");
+    brokenClosed = brokenBodies("closed");
+  }
+
+  private Counter refused(String reason) {
+    return Counter.builder("sluice.connections.refused")
+        .description("Connections answered 503 at once for a connection limit")
+        .tag("reason", reason)
+        .register(registry);
+  }
+
+  private Counter clientTimeouts(String phase) {
+    return Counter.builder("sluice.client.timeouts")
+        .description("Connections closed for a client too slow with its headers or its body")
+        .tag("phase", phase)
+        .register(registry);
+  }
+
+  private Counter brokenBodies(String outcome) {
+    return Counter.builder("sluice.broken.bodies")
+        .description("Request bodies that could not be read, by what the client got")
+        .tag("outcome", outcome)
+        .register(registry);
+  }
+
+  /** Exposes how many client connections the proxy holds. */
+  void bindConnections(java.util.function.IntSupplier open) {
+    Gauge.builder("sluice.connections", open, s -> s.getAsInt())
+        .description("Client connections the proxy holds")
+        .strongReference(true) // a method reference held by nothing else: weakly held, it reads NaN
+        .register(registry);
+  }
+
+  /** A connection was refused for the {@code total} or {@code per_client} limit. */
+  void connectionRefused(String reason) {
+    ("total".equals(reason) ? refusedTotal : refusedPerClient).increment();
+  }
+
+  void acceptFailed() {
+    acceptErrors.increment();
+  }
+
+  /** A client was too slow with its {@code header} or {@code body}. */
+  void clientTimedOut(boolean header) {
+    (header ? headerTimeouts : bodyTimeouts).increment();
+  }
+
+  /** A request body could not be read; {@code answered} when the client got a 400. */
+  void brokenBody(boolean answered) {
+    (answered ? brokenAnswered : brokenClosed).increment();
   }
 
   /** Counts {@code d}, decided in {@code nanos}. */

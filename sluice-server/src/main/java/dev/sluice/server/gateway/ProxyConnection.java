@@ -57,8 +57,6 @@ import java.util.concurrent.TimeoutException;
  * proxies.
  */
 final class ProxyConnection extends ChannelInboundHandlerAdapter {
-  private static final System.Logger LOG = System.getLogger("sluice.gateway");
-
   /** Request headers not forwarded as such: rewritten below, or answered by the gateway itself. */
   private static final String[] REWRITTEN = {
     "host", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "expect"
@@ -80,6 +78,7 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
 
   private final ProxyServer server;
   private final UpstreamPool pool;
+  private final ClientDeadlines deadlines;
   private ChannelHandlerContext ctx;
   private String peer;
   private int state = IDLE;
@@ -119,14 +118,28 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
   /** Inside {@link #exchangeDone}'s loop over the pipelined requests. */
   private boolean dequeuing;
 
-  ProxyConnection(ProxyServer server, UpstreamPool pool) {
+  /**
+   * The next request's header deadline passed while this one was in progress: once it is answered,
+   * the client gets a 408.
+   */
+  private boolean headerTimedOut;
+
+  ProxyConnection(ProxyServer server, UpstreamPool pool, ClientDeadlines deadlines) {
     this.server = server;
     this.pool = pool;
+    this.deadlines = deadlines;
   }
 
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
+    deadlines.bodyWait(this::waitingForBody);
+  }
+
+  /** Whether the gateway waits for the client's body now (reading, and needing more of it). */
+  private boolean waitingForBody() {
+    return (state == BUFFERING || state == DISCARDING || state == FORWARDING && !requestDone)
+        && ctx.channel().config().isAutoRead();
   }
 
   @Override
@@ -139,6 +152,12 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (msg instanceof HttpRequest) {
+      deadlines.headReceived();
+    }
+    if (msg instanceof LastHttpContent) {
+      deadlines.requestEnded();
+    }
     if (!(msg instanceof HttpObject object) || state == CLOSING) {
       ReferenceCountUtil.release(msg);
       return;
@@ -242,8 +261,9 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
   private void content(HttpContent c) {
     boolean last = c instanceof LastHttpContent;
     if (c.decoderResult().isFailure()) { // a malformed chunked body: the client broke its request
+      Throwable cause = c.decoderResult().cause();
       c.release();
-      brokenByClient();
+      brokenByClient(cause);
       return;
     }
     switch (state) {
@@ -336,7 +356,7 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
             return;
           }
           if (failure != null) {
-            LOG.log(
+            server.connectionErrorLog.log(
                 Level.ERROR,
                 "deciding " + request.method() + " " + view.path() + " failed",
                 failure);
@@ -652,20 +672,36 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
         true);
   }
 
-  /** The client's body turned out malformed: its request cannot be completed or answered. */
-  private void brokenByClient() {
-    if (state == BUFFERING) {
-      error(400, "BAD_BODY", "the request body could not be read", true);
-      return;
-    }
+  /**
+   * The client's body turned out malformed (a bad chunk size, a broken chunk): its request cannot
+   * be completed. A forward under way is abandoned (the upstream is not to blame); the client gets
+   * a 400 if nothing of an answer was sent yet, else its connection is closed, the only signal
+   * left. Counted, and logged at most every 10 s.
+   */
+  private void brokenByClient(Throwable cause) {
     UpstreamConnection u = upstream;
     upstream = null;
-    if (u != null) { // the forward is reset for it; the upstream is not to blame
+    if (u != null) {
       u.detach();
       u.channel().close();
     }
-    if (!headWritten && state != FORWARDING) {
-      error(400, "BAD_BODY", "the request body could not be read", true);
+    boolean answerable = !headWritten && state != CLOSING;
+    server.metrics.brokenBody(answerable);
+    server.brokenBodyLog.log(
+        Level.INFO,
+        "a request body from "
+            + peer
+            + " could not be read ("
+            + cause
+            + "); "
+            + (answerable ? "answered 400" : "its connection was closed"),
+        null);
+    if (answerable) {
+      error(
+          400,
+          "BAD_BODY",
+          "the request body could not be read: its chunked encoding is broken",
+          true);
       return;
     }
     state = CLOSING;
@@ -700,6 +736,10 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
       return; // a request answered at once from the queue: the loop below goes on with the next
     }
     if (pipelined == null) {
+      if (headerTimedOut) {
+        headerTimeout();
+        return;
+      }
       ctx.channel().config().setAutoRead(true);
       return;
     }
@@ -709,6 +749,10 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
         HttpObject next = pipelined.peek();
         if (next == null) {
           pipelined = null;
+          if (headerTimedOut) {
+            headerTimeout();
+            return;
+          }
           ctx.channel().config().setAutoRead(true);
           break;
         }
@@ -754,8 +798,57 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
     }
   }
 
+  /** The next request's headers did not arrive in time: a 408, and the connection closes. */
+  private void headerTimeout() {
+    server.metrics.clientTimedOut(true);
+    request = null;
+    error(
+        408,
+        "REQUEST_TIMEOUT",
+        "the request's headers did not arrive within the header timeout",
+        true);
+  }
+
+  /** A client's body stopped arriving: a 408 if nothing was answered yet; closed either way. */
+  private void bodyTimeout() {
+    server.metrics.clientTimedOut(false);
+    UpstreamConnection u = upstream;
+    upstream = null;
+    if (u != null) { // an upload abandoned midway: its forward cannot complete
+      u.detach();
+      u.channel().close();
+    }
+    if (!headWritten) {
+      error(
+          408,
+          "REQUEST_TIMEOUT",
+          "the request's body stopped arriving for longer than the body timeout",
+          true);
+      return;
+    }
+    state = CLOSING;
+    ctx.close();
+  }
+
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt == ClientDeadlines.Expired.HEADER) {
+      if (state == CLOSING) {
+        return;
+      }
+      if (state == IDLE && pipelined == null) {
+        headerTimeout();
+      } else { // answered once the request in progress (and those queued) are
+        headerTimedOut = true;
+      }
+      return;
+    }
+    if (evt == ClientDeadlines.Expired.BODY) {
+      if (waitingForBody()) {
+        bodyTimeout();
+      }
+      return;
+    }
     if (evt instanceof IdleStateEvent) {
       // Nothing from the client for a while, and the gateway is waiting for it: no next request,
       // or the rest of a body (a client reading a long answer sends nothing, and is waited for;
@@ -820,10 +913,15 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     if (!(cause instanceof IOException)) { // a reset by the client is no news; anything else is
-      LOG.log(Level.ERROR, "the proxy failed on a connection from " + peer, cause);
+      server.connectionErrorLog.log(
+          Level.ERROR, "the proxy failed on a connection from " + peer, cause);
       if (!headWritten && state != CLOSING && request != null) {
-        error(500, "INTERNAL_ERROR", "the request could not be answered", true);
-        return;
+        try {
+          error(500, "INTERNAL_ERROR", "the request could not be answered", true);
+          return;
+        } catch (Throwable again) { // no memory for an answer: the connection goes
+          // closed below
+        }
       }
     }
     state = CLOSING;

@@ -74,6 +74,16 @@ final class ProxyServer {
   final Upstream upstream;
   final int maxBodyBytes;
 
+  /** Broken request bodies, logged at most every 10 s. */
+  final BoundedLog brokenBodyLog = new BoundedLog(10);
+
+  /** Failures of a connection's handling (a bug, or no memory), logged at most every 10 s. */
+  final BoundedLog connectionErrorLog = new BoundedLog(10);
+
+  private final BoundedLog refusedLog = new BoundedLog(10);
+  private final ConnectionLimits limits;
+  private final AcceptWatch acceptWatch;
+
   /** Set once {@link #close} begins: answers carry {@code Connection: close}. */
   volatile boolean draining;
 
@@ -94,16 +104,21 @@ final class ProxyServer {
       Engines engines,
       Decider decider,
       GatewayMetrics metrics,
-      Upstream upstream,
-      int maxBodyBytes,
-      int loops,
-      String host,
-      int port) {
+      Gateway.Options options,
+      int loops) {
+    // Before anything can fail: logging an error must not be what loads the time zone data.
+    SafeLogging.install();
     this.engines = engines;
     this.decider = decider;
     this.metrics = metrics;
-    this.upstream = upstream;
-    this.maxBodyBytes = maxBodyBytes;
+    this.upstream = options.upstream();
+    this.maxBodyBytes = options.maxBodyBytes();
+    Upstream upstream = this.upstream;
+    this.limits = new ConnectionLimits(options.maxConnections(), options.maxConnectionsPerClient());
+    this.acceptWatch = new AcceptWatch(metrics, System::nanoTime);
+    metrics.bindConnections(limits::open);
+    long headerNanos = options.clientHeaderTimeout().toNanos();
+    long bodyNanos = options.clientBodyTimeout().toNanos();
     boolean epoll = Epoll.isAvailable();
     IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
     group =
@@ -140,22 +155,35 @@ final class ProxyServer {
             .channel(serverChannel)
             .option(ChannelOption.SO_BACKLOG, 1024)
             .option(ChannelOption.SO_REUSEADDR, true)
+            .handler(acceptWatch)
             .childOption(ChannelOption.TCP_NODELAY, true)
             .childHandler(
                 new ChannelInitializer<Channel>() {
                   @Override
                   protected void initChannel(Channel ch) {
+                    acceptWatch.accepted();
+                    Object client = clientKey(ch);
+                    ConnectionLimits.Admission admission = limits.admit(client);
+                    if (admission != ConnectionLimits.Admission.ADMITTED) {
+                      refused(ch, admission);
+                      return;
+                    }
+                    ch.closeFuture().addListener(f -> limits.release(client));
                     connections.add(ch);
+                    ClientDeadlines deadlines = new ClientDeadlines(headerNanos, bodyNanos);
                     ch.pipeline()
                         .addLast(
                             // Reads only: a write-side timer would add a listener to every write.
                             new IdleStateHandler(CLIENT_IDLE_SECONDS, 0, 0, TimeUnit.SECONDS),
+                            deadlines,
                             new HttpServerCodec(decoding),
-                            new ProxyConnection(ProxyServer.this, pools.get(ch.eventLoop())));
+                            new ProxyConnection(
+                                ProxyServer.this, pools.get(ch.eventLoop()), deadlines));
                   }
                 });
     try {
-      listener = server.bind(host, port).syncUninterruptibly().channel();
+      listener = server.bind(options.host(), options.port()).syncUninterruptibly().channel();
+      acceptWatch.watch(listener);
     } catch (Throwable e) { // including Netty's checked bind failure, thrown unchecked
       resolver.close();
       group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
@@ -173,12 +201,56 @@ final class ProxyServer {
       Engines engines,
       Decider decider,
       GatewayMetrics metrics,
-      Upstream upstream,
-      int maxBodyBytes,
-      int loops,
-      String host,
-      int port) {
-    return new ProxyServer(engines, decider, metrics, upstream, maxBodyBytes, loops, host, port);
+      Gateway.Options options,
+      int loops) {
+    return new ProxyServer(engines, decider, metrics, options, loops);
+  }
+
+  /**
+   * What {@code ch}'s peer is counted under, or {@code null} for a peer not capped per client: one
+   * the policy trusts as a proxy, which carries many clients' connections.
+   */
+  private Object clientKey(Channel ch) {
+    if (!(ch.remoteAddress() instanceof java.net.InetSocketAddress remote)
+        || remote.getAddress() == null) {
+      return null;
+    }
+    java.net.InetAddress address = remote.getAddress();
+    var policy = engines.current().policy();
+    if (!policy.trustedProxies().isEmpty() && policy.isTrustedProxy(address.getHostAddress())) {
+      return null;
+    }
+    return ConnectionLimits.clientKey(address);
+  }
+
+  /** A connection over a limit: answered 503 at once, counted, logged at most every 10 s. */
+  private void refused(Channel ch, ConnectionLimits.Admission why) {
+    boolean total = why == ConnectionLimits.Admission.OVER_TOTAL;
+    metrics.connectionRefused(total ? "total" : "per_client");
+    refusedLog.log(
+        Level.WARNING,
+        total
+            ? "a connection was refused: the proxy holds its most, --max-connections "
+                + limits.maxTotal()
+            : "a connection from "
+                + ch.remoteAddress()
+                + " was refused: its address holds its most, --max-connections-per-client "
+                + limits.maxPerClient(),
+        null);
+    ch.pipeline().addLast(new Refusal(why));
+  }
+
+  /**
+   * Why the proxy cannot accept connections now, or {@code null} when it can (see {@link
+   * AcceptWatch#problem}). Not a problem while the gateway is stopping.
+   */
+  String acceptProblem() {
+    return draining ? null : acceptWatch.problem();
+  }
+
+  /** The listening channel, for tests that break it. */
+  Channel listenerForTest() {
+    return listener;
   }
 
   private static SslContext clientSsl() {

@@ -37,7 +37,7 @@ final class GatewayFixture implements AutoCloseable {
 
   private GatewayFixture(
       Path policyFile, Instant start, Duration upstreamTimeout, int maxBodyBytes) {
-    this(policyFile, start, upstreamTimeout, maxBodyBytes, b -> b);
+    this(policyFile, start, upstreamTimeout, maxBodyBytes, b -> b, o -> o);
   }
 
   private GatewayFixture(
@@ -45,7 +45,8 @@ final class GatewayFixture implements AutoCloseable {
       Instant start,
       Duration upstreamTimeout,
       int maxBodyBytes,
-      UnaryOperator<InMemoryStore.Builder> store) {
+      UnaryOperator<InMemoryStore.Builder> store,
+      UnaryOperator<Gateway.Options> tune) {
     this.policyFile = policyFile;
     this.ticker = new ManualTicker(start);
     this.upstream = new TestUpstream();
@@ -62,7 +63,8 @@ final class GatewayFixture implements AutoCloseable {
             maxBodyBytes,
             2,
             Duration.ofSeconds(2));
-    this.gateway = Gateway.start(engines, options, () -> Future.succeededFuture("memory"));
+    this.gateway =
+        Gateway.start(engines, tune.apply(options), () -> Future.succeededFuture("memory"));
   }
 
   /** A gateway enforcing one of the examples. */
@@ -83,7 +85,7 @@ final class GatewayFixture implements AutoCloseable {
     try {
       Path file = dir.resolve("policy.yaml");
       Files.writeString(file, yaml);
-      return new GatewayFixture(file, start, Duration.ofSeconds(10), 64 * 1024, store);
+      return new GatewayFixture(file, start, Duration.ofSeconds(10), 64 * 1024, store, o -> o);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -95,6 +97,21 @@ final class GatewayFixture implements AutoCloseable {
       Path file = dir.resolve("policy.yaml");
       Files.writeString(file, yaml);
       return new GatewayFixture(file, start, upstreamTimeout, maxBodyBytes);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** A gateway enforcing {@code yaml}, with its options changed by {@code tune}. */
+  static GatewayFixture tuned(
+      Path dir,
+      String yaml,
+      Instant start,
+      java.util.function.UnaryOperator<Gateway.Options> tune) {
+    try {
+      Path file = dir.resolve("policy.yaml");
+      Files.writeString(file, yaml);
+      return new GatewayFixture(file, start, Duration.ofSeconds(10), 64 * 1024, b -> b, tune);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
