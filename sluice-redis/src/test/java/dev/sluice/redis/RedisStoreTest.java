@@ -39,6 +39,7 @@ class RedisStoreTest extends StoreContract {
   @Override
   protected Store newStore(ManualTicker ticker) {
     return RedisStore.builder(RedisServer.shared().uri())
+        .timeout(RedisServer.CONTRACT_TIMEOUT)
         .clock(ticker)
         .timeout(RedisServer.CONTRACT_TIMEOUT)
         .keyPrefix(freshPrefix())
@@ -59,7 +60,10 @@ class RedisStoreTest extends StoreContract {
   void keys_onePackedStringPerBucket_hashTaggedByIdentity_withATtlOnRedisTime() {
     String prefix = freshPrefix();
     try (RedisStore live =
-        RedisStore.builder(RedisServer.shared().uri()).keyPrefix(prefix).build()) {
+        RedisStore.builder(RedisServer.shared().uri())
+            .timeout(RedisServer.CONTRACT_TIMEOUT)
+            .keyPrefix(prefix)
+            .build()) {
       BucketGroup g =
           live.group(
               "api",
@@ -108,7 +112,10 @@ class RedisStoreTest extends StoreContract {
   void keys_ofOneClientOnSeveralRules_shareTheClientsHashTag() {
     String prefix = freshPrefix();
     try (RedisStore live =
-        RedisStore.builder(RedisServer.shared().uri()).keyPrefix(prefix).build()) {
+        RedisStore.builder(RedisServer.shared().uri())
+            .timeout(RedisServer.CONTRACT_TIMEOUT)
+            .keyPrefix(prefix)
+            .build()) {
       BucketGroup a = live.group("a", List.of(LimitKind.FIXED.of("a-minute", 5, MINUTE)));
       BucketGroup b = live.group("b", List.of(LimitKind.FIXED.of("b-minute", 5, MINUTE)));
       live.charge(new Charge(2).add(a, 0x111L, 1, 0xf00dL).add(b, 0x222L, 1, 0xf00dL));
@@ -128,7 +135,11 @@ class RedisStoreTest extends StoreContract {
   @Test
   void chargesInFlightTogether_goInFewerCallsAndStayExact() throws Exception {
     try (RedisServer own = RedisServer.start();
-        RedisStore live = RedisStore.builder(own.uri()).batching(1, 64).build()) {
+        RedisStore live =
+            RedisStore.builder(own.uri())
+                .timeout(RedisServer.CONTRACT_TIMEOUT)
+                .batching(1, 64)
+                .build()) {
       BucketGroup g = live.group("api", List.of(LimitKind.FIXED.of("minute", 150, MINUTE)));
       List<java.util.concurrent.CompletableFuture<Verdict>> all = new java.util.ArrayList<>();
       for (int i = 0; i < 400; i++) { // all at once: most wait for the call in flight
@@ -149,7 +160,11 @@ class RedisStoreTest extends StoreContract {
   @Test
   void aCharge_readsItsBucketWithOneGet_andWritesItWithOneSet() throws Exception {
     try (RedisServer own = RedisServer.start();
-        RedisStore live = RedisStore.builder(own.uri()).batching(0, 1).build()) {
+        RedisStore live =
+            RedisStore.builder(own.uri())
+                .timeout(RedisServer.CONTRACT_TIMEOUT)
+                .batching(0, 1)
+                .build()) {
       BucketGroup g =
           live.group(
               "api",
@@ -173,7 +188,11 @@ class RedisStoreTest extends StoreContract {
     ManualTicker clock = new ManualTicker(java.time.Instant.parse("2026-11-24T10:00:00Z"));
     String prefix = freshPrefix();
     try (RedisStore live =
-        RedisStore.builder(RedisServer.shared().uri()).keyPrefix(prefix).clock(clock).build()) {
+        RedisStore.builder(RedisServer.shared().uri())
+            .timeout(RedisServer.CONTRACT_TIMEOUT)
+            .keyPrefix(prefix)
+            .clock(clock)
+            .build()) {
       BucketGroup g = live.group("api", List.of(LimitKind.FIXED.of("hour", 1_000, HOUR)));
       live.charge(new Charge(1).add(g, 7, 1));
       String key = withRedis(RedisServer.shared().uri(), r -> r.keys(prefix + ":*")).get(0);
@@ -204,11 +223,13 @@ class RedisStoreTest extends StoreContract {
     ManualTicker clock = new ManualTicker(Instant.parse("2026-11-24T10:00:00Z"));
     try (RedisStore batched =
             RedisStore.builder(RedisServer.shared().uri())
+                .timeout(RedisServer.CONTRACT_TIMEOUT)
                 .keyPrefix(freshPrefix())
                 .clock(clock)
                 .build();
         RedisStore single =
             RedisStore.builder(RedisServer.shared().uri())
+                .timeout(RedisServer.CONTRACT_TIMEOUT)
                 .keyPrefix(freshPrefix())
                 .clock(clock)
                 .build()) {
@@ -308,6 +329,7 @@ class RedisStoreTest extends StoreContract {
     InMemoryStore memory = InMemoryStore.builder().ticker(clock).executor(Runnable::run).build();
     try (RedisStore redis =
         RedisStore.builder(RedisServer.shared().uri())
+            .timeout(RedisServer.CONTRACT_TIMEOUT)
             .clock(clock)
             .keyPrefix(freshPrefix())
             .build()) {
@@ -510,6 +532,7 @@ class RedisStoreTest extends StoreContract {
     String prefix = freshPrefix();
     try (RedisStore cached =
         RedisStore.builder(RedisServer.shared().uri())
+            .timeout(RedisServer.CONTRACT_TIMEOUT)
             .clock(ticker)
             .keyPrefix(prefix)
             .nearCache(100)

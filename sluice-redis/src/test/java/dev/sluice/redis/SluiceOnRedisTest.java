@@ -51,7 +51,10 @@ class SluiceOnRedisTest {
     List<Sluice> engines = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
       RedisStore s =
-          RedisStore.builder(RedisServer.shared().uri()).keyPrefix(prefix).build(); // Redis time
+          RedisStore.builder(RedisServer.shared().uri())
+              .timeout(RedisServer.CONTRACT_TIMEOUT)
+              .keyPrefix(prefix)
+              .build(); // Redis time
       stores.add(s);
       engines.add(Sluice.builder(policy).store(s).identitySecret(SECRET).build());
     }
@@ -87,8 +90,16 @@ class SluiceOnRedisTest {
   @Test
   void instancesOnRedisTime_agreeOnWindows_whateverTheirOwnClocks() {
     String prefix = RedisStoreTest.freshPrefix();
-    try (RedisStore a = RedisStore.builder(RedisServer.shared().uri()).keyPrefix(prefix).build();
-        RedisStore b = RedisStore.builder(RedisServer.shared().uri()).keyPrefix(prefix).build()) {
+    try (RedisStore a =
+            RedisStore.builder(RedisServer.shared().uri())
+                .timeout(RedisServer.CONTRACT_TIMEOUT)
+                .keyPrefix(prefix)
+                .build();
+        RedisStore b =
+            RedisStore.builder(RedisServer.shared().uri())
+                .timeout(RedisServer.CONTRACT_TIMEOUT)
+                .keyPrefix(prefix)
+                .build()) {
       BucketGroup ga =
           a.group("api", List.of(LimitKind.FIXED.of("minutely", 10, Duration.ofMinutes(1))));
       BucketGroup gb =
@@ -114,11 +125,13 @@ class SluiceOnRedisTest {
     String localPrefix = RedisStoreTest.freshPrefix();
     try (RedisStore a =
             RedisStore.builder(RedisServer.shared().uri())
+                .timeout(RedisServer.CONTRACT_TIMEOUT)
                 .keyPrefix(localPrefix)
                 .clock(here)
                 .build();
         RedisStore b =
             RedisStore.builder(RedisServer.shared().uri())
+                .timeout(RedisServer.CONTRACT_TIMEOUT)
                 .keyPrefix(localPrefix)
                 .clock(skewed)
                 .build()) {
