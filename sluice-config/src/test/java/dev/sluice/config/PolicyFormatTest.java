@@ -90,6 +90,11 @@ class PolicyFormatTest {
     assertThat(parse("paths: case-sensitive\nglobal: {limits: 1/second}\n").pathCase())
         .isEqualTo(PathCase.SENSITIVE);
     assertThat(parse("global: {limits: 1/second}\n").pathCase()).isEqualTo(PathCase.SENSITIVE);
+    assertThat(
+            PolicySummary.describe(parse("paths: case-insensitive\nglobal: {limits: 1/second}\n")))
+        .contains("Paths: matched ignoring the case of letters");
+    assertThat(PolicySummary.describe(parse("global: {limits: 1/second}\n")))
+        .doesNotContain("Paths:");
   }
 
   @Test
