@@ -6,6 +6,7 @@ import dev.sluice.core.policy.HeaderDialect;
 import dev.sluice.core.policy.IpRange;
 import dev.sluice.core.policy.KeySource;
 import dev.sluice.core.policy.Limit;
+import dev.sluice.core.policy.PathCase;
 import dev.sluice.core.policy.Policy;
 import dev.sluice.core.policy.Rule;
 import dev.sluice.core.policy.StoreFailure;
@@ -33,6 +34,7 @@ final class PolicyReader {
           "key",
           "on-store-failure",
           "trusted-proxies",
+          "paths",
           "tiers",
           "webhooks",
           "global",
@@ -42,6 +44,7 @@ final class PolicyReader {
       List.of("url", "thresholds", "secret-env", "rules");
   private static final List<String> STORE_FAILURES = List.of("open", "closed", "local");
 
+  private static final List<String> PATH_CASES = List.of("case-sensitive", "case-insensitive");
   private static final List<String> DIALECTS = List.of("x-ratelimit", "ietf", "both", "none");
   private static final List<String> DENIALS = List.of("detail", "error-code", "problem");
 
@@ -96,6 +99,10 @@ final class PolicyReader {
             : StoreFailure.OPEN;
     List<IpRange> trustedProxies =
         f.has("trusted-proxies") ? trustedProxies(f.get("trusted-proxies")) : List.of();
+    PathCase pathCase =
+        f.has("paths")
+            ? PathCase.fromLabel(Words.oneOf(f.get("paths"), "path matching", PATH_CASES))
+            : PathCase.SENSITIVE;
     List<Rule> rules = new ArrayList<>();
     if (f.has("global")) {
       rules.add(RuleReader.global(f.get("global"), defaults, names));
@@ -121,7 +128,7 @@ final class PolicyReader {
     List<Webhook> webhooks = f.has("webhooks") ? webhooks(f.get("webhooks"), rules) : List.of();
     try {
       return new Policy(
-          headers, reset, denial, rules, onStoreFailure, trustedProxies, tiers, webhooks);
+          headers, reset, denial, rules, onStoreFailure, trustedProxies, tiers, webhooks, pathCase);
     } catch (IllegalArgumentException e) {
       throw top.fail(e.getMessage());
     }

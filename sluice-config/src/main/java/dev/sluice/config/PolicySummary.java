@@ -36,6 +36,9 @@ public final class PolicySummary {
     StringBuilder sb = new StringBuilder();
     sb.append("Headers: ").append(headers(policy)).append('\n');
     sb.append("429 body: ").append(body(policy)).append('\n');
+    if (policy.pathCase() == dev.sluice.core.policy.PathCase.INSENSITIVE) {
+      sb.append("Paths: matched ignoring the case of letters\n");
+    }
     List<Rule> endpoints = policy.rules().stream().filter(r -> !r.isGlobal()).toList();
     for (Rule r : policy.rules()) {
       if (r.isGlobal()) {

@@ -197,6 +197,29 @@ class PolicyErrorsTest {
   }
 
   @Test
+  void badPathMatching_listsTheValidOnes() {
+    assertError(
+        "paths: case-insensitve\nglobal: {limits: 1/second}\n",
+        1,
+        8,
+        "paths",
+        "unknown path matching 'case-insensitve'; did you mean 'case-insensitive'?"
+            + " valid: case-sensitive, case-insensitive");
+  }
+
+  @Test
+  void routeSegmentThatIsNotCanonical_isRefused_sayingHowItReads() {
+    assertError(
+        "rules: [{route: POST /auth/magic%2Dlink, limits: 1/second}]\n",
+        1,
+        17,
+        "rules[0].route",
+        "bad route 'POST /auth/magic%2Dlink': segment 'magic%2Dlink' in '/auth/magic%2Dlink'"
+            + " can never match: request paths are matched in canonical form, where it reads"
+            + " 'magic-link'");
+  }
+
+  @Test
   void trustedProxyThatIsAHostName_isRefusedAtItsEntry() {
     assertError(
         "trusted-proxies: [10.0.0.0/8, lb.internal]\nglobal: {limits: 1/second}\n",

@@ -9,6 +9,7 @@ import dev.sluice.core.policy.HeaderDialect;
 import dev.sluice.core.policy.IpRange;
 import dev.sluice.core.policy.KeySource;
 import dev.sluice.core.policy.Limit;
+import dev.sluice.core.policy.PathCase;
 import dev.sluice.core.policy.Policy;
 import dev.sluice.core.policy.Route;
 import dev.sluice.core.policy.Rule;
@@ -80,6 +81,20 @@ class PolicyFormatTest {
     assertThat(defaults.trustedProxies()).isEmpty();
     assertThat(parse("trusted-proxies: 127.0.0.1\nglobal: {limits: 1/second}\n").trustedProxies())
         .containsExactly(IpRange.parse("127.0.0.1"));
+  }
+
+  @Test
+  void pathMatching_isReadAndDefaultsToCaseSensitive() {
+    assertThat(parse("paths: case-insensitive\nglobal: {limits: 1/second}\n").pathCase())
+        .isEqualTo(PathCase.INSENSITIVE);
+    assertThat(parse("paths: case-sensitive\nglobal: {limits: 1/second}\n").pathCase())
+        .isEqualTo(PathCase.SENSITIVE);
+    assertThat(parse("global: {limits: 1/second}\n").pathCase()).isEqualTo(PathCase.SENSITIVE);
+    assertThat(
+            PolicySummary.describe(parse("paths: case-insensitive\nglobal: {limits: 1/second}\n")))
+        .contains("Paths: matched ignoring the case of letters");
+    assertThat(PolicySummary.describe(parse("global: {limits: 1/second}\n")))
+        .doesNotContain("Paths:");
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.sluice.core;
 
+import dev.sluice.core.http.JsonBody;
 import dev.sluice.core.http.QueryString;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -20,6 +21,8 @@ public final class Request implements RequestView {
   private final String clientAddress;
   private final Map<String, String> query;
   private final Map<String, String> body;
+  private final String json;
+  private JsonBody parsed;
 
   private Request(Builder b) {
     this.method = b.method;
@@ -31,10 +34,12 @@ public final class Request implements RequestView {
     this.clientAddress = b.clientAddress;
     this.query = Map.copyOf(b.query);
     this.body = Map.copyOf(b.body);
+    this.json = b.json;
   }
 
   /**
-   * A request with this method and path (a query string after {@code ?} is split off and parsed).
+   * A request with this method and path (a query string after {@code ?} is split off and parsed),
+   * as a client sent them: the engine puts both in canonical form when it decides.
    */
   public static Builder builder(String method, String path) {
     return new Builder(method, path);
@@ -74,7 +79,15 @@ public final class Request implements RequestView {
 
   @Override
   public String bodyField(String fieldPath) {
-    return body.get(fieldPath);
+    String v = body.get(fieldPath);
+    if (v != null || json == null) {
+      return v;
+    }
+    JsonBody j = parsed;
+    if (j == null) {
+      parsed = j = JsonBody.parse(json); // throws for a key given twice, each time it is read
+    }
+    return j.field(fieldPath);
   }
 
   @Override
@@ -90,6 +103,7 @@ public final class Request implements RequestView {
     private final Map<String, String> query = new LinkedHashMap<>();
     private final Map<String, String> body = new LinkedHashMap<>();
     private String clientAddress;
+    private String json;
 
     private Builder(String method, String path) {
       this.method = Objects.requireNonNull(method, "method").toUpperCase(Locale.ROOT);
@@ -127,6 +141,15 @@ public final class Request implements RequestView {
     /** Sets the JSON body field at {@code path} (dotted) to {@code value}, as text. */
     public Builder bodyField(String path, String value) {
       body.put(path, Objects.requireNonNull(value));
+      return this;
+    }
+
+    /**
+     * Sets the raw JSON body, read by {@link JsonBody} when a rule needs a field of it (fields set
+     * with {@link #bodyField} come first).
+     */
+    public Builder jsonBody(String json) {
+      this.json = Objects.requireNonNull(json, "json");
       return this;
     }
 

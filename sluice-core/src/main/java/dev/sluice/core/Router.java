@@ -16,10 +16,18 @@ import java.util.List;
 final class Router {
   private final Node root = new Node();
 
-  void add(PathTemplate template, int rule) {
+  /**
+   * Adds {@code template} as rule {@code rule}; with {@code foldCase}, its literals lower-cased
+   * (the paths it is matched with are then lower-cased too).
+   */
+  void add(PathTemplate template, int rule, boolean foldCase) {
     Node n = root;
     for (int i = 0; i < template.size(); i++) {
-      n = template.isParam(i) ? n.paramChild() : n.literalChild(template.segment(i));
+      String literal = template.segment(i);
+      n =
+          template.isParam(i)
+              ? n.paramChild()
+              : n.literalChild(foldCase ? literal.toLowerCase(java.util.Locale.ROOT) : literal);
     }
     if (template.isCatchAll()) {
       n.catchAll = set(n.catchAll, rule);

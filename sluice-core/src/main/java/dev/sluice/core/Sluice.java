@@ -1,10 +1,15 @@
 package dev.sluice.core;
 
+import dev.sluice.core.http.CanonicalPath;
 import dev.sluice.core.http.DenialBody;
 import dev.sluice.core.http.Header;
+import dev.sluice.core.http.HttpMethods;
+import dev.sluice.core.http.InvalidRequestException;
 import dev.sluice.core.http.RateLimitHeaders;
 import dev.sluice.core.policy.Cost;
 import dev.sluice.core.policy.KeySource;
+import dev.sluice.core.policy.PathCase;
+import dev.sluice.core.policy.PathTemplate;
 import dev.sluice.core.policy.Policy;
 import dev.sluice.core.policy.Rule;
 import dev.sluice.core.store.BucketGroup;
@@ -18,9 +23,11 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -35,6 +42,15 @@ import java.util.function.LongSupplier;
  * into a bucket key (keyed SipHash-1-3: the raw API key, token or e-mail never reaches the store);
  * (3) works out each rule's cost; (4) charges all those buckets in one atomic store call; (5)
  * returns a {@link Decision}. Thread-safe; one instance serves every thread.
+ *
+ * <p>Before all that, the engine puts the request in its canonical form itself, whoever built the
+ * view: the method through {@link HttpMethods} ({@code post} is POST; a non-standard method makes
+ * the request invalid), the path through {@link CanonicalPath} ({@code /auth/./magic%2Dlink;x} is
+ * {@code /auth/magic-link}; a path with an encoded slash makes it invalid), lower-cased if the
+ * policy says {@code paths: case-insensitive}. A route naming GET also covers HEAD, unless a route
+ * of the same path names HEAD itself. No front door can hand the engine a spelling that dodges a
+ * rule: an invalid request is refused ({@link Decision.Outcome#INVALID}, a 400), never passed
+ * uncounted.
  *
  * <pre>{@code
  * Sluice sluice = Sluice.builder(policy).store(InMemoryStore.create()).build();
@@ -53,12 +69,14 @@ public final class Sluice {
   private final int shadowRules;
   private final Overrides overrides;
   private final boolean trackIdentities;
+  private final boolean foldCase;
 
   private Sluice(Builder b) {
     this.policy = b.policy;
     this.store = b.store != null ? b.store : InMemoryStore.create();
     this.overrides = b.overrides != null ? b.overrides : new Overrides();
     this.trackIdentities = b.trackIdentities;
+    this.foldCase = policy.pathCase() == PathCase.INSENSITIVE;
     this.shadowRules = (int) policy.rules().stream().filter(Rule::shadow).count();
     ByteBuffer secret = ByteBuffer.wrap(b.secret).order(ByteOrder.LITTLE_ENDIAN);
     this.hasher = new SipHash(secret.getLong(), secret.getLong());
@@ -66,6 +84,12 @@ public final class Sluice {
     this.rules = new CompiledRule[policy.rules().size()];
     this.globalMask = new long[(rules.length + 63) / 64];
     this.router = new Router();
+    Set<PathTemplate> headRoutes = new HashSet<>(); // paths some route names HEAD for
+    for (Rule r : policy.rules()) {
+      if (r.route() != null && r.route().methods().contains("HEAD")) {
+        headRoutes.add(r.route().path());
+      }
+    }
     for (int i = 0; i < rules.length; i++) {
       Rule r = policy.rules().get(i);
       List<KeySource> chain =
@@ -79,12 +103,14 @@ public final class Sluice {
         }
         chainIdx[j] = idx;
       }
+      boolean headAsGet = r.route() != null && !headRoutes.contains(r.route().path());
       rules[i] =
-          new CompiledRule(r, store.group(r.name(), r.limits()), stableHash(r.name()), chainIdx);
+          new CompiledRule(
+              r, store.group(r.name(), r.limits()), stableHash(r.name()), chainIdx, headAsGet);
       if (r.isGlobal()) {
         globalMask[i >>> 6] |= 1L << i;
       } else {
-        router.add(r.route().path(), i);
+        router.add(r.route().path(), i, foldCase);
       }
     }
     this.leaves = leaves.toArray(new KeySource[0]);
@@ -424,16 +450,38 @@ public final class Sluice {
    * of) the body before {@link #decide} only when this says so, and streams it otherwise.
    */
   public boolean needsBody(String method, String path) {
-    long[] matched = matchRules(path, new long[globalMask.length]);
+    String m = method == null ? null : HttpMethods.canonical(method);
+    String p;
+    try {
+      p = path == null ? null : canonicalPath(path);
+    } catch (InvalidRequestException e) {
+      return false; // invalid whatever its body says
+    }
+    if (method != null && m == null) {
+      return false;
+    }
+    long[] matched = matchRules(p, new long[globalMask.length]);
     for (int w = 0; w < matched.length; w++) {
       for (long bits = matched[w]; bits != 0; bits &= bits - 1) {
         CompiledRule cr = rules[(w << 6) + Long.numberOfTrailingZeros(bits)];
-        if (cr.readsBody && (cr.methods & methodBit(method)) != 0) {
+        if (cr.readsBody && (cr.methods & methodBit(m)) != 0) {
           return true;
         }
       }
     }
     return false;
+  }
+
+  /**
+   * The canonical form of request path {@code rawPath} under this policy ({@link CanonicalPath},
+   * lower-cased if the policy matches paths case-insensitively): what {@link #decide} matches.
+   * Front doors call it to refuse an invalid path before reading a body; they need not, as {@code
+   * decide} applies it anyway (to a canonical path, at the cost of one scan).
+   *
+   * @throws InvalidRequestException ({@code BAD_PATH}) if the path has no canonical form
+   */
+  public String canonicalPath(String rawPath) {
+    return CanonicalPath.of(rawPath, foldCase);
   }
 
   /**
@@ -501,10 +549,32 @@ public final class Sluice {
    */
   private Object prepare(RequestView request, Charge charge, Charge shadow, Scratch scratch) {
     scratch.request = request;
+    String method = request.method();
     String path = request.path();
+    String m = method == null ? null : HttpMethods.canonical(method);
+    if (method != null && m == null) {
+      return Decision.invalid(0, HttpMethods.problem(method));
+    }
+    try {
+      if (path != null) {
+        path = canonicalPath(path);
+      }
+      return prepare(request, m, path, charge, shadow, scratch);
+    } catch (InvalidRequestException e) { // the path, or a body read one way only
+      return Decision.invalid(0, e.getMessage());
+    }
+  }
+
+  private Object prepare(
+      RequestView request,
+      String method,
+      String path,
+      Charge charge,
+      Charge shadow,
+      Scratch scratch) {
     boolean anyOverride = !overrides.isEmpty();
     long[] matched = matchRules(path, scratch.matched);
-    int methodBit = methodBit(request.method());
+    int methodBit = methodBit(method);
     long[] leafHash = scratch.leafHash;
     int[] leafState = scratch.leafState;
     int gen = ++scratch.generation;
@@ -690,9 +760,9 @@ public final class Sluice {
   }
 
   /**
-   * One bit per HTTP method, so a rule's methods are checked with a mask instead of a set lookup.
-   * Methods outside the standard set share bit 31: no route can name them (see {@code Route}), so
-   * only rules of any method cover them.
+   * One bit per HTTP method (canonical, see {@link HttpMethods}), so a rule's methods are checked
+   * with a mask instead of a set lookup. A request without a method has bit 31: only rules of any
+   * method cover it.
    */
   private static int methodBit(String method) {
     if (method == null) {
@@ -769,7 +839,11 @@ public final class Sluice {
     final java.util.concurrent.ConcurrentHashMap<List<dev.sluice.core.policy.Limit>, BucketGroup>
         variants = new java.util.concurrent.ConcurrentHashMap<>();
 
-    CompiledRule(Rule rule, BucketGroup group, long tweak, int[] chain) {
+    /**
+     * @param headAsGet whether a route naming GET covers HEAD too (servers answer HEAD with the GET
+     *     handler): unless a route of the same path names HEAD itself
+     */
+    CompiledRule(Rule rule, BucketGroup group, long tweak, int[] chain, boolean headAsGet) {
       this.rule = rule;
       int m = 0;
       if (rule.route() == null || rule.route().methods().isEmpty()) {
@@ -777,6 +851,9 @@ public final class Sluice {
       } else {
         for (String method : rule.route().methods()) {
           m |= methodBit(method);
+        }
+        if (headAsGet && (m & methodBit("GET")) != 0) {
+          m |= methodBit("HEAD");
         }
       }
       this.methods = m;

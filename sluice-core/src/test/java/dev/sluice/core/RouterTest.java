@@ -13,7 +13,7 @@ class RouterTest {
 
   private Router add(String... templates) {
     for (String t : templates) {
-      router.add(PathTemplate.parse(t), rules++);
+      router.add(PathTemplate.parse(t), rules++, false);
     }
     return router;
   }

@@ -37,6 +37,28 @@ public final class QueryString {
     }
   }
 
+  /**
+   * Whether {@code rawQuery} can be read by {@link #forEach}: every {@code %} starts a well-formed
+   * escape ({@code +} and bytes that are not UTF-8 decode leniently; only a broken escape fails),
+   * and there is no {@code #} (a fragment is never part of a request).
+   */
+  public static boolean isValid(String rawQuery) {
+    if (rawQuery == null) {
+      return true;
+    }
+    if (rawQuery.indexOf('#') >= 0) {
+      return false;
+    }
+    for (int i = rawQuery.indexOf('%'); i >= 0; i = rawQuery.indexOf('%', i + 1)) {
+      if (i + 2 >= rawQuery.length()
+          || Character.digit(rawQuery.charAt(i + 1), 16) < 0
+          || Character.digit(rawQuery.charAt(i + 2), 16) < 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   private static String decode(String s) {
     return URLDecoder.decode(s, StandardCharsets.UTF_8);
   }

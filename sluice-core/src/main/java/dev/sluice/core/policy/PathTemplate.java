@@ -9,10 +9,12 @@ import java.util.regex.Pattern;
  * A route's path: literal segments and {@code {param}} segments, e.g. {@code
  * /assets/{id}/download}.
  *
- * <p>Matching is segment by segment on the raw path (no percent-decoding); a trailing slash is
- * ignored, so {@code /assets/} matches {@code /assets}. A {@code {param}} matches exactly one
- * non-empty segment. A final {@code **} matches any remainder, including none. There is no other
- * wildcard: a {@code *} anywhere else is refused, as are {@code .} and {@code ..} segments.
+ * <p>Matching is segment by segment on the request's canonical path ({@link
+ * dev.sluice.core.http.CanonicalPath}), so a literal segment must itself be canonical ({@code
+ * magic-link}, not {@code magic%2Dlink}, {@code a;b} or {@code a.}); a trailing slash is ignored,
+ * so {@code /assets/} matches {@code /assets}. A {@code {param}} matches exactly one non-empty
+ * segment. A final {@code **} matches any remainder, including none. There is no other wildcard: a
+ * {@code *} anywhere else is refused, as are {@code .} and {@code ..} segments.
  */
 public final class PathTemplate {
   private static final Pattern PARAM = Pattern.compile("\\{([A-Za-z_][A-Za-z0-9_]*)}");
@@ -93,6 +95,23 @@ public final class PathTemplate {
                   + text
                   + "' can never"
                   + " match: request paths are matched with their dot segments resolved");
+        }
+        String canonical;
+        try {
+          canonical = dev.sluice.core.http.CanonicalPath.of("/" + p).substring(1);
+        } catch (dev.sluice.core.http.InvalidRequestException e) {
+          canonical = null;
+        }
+        if (!p.equals(canonical)) { // it could never match: request paths are matched canonical
+          throw new IllegalArgumentException(
+              "segment '"
+                  + p
+                  + "' in '"
+                  + text
+                  + "' can never match: request paths are matched in canonical form"
+                  + (canonical == null || canonical.isEmpty()
+                      ? " (see the policy format's path treatments)"
+                      : ", where it reads '" + canonical + "'"));
         }
         segs.add(p);
         params.add(false);

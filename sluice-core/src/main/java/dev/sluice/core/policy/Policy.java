@@ -21,6 +21,7 @@ import java.util.Set;
  *     always the client
  * @param tiers classes of customers with their own limits, by name (see {@link Tier})
  * @param webhooks where threshold events go (see {@link Webhook})
+ * @param pathCase whether request paths are matched ignoring the case of their letters
  */
 public record Policy(
     HeaderDialect headers,
@@ -30,10 +31,12 @@ public record Policy(
     StoreFailure onStoreFailure,
     List<IpRange> trustedProxies,
     java.util.Map<String, Tier> tiers,
-    List<Webhook> webhooks) {
+    List<Webhook> webhooks,
+    PathCase pathCase) {
 
   public Policy {
     Objects.requireNonNull(headers, "headers");
+    Objects.requireNonNull(pathCase, "pathCase");
     Objects.requireNonNull(denial, "denial");
     Objects.requireNonNull(onStoreFailure, "onStoreFailure");
     rules = Checks.list(rules, "rules");
@@ -91,6 +94,28 @@ public record Policy(
         }
       }
     }
+  }
+
+  /** A policy whose paths are matched case-sensitively. */
+  public Policy(
+      HeaderDialect headers,
+      boolean resetHeader,
+      DenialFormat denial,
+      List<Rule> rules,
+      StoreFailure onStoreFailure,
+      List<IpRange> trustedProxies,
+      java.util.Map<String, Tier> tiers,
+      List<Webhook> webhooks) {
+    this(
+        headers,
+        resetHeader,
+        denial,
+        rules,
+        onStoreFailure,
+        trustedProxies,
+        tiers,
+        webhooks,
+        PathCase.SENSITIVE);
   }
 
   /** A policy that fails open and trusts no proxy, without tiers or webhooks. */

@@ -75,7 +75,7 @@ final class AdminHandler implements Handler<HttpServerRequest> {
     // Vert.x decodes the query when a parameter is first asked for, and throws at a broken
     // %-escape: refused here, it cannot reach a handler (it once left the request unanswered).
     String query = req.query();
-    if (query != null && !RequestPath.validQuery(query)) {
+    if (query != null && !dev.sluice.core.http.QueryString.isValid(query)) {
       JsonErrors.send(
           req.response().putHeader("Connection", "close"),
           400,

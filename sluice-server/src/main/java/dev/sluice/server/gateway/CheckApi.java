@@ -3,7 +3,11 @@ package dev.sluice.server.gateway;
 import dev.sluice.core.Decision;
 import dev.sluice.core.LimitStatus;
 import dev.sluice.core.Sluice;
+import dev.sluice.core.http.CanonicalPath;
 import dev.sluice.core.http.Header;
+import dev.sluice.core.http.HttpMethods;
+import dev.sluice.core.http.InvalidRequestException;
+import dev.sluice.core.http.JsonBody;
 import dev.sluice.core.http.QueryString;
 import dev.sluice.core.http.Seconds;
 import io.vertx.core.MultiMap;
@@ -80,6 +84,14 @@ final class CheckApi {
     } catch (DecodeException e) {
       throw new BadCheck("", "the body is not valid JSON: " + firstLine(e.getMessage()));
     }
+    // Read again by core's JSON reader, which refuses a key given twice (Jackson keeps the last):
+    // the described body is then read exactly as the proxy reads a body.
+    JsonBody whole;
+    try {
+      whole = JsonBody.parse(raw.getBytes());
+    } catch (InvalidRequestException e) {
+      throw new BadCheck("", e.getMessage());
+    }
     if (!(parsed instanceof JsonObject in)) {
       throw new BadCheck(
           "",
@@ -96,15 +108,17 @@ final class CheckApi {
                 + String.join(", ", new java.util.TreeSet<>(FIELDS)));
       }
     }
-    String method = text(in, "method", true);
-    if (!method.chars().allMatch(c -> c >= 'A' && c <= 'Z') || method.length() > 20) {
-      throw new BadCheck("method", "'" + method + "' is not an HTTP method (GET, POST, ...)");
+    String method = HttpMethods.canonical(text(in, "method", true));
+    if (method == null) {
+      throw new BadCheck("method", HttpMethods.problem(in.getString("method")));
     }
     String target = text(in, "path", true);
     int q = target.indexOf('?');
-    String path = RequestPath.canonical(q < 0 ? target : target.substring(0, q));
-    if (path == null) {
-      throw new BadCheck("path", "'" + target + "' is not an absolute path such as /users/42");
+    String path;
+    try { // case kept: the engine folds it if its policy says so
+      path = CanonicalPath.of(q < 0 ? target : target.substring(0, q));
+    } catch (InvalidRequestException e) {
+      throw new BadCheck("path", e.getMessage());
     }
     MultiMap headers = HttpHeaders.headers();
     JsonObject h = object(in, "headers");
@@ -163,7 +177,11 @@ final class CheckApi {
     JsonObject body = object(in, "body");
     GatewayRequest view =
         new GatewayRequest(method, path, headers::get, client, query::get, null, cost);
-    return new Check(body != null ? view.withJson(body) : view, Boolean.TRUE.equals(dryRun));
+    // The described body as core read it with the whole check: numbers as written, as the proxy
+    // reads a body's.
+    return new Check(
+        view.withJson(body != null ? whole.object("body") : JsonBody.none()),
+        Boolean.TRUE.equals(dryRun));
   }
 
   /** The answer for {@code d}: the decision as JSON. */

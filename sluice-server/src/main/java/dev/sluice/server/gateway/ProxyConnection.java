@@ -2,6 +2,9 @@ package dev.sluice.server.gateway;
 
 import dev.sluice.core.Sluice;
 import dev.sluice.core.http.Header;
+import dev.sluice.core.http.HttpMethods;
+import dev.sluice.core.http.InvalidRequestException;
+import dev.sluice.core.http.QueryString;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -26,16 +29,15 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
-import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
@@ -51,15 +53,30 @@ import java.util.concurrent.TimeoutException;
  * answer streaming back) or DISCARDING (answered by Sluice; what is left of its body is read and
  * dropped). When both the request and the answer are complete, the next request may begin.
  *
- * <p>Forwarded requests keep their request-target exactly as received (after the upstream's
- * prefix), lose their hop-by-hop headers (RFC 9110 section 7.6.1), and get {@code X-Forwarded-For},
- * {@code -Proto} and {@code -Host}; those sent by the client are believed only from trusted
- * proxies.
+ * <p>Forwarded requests keep their request-target exactly as received (after the upstream's prefix)
+ * and their method in canonical form, lose their hop-by-hop headers (RFC 9110 section 7.6.1), and
+ * get {@code X-Forwarded-For}, {@code -Proto} and {@code -Host}; those sent by the client are
+ * believed only from trusted proxies, and from any other peer {@code Forwarded} and {@code
+ * X-Real-IP} are removed.
  */
 final class ProxyConnection extends ChannelInboundHandlerAdapter {
   /** Request headers not forwarded as such: rewritten below, or answered by the gateway itself. */
   private static final String[] REWRITTEN = {
     "host", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "expect"
+  };
+
+  /**
+   * From a peer that is not a trusted proxy, also the other headers that name the client: a client
+   * could write them to pose as anyone to an upstream that reads them.
+   */
+  private static final String[] REWRITTEN_UNTRUSTED = {
+    "host",
+    "x-forwarded-for",
+    "x-forwarded-proto",
+    "x-forwarded-host",
+    "expect",
+    "forwarded",
+    "x-real-ip"
   };
 
   private static final String[] NONE = {};
@@ -105,7 +122,8 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
   private ByteBuf body;
 
   private UpstreamConnection upstream;
-  private Map<String, List<String>> queryParameters;
+  private String rawQuery;
+  private Map<String, String> queryParameters;
 
   /** What is known of a request whose body is being read for a body key. */
   private record Awaiting(String method, String path, String client) {}
@@ -194,6 +212,7 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
     headWritten = false;
     rateHeaders = List.of();
     queryParameters = null;
+    rawQuery = null;
     if (r.decoderResult().isFailure()) {
       invalid(r.decoderResult().cause());
       return;
@@ -204,20 +223,31 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
     }
     String uri = r.uri();
     // Only origin-form: an absolute-form target would be forwarded with an authority the
-    // upstream might honour over Host, and '*' or authority-form name no path to match.
-    int q = uri.indexOf('?');
-    int fragment = uri.indexOf('#');
-    int pathEnd = Math.min(q < 0 ? uri.length() : q, fragment < 0 ? uri.length() : fragment);
-    String path = uri.startsWith("/") ? RequestPath.canonical(uri.substring(0, pathEnd)) : null;
-    if (path == null) {
-      error(400, "BAD_PATH", "the request path is not a valid absolute path", true);
+    // upstream might honour over Host, and '*' or authority-form name no path to match. The
+    // method and path are put in canonical form by core (the engine would anyway): refused here,
+    // before a body is read for them.
+    Sluice engine = server.engines.current();
+    this.engine = engine;
+    String method = HttpMethods.canonical(r.method().name());
+    if (method == null) {
+      error(400, InvalidRequestException.BAD_METHOD, HttpMethods.problem(r.method().name()), true);
       return;
     }
-    if (q >= 0 && q == pathEnd && !RequestPath.validQuery(uri.substring(q + 1))) {
+    int q = uri.indexOf('?');
+    String path;
+    try {
+      path = engine.canonicalPath(q < 0 ? uri : uri.substring(0, q));
+    } catch (InvalidRequestException e) {
+      error(400, e.code(), e.getMessage(), true);
+      return;
+    }
+    rawQuery = q < 0 ? null : uri.substring(q + 1);
+    if (!QueryString.isValid(rawQuery)) {
       error(
           400,
-          "BAD_QUERY",
-          "the query string has a broken percent-encoding (a % not followed by two hex digits)",
+          InvalidRequestException.BAD_QUERY,
+          "the query string has a broken percent-encoding (a % not followed by two hex digits)"
+              + " or a '#'",
           true);
       return;
     }
@@ -226,10 +256,7 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
       // the real one by the method of the next pipelined request (a HEAD's: without its body).
       ctx.pipeline().context(HttpServerCodec.class).writeAndFlush(Unpooled.wrappedBuffer(CONTINUE));
     }
-    Sluice engine = server.engines.current();
-    this.engine = engine;
     HttpHeaders headers = r.headers();
-    String method = r.method().name();
     String client =
         ClientAddress.resolve(
             peer,
@@ -289,7 +316,7 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
                   true,
                   a.client(),
                   this::queryParameter,
-                  Buffer.buffer(bytes),
+                  bytes,
                   -1));
         }
       }
@@ -334,12 +361,17 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
     }
   }
 
+  /** Query parameter {@code name} as core reads a query ({@link QueryString}): the first wins. */
   private String queryParameter(String name) {
-    if (queryParameters == null) {
-      queryParameters = new QueryStringDecoder(request.uri()).parameters();
+    if (rawQuery == null) {
+      return null;
     }
-    List<String> values = queryParameters.get(name);
-    return values == null || values.isEmpty() ? null : values.get(0);
+    if (queryParameters == null) {
+      Map<String, String> params = new HashMap<>();
+      QueryString.forEach(rawQuery, params::putIfAbsent);
+      queryParameters = params;
+    }
+    return queryParameters.get(name);
   }
 
   // ---- deciding ----------------------------------------------------------------------------
@@ -398,7 +430,7 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
     // Kept aside: a Connection header naming it would strip it, and the body would then reach
     // the upstream as the next request.
     String length = h.get(HttpHeaderNames.CONTENT_LENGTH);
-    HopByHop.strip(h, REWRITTEN);
+    HopByHop.strip(h, trusted ? REWRITTEN : REWRITTEN_UNTRUSTED);
     h.set(HttpHeaderNames.HOST, server.upstream.authority());
     h.set("X-Forwarded-For", forwardedFor);
     h.set("X-Forwarded-Proto", proto);
@@ -410,6 +442,12 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
       r.setUri(prefix + r.uri());
     }
     r.setProtocolVersion(HttpVersion.HTTP_1_1);
+    // The method as counted ('post' was counted as POST): the upstream serves what was counted,
+    // and a 'head' is framed as the HEAD it is, without a body.
+    String method = HttpMethods.canonical(r.method().name());
+    if (!method.equals(r.method().name())) {
+      r.setMethod(HttpMethod.valueOf(method));
+    }
     if (body != null) { // read whole for a body key: sent whole, with its length
       h.remove(HttpHeaderNames.TRANSFER_ENCODING);
       h.set(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
@@ -727,6 +765,7 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
     engine = null;
     rateHeaders = List.of();
     queryParameters = null;
+    rawQuery = null;
     if (server.draining) {
       state = CLOSING;
       ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);

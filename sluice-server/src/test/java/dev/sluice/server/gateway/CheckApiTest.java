@@ -103,6 +103,75 @@ class CheckApiTest {
         .isEqualTo(429);
   }
 
+  /**
+   * Issue 16 through the decision service: after three magic links for one e-mail, every spelling
+   * of a fourth is answered "deny" (429) or refused (400), never "allow".
+   */
+  @ParameterizedTest(name = "{0} {1}")
+  @MethodSource("dev.sluice.server.gateway.PathVariants#magicLink")
+  void fourthMagicLink_inAnySpelling_isDeniedOrRefused(String method, String path) {
+    GatewayFixture g =
+        GatewayFixture.policy(dir, PathVariants.iptoCaseInsensitive(), ProxyIptoTest.START);
+    try {
+      String body =
+          ", \"client_address\": \"203.0.113.7\", \"body\": {\"email\": \"a@example.com\"}}";
+      for (int i = 0; i < 3; i++) {
+        JsonObject d =
+            new JsonObject(
+                g.check("{\"method\": \"POST\", \"path\": \"/auth/magic-link\"" + body).body());
+        assertThat(d.getBoolean("allowed")).isTrue();
+      }
+
+      HttpResponse<String> r =
+          g.check(
+              new JsonObject()
+                  .put("method", method)
+                  .put("path", path)
+                  .put("client_address", "203.0.113.7")
+                  .put("body", new JsonObject().put("email", "a@example.com"))
+                  .encode());
+
+      if (r.statusCode() == 400) {
+        assertThat(new JsonObject(r.body()).getJsonObject("error").getString("code"))
+            .isEqualTo("BAD_CHECK");
+      } else {
+        JsonObject d = new JsonObject(r.body());
+        assertThat(d.getBoolean("allowed")).as("%s %s", method, path).isFalse();
+        assertThat(d.getInteger("status")).isIn(429, 400);
+      }
+    } finally {
+      g.close();
+    }
+  }
+
+  @Test
+  void describedBodyGivingAKeyTwice_is400() {
+    HttpResponse<String> r =
+        f.check(
+            "{\"method\": \"POST\", \"path\": \"/auth/magic-link\","
+                + " \"body\": {\"email\": \"a@example.com\", \"email\": \"b@example.com\"}}");
+
+    assertThat(r.statusCode()).isEqualTo(400);
+    assertThat(new JsonObject(r.body()).getJsonObject("error").getString("message"))
+        .contains("'body.email' twice");
+  }
+
+  @Test
+  void headCheck_isCountedWithGet() {
+    String check =
+        "{\"method\": \"%s\", \"path\": \"/microip/search\", \"client_address\":"
+            + " \"203.0.113.7\"}";
+    for (int i = 0; i < 50; i++) {
+      assertThat(new JsonObject(f.check(check.formatted("HEAD")).body()).getBoolean("allowed"))
+          .isTrue();
+    }
+
+    assertThat(new JsonObject(f.check(check.formatted("head")).body()).getInteger("status"))
+        .isEqualTo(429);
+    assertThat(new JsonObject(f.check(check.formatted("GET")).body()).getInteger("status"))
+        .isEqualTo(429);
+  }
+
   @Test
   void cost_replacesTheRulesCost() {
     JsonObject d =
@@ -168,9 +237,12 @@ class CheckApiTest {
     assertBad("not json", "", "the body is not valid JSON");
     assertBad("[1, 2]", "", "the body must be a JSON object");
     assertBad("{\"path\": \"/x\"}", "method", "'method' is required");
-    assertBad("{\"method\": \"get\", \"path\": \"/x\"}", "method", "'get' is not an HTTP method");
+    assertBad("{\"method\": \"G(T\", \"path\": \"/x\"}", "method", "'G(T' is not an HTTP method");
     assertBad("{\"method\": \"GET\"}", "path", "'path' is required");
-    assertBad("{\"method\": \"GET\", \"path\": \"x\"}", "path", "'x' is not an absolute path");
+    assertBad(
+        "{\"method\": \"GET\", \"path\": \"x\"}",
+        "path",
+        "the path must be an absolute path starting with '/'");
     assertBad("{\"method\": \"GET\", \"path\": \"/x\", \"cost\": -1}", "cost", "cost must be");
     assertBad("{\"method\": \"GET\", \"path\": \"/x\", \"cost\": 1.5}", "cost", "cost must be");
     assertBad(
