@@ -20,6 +20,7 @@ class ExamplePoliciesTest {
             Headers: X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset (Unix epoch\
              seconds); Retry-After on every 429
             429 body: {"detail": "Rate limit exceeded", "retry_after": N}
+            Paths: matched ignoring the case of letters
 
             Global limits, on every request, counted per bearer token, else client IP:
               minute  100 per minute (fixed window)
