@@ -56,6 +56,8 @@ final class Call<T> {
   private HttpRequest wire;
   private int attempts;
   private boolean reserved;
+  private long slot;
+  private long slotEpoch;
 
   // decided when a response's head arrives
   private Verdict verdict;
@@ -123,11 +125,63 @@ final class Call<T> {
     if (pacer == null) {
       return 0;
     }
-    long latest = Math.min(Nanos.add(now, Nanos.of(client.policy.maxWait())), deadlineNanos);
-    long wait = pacer.reserve(now, latest) - now;
+    slotEpoch = pacer.epoch();
+    slot = pacer.reserve(now, latest(now));
     reserved = true;
+    long wait = slot - now;
     client.notifier.waiting(request, wait, RateLimitListener.WaitCause.PACING);
     return wait;
+  }
+
+  /**
+   * After waiting for the slot {@link #beforeAttempt} gave: 0 if the request may go now, else how
+   * much longer to wait, because a refusal meanwhile replaced the timeline the slot was on (the
+   * request then takes a new slot, and the driver waits and asks again).
+   */
+  long recheck() {
+    if (pacer == null || !reserved) {
+      return 0;
+    }
+    long now = client.sleeper.nanoTime();
+    long epoch = pacer.epoch();
+    long confirmed = pacer.confirm(now, slot, slotEpoch, latest(now));
+    if (confirmed == slot) {
+      return 0;
+    }
+    slot = confirmed;
+    slotEpoch = epoch;
+    long wait = Math.max(1, confirmed - now);
+    client.notifier.waiting(request, wait, RateLimitListener.WaitCause.PACING);
+    return wait;
+  }
+
+  private long latest(long now) {
+    return Math.min(Nanos.add(now, Nanos.of(client.policy.maxWait())), deadlineNanos);
+  }
+
+  /**
+   * After an attempt failed with {@code failure} (no response): how long to wait before trying
+   * again, or -1 to let the failure propagate. Idempotent requests with re-sendable bodies are
+   * retried after transport failures (connection reset or refused, timeouts) with the same
+   * back-off, attempts and budget as a 503 without {@code Retry-After}.
+   */
+  long retryAfterFailure(IOException failure) {
+    failed();
+    if (failure instanceof GiveUpException
+        || failure instanceof java.net.UnknownHostException
+        || failure instanceof javax.net.ssl.SSLHandshakeException
+        || failure instanceof javax.net.ssl.SSLPeerUnverifiedException
+        || Thread.currentThread().isInterrupted()) {
+      return -1;
+    }
+    serverWaitNanos = -1;
+    Verdict v = retryOrGiveUp(client.sleeper.nanoTime());
+    if (v != Verdict.RETRY) {
+      return -1;
+    }
+    client.notifier.retry(request, attempts + 1, -1);
+    client.notifier.waiting(request, waitNanos, cause);
+    return waitNanos;
   }
 
   /** The request to send. */
@@ -138,6 +192,12 @@ final class Call<T> {
   /** The body handler to send it with. */
   BodyHandler<T> wireHandler() {
     return this::onHead;
+  }
+
+  /** {@link #failed()}, for a failure that is not retried; returns -1. */
+  long failedNow() {
+    failed();
+    return -1;
   }
 
   /** The attempt failed without a response (or its wait was interrupted). */
@@ -200,12 +260,16 @@ final class Call<T> {
     }
     long retryAfter = ServerTime.retryAfterNanos(headers, wall);
     boolean limited = status == 429 || (status == 503 && retryAfter >= 0);
+    boolean unavailable = status == 503 && retryAfter < 0; // retried with back-off
     serverWaitNanos = -1;
     if (limited) {
       serverWait(retryAfter, reading, wall);
     }
     recordPacing(now, wall, reading, limited);
-    verdict = limited ? retryOrGiveUp(now) : Verdict.PASS;
+    if (unavailable) {
+      serverWaitNanos = -1;
+    }
+    verdict = limited || unavailable ? retryOrGiveUp(now) : Verdict.PASS;
     switch (verdict) {
       case RETRY:
         return BodyReplay.abandoned();
@@ -278,7 +342,10 @@ final class Call<T> {
     if (Nanos.add(now, wait) > deadlineNanos) {
       return giveUp(GiveUpException.Reason.DEADLINE);
     }
-    if (client.budget != null && !client.budget.tryRetry(now)) {
+    // The budget protects a failing server from a retry storm; a client waiting as long as the
+    // server told it to is being paced, not storming, and is not charged.
+    boolean told = serverWaitNanos > 0;
+    if (!told && client.budget != null && !client.budget.tryRetry(now)) {
       return giveUp(GiveUpException.Reason.RETRY_BUDGET);
     }
     waitNanos = wait;

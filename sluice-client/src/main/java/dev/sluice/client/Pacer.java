@@ -115,6 +115,9 @@ final class Pacer {
   /** Answers whose resets differ by less than this describe the same window. */
   static final long TOLERANCE_NANOS = 250_000_000L;
 
+  /** The gap between probes of a spent quota while nothing says how long its window is. */
+  static final long PROBE_NANOS = 1_000_000_000L;
+
   /** How long after the server's announced reset the pacer takes the window to be over. */
   static final long GUARD_NANOS = 50_000_000L;
 
@@ -132,9 +135,45 @@ final class Pacer {
   private long outstanding;
   private long heldUntil = NONE;
 
+  // Reset-less quotas (see "Learning a window it is not told")
+  private boolean serverResets;
+  private long epoch;
+  private long lastBoundary = NONE;
+  private long windowEstimate = -1;
+  private long windowDeviation;
+  private long longestWait = -1;
+  private long riseAbove = Long.MAX_VALUE;
+  private boolean estimatedReset;
+  private final java.util.TreeMap<Long, Integer> pending = new java.util.TreeMap<>();
+
   /** A pacer; {@code assumedWindowNanos} (or -1) is the window to assume when none is sent. */
   Pacer(long assumedWindowNanos) {
     this.assumedWindowNanos = assumedWindowNanos;
+    this.windowEstimate = assumedWindowNanos;
+  }
+
+  /**
+   * The pacer's epoch: it changes whenever a refusal moves the timeline, so that a slot reserved
+   * before can be checked with {@link #confirm} when its time comes.
+   */
+  synchronized long epoch() {
+    return epoch;
+  }
+
+  /**
+   * Checks, when a reserved {@code slot} has come, that no refusal since {@code reservedIn} (its
+   * {@link #epoch}) has replaced the timeline it was taken on: returns {@code slot} if the request
+   * may go, else a new slot (the old reservation given back), as {@link #reserve}.
+   */
+  synchronized long confirm(long now, long slot, long reservedIn, long latest) {
+    if (reservedIn == epoch || slot > latest) {
+      return slot;
+    }
+    if (outstanding > 0) {
+      outstanding--; // the old reservation, made on a timeline the refusal has replaced
+      pending.computeIfPresent(slot, (k, n) -> n > 1 ? n - 1 : null);
+    }
+    return reserve(now, latest);
   }
 
   /**
@@ -145,6 +184,10 @@ final class Pacer {
   synchronized long reserve(long now, long latest) {
     advanceTo(now);
     long slot = lastSlot == NONE ? now : Math.max(now, Nanos.add(lastSlot, spacing));
+    if (allowance == 0 && resetAt == NONE && lastSlot != NONE) {
+      // spent, and when it comes back is unknown: one probe at a time, whose answer will tell
+      slot = Math.max(now, Nanos.add(lastSlot, probeGapNanos()));
+    }
     if (heldUntil != NONE) {
       slot = Math.max(slot, Nanos.add(heldUntil, GUARD_NANOS)); // a refusal's pause
     }
@@ -155,6 +198,7 @@ final class Pacer {
     }
     if (slot > latest) {
       outstanding++;
+      pending.merge(now, 1, Integer::sum);
       return now;
     }
     advanceTo(slot);
@@ -163,6 +207,7 @@ final class Pacer {
     }
     lastSlot = slot;
     outstanding++;
+    pending.merge(slot, 1, Integer::sum);
     return slot;
   }
 
@@ -170,6 +215,7 @@ final class Pacer {
   synchronized void release() {
     if (outstanding > 0) {
       outstanding--;
+      ended();
     }
   }
 
@@ -180,6 +226,7 @@ final class Pacer {
   synchronized void record(long now, long limit, long remaining, long reset, long window) {
     if (outstanding > 0) {
       outstanding--;
+      ended();
     }
     if (limit > 0) { // 0 is what some servers send for "no limit": no information
       this.limit = limit;
@@ -194,10 +241,32 @@ final class Pacer {
     }
     long estimate = Math.max(0, remaining - outstanding);
     if (reset == NONE) {
-      if (allowance >= 0) {
+      if (!serverResets && windowStart != NONE && now < windowStart) {
+        // slots were handed out in a window yet to come: this answer is about an earlier one
+        recomputeSpacing(now);
+        return;
+      }
+      boolean probeAnswered = allowance == 0 && resetAt == NONE && estimate > 0;
+      if (!serverResets
+          && (probeAnswered || (remaining > riseAbove && resetAt != NONE && now < resetAt))) {
+        // the remaining rose by more than answers overtaking one another can explain: the
+        // window turned over before the pacer thought it would, about now; a clean rise (one of
+        // the new window's first answers) also places the boundary
+        if (limit > 0 && remaining >= this.limit - inFlight(now) - 1) {
+          boundary(now, now);
+        }
+        startWindow(now, estimate);
+      } else if (!serverResets && allowance < 0 && (resetAt != NONE || limit > 0)) {
+        allowance = estimate; // the first answer of a reset-less quota
+      } else if (allowance >= 0) {
         allowance = Math.min(allowance, estimate);
       }
+      if (!serverResets) {
+        riseAbove = Math.min(riseAbove, remaining + inFlight(now));
+      }
     } else {
+      serverResets = true;
+      estimatedReset = false;
       long end = reset;
       if (end <= now) {
         return; // a window that is already over
@@ -227,12 +296,17 @@ final class Pacer {
    */
   synchronized void refused(long now, long limit, long until, long window) {
     advanceTo(now);
+    if (!serverResets && window <= 0 && policyWindowNanos <= 0) {
+      refusedResetless(now, limit, until);
+      return;
+    }
     if (until == NONE || resetAt == NONE || until >= Nanos.add(resetAt, -TOLERANCE_NANOS)) {
       record(now, limit, 0, until, window);
       return;
     }
     if (outstanding > 0) {
       outstanding--;
+      ended();
     }
     if (limit > 0) {
       this.limit = limit;
@@ -287,8 +361,9 @@ final class Pacer {
     if (resetAt == NONE || t < resetAt) {
       return;
     }
-    long w = trustedWindowNanos();
+    long w = serverResets ? trustedWindowNanos() : learnedWindowNanos();
     long start = resetAt;
+    riseAbove = Long.MAX_VALUE;
     if (w > 0) {
       long skipped = (t - resetAt) / w;
       start = Nanos.add(resetAt, skipped > Long.MAX_VALUE / w ? Long.MAX_VALUE : skipped * w);
@@ -301,6 +376,111 @@ final class Pacer {
     recomputeSpacing(start);
   }
 
+  /**
+   * A refusal of a quota whose server sends no reset: it says where the current window ends (its
+   * {@code Retry-After}), which is all the pacer learns of the window's phase besides the rise of
+   * {@code remaining}; everything waits until then.
+   */
+  private void refusedResetless(long now, long limit, long until) {
+    if (outstanding > 0) {
+      outstanding--;
+      ended();
+    }
+    if (limit > 0) {
+      this.limit = limit;
+    }
+    epoch++;
+    if (until == NONE || until <= now) {
+      allowance = 0;
+      if (resetAt != NONE && estimatedReset) {
+        resetAt = NONE; // our idea of the window's end was wrong: probe
+      }
+      recomputeSpacing(now);
+      return;
+    }
+    longestWait = Math.max(longestWait, until - now);
+    boundary(until, now);
+    lastSlot = NONE; // a new timeline from the refusal's end: slots reserved before are redone
+    resetAt = until;
+    estimatedReset = true;
+    allowance = 0;
+    riseAbove = Long.MAX_VALUE;
+    recomputeSpacing(now);
+  }
+
+  /**
+   * A sample of a window boundary at {@code at} (a refusal's end, or a rise of {@code remaining}
+   * seen at {@code now}): feeds the window estimator with its distance from the previous one.
+   */
+  private void boundary(long at, long now) {
+    if (lastBoundary != NONE && at - lastBoundary > TOLERANCE_NANOS) {
+      long gap = at - lastBoundary;
+      if (windowEstimate <= 0 || gap < windowEstimate * 3 / 4) {
+        // the first gap, or one that shows the estimate spanned several windows
+        windowEstimate = gap;
+        windowDeviation = gap / 16;
+      } else {
+        long k = Math.max(1, Math.round((double) gap / windowEstimate));
+        long sample = gap / k;
+        long error = sample - windowEstimate;
+        windowEstimate += error / 4;
+        windowDeviation += (Math.abs(error) - windowDeviation) / 4;
+      }
+    }
+    if (lastBoundary == NONE || at - lastBoundary > TOLERANCE_NANOS) {
+      lastBoundary = at;
+    }
+  }
+
+  /** Forgets the earliest pending reservation: the one most likely to have been answered. */
+  private void ended() {
+    Long first = pending.isEmpty() ? null : pending.firstKey();
+    if (first != null) {
+      pending.computeIfPresent(first, (k, n) -> n > 1 ? n - 1 : null);
+    }
+  }
+
+  /** Reservations whose slot has come: sent, and not yet answered. */
+  private long inFlight(long now) {
+    long n = 0;
+    for (int c : pending.headMap(now, true).values()) {
+      n += c;
+    }
+    return n;
+  }
+
+  /** A new window found to have begun at {@code now}, with {@code estimate} of it left. */
+  private void startWindow(long now, long estimate) {
+    windowStart = now;
+    long w = learnedWindowNanos();
+    resetAt = w > 0 ? Nanos.add(now, w) : NONE;
+    estimatedReset = resetAt != NONE;
+    allowance = estimate;
+    heldUntil = NONE;
+    riseAbove = Long.MAX_VALUE;
+  }
+
+  /**
+   * The window length of a reset-less quota as far as it can be told: the announced one, else the
+   * smoothed estimate plus twice its deviation (never below the longest wait a refusal asked for),
+   * else that longest wait, else -1.
+   */
+  private long learnedWindowNanos() {
+    if (policyWindowNanos > 0) {
+      return policyWindowNanos;
+    }
+    if (windowEstimate > 0) {
+      return Math.max(longestWait, windowEstimate + windowDeviation);
+    }
+    return longestWait;
+  }
+
+  /** The gap between probes of a spent quota whose end is unknown. */
+  private long probeGapNanos() {
+    long w = learnedWindowNanos();
+    return w > 0 && limit > 0 ? Math.max(w / limit, PROBE_NANOS / 10) : PROBE_NANOS;
+  }
+
   private void recomputeSpacing(long now) {
     if (allowance > 0 && resetAt != NONE) {
       // allowance slots before resetAt: from now if the next slot can be now, else after lastSlot
@@ -311,9 +491,11 @@ final class Pacer {
               : Math.max(0, (resetAt - lastSlot) / (allowance + 1));
     } else if (allowance != 0) {
       long w =
-          trustedWindowNanos() > 0
-              ? trustedWindowNanos()
-              : observedWindowNanos > 0 ? observedWindowNanos : windowAtLeastNanos;
+          !serverResets
+              ? learnedWindowNanos()
+              : trustedWindowNanos() > 0
+                  ? trustedWindowNanos()
+                  : observedWindowNanos > 0 ? observedWindowNanos : windowAtLeastNanos;
       spacing = w > 0 && limit > 0 ? w / limit : 0;
     }
   }
@@ -338,6 +520,9 @@ final class Pacer {
         + ", outstanding="
         + outstanding
         + (heldUntil == NONE ? "" : ", heldUntil=" + heldUntil)
+        + (serverResets
+            ? ""
+            : ", window~" + windowEstimate + "+-" + windowDeviation + ", riseAbove=" + riseAbove)
         + "]";
   }
 }

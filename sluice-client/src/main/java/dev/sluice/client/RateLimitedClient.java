@@ -107,9 +107,20 @@ public final class RateLimitedClient {
       HttpResponse<T> response;
       boolean sent = false;
       try {
-        sleep(call.beforeAttempt());
+        long wait = call.beforeAttempt();
+        while (wait > 0) {
+          sleep(wait);
+          wait = call.recheck();
+        }
         response = http.send(call.wire(), call.wireHandler());
         sent = true;
+      } catch (IOException e) {
+        long retry = call.retryAfterFailure(e);
+        if (retry < 0) {
+          throw e;
+        }
+        sleep(retry);
+        continue;
       } finally {
         if (!sent) {
           call.failed();
@@ -164,13 +175,18 @@ public final class RateLimitedClient {
 
   private <T> CompletableFuture<HttpResponse<T>> attempt(Call<T> call) {
     long wait = call.beforeAttempt();
-    return delay(wait)
+    return slot(call, wait)
         .thenCompose(ignored -> http.sendAsync(call.wire(), call.wireHandler()))
         .handle(
             (response, failure) -> {
               if (failure != null) {
-                call.failed();
-                return CompletableFuture.<HttpResponse<T>>failedFuture(unwrap(failure));
+                Throwable cause = unwrap(failure);
+                long retry =
+                    cause instanceof IOException io ? call.retryAfterFailure(io) : call.failedNow();
+                if (retry >= 0) {
+                  return delay(retry).thenCompose(ignored -> attempt(call));
+                }
+                return CompletableFuture.<HttpResponse<T>>failedFuture(cause);
               }
               try {
                 HttpResponse<T> done = call.afterResponse(response);
@@ -183,6 +199,14 @@ public final class RateLimitedClient {
               return delay(call.retryWaitNanos()).thenCompose(ignored -> attempt(call));
             })
         .thenCompose(Function.identity());
+  }
+
+  /** Waits {@code nanos} for the call's slot, and again as long as its slot moves. */
+  private CompletableFuture<Void> slot(Call<?> call, long nanos) {
+    if (nanos <= 0) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return delay(nanos).thenCompose(ignored -> slot(call, call.recheck()));
   }
 
   private CompletableFuture<Void> delay(long nanos) {
@@ -214,7 +238,7 @@ public final class RateLimitedClient {
   public static final class Builder {
     private final HttpClient http;
     private RetryPolicy policy = RetryPolicy.defaults();
-    private Pacing pacing = Pacing.off();
+    private Pacing pacing = Pacing.spread();
     private int cacheEntries;
     private long cacheBytes;
     private final List<RateLimitListener> listeners = new ArrayList<>();
@@ -230,7 +254,10 @@ public final class RateLimitedClient {
       return this;
     }
 
-    /** Whether to pace requests (default {@link Pacing#off()}). */
+    /**
+     * Whether and how to pace requests (default {@link Pacing#spread()}: paced from the limit
+     * headers, the window learned from the server's refusals when it sends no reset).
+     */
     public Builder pacing(Pacing pacing) {
       this.pacing = Objects.requireNonNull(pacing, "pacing");
       return this;
