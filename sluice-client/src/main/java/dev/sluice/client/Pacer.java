@@ -115,6 +115,24 @@ final class Pacer {
   /** Answers whose resets differ by less than this describe the same window. */
   static final long TOLERANCE_NANOS = 250_000_000L;
 
+  /**
+   * The shortest of the windows APIs actually use (1, 2, 5, 10, 15, 20 and 30 seconds; 1, 2, 5, 10,
+   * 15 and 30 minutes; 1 hour; 1 day) that is at least {@code nanos}: the first guess at a window
+   * from the longest wait a refusal asked for, until two refusals measure it.
+   */
+  static long roundWindowAtLeast(long nanos) {
+    for (long seconds : ROUND_WINDOWS_SECONDS) {
+      if (seconds * 1_000_000_000L >= nanos) {
+        return seconds * 1_000_000_000L;
+      }
+    }
+    return nanos;
+  }
+
+  private static final long[] ROUND_WINDOWS_SECONDS = {
+    1, 2, 5, 10, 15, 20, 30, 60, 120, 300, 600, 900, 1800, 3600, 86_400
+  };
+
   /** The gap between probes of a spent quota while nothing says how long its window is. */
   static final long PROBE_NANOS = 1_000_000_000L;
 
@@ -246,15 +264,20 @@ final class Pacer {
         recomputeSpacing(now);
         return;
       }
-      boolean probeAnswered = allowance == 0 && resetAt == NONE && estimate > 0;
       if (!serverResets
-          && (probeAnswered || (remaining > riseAbove && resetAt != NONE && now < resetAt))) {
+          && allowance == 0
+          && resetAt == NONE
+          && learnedWindowNanos() <= 0
+          && remaining > inFlight(now)) {
+        // a probe of a spent quota came back with some left: a new window began; the probes
+        // still waiting take new slots in it
+        epoch++;
+        lastSlot = NONE;
+        startWindow(now, remaining - inFlight(now));
+      } else if (!serverResets && remaining > riseAbove && resetAt != NONE && now < resetAt) {
         // the remaining rose by more than answers overtaking one another can explain: the
         // window turned over before the pacer thought it would, about now; a clean rise (one of
         // the new window's first answers) also places the boundary
-        if (limit > 0 && remaining >= this.limit - inFlight(now) - 1) {
-          boundary(now, now);
-        }
         startWindow(now, estimate);
       } else if (!serverResets && allowance < 0 && (resetAt != NONE || limit > 0)) {
         allowance = estimate; // the first answer of a reset-less quota
@@ -413,10 +436,18 @@ final class Pacer {
    * seen at {@code now}): feeds the window estimator with its distance from the previous one.
    */
   private void boundary(long at, long now) {
-    if (lastBoundary != NONE && at - lastBoundary > TOLERANCE_NANOS) {
+    // Two ends closer than the longest wait asked for (less a second: waits are often rounded up
+    // to whole seconds) are one end seen twice: a window is at least that long.
+    long apart = Math.max(TOLERANCE_NANOS, longestWait - 1_000_000_000L);
+    if (lastBoundary != NONE && at - lastBoundary > apart) {
       long gap = at - lastBoundary;
       if (windowEstimate <= 0 || gap < windowEstimate * 3 / 4) {
-        // the first gap, or one that shows the estimate spanned several windows
+        // the first gap, or one that shows the estimate spanned several windows; about twice
+        // the guess from the longest wait is taken to be two windows, one without a refusal
+        long guess = longestWait > 0 ? roundWindowAtLeast(longestWait) : gap;
+        if (Math.round((double) gap / guess) == 2) {
+          gap /= 2;
+        }
         windowEstimate = gap;
         windowDeviation = gap / 16;
       } else {
@@ -427,8 +458,10 @@ final class Pacer {
         windowDeviation += (Math.abs(error) - windowDeviation) / 4;
       }
     }
-    if (lastBoundary == NONE || at - lastBoundary > TOLERANCE_NANOS) {
+    if (lastBoundary == NONE || at - lastBoundary > apart) {
       lastBoundary = at;
+    } else {
+      lastBoundary = Math.min(lastBoundary, at); // the earlier sighting is the less rounded up
     }
   }
 
@@ -472,7 +505,7 @@ final class Pacer {
     if (windowEstimate > 0) {
       return Math.max(longestWait, windowEstimate + windowDeviation);
     }
-    return longestWait;
+    return longestWait > 0 ? roundWindowAtLeast(longestWait) : -1;
   }
 
   /** The gap between probes of a spent quota whose end is unknown. */

@@ -41,7 +41,7 @@ class ResetlessWindowSimulationTest {
     "9990, 5, 4, 10",
     "5000, 50, 5, 10",
   })
-  void resetlessApi_neverOverAdmitted_atMostAHandfulOf429s_toldWindowInIdealTime(
+  void resetlessApi_neverOverAdmitted_fewRefusals_finishesWithinTenPercentOfTheIdealTime(
       long phaseMs, long latencyMs, long seed, long assumedSeconds) {
     Pacer pacer = new Pacer(assumedSeconds > 0 ? assumedSeconds * SECOND : -1);
     Outcome o = simulate(pacer, phaseMs * MS, latencyMs * MS, new Random(seed));
@@ -53,18 +53,18 @@ class ResetlessWindowSimulationTest {
         phaseMs, o.refused(), o.elapsedNanos() / 1e9, ideal / 1e9, o.mostInAWindow(), pacer);
     assertThat(o.admitted()).isEqualTo(REQUESTS);
     assertThat(o.mostInAWindow()).isLessThanOrEqualTo(LIMIT);
-    assertThat(o.refused()).as("a handful of 429s at most").isLessThanOrEqualTo(5);
     if (assumedSeconds > 0) {
-      assertThat(o.elapsedNanos())
-          .as("told the window: within 10%% of the ideal %d s", ideal / SECOND)
-          .isLessThanOrEqualTo(ideal + ideal / 10);
+      assertThat(o.refused())
+          .as("told the window: the first probe's 429, about")
+          .isLessThanOrEqualTo(2);
     } else {
-      // Learning the window from whole-second Retry-Afters and rises of remaining is not yet as
-      // quick as being told it (issue #22 keeps this open): bounded, not ideal.
-      assertThat(o.elapsedNanos())
-          .as("not told the window: within 2.2 times the ideal %d s", ideal / SECOND)
-          .isLessThanOrEqualTo(ideal * 22 / 10);
+      // Learning the window from whole-second Retry-Afters costs a 429 in some windows until the
+      // estimate settles: at most 5% of the requests (issue #22's target for the full run).
+      assertThat(o.refused()).as("not told the window").isLessThanOrEqualTo(REQUESTS / 20);
     }
+    assertThat(o.elapsedNanos())
+        .as("within 10%% of the ideal %d s", ideal / SECOND)
+        .isLessThanOrEqualTo(ideal + ideal / 10);
   }
 
   private enum Kind {
