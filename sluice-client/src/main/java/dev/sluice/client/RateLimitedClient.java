@@ -59,9 +59,8 @@ public final class RateLimitedClient {
   final HttpClient http;
   final RetryPolicy policy;
   final Pacing pacing;
-  final Pacers pacers;
+  final RateLimitEngine engine;
   final ResponseCache cache;
-  final RetryBudget budget;
   final Notifier notifier;
   final Sleeper sleeper;
   private final Executor executor;
@@ -70,10 +69,12 @@ public final class RateLimitedClient {
     this.http = b.http;
     this.policy = b.policy;
     this.pacing = b.pacing;
-    this.pacers = b.pacing.enabled() ? new Pacers(b.pacing.assumedWindowNanos()) : null;
+    RateLimitEngine.Builder engine =
+        RateLimitEngine.builder().policy(b.policy).pacing(b.pacing).sleeper(b.sleeper);
+    b.listeners.forEach(engine::listener);
+    this.engine = engine.build();
     this.cache = b.cacheEntries > 0 ? new ResponseCache(b.cacheEntries, b.cacheBytes) : null;
-    this.budget = b.policy.newBudget();
-    this.notifier = new Notifier(b.listeners);
+    this.notifier = this.engine.notifier;
     this.sleeper = b.sleeper;
     this.executor = b.http.executor().orElseGet(ForkJoinPool::commonPool);
   }
