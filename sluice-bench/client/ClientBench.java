@@ -23,7 +23,8 @@ import java.util.function.Function;
  *
  * CONFIG: readme (the README's example before issue #22: spread, 4 attempts, 2-minute deadline),
  * default (RateLimitedClient.builder(http).build()), assumed (spread().assumingWindow(10 s)),
- * okhttp (OkHttp with SluiceInterceptor.create()).
+ * okhttp (OkHttp with SluiceInterceptor.create()), spring (RestClient with
+ * SluiceSpring.interceptor()), apache (HttpClient 5 with SluiceApache.handler()).
  */
 public class ClientBench {
   public static void main(String[] args) throws Exception {
@@ -125,6 +126,54 @@ public class ClientBench {
             ok.newCall(new okhttp3.Request.Builder().url(uri.toString()).header("X-API-Key", key).build())
                 .execute()) {
           return r.code();
+        } catch (Exception e) {
+          return -1;
+        }
+      };
+    }
+    if (config.equals("spring")) {
+      org.springframework.web.client.RestClient rest =
+          org.springframework.web.client.RestClient.builder()
+              .requestFactory(new org.springframework.http.client.JdkClientHttpRequestFactory(http))
+              .requestInterceptor(
+                  dev.sluice.client.spring.SluiceSpring.interceptor(
+                      dev.sluice.client.RateLimitEngine.builder().listener(count).build()))
+              .build();
+      return ignored -> {
+        try {
+          return rest.get()
+              .uri(uri)
+              .header("X-API-Key", key)
+              .retrieve()
+              .onStatus(s -> true, (req, res) -> {})
+              .toBodilessEntity()
+              .getStatusCode()
+              .value();
+        } catch (Exception e) {
+          return -1;
+        }
+      };
+    }
+    if (config.equals("apache")) {
+      org.apache.hc.client5.http.impl.classic.CloseableHttpClient apache =
+          org.apache.hc.client5.http.impl.classic.HttpClients.custom()
+              .addExecInterceptorFirst(
+                  dev.sluice.client.apache.SluiceApache.NAME,
+                  dev.sluice.client.apache.SluiceApache.handler(
+                      dev.sluice.client.RateLimitEngine.builder().listener(count).build()))
+              .disableAutomaticRetries()
+              .setConnectionManager(
+                  org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder
+                      .create()
+                      .setMaxConnPerRoute(64)
+                      .setMaxConnTotal(64)
+                      .build())
+              .build();
+      return ignored -> {
+        try {
+          var get = new org.apache.hc.client5.http.classic.methods.HttpGet(uri);
+          get.setHeader("X-API-Key", key);
+          return apache.execute(get, r -> r.getCode());
         } catch (Exception e) {
           return -1;
         }

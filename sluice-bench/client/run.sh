@@ -10,13 +10,13 @@
 #
 #   sluice-bench/client/run.sh                      # from the repository root; ~3 minutes
 #
-# Environment: CONFIGS (default "readme default assumed okhttp"), REQUESTS (300), THREADS (20),
+# Environment: CONFIGS (default "readme default assumed okhttp spring apache"), REQUESTS (300), THREADS (20),
 # SKIP_BUILD=1 to use the jars already built.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
-CONFIGS=${CONFIGS:-"readme default assumed okhttp"}
+CONFIGS=${CONFIGS:-"readme default assumed okhttp spring apache"}
 REQUESTS=${REQUESTS:-300}
 THREADS=${THREADS:-20}
 PORT=${PORT:-18190}
@@ -33,12 +33,16 @@ cleanup() {
 trap cleanup EXIT
 
 if [[ "${SKIP_BUILD:-}" != 1 ]]; then
-  ./mvnw -q -pl sluice-server,sluice-client,sluice-client-okhttp -am install -DskipTests
+  ./mvnw -q -pl sluice-server,sluice-client-okhttp,sluice-client-spring,sluice-client-apache -am \
+    install -DskipTests
 fi
 JAR=sluice-server/target/sluice.jar
-./mvnw -q -pl sluice-client-okhttp dependency:build-classpath -Dmdep.includeScope=provided \
-  -Dmdep.outputFile="$WORK/cp.txt" >/dev/null
-CP="sluice-client/target/classes:sluice-client-okhttp/target/classes:$(cat "$WORK/cp.txt")"
+CP="sluice-client/target/classes"
+for m in okhttp spring apache; do
+  ./mvnw -q -pl "sluice-client-$m" dependency:build-classpath -Dmdep.includeScope=provided \
+    -Dmdep.outputFile="$WORK/cp-$m.txt" >/dev/null
+  CP="$CP:sluice-client-$m/target/classes:$(cat "$WORK/cp-$m.txt")"
+done
 
 cat > "$WORK/policy.yaml" <<YAML
 headers: x-ratelimit
@@ -61,7 +65,7 @@ done
 echo "== sanity: one request (headers)"
 curl -sS -D - -o /dev/null -H 'X-API-Key: sanity' "http://127.0.0.1:$PORT/v1/items" | tr -d '\r' \
   | grep -iv '^date:'
-echo "commit: $(git rev-parse --short HEAD)$(git diff --quiet -- sluice-client sluice-client-okhttp || echo ' (with uncommitted changes)')"
+echo "commit: $(git rev-parse --short HEAD)$(git diff --quiet -- sluice-client sluice-client-okhttp sluice-client-spring sluice-client-apache || echo ' (with uncommitted changes)')"
 echo "load before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 echo "| configuration | 200s | gave up | 429s seen | seconds |"
