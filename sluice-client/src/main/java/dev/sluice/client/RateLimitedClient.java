@@ -38,8 +38,8 @@ import java.util.function.Function;
  *   <li><b>Cache</b> (if {@linkplain Builder#cache enabled}): a GET with a fresh stored response is
  *       answered from memory; a stale one that has a validator is sent as a conditional request,
  *       and a 304 answers with the stored body as a 200.
- *   <li><b>Pacing</b> (if {@linkplain Builder#pacing enabled}): the request waits for its slot on
- *       its quota's timeline, so the remaining quota is spread until the reset.
+ *   <li><b>Pacing</b> (on by default, see {@link Builder#pacing}): the request waits for its slot
+ *       on its quota's timeline, so the remaining quota is spread until the reset.
  *   <li><b>Send</b> through the wrapped client. The limit headers of every response are read,
  *       reported to the listeners as a {@link QuotaReading} and fed to the pacer.
  *   <li><b>Retry</b> a rate-limited response (429, or 503 with {@code Retry-After}) as the {@link
@@ -48,9 +48,14 @@ import java.util.function.Function;
  *       jitter from 1 s; the same {@code HttpRequest} is sent again, body included. The body of a
  *       retried response is discarded unread by the caller's handler.
  *   <li><b>Give up</b> with a {@link GiveUpException} saying why, with the last response, when the
- *       policy says so. Any other response, whatever its status, is returned as it is. I/O failures
- *       are not retried: they propagate as from {@code HttpClient.send}.
+ *       policy says so. Any other response, whatever its status, is returned as it is. A 503
+ *       without {@code Retry-After}, and I/O failures (connection reset or refused, timeouts) of
+ *       idempotent requests, are retried after back-off within the same attempts, deadline and
+ *       budget; other I/O failures propagate as from {@code HttpClient.send}.
  * </ol>
+ *
+ * <p>The decisions are those of a {@link RateLimitEngine}, which adapters for other HTTP stacks
+ * drive too.
  *
  * <p>A client is immutable and thread-safe; share one per API, as its pacing and retry budget are
  * per client. It does not own the wrapped {@code HttpClient}.
