@@ -103,7 +103,8 @@ package dev.sluice.client;
  *       the window; ends closer than the longest wait asked for, less a second, are one end seen
  *       twice (the earlier sighting kept).
  *   <li><b>Estimate.</b> The first gap is the estimate {@code W}, with a deviation {@code D =
- *       W/16}; a gap about twice the first guess (below) counts as two windows. Each later sample
+ *       W/16}; a gap about twice the first guess (below) counts as two windows, and a window seen
+ *       to end (the remaining rising) well inside the estimate restarts it. Each later sample
  *       {@code S} (a gap divided by the whole number of estimates it spans) moves them as TCP's
  *       SRTT and RTTVAR: {@code W += (S - W)/4}, {@code D += (|S - W| - D)/4}; a gap under three
  *       quarters of {@code W} shows the estimate spanned several windows and restarts it.
@@ -315,8 +316,16 @@ final class Pacer {
         startWindow(now, remaining - inFlight(now));
       } else if (!serverResets && remaining > riseAbove && resetAt != NONE && now < resetAt) {
         // the remaining rose by more than answers overtaking one another can explain: the
-        // window turned over before the pacer thought it would, about now; a clean rise (one of
-        // the new window's first answers) also places the boundary
+        // window turned over before the pacer thought it would, about now. Not a sample for the
+        // estimator (where between two answers it turned over is not known), but a window seen
+        // to end well inside the estimate shows the estimate spans several: it restarts there.
+        long seen = windowStart == NONE ? -1 : now - windowStart;
+        if (windowEstimate > 0
+            && seen > Math.max(TOLERANCE_NANOS, longestWait - 1_000_000_000L)
+            && seen < windowEstimate * 3 / 4) {
+          windowEstimate = seen;
+          windowDeviation = seen / 16;
+        }
         startWindow(now, estimate);
       } else if (!serverResets && allowance < 0 && (resetAt != NONE || limit > 0)) {
         allowance = estimate; // the first answer of a reset-less quota
