@@ -8,7 +8,6 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandler;
 import java.net.http.HttpResponse.BodySubscriber;
 import java.net.http.HttpResponse.ResponseInfo;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -35,8 +34,6 @@ import java.util.concurrent.CompletableFuture;
  * orders them.
  */
 final class Call<T> {
-  private static final Set<String> IDEMPOTENT =
-      Set.of("GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE");
   private static final Set<String> UNSAFE = Set.of("POST", "PUT", "DELETE", "PATCH");
 
   private enum Verdict {
@@ -49,20 +46,14 @@ final class Call<T> {
   private final RateLimitedClient client;
   private final HttpRequest request;
   private final BodyHandler<T> handler;
-  private final long deadlineNanos;
-  private final Pacer pacer;
+  private final Exchange exchange;
   private final String cacheKey;
   private ResponseCache.Entry validating;
   private HttpRequest wire;
-  private int attempts;
-  private boolean reserved;
 
   // decided when a response's head arrives
   private Verdict verdict;
-  private GiveUpException.Reason reason;
   private long waitNanos;
-  private long serverWaitNanos;
-  private RateLimitListener.WaitCause cause;
   private HttpHeaders revalidatedHeaders;
 
   Call(RateLimitedClient client, HttpRequest request, BodyHandler<T> handler) {
@@ -70,11 +61,11 @@ final class Call<T> {
     this.request = request;
     this.handler = handler;
     this.wire = request;
-    long start = client.sleeper.nanoTime();
-    this.deadlineNanos =
-        client.policy.deadline().map(d -> Nanos.add(start, Nanos.of(d))).orElse(Long.MAX_VALUE);
-    this.pacer =
-        client.pacers == null ? null : client.pacers.forKey(client.pacing.key().apply(request));
+    this.exchange =
+        new Exchange(
+            client.engine,
+            request,
+            request.bodyPublisher().map(p -> p.contentLength() >= 0).orElse(true));
     this.cacheKey =
         client.cache != null && ResponseCache.applies(request) ? ResponseCache.key(request) : null;
   }
@@ -116,18 +107,17 @@ final class Call<T> {
 
   /** Starts an attempt: reserves its pacing slot; returns how long to wait for it. */
   long beforeAttempt() {
-    long now = client.sleeper.nanoTime();
-    if (attempts++ == 0 && client.budget != null) {
-      client.budget.onRequest(now);
-    }
-    if (pacer == null) {
-      return 0;
-    }
-    long latest = Math.min(Nanos.add(now, Nanos.of(client.policy.maxWait())), deadlineNanos);
-    long wait = pacer.reserve(now, latest) - now;
-    reserved = true;
-    client.notifier.waiting(request, wait, RateLimitListener.WaitCause.PACING);
-    return wait;
+    return exchange.beforeAttempt();
+  }
+
+  /** After the wait for the slot: 0 to send now, else how much longer to wait (the slot moved). */
+  long recheck() {
+    return exchange.recheck();
+  }
+
+  /** After a failed attempt: how long to wait before retrying it, or -1 to let it propagate. */
+  long retryAfterFailure(IOException failure) {
+    return exchange.onFailure(failure);
   }
 
   /** The request to send. */
@@ -140,12 +130,15 @@ final class Call<T> {
     return this::onHead;
   }
 
+  /** {@link #failed()}, for a failure that is not retried; returns -1. */
+  long failedNow() {
+    failed();
+    return -1;
+  }
+
   /** The attempt failed without a response (or its wait was interrupted). */
   void failed() {
-    if (reserved) {
-      reserved = false;
-      pacer.release();
-    }
+    exchange.failed();
   }
 
   /**
@@ -157,17 +150,11 @@ final class Call<T> {
   HttpResponse<T> afterResponse(HttpResponse<T> response) throws GiveUpException {
     switch (verdict) {
       case RETRY:
-        client.notifier.retry(request, attempts + 1, response.statusCode());
-        client.notifier.waiting(request, waitNanos, cause);
         return null;
       case GIVE_UP:
         GiveUpException e =
             new GiveUpException(
-                reason,
-                request,
-                response,
-                attempts,
-                serverWaitNanos >= 0 ? Duration.ofNanos(serverWaitNanos) : null);
+                exchange.gaveUp(), request, response, exchange.attempts(), exchange.serverWait());
         client.notifier.giveUp(request, e);
         throw e;
       case REVALIDATED:
@@ -192,20 +179,10 @@ final class Call<T> {
   private BodySubscriber<T> onHead(ResponseInfo info) {
     long now = client.sleeper.nanoTime();
     Instant wall = client.sleeper.now();
-    HttpHeaders headers = info.headers();
-    int status = info.statusCode();
-    QuotaReading reading = QuotaHeaders.parse(headers, wall);
-    if (reading != null) {
-      client.notifier.quota(request, reading);
-    }
-    long retryAfter = ServerTime.retryAfterNanos(headers, wall);
-    boolean limited = status == 429 || (status == 503 && retryAfter >= 0);
-    serverWaitNanos = -1;
-    if (limited) {
-      serverWait(retryAfter, reading, wall);
-    }
-    recordPacing(now, wall, reading, limited);
-    verdict = limited ? retryOrGiveUp(now) : Verdict.PASS;
+    long wait = exchange.decide(info.statusCode(), info.headers());
+    verdict =
+        wait >= 0 ? Verdict.RETRY : exchange.gaveUp() != null ? Verdict.GIVE_UP : Verdict.PASS;
+    waitNanos = Math.max(0, wait);
     switch (verdict) {
       case RETRY:
         return BodyReplay.abandoned();
@@ -214,80 +191,6 @@ final class Call<T> {
       default:
         return pass(info, now, wall);
     }
-  }
-
-  /** The wait a rate-limited response asks for: Retry-After, else its reset, else none. */
-  private void serverWait(long retryAfter, QuotaReading reading, Instant wall) {
-    if (retryAfter >= 0) {
-      serverWaitNanos = retryAfter;
-      cause = RateLimitListener.WaitCause.RETRY_AFTER;
-    } else if (reading != null
-        && reading.resetAt().isPresent()
-        && reading.remaining().orElse(0) == 0) {
-      long untilReset = Nanos.between(wall, reading.resetAt().get());
-      if (untilReset > 0) {
-        serverWaitNanos = untilReset;
-        cause = RateLimitListener.WaitCause.RESET;
-      }
-    }
-  }
-
-  private void recordPacing(long now, Instant wall, QuotaReading reading, boolean limited) {
-    if (!reserved) {
-      return;
-    }
-    reserved = false;
-    long limit = reading == null ? -1 : reading.limit().orElse(-1);
-    long window = reading == null ? -1 : reading.window().map(Nanos::of).orElse(-1L);
-    if (limited) {
-      long reset = serverWaitNanos >= 0 ? Nanos.add(now, serverWaitNanos) : Pacer.NONE;
-      pacer.refused(now, limit, reset, window);
-    } else if (reading != null) {
-      long reset =
-          reading.resetAt().map(r -> Nanos.add(now, Nanos.between(wall, r))).orElse(Pacer.NONE);
-      pacer.record(now, limit, reading.remaining().orElse(-1), reset, window);
-    } else {
-      pacer.record(now, -1, -1, Pacer.NONE, -1);
-    }
-  }
-
-  private Verdict retryOrGiveUp(long now) {
-    RetryPolicy policy = client.policy;
-    if (!policy.retryNonIdempotent()
-        && !IDEMPOTENT.contains(request.method())
-        && request.headers().firstValue("Idempotency-Key").isEmpty()) {
-      return giveUp(GiveUpException.Reason.NOT_IDEMPOTENT);
-    }
-    if (!policy.retryUnknownLengthBodies()
-        && request.bodyPublisher().map(p -> p.contentLength() < 0).orElse(false)) {
-      return giveUp(GiveUpException.Reason.BODY_NOT_REPLAYABLE);
-    }
-    if (attempts >= policy.maxAttempts()) {
-      return giveUp(GiveUpException.Reason.ATTEMPTS_EXHAUSTED);
-    }
-    long maxWait = Nanos.of(policy.maxWait());
-    if (serverWaitNanos > maxWait) {
-      return giveUp(GiveUpException.Reason.WAIT_TOO_LONG);
-    }
-    long wait = serverWaitNanos;
-    if (wait < 0) {
-      long ceiling = Backoff.ceilingNanos(Nanos.of(policy.initialBackoff()), maxWait, attempts);
-      wait = Backoff.fullJitterNanos(ceiling, policy.jitter().getAsDouble());
-      cause = RateLimitListener.WaitCause.BACKOFF;
-    }
-    if (Nanos.add(now, wait) > deadlineNanos) {
-      return giveUp(GiveUpException.Reason.DEADLINE);
-    }
-    if (client.budget != null && !client.budget.tryRetry(now)) {
-      return giveUp(GiveUpException.Reason.RETRY_BUDGET);
-    }
-    waitNanos = wait;
-    return Verdict.RETRY;
-  }
-
-  private Verdict giveUp(GiveUpException.Reason why) {
-    reason = why;
-    return Verdict.GIVE_UP;
   }
 
   /** The caller's subscriber for a response it gets, with the cache's part in it. */

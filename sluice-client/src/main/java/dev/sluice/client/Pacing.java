@@ -10,13 +10,14 @@ import java.util.function.Function;
  * Whether and how a {@link RateLimitedClient} spaces its requests so that the remaining quota lasts
  * until the reset, instead of spending it in a burst and meeting 429s. Immutable.
  *
- * <p>With {@link #spread()}, every response's limit headers ({@code X-RateLimit-*}, IETF {@code
- * RateLimit} and {@code RateLimit-Policy}) and every 429's {@code Retry-After} feed one shared
- * timeline per quota, and each request waits for its slot on it: with {@code R} requests remaining
- * and the reset {@code T} away, one request starts every {@code T / R}, whichever thread sends it,
- * so many threads sharing one client stay under the server's limit. No wait exceeds the policy's
- * {@link RetryPolicy#maxWait() maxWait} or passes its deadline: a slot further away is skipped and
- * the request sent at once, the server deciding. Requests before the first reading are not delayed.
+ * <p>With {@link #spread()} (the default), every response's limit headers ({@code X-RateLimit-*},
+ * IETF {@code RateLimit} and {@code RateLimit-Policy}) and every 429's {@code Retry-After} feed one
+ * shared timeline per quota, and each request waits for its slot on it: with {@code R} requests
+ * remaining and the reset {@code T} away, one request starts every {@code T / R}, whichever thread
+ * sends it, so many threads sharing one client stay under the server's limit. No wait exceeds the
+ * policy's {@link RetryPolicy#maxWait() maxWait} or passes its deadline: a slot further away is
+ * skipped and the request sent at once, the server deciding. Requests before the first reading are
+ * not delayed.
  *
  * <p><b>Which requests share a quota.</b> By default, all requests to one origin (scheme, host and
  * port): right for the common "N requests per API key" limits. If the API has separate limits for
@@ -37,12 +38,12 @@ public final class Pacing {
     this.assumedWindow = assumedWindow;
   }
 
-  /** No pacing (the default): headers are still read and reported, but nothing waits for them. */
+  /** No pacing: headers are still read and reported, but nothing waits for them. */
   public static Pacing off() {
     return OFF;
   }
 
-  /** Spread requests over each window, one quota per origin. */
+  /** Spread requests over each window, one quota per origin (the default). */
   public static Pacing spread() {
     return new Pacing(true, Pacing::origin, null);
   }
@@ -57,10 +58,12 @@ public final class Pacing {
   }
 
   /**
-   * This pacing, assuming the limit is counted over {@code window} when the server does not say (a
-   * {@code RateLimit-Policy} {@code w} still wins). Needed to pace APIs that send a limit and a
-   * remaining but no reset, such as {@code X-RateLimit-Limit: 1000} per minute: requests are then
-   * spaced {@code window / limit} apart. It must not be shorter than the real window.
+   * This pacing, taking the limit to be counted over {@code window} when the server does not say (a
+   * {@code RateLimit-Policy} {@code w} still wins). For APIs that send a limit and a remaining but
+   * no reset, such as {@code X-RateLimit-Limit: 1000} per minute: requests are spaced {@code window
+   * / limit} apart from the first refusal on, instead of after the few refusals it takes to learn
+   * the window (see {@link Pacer}). It is where learning starts, not a promise: a wrong window is
+   * corrected by the refusals it causes.
    */
   public Pacing assumingWindow(Duration window) {
     Objects.requireNonNull(window, "window");

@@ -38,8 +38,8 @@ import java.util.function.Function;
  *   <li><b>Cache</b> (if {@linkplain Builder#cache enabled}): a GET with a fresh stored response is
  *       answered from memory; a stale one that has a validator is sent as a conditional request,
  *       and a 304 answers with the stored body as a 200.
- *   <li><b>Pacing</b> (if {@linkplain Builder#pacing enabled}): the request waits for its slot on
- *       its quota's timeline, so the remaining quota is spread until the reset.
+ *   <li><b>Pacing</b> (on by default, see {@link Builder#pacing}): the request waits for its slot
+ *       on its quota's timeline, so the remaining quota is spread until the reset.
  *   <li><b>Send</b> through the wrapped client. The limit headers of every response are read,
  *       reported to the listeners as a {@link QuotaReading} and fed to the pacer.
  *   <li><b>Retry</b> a rate-limited response (429, or 503 with {@code Retry-After}) as the {@link
@@ -48,9 +48,14 @@ import java.util.function.Function;
  *       jitter from 1 s; the same {@code HttpRequest} is sent again, body included. The body of a
  *       retried response is discarded unread by the caller's handler.
  *   <li><b>Give up</b> with a {@link GiveUpException} saying why, with the last response, when the
- *       policy says so. Any other response, whatever its status, is returned as it is. I/O failures
- *       are not retried: they propagate as from {@code HttpClient.send}.
+ *       policy says so. Any other response, whatever its status, is returned as it is. A 503
+ *       without {@code Retry-After}, and I/O failures (connection reset or refused, timeouts) of
+ *       idempotent requests, are retried after back-off within the same attempts, deadline and
+ *       budget; other I/O failures propagate as from {@code HttpClient.send}.
  * </ol>
+ *
+ * <p>The decisions are those of a {@link RateLimitEngine}, which adapters for other HTTP stacks
+ * drive too.
  *
  * <p>A client is immutable and thread-safe; share one per API, as its pacing and retry budget are
  * per client. It does not own the wrapped {@code HttpClient}.
@@ -59,9 +64,8 @@ public final class RateLimitedClient {
   final HttpClient http;
   final RetryPolicy policy;
   final Pacing pacing;
-  final Pacers pacers;
+  final RateLimitEngine engine;
   final ResponseCache cache;
-  final RetryBudget budget;
   final Notifier notifier;
   final Sleeper sleeper;
   private final Executor executor;
@@ -70,10 +74,12 @@ public final class RateLimitedClient {
     this.http = b.http;
     this.policy = b.policy;
     this.pacing = b.pacing;
-    this.pacers = b.pacing.enabled() ? new Pacers(b.pacing.assumedWindowNanos()) : null;
+    RateLimitEngine.Builder engine =
+        RateLimitEngine.builder().policy(b.policy).pacing(b.pacing).sleeper(b.sleeper);
+    b.listeners.forEach(engine::listener);
+    this.engine = engine.build();
     this.cache = b.cacheEntries > 0 ? new ResponseCache(b.cacheEntries, b.cacheBytes) : null;
-    this.budget = b.policy.newBudget();
-    this.notifier = new Notifier(b.listeners);
+    this.notifier = this.engine.notifier;
     this.sleeper = b.sleeper;
     this.executor = b.http.executor().orElseGet(ForkJoinPool::commonPool);
   }
@@ -107,9 +113,20 @@ public final class RateLimitedClient {
       HttpResponse<T> response;
       boolean sent = false;
       try {
-        sleep(call.beforeAttempt());
+        long wait = call.beforeAttempt();
+        while (wait > 0) {
+          sleep(wait);
+          wait = call.recheck();
+        }
         response = http.send(call.wire(), call.wireHandler());
         sent = true;
+      } catch (IOException e) {
+        long retry = call.retryAfterFailure(e);
+        if (retry < 0) {
+          throw e;
+        }
+        sleep(retry);
+        continue;
       } finally {
         if (!sent) {
           call.failed();
@@ -164,13 +181,18 @@ public final class RateLimitedClient {
 
   private <T> CompletableFuture<HttpResponse<T>> attempt(Call<T> call) {
     long wait = call.beforeAttempt();
-    return delay(wait)
+    return slot(call, wait)
         .thenCompose(ignored -> http.sendAsync(call.wire(), call.wireHandler()))
         .handle(
             (response, failure) -> {
               if (failure != null) {
-                call.failed();
-                return CompletableFuture.<HttpResponse<T>>failedFuture(unwrap(failure));
+                Throwable cause = unwrap(failure);
+                long retry =
+                    cause instanceof IOException io ? call.retryAfterFailure(io) : call.failedNow();
+                if (retry >= 0) {
+                  return delay(retry).thenCompose(ignored -> attempt(call));
+                }
+                return CompletableFuture.<HttpResponse<T>>failedFuture(cause);
               }
               try {
                 HttpResponse<T> done = call.afterResponse(response);
@@ -183,6 +205,14 @@ public final class RateLimitedClient {
               return delay(call.retryWaitNanos()).thenCompose(ignored -> attempt(call));
             })
         .thenCompose(Function.identity());
+  }
+
+  /** Waits {@code nanos} for the call's slot, and again as long as its slot moves. */
+  private CompletableFuture<Void> slot(Call<?> call, long nanos) {
+    if (nanos <= 0) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return delay(nanos).thenCompose(ignored -> slot(call, call.recheck()));
   }
 
   private CompletableFuture<Void> delay(long nanos) {
@@ -214,7 +244,7 @@ public final class RateLimitedClient {
   public static final class Builder {
     private final HttpClient http;
     private RetryPolicy policy = RetryPolicy.defaults();
-    private Pacing pacing = Pacing.off();
+    private Pacing pacing = Pacing.spread();
     private int cacheEntries;
     private long cacheBytes;
     private final List<RateLimitListener> listeners = new ArrayList<>();
@@ -230,7 +260,10 @@ public final class RateLimitedClient {
       return this;
     }
 
-    /** Whether to pace requests (default {@link Pacing#off()}). */
+    /**
+     * Whether and how to pace requests (default {@link Pacing#spread()}: paced from the limit
+     * headers, the window learned from the server's refusals when it sends no reset).
+     */
     public Builder pacing(Pacing pacing) {
       this.pacing = Objects.requireNonNull(pacing, "pacing");
       return this;

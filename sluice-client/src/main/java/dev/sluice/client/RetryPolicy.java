@@ -23,8 +23,14 @@ import java.util.function.DoubleSupplier;
  *   <li>the server asked for a longer wait than {@link #maxWait()} [{@code WAIT_TOO_LONG}]: waiting
  *       less and asking again would only be refused again;
  *   <li>the wait would end after the {@link #deadline()} [{@code DEADLINE}];
- *   <li>the client's retry budget is spent [{@code RETRY_BUDGET}].
+ *   <li>the client's retry budget is spent [{@code RETRY_BUDGET}]; only retries without a wait the
+ *       server asked for are charged to it (back-off after a 429 or 503 that said nothing, or after
+ *       a transport failure): the budget protects a failing server from a retry storm, and a client
+ *       waiting what {@code Retry-After} said is being paced, not storming.
  * </ul>
+ *
+ * <p>A 503 without {@code Retry-After}, and a transport failure of an idempotent request, are
+ * retried the same way, after back-off.
  *
  * <table class="striped">
  *   <caption>Settings and defaults</caption>

@@ -43,6 +43,7 @@ class FixedWindowLoadIT {
     RateLimitedClient paced = RateLimitedClient.builder(http).pacing(Pacing.spread()).build();
     RateLimitedClient unpaced =
         RateLimitedClient.builder(http)
+            .pacing(Pacing.off())
             // this load is about recovering: every request may need several tries, and the budget,
             // which would rightly refuse this many retries, is not what is tested here
             .policy(RetryPolicy.builder().maxAttempts(20).noRetryBudget().build())

@@ -34,6 +34,7 @@ class HostileServersTest {
 
   private RateLimitedClient client() {
     return RateLimitedClient.builder(RetryTest.HTTP)
+        .pacing(Pacing.off())
         .sleeper(sleeper)
         .policy(RetryPolicy.builder().deadline(Duration.ofSeconds(30)).build())
         .build();

@@ -42,6 +42,7 @@ class RetryTest {
 
   private RateLimitedClient client(RetryPolicy.Builder policy) {
     return RateLimitedClient.builder(HTTP)
+        .pacing(Pacing.off()) // retries alone: pacing has its own tests
         .policy(policy.build())
         .sleeper(sleeper)
         .listener(events)
@@ -293,15 +294,44 @@ class RetryTest {
   }
 
   @Test
-  void serviceUnavailable_withoutRetryAfter_andOtherErrors_areReturnedAsTheyAre() throws Exception {
+  void serviceUnavailable_withoutRetryAfter_isRetriedWithBackoff_otherErrorsReturnedAsTheyAre()
+      throws Exception {
     serve(Reply.of(503).body("down"), Reply.of(500), Reply.of(404));
     RateLimitedClient c = client();
 
-    assertThat(c.send(get(), BodyHandlers.ofString()).body()).isEqualTo("down");
     assertThat(c.send(get(), BodyHandlers.ofString()).statusCode()).isEqualTo(500);
     assertThat(c.send(get(), BodyHandlers.ofString()).statusCode()).isEqualTo(404);
     assertThat(server.requests()).isEqualTo(3);
-    assertThat(sleeper.waits()).isEmpty();
+    assertThat(sleeper.waits())
+        .as("1 s ceiling, jitter 0.5")
+        .containsExactly(Duration.ofMillis(500));
+  }
+
+  @Test
+  void serviceUnavailable_withoutRetryAfter_isNotRetriedForAPost() throws Exception {
+    serve(Reply.of(503).body("down"), OK);
+
+    GiveUpException e = giveUp(() -> client().send(post("x"), BodyHandlers.ofString()));
+
+    assertThat(e.reason()).isEqualTo(GiveUpException.Reason.NOT_IDEMPOTENT);
+    assertThat(server.requests()).isEqualTo(1);
+  }
+
+  @Test
+  void sustained429sWithARetryAfter_areWaitedAsTold_notRefusedByTheRetryBudget() throws Exception {
+    int[] n = {0};
+    server =
+        TestServer.start(
+            r -> {
+              synchronized (n) {
+                return n[0]++ % 2 == 0 ? LIMITED.header("Retry-After", "1") : OK;
+              }
+            });
+    RateLimitedClient c = client(RetryPolicy.builder().maxAttempts(2).retryBudget(0.1, 0));
+
+    for (int i = 0; i < 20; i++) {
+      assertThat(c.send(get(), BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+    }
   }
 
   @Test
@@ -377,6 +407,7 @@ class RetryTest {
     serve(LIMITED.header("Retry-After", "1").header("X-RateLimit-Remaining", "0"), OK);
     RateLimitedClient c =
         RateLimitedClient.builder(HTTP)
+            .pacing(Pacing.off())
             .sleeper(sleeper)
             .listener(
                 new RateLimitListener() {
