@@ -116,10 +116,22 @@ final class Jwks {
     }
     lastAttemptMicros = now;
     CompletableFuture<String> fetched;
-    try {
-      fetched = fetch();
-    } catch (IOException e) {
-      fetched = CompletableFuture.failedFuture(e);
+    if (http == null) { // a file: read off the request's thread, which may be an event loop
+      fetched =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return fetch().join();
+                } catch (IOException e) {
+                  throw new java.io.UncheckedIOException(e);
+                }
+              });
+    } else {
+      try {
+        fetched = fetch();
+      } catch (IOException e) {
+        fetched = CompletableFuture.failedFuture(e);
+      }
     }
     fetched.whenComplete(
         (text, failure) -> {

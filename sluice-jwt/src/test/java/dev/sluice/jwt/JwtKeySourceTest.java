@@ -31,6 +31,8 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
@@ -41,6 +43,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The jwt key source verifies before it counts: a valid token is its claim; an expired one, a
@@ -334,6 +337,22 @@ class JwtKeySourceTest {
     jwt.keySet().refreshing().get(10, TimeUnit.SECONDS);
 
     assertThat(fetches).hasValue(2);
+  }
+
+  @Test
+  void jwksFile_rotatedOnDisk_isReadAgain(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("jwks.json");
+    Files.writeString(file, new JWKSet(RSA_1.toPublicJWK()).toString(true));
+    JwtKeySource jwt =
+        (JwtKeySource) provider.create(null, Map.of("jwks", file.toString()), k -> null);
+    assertThat(jwt.extract(withToken(rs256(RSA_1, "u1")))).isEqualTo("u1");
+
+    Files.writeString(file, new JWKSet(RSA_2.toPublicJWK()).toString(true));
+    ticker.advance(Jwks.MIN_INTERVAL);
+    assertThat(jwt.extract(withToken(rs256(RSA_2, "u2")))).isNull();
+    jwt.keySet().refreshing().get(10, TimeUnit.SECONDS);
+
+    assertThat(jwt.extract(withToken(rs256(RSA_2, "u2")))).isEqualTo("u2");
   }
 
   @Test
