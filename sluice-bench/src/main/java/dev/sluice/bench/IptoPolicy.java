@@ -49,7 +49,10 @@ final class IptoPolicy {
         endpoint(
             "magic-link",
             "POST /auth/magic-link",
-            new KeySource.BodyField("email"),
+            KeySource.Normalized.of(
+                new KeySource.BodyField("email"),
+                KeySource.Normalization.EMAIL,
+                KeySource.Normalization.STRIP_TAG),
             Limit.fixed("magic-link-hour", 3 * scale, Window.of(HOUR))));
     rules.add(
         endpoint(
