@@ -8,4 +8,7 @@ module dev.sluice.config {
   requires org.snakeyaml.engine;
 
   exports dev.sluice.config;
+
+  // Key sources from other modules (sluice-jwt's jwt), found when a policy names them.
+  uses dev.sluice.core.policy.KeySourceProvider;
 }

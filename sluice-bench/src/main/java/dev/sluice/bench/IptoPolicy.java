@@ -41,6 +41,14 @@ final class IptoPolicy {
 
   /** The whole IPTO policy. */
   static Policy full(long scale) {
+    return full(scale, true);
+  }
+
+  /**
+   * The whole IPTO policy; {@code normaliseEmail} false counts magic links per e-mail as written
+   * (as before normalised keys), to measure what normalising costs.
+   */
+  static Policy full(long scale, boolean normaliseEmail) {
     List<Rule> rules = new ArrayList<>();
     rules.add(Rule.global("global", globalKey(), globalLimits(scale)));
     KeySource user = globalKey();
@@ -49,7 +57,12 @@ final class IptoPolicy {
         endpoint(
             "magic-link",
             "POST /auth/magic-link",
-            new KeySource.BodyField("email"),
+            normaliseEmail
+                ? KeySource.Normalized.of(
+                    new KeySource.BodyField("email"),
+                    KeySource.Normalization.EMAIL,
+                    KeySource.Normalization.STRIP_TAG)
+                : new KeySource.BodyField("email"),
             Limit.fixed("magic-link-hour", 3 * scale, Window.of(HOUR))));
     rules.add(
         endpoint(

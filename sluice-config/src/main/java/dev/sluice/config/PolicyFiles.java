@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.function.Function;
 
 /**
  * Reads Sluice policy files: YAML that says which requests are limited, counted per whom, how many
@@ -52,7 +53,16 @@ public final class PolicyFiles {
    * @throws PolicyException if the file cannot be read or does not hold a valid policy
    */
   public static Policy load(Path file) {
+    return load(file, System::getenv);
+  }
+
+  /**
+   * {@link #load(Path)}, with the secrets a policy names (a {@code jwt} key's {@code secret-env})
+   * looked up in {@code environment} rather than the process environment.
+   */
+  public static Policy load(Path file, Function<String, String> environment) {
     Objects.requireNonNull(file, "file");
+    Objects.requireNonNull(environment, "environment");
     String source = file.toString();
     byte[] bytes;
     try (InputStream in = Files.newInputStream(file)) {
@@ -78,7 +88,7 @@ public final class PolicyFiles {
     if (bytes.length > MAX_BYTES) {
       throw new PolicyException(source, 0, 0, "", TOO_LARGE);
     }
-    return parse(utf8(bytes, source), source);
+    return parse(utf8(bytes, source), source, environment);
   }
 
   /** The text of {@code bytes}; fails at the first byte that is not UTF-8, by line and column. */
@@ -125,14 +135,23 @@ public final class PolicyFiles {
    * @throws PolicyException if {@code yaml} does not hold a valid policy
    */
   public static Policy parse(String yaml, String sourceName) {
+    return parse(yaml, sourceName, System::getenv);
+  }
+
+  /**
+   * {@link #parse(String, String)}, with the secrets a policy names looked up in {@code
+   * environment} rather than the process environment.
+   */
+  public static Policy parse(String yaml, String sourceName, Function<String, String> environment) {
     Objects.requireNonNull(yaml, "yaml");
+    Objects.requireNonNull(environment, "environment");
     Objects.requireNonNull(sourceName, "sourceName");
     if (yaml.length() > MAX_BYTES) {
       throw new PolicyException(sourceName, 0, 0, "", TOO_LARGE);
     }
     String text = yaml.startsWith("\uFEFF") ? yaml.substring(1) : yaml;
     try {
-      return PolicyReader.read(Yaml.compose(text, sourceName), sourceName);
+      return PolicyReader.read(Yaml.compose(text, sourceName), sourceName, environment);
     } catch (PolicyException e) {
       throw e;
     } catch (RuntimeException e) {

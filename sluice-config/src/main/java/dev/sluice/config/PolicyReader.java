@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.snakeyaml.engine.v2.nodes.Node;
 
 /** Reads the top of a policy file: the policy-wide settings, then the global rule and the rules. */
@@ -49,11 +50,14 @@ final class PolicyReader {
   private static final List<String> DENIALS = List.of("detail", "error-code", "problem");
 
   private final Names names = new Names();
+  private final KeyReader keys;
 
-  private PolicyReader() {}
+  private PolicyReader(Function<String, String> environment) {
+    this.keys = new KeyReader(environment);
+  }
 
-  static Policy read(Node root, String source) {
-    return new PolicyReader().policy(new At(source, root, ""));
+  static Policy read(Node root, String source, Function<String, String> environment) {
+    return new PolicyReader(environment).policy(new At(source, root, ""));
   }
 
   private Policy policy(At top) {
@@ -90,8 +94,9 @@ final class PolicyReader {
                 ? retention(f.get("lifetime-retention"))
                 : Window.DEFAULT_RETENTION,
             f.has("key")
-                ? KeyReader.read(f.get("key"), null, "the policy's default key")
-                : new KeySource.FirstOf(List.of(new KeySource.Bearer(), new KeySource.ClientIp())));
+                ? keys.read(f.get("key"), null, "the policy's default key")
+                : new KeySource.FirstOf(List.of(new KeySource.Bearer(), new KeySource.ClientIp())),
+            keys);
     StoreFailure onStoreFailure =
         f.has("on-store-failure")
             ? StoreFailure.fromLabel(

@@ -110,12 +110,31 @@ public final class PolicySummary {
     return methods + " " + route.path();
   }
 
+  /** A key as people read it, normalisations included: {@code body field email (email, ...)}. */
+  private static String key(KeySource key) {
+    List<KeySource> chain = key instanceof KeySource.FirstOf f ? f.sources() : List.of(key);
+    StringBuilder sb = new StringBuilder();
+    for (KeySource k : chain) {
+      if (sb.length() > 0) {
+        sb.append(", else ");
+      }
+      sb.append(k.describe());
+      if (k instanceof KeySource.Normalized n) {
+        sb.append(" (normalised: ");
+        sb.append(
+            String.join(", ", n.steps().stream().map(KeySource.Normalization::label).toList()));
+        sb.append(')');
+      }
+    }
+    return sb.toString();
+  }
+
   /** Who is counted, what a request costs, and what happens without an identity. */
   private static String who(Rule r) {
     String s =
         r.key() instanceof KeySource.Constant c
             ? "counted together (one bucket, '" + c.value() + "', shared by every request)"
-            : "counted per " + r.key().describe();
+            : "counted per " + key(r.key());
     if (r.onMissingKey() == Rule.MissingKey.SKIP) {
       s += " (requests without one are not counted by this rule)";
     }

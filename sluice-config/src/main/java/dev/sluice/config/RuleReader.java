@@ -29,7 +29,7 @@ final class RuleReader {
   private RuleReader() {}
 
   /** What the policy's top level says for every rule that does not say otherwise. */
-  record Defaults(Algorithm algorithm, Duration retention, KeySource key) {}
+  record Defaults(Algorithm algorithm, Duration retention, KeySource key, KeyReader keys) {}
 
   /** The {@code global:} mapping: limits on every request. */
   static Rule global(At at, Defaults defaults, Names names) {
@@ -44,7 +44,7 @@ final class RuleReader {
                 "name",
                 "the global rule is always named 'global'; remove 'name:'"));
     KeySource key =
-        f.has("key") ? KeyReader.read(f.get("key"), null, "the global rule") : defaults.key();
+        f.has("key") ? defaults.keys().read(f.get("key"), null, "the global rule") : defaults.key();
     names.rule(GLOBAL, at, at, false);
     return build(at, f, GLOBAL, null, key, defaults, names);
   }
@@ -69,7 +69,9 @@ final class RuleReader {
       names.rule(name, routeAt, at, true);
     }
     KeySource key =
-        f.has("key") ? KeyReader.read(f.get("key"), route, "rule '" + name + "'") : defaults.key();
+        f.has("key")
+            ? defaults.keys().read(f.get("key"), route, "rule '" + name + "'")
+            : defaults.key();
     return build(at, f, name, route, key, defaults, names);
   }
 

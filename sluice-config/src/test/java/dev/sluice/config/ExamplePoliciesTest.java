@@ -28,7 +28,8 @@ class ExamplePoliciesTest {
               day     10,000 per day (fixed window)
 
             15 endpoint rules, on top of the global limits:
-              magic-link: POST /auth/magic-link, counted per body field email
+              magic-link: POST /auth/magic-link, counted per body field email (normalised:\
+             email, strip-tag)
                 3 per hour (fixed window)
               token-verification: POST /auth/verify, counted per body field token
                 5 in total, never refilled (forgotten 30 days after first use)

@@ -22,6 +22,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * examples/ipto.yaml enforces the IPTO "Rate Limits" page exactly: every row of its tables, decided
@@ -143,7 +144,11 @@ class IptoExampleTest {
             row -> {
               KeySource key =
                   switch (row.per()) {
-                    case EMAIL -> new KeySource.BodyField("email");
+                    case EMAIL ->
+                        KeySource.Normalized.of(
+                            new KeySource.BodyField("email"),
+                            KeySource.Normalization.EMAIL,
+                            KeySource.Normalization.STRIP_TAG);
                     case TOKEN -> new KeySource.BodyField("token");
                     case REFRESH_TOKEN -> new KeySource.BodyField("refresh_token");
                     case USER -> user;
@@ -424,6 +429,50 @@ class IptoExampleTest {
     assertThat(d.problem())
         .isEqualTo(
             "rule 'magic-link' counts requests per body field email, and this request has none");
+  }
+
+  /**
+   * Issue 16: "3 per hour per email" is per mailbox, not per spelling. Each of these is the mailbox
+   * a@x.com, so after three links for a@x.com it gets none.
+   */
+  @ParameterizedTest(name = "[{0}]")
+  @ValueSource(
+      strings = {
+        "A@x.com",
+        "a@X.COM",
+        "  a@x.com\t",
+        "a+tag@x.com",
+        "a@x.com.",
+        "\uFF41@x.com", // fullwidth a
+        "mailto:a@x.com",
+        "\"a\"@x.com",
+        "MAILTO: \"A+Promo\"@\uFF38.com. " // all at once
+      })
+  void magicLink_afterThreeForAMailbox_everySpellingOfItIsDenied(String variant) {
+    for (int i = 1; i <= 3; i++) {
+      Decision d = sluice.decide(magicLink("a@x.com"));
+      assertThat(d.allowed()).as("link %d for a@x.com", i).isTrue();
+    }
+
+    Decision d = sluice.decide(magicLink(variant));
+
+    assertThat(d.outcome()).isEqualTo(Decision.Outcome.DENIED);
+    assertThat(d.violated()).extracting(s -> s.rule()).containsExactly("magic-link");
+  }
+
+  @Test
+  void magicLink_otherMailboxes_keepTheirOwnLinks() {
+    for (int i = 1; i <= 3; i++) {
+      assertThat(sluice.decide(magicLink("a@x.com")).allowed()).isTrue();
+    }
+
+    for (String other : List.of("b@x.com", "a@y.com", "ab@x.com", "a@x.co")) {
+      assertThat(sluice.decide(magicLink(other)).allowed()).as(other).isTrue();
+    }
+  }
+
+  private static Request magicLink(String email) {
+    return post("/auth/magic-link").clientAddress("203.0.113.7").bodyField("email", email).build();
   }
 
   private static Request.Builder get(String path) {

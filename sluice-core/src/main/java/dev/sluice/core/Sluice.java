@@ -7,6 +7,7 @@ import dev.sluice.core.http.HttpMethods;
 import dev.sluice.core.http.InvalidRequestException;
 import dev.sluice.core.http.RateLimitHeaders;
 import dev.sluice.core.policy.Cost;
+import dev.sluice.core.policy.IpRange;
 import dev.sluice.core.policy.KeySource;
 import dev.sluice.core.policy.PathCase;
 import dev.sluice.core.policy.PathTemplate;
@@ -595,8 +596,12 @@ public final class Sluice {
         boolean found = false;
         for (int idx : cr.chain) {
           KeySource source = leaves[idx];
-          if (source instanceof KeySource.PathParam pp) { // depends on the rule's own route
+          KeySource base = source instanceof KeySource.Normalized n ? n.source() : source;
+          if (base instanceof KeySource.PathParam pp) { // depends on the rule's own route
             String v = rule.route().path().extract(path, pp.name());
+            if (v != null && source instanceof KeySource.Normalized n) {
+              v = n.apply(v);
+            }
             if (v != null) {
               fingerprint = hasher.hash(v);
               identity = fingerprint ^ leafTweaks[idx];
@@ -606,7 +611,16 @@ public final class Sluice {
             continue;
           }
           if (leafState[idx] != gen && leafState[idx] != -gen) {
-            resolveLeaf(idx, source, request, leafHash, leafState, gen);
+            try {
+              resolveLeaf(idx, source, request, leafHash, leafState, gen);
+            } catch (KeySource.InvalidIdentity e) {
+              // Not remembered: another rule with the same source answers the same way.
+              if (cr.shadow) {
+                break; // a shadow rule never makes a request invalid: it counts no one here
+              }
+              return Decision.invalid(
+                  0, "rule '" + rule.name() + "' cannot count this request: " + e.getMessage());
+            }
           }
           if (leafState[idx] == gen) {
             fingerprint = leafHash[idx];
@@ -711,8 +725,13 @@ public final class Sluice {
     String v;
     if (source instanceof KeySource.Header h) {
       v = request.header(h.name());
-    } else if (source instanceof KeySource.ClientIp) {
-      v = request.clientAddress();
+    } else if (source instanceof KeySource.ClientIp ip) {
+      v = clientGroup(request.clientAddress(), ip);
+    } else if (source instanceof KeySource.Normalized n) {
+      v = n.source() instanceof KeySource.Bearer ? bearer(request) : resolve(n.source(), request);
+      v = v == null ? null : n.apply(v);
+    } else if (source instanceof KeySource.Custom c) {
+      v = c.extract(request);
     } else if (source instanceof KeySource.BodyField b) {
       v = request.bodyField(b.path());
     } else if (source instanceof KeySource.QueryParam q) {
@@ -723,6 +742,29 @@ public final class Sluice {
       throw new AssertionError(source);
     }
     return v == null || v.isEmpty() ? null : v;
+  }
+
+  /**
+   * The client's group under {@code ip}'s prefixes (see {@link IpRange#group}). An IPv4 address
+   * counted whole is used as it is, without parsing it: the common case stays free of allocation.
+   */
+  private static String clientGroup(String address, KeySource.ClientIp ip) {
+    if (address == null
+        || (ip.v4PrefixBits() == 32 && address.indexOf(':') < 0)
+        || address.isEmpty()) {
+      return address;
+    }
+    String g = IpRange.group(address, ip.v6PrefixBits(), ip.v4PrefixBits());
+    return g != null ? g : address; // not an address (a test's name, a Unix socket): as it is
+  }
+
+  /** The token of an {@code Authorization: Bearer} header, or {@code null}. */
+  private static String bearer(RequestView request) {
+    String auth = request.header("Authorization");
+    if (auth == null || auth.length() <= 7 || !auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return null;
+    }
+    return auth.substring(7).strip();
   }
 
   /** The cost read from the request, or -1 if it is present but not a valid number. */
@@ -864,7 +906,9 @@ public final class Sluice {
       List<KeySource> sources =
           rule.key() instanceof KeySource.FirstOf f ? f.sources() : List.of(rule.key());
       this.readsBody =
-          sources.stream().anyMatch(k -> k instanceof KeySource.BodyField)
+          sources.stream()
+                  .map(k -> k instanceof KeySource.Normalized n ? n.source() : k)
+                  .anyMatch(k -> k instanceof KeySource.BodyField)
               || (rule.cost() instanceof Cost.FromRequest fr && fr.from() == Cost.From.BODY);
     }
 

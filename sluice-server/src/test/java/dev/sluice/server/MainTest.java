@@ -48,7 +48,7 @@ class MainTest {
     assertThat(r.out())
         .contains(
             "  magic-link: POST /auth/magic-link, counted per body field"
-                + " email\n    3 per hour (fixed window)\n");
+                + " email (normalised: email, strip-tag)\n    3 per hour (fixed window)\n");
     assertThat(r.out()).endsWith("\nOK: " + file + " is valid\n");
   }
 

@@ -116,6 +116,52 @@ public final class IpRange {
     }
   }
 
+  /**
+   * The group of clients {@code address} belongs to, as one canonical string: an IPv6 address by
+   * its first {@code v6PrefixBits} bits ({@code 2001:db8:1:2:0:0:0:0/64} for every address of that
+   * {@code /64}), an IPv4 address whole ({@code 203.0.113.7}). IPv4-mapped IPv6 counts as IPv4. A
+   * prefix of the full length gives the canonical address alone, with no {@code /N}. {@code null}
+   * if {@code address} is not an IP literal.
+   *
+   * <p>Why by prefix: an IPv6 host is usually given a whole {@code /64} and may use any address in
+   * it (privacy addresses rotate by themselves), so counting per address lets one client be
+   * millions. Sluice's {@code ip} key and the gateway's per-client connection caps both group this
+   * way, so a client is the same client to both.
+   *
+   * @param v6PrefixBits 1 to 128; {@link KeySource.ClientIp#DEFAULT_V6_PREFIX} is the usual choice
+   */
+  public static String group(String address, int v6PrefixBits) {
+    return group(address, v6PrefixBits, 32);
+  }
+
+  /**
+   * {@link #group(String, int)}, with IPv4 addresses grouped by their first {@code v4PrefixBits}
+   * bits too ({@code 203.0.113.0/24}), for networks that put many clients behind one block.
+   *
+   * @param v4PrefixBits 1 to 32
+   */
+  public static String group(String address, int v6PrefixBits, int v4PrefixBits) {
+    if (v6PrefixBits < 1 || v6PrefixBits > 128 || v4PrefixBits < 1 || v4PrefixBits > 32) {
+      throw new IllegalArgumentException(
+          "prefix lengths must be 1 to 128 (IPv6) and 1 to 32 (IPv4), got /"
+              + v6PrefixBits
+              + " and /"
+              + v4PrefixBits);
+    }
+    byte[] a = address == null ? null : literal(address);
+    if (a == null) {
+      return null;
+    }
+    int bits = a.length == 4 ? v4PrefixBits : v6PrefixBits;
+    String text;
+    try {
+      text = InetAddress.getByAddress(mask(a, bits)).getHostAddress();
+    } catch (UnknownHostException e) {
+      throw new AssertionError(e); // 4 or 16 bytes always make an address
+    }
+    return bits == a.length * 8 ? text : text + "/" + bits;
+  }
+
   /** The bytes of an IP literal, IPv4-mapped IPv6 unmapped; {@code null} if not a literal. */
   static byte[] literal(String s) {
     if (s.isEmpty() || s.length() > 45) {

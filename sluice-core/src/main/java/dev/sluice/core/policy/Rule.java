@@ -63,7 +63,8 @@ public record Rule(
             "rule '" + name + "' names two limits '" + l.name() + "'");
       }
     }
-    for (KeySource s : key instanceof KeySource.FirstOf f ? f.sources() : List.of(key)) {
+    for (KeySource k : key instanceof KeySource.FirstOf f ? f.sources() : List.of(key)) {
+      KeySource s = k instanceof KeySource.Normalized n ? n.source() : k;
       if (s instanceof KeySource.PathParam p
           && (route == null || !route.path().hasParam(p.name()))) {
         throw new IllegalArgumentException(

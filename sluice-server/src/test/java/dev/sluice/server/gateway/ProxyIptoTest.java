@@ -221,6 +221,20 @@ class ProxyIptoTest {
   }
 
   @Test
+  void magicLink_aMailboxSpeltAnotherWay_isStill429AfterThree() {
+    for (int i = 0; i < 3; i++) {
+      assertThat(f.post("/auth/magic-link", "{\"email\": \"a@example.com\"}").statusCode())
+          .isEqualTo(200);
+    }
+
+    HttpResponse<String> r =
+        f.post("/auth/magic-link", "{\"email\": \" mailto:A+again@EXAMPLE.com. \"}");
+
+    assertThat(r.statusCode()).isEqualTo(429);
+    assertThat(f.upstream.received).hasSize(3);
+  }
+
+  @Test
   void magicLinkWithoutEmail_is400WithAClearJsonErrorAndNeverForwarded() {
     HttpResponse<String> r = f.post("/auth/magic-link", "{\"mail\": \"a@example.com\"}");
 
