@@ -1,4 +1,4 @@
-package dev.sluice.client.spring;
+package dev.sluice.client.adapters;
 
 import dev.sluice.client.Sleeper;
 import java.time.Duration;
@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /** A sleeper whose clocks move only when asked to sleep; it records the waits. */
-final class FakeClock implements Sleeper {
+public final class FakeClock implements Sleeper {
   private long nanos = 5_000_000_000_000L;
   private Instant wall = Instant.now().truncatedTo(ChronoUnit.SECONDS);
   private final List<Duration> waits = new ArrayList<>();
@@ -37,7 +37,7 @@ final class FakeClock implements Sleeper {
     return CompletableFuture.completedFuture(null);
   }
 
-  synchronized List<Duration> waits() {
+  public synchronized List<Duration> waits() {
     return List.copyOf(waits);
   }
 }

@@ -1,4 +1,4 @@
-package dev.sluice.client.apache;
+package dev.sluice.client.adapters;
 
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
@@ -13,15 +13,18 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
-/** Loopback servers for the adapter's tests. */
-final class Servers {
+/**
+ * Loopback servers for the HTTP-stack adapters' tests (OkHttp, Spring, Apache), shared through
+ * sluice-client's test-jar.
+ */
+public final class Servers {
   private Servers() {}
 
   /** A reply: status, headers. */
-  record Reply(int status, Map<String, String> headers) {}
+  public record Reply(int status, Map<String, String> headers) {}
 
   /** A JDK HTTP server answering each request with the next reply of {@code replies}. */
-  static HttpServer replying(Supplier<Reply> replies) throws IOException {
+  public static HttpServer replying(Supplier<Reply> replies) throws IOException {
     HttpServer server =
         HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
     server.createContext(
@@ -43,7 +46,7 @@ final class Servers {
   }
 
   /** The URL of {@code server}. */
-  static String url(HttpServer server) {
+  public static String url(HttpServer server) {
     return "http://127.0.0.1:" + server.getAddress().getPort() + "/v1/items";
   }
 
@@ -52,7 +55,7 @@ final class Servers {
    * epoch, X-RateLimit-Limit and -Remaining but no reset, a 429 with Retry-After in whole seconds
    * rounded up (the Convotic document). Counts refusals in {@code refused}.
    */
-  static Supplier<Reply> fixedWindow(
+  public static Supplier<Reply> fixedWindow(
       Supplier<Instant> clock, int limit, long windowSeconds, AtomicInteger refused) {
     long windowMillis = windowSeconds * 1000;
     long[] state = {Long.MIN_VALUE, 0}; // window index, used
@@ -90,7 +93,7 @@ final class Servers {
    * A raw server whose first {@code resets} connections are closed (reset) without an answer; the
    * later ones get a 200. Returns its port; it stops with the test's JVM.
    */
-  static int resettingFirst(int resets, AtomicInteger connections) throws IOException {
+  public static int resettingFirst(int resets, AtomicInteger connections) throws IOException {
     ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
     Thread t =
         new Thread(
