@@ -122,6 +122,10 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
   private ByteBuf body;
 
   private UpstreamConnection upstream;
+
+  /** The current request's method in canonical form, as counted and as forwarded. */
+  private String method;
+
   private String rawQuery;
   private Map<String, String> queryParameters;
 
@@ -229,6 +233,7 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
     Sluice engine = server.engines.current();
     this.engine = engine;
     String method = HttpMethods.canonical(r.method().name());
+    this.method = method;
     if (method == null) {
       error(400, InvalidRequestException.BAD_METHOD, HttpMethods.problem(r.method().name()), true);
       return;
@@ -444,7 +449,6 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
     r.setProtocolVersion(HttpVersion.HTTP_1_1);
     // The method as counted ('post' was counted as POST): the upstream serves what was counted,
     // and a 'head' is framed as the HEAD it is, without a body.
-    String method = HttpMethods.canonical(r.method().name());
     if (!method.equals(r.method().name())) {
       r.setMethod(HttpMethod.valueOf(method));
     }
