@@ -274,15 +274,16 @@ public final class Decision {
       List<LimitStatus> statuses, long[] fps, boolean shadow, List<Bucket> out) {
     int bucket = 0;
     for (int i = 0; i < statuses.size(); ) {
-      String group = statuses.get(i).rule();
+      LimitStatus first = statuses.get(i);
       int j = i;
-      while (j < statuses.size() && statuses.get(j).rule().equals(group)) {
+      while (j < statuses.size()
+          && statuses.get(j).rule().equals(first.rule())
+          && java.util.Objects.equals(statuses.get(j).variant(), first.variant())) {
         j++;
       }
-      LimitStatus first = statuses.get(i);
       out.add(
           new Bucket(
-              first.ruleName(),
+              first.rule(),
               first.variant(),
               fps != null && bucket < fps.length ? fps[bucket] : 0,
               shadow,
@@ -331,9 +332,11 @@ public final class Decision {
       sb.append(" [store failed: ").append(storeFailure()).append(']');
     }
     for (LimitStatus s : limits()) {
-      sb.append(' ')
-          .append(s.rule())
-          .append('/')
+      sb.append(' ').append(s.rule());
+      if (s.variant() != null) {
+        sb.append('@').append(s.variant());
+      }
+      sb.append('/')
           .append(s.limit().name())
           .append(s.passed() ? " ok " : " over ")
           .append(s.remaining());

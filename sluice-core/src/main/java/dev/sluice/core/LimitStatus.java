@@ -6,6 +6,8 @@ import dev.sluice.core.policy.Limit;
  * Where one limit stands after a decision: what the headers of a response are made of.
  *
  * @param rule the name of the rule the limit belongs to
+ * @param variant the tier ({@code pro}) or {@code custom-...} whose limits the identity is counted
+ *     under, or {@code null} for the rule's own limits
  * @param limit the limit
  * @param passed whether this limit could take the request's cost
  * @param remaining units left after the request (if it was admitted) or as they stand (if not)
@@ -16,29 +18,22 @@ import dev.sluice.core.policy.Limit;
  */
 public record LimitStatus(
     String rule,
+    String variant,
     Limit limit,
     boolean passed,
     long remaining,
     long resetAtMicros,
     long retryAtMicros) {
 
-  /**
-   * The rule's own name: {@link #rule()} without the variant an identity with a tier or limits of
-   * its own is counted under ({@code search@pro} is rule {@code search}).
-   */
-  public String ruleName() {
-    return ruleName(rule);
-  }
-
-  /** The variant ({@code pro}, {@code custom-...}), or {@code null} for the rule's own limits. */
-  public String variant() {
-    int at = rule.indexOf('@');
-    return at < 0 ? null : rule.substring(at + 1);
-  }
-
-  static String ruleName(String group) {
-    int at = group.indexOf('@');
-    return at < 0 ? group : group.substring(0, at);
+  /** Where a limit of a rule's own stands (no {@link #variant()}). */
+  public LimitStatus(
+      String rule,
+      Limit limit,
+      boolean passed,
+      long remaining,
+      long resetAtMicros,
+      long retryAtMicros) {
+    this(rule, null, limit, passed, remaining, resetAtMicros, retryAtMicros);
   }
 
   /** Whether the request's cost can never fit in this limit. */

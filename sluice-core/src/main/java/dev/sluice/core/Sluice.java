@@ -2,6 +2,7 @@ package dev.sluice.core;
 
 import dev.sluice.core.http.CanonicalPath;
 import dev.sluice.core.http.DenialBody;
+import dev.sluice.core.http.ErrorBody;
 import dev.sluice.core.http.Header;
 import dev.sluice.core.http.HttpMethods;
 import dev.sluice.core.http.InvalidRequestException;
@@ -16,6 +17,7 @@ import dev.sluice.core.policy.Rule;
 import dev.sluice.core.store.BucketGroup;
 import dev.sluice.core.store.Charge;
 import dev.sluice.core.store.Futures;
+import dev.sluice.core.store.GroupName;
 import dev.sluice.core.store.InMemoryStore;
 import dev.sluice.core.store.Store;
 import dev.sluice.core.store.StoreUnavailableException;
@@ -71,8 +73,10 @@ public final class Sluice {
   private final Overrides overrides;
   private final boolean trackIdentities;
   private final boolean foldCase;
+  private final DecisionListener[] listeners;
 
   private Sluice(Builder b) {
+    this.listeners = b.listeners.toArray(new DecisionListener[0]);
     this.policy = b.policy;
     this.store = b.store != null ? b.store : InMemoryStore.create();
     this.overrides = b.overrides != null ? b.overrides : new Overrides();
@@ -218,8 +222,21 @@ public final class Sluice {
     return store;
   }
 
-  /** Decides {@code request}, charging the store if it passes. */
+  /**
+   * Decides {@code request}, charging the store if it passes. On a store that {@linkplain
+   * Store#blocks() blocks}, this waits for it: an event loop calls {@link #decideAsync} instead.
+   */
   public Decision decide(RequestView request) {
+    if (listeners.length == 0) {
+      return decideNow(request);
+    }
+    long start = System.nanoTime();
+    Decision d = decideNow(request);
+    heard(d, start);
+    return d;
+  }
+
+  private Decision decideNow(RequestView request) {
     // The synchronous path reuses this thread's buffers: the store is done with the charge when
     // it returns, and the decision keeps nothing of them.
     Scratch s = scratch();
@@ -245,7 +262,54 @@ public final class Sluice {
 
   /** {@link #decide}, without blocking the caller on a remote store. */
   public CompletionStage<Decision> decideAsync(RequestView request) {
-    return decideAsync(request, false);
+    if (listeners.length == 0) {
+      return decideAsync(request, false);
+    }
+    long start = System.nanoTime();
+    return decideAsync(request, false)
+        .thenApply(
+            d -> {
+              heard(d, start);
+              return d;
+            });
+  }
+
+  /** Tells every listener of {@code d}, decided since {@code start} ({@link System#nanoTime}). */
+  private void heard(Decision d, long start) {
+    long elapsed = System.nanoTime() - start;
+    for (DecisionListener l : listeners) {
+      try {
+        l.onDecision(this, d, elapsed);
+      } catch (RuntimeException e) { // a listener's bug never changes a decision
+        ListenerFailures.log(l, e);
+      }
+    }
+  }
+
+  /**
+   * What a front door answers for {@code decision}: {@link Answer.Pass} with the policy's
+   * rate-limit headers when it is allowed, else {@link Answer.Refuse}: 429 with the policy's
+   * headers and denial body, 400 with an {@link ErrorBody} for a request the policy cannot count,
+   * 503 for one the store cannot count now.
+   */
+  public Answer answer(Decision decision) {
+    List<Header> headers = headers(decision);
+    return switch (decision.outcome()) {
+      case ALLOWED, UNLIMITED, ALLOWED_UNCOUNTED -> new Answer.Pass(headers);
+      case DENIED -> new Answer.Refuse(429, headers, denialContentType(), denialBody(decision));
+      case INVALID ->
+          new Answer.Refuse(
+              400,
+              headers,
+              ErrorBody.CONTENT_TYPE,
+              ErrorBody.of(ErrorBody.INVALID_REQUEST, decision.problem()));
+      case UNAVAILABLE ->
+          new Answer.Refuse(
+              503,
+              headers,
+              ErrorBody.CONTENT_TYPE,
+              ErrorBody.of(ErrorBody.RATE_LIMIT_UNAVAILABLE, decision.problem()));
+    };
   }
 
   /**
@@ -346,13 +410,8 @@ public final class Sluice {
       for (int idx : cr.chain) {
         long identity = fingerprint ^ leafTweaks[idx];
         read.add(g, identity ^ cr.tweak, 0, fingerprint);
-        int at = g.name().indexOf('@');
         skeleton.add(
-            new Usage(
-                cr.rule.name(),
-                at < 0 ? null : g.name().substring(at + 1),
-                leaves[idx].describe(),
-                List.of()));
+            new Usage(cr.rule.name(), g.name().variant(), leaves[idx].describe(), List.of()));
       }
     }
     if (read.size() == 0) {
@@ -914,9 +973,9 @@ public final class Sluice {
 
     /**
      * The group of an identity with override {@code o}: the rule's own when the override leaves
-     * this rule alone, else a group of the rule's buckets under the other limits. Such a group is
-     * named {@code rule@tier}, or {@code rule@custom-HASH} for limits of the identity's own, so its
-     * buckets never mix with the defaults' (and a store keeps them apart).
+     * this rule alone, else a group of the rule's buckets under the other limits. Such a group's
+     * variant is the tier, or {@code custom-HASH} for limits of the identity's own, so its buckets
+     * never mix with the defaults' (and a store keeps them apart).
      */
     BucketGroup groupFor(
         KeyOverride o, java.util.Map<String, dev.sluice.core.policy.Tier> tiers, Store store) {
@@ -930,7 +989,9 @@ public final class Sluice {
             o.limits().containsKey(rule.name()) || o.tier() == null
                 ? customVariant(limits)
                 : o.tier();
-        g = variants.computeIfAbsent(limits, ls -> store.group(rule.name() + "@" + variant, ls));
+        g =
+            variants.computeIfAbsent(
+                limits, ls -> store.group(new GroupName(rule.name(), variant), ls));
       }
       return g;
     }
@@ -943,6 +1004,7 @@ public final class Sluice {
     private byte[] secret;
     private Overrides overrides;
     private boolean trackIdentities;
+    private final List<DecisionListener> listeners = new ArrayList<>();
 
     private Builder(Policy policy) {
       this.policy = Objects.requireNonNull(policy, "policy");
@@ -985,6 +1047,22 @@ public final class Sluice {
      */
     public Builder trackIdentities(boolean track) {
       this.trackIdentities = track;
+      return this;
+    }
+
+    /**
+     * Adds a listener that hears of every decision (metrics, usage, webhooks; see {@link
+     * DecisionListener}), called in the order added. With none, the engine does not even read the
+     * clock for them.
+     */
+    public Builder listener(DecisionListener listener) {
+      listeners.add(Objects.requireNonNull(listener, "listener"));
+      return this;
+    }
+
+    /** Adds every listener of {@code listeners}, in order. */
+    public Builder listeners(List<? extends DecisionListener> listeners) {
+      listeners.forEach(this::listener);
       return this;
     }
 

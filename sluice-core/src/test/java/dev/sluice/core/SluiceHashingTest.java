@@ -11,6 +11,7 @@ import dev.sluice.core.policy.Policy;
 import dev.sluice.core.policy.Rule;
 import dev.sluice.core.store.BucketGroup;
 import dev.sluice.core.store.Charge;
+import dev.sluice.core.store.GroupName;
 import dev.sluice.core.store.Store;
 import dev.sluice.core.store.Verdict;
 import java.util.ArrayList;
@@ -36,14 +37,14 @@ class SluiceHashingTest extends EngineFixture {
     }
 
     @Override
-    public BucketGroup group(String name, List<Limit> limits) {
+    public BucketGroup group(GroupName name, List<Limit> limits) {
       return inner.group(name, limits);
     }
 
     @Override
     public Verdict charge(Charge charge) {
       for (int i = 0; i < charge.size(); i++) {
-        rules.add(charge.group(i).name());
+        rules.add(charge.group(i).name().key());
         keys.add(charge.key(i));
       }
       return inner.charge(charge);

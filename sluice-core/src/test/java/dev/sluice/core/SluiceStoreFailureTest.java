@@ -12,6 +12,7 @@ import dev.sluice.core.policy.Rule;
 import dev.sluice.core.policy.StoreFailure;
 import dev.sluice.core.store.BucketGroup;
 import dev.sluice.core.store.Charge;
+import dev.sluice.core.store.GroupName;
 import dev.sluice.core.store.Store;
 import dev.sluice.core.store.StoreUnavailableException;
 import dev.sluice.core.store.Verdict;
@@ -34,7 +35,7 @@ class SluiceStoreFailureTest extends EngineFixture {
     volatile RuntimeException failure;
 
     @Override
-    public BucketGroup group(String name, List<Limit> limits) {
+    public BucketGroup group(GroupName name, List<Limit> limits) {
       return store.group(name, limits);
     }
 

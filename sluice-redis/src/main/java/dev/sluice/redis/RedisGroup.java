@@ -3,6 +3,7 @@ package dev.sluice.redis;
 import dev.sluice.core.policy.Algorithm;
 import dev.sluice.core.policy.Limit;
 import dev.sluice.core.store.BucketGroup;
+import dev.sluice.core.store.GroupName;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -29,7 +30,7 @@ final class RedisGroup implements BucketGroup {
   static final long MAX_TOLERANCE_MICROS = 1L << 51;
 
   final RedisStore owner;
-  private final String name;
+  private final GroupName name;
   private final List<Limit> limits;
 
   /** Appended to the hash-tagged identity: {@code ":" + the rule's hash}. */
@@ -38,7 +39,7 @@ final class RedisGroup implements BucketGroup {
   /** Per limit: kind, a, b (see charge.lua). */
   final String[] spec;
 
-  RedisGroup(RedisStore owner, String name, List<Limit> limits) {
+  RedisGroup(RedisStore owner, GroupName name, List<Limit> limits) {
     this.owner = owner;
     this.name = name;
     this.limits = List.copyOf(limits);
@@ -47,7 +48,7 @@ final class RedisGroup implements BucketGroup {
           "rule '" + name + "' has no limits; at least one is needed");
     }
     this.spec = new String[3 * this.limits.size()];
-    StringBuilder identity = new StringBuilder(LAYOUT).append('\n').append(name);
+    StringBuilder identity = new StringBuilder(LAYOUT).append('\n').append(name.key());
     for (int j = 0; j < this.limits.size(); j++) {
       Limit l = this.limits.get(j);
       long w = l.window().micros();
@@ -110,7 +111,7 @@ final class RedisGroup implements BucketGroup {
   }
 
   @Override
-  public String name() {
+  public GroupName name() {
     return name;
   }
 

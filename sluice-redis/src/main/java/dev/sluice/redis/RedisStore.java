@@ -6,6 +6,7 @@ import dev.sluice.core.policy.Limit;
 import dev.sluice.core.store.BucketGroup;
 import dev.sluice.core.store.Charge;
 import dev.sluice.core.store.Futures;
+import dev.sluice.core.store.GroupName;
 import dev.sluice.core.store.Store;
 import dev.sluice.core.store.StoreUnavailableException;
 import dev.sluice.core.store.Verdict;
@@ -151,7 +152,7 @@ public final class RedisStore implements Store {
   }
 
   @Override
-  public BucketGroup group(String name, List<Limit> limits) {
+  public BucketGroup group(GroupName name, List<Limit> limits) {
     return new RedisGroup(this, Objects.requireNonNull(name, "name"), limits);
   }
 
@@ -626,7 +627,8 @@ public final class RedisStore implements Store {
             }
             statuses[firstLimit[i] + j] =
                 new LimitStatus(
-                    g.name(),
+                    g.name().rule(),
+                    g.name().variant(),
                     g.limits().get(j),
                     passed,
                     remaining,

@@ -335,12 +335,12 @@ class RedisStoreFaultTest {
                           new RedisStore.Plan(store, new Charge(1).add(g, 3, 1)), new int[] {0})))
               .get(5, TimeUnit.SECONDS);
 
-      assertThat(batch.get(0).admitted).as(g.name()).isTrue();
-      assertThat(batch.get(1).failed).as(g.name()).isTrue();
+      assertThat(batch.get(0).admitted).as(g.name().key()).isTrue();
+      assertThat(batch.get(1).failed).as(g.name().key()).isTrue();
       assertThat(batch.get(1).failure)
           .contains("{0000000000000002}")
           .contains("not a Sluice bucket");
-      assertThat(batch.get(2).admitted).as(g.name()).isTrue();
+      assertThat(batch.get(2).admitted).as(g.name().key()).isTrue();
     }
     assertThatThrownBy(() -> store.charge(one(2)))
         .isInstanceOf(StoreUnavailableException.class)

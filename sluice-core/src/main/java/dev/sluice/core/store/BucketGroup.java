@@ -11,8 +11,8 @@ import java.util.List;
  */
 public interface BucketGroup {
 
-  /** The rule's name (stores use it to namespace their keys). */
-  String name();
+  /** Whose buckets these are: the rule, and the variant of its limits (stores namespace by it). */
+  GroupName name();
 
   /** The limits every bucket of the group holds, in order. */
   List<Limit> limits();

@@ -215,16 +215,19 @@ public final class InMemoryStore implements Store {
    * other.
    */
   @Override
-  public synchronized BucketGroup group(String name, List<Limit> limits) {
+  public synchronized BucketGroup group(GroupName name, List<Limit> limits) {
     for (Group g : groups) {
-      if (g.table.name.equals(name) && g.table.limits.equals(limits)) {
+      if (g.name.equals(name) && g.table.limits.equals(limits)) {
         return g;
       }
     }
-    groups.removeIf(g -> g.table.name.equals(name));
+    groups.removeIf(g -> g.name.equals(name));
     Group g =
         new Group(
-            this, new BucketTable(name, limits), nextOrdinal++); // ordinals fix the lock order
+            this,
+            name,
+            new BucketTable(name.key(), limits),
+            nextOrdinal++); // ordinals fix the lock order
     keyspace.add(g.buckets::sweep);
     keyspace.add(g.overflow::sweep);
     groups.add(g);
@@ -255,7 +258,7 @@ public final class InMemoryStore implements Store {
   }
 
   /**
-   * Since the store started, per rule (group name, {@code rule@tier} for a tier's) and {@link
+   * Since the store started, per rule (its tiers' and overrides' buckets included) and {@link
    * Overflow}: how many new identities did not get a bucket of their own. A snapshot.
    */
   public Map<String, Map<Overflow, Long>> overflows() {
@@ -284,13 +287,19 @@ public final class InMemoryStore implements Store {
 
   private void count(Group g, Overflow o) {
     overflows
-        .computeIfAbsent(g.name(), k -> new AtomicLongArray(Overflow.values().length))
+        .computeIfAbsent(g.name.rule(), k -> new AtomicLongArray(Overflow.values().length))
         .incrementAndGet(o.ordinal());
   }
 
   /** Forgets every expired bucket now, in the caller's thread (the store also does it itself). */
   public void sweep() {
     keyspace.sweepNow();
+  }
+
+  /** {@code false}: a charge takes a few hundred nanoseconds and never waits on I/O. */
+  @Override
+  public boolean blocks() {
+    return false;
   }
 
   @Override
@@ -528,22 +537,24 @@ public final class InMemoryStore implements Store {
    */
   private static final class Group implements BucketGroup {
     final InMemoryStore owner;
+    final GroupName name;
     final BucketTable table;
     final LongBucketMap buckets = new LongBucketMap();
     final LongBucketMap overflow = new LongBucketMap();
     final long[] shared;
     final int ordinal;
 
-    Group(InMemoryStore owner, BucketTable table, int ordinal) {
+    Group(InMemoryStore owner, GroupName name, BucketTable table, int ordinal) {
       this.owner = owner;
+      this.name = name;
       this.table = table;
       this.ordinal = ordinal;
       this.shared = Buckets.fresh(table.words, 0);
     }
 
     @Override
-    public String name() {
-      return table.name;
+    public GroupName name() {
+      return name;
     }
 
     @Override

@@ -29,8 +29,26 @@ import java.util.concurrent.CompletionStage;
  */
 public interface Store extends AutoCloseable {
 
-  /** Creates the handle for the buckets of rule {@code name}, whose buckets hold {@code limits}. */
-  BucketGroup group(String name, List<Limit> limits);
+  /**
+   * Creates the handle for the buckets {@code name} names, which hold {@code limits}. Binding the
+   * same name and limits again gives a group over the same buckets (a policy reload keeps counts).
+   */
+  BucketGroup group(GroupName name, List<Limit> limits);
+
+  /** {@link #group(GroupName, List)} for a rule's own limits. */
+  default BucketGroup group(String rule, List<Limit> limits) {
+    return group(GroupName.of(rule), limits);
+  }
+
+  /**
+   * Whether {@link #charge} may block its caller (on a network round trip, a lock held across I/O).
+   * A front door on an event loop calls {@link #chargeAsync} (through {@code Sluice.decideAsync})
+   * when it does, and {@link #charge} directly when it does not, which spares a future per request.
+   * Default {@code true}: the safe answer for a store that does not say.
+   */
+  default boolean blocks() {
+    return true;
+  }
 
   /**
    * Charges every bucket of {@code charge}, atomically, at the store's current time; for a {@link

@@ -134,7 +134,8 @@ public final class Verdict {
       int n = g.limits().size();
       if (k < n) {
         return new LimitStatus(
-            g.name(),
+            g.name().rule(),
+            g.name().variant(),
             g.limits().get(k),
             passed(i),
             remaining(i),

@@ -431,7 +431,7 @@ public abstract class StoreContract extends StoreFixture {
     charge(a, 1, 2);
 
     assertThat(remaining(b, 1, 0)).isEqualTo(2);
-    assertThat(b.name()).isEqualTo("b");
+    assertThat(b.name().key()).isEqualTo("b");
     assertThat(b.limits()).isEqualTo(limits);
   }
 

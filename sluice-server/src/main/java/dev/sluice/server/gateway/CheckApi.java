@@ -195,9 +195,12 @@ final class CheckApi {
         };
     JsonArray limits = new JsonArray();
     for (LimitStatus s : d.limits()) {
+      JsonObject limit = new JsonObject().put("rule", s.rule());
+      if (s.variant() != null) {
+        limit.put("tier", s.variant()); // a tier, or custom-... for an identity's own limits
+      }
       limits.add(
-          new JsonObject()
-              .put("rule", s.rule())
+          limit
               .put("name", s.limit().name())
               .put("limit", s.limit().capacity())
               .put("remaining", s.remaining())

@@ -160,7 +160,7 @@ public final class GatewayMetrics {
   void decided(Decision d, long nanos) {
     LimitStatus binding = d.binding();
     // The rule's name, not its variant (search@pro): one series per rule, however many tiers.
-    String rule = binding != null ? binding.ruleName() : "none";
+    String rule = binding != null ? binding.rule() : "none";
     Counter[] byOutcome = decisions.computeIfAbsent(rule, this::decisionCounters);
     byOutcome[d.outcome().ordinal()].increment();
     decisionTime.record(nanos, TimeUnit.NANOSECONDS);
@@ -176,7 +176,7 @@ public final class GatewayMetrics {
       if (s.passed()) {
         continue;
       }
-      String rule = s.ruleName();
+      String rule = s.rule();
       if (rule.equals(previous)) {
         continue; // a rule's limits are consecutive: one count per rule
       }

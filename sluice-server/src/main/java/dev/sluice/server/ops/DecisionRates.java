@@ -52,7 +52,7 @@ final class DecisionRates implements Recorder.Sink {
   public synchronized void accept(
       Policy policy, Decision d, List<Decision.Bucket> buckets, long nowMicros) {
     LimitStatus binding = d.binding();
-    String rule = binding == null ? "none" : binding.ruleName();
+    String rule = binding == null ? "none" : binding.rule();
     long second = Math.floorDiv(nowMicros, 1_000_000L);
     String key = rule + " " + d.outcome().name().toLowerCase(Locale.ROOT);
     series.computeIfAbsent(key, k -> new Series()).add(second);

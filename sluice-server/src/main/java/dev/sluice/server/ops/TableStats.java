@@ -59,12 +59,10 @@ public final class TableStats {
     store
         .overflows()
         .forEach(
-            (group, byAction) -> {
-              if (group.equals(PROBE_GROUP)) {
+            (rule, byAction) -> {
+              if (rule.equals(PROBE_GROUP)) {
                 return;
               }
-              int at = group.indexOf('@');
-              String rule = at < 0 ? group : group.substring(0, at);
               byAction.forEach(
                   (action, n) ->
                       out.computeIfAbsent(rule, r -> new TreeMap<>())
