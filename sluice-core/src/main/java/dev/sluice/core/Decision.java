@@ -118,6 +118,38 @@ public final class Decision {
     this.retryAtMicros = outcome == Outcome.UNAVAILABLE ? nowMicros + 1_000_000 : retry;
   }
 
+  /**
+   * The decision a store's verdict means; {@code storeFailure} is why the primary store was not
+   * used, if the verdict is the local fallback's ({@code null} otherwise).
+   */
+  static Decision fromVerdict(Verdict v, String storeFailure) {
+    switch (v.kind()) {
+      case ADMITTED:
+        return storeFailure == null ? of(v) : fallback(v, storeFailure);
+      case DENIED:
+        for (int i = 0, n = v.size(); i < n; i++) {
+          if (v.retryAtMicros(i) == Long.MAX_VALUE) { // retrying cannot help: not a 429
+            LimitStatus s = v.status(i);
+            return invalid(
+                v.nowMicros(),
+                "the request costs more than limit '"
+                    + s.limit().name()
+                    + "' of rule '"
+                    + s.rule()
+                    + "' can ever allow ("
+                    + s.limit().capacity()
+                    + ")");
+          }
+        }
+        return storeFailure == null ? of(v) : fallback(v, storeFailure);
+      case FULL:
+        return unavailable(
+            v.nowMicros(), "the rate-limit store is full and cannot count a new client");
+      default:
+        throw new AssertionError(v.kind());
+    }
+  }
+
   /** A decision made from a store's answer. */
   static Decision of(Verdict v) {
     return new Decision(v.admitted() ? Outcome.ALLOWED : Outcome.DENIED, v.nowMicros(), v, null);

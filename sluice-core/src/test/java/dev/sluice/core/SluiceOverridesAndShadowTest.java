@@ -135,11 +135,11 @@ class SluiceOverridesAndShadowTest extends EngineFixture {
     assertThat(d.buckets())
         .extracting(Decision.Bucket::variant)
         .containsExactly(null, "custom-d70f20e9a2fb560f");
-    assertThat(Sluice.customVariant(List.of(perMinute("search", 12))))
+    assertThat(CompiledRule.customVariant(List.of(perMinute("search", 12))))
         .as("the same limits, made again: the same name")
         .isEqualTo("custom-d70f20e9a2fb560f");
     assertThat(
-            Sluice.customVariant(
+            CompiledRule.customVariant(
                 List.of(Limit.sliding("search", 12, Window.of(Duration.ofMinutes(1))))))
         .as("counted otherwise: another group")
         .isNotEqualTo("custom-d70f20e9a2fb560f");
