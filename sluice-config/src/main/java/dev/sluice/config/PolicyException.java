@@ -34,6 +34,17 @@ public final class PolicyException extends RuntimeException {
     this.problem = problem;
   }
 
+  /**
+   * An error in another configuration format Sluice reads (sluice-envoy's reader of
+   * envoyproxy/ratelimit files), in the same located style: {@code line} and {@code column}
+   * 1-based, or both 0 for the file as a whole; {@code field} a path such as {@code
+   * descriptors[0].key}, or empty.
+   */
+  public static PolicyException at(
+      String source, int line, int column, String field, String problem) {
+    return new PolicyException(source, line, column, field, problem);
+  }
+
   private static String format(String source, int line, int column, String field, String problem) {
     StringBuilder sb = new StringBuilder(source);
     if (line > 0) {
