@@ -1,12 +1,20 @@
 package dev.sluice.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sluice.core.policy.Algorithm;
 import dev.sluice.core.policy.Limit;
 import dev.sluice.core.policy.Window;
+import dev.sluice.core.store.MeterSpec;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -73,5 +81,41 @@ class RedisGroupTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("limit 'huge' of rule 'api'")
         .hasMessageContaining("71 years");
+  }
+
+  @Test
+  void everyMetersKind_isOneTheScriptCounts_inABranchOfItsOwn() {
+    String script = Script.CHARGE.body;
+    Matcher table = Pattern.compile("local SLOTS = \\{([^}]*)}").matcher(script);
+    assertThat(table.find()).as("charge.lua's SLOTS table").isTrue();
+    Set<String> counted = new HashSet<>();
+    for (String entry : table.group(1).split(",")) {
+      counted.add(entry.substring(0, entry.indexOf('=')).trim());
+    }
+    List<Limit> oneOfEach = new ArrayList<>();
+    for (Algorithm a : Algorithm.values()) {
+      oneOfEach.add(new Limit("x", 10, MINUTE, a, 10));
+    }
+    oneOfEach.add(Limit.fixed("x", 10, Window.lifetime(Duration.ofDays(1))));
+
+    for (Limit l : oneOfEach) {
+      String kind = MeterSpec.of(l).kind();
+      assertThat(counted).as("%s has slots in the script", l).contains(kind);
+      assertThat(script).as("%s has a branch in the script", l).contains("kind == '" + kind + "'");
+      assertThatCode(() -> group("r", l)).as("%s is accepted", l).doesNotThrowAnyException();
+    }
+    assertThat(oneOfEach).extracting(l -> MeterSpec.of(l).kind()).doesNotHaveDuplicates();
+  }
+
+  @Test
+  void aMeterTheScriptHasNoTwinOf_isRefused_notCountedAsAnother() {
+    Limit l = Limit.fixed("minute", 100, MINUTE);
+
+    assertThatThrownBy(
+            () -> RedisGroup.refuseWhatTheScriptCannotCount("api", l, new MeterSpec("x", 1, 1)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "limit 'minute' of rule 'api' (minute 100/minute) is counted by a meter of kind 'x',"
+                + " which the Redis store's script (charge.lua) has no twin of");
   }
 }
