@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sluice.core.policy.Algorithm;
 import dev.sluice.core.policy.Limit;
 import dev.sluice.core.policy.Window;
+import dev.sluice.core.store.LimitKind;
 import dev.sluice.core.store.MeterSpec;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -99,6 +100,16 @@ class MeterWordsAndSpecTest {
           .isEqualTo(g.interval())
           .isEqualTo(Math.max(1, (w + r[0] - 1) / r[0]));
       assertThat(MeterSpec.of(l).a()).isEqualTo(5);
+    }
+  }
+
+  @Test
+  void everyAlgorithmIsExercisedByTheStoreContract() {
+    for (Algorithm a : Algorithm.values()) {
+      Limit l = LimitKind.exercising(a).of("x", 3, Duration.ofMinutes(1));
+
+      assertThat(l.algorithm()).isEqualTo(a);
+      assertThat(l.isLifetime()).isFalse();
     }
   }
 }
