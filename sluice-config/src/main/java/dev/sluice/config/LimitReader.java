@@ -6,6 +6,7 @@ import dev.sluice.core.policy.Limit;
 import dev.sluice.core.policy.Window;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
@@ -20,7 +21,11 @@ import java.util.regex.Pattern;
  */
 final class LimitReader {
   static final List<String> FIELDS = List.of("limit", "algorithm", "burst", "name");
-  static final List<String> ALGORITHMS = List.of("fixed", "sliding", "token-bucket");
+
+  /** The algorithms' labels, in the enum's order: {@code fixed}, {@code sliding}, ... */
+  static final List<String> ALGORITHMS =
+      Arrays.stream(Algorithm.values()).map(Algorithm::label).toList();
+
   static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
   private static final List<String> WINDOWS =
@@ -99,7 +104,7 @@ final class LimitReader {
     long burst = r.permits();
     At burstAt = f.get("burst");
     if (burstAt != null) {
-      if (algorithm != Algorithm.TOKEN_BUCKET) {
+      if (!algorithm.hasBurst()) {
         throw burstAt.fail(
             lifetime
                 ? "a lifetime budget has no burst; remove 'burst:'"

@@ -1,16 +1,12 @@
 package dev.sluice.config;
 
-import dev.sluice.core.policy.Algorithm;
 import dev.sluice.core.policy.Cost;
 import dev.sluice.core.policy.KeySource;
 import dev.sluice.core.policy.Limit;
 import dev.sluice.core.policy.Policy;
 import dev.sluice.core.policy.Route;
 import dev.sluice.core.policy.Rule;
-import dev.sluice.core.policy.Window;
-import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import java.util.TreeSet;
 
 /**
@@ -173,43 +169,7 @@ public final class PolicySummary {
         // The name shows in headers and metrics; a lone limit named after its rule goes unsaid.
         sb.append(l.name()).append(" ".repeat(width - l.name().length() + 2));
       }
-      sb.append(limit(l)).append('\n');
+      sb.append(l.summary()).append('\n');
     }
-  }
-
-  private static String limit(Limit l) {
-    String n = Words.count(l.permits());
-    if (l.window() instanceof Window.Lifetime life) {
-      return n
-          + " in total, never refilled (forgotten "
-          + human(life.retention())
-          + " after first use)";
-    }
-    String per = n + " per " + per(((Window.Every) l.window()).length());
-    if (l.algorithm() == Algorithm.TOKEN_BUCKET) {
-      return per + " (token bucket, bursts of up to " + Words.count(l.burst()) + ")";
-    }
-    return per
-        + (l.algorithm() == Algorithm.SLIDING_WINDOW ? " (sliding window)" : " (fixed window)");
-  }
-
-  /** {@code minute}, {@code 15 minutes}, {@code 250 ms}. */
-  private static String per(Duration d) {
-    String label = Window.of(d).label();
-    return label.chars().allMatch(Character::isLetter) ? label : human(d);
-  }
-
-  /** {@code 30 days}, {@code 36 hours}, {@code 15 minutes}, {@code 1 second}, {@code 250 ms}. */
-  static String human(Duration d) {
-    long ms = d.toMillis();
-    long[] sizes = {86_400_000, 3_600_000, 60_000, 1_000};
-    String[] units = {"day", "hour", "minute", "second"};
-    for (int i = 0; i < sizes.length; i++) {
-      if (ms % sizes[i] == 0) {
-        long n = ms / sizes[i];
-        return n + " " + units[i] + (n == 1 ? "" : "s");
-      }
-    }
-    return String.format(Locale.ROOT, "%d ms", ms);
   }
 }

@@ -63,4 +63,31 @@ class PolicySummaryTest {
     assertThat(summary("headers: none\nglobal: {limits: 1/second}\n"))
         .startsWith("Headers: no rate-limit headers; Retry-After on every 429\n");
   }
+
+  @Test
+  void lifetimeBudgets_namedWindows_andUnevenDurations_areSpelledOut() {
+    String s =
+        summary(
+            """
+            lifetime-retention: 36h
+            global:
+              limits:
+                - 1/second
+                - {limit: 1500/minute, algorithm: sliding}
+                - {limit: 2/hour, algorithm: token-bucket, burst: 1}
+                - 5/lifetime
+                - 70/90s
+            """);
+
+    assertThat(s.substring(s.indexOf("\n\n") + 2))
+        .isEqualTo(
+            """
+            Global limits, on every request, counted per bearer token, else client IP:
+              second    1 per second (fixed window)
+              minute    1,500 per minute (sliding window)
+              hour      2 per hour (token bucket, bursts of up to 1)
+              lifetime  5 in total, never refilled (forgotten 36 hours after first use)
+              90s       70 per 90 seconds (fixed window)
+            """);
+  }
 }

@@ -108,6 +108,8 @@ end
 local NOT_BUCKET = ' holds a value that is not a Sluice bucket of this rule (written by something else?)'
 
 local INDEX = {}
+-- Every kind the script counts, with its number of slots; a kind not here fails the call at once
+-- (RedisGroup refuses it before), and each has its branch below (no branch is a fallback).
 local SLOTS = { g = 1, f = 2, s = 3, l = 2 }
 
 -- The rules, each described once per call however many of its buckets the call charges: per
@@ -261,7 +263,7 @@ for k = kbase + 1, kbase + nkeys do
           end
         end
       end
-    else
+    elseif kind == 'l' then
       -- Lifetime budget (LifetimeBudget.java): W is the retention.
       local count = v[i]
       local forgetAt = v[i + 1]

@@ -1,6 +1,7 @@
 package dev.sluice.core.limit;
 
 import dev.sluice.core.policy.Limit;
+import dev.sluice.core.store.MeterSpec;
 
 /**
  * Fixed window: a counter per calendar-aligned window.
@@ -46,6 +47,22 @@ final class FixedWindow extends Meter {
   FixedWindow(Limit limit) {
     super(limit);
     this.windowMicros = limit.window().micros();
+  }
+
+  @Override
+  public String describe() {
+    return limit.rate();
+  }
+
+  @Override
+  public String summary() {
+    return perWindow() + " (fixed window)";
+  }
+
+  /** Kind {@code f}: the permits and the window's length in microseconds. */
+  @Override
+  public MeterSpec spec() {
+    return new MeterSpec("f", permits, windowMicros);
   }
 
   @Override

@@ -1,6 +1,7 @@
 package dev.sluice.core.limit;
 
 import dev.sluice.core.policy.Limit;
+import dev.sluice.core.store.MeterSpec;
 
 /**
  * Token bucket as GCRA, the Generic Cell Rate Algorithm: a steady rate with a burst allowance, kept
@@ -59,9 +60,32 @@ final class Gcra extends Meter {
     this.tolerance = Math.multiplyExact(burst, interval);
   }
 
-  /** The emission interval {@code T}, in microseconds. */
+  /**
+   * The emission interval {@code T = max(1, ceil(W / N))}, in microseconds: computed here only, and
+   * handed to the Redis script through {@link #spec()}.
+   */
   long interval() {
     return interval;
+  }
+
+  @Override
+  public String describe() {
+    return limit.rate() + " token-bucket burst " + burst;
+  }
+
+  @Override
+  public String summary() {
+    return perWindow() + " (token bucket, bursts of up to " + count(burst) + ")";
+  }
+
+  /**
+   * Kind {@code g}: the burst {@code B} and the emission interval {@code T} in microseconds, whose
+   * product is the tolerance {@code tau}; the permits and window are not needed once {@code T} is
+   * known.
+   */
+  @Override
+  public MeterSpec spec() {
+    return new MeterSpec("g", burst, interval);
   }
 
   @Override

@@ -1,6 +1,8 @@
 package dev.sluice.core.limit;
 
 import dev.sluice.core.policy.Limit;
+import dev.sluice.core.policy.Window;
+import dev.sluice.core.store.MeterSpec;
 
 /**
  * Lifetime budget: {@code N} units that never refill ("5 verifications per magic link").
@@ -35,6 +37,26 @@ final class LifetimeBudget extends Meter {
   LifetimeBudget(Limit limit) {
     super(limit);
     this.retentionMicros = limit.window().micros();
+  }
+
+  /** {@code 5/lifetime}: the retention is a policy-wide setting, not part of the limit's text. */
+  @Override
+  public String describe() {
+    return limit.rate();
+  }
+
+  @Override
+  public String summary() {
+    return count(permits)
+        + " in total, never refilled (forgotten "
+        + human(((Window.Lifetime) limit.window()).retention())
+        + " after first use)";
+  }
+
+  /** Kind {@code l}: the permits and the retention in microseconds. */
+  @Override
+  public MeterSpec spec() {
+    return new MeterSpec("l", permits, retentionMicros);
   }
 
   @Override

@@ -1,8 +1,11 @@
 package dev.sluice.core.limit;
 
-import dev.sluice.core.policy.Algorithm;
 import dev.sluice.core.policy.Limit;
+import dev.sluice.core.policy.Window;
+import dev.sluice.core.store.MeterSpec;
 import java.math.BigInteger;
+import java.time.Duration;
+import java.util.Locale;
 
 /**
  * The arithmetic of one limit over a few {@code long} words of state. A meter is stateless and
@@ -13,6 +16,13 @@ import java.math.BigInteger;
  * <p>Every meter treats all-zero state as "never used", and treats state that has outlived its
  * {@link Evaluation#expiresAt} exactly like all-zero state, so forgetting an expired bucket never
  * changes a decision.
+ *
+ * <p>The meters are the one place that knows the algorithms: besides the arithmetic, each says how
+ * its limit reads ({@link #describe}, {@link #summary}) and what a store that runs the arithmetic
+ * elsewhere needs of it ({@link #spec}). {@link Limit} and {@link MeterSpec} reach them from the
+ * exported packages. Adding an algorithm is a constant of {@link dev.sluice.core.policy.Algorithm},
+ * a subclass here, and its Lua twin in sluice-redis's {@code charge.lua}; the compiler points at
+ * every other place that must decide something for it (see docs/extending.md).
  */
 public abstract sealed class Meter permits FixedWindow, SlidingWindow, Gcra, LifetimeBudget {
 
@@ -24,28 +34,42 @@ public abstract sealed class Meter permits FixedWindow, SlidingWindow, Gcra, Lif
     this.permits = limit.permits();
   }
 
-  /** The meter for {@code limit}. */
+  /**
+   * The meter for {@code limit}: cheap (a few fields, one division), so callers off the hot path
+   * may make one per use; stores make one per limit when a rule is bound.
+   */
   public static Meter of(Limit limit) {
-    if (limit.isLifetime()) {
-      return new LifetimeBudget(limit);
-    }
-    Algorithm a = limit.algorithm();
-    switch (a) {
-      case FIXED_WINDOW:
-        return new FixedWindow(limit);
-      case SLIDING_WINDOW:
-        return new SlidingWindow(limit);
-      case TOKEN_BUCKET:
-        return new Gcra(limit);
-      default:
-        throw new AssertionError(a);
-    }
+    return switch (limit.algorithm()) {
+      case FIXED_WINDOW -> limit.isLifetime() ? new LifetimeBudget(limit) : new FixedWindow(limit);
+      case SLIDING_WINDOW -> new SlidingWindow(limit);
+      case TOKEN_BUCKET -> new Gcra(limit);
+    };
   }
 
   /** The limit this meter counts. */
   public final Limit limit() {
     return limit;
   }
+
+  /**
+   * The limit as a policy file writes it, algorithm included: {@code 100/minute}, {@code 100/minute
+   * sliding}, {@code 10/second token-bucket burst 20}, {@code 5/lifetime}. Part of the identity of
+   * an override's own limits ({@code Sluice.customVariant}), so it must not change for an existing
+   * algorithm.
+   */
+  public abstract String describe();
+
+  /**
+   * The limit in words, for people reviewing a policy: {@code 100 per minute (fixed window)},
+   * {@code 5 in total, never refilled (forgotten 30 days after first use)}.
+   */
+  public abstract String summary();
+
+  /**
+   * What a store that runs this arithmetic elsewhere (a Lua script) needs to know of the limit; see
+   * {@link MeterSpec} for each kind's figures.
+   */
+  public abstract MeterSpec spec();
 
   /** How many {@code long} words of state it keeps (1 or 2). */
   public abstract int words();
@@ -83,6 +107,37 @@ public abstract sealed class Meter permits FixedWindow, SlidingWindow, Gcra, Lif
   }
 
   private volatile long lastWindowIndex;
+
+  /**
+   * The rate of a repeating window in words: {@code 1,500 per minute}, {@code 70 per 90 seconds},
+   * {@code 50 per 250 ms}.
+   */
+  final String perWindow() {
+    String label = limit.window().label();
+    boolean named = label.chars().allMatch(Character::isLetter);
+    return count(permits)
+        + " per "
+        + (named ? label : human(((Window.Every) limit.window()).length()));
+  }
+
+  /** {@code 1,500}: a count with its thousands grouped. */
+  static String count(long n) {
+    return String.format(Locale.ROOT, "%,d", n);
+  }
+
+  /** {@code 30 days}, {@code 36 hours}, {@code 15 minutes}, {@code 1 second}, {@code 250 ms}. */
+  static String human(Duration d) {
+    long ms = d.toMillis();
+    long[] sizes = {86_400_000, 3_600_000, 60_000, 1_000};
+    String[] units = {"day", "hour", "minute", "second"};
+    for (int i = 0; i < sizes.length; i++) {
+      if (ms % sizes[i] == 0) {
+        long n = ms / sizes[i];
+        return n + " " + units[i] + (n == 1 ? "" : "s");
+      }
+    }
+    return String.format(Locale.ROOT, "%d ms", ms);
+  }
 
   /** {@code floor(a * b / c)} for {@code a, b >= 0, c > 0}, exact beyond 64 bits. */
   static long floorMulDiv(long a, long b, long c) {

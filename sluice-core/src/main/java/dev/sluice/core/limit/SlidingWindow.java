@@ -1,6 +1,7 @@
 package dev.sluice.core.limit;
 
 import dev.sluice.core.policy.Limit;
+import dev.sluice.core.store.MeterSpec;
 
 /**
  * Sliding window, as the two-window weighted counter.
@@ -55,6 +56,22 @@ final class SlidingWindow extends Meter {
   SlidingWindow(Limit limit) {
     super(limit);
     this.windowMicros = limit.window().micros();
+  }
+
+  @Override
+  public String describe() {
+    return limit.rate() + " sliding";
+  }
+
+  @Override
+  public String summary() {
+    return perWindow() + " (sliding window)";
+  }
+
+  /** Kind {@code s}: the permits and the window's length in microseconds. */
+  @Override
+  public MeterSpec spec() {
+    return new MeterSpec("s", permits, windowMicros);
   }
 
   @Override

@@ -1,6 +1,10 @@
 package dev.sluice.core.policy;
 
-/** How a {@link Limit} counts: the three algorithms Sluice implements. */
+/**
+ * How a {@link Limit} counts: the three algorithms Sluice implements. Each has its meter (its
+ * arithmetic, its wording and what a remote store needs of it) in Sluice's internals; a new
+ * constant does not compile until it has one.
+ */
 public enum Algorithm {
   /**
    * A counter per calendar-aligned window ({@code floor(now / window)}); resets at each boundary.
@@ -24,6 +28,19 @@ public enum Algorithm {
   /** The name used in policy files ({@code fixed}, {@code sliding}, {@code token-bucket}). */
   public String label() {
     return label;
+  }
+
+  /**
+   * Whether a limit counted this way has a burst of its own, apart from its permits: its capacity
+   * (what one request may take at most), what a tier scales besides the permits, and what {@code
+   * burst:} in a policy file sets. Only the token bucket does; for the others the burst is the
+   * permits.
+   */
+  public boolean hasBurst() {
+    return switch (this) {
+      case FIXED_WINDOW, SLIDING_WINDOW -> false;
+      case TOKEN_BUCKET -> true;
+    };
   }
 
   /** The algorithm whose {@link #label()} is {@code label}, or {@code null}. */

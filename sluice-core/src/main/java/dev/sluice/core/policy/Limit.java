@@ -1,5 +1,6 @@
 package dev.sluice.core.policy;
 
+import dev.sluice.core.limit.Meter;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
@@ -42,7 +43,7 @@ public record Limit(String name, long permits, Window window, Algorithm algorith
               + algorithm.label()
               + "'");
     }
-    if (algorithm != Algorithm.TOKEN_BUCKET) {
+    if (!algorithm.hasBurst()) {
       if (burst != permits) {
         throw new IllegalArgumentException(
             "burst only applies to token-bucket limits; '" + algorithm.label() + "' has none");
@@ -50,24 +51,41 @@ public record Limit(String name, long permits, Window window, Algorithm algorith
     } else if (burst < 1 || burst > MAX_PERMITS) {
       throw new IllegalArgumentException(
           "burst must be between 1 and " + MAX_PERMITS + ", got " + burst);
-    } else if (permits > window.micros()) {
-      throw new IllegalArgumentException(
-          "a token bucket refills at most one unit per microsecond, and "
-              + permits
-              + "/"
-              + window.label()
-              + " is faster; use a fixed or sliding window for this rate");
-    } else if ((window.micros() / permits + 1) > (1L << 61) / burst) {
-      throw new IllegalArgumentException(
-          "burst "
-              + burst
-              + " at "
-              + permits
-              + "/"
-              + window.label()
-              + " would bank more than 70,000 years of credit; lower the burst or shorten the"
-              + " window");
     }
+    String beyondItsArithmetic =
+        switch (algorithm) {
+          case FIXED_WINDOW, SLIDING_WINDOW -> null;
+          case TOKEN_BUCKET -> beyondGcra(permits, window, burst);
+        };
+    if (beyondItsArithmetic != null) {
+      throw new IllegalArgumentException(beyondItsArithmetic);
+    }
+  }
+
+  /**
+   * Why GCRA cannot count this token bucket exactly, or {@code null}: its emission interval would
+   * round up from below one microsecond, or its tolerance (burst times interval) would pass
+   * 2<sup>61</sup> µs, where its timestamps could overflow.
+   */
+  private static String beyondGcra(long permits, Window window, long burst) {
+    if (permits > window.micros()) {
+      return "a token bucket refills at most one unit per microsecond, and "
+          + permits
+          + "/"
+          + window.label()
+          + " is faster; use a fixed or sliding window for this rate";
+    }
+    if ((window.micros() / permits + 1) > (1L << 61) / burst) {
+      return "burst "
+          + burst
+          + " at "
+          + permits
+          + "/"
+          + window.label()
+          + " would bank more than 70,000 years of credit; lower the burst or shorten the"
+          + " window";
+    }
+    return null;
   }
 
   /** A fixed-window limit. */
@@ -92,7 +110,7 @@ public record Limit(String name, long permits, Window window, Algorithm algorith
 
   /** The most units one request may ever take: the burst of a token bucket, else the permits. */
   public long capacity() {
-    return algorithm == Algorithm.TOKEN_BUCKET ? burst : permits;
+    return algorithm.hasBurst() ? burst : permits;
   }
 
   /** The rate as a policy file writes it: {@code 100/minute}, {@code 5/lifetime}. */
@@ -101,15 +119,23 @@ public record Limit(String name, long permits, Window window, Algorithm algorith
   }
 
   /**
-   * The rate and how it is counted: {@code 100/minute}, {@code 100/minute sliding}, {@code
-   * 10/second token-bucket burst 20}.
+   * The rate and how it is counted, as a policy file writes it: {@code 100/minute}, {@code
+   * 100/minute sliding}, {@code 10/second token-bucket burst 20}, {@code 5/lifetime}. Each
+   * algorithm's meter words it; the text is stable across releases (it names an override's own
+   * limits in the store).
    */
   public String describe() {
-    return switch (algorithm) {
-      case TOKEN_BUCKET -> rate() + " token-bucket burst " + burst;
-      case SLIDING_WINDOW -> rate() + " sliding";
-      default -> rate();
-    };
+    return Meter.of(this).describe();
+  }
+
+  /**
+   * The limit in words, for people reviewing a policy: {@code 100 per minute (fixed window)},
+   * {@code 5,000 per 15 minutes (sliding window)}, {@code 10 per second (token bucket, bursts of up
+   * to 20)}, {@code 5 in total, never refilled (forgotten 30 days after first use)}. Each
+   * algorithm's meter words it.
+   */
+  public String summary() {
+    return Meter.of(this).summary();
   }
 
   /** The name and {@link #describe()}: {@code minute 100/minute}. */

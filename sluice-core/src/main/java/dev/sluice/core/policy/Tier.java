@@ -66,8 +66,7 @@ public record Tier(String name, double scale, Map<String, List<Limit>> limits) {
         .map(
             l -> {
               long permits = times(l.permits(), scale);
-              long burst =
-                  l.algorithm() == Algorithm.TOKEN_BUCKET ? times(l.burst(), scale) : permits;
+              long burst = l.algorithm().hasBurst() ? times(l.burst(), scale) : permits;
               return new Limit(l.name(), permits, l.window(), l.algorithm(), burst);
             })
         .toList();

@@ -17,7 +17,8 @@ import java.util.concurrent.CompletionStage;
  *       limit admits more than its algorithm allows.
  *   <li><b>Same math everywhere.</b> Every store evaluates limits with {@code
  *       dev.sluice.core.limit.Meter}'s arithmetic, so a decision does not depend on where the
- *       buckets live.
+ *       buckets live. A store that runs it elsewhere (the Redis store's Lua script) learns what it
+ *       needs of each limit from {@link MeterSpec#of}.
  *   <li><b>Dry runs write nothing.</b> A {@linkplain Charge#dryRun dry run} gets the verdict the
  *       same charge would get at that instant, and leaves every bucket as it was.
  *   <li><b>Bounded.</b> A bucket whose state no longer matters is forgotten, and forgetting it
