@@ -105,6 +105,19 @@ final class ServeCommand implements Callable<Integer> {
   String adminHost;
 
   @Option(
+      names = "--rls-port",
+      description =
+          "Serve Envoy's rate limit service (gRPC envoy.service.ratelimit.v3) on this port, for"
+              + " envoyproxy/ratelimit configuration given as --config (default: off).")
+  Integer rlsPort;
+
+  @Option(
+      names = "--rls-host",
+      defaultValue = "127.0.0.1",
+      description = "Address the rate limit service listens on (default: ${DEFAULT-VALUE}).")
+  String rlsHost;
+
+  @Option(
       names = "--store",
       paramLabel = "STORE",
       defaultValue = "memory",
@@ -269,6 +282,11 @@ final class ServeCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     if (port < 0 || port > 65535 || adminPort < 0 || adminPort > 65535) {
       err.println("sluice serve: ports are numbers from 0 to 65535");
+      err.flush();
+      return CheckCommand.INVALID;
+    }
+    if (rlsPort != null && (rlsPort < 0 || rlsPort > 65535)) {
+      err.println("sluice serve: --rls-port is a number from 0 to 65535");
       err.flush();
       return CheckCommand.INVALID;
     }
@@ -529,6 +547,31 @@ final class ServeCommand implements Callable<Integer> {
       buckets.close(); // the gateway closed the operations when it could not start
       return CheckCommand.INVALID;
     }
+    EnvoyService rls = null;
+    if (rlsPort != null || engines.envoyConfig() != null) {
+      try {
+        if (rlsPort == null) {
+          throw new IllegalStateException(
+              config
+                  + " is envoyproxy/ratelimit configuration: give --rls-port (envoyproxy/ratelimit"
+                  + " serves gRPC on 8081) for Envoy to ask");
+        }
+        rls = EnvoyService.start(engines, rlsHost, rlsPort);
+      } catch (IllegalStateException e) {
+        err.println("sluice serve: " + e.getMessage());
+        err.flush();
+        gateway.close();
+        if (demoApi != null) {
+          demoApi.close();
+        }
+        if (watchToClose != null) {
+          watchToClose.close();
+        }
+        buckets.close();
+        return CheckCommand.INVALID;
+      }
+    }
+    EnvoyService rlsToClose = rls;
     Signals.onHangUp(() -> gateway.reload());
     // SIGTERM and SIGINT ask the main thread to drain and return 0 (the documented exit code);
     // left to the JVM, they would start its shutdown and end it with 143 or 130. The shutdown
@@ -547,6 +590,9 @@ final class ServeCommand implements Callable<Integer> {
                 "sluice: stopping; draining requests in flight (up to "
                     + Durations.label(drain)
                     + ")");
+            if (rlsToClose != null) {
+              rlsToClose.close();
+            }
             gateway.close();
             if (watchToClose != null) {
               watchToClose.close();
@@ -560,6 +606,17 @@ final class ServeCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(new Thread(stop, "sluice-shutdown"));
     Signals.onTerminate(stopRequested::countDown);
     banner(out, engines, gateway, target, demoApi != null, tokenGenerated);
+    if (rls != null) {
+      out.println(
+          "  envoy:  grpc://"
+              + display(rlsHost)
+              + ":"
+              + rls.port()
+              + "  (envoy.service.ratelimit.v3.RateLimitService; domains: "
+              + String.join(", ", rls.domains())
+              + ")");
+      out.flush();
+    }
     try {
       stopRequested.await();
     } catch (InterruptedException e) {

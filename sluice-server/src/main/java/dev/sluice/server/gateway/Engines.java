@@ -4,6 +4,8 @@ import dev.sluice.config.PolicyException;
 import dev.sluice.config.PolicyFiles;
 import dev.sluice.core.Overrides;
 import dev.sluice.core.Sluice;
+import dev.sluice.core.policy.DenialFormat;
+import dev.sluice.core.policy.HeaderDialect;
 import dev.sluice.core.policy.Limit;
 import dev.sluice.core.policy.Policy;
 import dev.sluice.core.policy.Window;
@@ -11,6 +13,7 @@ import dev.sluice.core.store.BucketGroup;
 import dev.sluice.core.store.Charge;
 import dev.sluice.core.store.Futures;
 import dev.sluice.core.store.Store;
+import dev.sluice.envoy.RatelimitConfig;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -18,6 +21,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
 /**
@@ -37,6 +41,16 @@ public final class Engines {
   private volatile byte[] identitySecret;
   private final Overrides overrides;
   private volatile Sluice current;
+
+  /**
+   * What the gateway enforces when the file is envoyproxy/ratelimit configuration: nothing, the
+   * rate limit service ({@code --rls-port}) enforces the descriptors.
+   */
+  private static final Policy DESCRIPTORS_ONLY =
+      new Policy(HeaderDialect.X_RATELIMIT, true, DenialFormat.DETAIL, List.of());
+
+  private volatile RatelimitConfig envoy; // the file's envoyproxy/ratelimit configuration, or null
+  private final List<Consumer<RatelimitConfig>> envoyReloads = new CopyOnWriteArrayList<>();
 
   /**
    * Loads {@code policyFile} onto {@code store}.
@@ -66,7 +80,41 @@ public final class Engines {
       new SecureRandom().nextBytes(identitySecret);
     }
     this.identitySecret = identitySecret.clone();
-    this.current = build(PolicyFiles.load(policyFile));
+    RatelimitConfig[] envoy = {null};
+    this.current = build(load(envoy));
+    this.envoy = envoy[0];
+  }
+
+  /**
+   * The policy in the file; for envoyproxy/ratelimit configuration (recognised by its content), a
+   * policy without rules, the configuration in {@code envoy[0]}.
+   */
+  private Policy load(RatelimitConfig[] envoy) {
+    if (RatelimitConfig.recognises(policyFile)) {
+      envoy[0] = RatelimitConfig.load(policyFile);
+      return DESCRIPTORS_ONLY;
+    }
+    return PolicyFiles.load(policyFile);
+  }
+
+  /**
+   * The envoyproxy/ratelimit configuration in force, or {@code null} when the file is a Sluice
+   * policy.
+   */
+  public RatelimitConfig envoyConfig() {
+    return envoy;
+  }
+
+  /**
+   * Calls {@code reloaded} with the envoyproxy/ratelimit configuration each reload puts in force.
+   */
+  public void onEnvoyReload(Consumer<RatelimitConfig> reloaded) {
+    envoyReloads.add(Objects.requireNonNull(reloaded, "reloaded"));
+  }
+
+  /** The identity secret the engines hash with (a copy): for other front doors on the store. */
+  public byte[] identitySecret() {
+    return identitySecret.clone();
   }
 
   /** The engine in force. */
@@ -97,10 +145,21 @@ public final class Engines {
    * @throws IllegalArgumentException if {@code check} refuses it (the old one stays)
    */
   public synchronized Policy reload(Consumer<Policy> check) {
-    Policy policy = PolicyFiles.load(policyFile);
+    RatelimitConfig[] nextEnvoy = {null};
+    Policy policy = load(nextEnvoy);
+    if ((nextEnvoy[0] == null) != (envoy == null)) {
+      throw new IllegalArgumentException(
+          envoy == null
+              ? "the file is now envoyproxy/ratelimit configuration; a restart switches formats"
+              : "the file is now a Sluice policy; a restart switches formats");
+    }
     check.accept(policy);
     Sluice next = build(policy);
     current = next;
+    if (nextEnvoy[0] != null) {
+      envoy = nextEnvoy[0];
+      envoyReloads.forEach(r -> r.accept(nextEnvoy[0]));
+    }
     return next.policy();
   }
 

@@ -1,0 +1,69 @@
+package dev.sluice.server;
+
+import dev.sluice.envoy.EnvoyRateLimiter;
+import dev.sluice.envoy.RateLimitServer;
+import dev.sluice.server.gateway.Engines;
+
+/**
+ * Envoy's rate limit service ({@code --rls-port}) beside the gateway: the descriptors of the
+ * envoyproxy/ratelimit configuration the gateway's {@link Engines} loaded, on the same store, with
+ * the same identity secret and overrides, reloaded whenever the engines are (SIGHUP, {@code POST
+ * /admin/reload}).
+ */
+final class EnvoyService implements AutoCloseable {
+  /** envoyproxy/ratelimit's switch for its {@code RateLimit-*} response headers. */
+  static final String HEADERS_ENV = "LIMIT_RESPONSE_HEADERS_ENABLED";
+
+  private final EnvoyRateLimiter limiter;
+  private final RateLimitServer server;
+
+  private EnvoyService(EnvoyRateLimiter limiter, RateLimitServer server) {
+    this.limiter = limiter;
+    this.server = server;
+  }
+
+  /**
+   * Serves the configuration of {@code engines} on {@code host}:{@code port}.
+   *
+   * @throws IllegalStateException if the engines hold a Sluice policy, not envoyproxy/ratelimit
+   *     configuration, or the port cannot be bound
+   */
+  static EnvoyService start(Engines engines, String host, int port) {
+    if (engines.envoyConfig() == null) {
+      throw new IllegalStateException(
+          "--rls-port serves envoyproxy/ratelimit configuration (a file with 'domain:' and"
+              + " 'descriptors:', or a directory of them); "
+              + engines.policyFile()
+              + " is a Sluice policy");
+    }
+    EnvoyRateLimiter limiter =
+        EnvoyRateLimiter.builder(engines.envoyConfig())
+            .store(engines.store())
+            .identitySecret(engines.identitySecret())
+            .overrides(engines.overrides())
+            .envoyHeaders(Boolean.parseBoolean(System.getenv(HEADERS_ENV)))
+            .build();
+    RateLimitServer server;
+    try {
+      server = RateLimitServer.start(limiter, host, port);
+    } catch (java.io.UncheckedIOException e) {
+      throw new IllegalStateException(e.getMessage(), e);
+    }
+    engines.onEnvoyReload(limiter::reload);
+    return new EnvoyService(limiter, server);
+  }
+
+  int port() {
+    return server.port();
+  }
+
+  /** The domains served now. */
+  java.util.List<String> domains() {
+    return limiter.config().domains();
+  }
+
+  @Override
+  public void close() {
+    server.close();
+  }
+}

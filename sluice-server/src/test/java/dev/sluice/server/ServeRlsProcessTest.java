@@ -1,0 +1,87 @@
+package dev.sluice.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.envoyproxy.envoy.extensions.common.ratelimit.v3.RateLimitDescriptor;
+import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitRequest;
+import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse;
+import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitServiceGrpc;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code sluice serve --config <envoyproxy/ratelimit file> --rls-port 0}: the file recognised by
+ * its content, the gRPC service on its own port, a reload on SIGHUP swapping the descriptors.
+ */
+class ServeRlsProcessTest {
+  private static final Pattern RLS = Pattern.compile("envoy: +grpc://127\\.0\\.0\\.1:(\\d+)");
+
+  @TempDir Path dir;
+
+  private static RateLimitRequest request() {
+    return RateLimitRequest.newBuilder()
+        .setDomain("edge")
+        .addDescriptors(
+            RateLimitDescriptor.newBuilder()
+                .addEntries(
+                    RateLimitDescriptor.Entry.newBuilder().setKey("api_key").setValue("k1")))
+        .build();
+  }
+
+  @Test
+  void servesTheDescriptorsOfAnEnvoyproxyRatelimitFileAndReloadsThemOnHangUp() throws Exception {
+    Path config = dir.resolve("edge.yaml");
+    Files.writeString(
+        config,
+        "domain: edge\ndescriptors:\n  - key: api_key\n"
+            + "    rate_limit: {unit: hour, requests_per_unit: 2}\n");
+    try (ServeProcess p =
+        new ServeProcess(
+            Map.of(),
+            "--config",
+            config.toString(),
+            "--state-dir",
+            dir.resolve("state").toString(),
+            "--port",
+            "0",
+            "--admin-port",
+            "0",
+            "--rls-port",
+            "0",
+            "--drain",
+            "1s")) {
+      int port = Integer.parseInt(p.await(RLS));
+      ManagedChannel channel =
+          NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+      try {
+        RateLimitServiceGrpc.RateLimitServiceBlockingStub stub =
+            RateLimitServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+        assertThat(stub.shouldRateLimit(request()).getStatuses(0).getLimitRemaining()).isEqualTo(1);
+        stub.shouldRateLimit(request());
+        assertThat(stub.shouldRateLimit(request()).getOverallCode())
+            .isEqualTo(RateLimitResponse.Code.OVER_LIMIT);
+
+        Files.writeString(
+            config,
+            "domain: edge\ndescriptors:\n  - key: api_key\n"
+                + "    rate_limit: {unit: hour, requests_per_unit: 10}\n");
+        p.signal("HUP");
+        p.await(Pattern.compile("policy reloaded"));
+        RateLimitResponse after = stub.shouldRateLimit(request());
+        assertThat(after.getOverallCode()).isEqualTo(RateLimitResponse.Code.OK);
+        assertThat(after.getStatuses(0).getCurrentLimit().getRequestsPerUnit()).isEqualTo(10);
+      } finally {
+        channel.shutdownNow();
+      }
+      p.signal("TERM");
+      assertThat(p.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    }
+  }
+}
