@@ -310,6 +310,48 @@ final class ConfigReader {
     }
   }
 
+  /** The length of the proto's unit {@code unit} (1 second to 6 year, 7 week), or null. */
+  static Duration unitLength(int unit) {
+    return switch (unit) {
+      case 1 -> Duration.ofSeconds(1);
+      case 2 -> Duration.ofMinutes(1);
+      case 3 -> Duration.ofHours(1);
+      case 4 -> Duration.ofDays(1);
+      case 5 -> Duration.ofDays(30);
+      case 6 -> Duration.ofDays(365);
+      case 7 -> Duration.ofDays(7);
+      default -> null;
+    };
+  }
+
+  /**
+   * The leaf of a descriptor's own {@code limit} (Envoy's per-descriptor override) in {@code
+   * domain}: {@code rpu} per {@code unit}, counted by a rule of that shape shared by every
+   * descriptor that carries it (a bucket per descriptor's entries, as for any leaf).
+   */
+  static Leaf overrideLeaf(String domain, int unit, long rpu) {
+    String rule = ruleName(domain + ".limit-override." + unit + "." + rpu);
+    if (rpu == 0) {
+      return new Leaf(
+          null, "", List.of(), false, true, false, List.of(new Leaf.Shown(null, unit, 0)));
+    }
+    Limit limit = Limit.fixed(rule + ".w", rpu, Window.of(unitLength(unit)));
+    return new Leaf(
+        rule, "", List.of(), false, false, false, List.of(new Leaf.Shown(limit, unit, rpu)));
+  }
+
+  /** The rule that counts an {@link #overrideLeaf}. */
+  static Rule overrideRule(Leaf leaf) {
+    return new Rule(
+        leaf.rule(),
+        null,
+        new DescriptorKey(leaf.rule()),
+        List.of(leaf.windows().get(0).limit()),
+        new Cost.FromRequest(Cost.From.HEADER, HITS + leaf.rule(), 1, Limit.MAX_PERMITS),
+        Rule.MissingKey.SKIP,
+        false);
+  }
+
   private String rule(String path, List<Leaf.Shown> windows, Yml at, boolean shadow) {
     String name = ruleName(path);
     List<Limit> limits = windows.stream().map(Leaf.Shown::limit).toList();

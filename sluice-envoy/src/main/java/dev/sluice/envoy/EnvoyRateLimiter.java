@@ -46,8 +46,15 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class EnvoyRateLimiter {
   private static final long MAX_UINT32 = 0xffff_ffffL;
 
-  /** The domain engines of one configuration. */
-  private record Engines(RatelimitConfig config, Map<String, Sluice> byDomain) {}
+  /**
+   * The domain engines of one configuration, and for calls whose descriptors carry their own {@code
+   * limit}, engines with rules for those limits too, by domain and the limits' shapes.
+   */
+  private record Engines(
+      RatelimitConfig config, Map<String, Sluice> byDomain, Map<String, Sluice> withOverrides) {}
+
+  /** The most engines with override rules kept per configuration; more are built per call. */
+  private static final int MAX_OVERRIDE_ENGINES = 256;
 
   private final Store store;
   private final byte[] secret;
@@ -73,16 +80,50 @@ public final class EnvoyRateLimiter {
   private Engines build(RatelimitConfig config) {
     Map<String, Sluice> byDomain = new HashMap<>();
     for (RatelimitConfig.Domain d : config.all().values()) {
-      byDomain.put(
-          d.name(),
-          Sluice.builder(d.policy())
-              .store(store)
-              .identitySecret(secret)
-              .overrides(overrides)
-              .listeners(listeners)
-              .build());
+      byDomain.put(d.name(), engine(d.policy()));
     }
-    return new Engines(config, Map.copyOf(byDomain));
+    return new Engines(
+        config, Map.copyOf(byDomain), new java.util.concurrent.ConcurrentHashMap<>());
+  }
+
+  private Sluice engine(dev.sluice.core.policy.Policy policy) {
+    return Sluice.builder(policy)
+        .store(store)
+        .identitySecret(secret)
+        .overrides(overrides)
+        .listeners(listeners)
+        .build();
+  }
+
+  /** {@code domain}'s engine with rules for the override leaves {@code extra} too. */
+  private Sluice withOverrides(Engines now, RatelimitConfig.Domain domain, Set<Leaf> extra) {
+    List<String> names = extra.stream().map(Leaf::rule).sorted().toList();
+    String key = domain.name() + "\n" + String.join("\n", names);
+    Sluice e = now.withOverrides().get(key);
+    if (e != null) {
+      return e;
+    }
+    dev.sluice.core.policy.Policy p = domain.policy();
+    List<dev.sluice.core.policy.Rule> rules = new ArrayList<>(p.rules());
+    extra.stream()
+        .sorted(java.util.Comparator.comparing(Leaf::rule))
+        .forEach(l -> rules.add(ConfigReader.overrideRule(l)));
+    e =
+        engine(
+            new dev.sluice.core.policy.Policy(
+                p.headers(),
+                p.resetHeader(),
+                p.denial(),
+                rules,
+                p.onStoreFailure(),
+                p.trustedProxies(),
+                p.tiers(),
+                p.webhooks(),
+                p.pathCase()));
+    if (now.withOverrides().size() < MAX_OVERRIDE_ENGINES) {
+      now.withOverrides().putIfAbsent(key, e);
+    }
+    return e;
   }
 
   /**
@@ -134,6 +175,7 @@ public final class EnvoyRateLimiter {
     Engines now = engines.get();
     RatelimitConfig.Domain d = now.config().domain(domain);
     Reached[] reached = new Reached[n];
+    Set<Leaf> overridden = new HashSet<>();
     for (int i = 0; i < n; i++) {
       RateLimitDescriptor desc = request.getDescriptors(i);
       if (desc.getEntriesCount() == 0) {
@@ -163,14 +205,35 @@ public final class EnvoyRateLimiter {
                 + " hits; at most "
                 + Limit.MAX_PERMITS);
       }
+      Leaf leaf;
       if (desc.hasLimit()) {
-        throw new InvalidRequest(
-            "descriptor "
-                + i
-                + " carries a limit override, which this service does not apply"
-                + " yet; configure the limit in the domain's file instead");
+        int unit = desc.getLimit().getUnitValue();
+        if (ConfigReader.unitLength(unit) == null || unit == 7) {
+          throw new InvalidRequest(
+              "descriptor "
+                  + i
+                  + " overrides its limit with unit "
+                  + unit
+                  + "; use SECOND, MINUTE, HOUR, DAY, MONTH or YEAR");
+        }
+        long rpu = Integer.toUnsignedLong(desc.getLimit().getRequestsPerUnit());
+        if (rpu > Limit.MAX_PERMITS) {
+          throw new InvalidRequest(
+              "descriptor "
+                  + i
+                  + " overrides its limit with "
+                  + rpu
+                  + " requests per unit; at"
+                  + " most "
+                  + Limit.MAX_PERMITS);
+        }
+        leaf = d == null ? null : ConfigReader.overrideLeaf(domain, unit, rpu);
+        if (leaf != null && leaf.rule() != null) {
+          overridden.add(leaf);
+        }
+      } else {
+        leaf = d == null ? null : d.root().match(entries);
       }
-      Leaf leaf = d == null ? null : d.root().match(entries);
       reached[i] = new Reached(leaf, identity.toString(), hits);
     }
     if (d == null) {
@@ -213,7 +276,8 @@ public final class EnvoyRateLimiter {
       }
       hits.put(leaf.rule(), sum);
     }
-    Sluice engine = now.byDomain().get(domain);
+    Sluice engine =
+        overridden.isEmpty() ? now.byDomain().get(domain) : withOverrides(now, d, overridden);
     RlsView view = new RlsView(identities, hits);
     boolean anyBlocked = blocked;
     CompletionStage<Decision> decision =

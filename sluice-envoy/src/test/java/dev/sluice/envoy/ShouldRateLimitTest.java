@@ -6,11 +6,13 @@ import static dev.sluice.envoy.Rls.withHits;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.envoyproxy.envoy.extensions.common.ratelimit.v3.RateLimitDescriptor;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitRequest;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse.Code;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse.DescriptorStatus;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse.RateLimit.Unit;
+import io.envoyproxy.envoy.type.v3.RateLimitUnit;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
@@ -314,6 +316,71 @@ class ShouldRateLimitTest {
       assertThat(later.getOverallCode()).isEqualTo(Code.OK);
       assertThat(later.getStatuses(0).getCurrentLimit().getUnit()).isEqualTo(Unit.HOUR);
       assertThat(later.getStatuses(0).getLimitRemaining()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aDescriptorsOwnLimitReplacesTheConfiguredOneAndCountsPerEntries() throws Exception {
+    String yaml =
+        """
+        domain: rl
+        descriptors:
+          - key: user
+            rate_limit: {unit: hour, requests_per_unit: 100}
+        """;
+    try (Rls rls = new Rls(yaml)) {
+      RateLimitDescriptor own =
+          descriptor("user", "u1").toBuilder()
+              .setLimit(
+                  RateLimitDescriptor.RateLimitOverride.newBuilder()
+                      .setRequestsPerUnit(2)
+                      .setUnit(RateLimitUnit.MINUTE))
+              .build();
+      RateLimitResponse first = rls.call(request("rl", own));
+      assertThat(first.getStatuses(0).getCurrentLimit().getRequestsPerUnit()).isEqualTo(2);
+      assertThat(first.getStatuses(0).getCurrentLimit().getUnit()).isEqualTo(Unit.MINUTE);
+      assertThat(first.getStatuses(0).getLimitRemaining()).isEqualTo(1);
+      rls.call(request("rl", own));
+      assertThat(rls.call(request("rl", own)).getOverallCode()).isEqualTo(Code.OVER_LIMIT);
+      // another user's override is another bucket; an unknown key gets the override too
+      assertThat(
+              rls.call(
+                      request(
+                          "rl",
+                          own.toBuilder()
+                              .setEntries(0, own.getEntries(0).toBuilder().setValue("u2"))
+                              .build()))
+                  .getStatuses(0)
+                  .getLimitRemaining())
+          .isEqualTo(1);
+      // the configured limit was never charged
+      assertThat(
+              rls.call(request("rl", descriptor("user", "u1"))).getStatuses(0).getLimitRemaining())
+          .isEqualTo(99);
+      rls.clock.advance(Duration.ofMinutes(1));
+      assertThat(rls.call(request("rl", own)).getOverallCode()).isEqualTo(Code.OK);
+    }
+  }
+
+  @Test
+  void theSameDescriptorTwiceInOneCallIsOneBucketChargedForBoth() throws Exception {
+    String yaml =
+        """
+        domain: rl
+        descriptors:
+          - key: user
+            rate_limit: {unit: hour, requests_per_unit: 3}
+        """;
+    try (Rls rls = new Rls(yaml)) {
+      RateLimitResponse r =
+          rls.call(request("rl", descriptor("user", "u"), descriptor("user", "u")));
+      assertThat(r.getStatuses(0).getLimitRemaining()).isEqualTo(1);
+      assertThat(r.getStatuses(1).getLimitRemaining()).isEqualTo(1);
+      assertThat(
+              rls.call(request("rl", descriptor("user", "u"), descriptor("user", "u")))
+                  .getOverallCode())
+          .isEqualTo(Code.OVER_LIMIT);
+      assertInvalid(rls, request("rl", descriptor("user", "a"), descriptor("user", "b")));
     }
   }
 
