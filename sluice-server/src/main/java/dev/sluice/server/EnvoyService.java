@@ -50,6 +50,7 @@ final class EnvoyService implements AutoCloseable {
       throw new IllegalStateException(e.getMessage(), e);
     }
     engines.onEnvoyReload(limiter::reload);
+    engines.envoyJson(new dev.sluice.envoy.JsonFace(limiter));
     return new EnvoyService(limiter, server);
   }
 

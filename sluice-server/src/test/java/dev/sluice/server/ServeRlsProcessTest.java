@@ -53,6 +53,7 @@ class ServeRlsProcessTest {
             "0",
             "--admin-port",
             "0",
+            "--open-check",
             "--rls-port",
             "0",
             "--drain",
@@ -80,6 +81,26 @@ class ServeRlsProcessTest {
       } finally {
         channel.shutdownNow();
       }
+      java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+      String admin = "http://127.0.0.1:" + p.adminPort;
+      java.net.http.HttpResponse<String> health =
+          http.send(
+              java.net.http.HttpRequest.newBuilder(java.net.URI.create(admin + "/healthcheck"))
+                  .build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(health.statusCode()).isEqualTo(200);
+      assertThat(health.body()).isEqualTo("OK");
+      java.net.http.HttpResponse<String> json =
+          http.send(
+              java.net.http.HttpRequest.newBuilder(java.net.URI.create(admin + "/json"))
+                  .POST(
+                      java.net.http.HttpRequest.BodyPublishers.ofString(
+                          "{\"domain\": \"edge\", \"descriptors\": [{\"entries\":"
+                              + " [{\"key\": \"api_key\", \"value\": \"k9\"}]}]}"))
+                  .build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(json.statusCode()).isEqualTo(200);
+      assertThat(json.body()).contains("\"limitRemaining\": 9");
       p.signal("TERM");
       assertThat(p.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
     }

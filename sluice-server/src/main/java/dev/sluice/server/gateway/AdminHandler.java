@@ -142,6 +142,24 @@ final class AdminHandler implements Handler<HttpServerRequest> {
                         + " (--check-token, SLUICE_CHECK_TOKEN) or the admin token (--admin-token,"
                         + " SLUICE_ADMIN_TOKEN, or the one printed at start-up)");
               });
+      case "/json" ->
+          only(
+              req,
+              HttpMethod.POST,
+              () -> {
+                if (ops.checkAuthorized(req)) {
+                  EnvoyHttp.json(req, engines.envoyJson());
+                  return;
+                }
+                req.response().putHeader("WWW-Authenticate", "Bearer realm=\"sluice-check\"");
+                JsonErrors.send(
+                    req.response(),
+                    401,
+                    "UNAUTHORIZED",
+                    "/json needs a token as /v1/check does (the check or admin token), unless the"
+                        + " server runs with --open-check");
+              });
+      case "/healthcheck" -> only(req, HttpMethod.GET, () -> EnvoyHttp.health(req, engines));
       case "/admin/reload" ->
           only(
               req,

@@ -112,6 +112,18 @@ public final class Engines {
     envoyReloads.add(Objects.requireNonNull(reloaded, "reloaded"));
   }
 
+  private volatile dev.sluice.envoy.JsonFace envoyJson;
+
+  /** envoyproxy/ratelimit's {@code POST /json}, while the rate limit service runs, or null. */
+  public dev.sluice.envoy.JsonFace envoyJson() {
+    return envoyJson;
+  }
+
+  /** Serves {@code face} as {@code POST /json} on the admin port (null to stop). */
+  public void envoyJson(dev.sluice.envoy.JsonFace face) {
+    this.envoyJson = face;
+  }
+
   /** The identity secret the engines hash with (a copy): for other front doors on the store. */
   public byte[] identitySecret() {
     return identitySecret.clone();
