@@ -637,8 +637,12 @@ final class ServeCommand implements Callable<Integer> {
         "Sluice is enforcing "
             + config
             + " ("
-            + engines.current().policy().rules().size()
-            + " rules, store: "
+            + (engines.envoyConfig() != null
+                ? "envoyproxy/ratelimit configuration, "
+                    + engines.envoyConfig().domains().size()
+                    + " domains"
+                : engines.current().policy().rules().size() + " rules")
+            + ", store: "
             + masked(store)
             + ")");
     if (target != null) {
