@@ -38,6 +38,9 @@ public final class RateLimitServer implements AutoCloseable {
     Server s =
         NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
             .addService(new Service(limiter))
+            // A decision never blocks (a remote store answers through a future): it runs on the
+            // transport's event loop, without a hop to another thread per call.
+            .directExecutor()
             .maxInboundMessageSize(1 << 20)
             .build();
     try {

@@ -1,0 +1,229 @@
+package dev.sluice.bench;
+
+import com.google.common.util.concurrent.FutureCallback;
+import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.MoreExecutors;
+import dev.sluice.core.store.InMemoryStore;
+import dev.sluice.core.store.Store;
+import dev.sluice.envoy.EnvoyRateLimiter;
+import dev.sluice.envoy.RateLimitServer;
+import dev.sluice.envoy.RatelimitConfig;
+import dev.sluice.redis.RedisStore;
+import io.envoyproxy.envoy.extensions.common.ratelimit.v3.RateLimitDescriptor;
+import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitRequest;
+import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse;
+import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitServiceGrpc;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A gRPC load run against Envoy's rate limit service: IPTO's search as Envoy sends it (two
+ * descriptors per call, {@code [client]} and {@code [route=search, client]}) over 100,000 clients.
+ * First as fast as {@code inFlight} calls at once allow (decisions per second), then paced at half
+ * that rate (latency percentiles, measured from each call's scheduled time, so a stall is not
+ * hidden). Not a test: run it by hand, see BENCHMARKS.md.
+ *
+ * <pre>
+ * java -cp sluice-bench/target/benchmarks.jar dev.sluice.bench.RlsLoad memory|redis://HOST:PORT
+ *     [seconds=10] [inFlight=256] [host:port of a running server, else one in this process]
+ *     [server pid, for its CPU per decision]
+ * </pre>
+ */
+public final class RlsLoad {
+  private static final int CLIENTS = 100_000;
+
+  private RlsLoad() {}
+
+  public static void main(String[] args) throws Exception {
+    String store = args.length > 0 ? args[0] : "memory";
+    int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
+    int inFlight = args.length > 2 ? Integer.parseInt(args[2]) : 256;
+    String target = args.length > 3 ? args[3] : null;
+    long serverPid = args.length > 4 ? Long.parseLong(args[4]) : ProcessHandle.current().pid();
+
+    RateLimitServer server = null;
+    Store buckets = null;
+    String host = "127.0.0.1";
+    int port;
+    if (target == null) {
+      buckets = store.equals("memory") ? InMemoryStore.create() : RedisStore.builder(store).build();
+      Path config = Path.of("examples", "envoy", "ipto.yaml");
+      EnvoyRateLimiter limiter =
+          EnvoyRateLimiter.builder(
+                  RatelimitConfig.parse(Files.readString(config), config.toString()))
+              .store(buckets)
+              .build();
+      server = RateLimitServer.start(limiter, host, 0);
+      port = server.port();
+    } else {
+      host = target.substring(0, target.lastIndexOf(':'));
+      port = Integer.parseInt(target.substring(target.lastIndexOf(':') + 1));
+    }
+    List<ManagedChannel> channels = new ArrayList<>();
+    List<RateLimitServiceGrpc.RateLimitServiceFutureStub> stubs = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      ManagedChannel c =
+          NettyChannelBuilder.forAddress(host, port).usePlaintext().directExecutor().build();
+      channels.add(c);
+      stubs.add(RateLimitServiceGrpc.newFutureStub(c));
+    }
+    RateLimitRequest[] requests = new RateLimitRequest[CLIENTS];
+    for (int i = 0; i < CLIENTS; i++) {
+      String client = "Bearer tok-" + i;
+      requests[i] =
+          RateLimitRequest.newBuilder()
+              .setDomain("ipto")
+              .addDescriptors(descriptor("client", client))
+              .addDescriptors(descriptor("route", "search", "client", client))
+              .build();
+    }
+    System.out.printf(
+        "RLS load: store %s, %s, %d in flight, %d s per phase, %d cores%n",
+        store,
+        target == null ? "server in this JVM" : "server " + target,
+        inFlight,
+        seconds,
+        Runtime.getRuntime().availableProcessors());
+
+    run(stubs, requests, inFlight, 3, 0, null, serverPid); // warm-up
+    Result full = run(stubs, requests, inFlight, seconds, 0, null, serverPid);
+    System.out.printf(
+        "saturated: %,.0f decisions/s (%,d calls, %d errors, %d over limit), server CPU %.1f us"
+            + " per decision%n",
+        full.rate(), full.calls, full.errors, full.over, full.cpuMicrosPerCall());
+    long half = (long) (full.rate() / 2);
+    long[] latencies = new long[(int) Math.min(Integer.MAX_VALUE - 8, half * seconds + 1024)];
+    Result paced = run(stubs, requests, inFlight, seconds, half, latencies, serverPid);
+    long[] l = Arrays.copyOf(latencies, (int) Math.min(paced.calls, latencies.length));
+    Arrays.sort(l);
+    System.out.printf(
+        "paced at %,d/s: %,.0f decisions/s, p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms,"
+            + " server CPU %.1f us per decision%n",
+        half,
+        paced.rate(),
+        pct(l, 0.50),
+        pct(l, 0.99),
+        pct(l, 0.999),
+        l.length == 0 ? 0 : l[l.length - 1] / 1e6,
+        paced.cpuMicrosPerCall());
+
+    for (ManagedChannel c : channels) {
+      c.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+    if (server != null) {
+      server.close();
+    }
+    if (buckets != null) {
+      buckets.close();
+    }
+  }
+
+  private static double pct(long[] sorted, double p) {
+    return sorted.length == 0
+        ? 0
+        : sorted[(int) Math.min(sorted.length - 1, sorted.length * p)] / 1e6;
+  }
+
+  private static RateLimitDescriptor descriptor(String... kv) {
+    RateLimitDescriptor.Builder b = RateLimitDescriptor.newBuilder();
+    for (int i = 0; i < kv.length; i += 2) {
+      b.addEntries(RateLimitDescriptor.Entry.newBuilder().setKey(kv[i]).setValue(kv[i + 1]));
+    }
+    return b.build();
+  }
+
+  private record Result(long calls, long errors, long over, long nanos, long cpuNanos) {
+    double rate() {
+      return calls * 1e9 / nanos;
+    }
+
+    double cpuMicrosPerCall() {
+      return calls == 0 ? 0 : cpuNanos / 1e3 / calls;
+    }
+  }
+
+  /**
+   * Calls for {@code seconds}: with {@code perSecond} 0 as fast as {@code inFlight} allow, else at
+   * that rate, recording each call's latency from its scheduled start in {@code latencies}.
+   */
+  private static Result run(
+      List<RateLimitServiceGrpc.RateLimitServiceFutureStub> stubs,
+      RateLimitRequest[] requests,
+      int inFlight,
+      int seconds,
+      long perSecond,
+      long[] latencies,
+      long serverPid)
+      throws Exception {
+    Semaphore slots = new Semaphore(inFlight);
+    AtomicLong done = new AtomicLong();
+    AtomicLong errors = new AtomicLong();
+    AtomicLong over = new AtomicLong();
+    long cpu0 = cpuNanos(serverPid);
+    long start = System.nanoTime();
+    long end = start + TimeUnit.SECONDS.toNanos(seconds);
+    long interval = perSecond == 0 ? 0 : 1_000_000_000L / perSecond;
+    long sent = 0;
+    for (long now = start; now < end; sent++) {
+      long scheduled = interval == 0 ? System.nanoTime() : start + sent * interval;
+      if (interval != 0) {
+        while ((now = System.nanoTime()) < scheduled) {
+          LockSupport.parkNanos(Math.min(scheduled - now, 50_000));
+        }
+      }
+      slots.acquire();
+      long index = sent;
+      Futures.addCallback(
+          stubs.get((int) (sent & 3)).shouldRateLimit(requests[(int) (sent % requests.length)]),
+          new FutureCallback<RateLimitResponse>() {
+            @Override
+            public void onSuccess(RateLimitResponse r) {
+              if (latencies != null && index < latencies.length) {
+                latencies[(int) index] = System.nanoTime() - scheduled;
+              }
+              if (r.getOverallCode() == RateLimitResponse.Code.OVER_LIMIT) {
+                over.incrementAndGet();
+              }
+              done.incrementAndGet();
+              slots.release();
+            }
+
+            @Override
+            public void onFailure(Throwable t) {
+              errors.incrementAndGet();
+              done.incrementAndGet();
+              slots.release();
+            }
+          },
+          MoreExecutors.directExecutor());
+      now = System.nanoTime();
+    }
+    slots.acquire(inFlight);
+    long nanos = System.nanoTime() - start;
+    return new Result(done.get(), errors.get(), over.get(), nanos, cpuNanos(serverPid) - cpu0);
+  }
+
+  /** The CPU time process {@code pid} has used, from /proc (Linux), else this JVM's. */
+  private static long cpuNanos(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime + stime
+      return ticks * 10_000_000L; // USER_HZ 100
+    } catch (Exception e) {
+      return ((com.sun.management.OperatingSystemMXBean)
+              ManagementFactory.getOperatingSystemMXBean())
+          .getProcessCpuTime();
+    }
+  }
+}
