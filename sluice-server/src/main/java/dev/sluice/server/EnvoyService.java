@@ -23,6 +23,26 @@ final class EnvoyService implements AutoCloseable {
   }
 
   /**
+   * Why {@code --config} and {@code --rls-port} do not go together, or {@code null} if they do: the
+   * service serves envoyproxy/ratelimit configuration only, and such configuration is served by it
+   * only.
+   */
+  static String problem(Engines engines, Object config, Integer rlsPort) {
+    if (rlsPort != null && engines.envoyConfig() == null) {
+      return "--rls-port serves envoyproxy/ratelimit configuration (a file with 'domain:' and"
+          + " 'descriptors:', or a directory of them); "
+          + config
+          + " is a Sluice policy";
+    }
+    if (rlsPort == null && engines.envoyConfig() != null) {
+      return config
+          + " is envoyproxy/ratelimit configuration: give --rls-port (envoyproxy/ratelimit serves"
+          + " gRPC on 8081) for Envoy to ask";
+    }
+    return null;
+  }
+
+  /**
    * Serves the configuration of {@code engines} on {@code host}:{@code port}.
    *
    * @throws IllegalStateException if the engines hold a Sluice policy, not envoyproxy/ratelimit

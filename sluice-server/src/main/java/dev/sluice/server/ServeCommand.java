@@ -470,6 +470,14 @@ final class ServeCommand implements Callable<Integer> {
       buckets.close();
       return CheckCommand.INVALID;
     }
+    String rlsProblem = EnvoyService.problem(engines, config, rlsPort);
+    if (rlsProblem != null) {
+      err.println("sluice serve: " + rlsProblem);
+      err.flush();
+      overrideStorage.close();
+      buckets.close();
+      return CheckCommand.INVALID;
+    }
     Operations ops;
     try {
       Operations.Builder opsBuilder =
@@ -548,14 +556,8 @@ final class ServeCommand implements Callable<Integer> {
       return CheckCommand.INVALID;
     }
     EnvoyService rls = null;
-    if (rlsPort != null || engines.envoyConfig() != null) {
+    if (rlsPort != null) {
       try {
-        if (rlsPort == null) {
-          throw new IllegalStateException(
-              config
-                  + " is envoyproxy/ratelimit configuration: give --rls-port (envoyproxy/ratelimit"
-                  + " serves gRPC on 8081) for Envoy to ask");
-        }
         rls = EnvoyService.start(engines, rlsHost, rlsPort);
       } catch (IllegalStateException e) {
         err.println("sluice serve: " + e.getMessage());
