@@ -122,6 +122,13 @@ class StoresTest {
   }
 
   @Test
+  void theMemoryStore_sharesNothing_soTheGatewayKeepsItsStateItself() {
+    try (Store s = Stores.open("memory")) {
+      assertThat(s.shared()).isEmpty();
+    }
+  }
+
+  @Test
   void settings_defaults_andTheirChecks() {
     StoreSettings d = StoreSettings.defaults();
     assertThat(d.timeout()).isEqualTo(Duration.ofMillis(250));
