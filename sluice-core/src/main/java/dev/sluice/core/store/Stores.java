@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -105,7 +106,7 @@ public final class Stores {
     return m.find() ? m.replaceAll("$1***") : out;
   }
 
-  /** The schemes the stores found take, in the order found. */
+  /** The schemes the stores found take. */
   static List<String> schemes() {
     return List.copyOf(providers().keySet());
   }
@@ -146,7 +147,7 @@ public final class Stores {
         providers.isEmpty()
             ? "no store was found at all: is sluice-core's META-INF/services on the class path?"
             : "the schemes known are "
-                + String.join(", ", providers.keySet())
+                + String.join(", ", new TreeSet<>(providers.keySet()))
                 + " (a store of another kind is a jar of its own on the class path)";
     if (uri == null || uri.isBlank()) {
       return "the store URI is empty; " + known;
