@@ -243,7 +243,9 @@ public final class Gateway implements AutoCloseable {
   /**
    * Starts a gateway with {@code ops} (overrides, usage, webhooks, dashboard, the admin token) on
    * its admin port, and waits until both ports listen. The gateway closes {@code ops} when it
-   * closes, or if it cannot start.
+   * closes, or if it cannot start. From now on every engine of {@code engines} tells the gateway's
+   * metrics, {@code ops} and its store-failure log of each decision ({@link Engines#listen}, which
+   * replaces the listeners set before).
    *
    * @throws IllegalStateException if a port cannot be bound (it says which)
    */
