@@ -138,7 +138,7 @@ final class ServeCommand implements Callable<Integer> {
       defaultValue = "1000000",
       description = {
         "With the memory store, the cap on buckets over all rules (default: ${DEFAULT-VALUE},",
-        "about 1 GB of heap at worst). New identities get buckets of their own up to 90% of it;",
+        "about 1 GB of heap at worst). New identities get buckets of their own up to 90%% of it;",
         "past that they are counted per client address, at the cap per rule: never refused."
       })
   long maxBuckets;
