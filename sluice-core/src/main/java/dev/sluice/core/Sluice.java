@@ -102,18 +102,18 @@ public final class Sluice {
    */
   public Decision decide(RequestView request) {
     if (listeners.length == 0) {
-      return decideNow(request);
+      return decideNow(request, false);
     }
     long start = System.nanoTime();
-    Decision d = decideNow(request);
+    Decision d = decideNow(request, false);
     heard(d, start);
     return d;
   }
 
-  private Decision decideNow(RequestView request) {
+  private Decision decideNow(RequestView request, boolean dryRun) {
     // The synchronous path reuses this thread's buffers: the store is done with the charge when
     // it returns, and the decision keeps nothing of them.
-    Preparation p = compiled.prepare(preparations.get().reset(request, false));
+    Preparation p = compiled.prepare(preparations.get().reset(request, dryRun));
     if (p.early != null) {
       return p.early;
     }
@@ -133,8 +133,16 @@ public final class Sluice {
     return withShadow(d, p.charge, p.shadow, p.shadow.size() == 0 ? null : chargeShadow(p.shadow));
   }
 
-  /** {@link #decide}, without blocking the caller on a remote store. */
+  /**
+   * {@link #decide}, without blocking the caller on a store that {@linkplain Store#blocks() may
+   * block}. On a store that does not (the in-memory one), it decides at once, in the caller's
+   * thread, as {@link #decide} does, and returns a completed stage: a front door may call this
+   * whatever the store.
+   */
   public CompletionStage<Decision> decideAsync(RequestView request) {
+    if (!store.blocks()) {
+      return CompletableFuture.completedFuture(decide(request));
+    }
     if (listeners.length == 0) {
       return decideAsync(request, false);
     }
@@ -153,6 +161,9 @@ public final class Sluice {
    * decision says what would remain after the request, and the store is left as it was.
    */
   public CompletionStage<Decision> dryRunAsync(RequestView request) {
+    if (!store.blocks()) {
+      return CompletableFuture.completedFuture(decideNow(request, true));
+    }
     return decideAsync(request, true);
   }
 

@@ -109,4 +109,20 @@ class DecisionListenerTest extends EngineFixture {
 
     assertThat(engines).containsExactly(s);
   }
+
+  @Test
+  void onAStoreThatDoesNotBlockAnAsyncDecisionIsMadeAtOnceInTheCallersThread() {
+    Sluice s = engine(recording("a"));
+
+    var stage = s.decideAsync(get("/api/x").build()).toCompletableFuture();
+    var dryRun = s.dryRunAsync(get("/api/x").build()).toCompletableFuture();
+
+    assertThat(stage).isCompleted();
+    assertThat(stage.join().outcome()).isEqualTo(Decision.Outcome.ALLOWED);
+    assertThat(dryRun).isCompleted();
+    assertThat(dryRun.join().outcome())
+        .as("the dry run sees the bucket the decision before it charged")
+        .isEqualTo(Decision.Outcome.DENIED);
+    assertThat(heard).containsExactly("a ALLOWED");
+  }
 }

@@ -112,7 +112,8 @@ final class Connection implements AutoCloseable {
    *
    * @param inBackground if the first attempt fails, whether to keep trying in the background (else
    *     the failure is thrown)
-   * @throws IllegalStateException if Redis cannot be reached and {@code inBackground} is false
+   * @throws IllegalStateException if Redis refuses the connection, or ({@link Unreachable}) cannot
+   *     be reached and {@code inBackground} is false
    */
   static Connection open(
       Target target, Duration timeout, Duration connectTimeout, boolean inBackground) {
@@ -162,11 +163,12 @@ final class Connection implements AutoCloseable {
     } catch (RuntimeException e) {
       if (!inBackground) {
         conn.close();
-        throw new IllegalStateException(
-            refused(e) != null
-                ? "Redis at " + target + " refused the connection: " + refused(e) + hint(refused(e))
-                : "cannot connect to Redis at " + target + ": " + why(e),
-            e);
+        if (refused(e) != null) {
+          throw new IllegalStateException(
+              "Redis at " + target + " refused the connection: " + refused(e) + hint(refused(e)),
+              e);
+        }
+        throw new Unreachable("cannot connect to Redis at " + target + ": " + why(e), e);
       }
       conn.whyNotConnected = why(e);
       LOG.log(
@@ -359,5 +361,17 @@ final class Connection implements AutoCloseable {
     }
     client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
     resources.shutdown(0, 2, TimeUnit.SECONDS);
+  }
+
+  /**
+   * Redis could not be reached at all (as opposed to refusing this client): starting it would help.
+   * {@link RedisStoreProvider} reports it as a {@code StoreUnavailableException}.
+   */
+  static final class Unreachable extends IllegalStateException {
+    private static final long serialVersionUID = 1L;
+
+    Unreachable(String message, Throwable cause) {
+      super(message, cause);
+    }
   }
 }

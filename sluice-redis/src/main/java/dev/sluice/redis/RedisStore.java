@@ -7,6 +7,9 @@ import dev.sluice.core.store.BucketGroup;
 import dev.sluice.core.store.Charge;
 import dev.sluice.core.store.Futures;
 import dev.sluice.core.store.GroupName;
+import dev.sluice.core.store.SharedMap;
+import dev.sluice.core.store.SharedSecret;
+import dev.sluice.core.store.SharedState;
 import dev.sluice.core.store.Store;
 import dev.sluice.core.store.StoreUnavailableException;
 import dev.sluice.core.store.Verdict;
@@ -18,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -32,6 +36,11 @@ import java.util.concurrent.TimeoutException;
  * Store store = RedisStore.connect("redis://redis.internal:6379");
  * Sluice sluice = Sluice.builder(policy).store(store).identitySecret(sharedSecret).build();
  * }</pre>
+ *
+ * Where the kind of store is configuration, {@code Stores.open(uri, settings)} (sluice-core) opens
+ * this one for a {@code redis://} URI and its kin, through {@link RedisStoreProvider}. What the
+ * instances on one Redis share besides buckets (their identity secret, the gateway's overrides) is
+ * in {@link #shared()}.
  *
  * <h2>Semantics</h2>
  *
@@ -107,6 +116,7 @@ public final class RedisStore implements Store {
   private final String margin;
   private final NearCache nearCache;
   private final Batcher batcher;
+  private final Shared shared = new Shared();
 
   private RedisStore(Builder b) {
     Target target = Target.parse(b.uri);
@@ -122,14 +132,6 @@ public final class RedisStore implements Store {
         b.batchInFlight > 0 && !target.cluster
             ? new Batcher(this::runAll, b.batchInFlight, b.maxBatch, timeout)
             : null;
-  }
-
-  /**
-   * {@code uri} as it may be shown (a log line, a start-up banner): any password replaced by {@code
-   * ***}, everything else as given.
-   */
-  public static String masked(String uri) {
-    return Target.describe(uri);
   }
 
   /**
@@ -463,26 +465,18 @@ public final class RedisStore implements Store {
     throw new IllegalArgumentException("bucket group '" + g.name() + "' belongs to another store");
   }
 
-  /** Closes the connection and releases its threads. */
-  /**
-   * The map {@code name} shared by every instance on this Redis (under this store's key prefix),
-   * with change notification. See {@link SharedMap}.
-   */
-  public SharedMap sharedMap(String name) {
-    return new SharedMap(
-        connection,
-        prefix + ":" + name,
-        timeout.compareTo(Duration.ofSeconds(2)) < 0 ? Duration.ofSeconds(2) : timeout);
-  }
-
   /**
    * A 16-byte secret shared by every instance on this Redis: the first instance to ask makes it
    * (random, {@code SET NX}), the others read it. For the engine's identity hash, so instances
    * sharing buckets hash a client alike without configuration. Whoever can read this Redis can read
-   * the secret; set {@code Sluice.Builder.identitySecret} yourself where that matters.
+   * the secret; set {@code Sluice.Builder.identitySecret} yourself where that matters. (The gateway
+   * keeps its secret in agreement through {@link #shared()} instead.)
+   *
+   * @throws StoreUnavailableException if Redis cannot answer, or the other instances bring their
+   *     own secret
    */
   public byte[] sharedSecret(String name) {
-    SharedSecret shared = sharedSecret(name, null);
+    SharedSecret shared = this.shared.identitySecret(name, null);
     if (shared.check() == SharedSecret.Check.CONFLICT) {
       throw new StoreUnavailableException(shared.problem());
     }
@@ -490,19 +484,41 @@ public final class RedisStore implements Store {
   }
 
   /**
-   * The identity secret of the instances on this Redis, kept in agreement (see {@link
-   * SharedSecret}): {@code own} if this instance brings one (its fingerprint is kept in Redis, the
-   * secret is not), else the one Redis keeps under {@code name}, made by the first instance.
-   * Nothing is read until the first {@link SharedSecret#check}.
+   * {@inheritDoc}
+   *
+   * <p>In this Redis, under this store's key prefix: the identity secret as the key {@code
+   * PREFIX:NAME} (or, for a secret the instance brings, its fingerprint as {@code
+   * PREFIX:NAME-fingerprint}), a map as the hash {@code PREFIX:NAME} with the channel {@code
+   * PREFIX:NAME:changed}. Their calls wait up to the store's timeout, and at least 2 s.
    */
-  public SharedSecret sharedSecret(String name, byte[] own) {
-    return new SharedSecret(
-        connection,
-        prefix + ":" + name,
-        own,
-        timeout.compareTo(Duration.ofSeconds(2)) < 0 ? Duration.ofSeconds(2) : timeout);
+  @Override
+  public Optional<SharedState> shared() {
+    return Optional.of(shared);
   }
 
+  /** The identity secret and maps, under this store's prefix: see {@link #shared()}. */
+  private final class Shared implements SharedState {
+    @Override
+    public SharedSecret identitySecret(String name, byte[] own) {
+      return new RedisSharedSecret(connection, prefix + ":" + name, own, sharedTimeout());
+    }
+
+    @Override
+    public SharedMap map(String name) {
+      return new RedisSharedMap(connection, prefix + ":" + name, sharedTimeout());
+    }
+
+    private Duration sharedTimeout() {
+      return timeout.compareTo(Duration.ofSeconds(2)) < 0 ? Duration.ofSeconds(2) : timeout;
+    }
+
+    @Override
+    public String toString() {
+      return "Redis at " + connection.target;
+    }
+  }
+
+  /** Closes the connection and releases its threads. */
   @Override
   public void close() {
     connection.close();

@@ -1,5 +1,6 @@
 package dev.sluice.redis;
 
+import dev.sluice.core.store.Stores;
 import io.lettuce.core.RedisURI;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,6 +21,16 @@ import java.util.Locale;
  * Messages never show a password: {@link #describe} masks it.
  */
 final class Target {
+  /** Every scheme {@link #parse} takes: what {@link RedisStoreProvider} claims. */
+  static final java.util.Set<String> SCHEMES =
+      java.util.Set.of(
+          "redis",
+          "rediss",
+          "redis-sentinel",
+          "rediss-sentinel",
+          "redis-cluster",
+          "rediss-cluster");
+
   final boolean cluster;
   final List<RedisURI> uris;
   final String description;
@@ -337,15 +348,7 @@ final class Target {
 
   /** {@code uri} with any password replaced by {@code ***}. */
   static String describe(String uri) {
-    int sep = uri.indexOf("://");
-    int at = uri.lastIndexOf('@');
-    if (sep < 0 || at < sep) {
-      return uri;
-    }
-    String info = uri.substring(sep + 3, at);
-    int colon = info.indexOf(':');
-    String masked = colon < 0 ? "***" : info.substring(0, colon) + ":***";
-    return uri.substring(0, sep + 3) + masked + uri.substring(at);
+    return Stores.masked(uri);
   }
 
   @Override

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.fail;
 import dev.sluice.core.store.BucketGroup;
 import dev.sluice.core.store.Charge;
 import dev.sluice.core.store.LimitKind;
+import dev.sluice.core.store.SharedMap;
 import dev.sluice.core.store.StoreUnavailableException;
 import dev.sluice.core.store.Verdict;
 import java.time.Duration;
@@ -102,7 +103,7 @@ class RedisStoreFaultTest {
                 .keyPrefix(prefix)
                 .connectInBackground(true)
                 .build();
-        SharedMap overrides = late.sharedMap("overrides")) {
+        SharedMap overrides = late.shared().orElseThrow().map("overrides")) {
       BucketGroup g = late.group("api", List.of(LimitKind.FIXED.of("daily", 2, DAY)));
       LinkedBlockingQueue<String> heard = new LinkedBlockingQueue<>();
       overrides.subscribe(heard::add); // made once Redis is up
@@ -128,7 +129,7 @@ class RedisStoreFaultTest {
           .as("counted in Redis, exactly")
           .isFalse();
       try (RedisStore other = RedisStore.builder(server.uri()).keyPrefix(prefix).build();
-          SharedMap onOther = other.sharedMap("overrides")) {
+          SharedMap onOther = other.shared().orElseThrow().map("overrides")) {
         onOther.put("f1", "{}");
         assertThat(heard.poll(10, TimeUnit.SECONDS))
             .as("subscribed once connected")

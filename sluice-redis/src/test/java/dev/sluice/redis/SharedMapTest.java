@@ -2,6 +2,7 @@ package dev.sluice.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.core.store.SharedMap;
 import java.util.Map;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -15,8 +16,8 @@ class SharedMapTest {
     String prefix = RedisStoreTest.freshPrefix();
     try (RedisStore a = RedisStore.builder(RedisServer.shared().uri()).keyPrefix(prefix).build();
         RedisStore b = RedisStore.builder(RedisServer.shared().uri()).keyPrefix(prefix).build();
-        SharedMap onA = a.sharedMap("overrides");
-        SharedMap onB = b.sharedMap("overrides")) {
+        SharedMap onA = a.shared().orElseThrow().map("overrides");
+        SharedMap onB = b.shared().orElseThrow().map("overrides")) {
       LinkedBlockingQueue<String> heardByB = new LinkedBlockingQueue<>();
       onB.subscribe(heardByB::add);
 

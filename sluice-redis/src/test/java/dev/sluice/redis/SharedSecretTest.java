@@ -2,6 +2,7 @@ package dev.sluice.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.core.store.SharedSecret;
 import java.util.HexFormat;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -42,8 +43,8 @@ class SharedSecretTest {
 
   @Test
   void instancesWithoutASecretOfTheirOwn_takeTheFirstOnesSecret() {
-    SharedSecret first = a.sharedSecret("identity-secret", null);
-    SharedSecret second = b.sharedSecret("identity-secret", null);
+    SharedSecret first = a.shared().orElseThrow().identitySecret("identity-secret", null);
+    SharedSecret second = b.shared().orElseThrow().identitySecret("identity-secret", null);
 
     assertThat(first.check()).isEqualTo(SharedSecret.Check.AGREES);
     assertThat(second.check()).isEqualTo(SharedSecret.Check.AGREES);
@@ -52,12 +53,12 @@ class SharedSecretTest {
 
   @Test
   void afterAFlush_anInstanceStartedFirst_isFollowedByTheRunningOne() {
-    SharedSecret running = a.sharedSecret("identity-secret", null);
+    SharedSecret running = a.shared().orElseThrow().identitySecret("identity-secret", null);
     running.check();
     byte[] before = running.secret();
     flushAll();
 
-    SharedSecret restarted = b.sharedSecret("identity-secret", null);
+    SharedSecret restarted = b.shared().orElseThrow().identitySecret("identity-secret", null);
     restarted.check(); // stores a new secret: Redis had none
 
     assertThat(restarted.secret()).isNotEqualTo(before);
@@ -68,13 +69,13 @@ class SharedSecretTest {
 
   @Test
   void afterAFlush_theRunningInstanceCheckingFirst_republishesItsSecret() {
-    SharedSecret running = a.sharedSecret("identity-secret", null);
+    SharedSecret running = a.shared().orElseThrow().identitySecret("identity-secret", null);
     running.check();
     byte[] before = running.secret();
     flushAll();
 
     assertThat(running.check()).isEqualTo(SharedSecret.Check.AGREES);
-    SharedSecret restarted = b.sharedSecret("identity-secret", null);
+    SharedSecret restarted = b.shared().orElseThrow().identitySecret("identity-secret", null);
     restarted.check();
 
     assertThat(restarted.secret()).isEqualTo(before);
@@ -84,9 +85,13 @@ class SharedSecretTest {
   @Test
   void ownSecretsThatDiffer_conflict_andSayHow() {
     SharedSecret one =
-        a.sharedSecret("identity-secret", secret("00112233445566778899aabbccddeeff"));
+        a.shared()
+            .orElseThrow()
+            .identitySecret("identity-secret", secret("00112233445566778899aabbccddeeff"));
     SharedSecret other =
-        b.sharedSecret("identity-secret", secret("ffeeddccbbaa99887766554433221100"));
+        b.shared()
+            .orElseThrow()
+            .identitySecret("identity-secret", secret("ffeeddccbbaa99887766554433221100"));
 
     assertThat(one.check()).isEqualTo(SharedSecret.Check.AGREES);
     assertThat(other.check()).isEqualTo(SharedSecret.Check.CONFLICT);
@@ -103,10 +108,12 @@ class SharedSecretTest {
 
   @Test
   void anOwnSecretNextToASharedOne_conflictsBothWays() {
-    SharedSecret shared = a.sharedSecret("identity-secret", null);
+    SharedSecret shared = a.shared().orElseThrow().identitySecret("identity-secret", null);
     shared.check();
     SharedSecret own =
-        b.sharedSecret("identity-secret", secret("00112233445566778899aabbccddeeff"));
+        b.shared()
+            .orElseThrow()
+            .identitySecret("identity-secret", secret("00112233445566778899aabbccddeeff"));
 
     assertThat(own.check()).isEqualTo(SharedSecret.Check.CONFLICT);
     assertThat(own.problem()).contains("Redis holds a shared identity secret");

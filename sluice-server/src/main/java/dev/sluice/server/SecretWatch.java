@@ -1,7 +1,7 @@
 package dev.sluice.server;
 
+import dev.sluice.core.store.SharedSecret;
 import dev.sluice.core.store.StoreUnavailableException;
-import dev.sluice.redis.SharedSecret;
 import dev.sluice.server.gateway.Engines;
 import io.vertx.core.Future;
 import java.lang.System.Logger.Level;
@@ -12,9 +12,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * Keeps a gateway on Redis hashing identities with the secret the other instances use (see {@link
- * SharedSecret}): checks it every {@code every}, puts an adopted secret in force (a new engine, the
- * stored overrides read again), and reports a secret it cannot adopt as unreadiness.
+ * Keeps a gateway on a shared store hashing identities with the secret the other instances use (see
+ * {@link SharedSecret}): checks it every {@code every}, puts an adopted secret in force (a new
+ * engine, the stored overrides read again), and reports a secret it cannot adopt as unreadiness.
  */
 final class SecretWatch implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger("sluice.gateway");
@@ -52,7 +52,7 @@ final class SecretWatch implements AutoCloseable {
     try {
       check();
     } catch (StoreUnavailableException e) {
-      // Redis down: the readiness probe and the decisions say so; checked again next time
+      // the store down: the readiness probe and the decisions say so; checked again next time
       LOG.log(Level.DEBUG, "cannot check the identity secret now: {0}", e.getMessage());
     } catch (RuntimeException e) {
       LOG.log(Level.WARNING, "checking the identity secret failed", e);

@@ -4,10 +4,13 @@ import dev.sluice.config.PolicyException;
 import dev.sluice.core.Overrides;
 import dev.sluice.core.policy.Durations;
 import dev.sluice.core.store.InMemoryStore;
+import dev.sluice.core.store.SharedSecret;
+import dev.sluice.core.store.SharedState;
 import dev.sluice.core.store.Store;
+import dev.sluice.core.store.StoreOptionException;
+import dev.sluice.core.store.StoreSettings;
 import dev.sluice.core.store.StoreUnavailableException;
-import dev.sluice.redis.RedisStore;
-import dev.sluice.redis.SharedSecret;
+import dev.sluice.core.store.Stores;
 import dev.sluice.server.gateway.DemoUpstream;
 import dev.sluice.server.gateway.Engines;
 import dev.sluice.server.gateway.Gateway;
@@ -16,13 +19,16 @@ import dev.sluice.server.ops.AdminToken;
 import dev.sluice.server.ops.FileOverrideStorage;
 import dev.sluice.server.ops.Operations;
 import dev.sluice.server.ops.OverrideStorage;
-import dev.sluice.server.ops.RedisOverrideStorage;
+import dev.sluice.server.ops.SharedOverrideStorage;
 import dev.sluice.server.ops.StateDir;
 import io.vertx.core.Future;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Supplier;
@@ -124,7 +130,8 @@ final class ServeCommand implements Callable<Integer> {
       description = {
         "Where buckets live: memory (default), or Redis, shared by every instance:",
         "redis://HOST:PORT[/DB], rediss://..., redis-sentinel://HOST:PORT,...#MASTER,",
-        "redis-cluster://HOST:PORT,HOST:PORT,..."
+        "redis-cluster://HOST:PORT,HOST:PORT,...; or SCHEME://... of any store whose jar",
+        "is on the class path."
       })
   String store;
 
@@ -134,7 +141,7 @@ final class ServeCommand implements Callable<Integer> {
       defaultValue = "250ms",
       converter = DurationConverter.class,
       description =
-          "How long Redis may take before the policy's on-store-failure applies"
+          "How long a shared store (Redis) may take before the policy's on-store-failure applies"
               + " (default: ${DEFAULT-VALUE}).")
   Duration storeTimeout;
 
@@ -144,7 +151,7 @@ final class ServeCommand implements Callable<Integer> {
       defaultValue = "1000000",
       description = {
         "With the memory store, the cap on buckets over all rules (default: ${DEFAULT-VALUE},",
-        "about 1 GB of heap at worst). New identities get buckets of their own up to 90% of it;",
+        "about 1 GB of heap at worst). New identities get buckets of their own up to 90%% of it;",
         "past that they are counted per client address, at the cap per rule: never refused."
       })
   long maxBuckets;
@@ -273,7 +280,7 @@ final class ServeCommand implements Callable<Integer> {
   static final String ADMIN_TOKEN_ENV = "SLUICE_ADMIN_TOKEN";
   static final String CHECK_TOKEN_ENV = "SLUICE_CHECK_TOKEN";
 
-  /** How often an instance on Redis checks that it hashes identities as the others do. */
+  /** How often an instance on a shared store checks that it hashes identities as the others do. */
   static final Duration SECRET_CHECK_EVERY = Duration.ofSeconds(1);
 
   @Override
@@ -295,18 +302,6 @@ final class ServeCommand implements Callable<Integer> {
       err.flush();
       return CheckCommand.INVALID;
     }
-    if (maxBuckets < 10) {
-      err.println("sluice serve: --max-buckets must be at least 10, got " + maxBuckets);
-      err.flush();
-      return CheckCommand.INVALID;
-    }
-    if (maxNewIdentitiesPerClient < 0) {
-      err.println(
-          "sluice serve: --max-new-identities-per-client must be 0 (no ceiling) or more, got "
-              + maxNewIdentitiesPerClient);
-      err.flush();
-      return CheckCommand.INVALID;
-    }
     if ((maxConnections != null && maxConnections < 1) || maxConnectionsPerClient < 1) {
       err.println(
           "sluice serve: --max-connections and --max-connections-per-client must be 1 or more");
@@ -316,6 +311,11 @@ final class ServeCommand implements Callable<Integer> {
     if (clientHeaderTimeout.isZero() || clientBodyTimeout.isZero()) {
       err.println(
           "sluice serve: --client-header-timeout and --client-body-timeout must be longer than 0");
+      err.flush();
+      return CheckCommand.INVALID;
+    }
+    if (storeTimeout.isZero()) {
+      err.println("sluice serve: --store-timeout must be longer than 0");
       err.flush();
       return CheckCommand.INVALID;
     }
@@ -366,73 +366,64 @@ final class ServeCommand implements Callable<Integer> {
         return CheckCommand.INVALID;
       }
     }
+    // Every store is found by its URI's scheme (Stores, sluice-core): memory here, redis://... in
+    // sluice-redis, any other in a jar of its own on the class path.
+    String fromEnv = System.getenv(IdentitySecret.ENV);
+    StoreSettings.Builder settings =
+        StoreSettings.builder()
+            .timeout(storeTimeout)
+            // With the identity secret given, nothing needs a shared store to start: if it is
+            // down, the gateway serves under the policy's on-store-failure mode until it connects.
+            // Without it, the secret must first be read from the store.
+            .connectInBackground(fromEnv != null);
+    // Options of one kind of store, passed only when given: a store that does not take one says
+    // why (Redis: it bounds its own memory), and one that does applies its own default.
+    Map<String, Long> storeOptions = new LinkedHashMap<>();
+    storeOptions.put("--max-buckets", maxBuckets);
+    storeOptions.put("--max-new-identities-per-client", maxNewIdentitiesPerClient);
+    storeOptions.forEach(
+        (flag, value) -> {
+          if (spec.commandLine().getParseResult().hasMatchedOption(flag)) {
+            settings.option(flag.substring(2), Long.toString(value));
+          }
+        });
     Store buckets;
-    byte[] secret = null;
+    try {
+      buckets = Stores.open(store, settings.build());
+    } catch (StoreOptionException e) {
+      err.println("sluice serve: --" + e.option() + " " + e.reason());
+      err.flush();
+      return CheckCommand.INVALID;
+    } catch (StoreUnavailableException e) {
+      err.println(
+          "sluice serve: --store: "
+              + e.getMessage()
+              + ". Start it first, or give every instance the same "
+              + IdentitySecret.ENV
+              + " to start without it (requests are then decided under the policy's"
+              + " on-store-failure mode until it is reachable)");
+      err.flush();
+      return CheckCommand.INVALID;
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      err.println("sluice serve: --store: " + e.getMessage());
+      err.flush();
+      return CheckCommand.INVALID;
+    }
+    byte[] secret;
     SharedSecret sharedSecret = null;
     OverrideStorage overrideStorage;
-    if ("memory".equals(store)) {
-      try {
-        StateDir state = StateDir.open(stateDir);
-        secret = state.identityKey();
-        overrideStorage = new FileOverrideStorage(state.overridesFile(), secret);
-      } catch (UncheckedIOException | IllegalArgumentException | IllegalStateException e) {
-        err.println("sluice serve: --state-dir: " + e.getMessage());
-        err.flush();
-        return CheckCommand.INVALID;
-      }
-      buckets =
-          InMemoryStore.builder()
-              .maxBuckets(maxBuckets)
-              .maxNewIdentitiesPerOrigin(maxNewIdentitiesPerClient)
-              .build();
-    } else if (store.regionMatches(true, 0, "redis", 0, 5) && store.contains("://")) {
-      for (String memoryOnly : new String[] {"--max-buckets", "--max-new-identities-per-client"}) {
-        if (spec.commandLine().getParseResult().hasMatchedOption(memoryOnly)) {
-          err.println(
-              "sluice serve: "
-                  + memoryOnly
-                  + " applies to the memory store only; Redis bounds its own memory"
-                  + " (maxmemory)");
-          err.flush();
-          return CheckCommand.INVALID;
-        }
-      }
-      // Every redis*:// scheme goes to the store, which knows them (rediss-cluster://...) and
-      // says what is wrong with a misspelt one, its password masked.
-      RedisStore redis;
-      String fromEnv = System.getenv(IdentitySecret.ENV);
-      try {
-        // With the identity secret given, nothing needs Redis to start: if it is down, the
-        // gateway serves under the policy's on-store-failure mode until it connects. Without
-        // it, the secret must first be read from Redis.
-        redis =
-            RedisStore.builder(store)
-                .timeout(storeTimeout)
-                .connectInBackground(fromEnv != null)
-                .build();
-      } catch (IllegalArgumentException | IllegalStateException e) {
-        err.println(
-            "sluice serve: --store: "
-                + e.getMessage()
-                + (e instanceof IllegalStateException && e.getMessage().startsWith("cannot connect")
-                    ? ". Start Redis first, or give every instance the"
-                        + " same "
-                        + IdentitySecret.ENV
-                        + " to start without it (requests are then decided"
-                        + " under the policy's on-store-failure mode until Redis is reachable)"
-                    : ""));
-        err.flush();
-        return CheckCommand.INVALID;
-      }
-      buckets = redis;
+    Optional<SharedState> shared = buckets.shared();
+    if (shared.isPresent()) {
       try {
         // Every instance must hash identities alike: the environment's secret if given (its
-        // fingerprint kept in Redis, so an instance with another one is caught), else the one the
-        // first instance left in Redis. Checked now and every second (SecretWatch).
+        // fingerprint kept in the store, so an instance with another one is caught), else the one
+        // the first instance left there. Checked now and every second (SecretWatch).
         sharedSecret =
-            redis.sharedSecret(
-                "identity-secret",
-                fromEnv != null ? IdentitySecret.fromEnvironment(fromEnv) : null);
+            shared
+                .get()
+                .identitySecret(
+                    "identity-secret",
+                    fromEnv != null ? IdentitySecret.fromEnvironment(fromEnv) : null);
         try {
           if (sharedSecret.check() == SharedSecret.Check.CONFLICT) {
             throw new IllegalArgumentException("the identity secret: " + sharedSecret.problem());
@@ -443,22 +434,27 @@ final class ServeCommand implements Callable<Integer> {
           }
         }
         secret = sharedSecret.secret();
-        // Shared by every instance, overrides live in Redis with the buckets.
-        overrideStorage = new RedisOverrideStorage(redis.sharedMap("overrides"));
+        // Shared by every instance, overrides live in the store with the buckets.
+        overrideStorage = new SharedOverrideStorage(shared.get().map("overrides"));
       } catch (IllegalArgumentException | StoreUnavailableException e) {
         err.println("sluice serve: " + e.getMessage());
         err.flush();
-        redis.close();
+        buckets.close();
         return CheckCommand.INVALID;
       }
     } else {
-      err.println(
-          "sluice serve: unknown --store '"
-              + masked(store)
-              + "'; use memory, redis://HOST:PORT,"
-              + " rediss://..., redis-sentinel://... or redis-cluster://...");
-      err.flush();
-      return CheckCommand.INVALID;
+      // A store private to this process: the secret and the overrides live in the state
+      // directory.
+      try {
+        StateDir state = StateDir.open(stateDir);
+        secret = state.identityKey();
+        overrideStorage = new FileOverrideStorage(state.overridesFile(), secret);
+      } catch (UncheckedIOException | IllegalArgumentException | IllegalStateException e) {
+        err.println("sluice serve: --state-dir: " + e.getMessage());
+        err.flush();
+        buckets.close();
+        return CheckCommand.INVALID;
+      }
     }
     Engines engines;
     try {
@@ -645,7 +641,7 @@ final class ServeCommand implements Callable<Integer> {
                     + " domains"
                 : engines.current().policy().rules().size() + " rules")
             + ", store: "
-            + masked(store)
+            + Stores.masked(store)
             + ")");
     if (target != null) {
       out.println(
@@ -720,11 +716,6 @@ final class ServeCommand implements Callable<Integer> {
         "Stop with Ctrl-C (drains requests in flight); reload the policy with kill -HUP "
             + ProcessHandle.current().pid());
     out.flush();
-  }
-
-  /** {@code uri} with any password replaced by {@code ***}: it goes to the terminal and logs. */
-  static String masked(String uri) {
-    return RedisStore.masked(uri);
   }
 
   private static String display(String address) {

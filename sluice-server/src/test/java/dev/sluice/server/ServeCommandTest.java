@@ -226,6 +226,16 @@ class ServeCommandTest {
   }
 
   @Test
+  void aZeroStoreTimeout_exits2SayingSo() throws IOException {
+    Path p = policy("global: {key: ip, limits: 5/minute}\n");
+
+    Run r = run("serve", "--config", p.toString(), "--store-timeout", "0s");
+
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err()).isEqualTo("sluice serve: --store-timeout must be longer than 0\n");
+  }
+
+  @Test
   void help_documentsTheTableOptionsAndTheirDefaults() {
     Run r = run("serve", "--help");
 
@@ -284,11 +294,15 @@ class ServeCommandTest {
     assertThat(typo.exitCode()).isEqualTo(2);
     assertThat(typo.err())
         .contains("unknown scheme 'redis-clsuter'")
+        .contains("did you mean redis-cluster?")
         .doesNotContain("hunter2")
         .doesNotContain("Exception");
     Run other = run("serve", "--config", p.toString(), "--store", "mongo://:hunter2@h:1");
     assertThat(other.exitCode()).isEqualTo(2);
-    assertThat(other.err()).startsWith("sluice serve: unknown --store 'mongo://:***@h:1'");
+    assertThat(other.err())
+        .startsWith(
+            "sluice serve: --store: unknown scheme 'mongo' in the store URI 'mongo://:***@h:1'")
+        .doesNotContain("hunter2");
     Run port = run("serve", "--config", p.toString(), "--store", "redis://127.0.0.1:0");
     assertThat(port.exitCode()).isEqualTo(2);
     assertThat(port.err())
@@ -336,6 +350,11 @@ class ServeCommandTest {
     Run r = run("serve", "--config", p.toString(), "--store", "mongo://x");
 
     assertThat(r.exitCode()).isEqualTo(2);
-    assertThat(r.err()).startsWith("sluice serve: unknown --store 'mongo://x'");
+    assertThat(r.err())
+        .isEqualTo(
+            "sluice serve: --store: unknown scheme 'mongo' in the store URI 'mongo://x'; the"
+                + " schemes known are memory, redis, redis-cluster, redis-sentinel, rediss,"
+                + " rediss-cluster, rediss-sentinel (a store of another kind is a jar of its own on"
+                + " the class path)\n");
   }
 }

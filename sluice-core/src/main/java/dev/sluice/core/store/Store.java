@@ -2,6 +2,7 @@ package dev.sluice.core.store;
 
 import dev.sluice.core.policy.Limit;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -63,6 +64,16 @@ public interface Store extends AutoCloseable {
    */
   default CompletionStage<Verdict> chargeAsync(Charge charge) {
     return CompletableFuture.completedFuture(charge(charge));
+  }
+
+  /**
+   * What this store shares among the instances on it besides buckets (their identity secret, maps
+   * with change notification), if it is shared by several: empty, the default, for a store private
+   * to its process. The gateway keeps the identity secret and its overrides there when present,
+   * else in its state directory.
+   */
+  default Optional<SharedState> shared() {
+    return Optional.empty();
   }
 
   /** Releases the store's resources. */

@@ -1,6 +1,7 @@
 package dev.sluice.server.gateway;
 
 import dev.sluice.config.PolicyException;
+import dev.sluice.core.Answer;
 import dev.sluice.core.Decision;
 import dev.sluice.core.Sluice;
 import dev.sluice.core.http.Header;
@@ -44,7 +45,6 @@ final class AdminHandler implements Handler<HttpServerRequest> {
   private static final System.Logger LOG = System.getLogger("sluice.gateway");
 
   private final Engines engines;
-  private final Decider decider;
   private final GatewayMetrics metrics;
   private final Readiness readiness;
   private final Operations ops;
@@ -57,7 +57,6 @@ final class AdminHandler implements Handler<HttpServerRequest> {
 
   AdminHandler(
       Engines engines,
-      Decider decider,
       GatewayMetrics metrics,
       Readiness readiness,
       Operations ops,
@@ -65,7 +64,6 @@ final class AdminHandler implements Handler<HttpServerRequest> {
     this.ops = ops;
     this.proxyProblem = proxyProblem;
     this.engines = engines;
-    this.decider = decider;
     this.metrics = metrics;
     this.readiness = readiness;
   }
@@ -324,7 +322,7 @@ final class AdminHandler implements Handler<HttpServerRequest> {
             decided =
                 dryRun
                     ? io.vertx.core.Future.fromCompletionStage(engine.dryRunAsync(view), context)
-                    : decider.decide(engine, view, context);
+                    : Decider.decide(engine, view, context);
           } catch (RuntimeException e) { // answered below as any failed decision is: never a hang
             decided = io.vertx.core.Future.failedFuture(e);
           }
@@ -337,11 +335,12 @@ final class AdminHandler implements Handler<HttpServerRequest> {
                   return;
                 }
                 Decision d = ar.result();
+                Answer answer = engine.answer(d);
                 HttpServerResponse response = req.response();
-                for (Header h : engine.headers(d)) {
+                for (Header h : answer.headers()) {
                   response.putHeader(h.name(), h.value());
                 }
-                json(response, 200, CheckApi.answer(engine, d).put("dry_run", dryRun));
+                json(response, 200, CheckApi.answer(d, answer).put("dry_run", dryRun));
               });
         });
     req.resume();

@@ -1,8 +1,8 @@
 package dev.sluice.server.gateway;
 
+import dev.sluice.core.Answer;
 import dev.sluice.core.Decision;
 import dev.sluice.core.LimitStatus;
-import dev.sluice.core.Sluice;
 import dev.sluice.core.http.CanonicalPath;
 import dev.sluice.core.http.Header;
 import dev.sluice.core.http.HttpMethods;
@@ -17,6 +17,7 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -184,15 +185,11 @@ final class CheckApi {
         Boolean.TRUE.equals(dryRun));
   }
 
-  /** The answer for {@code d}: the decision as JSON. */
-  static JsonObject answer(Sluice engine, Decision d) {
-    int status =
-        switch (d.outcome()) {
-          case DENIED -> 429;
-          case INVALID -> 400;
-          case UNAVAILABLE -> 503;
-          default -> 200;
-        };
+  /**
+   * The decision service's answer for {@code d}: the decision as JSON, with what to answer the
+   * client, which is {@code answer} (the engine's {@code answer(d)}).
+   */
+  static JsonObject answer(Decision d, Answer answer) {
     JsonArray limits = new JsonArray();
     for (LimitStatus s : d.limits()) {
       JsonObject limit = new JsonObject().put("rule", s.rule());
@@ -208,30 +205,22 @@ final class CheckApi {
               .put("passed", s.passed()));
     }
     JsonObject headers = new JsonObject();
-    for (Header h : engine.headers(d)) {
+    for (Header h : answer.headers()) {
       headers.put(h.name(), h.value());
     }
+    Answer.Refuse refusal = answer instanceof Answer.Refuse r ? r : null;
     JsonObject out =
         new JsonObject()
             .put("allowed", d.allowed())
-            .put("outcome", Decider.outcomeName(d))
-            .put("status", status)
+            .put("outcome", d.outcome().name().toLowerCase(Locale.ROOT))
+            .put("status", refusal != null ? refusal.status() : 200)
             .put("retry_after", d.retryAfterSeconds())
             .put("limits", limits)
             .put("headers", headers);
-    if (d.outcome() == Decision.Outcome.DENIED) {
+    if (refusal != null) {
       out.put(
           "response",
-          new JsonObject()
-              .put("content_type", engine.denialContentType())
-              .put("body", engine.denialBody(d)));
-    } else if (status != 200) {
-      String code = status == 400 ? "INVALID_REQUEST" : "RATE_LIMIT_UNAVAILABLE";
-      out.put(
-          "response",
-          new JsonObject()
-              .put("content_type", "application/json")
-              .put("body", JsonErrors.body(code, d.problem())));
+          new JsonObject().put("content_type", refusal.contentType()).put("body", refusal.body()));
     }
     if (d.problem() != null) {
       out.put("problem", d.problem());

@@ -2,6 +2,7 @@ package dev.sluice.server.gateway;
 
 import dev.sluice.config.PolicyException;
 import dev.sluice.config.PolicyFiles;
+import dev.sluice.core.DecisionListener;
 import dev.sluice.core.Overrides;
 import dev.sluice.core.Sluice;
 import dev.sluice.core.policy.DenialFormat;
@@ -33,13 +34,16 @@ import java.util.function.Consumer;
  *
  * <p>Every engine applies the same per-identity {@link Overrides} table (so an override outlives a
  * reload) and tracks identities, so that decisions carry the fingerprints that usage reports and
- * webhooks name.
+ * webhooks name; and every engine tells the same {@linkplain #listen listeners} of its decisions
+ * (the gateway's metrics, usage and webhooks, its store-failure log), so whatever decides, the
+ * proxy, {@code /v1/check} or an embedder calling {@link #current()}, is counted alike.
  */
 public final class Engines {
   private final Path policyFile;
   private final Store store;
   private volatile byte[] identitySecret;
   private final Overrides overrides;
+  private List<DecisionListener> listeners = List.of();
   private volatile Sluice current;
 
   /**
@@ -190,6 +194,20 @@ public final class Engines {
     current = build(current.policy());
   }
 
+  /**
+   * Has every engine from now on tell {@code listeners} of its decisions, in place of the ones it
+   * told before, and puts in force an engine like the current one that does. Its rules bind the
+   * same buckets (the same store, secret and limits), so nothing counted is lost; a caller that
+   * kept the engine it had from {@link #current()} keeps deciding without these listeners.
+   *
+   * <p>The gateway calls this as it starts, with its own listeners: they need the gateway's
+   * registry and operations, which need an engine in force first.
+   */
+  public synchronized void listen(List<? extends DecisionListener> listeners) {
+    this.listeners = List.copyOf(listeners);
+    current = build(current.policy());
+  }
+
   /** The overrides table every engine applies. */
   public Overrides overrides() {
     return overrides;
@@ -239,6 +257,7 @@ public final class Engines {
         .identitySecret(identitySecret)
         .overrides(overrides)
         .trackIdentities(true)
+        .listeners(listeners)
         .build();
   }
 }

@@ -189,7 +189,6 @@ public final class Gateway implements AutoCloseable {
   private final Vertx vertx;
   private final Engines engines;
   private final GatewayMetrics metrics;
-  private final Decider decider;
   private final AdminHandler admin;
   private final Operations ops;
   private final Options options;
@@ -211,11 +210,12 @@ public final class Gateway implements AutoCloseable {
     this.metrics = new GatewayMetrics();
     metrics.bind(ops);
     metrics.bind(TableStats.of(engines.store()));
-    this.decider = new Decider(metrics, ops);
+    // Every engine, this one and those of reloads to come, tells these of each decision itself:
+    // the proxy and /v1/check only decide.
+    engines.listen(List.of(metrics.decisions(), ops, new StoreFailureLog()));
     this.admin =
         new AdminHandler(
             engines,
-            decider,
             metrics,
             readiness,
             ops,
@@ -243,7 +243,9 @@ public final class Gateway implements AutoCloseable {
   /**
    * Starts a gateway with {@code ops} (overrides, usage, webhooks, dashboard, the admin token) on
    * its admin port, and waits until both ports listen. The gateway closes {@code ops} when it
-   * closes, or if it cannot start.
+   * closes, or if it cannot start. From now on every engine of {@code engines} tells the gateway's
+   * metrics, {@code ops} and its store-failure log of each decision ({@link Engines#listen}, which
+   * replaces the listeners set before).
    *
    * @throws IllegalStateException if a port cannot be bound (it says which)
    */
@@ -298,7 +300,7 @@ public final class Gateway implements AutoCloseable {
   private void deploy(int loops) {
     if (options.upstream() != null) {
       try {
-        proxy = ProxyServer.start(engines, decider, metrics, options, loops);
+        proxy = ProxyServer.start(engines, metrics, options, loops);
       } catch (Exception e) { // Netty's bind failure is a checked exception, thrown unchecked
         throw new IllegalStateException(
             "cannot listen on "

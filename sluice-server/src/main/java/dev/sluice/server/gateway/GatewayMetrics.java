@@ -1,28 +1,28 @@
 package dev.sluice.server.gateway;
 
-import dev.sluice.core.Decision;
-import dev.sluice.core.LimitStatus;
+import dev.sluice.core.DecisionListener;
+import dev.sluice.micrometer.DecisionMetrics;
 import dev.sluice.server.ops.Operations;
 import dev.sluice.server.ops.TableStats;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.time.Duration;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 
 /**
- * What the gateway counts, exposed at {@code GET /metrics} in Prometheus text:
+ * What the gateway counts, exposed at {@code GET /metrics} in Prometheus text.
+ *
+ * <p>The decisions' meters are sluice-micrometer's {@link DecisionMetrics}, a listener on every
+ * engine the gateway builds (see {@link Engines#listen}), recording into this registry; an embedded
+ * engine with the same listener records the same series:
  *
  * <ul>
  *   <li>{@code sluice_decisions_total{rule,outcome}}: decisions by the rule whose limit bound them
@@ -32,11 +32,16 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code sluice_store_errors_total{mode}}: decisions the store could not make, by the
  *       policy's failure mode ({@code open}, {@code closed}, {@code local}), or {@code table-full}
  *       for a request refused because the in-memory table could not count it;
+ *   <li>{@code sluice_shadow_denials_total{rule}}: requests a shadow rule would have denied, were
+ *       it enforced (they were not).
+ * </ul>
+ *
+ * The gateway's own:
+ *
+ * <ul>
  *   <li>{@code sluice_upstream_errors_total{kind}}: {@code connect}, {@code timeout}, {@code
  *       reset};
  *   <li>{@code sluice_policy_reloads_total{result}}: {@code ok} or {@code refused};
- *   <li>{@code sluice_shadow_denials_total{rule}}: requests a shadow rule would have denied, were
- *       it enforced (they were not);
  *   <li>{@code sluice_webhook_deliveries_total{result}}: {@code delivered}, {@code failed} (after
  *       every retry), {@code dropped} (too many pending);
  *   <li>{@code sluice_ops_dropped_decisions_total}: decisions left out of usage reports and
@@ -58,18 +63,13 @@ import java.util.concurrent.TimeUnit;
  *   <li>JVM memory, GC, threads and CPU.
  * </ul>
  *
- * Counters are looked up once per rule and outcome, then kept: the hot path allocates nothing here.
+ * Counters are looked up once, then kept: the hot path allocates nothing here.
  */
 public final class GatewayMetrics {
-  private static final Decision.Outcome[] OUTCOMES = Decision.Outcome.values();
-
   private final PrometheusMeterRegistry registry =
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-  private final ConcurrentHashMap<String, Counter[]> decisions = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<String, Counter> storeErrors = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Counter> upstreamErrors = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<String, Counter> shadowDenials = new ConcurrentHashMap<>();
-  private final Timer decisionTime;
+  private final DecisionMetrics decisions;
   private volatile TableStats table;
   private volatile Map<String, Map<String, Long>> overflows = Map.of();
   private final Set<String> overflowSeries = ConcurrentHashMap.newKeySet();
@@ -86,15 +86,7 @@ public final class GatewayMetrics {
     new JvmGcMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
-    decisionTime =
-        Timer.builder("sluice.decision")
-            .description("Time to decide a request, store round trip included")
-            .publishPercentiles(0.5, 0.99, 0.999)
-            // Over the last one to two minutes: two histograms recorded into per decision, rotating
-            // each minute, where the default three cost a third more on every request.
-            .distributionStatisticBufferLength(2)
-            .distributionStatisticExpiry(Duration.ofMinutes(2))
-            .register(registry);
+    decisions = new DecisionMetrics(registry);
     // Made now, not when first counted: an error path should find everything it needs loaded.
     refusedTotal = refused("total");
     refusedPerClient = refused("per_client");
@@ -156,41 +148,9 @@ public final class GatewayMetrics {
     (answered ? brokenAnswered : brokenClosed).increment();
   }
 
-  /** Counts {@code d}, decided in {@code nanos}. */
-  void decided(Decision d, long nanos) {
-    LimitStatus binding = d.binding();
-    // The rule's name, not its variant (search@pro): one series per rule, however many tiers.
-    String rule = binding != null ? binding.rule() : "none";
-    Counter[] byOutcome = decisions.computeIfAbsent(rule, this::decisionCounters);
-    byOutcome[d.outcome().ordinal()].increment();
-    decisionTime.record(nanos, TimeUnit.NANOSECONDS);
-    if (d.shadowDenied()) {
-      shadowDenied(d);
-    }
-  }
-
-  /** Counts once each shadow rule that would have denied {@code d}. */
-  private void shadowDenied(Decision d) {
-    String previous = null;
-    for (LimitStatus s : d.shadowLimits()) {
-      if (s.passed()) {
-        continue;
-      }
-      String rule = s.rule();
-      if (rule.equals(previous)) {
-        continue; // a rule's limits are consecutive: one count per rule
-      }
-      previous = rule;
-      shadowDenials
-          .computeIfAbsent(
-              rule,
-              r ->
-                  Counter.builder("sluice.shadow.denials")
-                      .description("Requests a shadow rule would have denied, were it enforced")
-                      .tag("rule", r)
-                      .register(registry))
-          .increment();
-    }
+  /** The listener that records every decision in this registry. */
+  DecisionListener decisions() {
+    return decisions;
   }
 
   /** Exposes what {@code ops} counts. */
@@ -269,18 +229,6 @@ public final class GatewayMetrics {
                     }));
   }
 
-  void storeFailed(String mode) {
-    storeErrors
-        .computeIfAbsent(
-            mode,
-            m ->
-                Counter.builder("sluice.store.errors")
-                    .description("Decisions the store could not make, by the policy's failure mode")
-                    .tag("mode", m)
-                    .register(registry))
-        .increment();
-  }
-
   void upstreamFailed(String kind) {
     upstreamErrors
         .computeIfAbsent(
@@ -305,18 +253,5 @@ public final class GatewayMetrics {
   String scrape() {
     syncOverflows();
     return registry.scrape();
-  }
-
-  private Counter[] decisionCounters(String rule) {
-    Counter[] c = new Counter[OUTCOMES.length];
-    for (Decision.Outcome o : OUTCOMES) {
-      c[o.ordinal()] =
-          Counter.builder("sluice.decisions")
-              .description("Rate-limit decisions, by binding rule and outcome")
-              .tag("rule", rule)
-              .tag("outcome", o.name().toLowerCase(Locale.ROOT))
-              .register(registry);
-    }
-    return c;
   }
 }

@@ -1,5 +1,6 @@
 package dev.sluice.server.gateway;
 
+import dev.sluice.core.Answer;
 import dev.sluice.core.Sluice;
 import dev.sluice.core.http.Header;
 import dev.sluice.core.http.HttpMethods;
@@ -384,7 +385,7 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
   private void decide(GatewayRequest view) {
     state = DECIDING;
     Sluice engine = this.engine;
-    server.decider.decide(
+    Decider.decide(
         engine,
         view,
         ctx.channel().eventLoop(),
@@ -400,15 +401,17 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
             answer(error(500, "INTERNAL_ERROR", "the request could not be decided"), false);
             return;
           }
-          if (!d.allowed()) {
-            Decider.Refusal r = Decider.refusal(engine, d);
-            FullHttpResponse response = response(r.status(), r.contentType(), r.body());
-            setAll(response.headers(), r.headers());
-            answer(response, false);
+          if (d.allowed()) {
+            // The headers engine.answer(d) would pass, without its Answer.Pass and copy of the
+            // list: the common case allocates nothing more than the headers.
+            rateHeaders = engine.headers(d);
+            forward();
             return;
           }
-          rateHeaders = engine.headers(d);
-          forward();
+          Answer.Refuse no = (Answer.Refuse) engine.answer(d); // what is not allowed is refused
+          FullHttpResponse response = response(no.status(), no.contentType(), no.body());
+          setAll(response.headers(), no.headers());
+          answer(response, false);
         });
   }
 

@@ -69,7 +69,6 @@ final class ProxyServer {
   private static final int CLIENT_IDLE_SECONDS = 120;
 
   final Engines engines;
-  final Decider decider;
   final GatewayMetrics metrics;
   final Upstream upstream;
   final int maxBodyBytes;
@@ -100,16 +99,10 @@ final class ProxyServer {
   private final Channel listener;
   private final DnsAddressResolverGroup resolver;
 
-  private ProxyServer(
-      Engines engines,
-      Decider decider,
-      GatewayMetrics metrics,
-      Gateway.Options options,
-      int loops) {
+  private ProxyServer(Engines engines, GatewayMetrics metrics, Gateway.Options options, int loops) {
     // Before anything can fail: logging an error must not be what loads the time zone data.
     SafeLogging.install();
     this.engines = engines;
-    this.decider = decider;
     this.metrics = metrics;
     this.upstream = options.upstream();
     this.maxBodyBytes = options.maxBodyBytes();
@@ -198,12 +191,8 @@ final class ProxyServer {
    *     cannot be bound
    */
   static ProxyServer start(
-      Engines engines,
-      Decider decider,
-      GatewayMetrics metrics,
-      Gateway.Options options,
-      int loops) {
-    return new ProxyServer(engines, decider, metrics, options, loops);
+      Engines engines, GatewayMetrics metrics, Gateway.Options options, int loops) {
+    return new ProxyServer(engines, metrics, options, loops);
   }
 
   /**

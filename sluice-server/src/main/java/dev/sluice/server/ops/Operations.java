@@ -1,6 +1,7 @@
 package dev.sluice.server.ops;
 
 import dev.sluice.core.Decision;
+import dev.sluice.core.DecisionListener;
 import dev.sluice.core.Overrides;
 import dev.sluice.core.Sluice;
 import dev.sluice.core.Ticker;
@@ -23,10 +24,11 @@ import java.util.function.Supplier;
  * limits of their own), usage, webhooks on thresholds, and the dashboard; and the token that guards
  * them.
  *
- * <p>The gateway hands every decision to {@link #record}, which only enqueues it (see {@link
- * Recorder}); the usage tables, the dashboard's rates and the webhook triggers are kept up to date
- * on one thread of their own, and webhook deliveries go out on the HTTP client's threads. Nothing
- * here runs on a request's path but that enqueue.
+ * <p>It is a {@link DecisionListener} on every engine the gateway builds: each decision is handed
+ * to {@link #onDecision}, which only enqueues it (see {@link Recorder}); the usage tables, the
+ * dashboard's rates and the webhook triggers are kept up to date on one thread of their own, and
+ * webhook deliveries go out on the HTTP client's threads. Nothing here runs on a request's path but
+ * that enqueue.
  *
  * <p>Routes, all behind {@link AdminToken} (see {@link #authorized}):
  *
@@ -37,7 +39,7 @@ import java.util.function.Supplier;
  *   <li>{@code GET /admin/stats} (the dashboard's data) and {@code GET /dashboard}.
  * </ul>
  */
-public final class Operations implements AutoCloseable {
+public final class Operations implements DecisionListener, AutoCloseable {
   private static final System.Logger LOG = System.getLogger("sluice.ops");
 
   private final AdminToken token;
@@ -192,8 +194,12 @@ public final class Operations implements AutoCloseable {
     return false;
   }
 
-  /** Hands {@code d}, decided by {@code engine}, over for reporting. Never blocks. */
-  public void record(Sluice engine, Decision d) {
+  /**
+   * Hands {@code d}, decided by {@code engine}, over for reporting (usage, near-limit table,
+   * webhooks, dashboard). Never blocks.
+   */
+  @Override
+  public void onDecision(Sluice engine, Decision d, long elapsedNanos) {
     recorder.record(engine.policy(), d);
   }
 

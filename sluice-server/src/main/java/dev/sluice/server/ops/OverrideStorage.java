@@ -11,10 +11,10 @@ import java.util.function.Consumer;
  * ({@link #put}, {@link #delete}), and, for a store shared by several instances, listened to
  * ({@link #subscribe}) so a change made on one instance applies on all of them at once.
  *
- * <p>Implementations: {@link FileOverrideStorage} (one JSON file, for the in-memory store, where
- * there is one instance); a Redis one (a hash of fingerprint to {@link StoredOverride#toJson()},
- * and a pub/sub channel carrying each change) for the Redis store. Every method may block (file or
- * network I/O): the gateway calls them off its event loops.
+ * <p>Implementations: {@link FileOverrideStorage} (one JSON file, for a store that shares nothing,
+ * such as the in-memory one, where there is one instance); {@link SharedOverrideStorage} (a map
+ * with change notices) for a store shared by several instances, such as Redis. Every method may
+ * block (file or network I/O): the gateway calls them off its event loops.
  */
 public interface OverrideStorage extends AutoCloseable {
 
@@ -46,8 +46,8 @@ public interface OverrideStorage extends AutoCloseable {
 
   /**
    * Runs {@code callback} when the storage becomes reachable, if it was not when the gateway
-   * started (Redis still connecting in the background); a storage that is always reachable runs it
-   * at once.
+   * started (a shared store still connecting in the background); a storage that is always reachable
+   * runs it at once.
    */
   default void whenAvailable(Runnable callback) {
     callback.run();

@@ -1,5 +1,6 @@
 package dev.sluice.server.ops;
 
+import dev.sluice.core.http.ErrorBody;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
@@ -25,11 +26,16 @@ final class Replies {
         .end(body.encode());
   }
 
+  /** An error answer, its body core's {@link ErrorBody}, as every error Sluice answers. */
   static void error(HttpServerResponse response, int status, String code, String message) {
-    json(
-        response,
-        status,
-        new JsonObject().put("error", new JsonObject().put("code", code).put("message", message)));
+    if (response.ended() || response.closed()) {
+      return;
+    }
+    response
+        .setStatusCode(status)
+        .putHeader("Content-Type", ErrorBody.CONTENT_TYPE)
+        .putHeader("Cache-Control", "no-store")
+        .end(ErrorBody.of(code, message));
   }
 
   /** A 400 naming the field at fault. */

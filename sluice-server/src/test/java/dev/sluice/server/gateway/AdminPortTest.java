@@ -93,6 +93,22 @@ class AdminPortTest {
   }
 
   @Test
+  void metrics_countTheDecisionsOfTheEngineAReloadPutInForce() throws Exception {
+    start("global: {key: ip, limits: 1/minute}\n");
+    f.get("/x");
+
+    Files.writeString(
+        f.policyFile, "rules: [{name: fresh, route: GET /x, key: ip, limits: 3/minute}]\n");
+    admin("POST", "/admin/reload");
+    f.get("/x");
+
+    assertThat(admin("GET", "/metrics").body())
+        .contains("sluice_decisions_total{outcome=\"allowed\",rule=\"global\"} 1.0")
+        .contains("sluice_decisions_total{outcome=\"allowed\",rule=\"fresh\"} 1.0")
+        .contains("sluice_decision_seconds_count 2");
+  }
+
+  @Test
   void reloadOfABadPolicy_isRefusedWithItsLocatedErrorAndTheOldOneStays() throws Exception {
     start("global: {key: ip, limits: 1/minute}\n");
     f.get("/x");

@@ -113,6 +113,20 @@ class CheckApiAccessTest {
   }
 
   @Test
+  void aDryRun_isNotCountedInMetrics() {
+    f = OpsFixture.start(dir, POLICY, START);
+
+    check(forKey("k", ", \"dry_run\": true"), OpsFixture.TOKEN);
+    check(forKey("k", ""), OpsFixture.TOKEN);
+    check(forKey("k", ", \"dry_run\": true"), OpsFixture.TOKEN);
+
+    assertThat(f.admin("GET", "/metrics", null).body())
+        .as("the engine tells its listeners of real decisions only")
+        .contains("sluice_decisions_total{outcome=\"allowed\",rule=\"global\"} 1.0")
+        .contains("sluice_decision_seconds_count 1");
+  }
+
+  @Test
   void aDryRunThatIsNotABoolean_isA400NamingTheField() {
     f = OpsFixture.start(dir, POLICY, START);
 

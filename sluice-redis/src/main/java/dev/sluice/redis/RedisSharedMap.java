@@ -1,5 +1,6 @@
 package dev.sluice.redis;
 
+import dev.sluice.core.store.SharedMap;
 import dev.sluice.core.store.StoreUnavailableException;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
@@ -14,20 +15,13 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
 /**
- * A small map of strings kept in Redis and shared by every instance on it, which tells each
- * instance when another changes an entry: what the gateway keeps its per-customer overrides in when
- * it runs on Redis, so a change made on one instance applies on all of them at once.
- *
- * <p>One Redis hash, {@code PREFIX:NAME}, holds the entries; each change is also published on the
- * channel {@code PREFIX:NAME:changed} (the entry's field), and every instance subscribed reads the
- * field again. A subscriber that was disconnected resubscribes by itself, but misses what was
- * published meanwhile: callers that must not miss a change re-read the whole map ({@link #getAll})
- * now and then.
- *
- * <p>Meant for a few thousand entries changed by people, not for the request path: every call
- * blocks (up to the store's timeout, then {@link StoreUnavailableException}).
+ * A {@link SharedMap} in Redis: one hash, {@code PREFIX:NAME}, holds the entries; each change is
+ * also published on the channel {@code PREFIX:NAME:changed} (the entry's field), and every instance
+ * subscribed reads the field again. A subscriber that was disconnected resubscribes by itself, but
+ * misses what was published meanwhile. Every call blocks up to the store's timeout (at least 2 s),
+ * then throws {@link StoreUnavailableException}.
  */
-public final class SharedMap implements AutoCloseable {
+final class RedisSharedMap implements SharedMap {
   private final Connection connection;
   private final String key;
   private final String channel;
@@ -37,49 +31,37 @@ public final class SharedMap implements AutoCloseable {
   private boolean waitingToSubscribe;
   private boolean closed;
 
-  SharedMap(Connection connection, String key, Duration timeout) {
+  RedisSharedMap(Connection connection, String key, Duration timeout) {
     this.connection = connection;
     this.key = key;
     this.channel = key + ":changed";
     this.timeout = timeout;
   }
 
-  /**
-   * Every entry. A listener given to {@link #subscribe} is subscribed first if it is not yet (Redis
-   * was still connecting, or the subscription failed): whatever changes after this read is then
-   * told.
-   */
+  @Override
   public Map<String, String> getAll() {
     ensureSubscribed();
     return await(connection.all().hgetall(key));
   }
 
-  /** The entry of {@code field}, or {@code null}. */
+  @Override
   public String get(String field) {
     return await(connection.all().hget(key, field));
   }
 
-  /** Sets an entry, then tells every instance. */
+  @Override
   public void put(String field, String value) {
     await(connection.all().hset(key, field, value));
     await(connection.all().publish(channel, field));
   }
 
-  /** Removes an entry (nothing if there is none), then tells every instance. */
+  @Override
   public void remove(String field) {
     await(connection.all().hdel(key, field));
     await(connection.all().publish(channel, field));
   }
 
-  /**
-   * Calls {@code listener} with the field of every change made from now on, by any instance (this
-   * one included), on a Lettuce thread: it should be quick, or hand the work on. On a store still
-   * {@linkplain RedisStore.Builder#connectInBackground connecting in the background}, the
-   * subscription is made when it connects (changes made before are not told: read them with {@link
-   * #getAll}, for instance from {@link #whenConnected}).
-   *
-   * @throws StoreUnavailableException if Redis is connected but the subscription failed
-   */
+  @Override
   public synchronized void subscribe(Consumer<String> listener) {
     listeners.add(listener);
     if (subscription != null || waitingToSubscribe) {
@@ -140,12 +122,7 @@ public final class SharedMap implements AutoCloseable {
     subscription = s; // once subscribed, Lettuce resubscribes by itself after a reconnection
   }
 
-  /**
-   * Runs {@code callback} once this Redis is connected: at once if it is, else when a store
-   * {@linkplain RedisStore.Builder#connectInBackground connecting in the background} first succeeds
-   * (on its connecting thread, callbacks in the order they were given, a subscription made by
-   * {@link #subscribe} among them; a callback that throws is logged).
-   */
+  @Override
   public void whenConnected(Runnable callback) {
     connection.whenConnected(callback);
   }
@@ -182,5 +159,10 @@ public final class SharedMap implements AutoCloseable {
       subscription.close();
       subscription = null;
     }
+  }
+
+  @Override
+  public String toString() {
+    return "Redis at " + connection.target + " (" + key + ")";
   }
 }

@@ -1,7 +1,7 @@
 package dev.sluice.server.ops;
 
 import dev.sluice.core.Sluice;
-import dev.sluice.redis.SharedMap;
+import dev.sluice.core.store.SharedMap;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import java.lang.System.Logger.Level;
@@ -12,19 +12,19 @@ import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 
 /**
- * Overrides kept in Redis, for gateways sharing a Redis store: the shared map {@code overrides} (a
- * hash of fingerprint to {@link StoredOverride#toJson()}, see {@link SharedMap}), whose change
- * notices reach every instance at once. An instance told of a change reads that entry again and
- * applies it (or its removal); one that was cut off from Redis re-reads them all when it starts. An
- * entry that does not parse is skipped and logged, never fatal: one bad entry must not stop a
- * gateway.
+ * Overrides kept in a store shared by several gateways ({@code Store.shared()}, Redis's for one):
+ * the shared map {@code overrides} (fingerprint to {@link StoredOverride#toJson()}, see {@link
+ * SharedMap}), whose change notices reach every instance at once. An instance told of a change
+ * reads that entry again and applies it (or its removal); one that was cut off from the store
+ * re-reads them all when it starts. An entry that does not parse is skipped and logged, never
+ * fatal: one bad entry must not stop a gateway.
  */
-public final class RedisOverrideStorage implements OverrideStorage {
+public final class SharedOverrideStorage implements OverrideStorage {
   private static final System.Logger LOG = System.getLogger("sluice.overrides");
 
   private final SharedMap map;
 
-  /** Reads changed entries in the order their notices came, off Lettuce's thread. */
+  /** Reads changed entries in the order their notices came, off the store's thread. */
   private final ExecutorService reader =
       Executors.newSingleThreadExecutor(
           task -> {
@@ -33,7 +33,8 @@ public final class RedisOverrideStorage implements OverrideStorage {
             return t;
           });
 
-  public RedisOverrideStorage(SharedMap map) {
+  /** Overrides in {@code map}, which this storage closes when it is closed. */
+  public SharedOverrideStorage(SharedMap map) {
     this.map = map;
   }
 
@@ -73,9 +74,8 @@ public final class RedisOverrideStorage implements OverrideStorage {
                 Level.WARNING, "ignoring a change notice for ''{0}'': {1}", field, e.getMessage());
             return;
           }
-          // Read off Lettuce's thread: the notice arrives on it, and a blocking read there would
-          // wait
-          // for itself.
+          // Read off the store's thread: the notice arrives on it, and a blocking read there
+          // could wait for itself.
           reader.execute(
               () -> {
                 try {
@@ -116,6 +116,6 @@ public final class RedisOverrideStorage implements OverrideStorage {
 
   @Override
   public String toString() {
-    return "Redis (shared by every instance)";
+    return map + ", shared by every instance";
   }
 }

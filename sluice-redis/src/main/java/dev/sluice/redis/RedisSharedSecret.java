@@ -1,10 +1,8 @@
 package dev.sluice.redis;
 
+import dev.sluice.core.store.SharedSecret;
 import dev.sluice.core.store.StoreUnavailableException;
 import io.lettuce.core.SetArgs;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Arrays;
@@ -15,46 +13,21 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The identity secret of the instances on one Redis, kept in agreement: instances that hashed
- * identities with different secrets would count each client once per secret, silently.
+ * The identity secret of the instances on one Redis, kept in agreement (see {@link SharedSecret}
+ * for what a check finds and does).
  *
  * <p>Two keys, under the store's prefix: {@code NAME} holds the secret itself (32 hex digits) when
- * the instances share the one Redis keeps ({@linkplain RedisStore#sharedSecret(String, byte[])
- * shared}); {@code NAME-fingerprint} holds a fingerprint of it (16 hex digits of a SHA-256) when
- * they bring their own ({@code SLUICE_IDENTITY_SECRET}, which must not be readable in Redis). Each
- * is written with {@code SET NX}, so of instances racing to write one, one wins and the others read
- * it.
- *
- * <p>{@link #check} compares what Redis holds with this instance's secret; an instance runs it at
- * start-up (or once Redis is first reachable) and then every few seconds, which also covers Redis
- * coming back after a restart (a {@code FLUSHALL} is no reconnection at all). Where a key vanished
- * (Redis restarted without persistence, flushed, or evicted it), the instance writes its own again
- * with {@code SET NX} and reads back what won. Then:
- *
- * <ul>
- *   <li>a shared secret that differs from this instance's is <b>adopted</b>: whatever Redis holds
- *       wins, so every instance ends on the one secret Redis keeps ({@link Check#ADOPTED});
- *   <li>an own secret that differs from what Redis holds (the other's fingerprint, or a shared
- *       secret) cannot be adopted: {@link Check#CONFLICT}, for the instance to refuse to start or
- *       to report itself unready.
- * </ul>
+ * the instances share the one Redis keeps; {@code NAME-fingerprint} holds its {@linkplain
+ * SharedSecret#fingerprint fingerprint} when they bring their own ({@code SLUICE_IDENTITY_SECRET},
+ * which must not be readable in Redis). Each is written with {@code SET NX}, so of instances racing
+ * to write one, one wins and the others read it. Where a key vanished (Redis restarted without
+ * persistence, flushed, or evicted it), a check writes this instance's again with {@code SET NX}
+ * and reads back what won; a {@code FLUSHALL} is no reconnection at all, so only the periodic
+ * checks see it.
  */
-public final class SharedSecret {
-  private static final System.Logger LOG = System.getLogger(SharedSecret.class.getName());
+final class RedisSharedSecret implements SharedSecret {
+  private static final System.Logger LOG = System.getLogger(RedisSharedSecret.class.getName());
   private static final HexFormat HEX = HexFormat.of();
-
-  /** What a {@link #check} found. */
-  public enum Check {
-    /**
-     * Redis holds this instance's secret (or its fingerprint); on an instance's first check, also
-     * when it takes the shared secret another instance made.
-     */
-    AGREES,
-    /** Redis held another shared secret, which this instance now uses ({@link #secret()}). */
-    ADOPTED,
-    /** Redis holds another secret this instance cannot adopt: see {@link #problem()}. */
-    CONFLICT
-  }
 
   private final Connection connection;
   private final String secretKey;
@@ -67,7 +40,7 @@ public final class SharedSecret {
   /** Whether a check has read the shared secret (before that, {@link #secret} is a proposal). */
   private boolean settled;
 
-  SharedSecret(Connection connection, String key, byte[] ownSecret, Duration timeout) {
+  RedisSharedSecret(Connection connection, String key, byte[] ownSecret, Duration timeout) {
     this.connection = connection;
     this.secretKey = key;
     this.fingerprintKey = key + "-fingerprint";
@@ -86,37 +59,20 @@ public final class SharedSecret {
     }
   }
 
-  /** The secret this instance hashes identities with now (a copy). */
+  @Override
   public byte[] secret() {
     return secret.clone();
   }
 
-  /** Why the last {@link #check} found a {@link Check#CONFLICT}, or {@code null}. */
+  @Override
   public String problem() {
     return problem;
   }
 
-  /** The fingerprint of {@code secret}: 16 hex digits of a SHA-256, which do not reveal it. */
-  public static String fingerprint(byte[] secret) {
-    try {
-      MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      sha.update("sluice identity secret\n".getBytes(StandardCharsets.US_ASCII));
-      return HEX.formatHex(sha.digest(secret), 0, 8);
-    } catch (NoSuchAlgorithmException e) {
-      throw new AssertionError("every JDK has SHA-256", e);
-    }
-  }
-
-  /**
-   * Compares what Redis holds with this instance's secret, writing this instance's where Redis has
-   * none, and adopts a shared secret that differs. Blocks for at most a few timeouts.
-   *
-   * @throws StoreUnavailableException if Redis cannot answer, or holds something that is not a
-   *     secret under the key
-   */
+  @Override
   public synchronized Check check() {
     byte[] mine = secret;
-    String mineFingerprint = fingerprint(mine);
+    String mineFingerprint = SharedSecret.fingerprint(mine);
     if (own) {
       String shared = get(secretKey);
       if (shared != null) {
@@ -124,7 +80,7 @@ public final class SharedSecret {
             "Redis holds a shared identity secret ("
                 + secretKey
                 + ", fingerprint "
-                + fingerprint(parse(shared))
+                + SharedSecret.fingerprint(parse(shared))
                 + ") that the other instances use, and this one has its own from"
                 + " SLUICE_IDENTITY_SECRET (fingerprint "
                 + mineFingerprint
@@ -174,7 +130,7 @@ public final class SharedSecret {
             + " clients alike; counts and overrides made under the old secret no longer apply",
         connection.target,
         secretKey,
-        fingerprint(stored),
+        SharedSecret.fingerprint(stored),
         mineFingerprint);
     return Check.ADOPTED;
   }
@@ -250,10 +206,7 @@ public final class SharedSecret {
     }
   }
 
-  /**
-   * Runs {@code callback} once Redis is first connected: now if it is (a store connecting in the
-   * background connects later). Reconnections are not reported: check periodically.
-   */
+  @Override
   public void whenConnected(Runnable callback) {
     connection.whenConnected(callback);
   }
