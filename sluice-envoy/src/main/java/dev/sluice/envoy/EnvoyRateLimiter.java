@@ -61,6 +61,7 @@ public final class EnvoyRateLimiter {
   private final Overrides overrides;
   private final List<DecisionListener> listeners;
   private final boolean envoyHeaders;
+  private final boolean trackIdentities;
   private final AtomicReference<Engines> engines = new AtomicReference<>();
 
   private EnvoyRateLimiter(Builder b) {
@@ -69,6 +70,7 @@ public final class EnvoyRateLimiter {
     this.overrides = b.overrides != null ? b.overrides : new Overrides();
     this.listeners = List.copyOf(b.listeners);
     this.envoyHeaders = b.envoyHeaders;
+    this.trackIdentities = b.trackIdentities;
     engines.set(build(b.config));
   }
 
@@ -92,6 +94,7 @@ public final class EnvoyRateLimiter {
         .identitySecret(secret)
         .overrides(overrides)
         .listeners(listeners)
+        .trackIdentities(trackIdentities)
         .build();
   }
 
@@ -467,6 +470,7 @@ public final class EnvoyRateLimiter {
     private byte[] secret;
     private Overrides overrides;
     private boolean envoyHeaders;
+    private boolean trackIdentities;
     private final List<DecisionListener> listeners = new ArrayList<>();
 
     private Builder(RatelimitConfig config) {
@@ -499,6 +503,21 @@ public final class EnvoyRateLimiter {
     /** A listener of every decision (metrics, usage, webhooks). */
     public Builder listener(DecisionListener listener) {
       listeners.add(Objects.requireNonNull(listener, "listener"));
+      return this;
+    }
+
+    /** Adds every listener of {@code listeners}, in order. */
+    public Builder listeners(List<? extends DecisionListener> listeners) {
+      listeners.forEach(this::listener);
+      return this;
+    }
+
+    /**
+     * Whether decisions say who was counted (fingerprints of the descriptors' entries), for usage
+     * reports and webhooks; see {@link Sluice.Builder#trackIdentities}. Off by default.
+     */
+    public Builder trackIdentities(boolean track) {
+      this.trackIdentities = track;
       return this;
     }
 

@@ -62,6 +62,9 @@ final class EnvoyService implements AutoCloseable {
             .identitySecret(engines.identitySecret())
             .overrides(engines.overrides())
             .envoyHeaders(Boolean.parseBoolean(System.getenv(HEADERS_ENV)))
+            // the gateway's metrics and usage hear of every decision, who was counted included
+            .listeners(engines.listeners())
+            .trackIdentities(true)
             .build();
     RateLimitServer server;
     try {

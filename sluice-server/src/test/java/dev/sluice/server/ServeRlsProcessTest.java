@@ -101,6 +101,13 @@ class ServeRlsProcessTest {
               java.net.http.HttpResponse.BodyHandlers.ofString());
       assertThat(json.statusCode()).isEqualTo(200);
       assertThat(json.body()).contains("\"limitRemaining\": 9");
+      java.net.http.HttpResponse<String> metrics =
+          http.send(
+              java.net.http.HttpRequest.newBuilder(java.net.URI.create(admin + "/metrics")).build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString());
+      // the rate limit service's decisions are in the gateway's metrics, by descriptor rule
+      assertThat(metrics.body())
+          .containsPattern("sluice_decisions_total\\{[^}]*rule=\"edge.api_key-");
       p.signal("TERM");
       assertThat(p.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
     }

@@ -208,6 +208,11 @@ public final class Engines {
     current = build(current.policy());
   }
 
+  /** The listeners every engine tells of its decisions (the gateway's, once it has started). */
+  public List<DecisionListener> listeners() {
+    return listeners;
+  }
+
   /** The overrides table every engine applies. */
   public Overrides overrides() {
     return overrides;
