@@ -1,4 +1,4 @@
-package dev.sluice.client.micrometer;
+package dev.sluice.micrometer;
 
 import dev.sluice.client.GiveUpException;
 import dev.sluice.client.RateLimitListener;
@@ -23,44 +23,47 @@ import java.util.Objects;
  * </ul>
  *
  * <pre>{@code
- * RateLimitedClient.builder(http).listener(new SluiceMetrics(registry)).build();
- * SluiceInterceptor.create(RateLimitEngine.builder().listener(new SluiceMetrics(registry)).build());
+ * RateLimitedClient.builder(http).listener(new ClientMetrics(registry)).build();
+ * SluiceInterceptor.create(RateLimitEngine.builder().listener(new ClientMetrics(registry)).build());
  * }</pre>
+ *
+ * Needs sluice-client on the class path, which sluice-micrometer does not bring (an optional
+ * dependency): a client has it already. The names are {@link MeterNames}'.
  */
-public final class SluiceMetrics implements RateLimitListener {
+public final class ClientMetrics implements RateLimitListener {
   private final MeterRegistry registry;
 
   /** Records into {@code registry}. */
-  public SluiceMetrics(MeterRegistry registry) {
+  public ClientMetrics(MeterRegistry registry) {
     this.registry = Objects.requireNonNull(registry, "registry");
   }
 
   @Override
   public void onWait(HttpRequest request, Duration wait, WaitCause cause) {
-    Timer.builder("sluice.client.waits")
+    Timer.builder(MeterNames.CLIENT_WAITS)
         .description("waits before sending, by cause")
-        .tag("host", host(request))
-        .tag("cause", cause.name())
+        .tag(MeterNames.HOST, host(request))
+        .tag(MeterNames.CAUSE, cause.name())
         .register(registry)
         .record(wait);
   }
 
   @Override
   public void onRetry(HttpRequest request, int attempt, int status) {
-    Counter.builder("sluice.client.retries")
+    Counter.builder(MeterNames.CLIENT_RETRIES)
         .description("requests sent again")
-        .tag("host", host(request))
-        .tag("status", Integer.toString(status))
+        .tag(MeterNames.HOST, host(request))
+        .tag(MeterNames.STATUS, Integer.toString(status))
         .register(registry)
         .increment();
   }
 
   @Override
   public void onGiveUp(HttpRequest request, GiveUpException exception) {
-    Counter.builder("sluice.client.giveups")
+    Counter.builder(MeterNames.CLIENT_GIVEUPS)
         .description("requests abandoned while rate-limited")
-        .tag("host", host(request))
-        .tag("reason", exception.reason().name())
+        .tag(MeterNames.HOST, host(request))
+        .tag(MeterNames.REASON, exception.reason().name())
         .register(registry)
         .increment();
   }

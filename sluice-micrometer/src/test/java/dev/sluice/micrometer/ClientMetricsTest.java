@@ -1,4 +1,4 @@
-package dev.sluice.client.micrometer;
+package dev.sluice.micrometer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -9,9 +9,9 @@ import java.net.http.HttpRequest;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
-class SluiceMetricsTest {
+class ClientMetricsTest {
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-  private final SluiceMetrics metrics = new SluiceMetrics(registry);
+  private final ClientMetrics metrics = new ClientMetrics(registry);
   private final HttpRequest request =
       HttpRequest.newBuilder(URI.create("https://api.example.com/v1/items")).build();
 
