@@ -2,7 +2,10 @@ package dev.sluice.spring.boot;
 
 import org.springframework.boot.test.context.SpringBootTest;
 
-/** examples/convotic.yaml in a Spring MVC app on Tomcat. */
+/**
+ * examples/convotic.yaml in a Spring MVC app on Tomcat (the WebFlux filter answers alike: see
+ * ReactiveIptoTest; a thousand requests once per Boot line are enough).
+ */
 @SpringBootTest(
     classes = {DemoApp.class, ManualClock.class},
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
