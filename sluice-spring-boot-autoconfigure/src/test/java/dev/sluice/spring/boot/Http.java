@@ -33,6 +33,17 @@ final class Http {
             .POST(HttpRequest.BodyPublishers.ofString(json)));
   }
 
+  /** A POST whose body has no declared length: sent chunked. */
+  HttpResponse<String> postChunked(String path, String json, String... headers) {
+    byte[] bytes = json.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    return send(
+        request(path, headers)
+            .header("Content-Type", "application/json")
+            .POST(
+                HttpRequest.BodyPublishers.ofInputStream(
+                    () -> new java.io.ByteArrayInputStream(bytes))));
+  }
+
   HttpResponse<String> delete(String path, String... headers) {
     return send(request(path, headers).DELETE());
   }

@@ -161,6 +161,28 @@ abstract class IptoContract {
   }
 
   @Test
+  void aChunkedBodyLargerThanIsRead_is413Too() {
+    String big =
+        "{\"email\": \"" + who + "@example.com\", \"pad\": \"" + "x".repeat(70_000) + "\"}";
+
+    HttpResponse<String> r = http.postChunked("/auth/magic-link", big);
+
+    assertThat(r.statusCode()).isEqualTo(413);
+    assertThat(r.body()).startsWith("{\"error\":{\"code\":\"BODY_TOO_LARGE\"");
+  }
+
+  @Test
+  void aChunkedBody_isReadForItsKeyAndHandedOnWhole() {
+    String body = "{\"email\": \"chunked-" + who + "@example.com\"}";
+
+    HttpResponse<String> r = http.postChunked("/auth/magic-link", body);
+
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.body()).isEqualTo("{\"sent_to\":\"chunked-" + who + "@example.com\"}");
+    assertThat(r.headers().firstValue("X-RateLimit-Limit")).hasValue("3");
+  }
+
+  @Test
   void aPathSpeltInCapitals_isTheSameEndpoint() {
     String body = "{\"email\": \"caps-" + who + "@example.com\"}";
     for (int i = 0; i < 3; i++) {

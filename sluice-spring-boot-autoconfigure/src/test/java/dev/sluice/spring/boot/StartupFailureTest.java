@@ -41,6 +41,22 @@ class StartupFailureTest {
   }
 
   @Test
+  void theFailureReport_quotesTheLocatedError() {
+    PolicyException e = null;
+    try {
+      dev.sluice.config.PolicyFiles.parse("headers: x-ratelimits\n", "sluice.yaml");
+    } catch (PolicyException thrown) {
+      e = thrown;
+    }
+    assertThat(e).isNotNull();
+
+    var analysis = new PolicyFailureAnalyzer().analyze(e);
+
+    assertThat(analysis.getDescription()).contains(e.getMessage());
+    assertThat(analysis.getAction()).contains("sluice check");
+  }
+
+  @Test
   void aMissingPolicyFile_failsTheStartNamingIt() {
     assertThatThrownBy(() -> start("sluice.policy=classpath:policies/none.yaml"))
         .satisfies(
