@@ -55,6 +55,15 @@ abstract class IptoContract {
   }
 
   @Test
+  void theAppsOwnErrors_carryTheHeadersToo() {
+    HttpResponse<String> r = http.get("/no-such-endpoint", "Authorization", "Bearer " + who);
+
+    assertThat(r.statusCode()).isEqualTo(404);
+    assertThat(r.headers().firstValue("X-RateLimit-Limit")).hasValue("100");
+    assertThat(r.headers().firstValue("X-RateLimit-Remaining")).hasValue("99");
+  }
+
+  @Test
   void assetListing_admits100AMinuteThenAnswersTheExact429() {
     for (int i = 1; i <= 100; i++) {
       HttpResponse<String> r = http.get("/assets", "Authorization", "Bearer " + who);
