@@ -3,6 +3,7 @@ package dev.sluice.spring.boot;
 import dev.sluice.core.Answer;
 import dev.sluice.core.Decision;
 import dev.sluice.core.Sluice;
+import dev.sluice.core.http.ClientAddress;
 import dev.sluice.core.http.Header;
 import dev.sluice.core.http.InvalidRequestException;
 import jakarta.servlet.FilterChain;
