@@ -2,6 +2,7 @@ package dev.sluice.server.gateway;
 
 import dev.sluice.core.Answer;
 import dev.sluice.core.Sluice;
+import dev.sluice.core.http.ClientAddress;
 import dev.sluice.core.http.Header;
 import dev.sluice.core.http.HttpMethods;
 import dev.sluice.core.http.InvalidRequestException;

@@ -3,6 +3,7 @@ package dev.sluice.server.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.config.PolicyFiles;
+import dev.sluice.core.http.ClientAddress;
 import dev.sluice.core.policy.Policy;
 import java.util.List;
 import org.junit.jupiter.api.Test;

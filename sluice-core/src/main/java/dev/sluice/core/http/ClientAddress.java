@@ -1,4 +1,4 @@
-package dev.sluice.server.gateway;
+package dev.sluice.core.http;
 
 import dev.sluice.core.policy.IpRange;
 import dev.sluice.core.policy.Policy;
@@ -19,8 +19,11 @@ import java.util.List;
  * append, or {@code unknown}) stops the walk: the client is then the last trusted hop that handed
  * it over. Addresses are returned in one canonical spelling, so a client cannot get a second bucket
  * by writing its address differently.
+ *
+ * <p>Every front door resolves the client this way (the gateway, the Spring Boot starter), so a
+ * policy's {@code trusted-proxies} mean the same wherever it is enforced.
  */
-final class ClientAddress {
+public final class ClientAddress {
   private ClientAddress() {}
 
   /**
@@ -30,7 +33,7 @@ final class ClientAddress {
    * @param forwardedFor every {@code X-Forwarded-For} header value, in the order received
    * @param policy whose trusted proxies apply
    */
-  static String resolve(String peer, List<String> forwardedFor, Policy policy) {
+  public static String resolve(String peer, List<String> forwardedFor, Policy policy) {
     if (policy.trustedProxies().isEmpty() && peer != null && peer.indexOf(':') < 0) {
       return peer; // a socket's IPv4 peer is already in canonical form: the common case, for free
     }
@@ -66,7 +69,7 @@ final class ClientAddress {
   }
 
   /** {@code 1.2.3.4:5678} → {@code 1.2.3.4}; {@code [2001:db8::1]:443} → {@code 2001:db8::1}. */
-  static String stripPort(String entry) {
+  public static String stripPort(String entry) {
     if (entry.startsWith("[")) {
       int close = entry.indexOf(']');
       return close > 0 ? entry.substring(1, close) : entry;

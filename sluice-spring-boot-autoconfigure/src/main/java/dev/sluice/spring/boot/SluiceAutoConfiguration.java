@@ -1,0 +1,180 @@
+package dev.sluice.spring.boot;
+
+import dev.sluice.core.DecisionListener;
+import dev.sluice.core.store.Store;
+import dev.sluice.micrometer.DecisionMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import java.security.Principal;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.io.ResourceLoader;
+
+/**
+ * Sluice in a Spring Boot app, configured by {@link SluiceProperties}: the engine ({@link
+ * SluiceEngine}) enforcing the policy file {@code sluice.policy}, a Servlet filter or a WebFlux
+ * WebFilter in front of the app, its decisions counted in the app's {@code MeterRegistry}, the
+ * Actuator endpoint {@code sluice} ({@link SluiceEndpoint}) and a health contributor for the store.
+ * {@code sluice.enabled=false} turns all of it off.
+ */
+@AutoConfiguration
+@ConditionalOnProperty(
+    prefix = "sluice",
+    name = "enabled",
+    havingValue = "true",
+    matchIfMissing = true)
+@EnableConfigurationProperties(SluiceProperties.class)
+public class SluiceAutoConfiguration {
+
+  /** For Spring. */
+  public SluiceAutoConfiguration() {}
+
+  /**
+   * The store {@code sluice.store} names, unless the app defines one (a test's, on a manual clock).
+   */
+  @Bean(destroyMethod = "close")
+  @ConditionalOnMissingBean
+  public Store sluiceStore(SluiceProperties properties) {
+    return Stores.open(properties.getStore());
+  }
+
+  /** The engine, enforcing the policy file. */
+  @Bean
+  @ConditionalOnMissingBean
+  public SluiceEngine sluiceEngine(
+      SluiceProperties properties,
+      ResourceLoader resources,
+      Store store,
+      ObjectProvider<DecisionListener> listeners) {
+    String location = properties.getPolicy();
+    if (location == null || location.isBlank()) {
+      throw new IllegalStateException(
+          "sluice.policy is not set: name the policy file (sluice.policy=classpath:sluice.yaml),"
+              + " or turn Sluice off (sluice.enabled=false)");
+    }
+    if (properties.getMaxBodyBytes() < 0) {
+      throw new IllegalStateException("sluice.max-body-bytes must not be negative");
+    }
+    return new SluiceEngine(
+        resources,
+        location.trim(),
+        store,
+        identitySecret(properties.getIdentitySecret(), store),
+        properties.isShadow(),
+        properties.getMaxBodyBytes(),
+        listeners.orderedStream().toList());
+  }
+
+  static byte[] identitySecret(String hex, Store store) {
+    if (hex == null || hex.isBlank()) {
+      if (store.blocks()) {
+        throw new IllegalStateException(
+            "sluice.identity-secret is required with a shared store: instances that share it must"
+                + " share the identity hash's key, or they count one client in different buckets"
+                + " (32 hex digits: openssl rand -hex 16)");
+      }
+      byte[] secret = new byte[16];
+      new SecureRandom().nextBytes(secret);
+      return secret;
+    }
+    String h = hex.trim();
+    if (h.length() != 32 || !h.chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
+      throw new IllegalStateException(
+          "sluice.identity-secret must be 32 hex digits (16 bytes), got "
+              + h.length()
+              + " characters");
+    }
+    return HexFormat.of().parseHex(h);
+  }
+
+  static SluiceKeyResolver resolver(ObjectProvider<SluiceKeyResolver> resolvers) {
+    return resolvers.getIfAvailable(() -> Principal::getName);
+  }
+
+  /** The Servlet filter. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+  @ConditionalOnClass(name = "jakarta.servlet.Filter")
+  static class ServletFilter {
+    @Bean
+    @ConditionalOnMissingBean(name = "sluiceFilter")
+    FilterRegistrationBean<SluiceServletFilter> sluiceFilter(
+        SluiceEngine engine,
+        SluiceProperties properties,
+        ObjectProvider<SluiceKeyResolver> resolvers) {
+      FilterRegistrationBean<SluiceServletFilter> registration =
+          new FilterRegistrationBean<>(new SluiceServletFilter(engine, resolver(resolvers)));
+      registration.setName("sluiceFilter");
+      registration.setOrder(properties.getFilterOrder());
+      return registration;
+    }
+  }
+
+  /** The WebFlux WebFilter. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.REACTIVE)
+  @ConditionalOnClass(name = "org.springframework.web.server.WebFilter")
+  static class ReactiveFilter {
+    @Bean
+    @ConditionalOnMissingBean(name = "sluiceWebFilter")
+    SluiceWebFilter sluiceWebFilter(
+        SluiceEngine engine,
+        SluiceProperties properties,
+        ObjectProvider<SluiceKeyResolver> resolvers) {
+      return new SluiceWebFilter(engine, resolver(resolvers), properties.getFilterOrder());
+    }
+  }
+
+  /** Decisions in the app's MeterRegistry, through sluice-micrometer's listener. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(MeterRegistry.class)
+  static class Metrics {
+    @Bean
+    MeterBinder sluiceMeters(SluiceEngine engine) {
+      return registry -> engine.addListener(new DecisionMetrics(registry));
+    }
+  }
+
+  /** The Actuator endpoint {@code sluice}. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(name = "org.springframework.boot.actuate.endpoint.annotation.Endpoint")
+  static class Actuator {
+    @Bean
+    @ConditionalOnMissingBean
+    SluiceEndpoint sluiceEndpoint(SluiceEngine engine) {
+      return new SluiceEndpoint(engine);
+    }
+  }
+
+  /** The store's health on Spring Boot 3 ({@code /actuator/health}'s "sluice"). */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(name = "org.springframework.boot.actuate.health.AbstractHealthIndicator")
+  static class HealthOnBoot3 {
+    @Bean
+    @ConditionalOnMissingBean(name = "sluiceHealthIndicator")
+    Boot3Health sluiceHealthIndicator(SluiceEngine engine) {
+      return new Boot3Health(engine);
+    }
+  }
+
+  /** The store's health on Spring Boot 4, whose health API moved. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(name = "org.springframework.boot.health.contributor.AbstractHealthIndicator")
+  static class HealthOnBoot4 {
+    @Bean
+    @ConditionalOnMissingBean(name = "sluiceHealthIndicator")
+    Boot4Health sluiceHealthIndicator(SluiceEngine engine) {
+      return new Boot4Health(engine);
+    }
+  }
+}

@@ -1,0 +1,29 @@
+package dev.sluice.spring.boot;
+
+import dev.sluice.core.store.Store;
+import java.util.Locale;
+
+/**
+ * The store {@code sluice.store} names, found by its URI's scheme through core's {@link
+ * dev.sluice.core.store.Stores} (a {@code StoreProvider} on the class path: {@code memory} in core,
+ * {@code redis://...} in sluice-redis, any other store in a jar of its own).
+ */
+final class Stores {
+  private Stores() {}
+
+  static Store open(String spec) {
+    String s = spec == null || spec.isBlank() ? "memory" : spec.trim();
+    try {
+      return dev.sluice.core.store.Stores.open(s);
+    } catch (IllegalArgumentException e) {
+      boolean redis = s.toLowerCase(Locale.ROOT).startsWith("redis");
+      throw new IllegalArgumentException(
+          "sluice.store: "
+              + e.getMessage()
+              + (redis && e.getMessage().startsWith("unknown scheme")
+                  ? "; for Redis, add the dependency dev.sluice:sluice-redis"
+                  : ""),
+          e);
+    }
+  }
+}
