@@ -353,7 +353,8 @@ final class HtmlReport {
     }
     h.append("<p class=\"sub\">")
         .append(Report.n(t.identities.size()))
-        .append(" identities would be denied at least once")
+        .append(t.identities.size() == 1 ? " identity would" : " identities would")
+        .append(" be denied at least once")
         .append(t.identities.size() > ids.size() ? "; the " + ids.size() + " denied most:" : ":")
         .append("</p>\n");
     int bars = Math.min(ids.size(), 10);
