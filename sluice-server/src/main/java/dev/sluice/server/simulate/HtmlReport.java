@@ -108,10 +108,20 @@ final class HtmlReport {
     h.append("<h2>Requests and denials per minute, by rule</h2>\n<div class=\"legend\">")
         .append("<span style=\"background:#90b4e8\"></span>requests")
         .append("<span style=\"background:#d32f2f\"></span>denied</div>\n<div class=\"charts\">");
+    StringBuilder idle = new StringBuilder();
     for (Tally.RuleTally r : t.rules.values()) {
-      timeChart(r);
+      if (r.seen > 0) {
+        timeChart(r);
+      } else {
+        idle.append(idle.length() == 0 ? "" : ", ").append(r.rule.name());
+      }
     }
     h.append("</div>\n");
+    if (idle.length() > 0) {
+      h.append("<p class=\"sub\">No request in the log for: ")
+          .append(esc(idle.toString()))
+          .append(".</p>\n");
+    }
     h.append("<h2>Rules and limits</h2>\n");
     rulesTable(sim.policy, "rules");
     identities(t);
