@@ -97,7 +97,7 @@ final class PolicyReplay {
             .maxBuckets(Long.MAX_VALUE)
             .whenFull(WhenFull.REJECT)
             .maxNewIdentitiesPerOrigin(0)
-            .sweepInterval(Duration.ofMinutes(1))
+            .sweepInterval(Duration.ofMinutes(10))
             .executor(Runnable::run)
             .build();
     this.engine =
