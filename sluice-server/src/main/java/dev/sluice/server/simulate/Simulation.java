@@ -10,11 +10,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.PriorityQueue;
 import java.util.function.Consumer;
 import java.util.zip.GZIPInputStream;
 
@@ -51,9 +49,7 @@ final class Simulation {
   long newlyAllowed;
   final Map<String, long[]> diffByRule = new LinkedHashMap<>(); // rule -> {denied, allowed}
 
-  private final PriorityQueue<LogLine> buffer =
-      new PriorityQueue<>(
-          Comparator.comparingLong((LogLine l) -> l.timeMicros).thenComparingLong(l -> l.number));
+  private final ReorderBuffer buffer = new ReorderBuffer();
   private long newest = Long.MIN_VALUE;
   private long replayedUpTo = Long.MIN_VALUE;
 

@@ -41,6 +41,16 @@ final class Tally {
     long denied;
     final Map<String, LimitTally> limits = new LinkedHashMap<>();
     final TreeMap<Long, long[]> minutes = new TreeMap<>(); // minute start (us) -> {seen, denied}
+    private long lastMinute = Long.MIN_VALUE; // lines come in time order: the same minute, mostly
+    private long[] last;
+
+    long[] minute(long start) {
+      if (start != lastMinute) {
+        last = minutes.computeIfAbsent(start, k -> new long[2]);
+        lastMinute = start;
+      }
+      return last;
+    }
 
     RuleTally(Rule rule) {
       this.rule = rule;
@@ -136,7 +146,7 @@ final class Tally {
         }
       }
       r.seen++;
-      long[] m = r.minutes.computeIfAbsent(minute, k -> new long[2]);
+      long[] m = r.minute(minute);
       m[0]++;
       if (failed != null) {
         r.denied++;
