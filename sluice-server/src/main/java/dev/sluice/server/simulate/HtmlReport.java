@@ -223,8 +223,9 @@ final class HtmlReport {
         .append("\" role=\"img\"><title>")
         .append(esc(r.rule.name() + ": requests and denials per minute"))
         .append("</title>\n");
-    for (int g = 0; g <= 4; g++) {
-      double y = TOP + plotH - plotH * g / 4;
+    int parts = max >= 10 && max % 5 == 0 ? 5 : 4; // whole numbers on every grid line
+    for (int g = 0; g <= parts; g++) {
+      double y = TOP + plotH - plotH * g / parts;
       h.append(
               String.format(
                   Locale.ROOT,
@@ -240,7 +241,7 @@ final class HtmlReport {
                       + " fill=\"#5b6475\">%s</text>\n",
                   LEFT - 4,
                   y + 3,
-                  Report.n(max * g / 4)));
+                  Report.n(max * g / parts)));
     }
     h.append("<path class=\"requests\" fill=\"#90b4e8\" d=\"")
         .append(area(seen, max, plotW, plotH))
