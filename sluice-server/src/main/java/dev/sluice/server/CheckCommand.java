@@ -4,12 +4,8 @@ import dev.sluice.config.PolicyException;
 import dev.sluice.config.PolicyFiles;
 import dev.sluice.config.PolicySummary;
 import dev.sluice.core.policy.Policy;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -48,9 +44,7 @@ final class CheckCommand implements Callable<Integer> {
     try {
       policy = PolicyFiles.load(config);
     } catch (PolicyException e) {
-      err.println(e.getMessage());
-      snippet(err, e);
-      err.flush();
+      PolicyErrors.print(err, config, e);
       return INVALID;
     }
     out.print(PolicySummary.describe(policy));
@@ -58,31 +52,5 @@ final class CheckCommand implements Callable<Integer> {
     out.println("OK: " + config + " is valid");
     out.flush();
     return 0;
-  }
-
-  /** The offending line of the file, and a caret under the column, as compilers show it. */
-  private void snippet(PrintWriter err, PolicyException e) {
-    if (e.line() < 1) {
-      return;
-    }
-    List<String> lines;
-    try {
-      lines = Files.readAllLines(config, StandardCharsets.UTF_8);
-    } catch (IOException | RuntimeException unreadable) {
-      return; // the message alone still says where
-    }
-    if (e.line() > lines.size()) {
-      return;
-    }
-    String line = lines.get(e.line() - 1);
-    String number = Integer.toString(e.line());
-    err.println(" ".repeat(Math.max(0, 5 - number.length())) + number + " | " + line);
-    StringBuilder pad = new StringBuilder();
-    for (int i = 0, col = 1; i < line.length() && col < e.column(); col++) {
-      int c = line.codePointAt(i);
-      pad.append(c == '\t' ? '\t' : ' ');
-      i += Character.charCount(c);
-    }
-    err.println("      | " + pad + "^");
   }
 }

@@ -1,5 +1,6 @@
 package dev.sluice.server;
 
+import dev.sluice.server.simulate.SimulateCommand;
 import picocli.CommandLine;
 
 /**
@@ -28,6 +29,7 @@ public final class Main {
     CommandLine cl = new CommandLine(new SluiceCommand());
     cl.addSubcommand(new ServeCommand());
     cl.addSubcommand(new CheckCommand());
+    cl.addSubcommand(new SimulateCommand());
     cl.setExecutionExceptionHandler(
         (e, failed, parseResult) -> {
           // A bug of ours, not the user's mistake: one line, no stack trace.
