@@ -6,6 +6,8 @@ import dev.sluice.core.policy.Limit;
 import dev.sluice.core.policy.Policy;
 import dev.sluice.core.policy.Route;
 import dev.sluice.core.policy.Rule;
+import dev.sluice.core.policy.Tier;
+import dev.sluice.core.policy.Webhook;
 import java.util.List;
 import java.util.TreeSet;
 
@@ -59,7 +61,77 @@ public final class PolicySummary {
         limits(sb, r, "    ");
       }
     }
+    tiers(sb, policy);
+    webhooks(sb, policy);
     return sb.toString();
+  }
+
+  /** Each tier: what it scales, and the limits of its own per rule. */
+  private static void tiers(StringBuilder sb, Policy policy) {
+    if (policy.tiers().isEmpty()) {
+      return;
+    }
+    sb.append('\n')
+        .append(policy.tiers().size())
+        .append(policy.tiers().size() == 1 ? " tier" : " tiers")
+        .append(", given to identities through the admin API:\n");
+    for (Tier t : policy.tiers().values()) {
+      sb.append("  ").append(t.name()).append(": ");
+      String scaled = t.scale() == 1.0 ? "unchanged" : "x" + number(t.scale());
+      if (t.limits().isEmpty()) {
+        sb.append("every rule's limits ").append(scaled);
+        if (t.scale() != 1.0) {
+          sb.append(" (rounded down, at least 1)");
+        }
+      } else {
+        int n = t.limits().size();
+        sb.append("limits of its own on ")
+            .append(n)
+            .append(n == 1 ? " rule" : " rules")
+            .append(", the other rules' limits ")
+            .append(scaled);
+        if (t.scale() != 1.0) {
+          sb.append(" (rounded down, at least 1)");
+        }
+      }
+      sb.append('\n');
+      t.limits()
+          .forEach(
+              (rule, ls) -> {
+                sb.append("    ").append(rule).append(":\n");
+                limits(sb, rule, ls, "      ");
+              });
+    }
+  }
+
+  /** Each webhook: where, at which thresholds, on which rules, signed with which variable. */
+  private static void webhooks(StringBuilder sb, Policy policy) {
+    if (policy.webhooks().isEmpty()) {
+      return;
+    }
+    int n = policy.webhooks().size();
+    sb.append('\n').append(n).append(n == 1 ? " webhook:" : " webhooks:").append('\n');
+    for (Webhook w : policy.webhooks()) {
+      List<String> at = w.thresholds().stream().map(t -> t + "%").toList();
+      String thresholds =
+          at.size() == 1
+              ? at.get(0)
+              : String.join(", ", at.subList(0, at.size() - 1)) + " and " + at.get(at.size() - 1);
+      sb.append("  ")
+          .append(w.url())
+          .append(": when an identity has used ")
+          .append(thresholds)
+          .append(" of a limit, on ")
+          .append(w.rules().isEmpty() ? "every rule" : "rules " + String.join(", ", w.rules()))
+          .append("; signed with the secret in environment variable ")
+          .append(w.secretEnv())
+          .append('\n');
+    }
+  }
+
+  /** {@code 5} for 5.0, {@code 0.5} for 0.5. */
+  private static String number(double d) {
+    return java.math.BigDecimal.valueOf(d).stripTrailingZeros().toPlainString();
   }
 
   private static String headers(Policy p) {
@@ -159,13 +231,17 @@ public final class PolicySummary {
   }
 
   private static void limits(StringBuilder sb, Rule r, String indent) {
+    limits(sb, r.name(), r.limits(), indent);
+  }
+
+  private static void limits(StringBuilder sb, String rule, List<Limit> ls, String indent) {
     int width = 0;
-    for (Limit l : r.limits()) {
+    for (Limit l : ls) {
       width = Math.max(width, l.name().length());
     }
-    for (Limit l : r.limits()) {
+    for (Limit l : ls) {
       sb.append(indent);
-      if (r.limits().size() > 1 || !l.name().equals(r.name())) {
+      if (ls.size() > 1 || !l.name().equals(rule)) {
         // The name shows in headers and metrics; a lone limit named after its rule goes unsaid.
         sb.append(l.name()).append(" ".repeat(width - l.name().length() + 2));
       }

@@ -44,11 +44,22 @@ class ExamplePoliciesTest {
               asset-updates: PATCH,PUT /assets/{id}, counted per bearer token, else client IP
                 20 per hour (fixed window)
             """);
+    // The seed's last rule, then the one tier support assigns (not from the IPTO page).
     assertThat(summary)
         .endsWith(
             """
               wallet-listing: GET /wallets, counted per bearer token, else client IP
                 50 per minute (fixed window)
+
+            1 tier, given to identities through the admin API:
+              pro: limits of its own on 3 rules, the other rules' limits x10 (rounded down, at\
+             least 1)
+                magic-link:
+                  3 per hour (fixed window)
+                token-verification:
+                  5 in total, never refilled (forgotten 30 days after first use)
+                token-refresh:
+                  10 per hour (fixed window)
             """);
   }
 

@@ -482,4 +482,21 @@ class IptoExampleTest {
   private static Request.Builder post(String path) {
     return Request.builder("POST", path);
   }
+
+  @Test
+  void proTier_notFromThePage_raisesLimitsTenfoldButLeavesSignInAsThePageStatesIt() {
+    dev.sluice.core.policy.Tier pro = POLICY.tiers().get("pro");
+
+    assertThat(POLICY.tiers()).containsOnlyKeys("pro");
+    assertThat(pro.limitsFor(POLICY.rule("search")).get(0).permits()).isEqualTo(500);
+    assertThat(pro.limitsFor(POLICY.rule("global")))
+        .extracting(Limit::permits)
+        .containsExactly(1_000L, 10_000L, 100_000L);
+    assertThat(pro.limitsFor(POLICY.rule("magic-link")))
+        .isEqualTo(POLICY.rule("magic-link").limits());
+    assertThat(pro.limitsFor(POLICY.rule("token-verification")))
+        .isEqualTo(POLICY.rule("token-verification").limits());
+    assertThat(pro.limitsFor(POLICY.rule("token-refresh")))
+        .isEqualTo(POLICY.rule("token-refresh").limits());
+  }
 }

@@ -90,4 +90,65 @@ class PolicySummaryTest {
               90s       70 per 90 seconds (fixed window)
             """);
   }
+
+  @Test
+  void tiersAndWebhooks_areListedWithWhatEachChangesAndWatches() {
+    String s =
+        summary(
+            """
+            global: {limits: 100/minute}
+            rules:
+              - name: search
+                route: GET /search
+                limits: [10/minute, 100/hour]
+            tiers:
+              pro: {scale: 5}
+              partner:
+                scale: 2
+                limits:
+                  search: [500/minute, 5000/hour]
+              trial: {scale: 0.5}
+            webhooks:
+              - url: https://hooks.example.com/sluice
+                thresholds: [80, 90, 100]
+                secret-env: SLUICE_WEBHOOK_SECRET
+                rules: [search]
+              - url: http://127.0.0.1:9000/all
+                thresholds: [100]
+                secret-env: OTHER_SECRET
+            """);
+
+    assertThat(s.substring(s.indexOf("1 endpoint rule")))
+        .isEqualTo(
+            """
+            1 endpoint rule, on top of the global limits:
+              search: GET /search, counted per bearer token, else client IP
+                search-minute  10 per minute (fixed window)
+                search-hour    100 per hour (fixed window)
+
+            3 tiers, given to identities through the admin API:
+              pro: every rule's limits x5 (rounded down, at least 1)
+              partner: limits of its own on 1 rule, the other rules' limits x2 (rounded down, at\
+             least 1)
+                search:
+                  search-minute  500 per minute (fixed window)
+                  search-hour    5,000 per hour (fixed window)
+              trial: every rule's limits x0.5 (rounded down, at least 1)
+
+            2 webhooks:
+              https://hooks.example.com/sluice: when an identity has used 80%, 90% and 100% of a\
+             limit, on rules search; signed with the secret in environment variable\
+             SLUICE_WEBHOOK_SECRET
+              http://127.0.0.1:9000/all: when an identity has used 100% of a limit, on every rule;\
+             signed with the secret in environment variable OTHER_SECRET
+            """);
+  }
+
+  @Test
+  void aTierThatChangesNothing_saysSo() {
+    assertThat(summary("global: {limits: 1/second}\ntiers:\n  vip: {scale: 1}\n"))
+        .endsWith(
+            "\n1 tier, given to identities through the admin API:\n"
+                + "  vip: every rule's limits unchanged\n");
+  }
 }

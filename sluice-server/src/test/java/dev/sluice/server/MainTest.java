@@ -65,6 +65,73 @@ class MainTest {
                 + "  minute  1,000 per minute (fixed window)\n");
   }
 
+  private static final String TIERS_AND_WEBHOOK =
+      """
+      global: {limits: 100/minute}
+      tiers:
+        pro: {scale: 5}
+      webhooks:
+        - url: https://hooks.example.com/sluice
+          thresholds: [80, 100]
+          secret-env: %s
+      """;
+
+  @Test
+  void checkPolicyWithTiersAndAWebhookWhoseSecretIsSet_listsThemWithoutTheSecret()
+      throws IOException {
+    // PATH is set wherever the tests run; its value stands in for a secret.
+    Path file = Files.writeString(dir.resolve("tiers.yaml"), TIERS_AND_WEBHOOK.formatted("PATH"));
+
+    Run r = run("check", "--config", file.toString());
+
+    assertThat(r.exitCode()).isZero();
+    assertThat(r.err()).isEmpty();
+    assertThat(r.out())
+        .isEqualTo(
+            "Headers: X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset (Unix epoch"
+                + " seconds); Retry-After on every 429\n"
+                + "429 body: {\"detail\": \"Rate limit exceeded\", \"retry_after\": N}\n"
+                + "\n"
+                + "Global limits, on every request, counted per bearer token, else client IP:\n"
+                + "  minute  100 per minute (fixed window)\n"
+                + "\n"
+                + "1 tier, given to identities through the admin API:\n"
+                + "  pro: every rule's limits x5 (rounded down, at least 1)\n"
+                + "\n"
+                + "1 webhook:\n"
+                + "  https://hooks.example.com/sluice: when an identity has used 80% and 100% of"
+                + " a limit, on every rule; signed with the secret in environment variable PATH\n"
+                + "\n"
+                + "OK: "
+                + file
+                + " is valid\n");
+    assertThat(r.out()).doesNotContain(System.getenv("PATH"));
+  }
+
+  @Test
+  void checkPolicyWhoseWebhookSecretIsUnset_saysWhatServeWouldAndExits2() throws IOException {
+    String unset = "SLUICE_TEST_CHECK_SECRET_NEVER_SET";
+    assertThat(System.getenv(unset)).isNull();
+    Path file = Files.writeString(dir.resolve("unset.yaml"), TIERS_AND_WEBHOOK.formatted(unset));
+
+    Run r = run("check", "--config", file.toString());
+
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.out())
+        .contains("signed with the secret in environment variable " + unset + "\n")
+        .doesNotContain("OK:");
+    assertThat(r.err())
+        .isEqualTo(
+            file
+                + ": webhook https://hooks.example.com/sluice signs its events with the secret in"
+                + " environment variable "
+                + unset
+                + ", which is not set; set it (e.g. export "
+                + unset
+                + "=$(openssl rand -hex 32)) and share it with the receiver, or remove the webhook"
+                + " from the policy\n");
+  }
+
   @Test
   void checkInvalidPolicy_printsTheLocatedErrorAndTheLineAndExits2() throws IOException {
     Path file =

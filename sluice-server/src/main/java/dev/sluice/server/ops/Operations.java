@@ -209,10 +209,23 @@ public final class Operations implements DecisionListener, AutoCloseable {
    * @throws IllegalArgumentException saying which is missing and how to set it
    */
   public void checkPolicy(Policy policy) {
+    List<String> problems = unsetSecrets(policy, secrets);
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException(problems.get(0));
+    }
+  }
+
+  /**
+   * What keeps {@code policy} from serving with these {@code secrets} (variable name to value, null
+   * when unset): one message per webhook whose signing secret is unset or blank, saying how to set
+   * it. The messages name variables, never their values. {@code sluice check} says the same.
+   */
+  public static List<String> unsetSecrets(Policy policy, Function<String, String> secrets) {
+    List<String> problems = new java.util.ArrayList<>();
     for (Webhook w : policy.webhooks()) {
       String secret = secrets.apply(w.secretEnv());
       if (secret == null || secret.isBlank()) {
-        throw new IllegalArgumentException(
+        problems.add(
             "webhook "
                 + w.url()
                 + " signs its events with the"
@@ -225,6 +238,7 @@ public final class Operations implements DecisionListener, AutoCloseable {
                 + " the receiver, or remove the webhook from the policy");
       }
     }
+    return problems;
   }
 
   /** The policy in force changed: stored overrides are read against it again. */
