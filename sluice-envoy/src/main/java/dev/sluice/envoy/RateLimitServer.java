@@ -16,9 +16,9 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * {@code envoy.service.ratelimit.v3.RateLimitService} over gRPC (HTTP/2, plaintext), answering with
- * an {@link EnvoyRateLimiter}. A malformed request is {@code INVALID_ARGUMENT}; a failure of the
- * service itself {@code INTERNAL}; neither stops the server.
+ * {@code envoy.service.ratelimit.v3.RateLimitService} over gRPC (HTTP/2, plaintext or TLS, see
+ * {@link RlsTls}), answering with an {@link EnvoyRateLimiter}. A malformed request is {@code
+ * INVALID_ARGUMENT}; a failure of the service itself {@code INTERNAL}; neither stops the server.
  */
 public final class RateLimitServer implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(RateLimitServer.class.getName());
@@ -35,9 +35,22 @@ public final class RateLimitServer implements AutoCloseable {
    * @throws UncheckedIOException if the address cannot be bound
    */
   public static RateLimitServer start(EnvoyRateLimiter limiter, String host, int port) {
+    return start(limiter, host, port, null);
+  }
+
+  /**
+   * Starts serving {@code limiter} on {@code host}:{@code port} ({@code 0} for any free port), over
+   * TLS if {@code tls} is not null.
+   *
+   * @throws UncheckedIOException if the address cannot be bound
+   */
+  public static RateLimitServer start(EnvoyRateLimiter limiter, String host, int port, RlsTls tls) {
+    NettyServerBuilder b = NettyServerBuilder.forAddress(new InetSocketAddress(host, port));
+    if (tls != null) {
+      b.sslContext(tls.context());
+    }
     Server s =
-        NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
-            .addService(new Service(limiter))
+        b.addService(new Service(limiter))
             // A decision never blocks (a remote store answers through a future): it runs on the
             // transport's event loop, without a hop to another thread per call.
             .directExecutor()

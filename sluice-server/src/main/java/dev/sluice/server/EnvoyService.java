@@ -2,7 +2,9 @@ package dev.sluice.server;
 
 import dev.sluice.envoy.EnvoyRateLimiter;
 import dev.sluice.envoy.RateLimitServer;
+import dev.sluice.envoy.RlsTls;
 import dev.sluice.server.gateway.Engines;
+import java.nio.file.Path;
 
 /**
  * Envoy's rate limit service ({@code --rls-port}) beside the gateway: the descriptors of the
@@ -43,12 +45,45 @@ final class EnvoyService implements AutoCloseable {
   }
 
   /**
-   * Serves the configuration of {@code engines} on {@code host}:{@code port}.
+   * The TLS of the service's port from the {@code --rls-tls-*} options, or {@code null} for
+   * plaintext.
+   *
+   * @throws IllegalArgumentException saying which option is missing or which file is wrong and why
+   */
+  static RlsTls tls(Integer rlsPort, Path cert, Path key, Path clientCa) {
+    if (cert == null && key == null && clientCa == null) {
+      return null;
+    }
+    if (rlsPort == null) {
+      throw new IllegalArgumentException(
+          "--rls-tls-cert, --rls-tls-key and --rls-tls-client-ca are for the rate limit service:"
+              + " give --rls-port too");
+    }
+    if (cert == null || key == null) {
+      throw new IllegalArgumentException(
+          cert == null
+              ? "--rls-tls-key needs --rls-tls-cert, the certificate chain it belongs to"
+              : "--rls-tls-cert needs --rls-tls-key, its private key");
+    }
+    return RlsTls.load(cert, key, clientCa);
+  }
+
+  /** How the banner says the port is secured. */
+  static String tlsLabel(RlsTls tls) {
+    if (tls == null) {
+      return "";
+    }
+    return tls.clientCertificates() ? "; TLS, client certificates required" : "; TLS";
+  }
+
+  /**
+   * Serves the configuration of {@code engines} on {@code host}:{@code port}, over TLS if {@code
+   * tls} is not null.
    *
    * @throws IllegalStateException if the engines hold a Sluice policy, not envoyproxy/ratelimit
    *     configuration, or the port cannot be bound
    */
-  static EnvoyService start(Engines engines, String host, int port) {
+  static EnvoyService start(Engines engines, String host, int port, RlsTls tls) {
     if (engines.envoyConfig() == null) {
       throw new IllegalStateException(
           "--rls-port serves envoyproxy/ratelimit configuration (a file with 'domain:' and"
@@ -68,7 +103,7 @@ final class EnvoyService implements AutoCloseable {
             .build();
     RateLimitServer server;
     try {
-      server = RateLimitServer.start(limiter, host, port);
+      server = RateLimitServer.start(limiter, host, port, tls);
     } catch (java.io.UncheckedIOException e) {
       throw new IllegalStateException(e.getMessage(), e);
     }

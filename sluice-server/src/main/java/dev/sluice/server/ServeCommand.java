@@ -124,6 +124,26 @@ final class ServeCommand implements Callable<Integer> {
   String rlsHost;
 
   @Option(
+      names = "--rls-tls-cert",
+      paramLabel = "PEM",
+      description = "Serve the rate limit service over TLS with this certificate chain (PEM).")
+  Path rlsTlsCert;
+
+  @Option(
+      names = "--rls-tls-key",
+      paramLabel = "PEM",
+      description = "The private key of --rls-tls-cert (PEM, unencrypted PKCS#8).")
+  Path rlsTlsKey;
+
+  @Option(
+      names = "--rls-tls-client-ca",
+      paramLabel = "PEM",
+      description =
+          "Require client certificates of these authorities on the rate limit service (mutual"
+              + " TLS).")
+  Path rlsTlsClientCa;
+
+  @Option(
       names = "--store",
       paramLabel = "STORE",
       defaultValue = "memory",
@@ -294,6 +314,14 @@ final class ServeCommand implements Callable<Integer> {
     }
     if (rlsPort != null && (rlsPort < 0 || rlsPort > 65535)) {
       err.println("sluice serve: --rls-port is a number from 0 to 65535");
+      err.flush();
+      return CheckCommand.INVALID;
+    }
+    dev.sluice.envoy.RlsTls rlsTls;
+    try {
+      rlsTls = EnvoyService.tls(rlsPort, rlsTlsCert, rlsTlsKey, rlsTlsClientCa);
+    } catch (IllegalArgumentException e) {
+      err.println("sluice serve: " + e.getMessage());
       err.flush();
       return CheckCommand.INVALID;
     }
@@ -554,7 +582,7 @@ final class ServeCommand implements Callable<Integer> {
     EnvoyService rls = null;
     if (rlsPort != null) {
       try {
-        rls = EnvoyService.start(engines, rlsHost, rlsPort);
+        rls = EnvoyService.start(engines, rlsHost, rlsPort, rlsTls);
       } catch (IllegalStateException e) {
         err.println("sluice serve: " + e.getMessage());
         err.flush();
@@ -610,7 +638,9 @@ final class ServeCommand implements Callable<Integer> {
               + display(rlsHost)
               + ":"
               + rls.port()
-              + "  (envoy.service.ratelimit.v3.RateLimitService; domains: "
+              + "  (envoy.service.ratelimit.v3.RateLimitService"
+              + EnvoyService.tlsLabel(rlsTls)
+              + "; domains: "
               + String.join(", ", rls.domains())
               + ")");
       out.flush();

@@ -61,4 +61,63 @@ class ServeRlsCommandTest {
     assertThat(r.exitCode()).isEqualTo(2);
     assertThat(r.err()).contains("--rls-port is a number from 0 to 65535");
   }
+
+  @Test
+  void aTlsCertificateThatIsNoCertificateExits2NamingTheFile() throws Exception {
+    Path rl = Files.writeString(dir.resolve("rl.yaml"), "domain: d\ndescriptors: []\n");
+    Path cert = Files.writeString(dir.resolve("cert.pem"), "not a certificate\n");
+    Path key = Files.writeString(dir.resolve("key.pem"), "not a key\n");
+    Run r =
+        run(
+            "serve",
+            "--config",
+            rl.toString(),
+            "--admin-port",
+            "0",
+            "--rls-port",
+            "0",
+            "--rls-tls-cert",
+            cert.toString(),
+            "--rls-tls-key",
+            key.toString());
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err()).startsWith("sluice serve: --rls-tls-cert " + cert + ": ");
+  }
+
+  @Test
+  void aTlsKeyWithoutItsCertificateExits2() throws Exception {
+    Path rl = Files.writeString(dir.resolve("rl.yaml"), "domain: d\ndescriptors: []\n");
+    Run r =
+        run(
+            "serve",
+            "--config",
+            rl.toString(),
+            "--admin-port",
+            "0",
+            "--rls-port",
+            "0",
+            "--rls-tls-key",
+            dir.resolve("key.pem").toString());
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err())
+        .contains("--rls-tls-key needs --rls-tls-cert, the certificate chain it belongs to");
+  }
+
+  @Test
+  void tlsOptionsWithoutRlsPortExit2() throws Exception {
+    Path rl = Files.writeString(dir.resolve("p.yaml"), "global: {limits: 5/minute}\n");
+    Run r =
+        run(
+            "serve",
+            "--config",
+            rl.toString(),
+            "--admin-port",
+            "0",
+            "--rls-tls-cert",
+            "c.pem",
+            "--rls-tls-key",
+            "k.pem");
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err()).contains("give --rls-port too");
+  }
 }
