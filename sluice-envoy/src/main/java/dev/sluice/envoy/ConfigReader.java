@@ -10,10 +10,12 @@ import dev.sluice.core.policy.Limit;
 import dev.sluice.core.policy.Policy;
 import dev.sluice.core.policy.Rule;
 import dev.sluice.core.policy.StoreFailure;
+import dev.sluice.core.policy.Tier;
 import dev.sluice.core.policy.Window;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -28,7 +30,14 @@ final class ConfigReader {
   static final String HITS = "hits:";
 
   private static final List<String> TOP =
-      List.of("domain", "descriptors", "headers", "reset-header", "denial", "on-store-failure");
+      List.of(
+          "domain",
+          "descriptors",
+          "headers",
+          "reset-header",
+          "denial",
+          "on-store-failure",
+          "tiers");
   private static final List<String> DESCRIPTOR =
       List.of(
           "key",
@@ -103,13 +112,45 @@ final class ConfigReader {
         throw f.get("on-store-failure").fail("unknown mode '" + s + "'; use open, closed or local");
       }
     }
+    Map<String, Tier> tiers = new LinkedHashMap<>();
+    Map<String, Integer> tierLines = new LinkedHashMap<>();
+    if (f.containsKey("tiers") && !Yml.isNull(f.get("tiers").node)) {
+      tiers(f.get("tiers"), tiers, tierLines);
+    }
     Policy policy;
     try {
-      policy = new Policy(headers, reset, denial, r.rules, failure, List.of());
+      policy = new Policy(headers, reset, denial, r.rules, failure, List.of(), tiers, List.of());
     } catch (IllegalArgumentException e) {
       throw d.fail(e.getMessage());
     }
-    return new RatelimitConfig.Domain(domain, source, d.line(), root, policy);
+    return new RatelimitConfig.Domain(domain, source, d.line(), root, policy, tierLines);
+  }
+
+  /**
+   * Sluice's {@code tiers} extension: {@code NAME: {scale: X}}, every limit of the domain
+   * multiplied by {@code X} for identities an override puts in the tier.
+   */
+  private static void tiers(Yml at, Map<String, Tier> tiers, Map<String, Integer> lines) {
+    for (Map.Entry<String, Yml> e : at.entries("tiers by name: {pro: {scale: 10}}").entrySet()) {
+      Map<String, Yml> f = e.getValue().fields("a tier ({scale: 10})", List.of("scale"));
+      Yml sc = f.get("scale");
+      if (sc == null) {
+        throw e.getValue().fail("a tier needs a scale, e.g. {scale: 10}");
+      }
+      String text = sc.text("a scale (a number)");
+      double scale;
+      try {
+        scale = Double.parseDouble(text);
+      } catch (NumberFormatException ex) {
+        throw sc.fail("expected a scale (a number greater than 0), found '" + text + "'");
+      }
+      try {
+        tiers.put(e.getKey(), new Tier(e.getKey(), scale, Map.of()));
+      } catch (IllegalArgumentException ex) {
+        throw sc.fail(ex.getMessage());
+      }
+      lines.put(e.getKey(), e.getValue().line());
+    }
   }
 
   private void descriptors(Yml list, DescriptorNode parent, String path) {

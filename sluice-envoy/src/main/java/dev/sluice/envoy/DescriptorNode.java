@@ -25,13 +25,17 @@ final class DescriptorNode {
    * its tree: per entry, the child {@code key_value}, else the first wildcard child whose prefix
    * {@code key_value} starts with, else the child {@code key}; a limit counts only when the last
    * entry reaches it; a level without children ends the walk.
+   *
+   * <p>{@code free[i]} is set when entry {@code i} was matched by a wildcard or a key without a
+   * value: the entries whose values make a bucket of the leaf's rule differ from another.
    */
-  Leaf match(List<String[]> entries) {
+  Leaf match(List<String[]> entries, boolean[] free) {
     DescriptorNode level = this;
     for (int i = 0; i < entries.size(); i++) {
       String key = entries.get(i)[0];
       String finalKey = key + "_" + entries.get(i)[1];
       DescriptorNode next = level.children.get(finalKey);
+      free[i] = next == null;
       if (next == null) {
         for (String w : level.wildcards) {
           if (finalKey.startsWith(w.substring(0, w.length() - 1))) {

@@ -234,10 +234,12 @@ public final class EnvoyRateLimiter {
         if (leaf != null && leaf.rule() != null) {
           overridden.add(leaf);
         }
+        reached[i] = new Reached(leaf, identity.toString(), hits);
       } else {
-        leaf = d == null ? null : d.root().match(entries);
+        boolean[] free = new boolean[entries.size()];
+        leaf = d == null ? null : d.root().match(entries, free);
+        reached[i] = new Reached(leaf, identity(entries, free, identity), hits);
       }
-      reached[i] = new Reached(leaf, identity.toString(), hits);
     }
     if (d == null) {
       return CompletableFuture.completedFuture(allOk(n));
@@ -288,6 +290,29 @@ public final class EnvoyRateLimiter {
             ? CompletableFuture.completedFuture(null)
             : anyBlocked ? engine.dryRunAsync(view) : engine.decideAsync(view);
     return decision.thenApply(dec -> respond(engine, dec, reached, anyBlocked));
+  }
+
+  /**
+   * Who a descriptor that reached a configured leaf is counted as. The entries matched by an exact
+   * {@code key: value} are the same for every descriptor reaching that leaf, so only the others (a
+   * key without a value, a wildcard) tell its buckets apart. When exactly one entry is free, its
+   * value alone is the identity: the API key or address an override names through {@code
+   * /admin/overrides/{identity}}, and the same identity on every rule that counts it. With none or
+   * several, or an empty value, all entries, each length-prefixed ({@code encoded}), so no two
+   * descriptors of one leaf share a bucket they should not; a leaf always has the same number of
+   * free entries, so the two forms never meet on one rule.
+   */
+  private static String identity(List<String[]> entries, boolean[] free, CharSequence encoded) {
+    String only = null;
+    for (int i = 0; i < free.length; i++) {
+      if (free[i]) {
+        if (only != null) {
+          return encoded.toString();
+        }
+        only = entries.get(i)[1];
+      }
+    }
+    return only == null || only.isEmpty() ? encoded.toString() : only;
   }
 
   private static RateLimitResponse allOk(int n) {
@@ -375,6 +400,9 @@ public final class EnvoyRateLimiter {
         out.addResponseHeadersToAdd(header(h.name(), h.value()));
       }
     }
+    if (!over && d != null && counted) {
+      towardUpstream(out, d);
+    }
     if (over) {
       String body;
       String type;
@@ -392,6 +420,31 @@ public final class EnvoyRateLimiter {
       out.addResponseHeadersToAdd(header("Content-Type", type));
     }
     return out.build();
+  }
+
+  /** The header that tells the upstream which tier an admitted call was counted under. */
+  static final String TIER_HEADER = "X-Sluice-Tier";
+
+  /**
+   * What Envoy adds to an admitted request on its way to the upstream ({@code
+   * request_headers_to_add}; Envoy reads it only on {@code OK}): the quota headers the client will
+   * get (so the upstream can show or log what is left without asking again), and {@value
+   * #TIER_HEADER}, the tier an override put the caller in ({@code custom} for an identity's own
+   * limits), or {@code default}. The tier header is always set on a counted call, so a value the
+   * client sent itself is never the only one the upstream sees.
+   */
+  private static void towardUpstream(RateLimitResponse.Builder out, Decision d) {
+    for (int i = 0; i < out.getResponseHeadersToAddCount(); i++) {
+      out.addRequestHeadersToAdd(out.getResponseHeadersToAdd(i));
+    }
+    String tier = null;
+    for (LimitStatus s : d.limits()) {
+      if (s.variant() != null) {
+        tier = s.variant().startsWith("custom-") ? "custom" : s.variant();
+        break;
+      }
+    }
+    out.addRequestHeadersToAdd(header(TIER_HEADER, tier == null ? "default" : tier));
   }
 
   /** The denial body when only a {@code requests_per_unit: 0} descriptor denied the call. */
@@ -421,7 +474,10 @@ public final class EnvoyRateLimiter {
   private static Leaf.Shown shown(Leaf leaf, Limit limit) {
     for (Leaf.Shown w : leaf.windows()) {
       if (w.limit() != null && w.limit().name().equals(limit.name())) {
-        return w;
+        // a tier scales the configured window and keeps its name and unit
+        return w.limit().permits() == limit.permits()
+            ? w
+            : new Leaf.Shown(limit, w.unit(), limit.permits());
       }
     }
     // an override (a tier, a key's own limits) from the admin API: shown as its permits

@@ -1,7 +1,12 @@
 package dev.sluice.envoy;
 
 import dev.sluice.config.PolicyException;
+import dev.sluice.core.policy.DenialFormat;
+import dev.sluice.core.policy.HeaderDialect;
 import dev.sluice.core.policy.Policy;
+import dev.sluice.core.policy.Rule;
+import dev.sluice.core.policy.StoreFailure;
+import dev.sluice.core.policy.Tier;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.CharacterCodingException;
@@ -12,6 +17,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,8 +53,72 @@ public final class RatelimitConfig {
 
   private final Map<String, Domain> domains;
 
+  private final Policy gatewayPolicy;
+
   private RatelimitConfig(Map<String, Domain> domains) {
-    this.domains = Collections.unmodifiableMap(domains);
+    // Tiers are shared: an override puts an identity in a tier in every domain, so every domain's
+    // policy gets every file's tiers (a name defined twice must mean the same).
+    Map<String, Tier> tiers = new LinkedHashMap<>();
+    Map<String, Domain> definedBy = new HashMap<>();
+    for (Domain d : domains.values()) {
+      for (Tier t : d.policy().tiers().values()) {
+        Tier before = tiers.putIfAbsent(t.name(), t);
+        if (before != null && !before.equals(t)) {
+          Domain other = definedBy.get(t.name());
+          throw PolicyException.at(
+              d.source(),
+              d.tierLines().get(t.name()),
+              1,
+              "tiers." + t.name(),
+              "tier '"
+                  + t.name()
+                  + "' has scale "
+                  + t.scale()
+                  + " here and "
+                  + before.scale()
+                  + " in "
+                  + other.source()
+                  + ":"
+                  + other.tierLines().get(t.name())
+                  + "; tiers are shared by every domain, give them one scale");
+        }
+        definedBy.putIfAbsent(t.name(), d);
+      }
+    }
+    Map<String, Domain> withTiers = new LinkedHashMap<>();
+    List<Rule> rules = new ArrayList<>();
+    for (Domain d : domains.values()) {
+      Policy p = d.policy();
+      Policy shared;
+      try {
+        shared =
+            new Policy(
+                p.headers(),
+                p.resetHeader(),
+                p.denial(),
+                p.rules(),
+                p.onStoreFailure(),
+                p.trustedProxies(),
+                tiers,
+                p.webhooks());
+      } catch (IllegalArgumentException e) { // a scale that takes a limit past what fits
+        throw PolicyException.at(d.source(), d.line(), 1, "tiers", e.getMessage());
+      }
+      withTiers.put(
+          d.name(), new Domain(d.name(), d.source(), d.line(), d.root(), shared, d.tierLines()));
+      rules.addAll(p.rules());
+    }
+    this.domains = Collections.unmodifiableMap(withTiers);
+    this.gatewayPolicy =
+        new Policy(
+            HeaderDialect.X_RATELIMIT,
+            true,
+            DenialFormat.DETAIL,
+            rules,
+            StoreFailure.OPEN,
+            List.of(),
+            tiers,
+            List.of());
   }
 
   /**
@@ -58,9 +128,16 @@ public final class RatelimitConfig {
    * @param source the file it was read from
    * @param line the line of its {@code domain:}
    * @param root the descriptor tree
-   * @param policy the Sluice policy: one rule per descriptor with a limit
+   * @param policy the Sluice policy: one rule per descriptor with a limit, and every file's tiers
+   * @param tierLines the line of each tier the file defines
    */
-  record Domain(String name, String source, int line, DescriptorNode root, Policy policy) {}
+  record Domain(
+      String name,
+      String source,
+      int line,
+      DescriptorNode root,
+      Policy policy,
+      Map<String, Integer> tierLines) {}
 
   /**
    * Whether {@code path} holds envoyproxy/ratelimit configuration rather than a Sluice policy: a
@@ -187,6 +264,15 @@ public final class RatelimitConfig {
   public Policy policy(String domain) {
     Domain d = domains.get(domain);
     return d == null ? null : d.policy();
+  }
+
+  /**
+   * The policy the gateway's own engine holds for this configuration: every domain's rules (which
+   * count only descriptors, so they never apply to an HTTP request) and the tiers. The admin API
+   * checks overrides against it: a tier must be one of these, a rule's limits a rule of these.
+   */
+  public Policy gatewayPolicy() {
+    return gatewayPolicy;
   }
 
   Domain domain(String name) {

@@ -176,7 +176,7 @@ final class Yml {
       }
       String name = ((ScalarNode) key).getValue();
       String path = field.isEmpty() ? name : field + "." + name;
-      if (!allowed.contains(name)) {
+      if (allowed != null && !allowed.contains(name)) {
         throw failAt(
             key,
             path,
@@ -188,6 +188,11 @@ final class Yml {
       out.put(name, new Yml(source, t.getValueNode(), path));
     }
     return out;
+  }
+
+  /** The mapping's fields by name, any name, each given once. */
+  Map<String, Yml> entries(String expected) {
+    return fields(expected, null);
   }
 
   /** The 1-based line of this node. */

@@ -29,11 +29,18 @@ final class Rls implements AutoCloseable {
   }
 
   Rls(String yaml, boolean envoyHeaders, Store store) {
-    limiter =
+    this(yaml, envoyHeaders, store, null);
+  }
+
+  Rls(String yaml, boolean envoyHeaders, Store store, dev.sluice.core.Overrides overrides) {
+    EnvoyRateLimiter.Builder b =
         EnvoyRateLimiter.builder(RatelimitConfig.parse(yaml, "test.yaml"))
             .store(store != null ? store : InMemoryStore.builder().ticker(clock).build())
-            .envoyHeaders(envoyHeaders)
-            .build();
+            .envoyHeaders(envoyHeaders);
+    if (overrides != null) {
+      b.overrides(overrides);
+    }
+    limiter = b.build();
     server = RateLimitServer.start(limiter, "127.0.0.1", 0);
     channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
     stub = RateLimitServiceGrpc.newBlockingStub(channel).withDeadlineAfter(1, TimeUnit.MINUTES);

@@ -5,8 +5,6 @@ import dev.sluice.config.PolicyFiles;
 import dev.sluice.core.DecisionListener;
 import dev.sluice.core.Overrides;
 import dev.sluice.core.Sluice;
-import dev.sluice.core.policy.DenialFormat;
-import dev.sluice.core.policy.HeaderDialect;
 import dev.sluice.core.policy.Limit;
 import dev.sluice.core.policy.Policy;
 import dev.sluice.core.policy.Window;
@@ -46,13 +44,6 @@ public final class Engines {
   private List<DecisionListener> listeners = List.of();
   private volatile Sluice current;
 
-  /**
-   * What the gateway enforces when the file is envoyproxy/ratelimit configuration: nothing, the
-   * rate limit service ({@code --rls-port}) enforces the descriptors.
-   */
-  private static final Policy DESCRIPTORS_ONLY =
-      new Policy(HeaderDialect.X_RATELIMIT, true, DenialFormat.DETAIL, List.of());
-
   private volatile RatelimitConfig envoy; // the file's envoyproxy/ratelimit configuration, or null
   private final List<Consumer<RatelimitConfig>> envoyReloads = new CopyOnWriteArrayList<>();
 
@@ -90,13 +81,15 @@ public final class Engines {
   }
 
   /**
-   * The policy in the file; for envoyproxy/ratelimit configuration (recognised by its content), a
-   * policy without rules, the configuration in {@code envoy[0]}.
+   * The policy in the file; for envoyproxy/ratelimit configuration (recognised by its content), its
+   * {@link RatelimitConfig#gatewayPolicy()} (rules that count descriptors only, so the gateway
+   * enforces nothing of them, and the tiers the admin API checks overrides against), the
+   * configuration in {@code envoy[0]}.
    */
   private Policy load(RatelimitConfig[] envoy) {
     if (RatelimitConfig.recognises(policyFile)) {
       envoy[0] = RatelimitConfig.load(policyFile);
-      return DESCRIPTORS_ONLY;
+      return envoy[0].gatewayPolicy();
     }
     return PolicyFiles.load(policyFile);
   }
