@@ -112,4 +112,87 @@ class ServeRlsProcessTest {
       assertThat(p.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
     }
   }
+
+  private static final Pattern TOKEN = Pattern.compile("token: +([0-9a-f]{48}) ");
+
+  private static java.net.http.HttpResponse<String> admin(
+      ServeProcess p, String method, String path, String token, String body) throws Exception {
+    return java.net.http.HttpClient.newHttpClient()
+        .send(
+            java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.1:" + p.adminPort + path))
+                .header("Authorization", "Bearer " + token)
+                .method(
+                    method,
+                    body == null
+                        ? java.net.http.HttpRequest.BodyPublishers.noBody()
+                        : java.net.http.HttpRequest.BodyPublishers.ofString(body))
+                .build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void anOverrideSetThroughTheAdminApi_appliesToTheNextRpc() throws Exception {
+    Path config = dir.resolve("edge.yaml");
+    Files.writeString(
+        config,
+        "domain: edge\ntiers:\n  pro: {scale: 10}\ndescriptors:\n  - key: api_key\n"
+            + "    rate_limit: {unit: hour, requests_per_unit: 2}\n");
+    try (ServeProcess p =
+        new ServeProcess(
+            Map.of(),
+            "--config",
+            config.toString(),
+            "--state-dir",
+            dir.resolve("state").toString(),
+            "--port",
+            "0",
+            "--admin-port",
+            "0",
+            "--rls-port",
+            "0",
+            "--drain",
+            "1s")) {
+      String token = p.await(TOKEN);
+      int port = Integer.parseInt(p.await(RLS));
+      ManagedChannel channel =
+          NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+      try {
+        RateLimitServiceGrpc.RateLimitServiceBlockingStub stub =
+            RateLimitServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+        assertThat(stub.shouldRateLimit(request()).getStatuses(0).getLimitRemaining()).isEqualTo(1);
+
+        assertThat(
+                admin(p, "PUT", "/admin/overrides/k1", token, "{\"tier\": \"pro\"}").statusCode())
+            .isEqualTo(200);
+        RateLimitResponse pro = stub.shouldRateLimit(request());
+        assertThat(pro.getStatuses(0).getCurrentLimit().getRequestsPerUnit()).isEqualTo(20);
+        assertThat(pro.getStatuses(0).getLimitRemaining()).isEqualTo(19);
+        assertThat(pro.getRequestHeadersToAddList())
+            .anySatisfy(
+                h -> {
+                  assertThat(h.getKey()).isEqualTo("X-Sluice-Tier");
+                  assertThat(h.getValue()).isEqualTo("pro");
+                });
+
+        java.net.http.HttpResponse<String> unknown =
+            admin(p, "PUT", "/admin/overrides/k1", token, "{\"tier\": \"gold\"}");
+        assertThat(unknown.statusCode()).isEqualTo(400);
+        assertThat(unknown.body()).contains("the policy has no tier 'gold'; its tiers are pro");
+
+        assertThat(admin(p, "DELETE", "/admin/overrides/k1", token, null).statusCode())
+            .isIn(200, 204);
+        assertThat(
+                stub.shouldRateLimit(request())
+                    .getStatuses(0)
+                    .getCurrentLimit()
+                    .getRequestsPerUnit())
+            .isEqualTo(2);
+      } finally {
+        channel.shutdownNow();
+      }
+      p.signal("TERM");
+      assertThat(p.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    }
+  }
 }
