@@ -1,8 +1,5 @@
 package dev.sluice.bench;
 
-import com.google.common.util.concurrent.FutureCallback;
-import com.google.common.util.concurrent.Futures;
-import com.google.common.util.concurrent.MoreExecutors;
 import dev.sluice.core.store.InMemoryStore;
 import dev.sluice.core.store.Store;
 import dev.sluice.envoy.EnvoyRateLimiter;
@@ -14,13 +11,25 @@ import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitRequest;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitServiceGrpc;
 import io.grpc.ManagedChannel;
+import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.nio.NioIoHandler;
+import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
+import io.grpc.stub.StreamObserver;
 import java.lang.management.ManagementFactory;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -29,15 +38,26 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * A gRPC load run against Envoy's rate limit service: IPTO's search as Envoy sends it (two
  * descriptors per call, {@code [client]} and {@code [route=search, client]}) over 100,000 clients.
- * First as fast as {@code inFlight} calls at once allow (decisions per second), then paced at half
- * that rate (latency percentiles, measured from each call's scheduled time, so a stall is not
- * hidden). Not a test: run it by hand, see BENCHMARKS.md.
+ * First saturated: {@code inFlight} calls kept in flight, each answer sending the next call from
+ * the client's event loop (a closed loop with no thread hand-off per call); then paced at half that
+ * rate from one thread (latency percentiles, measured from each call's scheduled time, so a stall
+ * is not hidden). The client runs its own event loop ({@code clientThreads}, epoll where it loads)
+ * over {@code channels} HTTP/2 connections, with direct executors. Not a test: run it by hand, or
+ * through {@code sluice-bench/rls/run.sh}, which runs it against a separate server process (the
+ * rate limit service in memory and on Redis, an empty gRPC server as the ceiling of gRPC on the
+ * machine) and wrk against Sluice's own {@code POST /v1/check}, in one go.
  *
  * <pre>
- * java -cp sluice-bench/target/benchmarks.jar dev.sluice.bench.RlsLoad memory|redis://HOST:PORT
+ * java -cp sluice-bench/target/benchmarks.jar dev.sluice.bench.RlsLoad memory|redis://HOST:PORT|empty
  *     [seconds=10] [inFlight=256] [host:port of a running server, else one in this process]
- *     [server pid, for its CPU per decision]
+ *     [server pid, for its CPU per decision] [channels=2] [clientThreads=1]
+ * java -cp sluice-bench/target/benchmarks.jar dev.sluice.bench.RlsLoad serve-empty PORT
  * </pre>
+ *
+ * <p>{@code serve-empty} serves a rate limit service that answers every call {@code OK} without
+ * deciding anything: the same protos, transport and server settings as {@link RateLimitServer}, so
+ * what it reaches is the most gRPC itself allows on the machine, and the service's rate over it is
+ * the share left to the engine.
  */
 public final class RlsLoad {
   private static final int CLIENTS = 100_000;
@@ -45,17 +65,32 @@ public final class RlsLoad {
   private RlsLoad() {}
 
   public static void main(String[] args) throws Exception {
+    if (args.length == 2 && args[0].equals("serve-empty")) {
+      Server empty = emptyServer(Integer.parseInt(args[1]));
+      System.out.println("empty rate limit service on port " + empty.getPort());
+      empty.awaitTermination();
+      return;
+    }
     String store = args.length > 0 ? args[0] : "memory";
     int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
     int inFlight = args.length > 2 ? Integer.parseInt(args[2]) : 256;
-    String target = args.length > 3 ? args[3] : null;
-    long serverPid = args.length > 4 ? Long.parseLong(args[4]) : ProcessHandle.current().pid();
+    String target = args.length > 3 && !args[3].equals("-") ? args[3] : null;
+    long serverPid =
+        args.length > 4 && !args[4].equals("-")
+            ? Long.parseLong(args[4])
+            : ProcessHandle.current().pid();
+    int channelCount = args.length > 5 ? Integer.parseInt(args[5]) : 2;
+    int clientThreads = args.length > 6 ? Integer.parseInt(args[6]) : 1;
 
     RateLimitServer server = null;
+    Server emptyServer = null;
     Store buckets = null;
     String host = "127.0.0.1";
     int port;
-    if (target == null) {
+    if (target == null && store.equals("empty")) {
+      emptyServer = emptyServer(0);
+      port = emptyServer.getPort();
+    } else if (target == null) {
       buckets = store.equals("memory") ? InMemoryStore.create() : RedisStore.builder(store).build();
       Path config = Path.of("examples", "envoy", "ipto.yaml");
       EnvoyRateLimiter limiter =
@@ -69,13 +104,22 @@ public final class RlsLoad {
       host = target.substring(0, target.lastIndexOf(':'));
       port = Integer.parseInt(target.substring(target.lastIndexOf(':') + 1));
     }
+    boolean epoll = Epoll.isAvailable();
+    EventLoopGroup loop =
+        new MultiThreadIoEventLoopGroup(
+            clientThreads, epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
     List<ManagedChannel> channels = new ArrayList<>();
-    List<RateLimitServiceGrpc.RateLimitServiceFutureStub> stubs = new ArrayList<>();
-    for (int i = 0; i < 4; i++) {
+    List<RateLimitServiceGrpc.RateLimitServiceStub> stubs = new ArrayList<>();
+    for (int i = 0; i < channelCount; i++) {
       ManagedChannel c =
-          NettyChannelBuilder.forAddress(host, port).usePlaintext().directExecutor().build();
+          NettyChannelBuilder.forAddress(host, port)
+              .usePlaintext()
+              .directExecutor()
+              .eventLoopGroup(loop)
+              .channelType(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
+              .build();
       channels.add(c);
-      stubs.add(RateLimitServiceGrpc.newFutureStub(c));
+      stubs.add(RateLimitServiceGrpc.newStub(c));
     }
     RateLimitRequest[] requests = new RateLimitRequest[CLIENTS];
     for (int i = 0; i < CLIENTS; i++) {
@@ -88,15 +132,19 @@ public final class RlsLoad {
               .build();
     }
     System.out.printf(
-        "RLS load: store %s, %s, %d in flight, %d s per phase, %d cores%n",
+        "RLS load: store %s, %s, %d in flight over %d channels, %d client thread(s) (%s),"
+            + " %d s per phase, %d cores%n",
         store,
         target == null ? "server in this JVM" : "server " + target,
         inFlight,
+        channelCount,
+        clientThreads,
+        epoll ? "epoll" : "nio",
         seconds,
         Runtime.getRuntime().availableProcessors());
 
-    run(stubs, requests, inFlight, 3, 0, null, serverPid); // warm-up
-    Result full = run(stubs, requests, inFlight, seconds, 0, null, serverPid);
+    saturate(stubs, requests, inFlight, Math.max(3, seconds / 2), serverPid); // warm-up
+    Result full = saturate(stubs, requests, inFlight, seconds, serverPid);
     System.out.printf(
         "saturated: %,.0f decisions/s (%,d calls, %d errors, %d over limit), server CPU %.1f us"
             + " per decision%n",
@@ -120,8 +168,12 @@ public final class RlsLoad {
     for (ManagedChannel c : channels) {
       c.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
+    loop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     if (server != null) {
       server.close();
+    }
+    if (emptyServer != null) {
+      emptyServer.shutdownNow();
     }
     if (buckets != null) {
       buckets.close();
@@ -157,7 +209,7 @@ public final class RlsLoad {
    * that rate, recording each call's latency from its scheduled start in {@code latencies}.
    */
   private static Result run(
-      List<RateLimitServiceGrpc.RateLimitServiceFutureStub> stubs,
+      List<RateLimitServiceGrpc.RateLimitServiceStub> stubs,
       RateLimitRequest[] requests,
       int inFlight,
       int seconds,
@@ -183,34 +235,127 @@ public final class RlsLoad {
       }
       slots.acquire();
       long index = sent;
-      Futures.addCallback(
-          stubs.get((int) (sent & 3)).shouldRateLimit(requests[(int) (sent % requests.length)]),
-          new FutureCallback<RateLimitResponse>() {
-            @Override
-            public void onSuccess(RateLimitResponse r) {
-              if (latencies != null && index < latencies.length) {
-                latencies[(int) index] = System.nanoTime() - scheduled;
-              }
-              if (r.getOverallCode() == RateLimitResponse.Code.OVER_LIMIT) {
-                over.incrementAndGet();
-              }
-              done.incrementAndGet();
-              slots.release();
-            }
+      stubs
+          .get((int) (sent % stubs.size()))
+          .shouldRateLimit(
+              requests[(int) (sent % requests.length)],
+              new StreamObserver<RateLimitResponse>() {
+                @Override
+                public void onNext(RateLimitResponse r) {
+                  if (latencies != null && index < latencies.length) {
+                    latencies[(int) index] = System.nanoTime() - scheduled;
+                  }
+                  if (r.getOverallCode() == RateLimitResponse.Code.OVER_LIMIT) {
+                    over.incrementAndGet();
+                  }
+                }
 
-            @Override
-            public void onFailure(Throwable t) {
-              errors.incrementAndGet();
-              done.incrementAndGet();
-              slots.release();
-            }
-          },
-          MoreExecutors.directExecutor());
+                @Override
+                public void onError(Throwable t) {
+                  errors.incrementAndGet();
+                  done.incrementAndGet();
+                  slots.release();
+                }
+
+                @Override
+                public void onCompleted() {
+                  done.incrementAndGet();
+                  slots.release();
+                }
+              });
       now = System.nanoTime();
     }
     slots.acquire(inFlight);
     long nanos = System.nanoTime() - start;
     return new Result(done.get(), errors.get(), over.get(), nanos, cpuNanos(serverPid) - cpu0);
+  }
+
+  /**
+   * Keeps {@code inFlight} calls going for {@code seconds}: each answer sends the next call from
+   * the thread that received it (the client's event loop), so no thread hands a call to another.
+   */
+  private static Result saturate(
+      List<RateLimitServiceGrpc.RateLimitServiceStub> stubs,
+      RateLimitRequest[] requests,
+      int inFlight,
+      int seconds,
+      long serverPid)
+      throws InterruptedException {
+    AtomicLong done = new AtomicLong();
+    AtomicLong errors = new AtomicLong();
+    AtomicLong over = new AtomicLong();
+    AtomicLong sent = new AtomicLong();
+    CountDownLatch finished = new CountDownLatch(inFlight);
+    long cpu0 = cpuNanos(serverPid);
+    long start = System.nanoTime();
+    long end = start + TimeUnit.SECONDS.toNanos(seconds);
+    for (int i = 0; i < inFlight; i++) {
+      new Object() {
+        void next() {
+          long n = sent.getAndIncrement();
+          stubs
+              .get((int) (n % stubs.size()))
+              .shouldRateLimit(
+                  requests[(int) (n % requests.length)],
+                  new StreamObserver<RateLimitResponse>() {
+                    @Override
+                    public void onNext(RateLimitResponse r) {
+                      if (r.getOverallCode() == RateLimitResponse.Code.OVER_LIMIT) {
+                        over.incrementAndGet();
+                      }
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                      errors.incrementAndGet();
+                      after();
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                      after();
+                    }
+                  });
+        }
+
+        void after() {
+          done.incrementAndGet();
+          if (System.nanoTime() < end) {
+            next();
+          } else {
+            finished.countDown();
+          }
+        }
+      }.next();
+    }
+    finished.await();
+    long nanos = System.nanoTime() - start;
+    return new Result(done.get(), errors.get(), over.get(), nanos, cpuNanos(serverPid) - cpu0);
+  }
+
+  /** A rate limit service that answers OK at once, served as {@link RateLimitServer} serves. */
+  private static Server emptyServer(int port) throws java.io.IOException {
+    RateLimitResponse ok =
+        RateLimitResponse.newBuilder()
+            .setOverallCode(RateLimitResponse.Code.OK)
+            .addStatuses(
+                RateLimitResponse.DescriptorStatus.newBuilder().setCode(RateLimitResponse.Code.OK))
+            .addStatuses(
+                RateLimitResponse.DescriptorStatus.newBuilder().setCode(RateLimitResponse.Code.OK))
+            .build();
+    return NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
+        .addService(
+            new RateLimitServiceGrpc.RateLimitServiceImplBase() {
+              @Override
+              public void shouldRateLimit(
+                  RateLimitRequest request, StreamObserver<RateLimitResponse> response) {
+                response.onNext(ok);
+                response.onCompleted();
+              }
+            })
+        .directExecutor()
+        .build()
+        .start();
   }
 
   /** The CPU time process {@code pid} has used, from /proc (Linux), else this JVM's. */
