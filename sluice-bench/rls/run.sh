@@ -12,8 +12,8 @@
 #
 #   sluice-bench/rls/run.sh            # from the repository root; about 4 minutes
 #
-# Environment: SECONDS_PER_PHASE (10), WARMUP (20: seconds of load before each gRPC target's
-# measured phases, as C2 compiles the call path), IN_FLIGHT (256), CHANNELS (4), CLIENT_THREADS
+# Environment: SECONDS_PER_PHASE (10), WARMUP (20: seconds of load in the same client JVM before
+# each target's measured phases, as C2 compiles the call path on both sides), IN_FLIGHT (256), CHANNELS (4), CLIENT_THREADS
 # (2), CONNECTIONS (64, wrk), SKIP_BUILD=1 to use the jars already built, JAVA_OPTS for the
 # servers' JVM flags.
 set -euo pipefail
@@ -77,10 +77,8 @@ serve_sluice() { # store
 
 load() { # label, store argument, server pid
   echo "== $1 (warm-up ${WARMUP}s, then ${SECS}s saturated and ${SECS}s paced)"
-  java -cp "$BENCH" dev.sluice.bench.RlsLoad "$2" "$WARMUP" "$IN_FLIGHT" "127.0.0.1:$RLS_PORT" "$3" \
-    "$CHANNELS" "$CLIENT_THREADS" > /dev/null 2>&1 || true
   java -cp "$BENCH" dev.sluice.bench.RlsLoad "$2" "$SECS" "$IN_FLIGHT" "127.0.0.1:$RLS_PORT" "$3" \
-    "$CHANNELS" "$CLIENT_THREADS" 2>&1 | grep -v SLF4J | tee "$WORK/$1.txt"
+    "$CHANNELS" "$CLIENT_THREADS" "$WARMUP" 2>&1 | grep -v SLF4J | tee "$WORK/$1.txt"
   echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"
   kill "$3"
   wait "$3" 2>/dev/null || true

@@ -51,6 +51,7 @@ import java.util.concurrent.locks.LockSupport;
  * java -cp sluice-bench/target/benchmarks.jar dev.sluice.bench.RlsLoad memory|redis://HOST:PORT|empty
  *     [seconds=10] [inFlight=256] [host:port of a running server, else one in this process]
  *     [server pid, for its CPU per decision] [channels=2] [clientThreads=1]
+ *     [warm-up seconds=seconds/2, at least 3]
  * java -cp sluice-bench/target/benchmarks.jar dev.sluice.bench.RlsLoad serve-empty PORT
  * </pre>
  *
@@ -81,6 +82,7 @@ public final class RlsLoad {
             : ProcessHandle.current().pid();
     int channelCount = args.length > 5 ? Integer.parseInt(args[5]) : 2;
     int clientThreads = args.length > 6 ? Integer.parseInt(args[6]) : 1;
+    int warmup = args.length > 7 ? Integer.parseInt(args[7]) : Math.max(3, seconds / 2);
 
     RateLimitServer server = null;
     Server emptyServer = null;
@@ -133,17 +135,18 @@ public final class RlsLoad {
     }
     System.out.printf(
         "RLS load: store %s, %s, %d in flight over %d channels, %d client thread(s) (%s),"
-            + " %d s per phase, %d cores%n",
+            + " %d s warm-up, %d s per phase, %d cores%n",
         store,
         target == null ? "server in this JVM" : "server " + target,
         inFlight,
         channelCount,
         clientThreads,
         epoll ? "epoll" : "nio",
+        warmup,
         seconds,
         Runtime.getRuntime().availableProcessors());
 
-    saturate(stubs, requests, inFlight, Math.max(3, seconds / 2), serverPid); // warm-up
+    saturate(stubs, requests, inFlight, warmup, serverPid); // client and server both compile
     Result full = saturate(stubs, requests, inFlight, seconds, serverPid);
     System.out.printf(
         "saturated: %,.0f decisions/s (%,d calls, %d errors, %d over limit), server CPU %.1f us"
