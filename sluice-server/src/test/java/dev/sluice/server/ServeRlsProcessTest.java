@@ -195,4 +195,59 @@ class ServeRlsProcessTest {
       assertThat(p.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
     }
   }
+
+  @Test
+  void servesOverMutualTls_withTheCertificatesGiven() throws Exception {
+    Path config = dir.resolve("edge.yaml");
+    Files.writeString(
+        config,
+        "domain: edge\ndescriptors:\n  - key: api_key\n"
+            + "    rate_limit: {unit: hour, requests_per_unit: 2}\n");
+    TestCa ca = new TestCa(dir, "ca");
+    TestCa.Issued server = ca.issue("server");
+    TestCa.Issued client = ca.issue("client");
+    try (ServeProcess p =
+        new ServeProcess(
+            Map.of(),
+            "--config",
+            config.toString(),
+            "--state-dir",
+            dir.resolve("state").toString(),
+            "--port",
+            "0",
+            "--admin-port",
+            "0",
+            "--rls-port",
+            "0",
+            "--rls-tls-cert",
+            server.certificate().toString(),
+            "--rls-tls-key",
+            server.key().toString(),
+            "--rls-tls-client-ca",
+            ca.certificate.toString(),
+            "--drain",
+            "1s")) {
+      int port = Integer.parseInt(p.await(RLS));
+      p.await(Pattern.compile("TLS, client certificates required"));
+      ManagedChannel channel =
+          NettyChannelBuilder.forAddress("127.0.0.1", port)
+              .sslContext(
+                  io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts.forClient()
+                      .trustManager(ca.certificate.toFile())
+                      .keyManager(client.certificate().toFile(), client.key().toFile())
+                      .build())
+              .build();
+      try {
+        RateLimitResponse r =
+            RateLimitServiceGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(30, TimeUnit.SECONDS)
+                .shouldRateLimit(request());
+        assertThat(r.getStatuses(0).getLimitRemaining()).isEqualTo(1);
+      } finally {
+        channel.shutdownNow();
+      }
+      p.signal("TERM");
+      assertThat(p.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    }
+  }
 }
