@@ -519,6 +519,7 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
     }
     setAll(h, rateHeaders);
     response.setProtocolVersion(HttpVersion.HTTP_1_1);
+    releaseHeld();
     headWritten = true;
     state = CLOSING; // the splice carries the connection from here
     ctx.writeAndFlush(response, ctx.voidPromise());

@@ -155,6 +155,7 @@ final class WebSocketTunnel extends ChannelInboundHandlerAdapter {
         ProxyConnection.class,
         ClientDeadlines.class,
         io.netty.handler.timeout.IdleStateHandler.class,
+        io.netty.handler.codec.http.HttpServerUpgradeHandler.class, // if an h2c set-up put one in
         io.netty.handler.codec.http.HttpServerCodec.class);
   }
 

@@ -72,6 +72,12 @@ class WebSocketProxyTest {
 
   private void start(String yaml, UnaryOperator<Gateway.Options> tune) throws IOException {
     upstream = new WebSocketEchoUpstream();
+    start(yaml, tune, upstream.url(), Duration.ofSeconds(10));
+  }
+
+  private void start(
+      String yaml, UnaryOperator<Gateway.Options> tune, String upstreamUrl, Duration timeout)
+      throws IOException {
     Path file = dir.resolve("policy.yaml");
     Files.writeString(file, yaml);
     InMemoryStore store =
@@ -82,7 +88,7 @@ class WebSocketProxyTest {
             0,
             "127.0.0.1",
             0,
-            Upstream.parse(upstream.url(), Duration.ofSeconds(10)),
+            Upstream.parse(upstreamUrl, timeout),
             64 * 1024,
             1,
             Duration.ofSeconds(1));
@@ -266,6 +272,35 @@ class WebSocketProxyTest {
       assertThat(next.status()).as("a plain request on the same connection").isEqualTo(403);
     }
     assertThat(metrics()).contains("sluice_websocket_upgrades_total{result=\"refused\"} 1.0");
+  }
+
+  @Test
+  void upstreamDown_theHandshakeGets502() throws Exception {
+    int closedPort;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      closedPort = s.getLocalPort();
+    }
+    start(POLICY, o -> o, "http://127.0.0.1:" + closedPort, Duration.ofSeconds(10));
+
+    RawHttp.Response r = RawHttp.exchange(gateway.port(), handshake("/echo"));
+
+    assertThat(r.status()).isEqualTo(502);
+    assertThat(r.jsonError().getString("code")).isEqualTo("UPSTREAM_UNAVAILABLE");
+    assertThat(r.header("X-RateLimit-Remaining")).as("it was counted").isEqualTo("1");
+  }
+
+  @Test
+  void upstreamSilent_theHandshakeGets504() throws Exception {
+    // Connections are taken into the backlog, and nothing is ever answered.
+    try (java.net.ServerSocket silent =
+        new java.net.ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      start(POLICY, o -> o, "http://127.0.0.1:" + silent.getLocalPort(), Duration.ofMillis(300));
+
+      RawHttp.Response r = RawHttp.exchange(gateway.port(), handshake("/echo"));
+
+      assertThat(r.status()).isEqualTo(504);
+      assertThat(r.jsonError().getString("code")).isEqualTo("UPSTREAM_TIMEOUT");
+    }
   }
 
   @Test
