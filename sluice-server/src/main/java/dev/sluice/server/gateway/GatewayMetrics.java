@@ -27,7 +27,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * <ul>
  *   <li>{@code sluice_decisions_total{rule,outcome}}: decisions by the rule whose limit bound them
  *       ({@code none} when no rule applied) and outcome ({@code allowed}, {@code denied}, {@code
- *       unlimited}, {@code invalid}, {@code unavailable}, {@code allowed_uncounted});
+ *       unlimited}, {@code invalid}, {@code unavailable}, {@code allowed_uncounted}, {@code
+ *       exempt});
  *   <li>{@code sluice_decision_seconds}: how long deciding took, store round trip included;
  *   <li>{@code sluice_store_errors_total{mode}}: decisions the store could not make, by the
  *       policy's failure mode ({@code open}, {@code closed}, {@code local}), or {@code table-full}
