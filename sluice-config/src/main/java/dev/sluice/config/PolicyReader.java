@@ -2,6 +2,7 @@ package dev.sluice.config;
 
 import dev.sluice.core.policy.Algorithm;
 import dev.sluice.core.policy.DenialFormat;
+import dev.sluice.core.policy.Exemptions;
 import dev.sluice.core.policy.HeaderDialect;
 import dev.sluice.core.policy.IpRange;
 import dev.sluice.core.policy.KeySource;
@@ -36,6 +37,7 @@ final class PolicyReader {
           "on-store-failure",
           "trusted-proxies",
           "paths",
+          "exempt",
           "tiers",
           "webhooks",
           "global",
@@ -51,9 +53,11 @@ final class PolicyReader {
 
   private final Names names = new Names();
   private final KeyReader keys;
+  private final Function<String, String> environment;
 
   private PolicyReader(Function<String, String> environment) {
     this.keys = new KeyReader(environment);
+    this.environment = environment;
   }
 
   static Policy read(Node root, String source, Function<String, String> environment) {
@@ -131,9 +135,20 @@ final class PolicyReader {
     }
     Map<String, Tier> tiers = f.has("tiers") ? tiers(f.get("tiers"), rules, defaults) : Map.of();
     List<Webhook> webhooks = f.has("webhooks") ? webhooks(f.get("webhooks"), rules) : List.of();
+    Exemptions exempt =
+        f.has("exempt") ? ExemptionReader.read(f.get("exempt"), environment) : Exemptions.NONE;
     try {
       return new Policy(
-          headers, reset, denial, rules, onStoreFailure, trustedProxies, tiers, webhooks, pathCase);
+          headers,
+          reset,
+          denial,
+          rules,
+          onStoreFailure,
+          trustedProxies,
+          tiers,
+          webhooks,
+          pathCase,
+          exempt);
     } catch (IllegalArgumentException e) {
       throw top.fail(e.getMessage());
     }

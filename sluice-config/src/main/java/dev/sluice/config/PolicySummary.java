@@ -61,9 +61,29 @@ public final class PolicySummary {
         limits(sb, r, "    ");
       }
     }
+    exemptions(sb, policy);
     tiers(sb, policy);
     webhooks(sb, policy);
     return sb.toString();
+  }
+
+  /** Who and what is never limited: said, so an exemption is never a surprise. */
+  private static void exemptions(StringBuilder sb, Policy policy) {
+    dev.sluice.core.policy.Exemptions e = policy.exemptions();
+    if (e.isEmpty()) {
+      return;
+    }
+    sb.append('\n')
+        .append("Exempt: never limited nor counted, no rate-limit headers (outcome 'exempt'):\n");
+    for (dev.sluice.core.policy.IpRange a : e.addresses()) {
+      sb.append("  address ").append(a).append('\n');
+    }
+    for (dev.sluice.core.policy.ExemptIdentity i : e.identities()) {
+      sb.append("  identity ").append(i.describe()).append('\n');
+    }
+    for (Route r : e.routes()) {
+      sb.append("  route ").append(route(r)).append('\n');
+    }
   }
 
   /** Each tier: what it scales, and the limits of its own per rule. */

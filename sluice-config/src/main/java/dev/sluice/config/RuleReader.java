@@ -137,7 +137,7 @@ final class RuleReader {
   }
 
   /** {@code POST /auth/verify}, {@code PUT,PATCH /assets/{id}} or {@code /health}. */
-  private static Route route(At at) {
+  static Route route(At at) {
     String text = normalizeRoute(at.text("a route such as 'POST /auth/verify' or '/health'"));
     int space = text.indexOf(' ');
     if (space < 0 && !text.startsWith("/")) {

@@ -43,6 +43,7 @@ final class CompiledPolicy {
   final long[] leafTweaks;
   final int shadowRules;
   final boolean foldCase;
+  final CompiledExemptions exemptions;
   private final Overrides overrides;
 
   CompiledPolicy(Policy policy, Store store, SipHash hasher, Overrides overrides) {
@@ -50,6 +51,7 @@ final class CompiledPolicy {
     this.hasher = hasher;
     this.overrides = overrides;
     this.foldCase = policy.pathCase() == PathCase.INSENSITIVE;
+    this.exemptions = new CompiledExemptions(policy.exemptions(), hasher, foldCase);
     this.shadowRules = (int) policy.rules().stream().filter(Rule::shadow).count();
     List<KeySource> distinct = new ArrayList<>();
     this.rules = new CompiledRule[policy.rules().size()];
@@ -168,8 +170,13 @@ final class CompiledPolicy {
   private Preparation prepare(Preparation p, String method, String path) {
     RequestView request = p.request;
     boolean anyOverride = !overrides.isEmpty();
-    long[] matched = matchRules(path, p.matched);
     int methodBit = MethodBits.of(method);
+    Decision exempt = exemptions.byRequest(request.clientAddress(), methodBit, path);
+    if (exempt != null) {
+      return p.decided(exempt);
+    }
+    boolean exemptIdentities = exemptions.hasIdentities();
+    long[] matched = matchRules(path, p.matched);
     long[] leafHash = p.leafHash;
     int[] leafState = p.leafState;
     int gen = ++p.generation;
@@ -237,6 +244,12 @@ final class CompiledPolicy {
                       + "' counts requests per "
                       + rule.key().describe()
                       + ", and this request has none"));
+        }
+        if (exemptIdentities) {
+          exempt = exemptions.byFingerprint(fingerprint);
+          if (exempt != null) { // the whole request: none of its rules count it
+            return p.decided(exempt);
+          }
         }
         long cost = costOverride >= 0 ? costOverride : RequestCost.of(rule.cost(), request);
         if (cost == RequestCost.MALFORMED) {

@@ -37,7 +37,13 @@ public final class Decision {
      * The store is unavailable and the policy fails open: the request passes without being counted,
      * and carries no rate-limit headers. {@link #storeFailure()} says what failed.
      */
-    ALLOWED_UNCOUNTED
+    ALLOWED_UNCOUNTED,
+    /**
+     * The policy exempts the request (its client's address, an identity it is counted by, or its
+     * route; see {@code Exemptions}): it passes, nothing is charged, and it carries no rate-limit
+     * headers. {@link #exemption()} says which exemption matched.
+     */
+    EXEMPT
   }
 
   private static final Verdict NONE = new Verdict(Verdict.Kind.ADMITTED, 0, List.of());
@@ -203,6 +209,11 @@ public final class Decision {
     return new Decision(Outcome.UNLIMITED, nowMicros, NONE, null);
   }
 
+  /** A decision for a request exempt by {@code exemption} (how the policy names it). */
+  static Decision exempt(String exemption) {
+    return new Decision(Outcome.EXEMPT, 0, NONE, exemption);
+  }
+
   static Decision invalid(long nowMicros, String problem) {
     return new Decision(Outcome.INVALID, nowMicros, NONE, problem);
   }
@@ -217,13 +228,14 @@ public final class Decision {
   }
 
   /**
-   * Whether the request may pass ({@link Outcome#ALLOWED}, {@link Outcome#UNLIMITED} or {@link
-   * Outcome#ALLOWED_UNCOUNTED}).
+   * Whether the request may pass ({@link Outcome#ALLOWED}, {@link Outcome#UNLIMITED}, {@link
+   * Outcome#ALLOWED_UNCOUNTED} or {@link Outcome#EXEMPT}).
    */
   public boolean allowed() {
     return outcome == Outcome.ALLOWED
         || outcome == Outcome.UNLIMITED
-        || outcome == Outcome.ALLOWED_UNCOUNTED;
+        || outcome == Outcome.ALLOWED_UNCOUNTED
+        || outcome == Outcome.EXEMPT;
   }
 
   /**
@@ -351,14 +363,23 @@ public final class Decision {
 
   /** For {@link Outcome#INVALID} and {@link Outcome#UNAVAILABLE}: what went wrong, for people. */
   public String problem() {
-    return extras == null ? null : extras.problem;
+    return extras == null || outcome == Outcome.EXEMPT ? null : extras.problem;
+  }
+
+  /**
+   * For {@link Outcome#EXEMPT}: the exemption that matched, as the policy names it ({@code address
+   * 10.0.0.0/8}, {@code route GET /health}, {@code identity fingerprint 3f2a9c0d11b74e58}); never
+   * an identity's value. {@code null} otherwise.
+   */
+  public String exemption() {
+    return extras == null || outcome != Outcome.EXEMPT ? null : extras.problem;
   }
 
   @Override
   public String toString() {
     StringBuilder sb = new StringBuilder(outcome.name());
-    if (problem() != null) {
-      sb.append(" (").append(problem()).append(')');
+    if (extras != null && extras.problem != null) {
+      sb.append(" (").append(extras.problem).append(')');
     }
     if (storeFailure() != null) {
       sb.append(" [store failed: ").append(storeFailure()).append(']');

@@ -221,14 +221,14 @@ public final class Sluice {
 
   /**
    * What a front door answers for {@code decision}: {@link Answer.Pass} with the policy's
-   * rate-limit headers when it is allowed, else {@link Answer.Refuse}: 429 with the policy's
-   * headers and denial body, 400 with an {@link ErrorBody} for a request the policy cannot count,
-   * 503 for one the store cannot count now.
+   * rate-limit headers when it is allowed (none when it is exempt), else {@link Answer.Refuse}: 429
+   * with the policy's headers and denial body, 400 with an {@link ErrorBody} for a request the
+   * policy cannot count, 503 for one the store cannot count now.
    */
   public Answer answer(Decision decision) {
     List<Header> headers = headers(decision);
     return switch (decision.outcome()) {
-      case ALLOWED, UNLIMITED, ALLOWED_UNCOUNTED -> new Answer.Pass(headers);
+      case ALLOWED, UNLIMITED, ALLOWED_UNCOUNTED, EXEMPT -> new Answer.Pass(headers);
       case DENIED -> new Answer.Refuse(429, headers, denialContentType(), denialBody(decision));
       case INVALID ->
           new Answer.Refuse(

@@ -340,7 +340,8 @@ public final class EnvoyRateLimiter {
         d == null
             || d.outcome() == Decision.Outcome.ALLOWED
             || d.outcome() == Decision.Outcome.DENIED
-            || d.outcome() == Decision.Outcome.UNLIMITED;
+            || d.outcome() == Decision.Outcome.UNLIMITED
+            || d.outcome() == Decision.Outcome.EXEMPT; // OK, with no figures
     long now = d == null || d.nowMicros() == 0 ? System.currentTimeMillis() * 1000 : d.nowMicros();
     RateLimitResponse.Builder out = RateLimitResponse.newBuilder();
     boolean over = blocked;

@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  *       outcome}): every decision, by the rule whose limit bound it ({@code none} when no rule
  *       applied; the rule's name, never its tier) and outcome in lower case ({@code allowed},
  *       {@code denied}, {@code unlimited}, {@code invalid}, {@code unavailable}, {@code
- *       allowed_uncounted});
+ *       allowed_uncounted}, {@code exempt});
  *   <li>{@code sluice.decision} ({@code sluice_decision_seconds}): how long deciding took, store
  *       round trip included, with the 0.5, 0.99 and 0.999 quantiles over the last one to two
  *       minutes;

@@ -41,7 +41,7 @@ public final class MeterNames {
 
   /**
    * Tag: the decision's outcome, lower case: {@code allowed}, {@code denied}, {@code unlimited},
-   * {@code invalid}, {@code unavailable}, {@code allowed_uncounted}.
+   * {@code invalid}, {@code unavailable}, {@code allowed_uncounted}, {@code exempt}.
    */
   public static final String OUTCOME = "outcome";
 

@@ -259,7 +259,13 @@ class DecisionMetricsTest {
     assertThat(registry.find(MeterNames.DECISIONS).tag(MeterNames.RULE, "api").counters())
         .extracting(c -> c.getId().getTag(MeterNames.OUTCOME))
         .containsExactlyInAnyOrder(
-            "allowed", "denied", "unlimited", "invalid", "unavailable", "allowed_uncounted");
+            "allowed",
+            "denied",
+            "unlimited",
+            "invalid",
+            "unavailable",
+            "allowed_uncounted",
+            "exempt");
     assertThat(registry.getMeters())
         .extracting(Meter::getId)
         .noneMatch(id -> id.getName().equals(MeterNames.SHADOW_DENIALS))

@@ -65,6 +65,49 @@ class MainTest {
                 + "  minute  1,000 per minute (fixed window)\n");
   }
 
+  @Test
+  void checkWithExemptions_listsEach_withoutAnIdentitysValue() throws Exception {
+    // PATH is set wherever the tests run; its value stands in for an exempt API key.
+    Path file =
+        Files.writeString(
+            dir.resolve("exempt.yaml"),
+            """
+            global: {limits: 100/minute}
+            exempt:
+              addresses: [10.0.0.0/8, "2001:db8::/32"]
+              identities: [{fingerprint: 3f2a9c0d11b74e58}, {env: PATH}]
+              routes: [GET /health]
+            """);
+
+    Run r = run("check", "--config", file.toString());
+
+    assertThat(r.exitCode()).isZero();
+    assertThat(r.out())
+        .contains(
+            "\nExempt: never limited nor counted, no rate-limit headers (outcome 'exempt'):\n"
+                + "  address 10.0.0.0/8\n"
+                + "  address 2001:db8::/32\n"
+                + "  identity fingerprint 3f2a9c0d11b74e58\n"
+                + "  identity the value of $PATH\n"
+                + "  route GET /health\n")
+        .doesNotContain(System.getenv("PATH"));
+  }
+
+  @Test
+  void checkWithAnExemptIdentityInAnUnsetVariable_failsLocated() throws Exception {
+    Path file =
+        Files.writeString(
+            dir.resolve("exempt.yaml"),
+            "global: {limits: 100/minute}\nexempt: {identities: [{env: SLUICE_TEST_UNSET_42}]}\n");
+
+    Run r = run("check", "--config", file.toString());
+
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err())
+        .contains("exempt.yaml:2:")
+        .contains("environment variable SLUICE_TEST_UNSET_42 is not set");
+  }
+
   private static final String TIERS_AND_WEBHOOK =
       """
       global: {limits: 100/minute}

@@ -22,6 +22,7 @@ import java.util.Set;
  * @param tiers classes of customers with their own limits, by name (see {@link Tier})
  * @param webhooks where threshold events go (see {@link Webhook})
  * @param pathCase whether request paths are matched ignoring the case of their letters
+ * @param exemptions who and what is never limited nor counted (see {@link Exemptions})
  */
 public record Policy(
     HeaderDialect headers,
@@ -32,11 +33,13 @@ public record Policy(
     List<IpRange> trustedProxies,
     java.util.Map<String, Tier> tiers,
     List<Webhook> webhooks,
-    PathCase pathCase) {
+    PathCase pathCase,
+    Exemptions exemptions) {
 
   public Policy {
     Objects.requireNonNull(headers, "headers");
     Objects.requireNonNull(pathCase, "pathCase");
+    Objects.requireNonNull(exemptions, "exemptions");
     Objects.requireNonNull(denial, "denial");
     Objects.requireNonNull(onStoreFailure, "onStoreFailure");
     rules = Checks.list(rules, "rules");
@@ -94,6 +97,30 @@ public record Policy(
         }
       }
     }
+  }
+
+  /** A policy without exemptions. */
+  public Policy(
+      HeaderDialect headers,
+      boolean resetHeader,
+      DenialFormat denial,
+      List<Rule> rules,
+      StoreFailure onStoreFailure,
+      List<IpRange> trustedProxies,
+      java.util.Map<String, Tier> tiers,
+      List<Webhook> webhooks,
+      PathCase pathCase) {
+    this(
+        headers,
+        resetHeader,
+        denial,
+        rules,
+        onStoreFailure,
+        trustedProxies,
+        tiers,
+        webhooks,
+        pathCase,
+        Exemptions.NONE);
   }
 
   /** A policy whose paths are matched case-sensitively. */

@@ -225,6 +225,9 @@ final class CheckApi {
     if (d.problem() != null) {
       out.put("problem", d.problem());
     }
+    if (d.exemption() != null) {
+      out.put("exemption", d.exemption());
+    }
     if (d.storeFailure() != null) {
       out.put("store_failure", d.storeFailure());
     }

@@ -27,7 +27,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * <ul>
  *   <li>{@code sluice_decisions_total{rule,outcome}}: decisions by the rule whose limit bound them
  *       ({@code none} when no rule applied) and outcome ({@code allowed}, {@code denied}, {@code
- *       unlimited}, {@code invalid}, {@code unavailable}, {@code allowed_uncounted});
+ *       unlimited}, {@code invalid}, {@code unavailable}, {@code allowed_uncounted}, {@code
+ *       exempt});
  *   <li>{@code sluice_decision_seconds}: how long deciding took, store round trip included;
  *   <li>{@code sluice_store_errors_total{mode}}: decisions the store could not make, by the
  *       policy's failure mode ({@code open}, {@code closed}, {@code local}), or {@code table-full}
@@ -60,6 +61,9 @@ import java.util.concurrent.ConcurrentHashMap;
  *       its {@code header} or its {@code body};
  *   <li>{@code sluice_broken_bodies_total{outcome}}: request bodies that could not be read (a bad
  *       chunk size), {@code answered} 400 or, the answer under way, {@code closed};
+ *   <li>{@code sluice_websocket_upgrades_total{result}}: WebSocket handshakes the rate limit let
+ *       through, by what the upstream made of them: {@code upgraded} (spliced) or {@code refused}
+ *       (its non-101 answer relayed); one it could not be reached for counts as an upstream error;
  *   <li>JVM memory, GC, threads and CPU.
  * </ul>
  *
@@ -80,6 +84,8 @@ public final class GatewayMetrics {
   private final Counter bodyTimeouts;
   private final Counter brokenAnswered;
   private final Counter brokenClosed;
+  private final Counter webSocketsUpgraded;
+  private final Counter webSocketsRefused;
 
   public GatewayMetrics() {
     new JvmMemoryMetrics().bindTo(registry);
@@ -98,6 +104,20 @@ public final class GatewayMetrics {
     bodyTimeouts = clientTimeouts("body");
     brokenAnswered = brokenBodies("answered");
     brokenClosed = brokenBodies("closed");
+    webSocketsUpgraded = webSockets("upgraded");
+    webSocketsRefused = webSockets("refused");
+  }
+
+  private Counter webSockets(String result) {
+    return Counter.builder("sluice.websocket.upgrades")
+        .description("WebSocket handshakes forwarded, by whether the upstream switched protocols")
+        .tag("result", result)
+        .register(registry);
+  }
+
+  /** A WebSocket handshake was {@code upgraded} (spliced) or {@code refused} by the upstream. */
+  void webSocket(String result) {
+    ("upgraded".equals(result) ? webSocketsUpgraded : webSocketsRefused).increment();
   }
 
   private Counter refused(String reason) {

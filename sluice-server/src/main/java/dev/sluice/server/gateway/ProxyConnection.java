@@ -60,6 +60,10 @@ import java.util.concurrent.TimeoutException;
  * get {@code X-Forwarded-For}, {@code -Proto} and {@code -Host}; those sent by the client are
  * believed only from trusted proxies, and from any other peer {@code Forwarded} and {@code
  * X-Real-IP} are removed.
+ *
+ * <p>A WebSocket handshake is decided like any request, then goes to the upstream over a connection
+ * of its own ({@link WebSocketTunnel}); on the upstream's 101 this handler, the codec and the
+ * deadlines leave the pipeline, and the two connections are {@linkplain Splice spliced}.
  */
 final class ProxyConnection extends ChannelInboundHandlerAdapter {
   /** Request headers not forwarded as such: rewritten below, or answered by the gateway itself. */
@@ -124,6 +128,12 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
   private ByteBuf body;
 
   private UpstreamConnection upstream;
+
+  /** Whether the current request is a WebSocket handshake ({@link WebSocketTunnel#isUpgrade}). */
+  private boolean websocket;
+
+  /** The handshake's own connection to the upstream, until the upstream answers it. */
+  private WebSocketTunnel tunnel;
 
   /** The current request's method in canonical form, as counted and as forwarded. */
   private String method;
@@ -216,6 +226,7 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
     http11 = r.protocolVersion().equals(HttpVersion.HTTP_1_1);
     requestDone = false;
     headWritten = false;
+    websocket = false;
     rateHeaders = List.of();
     queryParameters = null;
     rawQuery = null;
@@ -258,6 +269,7 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
           true);
       return;
     }
+    websocket = WebSocketTunnel.isUpgrade(r) && ctx.pipeline().get(HttpServerCodec.class) != null;
     if (HttpUtil.is100ContinueExpected(r)) {
       // Written past the codec: its encoder would take a 100 for this request's answer, and frame
       // the real one by the method of the next pipelined request (a HEAD's: without its body).
@@ -439,7 +451,12 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
     // Kept aside: a Connection header naming it would strip it, and the body would then reach
     // the upstream as the next request.
     String length = h.get(HttpHeaderNames.CONTENT_LENGTH);
+    String upgrade = websocket ? h.get(HttpHeaderNames.UPGRADE) : null;
     HopByHop.strip(h, trusted ? REWRITTEN : REWRITTEN_UNTRUSTED);
+    if (upgrade != null) { // hop-by-hop, but the one hop this handshake asks the upstream to take
+      h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+      h.set(HttpHeaderNames.UPGRADE, upgrade);
+    }
     h.set(HttpHeaderNames.HOST, server.upstream.authority());
     h.set("X-Forwarded-For", forwardedFor);
     h.set("X-Forwarded-Proto", proto);
@@ -470,7 +487,73 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
       h.set(HttpHeaderNames.CONTENT_LENGTH, length);
     }
     state = CONNECTING;
+    if (websocket) {
+      releaseHeld(); // the handshake's empty end: the tunnel sends it whole
+      tunnel = WebSocketTunnel.open(this, pool, request, server.upstream.timeout().toNanos());
+      return;
+    }
     pool.acquire(this);
+  }
+
+  /**
+   * The upstream switched the handshake's connection to WebSocket: the client gets the 101, and the
+   * two connections are spliced; this handler's work on the connection is over.
+   */
+  void upgraded(FullHttpResponse response, WebSocketTunnel t) {
+    tunnel = null;
+    if (state != CONNECTING || pipelined != null) {
+      response.release();
+      t.abandon();
+      if (state == CONNECTING) { // bytes after the handshake: nothing to splice them into safely
+        state = CLOSING;
+        ctx.close();
+      }
+      return;
+    }
+    HttpHeaders h = response.headers();
+    String upgrade = h.get(HttpHeaderNames.UPGRADE);
+    HopByHop.strip(h, NONE);
+    h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+    if (upgrade != null) {
+      h.set(HttpHeaderNames.UPGRADE, upgrade);
+    }
+    setAll(h, rateHeaders);
+    response.setProtocolVersion(HttpVersion.HTTP_1_1);
+    releaseHeld();
+    headWritten = true;
+    state = CLOSING; // the splice carries the connection from here
+    ctx.writeAndFlush(response, ctx.voidPromise());
+    server.metrics.webSocket("upgraded");
+    Splice.join(
+        ctx.channel(),
+        WebSocketTunnel.clientHttpHandlers(),
+        t.channel(),
+        WebSocketTunnel.upstreamHttpHandlers());
+  }
+
+  /** The upstream refused the handshake: its answer goes back as any answer would. */
+  void upgradeRefused(FullHttpResponse response) {
+    tunnel = null;
+    if (state != CONNECTING) {
+      response.release();
+      return;
+    }
+    server.metrics.webSocket("refused");
+    HttpHeaders h = response.headers();
+    HopByHop.strip(h, NONE);
+    h.set(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
+    setAll(h, rateHeaders);
+    response.setProtocolVersion(HttpVersion.HTTP_1_1);
+    answer(response, false);
+  }
+
+  /** The client left, or the drain ended, while a handshake waited for the upstream. */
+  private void abandonTunnel() {
+    WebSocketTunnel t = tunnel;
+    tunnel = null;
+    if (t != null) {
+      t.abandon();
+    }
   }
 
   /** The pool has a connection for the forward: sends the request and what is held of its body. */
@@ -597,6 +680,7 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
    * up); after it, the connection is closed, the only honest signal left that the answer is cut.
    */
   void upstreamFailed(Throwable cause, boolean connecting) {
+    tunnel = null;
     UpstreamConnection u = upstream;
     upstream = null;
     if (u != null) {
@@ -832,6 +916,7 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
   /** The drain time is up: a request still waiting is answered 503, one mid-answer is cut. */
   void drainExpired() {
     if ((state == FORWARDING || state == CONNECTING || state == DECIDING) && !headWritten) {
+      abandonTunnel();
       UpstreamConnection u = upstream;
       upstream = null;
       if (u != null) {
@@ -923,6 +1008,7 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
   public void channelInactive(ChannelHandlerContext ctx) {
     dropUnsent();
     state = CLOSING;
+    abandonTunnel();
     UpstreamConnection u = upstream;
     upstream = null;
     if (u != null) { // the client left: its forward is abandoned, and not the upstream's failure

@@ -3,10 +3,12 @@ package dev.sluice.server.gateway;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import java.util.ArrayDeque;
@@ -28,9 +30,13 @@ final class UpstreamPool {
   private final ProxyServer server;
   private final Bootstrap connector;
   private final ArrayDeque<UpstreamConnection> idle = new ArrayDeque<>();
+  private final Bootstrap dedicated;
+  private final SslContext ssl;
 
   UpstreamPool(ProxyServer server, Bootstrap template, SslContext ssl) {
     this.server = server;
+    this.ssl = ssl;
+    this.dedicated = template.clone();
     Upstream upstream = server.upstream;
     long timeoutMs = Math.max(1, upstream.timeout().toMillis());
     HttpDecoderConfig decoding =
@@ -57,6 +63,40 @@ final class UpstreamPool {
                         UpstreamPool.this, TimeUnit.MILLISECONDS.toNanos(timeoutMs)));
               }
             });
+  }
+
+  /**
+   * Opens a connection to the upstream that is never pooled (a WebSocket handshake's, see {@link
+   * WebSocketTunnel}): TLS for an https upstream, the HTTP/1.1 client codec, answers read whole up
+   * to {@link WebSocketTunnel#MAX_REFUSAL_BYTES}, then {@code end}.
+   */
+  ChannelFuture connectDedicated(ChannelHandler end) {
+    Upstream upstream = server.upstream;
+    return dedicated
+        .clone()
+        .handler(
+            new ChannelInitializer<Channel>() {
+              @Override
+              protected void initChannel(Channel ch) {
+                ChannelPipeline p = ch.pipeline();
+                if (ssl != null) {
+                  p.addLast(tls(ch, upstream));
+                }
+                p.addLast(
+                    new HttpClientCodec(),
+                    new HttpObjectAggregator(WebSocketTunnel.MAX_REFUSAL_BYTES),
+                    end);
+              }
+            })
+        .connect(upstream.host(), upstream.port());
+  }
+
+  private SslHandler tls(Channel ch, Upstream upstream) {
+    SslHandler tls = ssl.newHandler(ch.alloc(), upstream.host(), upstream.port());
+    SSLParameters params = tls.engine().getSSLParameters();
+    params.setEndpointIdentificationAlgorithm("HTTPS");
+    tls.engine().setSSLParameters(params);
+    return tls;
   }
 
   /** Hands {@code front} a connection: at once if one is idle, else once connected (or failed). */

@@ -89,7 +89,8 @@ final class PolicyReplay {
             policy.trustedProxies(),
             Map.of(), // tiers apply through overrides, which a replay has none of
             List.of(), // a replay sends no webhooks
-            policy.pathCase());
+            policy.pathCase(),
+            policy.exemptions());
     this.tally = new Tally(run);
     InMemoryStore store =
         InMemoryStore.builder()

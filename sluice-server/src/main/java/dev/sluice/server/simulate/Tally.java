@@ -111,7 +111,7 @@ final class Tally {
     switch (d.outcome()) {
       case ALLOWED, ALLOWED_UNCOUNTED -> allowed++;
       case DENIED -> denied++;
-      case UNLIMITED -> unlimited++;
+      case UNLIMITED, EXEMPT -> unlimited++; // not limited by any rule either way
       case INVALID -> {
         invalid++;
         problems.merge(d.problem(), 1L, Long::sum);
