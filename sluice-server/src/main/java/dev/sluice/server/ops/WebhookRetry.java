@@ -14,10 +14,11 @@ import java.util.function.LongUnaryOperator;
  * defaults (first 1 s, max 10 min, for 24 h), an event made at 0 is tried at 0, then at about 0.5
  * to 1 s, and from then on each wait is about half to all of the age so far (the age roughly
  * doubles at each attempt, as with a doubling back-off) until the waits reach 10 minutes; an
- * endpoint down for a day sees about 150 attempts per event. Deriving the delay from the age needs
- * nothing but the event's creation time, which the journal keeps: after a restart the back-off goes
- * on where it was, with no attempt count stored. The jitter spreads the retries of events that
- * failed together (a receiver that went down) so they do not come back in one burst.
+ * endpoint down for a day sees about 200 attempts (the waits average 7.5 min once at their cap) per
+ * event. Deriving the delay from the age needs nothing but the event's creation time, which the
+ * journal keeps: after a restart the back-off goes on where it was, with no attempt count stored.
+ * The jitter spreads the retries of events that failed together (a receiver that went down) so they
+ * do not come back in one burst.
  *
  * <p>Given up: an attempt that would start more than {@code retryFor} after the event was made is
  * not made; the event is then failed for good (and listed for a manual re-send).
