@@ -181,6 +181,9 @@ class WebhookDurabilityTest {
     for (int k = 0; k < 5; k++) {
       f.hit("/search", "key-" + k, 8); // one event each, in order
     }
+    // Decisions reach the webhooks through the recorder's queue; /admin/stats waits for it.
+    assertThat(f.adminJson("GET", "/admin/stats", null).getJsonObject("webhooks").getLong("events"))
+        .isEqualTo(5);
     JsonObject w = webhooks();
     assertThat(w.getInteger("pending")).isEqualTo(3);
     assertThat(w.getLong("dropped")).isEqualTo(2);
