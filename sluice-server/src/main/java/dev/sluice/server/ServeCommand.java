@@ -297,6 +297,47 @@ final class ServeCommand implements Callable<Integer> {
           "How long the hourly and daily usage report is kept (default: ${DEFAULT-VALUE}).")
   Duration usageRetention;
 
+  @Option(
+      names = "--webhook-retry-for",
+      paramLabel = "DURATION",
+      defaultValue = "24h",
+      converter = DurationConverter.class,
+      description = {
+        "How long a webhook event's delivery is retried before it fails for good and is",
+        "listed in GET /admin/webhooks/failed for a re-send (default: ${DEFAULT-VALUE})."
+      })
+  Duration webhookRetryFor;
+
+  @Option(
+      names = "--webhook-backoff",
+      paramLabel = "DURATION",
+      defaultValue = "1s",
+      converter = DurationConverter.class,
+      description =
+          "The shortest wait between two attempts of a webhook delivery (default:"
+              + " ${DEFAULT-VALUE}).")
+  Duration webhookBackoff;
+
+  @Option(
+      names = "--webhook-max-backoff",
+      paramLabel = "DURATION",
+      defaultValue = "10m",
+      converter = DurationConverter.class,
+      description =
+          "The longest wait between two attempts of a webhook delivery (default:"
+              + " ${DEFAULT-VALUE}).")
+  Duration webhookMaxBackoff;
+
+  @Option(
+      names = "--webhook-queue",
+      paramLabel = "EVENTS",
+      defaultValue = "10000",
+      description = {
+        "Webhook events that may wait for delivery, kept in the state directory across",
+        "restarts; beyond that the oldest is dropped (default: ${DEFAULT-VALUE})."
+      })
+  int webhookQueue;
+
   static final String ADMIN_TOKEN_ENV = "SLUICE_ADMIN_TOKEN";
   static final String CHECK_TOKEN_ENV = "SLUICE_CHECK_TOKEN";
 
@@ -309,6 +350,12 @@ final class ServeCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     if (port < 0 || port > 65535 || adminPort < 0 || adminPort > 65535) {
       err.println("sluice serve: ports are numbers from 0 to 65535");
+      err.flush();
+      return CheckCommand.INVALID;
+    }
+    String webhookProblem = webhookProblem();
+    if (webhookProblem != null) {
+      err.println("sluice serve: " + webhookProblem);
       err.flush();
       return CheckCommand.INVALID;
     }
@@ -509,12 +556,19 @@ final class ServeCommand implements Callable<Integer> {
               .token(token)
               .openCheck(openCheck)
               .storage(overrideStorage)
-              .usageRetention(usageRetention);
+              .usageRetention(usageRetention)
+              .webhookRetryFor(webhookRetryFor)
+              .webhookBackoff(webhookBackoff)
+              .webhookMaxBackoff(webhookMaxBackoff)
+              .webhookQueue(webhookQueue)
+              .webhookJournal(stateDir.resolve("webhooks.journal"));
       if (check != null) {
         opsBuilder.checkToken(check);
       }
       ops = opsBuilder.build();
-    } catch (IllegalArgumentException | StoreUnavailableException e) { // a webhook's secret, Redis
+    } catch (IllegalArgumentException
+        | StoreUnavailableException
+        | UncheckedIOException e) { // a webhook's secret, Redis, the webhook journal
       err.println("sluice serve: " + e.getMessage());
       err.flush();
       overrideStorage.close();
@@ -746,6 +800,24 @@ final class ServeCommand implements Callable<Integer> {
         "Stop with Ctrl-C (drains requests in flight); reload the policy with kill -HUP "
             + ProcessHandle.current().pid());
     out.flush();
+  }
+
+  /** What is wrong with the webhook options, naming them, or {@code null}. */
+  String webhookProblem() {
+    if (webhookBackoff.toMillis() < 1) {
+      return "--webhook-backoff must be at least 1ms, got " + webhookBackoff.toNanos() + "ns";
+    }
+    if (webhookMaxBackoff.compareTo(webhookBackoff) < 0) {
+      return "--webhook-max-backoff ("
+          + webhookMaxBackoff.toMillis()
+          + "ms) must be at least --webhook-backoff ("
+          + webhookBackoff.toMillis()
+          + "ms)";
+    }
+    if (webhookQueue < 1) {
+      return "--webhook-queue must be at least 1, got " + webhookQueue;
+    }
+    return null;
   }
 
   private static String display(String address) {

@@ -44,7 +44,9 @@ import java.util.concurrent.ConcurrentHashMap;
  *       reset};
  *   <li>{@code sluice_policy_reloads_total{result}}: {@code ok} or {@code refused};
  *   <li>{@code sluice_webhook_deliveries_total{result}}: {@code delivered}, {@code failed} (after
- *       every retry), {@code dropped} (too many pending);
+ *       every retry, or refused by the receiver), {@code dropped} (pushed out of a full queue);
+ *   <li>{@code sluice_webhook_retries_total}, {@code sluice_webhook_queue_depth} (events waiting)
+ *       and {@code sluice_webhook_failed_kept} (failed events kept for a re-send);
  *   <li>{@code sluice_ops_dropped_decisions_total}: decisions left out of usage reports and
  *       webhooks because the reporting queue was full;
  *   <li>{@code sluice_overrides}: per-identity overrides stored;
@@ -189,6 +191,15 @@ public final class GatewayMetrics {
           .tag("result", result)
           .register(registry);
     }
+    FunctionCounter.builder("sluice.webhook.retries", ops, Operations::webhooksRetried)
+        .description("Webhook attempts that failed and were scheduled again")
+        .register(registry);
+    Gauge.builder("sluice.webhook.queue.depth", ops, Operations::webhookQueueDepth)
+        .description("Webhook events waiting for delivery")
+        .register(registry);
+    Gauge.builder("sluice.webhook.failed.kept", ops, Operations::webhooksFailedKept)
+        .description("Webhook events failed for good, kept for a re-send")
+        .register(registry);
     FunctionCounter.builder("sluice.ops.dropped.decisions", ops, Operations::droppedDecisions)
         .description("Decisions left out of usage and webhooks: the reporting queue was full")
         .register(registry);

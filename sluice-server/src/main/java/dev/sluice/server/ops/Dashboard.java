@@ -23,6 +23,7 @@ import java.util.function.Supplier;
  */
 final class Dashboard {
   private static final String RESOURCES = "/dev/sluice/server/dashboard/";
+  static final int FAILED_SHOWN = 20;
 
   private final String page;
   private final String csp;
@@ -104,6 +105,7 @@ final class Dashboard {
                 .put("endpoints", policy.webhooks().size())
                 .put("events", thresholds.events()))
         .put("deliveries", sender.recentJson())
+        .put("webhooks_failed", sender.failedJson(FAILED_SHOWN))
         .put("overrides", book.size())
         .put("dropped_decisions", recorder.dropped())
         .put("table", table());

@@ -10,6 +10,7 @@ import dev.sluice.core.policy.Webhook;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import java.lang.System.Logger.Level;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -36,6 +37,9 @@ import java.util.function.Supplier;
  *   <li>{@code GET /admin/overrides}, {@code GET|PUT|DELETE /admin/overrides/{identity}};
  *   <li>{@code GET /admin/usage?key=...}, {@code GET /admin/usage/top?n=20}, {@code GET
  *       /admin/usage/report?period=hour|day&format=json|csv[&key=...]};
+ *   <li>{@code GET /admin/webhooks}, {@code GET /admin/webhooks/failed}, {@code GET|DELETE
+ *       /admin/webhooks/failed/{id}}, {@code POST /admin/webhooks/failed/{id}/resend} (see {@link
+ *       WebhookApi});
  *   <li>{@code GET /admin/stats} (the dashboard's data) and {@code GET /dashboard}.
  * </ul>
  */
@@ -55,6 +59,7 @@ public final class Operations implements DecisionListener, AutoCloseable {
   private final UsageReport report;
   private final OverrideApi overrideApi;
   private final UsageApi usageApi;
+  private final WebhookApi webhookApi;
   private final Dashboard dashboard;
   private final ScheduledExecutorService housekeeping;
 
@@ -70,11 +75,13 @@ public final class Operations implements DecisionListener, AutoCloseable {
     this.sender =
         new WebhookSender(
             b.clock,
+            b.webhookTimer,
             secrets,
             b.webhookTimeout,
-            b.webhookBackoff,
-            b.webhookAttempts,
-            b.webhookQueue);
+            new WebhookRetry(b.webhookRetryFor, b.webhookBackoff, b.webhookMaxBackoff),
+            b.webhookQueue,
+            b.webhookKeepFailed,
+            b.webhookJournal);
     this.thresholds = new Thresholds(sender, 100_000);
     NearLimits near = new NearLimits(b.topCapacity);
     this.report = new UsageReport(b.usageRetention, b.reportRowsPerHour);
@@ -83,6 +90,7 @@ public final class Operations implements DecisionListener, AutoCloseable {
         new Recorder(b.queueCapacity, b.clock, List.of(rates, near, report, thresholds));
     this.overrideApi = new OverrideApi(book, engine);
     this.usageApi = new UsageApi(engine, book, near, report, recorder, b.clock);
+    this.webhookApi = new WebhookApi(sender);
     this.dashboard =
         new Dashboard(engine, rates, near, sender, thresholds, book, recorder, b.clock);
     this.housekeeping =
@@ -161,7 +169,9 @@ public final class Operations implements DecisionListener, AutoCloseable {
         || path.equals(OverrideApi.PREFIX)
         || path.startsWith(OverrideApi.PREFIX + "/")
         || path.equals("/admin/usage")
-        || path.startsWith("/admin/usage/");
+        || path.startsWith("/admin/usage/")
+        || path.equals(WebhookApi.PREFIX)
+        || path.startsWith(WebhookApi.PREFIX + "/");
   }
 
   /** Answers {@code req}, one of the paths it {@link #serves}. */
@@ -171,6 +181,8 @@ public final class Operations implements DecisionListener, AutoCloseable {
       overrideApi.handle(req);
     } else if (path.startsWith("/admin/usage")) {
       usageApi.handle(req);
+    } else if (path.startsWith(WebhookApi.PREFIX)) {
+      webhookApi.handle(req);
     } else if (path.equals("/admin/stats")) {
       if (only(req, "GET")) {
         dashboard.stats(req, usageApi);
@@ -295,6 +307,21 @@ public final class Operations implements DecisionListener, AutoCloseable {
     return sender.dropped();
   }
 
+  /** Webhook attempts that failed and were scheduled again. */
+  public long webhooksRetried() {
+    return sender.retried();
+  }
+
+  /** Webhook events waiting for delivery. */
+  public int webhookQueueDepth() {
+    return sender.pending();
+  }
+
+  /** Webhook events failed for good and kept for a re-send. */
+  public int webhooksFailedKept() {
+    return sender.failedKept();
+  }
+
   /** Overrides stored. */
   public int overrides() {
     return book.size();
@@ -324,9 +351,13 @@ public final class Operations implements DecisionListener, AutoCloseable {
     private int queueCapacity = 65_536;
     private Function<String, String> secrets = System::getenv;
     private Duration webhookTimeout = Duration.ofSeconds(5);
-    private Duration webhookBackoff = Duration.ofSeconds(1);
-    private int webhookAttempts = 5;
-    private int webhookQueue = 1_000;
+    private Duration webhookBackoff = WebhookRetry.DEFAULT.first();
+    private Duration webhookMaxBackoff = WebhookRetry.DEFAULT.maxInterval();
+    private Duration webhookRetryFor = WebhookRetry.DEFAULT.retryFor();
+    private int webhookQueue = 10_000;
+    private int webhookKeepFailed = 1_000;
+    private Path webhookJournal;
+    private WebhookTimer webhookTimer;
 
     private Builder(Supplier<Sluice> engine, Overrides overrides) {
       this.engine = Objects.requireNonNull(engine, "engine");
@@ -403,9 +434,27 @@ public final class Operations implements DecisionListener, AutoCloseable {
       return this;
     }
 
-    /** The first retry's delay; each next one doubles it (default 1 s). */
-    public Builder webhookBackoff(Duration backoff) {
-      this.webhookBackoff = Objects.requireNonNull(backoff, "backoff");
+    /**
+     * The shortest wait between two attempts of a webhook delivery (default 1 s); the waits then
+     * grow with the event's age, with jitter (see {@code docs/operations.md}).
+     */
+    public Builder webhookBackoff(Duration first) {
+      this.webhookBackoff = Objects.requireNonNull(first, "first");
+      return this;
+    }
+
+    /** The longest wait between two attempts of a webhook delivery (default 10 min). */
+    public Builder webhookMaxBackoff(Duration max) {
+      this.webhookMaxBackoff = Objects.requireNonNull(max, "max");
+      return this;
+    }
+
+    /**
+     * How long after an event was made its delivery is still tried (default 24 h); after that it is
+     * failed for good, and listed for a re-send.
+     */
+    public Builder webhookRetryFor(Duration retryFor) {
+      this.webhookRetryFor = Objects.requireNonNull(retryFor, "retryFor");
       return this;
     }
 
@@ -415,15 +464,34 @@ public final class Operations implements DecisionListener, AutoCloseable {
       return this;
     }
 
-    /** Attempts per delivery, the first included (default 5). */
-    public Builder webhookAttempts(int attempts) {
-      this.webhookAttempts = positive(attempts, "webhook attempts");
+    /**
+     * Webhook events that may wait for delivery (default 10,000); a new event beyond that pushes
+     * the oldest out.
+     */
+    public Builder webhookQueue(int events) {
+      this.webhookQueue = positive(events, "webhook queue");
       return this;
     }
 
-    /** Deliveries in flight or awaiting a retry before new events are dropped (default 1,000). */
-    public Builder webhookQueue(int deliveries) {
-      this.webhookQueue = positive(deliveries, "webhook queue");
+    /** Webhook events failed for good kept for a re-send (default 1,000; the oldest go first). */
+    public Builder webhookKeepFailed(int events) {
+      this.webhookKeepFailed = positive(events, "failed webhook events kept");
+      return this;
+    }
+
+    /**
+     * The file where the webhook queue is kept across restarts (usually {@code webhooks.journal} in
+     * the state directory, see {@link StateDir#webhooksFile}); default none: the queue is in memory
+     * only.
+     */
+    public Builder webhookJournal(Path file) {
+      this.webhookJournal = Objects.requireNonNull(file, "file");
+      return this;
+    }
+
+    /** What runs webhook retries when due (default: a scheduled executor on the system clock). */
+    public Builder webhookTimer(WebhookTimer timer) {
+      this.webhookTimer = Objects.requireNonNull(timer, "timer");
       return this;
     }
 
@@ -437,7 +505,9 @@ public final class Operations implements DecisionListener, AutoCloseable {
     /**
      * Loads the stored overrides into the table and starts reporting.
      *
-     * @throws IllegalArgumentException if a webhook's secret is not set ({@link #checkPolicy})
+     * @throws IllegalArgumentException if a webhook's secret is not set ({@link #checkPolicy}), or
+     *     the webhook retry settings do not fit together
+     * @throws java.io.UncheckedIOException if the webhook journal cannot be read or rewritten
      */
     public Operations build() {
       return new Operations(this);

@@ -17,8 +17,9 @@ import java.util.Set;
 /**
  * The directory where the gateway keeps what must survive a restart ({@code --state-dir}, default
  * {@code .sluice}): {@code identity.key}, the 16 random bytes that key identity fingerprints (so a
- * fingerprint, and the override set on it, means the same client after a restart), and {@code
- * overrides.json} (see {@link FileOverrideStorage}).
+ * fingerprint, and the override set on it, means the same client after a restart), {@code
+ * overrides.json} (see {@link FileOverrideStorage}), and {@code webhooks.journal}, the webhook
+ * events not yet delivered (see {@link WebhookJournal}).
  *
  * <p>The directory is made owner-only (700) and its files 600 where the file system knows POSIX
  * permissions: the key lets whoever holds it test guesses of API keys against fingerprints.
@@ -61,6 +62,11 @@ public final class StateDir {
   /** Where the overrides are kept with the in-memory store. */
   public Path overridesFile() {
     return dir.resolve("overrides.json");
+  }
+
+  /** Where webhook events waiting for delivery, or failed for good, are kept. */
+  public Path webhooksFile() {
+    return dir.resolve("webhooks.journal");
   }
 
   /**

@@ -243,6 +243,46 @@
     $('sum-webhooks').textContent = fmt(w.delivered) + ' / ' + fmt(w.failed) + ' / ' + fmt(w.dropped);
   }
 
+  // Webhook events that failed for good, each with a button that queues it again. A change, so the
+  // admin token goes in a header (never in a cookie or the URL).
+  function renderFailed(stats) {
+    const failed = stats.webhooks_failed || [];
+    $('failed-count').textContent = fmt(stats.webhooks.failed_kept || 0);
+    const rows = failed.map(f => {
+      const e = f.event || {};
+      const tr = el('tr');
+      tr.appendChild(el('td', f.failed.replace('T', ' ').replace('Z', ' UTC'), 'mono'));
+      tr.appendChild(el('td', f.reason, 'error-text'));
+      tr.appendChild(el('td', f.attempts, 'num'));
+      tr.appendChild(el('td', e.rule + ' / ' + e.limit, 'mono'));
+      tr.appendChild(el('td', e.threshold + '%', 'num'));
+      tr.appendChild(el('td', e.identity, 'mono'));
+      tr.appendChild(el('td', f.url, 'mono'));
+      const act = el('td');
+      const b = el('button', 'Resend', 'resend');
+      b.type = 'button';
+      b.dataset.id = f.id;
+      b.addEventListener('click', () => resend(b));
+      act.appendChild(b);
+      tr.appendChild(act);
+      return tr;
+    });
+    replaceRows($('failed-rows'), rows, 'No failed webhook events.', 8);
+  }
+
+  async function resend(button) {
+    button.disabled = true;
+    try {
+      const r = await fetch('/admin/webhooks/failed/' + encodeURIComponent(button.dataset.id) + '/resend', {
+        method: 'POST', headers: { Authorization: 'Bearer ' + token }, cache: 'no-store'
+      });
+      button.textContent = r.ok ? 'Queued' : 'Error ' + r.status;
+    } catch (e) {
+      button.textContent = 'Unreachable';
+    }
+    refresh();
+  }
+
   // The in-memory bucket table: its fill, and the new identities counted coarsely (absent with Redis).
   function renderTable(stats) {
     const t = stats.table;
@@ -267,6 +307,7 @@
     renderTable(stats);
     renderTop(stats);
     renderDeliveries(stats);
+    renderFailed(stats);
     $('sum-overrides').textContent = fmt(stats.overrides);
     $('updated').textContent = 'as of ' + stats.time.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC');
     state('live', 'live');

@@ -5,6 +5,7 @@ import dev.sluice.core.Overrides;
 import dev.sluice.core.store.InMemoryStore;
 import dev.sluice.server.ops.AdminToken;
 import dev.sluice.server.ops.FileOverrideStorage;
+import dev.sluice.server.ops.ManualWebhookTimer;
 import dev.sluice.server.ops.Operations;
 import dev.sluice.server.ops.StateDir;
 import io.vertx.core.Future;
@@ -34,6 +35,10 @@ final class OpsFixture implements AutoCloseable {
   static final String TOKEN = "test-admin-token-0123456789";
 
   final ManualTicker ticker;
+
+  /** Runs webhook retries when the test moves {@link #ticker} by {@link #advanceWebhooks}. */
+  final ManualWebhookTimer webhookTimer;
+
   final TestUpstream upstream = new TestUpstream();
   final Path stateDir;
   final Path policyFile;
@@ -64,6 +69,7 @@ final class OpsFixture implements AutoCloseable {
     }
     this.stateDir = dir.resolve("state");
     this.ticker = new ManualTicker(start);
+    this.webhookTimer = new ManualWebhookTimer(ticker);
     this.secrets.putAll(secrets);
     this.tune = tune;
     startGateway();
@@ -94,7 +100,8 @@ final class OpsFixture implements AutoCloseable {
             .token(AdminToken.of(TOKEN))
             .storage(new FileOverrideStorage(state.overridesFile(), key))
             .secrets(secrets::get)
-            .webhookBackoff(Duration.ofMillis(10));
+            .webhookTimer(webhookTimer)
+            .webhookJournal(state.webhooksFile());
     tune.accept(b);
     Gateway.Options options =
         new Gateway.Options(
@@ -113,6 +120,11 @@ final class OpsFixture implements AutoCloseable {
   void restart() {
     gateway.close();
     startGateway();
+  }
+
+  /** Moves the clock by {@code d} and runs the webhook retries due by then. */
+  void advanceWebhooks(Duration d) {
+    webhookTimer.advance(d);
   }
 
   /** The fingerprint of a raw identity, as the gateway computes it. */

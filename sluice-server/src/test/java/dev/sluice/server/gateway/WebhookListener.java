@@ -17,11 +17,11 @@ import java.util.function.IntUnaryOperator;
 
 /**
  * A real HTTP endpoint for webhook deliveries (the JDK's HTTP server on a free loopback port):
- * records each POST it gets and answers with the status {@code answer} gives for the request's
- * number (1 for the first).
+ * records each POST it gets (with the status it answered) and answers with the status {@code
+ * answer} gives for the request's number (1 for the first).
  */
 final class WebhookListener implements AutoCloseable {
-  record Received(Map<String, List<String>> headers, String body) {
+  record Received(Map<String, List<String>> headers, String body, int answered) {
     String header(String name) {
       return headers.entrySet().stream()
           .filter(e -> e.getKey().equalsIgnoreCase(name))
@@ -47,9 +47,11 @@ final class WebhookListener implements AutoCloseable {
         exchange -> {
           String body =
               new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-          received.add(new Received(Map.copyOf(exchange.getRequestHeaders()), body));
-          exchange.sendResponseHeaders(answer.applyAsInt(count.incrementAndGet()), -1);
+          int status = answer.applyAsInt(count.incrementAndGet());
+          exchange.sendResponseHeaders(status, -1);
           exchange.close();
+          // Recorded once answered: a test that saw it may rely on the sender having its answer.
+          received.add(new Received(Map.copyOf(exchange.getRequestHeaders()), body, status));
         });
     server.start();
   }

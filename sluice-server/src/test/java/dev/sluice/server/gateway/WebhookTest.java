@@ -26,7 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Webhooks delivered to a real local HTTP endpoint: thresholds fire once per window, signatures
- * verify, failures are retried with back-off, and an endpoint that hangs slows no request.
+ * verify, failures are retried with back-off (on the test's clock), and an endpoint that hangs
+ * slows no request. {@link WebhookDurabilityTest} covers the queue across restarts and the admin
+ * API.
  */
 class WebhookTest {
   static final Instant START = Instant.parse("2030-01-01T00:00:05Z");
@@ -138,6 +140,13 @@ class WebhookTest {
     assertThat(nextWindow.getLong("reset")).isEqualTo(START.getEpochSecond() - 5 + 120);
   }
 
+  /** Waits until no attempt is in flight: each outcome is then known to the sender. */
+  void settle() {
+    OpsFixture.await(
+        "no attempt in flight",
+        () -> f.adminJson("GET", "/admin/webhooks", null).getInteger("in_flight") == 0);
+  }
+
   @Test
   void aFailedDelivery_isRetriedWithTheSameEvent() throws Exception {
     listener = new WebhookListener(n -> n == 1 ? 500 : 200);
@@ -146,7 +155,10 @@ class WebhookTest {
     f.hit("/search", "key-a", 8);
 
     JsonObject first = verified(listener.next());
-    JsonObject second = verified(listener.next());
+    settle();
+    assertThat(listener.received).as("no retry before its time").isEmpty();
+    f.advanceWebhooks(Duration.ofSeconds(1)); // the first retry waits 0.5 to 1 s
+    JsonObject second = verified(listener.next(), START.plusSeconds(1));
     assertThat(second.getString("id")).isEqualTo(first.getString("id"));
     OpsFixture.await("the delivery recorded", () -> stats().getJsonArray("deliveries").size() == 1);
     JsonObject d = stats().getJsonArray("deliveries").getJsonObject(0);
@@ -156,14 +168,21 @@ class WebhookTest {
     assertThat(stats().getJsonObject("webhooks").getLong("retried")).isEqualTo(1);
   }
 
+  /**
+   * Retried for 10 s: attempts at 0, 1, 2, 4 and 8 s (each wait half to all of the event's age, at
+   * least 1 s), and the next, due 12 to 16 s after the event, would be past its retry time.
+   */
   @Test
-  void aDeliveryThatKeepsFailing_stopsAfterFiveAttempts_andIsCounted() throws Exception {
+  void aDeliveryThatKeepsFailing_failsForGoodAfterItsRetryTime_andIsCounted() throws Exception {
     listener = new WebhookListener(n -> 503);
-    start(listener.url(), b -> {});
+    start(listener.url(), b -> b.webhookRetryFor(Duration.ofSeconds(10)));
 
     f.hit("/search", "key-a", 8);
 
-    for (int i = 0; i < 5; i++) {
+    listener.next();
+    for (int seconds : new int[] {1, 1, 2, 4}) {
+      settle();
+      f.advanceWebhooks(Duration.ofSeconds(seconds));
       listener.next();
     }
     OpsFixture.await(
@@ -171,7 +190,7 @@ class WebhookTest {
     JsonObject d = stats().getJsonArray("deliveries").getJsonObject(0);
     assertThat(d.getString("outcome")).isEqualTo("failed");
     assertThat(d.getInteger("attempts")).isEqualTo(5);
-    assertThat(d.getString("error")).isEqualTo("HTTP 503");
+    assertThat(d.getString("error")).isEqualTo("HTTP 503 (retried for 10s)");
     assertThat(listener.received).isEmpty();
     assertThat(f.admin("GET", "/metrics", null).body())
         .contains("sluice_webhook_deliveries_total{result=\"failed\"} 1.0");
@@ -240,7 +259,7 @@ class WebhookTest {
               "endless-webhook-receiver");
       server.setDaemon(true);
       server.start();
-      start("http://127.0.0.1:" + endless.getLocalPort() + "/hook", b -> b.webhookAttempts(1));
+      start("http://127.0.0.1:" + endless.getLocalPort() + "/hook", b -> {});
 
       f.hit("/search", "key-a", 8);
 
