@@ -54,6 +54,7 @@ public final class Engines {
       new Policy(HeaderDialect.X_RATELIMIT, true, DenialFormat.DETAIL, List.of());
 
   private volatile RatelimitConfig envoy; // the file's envoyproxy/ratelimit configuration, or null
+  private volatile String policyHash; // of the file in force (PolicyHash)
   private final List<Consumer<RatelimitConfig>> envoyReloads = new CopyOnWriteArrayList<>();
 
   /**
@@ -85,15 +86,18 @@ public final class Engines {
     }
     this.identitySecret = identitySecret.clone();
     RatelimitConfig[] envoy = {null};
-    this.current = build(load(envoy));
+    String[] hash = {null};
+    this.current = build(load(envoy, hash));
     this.envoy = envoy[0];
+    this.policyHash = hash[0];
   }
 
   /**
    * The policy in the file; for envoyproxy/ratelimit configuration (recognised by its content), a
    * policy without rules, the configuration in {@code envoy[0]}.
    */
-  private Policy load(RatelimitConfig[] envoy) {
+  private Policy load(RatelimitConfig[] envoy, String[] hash) {
+    hash[0] = PolicyHash.of(policyFile);
     if (RatelimitConfig.recognises(policyFile)) {
       envoy[0] = RatelimitConfig.load(policyFile);
       return DESCRIPTORS_ONLY;
@@ -144,6 +148,14 @@ public final class Engines {
   }
 
   /**
+   * The policy file in force, as {@link PolicyHash} names it (12 hex digits of the SHA-256 of its
+   * bytes as last loaded): instances showing the same hash run the same file.
+   */
+  public String policyHash() {
+    return policyHash;
+  }
+
+  /**
    * Reads the policy file again and puts it in force.
    *
    * @return the policy now in force
@@ -162,7 +174,8 @@ public final class Engines {
    */
   public synchronized Policy reload(Consumer<Policy> check) {
     RatelimitConfig[] nextEnvoy = {null};
-    Policy policy = load(nextEnvoy);
+    String[] hash = {null};
+    Policy policy = load(nextEnvoy, hash);
     if ((nextEnvoy[0] == null) != (envoy == null)) {
       throw new IllegalArgumentException(
           envoy == null
@@ -172,6 +185,7 @@ public final class Engines {
     check.accept(policy);
     Sluice next = build(policy);
     current = next;
+    policyHash = hash[0];
     if (nextEnvoy[0] != null) {
       envoy = nextEnvoy[0];
       envoyReloads.forEach(r -> r.accept(nextEnvoy[0]));
