@@ -110,7 +110,9 @@ final class AdminAccess {
       return true;
     }
     if (caller == Caller.NONE) {
-      boolean page = path.equals("/dashboard") && !write;
+      // A browser sends no Authorization header by itself: one that came with a wrong token is
+      // a client's mistake, answered in JSON; a browser without a session goes to the form.
+      boolean page = path.equals("/dashboard") && !write && req.getHeader("Authorization") == null;
       if (page) {
         boolean stale = req.getCookie(Sessions.COOKIE) != null;
         if (stale) {

@@ -53,7 +53,10 @@ final class SignInPage {
         .putHeader("Content-Security-Policy", csp)
         .putHeader("X-Frame-Options", "DENY")
         .putHeader("X-Content-Type-Options", "nosniff")
-        .putHeader("Referrer-Policy", "no-referrer")
+        // Not no-referrer: a browser would then send "Origin: null" with the form, which the
+        // sign-in refuses as it refuses any other site's; same-origin names this one, and only
+        // to itself.
+        .putHeader("Referrer-Policy", "same-origin")
         .end(Buffer.buffer(html.getBytes(StandardCharsets.UTF_8)));
   }
 }

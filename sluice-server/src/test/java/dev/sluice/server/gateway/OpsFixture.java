@@ -32,6 +32,7 @@ import java.util.function.Consumer;
  */
 final class OpsFixture implements AutoCloseable {
   static final String TOKEN = "test-admin-token-0123456789";
+  static final String VIEWER = "test-viewer-token-0123456789";
 
   final ManualTicker ticker;
   final TestUpstream upstream = new TestUpstream();
@@ -94,6 +95,7 @@ final class OpsFixture implements AutoCloseable {
             .token(AdminToken.of(TOKEN))
             .storage(new FileOverrideStorage(state.overridesFile(), key))
             .secrets(secrets::get)
+            .policyHash(engines::policyHash)
             .webhookBackoff(Duration.ofMillis(10));
     tune.accept(b);
     Gateway.Options options =
