@@ -32,14 +32,19 @@ import java.util.function.Supplier;
  * webhook deliveries go out on the HTTP client's threads. Nothing here runs on a request's path but
  * that enqueue.
  *
- * <p>Routes, all behind {@link AdminToken} (see {@link #authorized}):
+ * <p>Routes, all behind a credential (see {@link #admit}: the admin token for changes; the viewer
+ * token or the dashboard's sign-in cookie for reading):
  *
  * <ul>
  *   <li>{@code GET /admin/overrides}, {@code GET|PUT|DELETE /admin/overrides/{identity}};
  *   <li>{@code GET /admin/usage?key=...}, {@code GET /admin/usage/top?n=20}, {@code GET
- *       /admin/usage/report?period=hour|day&format=json|csv[&key=...]};
- *   <li>{@code GET /admin/stats} (the dashboard's data) and {@code GET /dashboard}.
+ *       /admin/usage/report?period=hour|day&format=json|csv[&key=...][&scope=fleet|instance]};
+ *   <li>{@code GET /admin/audit?limit=N}, the audit trail ({@link AuditLog});
+ *   <li>{@code GET /admin/stats} (the dashboard's data), {@code GET /dashboard} and its sign-in.
  * </ul>
+ *
+ * <p>With a shared store ({@link Builder#shared}), the usage report and the near-limit table are
+ * the fleet's ({@link FleetUsage}).
  */
 public final class Operations implements DecisionListener, AutoCloseable {
   private static final System.Logger LOG = System.getLogger("sluice.ops");
