@@ -98,7 +98,12 @@ final class AdminAccess {
       return false;
     }
     if (path.equals("/dashboard") && req.method() == HttpMethod.GET && req.query() != null) {
-      String token = Identities.queryValue(req.query(), "token");
+      String token;
+      try {
+        token = Identities.queryValue(req.query(), "token");
+      } catch (BadInput e) { // escapes that are not UTF-8: no token of ours
+        token = "";
+      }
       if (token != null) {
         signInWith(req, token, true);
         return false;

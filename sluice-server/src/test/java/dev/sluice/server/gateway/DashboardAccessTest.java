@@ -143,6 +143,14 @@ class DashboardAccessTest {
   }
 
   @Test
+  void aLinkWhoseTokenIsNotUtf8_goesToTheForm_neverAnError() {
+    HttpResponse<String> r = send("GET", "/dashboard?token=%ff%fe", null);
+
+    assertThat(r.statusCode()).isEqualTo(303);
+    assertThat(r.headers().firstValue("Location")).hasValue("/dashboard/sign-in?refused");
+  }
+
+  @Test
   void theCookie_readsThePageAndTheApi() {
     String cookie = signIn(OpsFixture.TOKEN);
 
