@@ -51,8 +51,8 @@ import picocli.CommandLine.Spec;
     description = {
       "Enforces a policy: a reverse proxy on --port in front of --upstream, and the",
       "admin port on --admin-port: /healthz, /readyz, /metrics; with a token, POST",
-      "/v1/check; with the admin token, /admin/overrides, /admin/usage, /admin/reload,",
-      "/dashboard.",
+      "/v1/check; with the admin token, /admin/overrides, /admin/usage, /admin/audit,",
+      "/admin/reload, /dashboard (the viewer token reads only).",
       "Without --upstream it is a decision service only. SIGHUP reloads the policy file."
     },
     exitCodeListHeading = "%nExit codes:%n",
@@ -271,6 +271,24 @@ final class ServeCommand implements Callable<Integer> {
   String checkToken;
 
   @Option(
+      names = "--viewer-token",
+      paramLabel = "TOKEN",
+      description = {
+        "A read-only bearer token (at least 16 characters): the dashboard and every GET",
+        "under /admin, never a change. Default: $SLUICE_VIEWER_TOKEN, else none."
+      })
+  String viewerToken;
+
+  @Option(
+      names = "--dashboard-session",
+      paramLabel = "DURATION",
+      defaultValue = "12h",
+      converter = DurationConverter.class,
+      description =
+          "How long a dashboard sign-in (its cookie) lasts, 1m to 30d (default: ${DEFAULT-VALUE}).")
+  Duration dashboardSession;
+
+  @Option(
       names = "--open-check",
       description = {
         "Let POST /v1/check take requests without a token: whoever reaches the admin port",
@@ -340,6 +358,7 @@ final class ServeCommand implements Callable<Integer> {
 
   static final String ADMIN_TOKEN_ENV = "SLUICE_ADMIN_TOKEN";
   static final String CHECK_TOKEN_ENV = "SLUICE_CHECK_TOKEN";
+  static final String VIEWER_TOKEN_ENV = "SLUICE_VIEWER_TOKEN";
 
   /** How often an instance on a shared store checks that it hashes identities as the others do. */
   static final Duration SECRET_CHECK_EVERY = Duration.ofSeconds(1);
@@ -440,6 +459,33 @@ final class ServeCommand implements Callable<Integer> {
         err.flush();
         return CheckCommand.INVALID;
       }
+    }
+    AdminToken viewer = null;
+    String configuredViewer = viewerToken != null ? viewerToken : System.getenv(VIEWER_TOKEN_ENV);
+    if (configuredViewer != null && !configuredViewer.isEmpty()) {
+      String flag = viewerToken != null ? "--viewer-token" : VIEWER_TOKEN_ENV;
+      try {
+        viewer = AdminToken.of(configuredViewer, "a viewer token");
+      } catch (IllegalArgumentException e) {
+        err.println("sluice serve: " + flag + ": " + e.getMessage());
+        err.flush();
+        return CheckCommand.INVALID;
+      }
+      if (token.accepts(configuredViewer)) {
+        err.println(
+            "sluice serve: "
+                + flag
+                + " is the admin token: give the viewer a token of its own, or it could make"
+                + " changes too");
+        err.flush();
+        return CheckCommand.INVALID;
+      }
+    }
+    if (dashboardSession.compareTo(Duration.ofMinutes(1)) < 0
+        || dashboardSession.compareTo(Duration.ofDays(30)) > 0) {
+      err.println("sluice serve: --dashboard-session is from 1m to 30d");
+      err.flush();
+      return CheckCommand.INVALID;
     }
     // Every store is found by its URI's scheme (Stores, sluice-core): memory here, redis://... in
     // sluice-redis, any other in a jar of its own on the class path.
@@ -561,10 +607,17 @@ final class ServeCommand implements Callable<Integer> {
               .webhookBackoff(webhookBackoff)
               .webhookMaxBackoff(webhookMaxBackoff)
               .webhookQueue(webhookQueue)
-              .webhookJournal(stateDir.resolve("webhooks.journal"));
+              .webhookJournal(stateDir.resolve("webhooks.journal"))
+
+              .sessionTtl(dashboardSession)
+              .policyHash(engines::policyHash);
       if (check != null) {
         opsBuilder.checkToken(check);
       }
+      if (viewer != null) {
+        opsBuilder.viewerToken(viewer);
+      }
+      shared.ifPresent(opsBuilder::shared);
       ops = opsBuilder.build();
     } catch (IllegalArgumentException
         | StoreUnavailableException
@@ -770,7 +823,16 @@ final class ServeCommand implements Callable<Integer> {
         "  dashboard: "
             + admin
             + "/dashboard?token="
-            + (tokenGenerated ? ops.token().value() : "<token>"));
+            + (tokenGenerated ? ops.token().value() : "<token>")
+            + "  (signs in with a cookie and drops the token from the address; or sign in at "
+            + admin
+            + "/dashboard/sign-in)");
+    if (ops.viewerToken() != null) {
+      out.println(
+          "  viewer: a read-only token (from "
+              + (viewerToken != null ? "--viewer-token" : VIEWER_TOKEN_ENV)
+              + ") opens the dashboard and GET /admin/...; changes need the admin token");
+    }
     out.println("  overrides: " + ops.overrides() + " stored, in " + ops.storageDescription());
     if (target != null) {
       out.println("Try:  curl -i http://127.0.0.1:" + gateway.port() + "/");

@@ -172,6 +172,52 @@ class ServeCommandTest {
   }
 
   @Test
+  void aViewerTokenThatIsTheAdminToken_exits2SayingSo() throws IOException {
+    Path p = policy("global: {key: ip, limits: 5/minute}\n");
+    String token = "same-token-for-both-0123456789";
+
+    Run r =
+        run(
+            "serve",
+            "--config",
+            p.toString(),
+            "--admin-token",
+            token,
+            "--viewer-token",
+            token,
+            "--port",
+            "0",
+            "--admin-port",
+            "0");
+
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err())
+        .isEqualTo(
+            "sluice serve: --viewer-token is the admin token: give the viewer a token of its own,"
+                + " or it could make changes too\n");
+  }
+
+  @Test
+  void aShortViewerToken_exits2SayingSo() throws IOException {
+    Path p = policy("global: {key: ip, limits: 5/minute}\n");
+
+    Run r = run("serve", "--config", p.toString(), "--viewer-token", "short");
+
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err()).startsWith("sluice serve: --viewer-token: a viewer token is at least 16");
+  }
+
+  @Test
+  void aDashboardSessionOutOfRange_exits2SayingSo() throws IOException {
+    Path p = policy("global: {key: ip, limits: 5/minute}\n");
+
+    Run r = run("serve", "--config", p.toString(), "--dashboard-session", "10s");
+
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err()).isEqualTo("sluice serve: --dashboard-session is from 1m to 30d\n");
+  }
+
+  @Test
   void maxBuckets_belowTen_exits2SayingSo() throws IOException {
     Path p = policy("global: {key: ip, limits: 5/minute}\n");
 

@@ -33,13 +33,14 @@ import java.lang.System.Logger.Level;
  *   <li>the rest of {@code /admin} and {@code /dashboard}: see {@link Operations}.
  * </ul>
  *
- * Everything under {@code /admin} and {@code /dashboard} needs the admin token ({@code
- * Authorization: Bearer ...}): 401 without it, before anything else is looked at. The decision
- * endpoint needs the admin token or the check token (it charges limits and shows what remains of
- * them), unless the operator opened it ({@code --open-check}); 401 without. The health, readiness
- * and metrics endpoints stay open (the port binds to loopback by default). Every answer is JSON
- * except the metrics, the CSV report and the dashboard; unknown paths get 404 and wrong methods
- * 405.
+ * Everything under {@code /admin} and {@code /dashboard} needs a credential, looked at before
+ * anything else: the admin token ({@code Authorization: Bearer ...}) for everything, the viewer
+ * token or the dashboard's sign-in cookie for reading only (401 without one, 403 for a reader's
+ * change; see {@code Operations.admit}). The decision endpoint needs the admin token or the check
+ * token (it charges limits and shows what remains of them), unless the operator opened it ({@code
+ * --open-check}); 401 without. The health, readiness and metrics endpoints stay open (the port
+ * binds to loopback by default). Every answer is JSON except the metrics, the CSV report and the
+ * dashboard; unknown paths get 404 and wrong methods 405.
  */
 final class AdminHandler implements Handler<HttpServerRequest> {
   private static final System.Logger LOG = System.getLogger("sluice.gateway");
@@ -95,17 +96,8 @@ final class AdminHandler implements Handler<HttpServerRequest> {
             || path.equals("/admin")
             || path.equals("/dashboard")
             || path.startsWith("/dashboard/"))
-        && !ops.authorized(req)) {
-      req.response().putHeader("WWW-Authenticate", "Bearer realm=\"sluice-admin\"");
-      JsonErrors.send(
-          req.response(),
-          401,
-          "UNAUTHORIZED",
-          path
-              + " needs the admin token:"
-              + " send Authorization: Bearer <token> (the token is --admin-token,"
-              + " SLUICE_ADMIN_TOKEN, or the one printed at start-up)");
-      return;
+        && !ops.admit(req)) {
+      return; // answered: 401, 403 for a reader's change, or the dashboard's sign-in
     }
     if (Operations.serves(path)) {
       ops.handle(req);
@@ -164,7 +156,7 @@ final class AdminHandler implements Handler<HttpServerRequest> {
               HttpMethod.POST,
               () -> {
                 req.resume();
-                JsonObject answer = reloadAnswering();
+                JsonObject answer = reloadAnswering("admin");
                 json(req.response(), answer.getBoolean("reloaded") ? 200 : 422, answer);
               });
       default ->
@@ -175,7 +167,8 @@ final class AdminHandler implements Handler<HttpServerRequest> {
               "no such endpoint: "
                   + path
                   + " (the admin port serves /healthz, /readyz, /metrics, POST /v1/check, POST"
-                  + " /admin/reload, /admin/overrides, /admin/usage, /admin/stats and /dashboard)");
+                  + " /admin/reload, /admin/overrides, /admin/usage, /admin/audit, /admin/stats and"
+                  + " /dashboard)");
     }
   }
 
@@ -242,20 +235,22 @@ final class AdminHandler implements Handler<HttpServerRequest> {
     }
   }
 
-  /** Reloads the policy; {@code null} on success, else the error. Also used for SIGHUP. */
+  /** Reloads the policy on SIGHUP; {@code null} on success, else the error. */
   String reload() {
-    JsonObject answer = reloadAnswering();
+    JsonObject answer = reloadAnswering("signal");
     return answer.getBoolean("reloaded")
         ? null
         : answer.getJsonObject("error").getString("message");
   }
 
   /** Reloads the policy and says how it went, as the admin API answers. */
-  private synchronized JsonObject reloadAnswering() {
+  private synchronized JsonObject reloadAnswering(String by) {
+    String before = engines.policyHash();
     try {
       Policy p = engines.reload(ops::checkPolicy);
       ops.policyChanged();
       metrics.reloaded(true);
+      ops.policyReloaded(by, before, engines.policyHash(), null);
       LOG.log(
           Level.INFO,
           "policy reloaded from {0}: {1} rules",
@@ -264,6 +259,7 @@ final class AdminHandler implements Handler<HttpServerRequest> {
       return new JsonObject().put("reloaded", true).put("rules", p.rules().size());
     } catch (PolicyException | IllegalArgumentException e) {
       metrics.reloaded(false);
+      ops.policyReloaded(by, before, before, e.getMessage());
       LOG.log(
           Level.WARNING,
           "policy reload refused, the previous policy stays in force: {0}",

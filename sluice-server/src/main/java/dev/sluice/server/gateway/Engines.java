@@ -45,6 +45,7 @@ public final class Engines {
   private volatile Sluice current;
 
   private volatile RatelimitConfig envoy; // the file's envoyproxy/ratelimit configuration, or null
+  private volatile String policyHash; // of the file in force (PolicyHash)
   private final List<Consumer<RatelimitConfig>> envoyReloads = new CopyOnWriteArrayList<>();
 
   /**
@@ -76,8 +77,10 @@ public final class Engines {
     }
     this.identitySecret = identitySecret.clone();
     RatelimitConfig[] envoy = {null};
-    this.current = build(load(envoy));
+    String[] hash = {null};
+    this.current = build(load(envoy, hash));
     this.envoy = envoy[0];
+    this.policyHash = hash[0];
   }
 
   /**
@@ -86,7 +89,8 @@ public final class Engines {
    * enforces nothing of them, and the tiers the admin API checks overrides against), the
    * configuration in {@code envoy[0]}.
    */
-  private Policy load(RatelimitConfig[] envoy) {
+  private Policy load(RatelimitConfig[] envoy, String[] hash) {
+    hash[0] = PolicyHash.of(policyFile);
     if (RatelimitConfig.recognises(policyFile)) {
       envoy[0] = RatelimitConfig.load(policyFile);
       return envoy[0].gatewayPolicy();
@@ -137,6 +141,14 @@ public final class Engines {
   }
 
   /**
+   * The policy file in force, as {@link PolicyHash} names it (12 hex digits of the SHA-256 of its
+   * bytes as last loaded): instances showing the same hash run the same file.
+   */
+  public String policyHash() {
+    return policyHash;
+  }
+
+  /**
    * Reads the policy file again and puts it in force.
    *
    * @return the policy now in force
@@ -155,7 +167,8 @@ public final class Engines {
    */
   public synchronized Policy reload(Consumer<Policy> check) {
     RatelimitConfig[] nextEnvoy = {null};
-    Policy policy = load(nextEnvoy);
+    String[] hash = {null};
+    Policy policy = load(nextEnvoy, hash);
     if ((nextEnvoy[0] == null) != (envoy == null)) {
       throw new IllegalArgumentException(
           envoy == null
@@ -165,6 +178,7 @@ public final class Engines {
     check.accept(policy);
     Sluice next = build(policy);
     current = next;
+    policyHash = hash[0];
     if (nextEnvoy[0] != null) {
       envoy = nextEnvoy[0];
       envoyReloads.forEach(r -> r.accept(nextEnvoy[0]));

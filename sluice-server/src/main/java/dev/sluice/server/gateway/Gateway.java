@@ -210,6 +210,7 @@ public final class Gateway implements AutoCloseable {
     this.metrics = new GatewayMetrics();
     metrics.bind(ops);
     metrics.bind(TableStats.of(engines.store()));
+    metrics.bindPolicyHash(engines::policyHash);
     // Every engine, this one and those of reloads to come, tells these of each decision itself:
     // the proxy and /v1/check only decide.
     engines.listen(List.of(metrics.decisions(), ops, new StoreFailureLog()));

@@ -280,9 +280,36 @@ public final class GatewayMetrics {
         .increment();
   }
 
+  private io.micrometer.core.instrument.MultiGauge policyInfo;
+  private java.util.function.Supplier<String> policyHash;
+
+  /**
+   * Exposes {@code sluice_policy_info{hash="..."} 1}: the hash of the policy file in force ({@code
+   * PolicyHash}), one series at a time, so instances can be compared by the policy they run.
+   */
+  void bindPolicyHash(java.util.function.Supplier<String> hash) {
+    policyHash = hash;
+    policyInfo =
+        io.micrometer.core.instrument.MultiGauge.builder("sluice.policy.info")
+            .description("The policy file in force: its hash (12 hex digits of its SHA-256)")
+            .register(registry);
+  }
+
+  private void syncPolicyInfo() {
+    if (policyInfo != null) {
+      String hash = policyHash.get();
+      policyInfo.register(
+          java.util.List.of(
+              io.micrometer.core.instrument.MultiGauge.Row.of(
+                  io.micrometer.core.instrument.Tags.of("hash", hash == null ? "none" : hash), 1)),
+          true);
+    }
+  }
+
   /** The Prometheus text exposition. */
   String scrape() {
     syncOverflows();
+    syncPolicyInfo();
     return registry.scrape();
   }
 }

@@ -35,6 +35,8 @@ final class Dashboard {
   private final OverrideBook book;
   private final Recorder recorder;
   private final Ticker clock;
+  private final FleetUsage fleet; // null without a shared store
+  private final Supplier<String> policyHash;
 
   Dashboard(
       Supplier<Sluice> engine,
@@ -44,7 +46,11 @@ final class Dashboard {
       Thresholds thresholds,
       OverrideBook book,
       Recorder recorder,
-      Ticker clock) {
+      Ticker clock,
+      FleetUsage fleet,
+      Supplier<String> policyHash) {
+    this.fleet = fleet;
+    this.policyHash = policyHash;
     this.engine = engine;
     this.rates = rates;
     this.near = near;
@@ -67,7 +73,7 @@ final class Dashboard {
             + "'; script-src '"
             + sha256(js)
             + "';"
-            + " base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+            + " base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
   }
 
   void page(HttpServerRequest req) {
@@ -91,7 +97,7 @@ final class Dashboard {
       rules.add(new JsonObject().put("name", r.name()).put("shadow", r.shadow()));
     }
     JsonArray top = new JsonArray();
-    near.top(10, now).forEach(top::add);
+    (fleet != null ? fleet.top(10, now) : near.top(10, now)).forEach(top::add);
     return new JsonObject()
         .put("time", Epoch.instant(now).toString())
         .put("rules", rules)
@@ -108,7 +114,10 @@ final class Dashboard {
         .put("webhooks_failed", sender.failedJson(FAILED_SHOWN))
         .put("overrides", book.size())
         .put("dropped_decisions", recorder.dropped())
-        .put("table", table());
+        .put("table", table())
+        .put("scope", fleet != null ? "fleet" : "instance")
+        .put("policy_hash", policyHash.get())
+        .put("instances", fleet != null ? fleet.instances(now) : null);
   }
 
   /** The in-memory table's fill and overflows, or {@code null} with a shared store. */
@@ -128,7 +137,7 @@ final class Dashboard {
     }
   }
 
-  private static String sha256(String s) {
+  static String sha256(String s) {
     try {
       byte[] d = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
       return "sha256-" + Base64.getEncoder().encodeToString(d);

@@ -36,6 +36,7 @@ final class NearLimits implements Recorder.Sink {
     long capacity;
     long remaining;
     long resetAtMicros;
+    long seenMicros;
     boolean shadow;
 
     Entry(String rule, long fingerprint) {
@@ -108,6 +109,7 @@ final class NearLimits implements Recorder.Sink {
       e.remaining = nearest.remaining();
       e.used = Math.max(0, e.capacity - e.remaining);
       e.resetAtMicros = nearest.resetAtMicros();
+      e.seenMicros = nowMicros;
       e.shadow = b.shadow();
     }
   }
@@ -143,6 +145,62 @@ final class NearLimits implements Recorder.Sink {
     List<JsonObject> out = new ArrayList<>();
     for (int i = 0; i < Math.min(n, live.size()); i++) {
       out.add(live.get(i).toJson());
+    }
+    return out;
+  }
+
+  /**
+   * {@link #top} with each entry's {@code seen} (epoch micros of the request it reflects): what
+   * this instance publishes for the fleet's view ({@link FleetUsage}).
+   */
+  synchronized List<JsonObject> export(int n, long nowMicros) {
+    List<Entry> live = new ArrayList<>();
+    for (Entry e : entries.values()) {
+      if (e.resetAtMicros > nowMicros && e.used > 0) {
+        live.add(e);
+      }
+    }
+    live.sort(NEAREST_FIRST);
+    List<JsonObject> out = new ArrayList<>();
+    for (int i = 0; i < Math.min(n, live.size()); i++) {
+      out.add(live.get(i).toJson().put("seen", live.get(i).seenMicros));
+    }
+    return out;
+  }
+
+  /**
+   * The {@code n} nearest to full among several instances' {@link #export}s: per rule and identity,
+   * the latest observation (on a shared store every instance sees the same bucket, so the newest
+   * request's view is the truest), leaving out windows reset by {@code nowMicros}.
+   */
+  static List<JsonObject> merge(List<JsonObject> exported, int n, long nowMicros) {
+    Map<String, JsonObject> latest = new HashMap<>();
+    for (JsonObject o : exported) {
+      String key = o.getString("rule") + "\n" + o.getString("identity");
+      JsonObject had = latest.get(key);
+      if (had == null || had.getLong("seen", 0L) < o.getLong("seen", 0L)) {
+        latest.put(key, o);
+      }
+    }
+    long nowSeconds = Math.floorDiv(nowMicros, 1_000_000L);
+    List<JsonObject> live = new ArrayList<>();
+    for (JsonObject o : latest.values()) {
+      if (o.getLong("reset", 0L) > nowSeconds && o.getLong("used", 0L) > 0) {
+        live.add(o);
+      }
+    }
+    live.sort(
+        Comparator.comparingDouble(
+                (JsonObject o) -> (double) o.getLong("used") / Math.max(1, o.getLong("capacity")))
+            .reversed()
+            .thenComparing(Comparator.comparingLong((JsonObject o) -> o.getLong("used")).reversed())
+            .thenComparing(o -> o.getString("rule"))
+            .thenComparing(o -> o.getString("identity")));
+    List<JsonObject> out = new ArrayList<>();
+    for (int i = 0; i < Math.min(n, live.size()); i++) {
+      JsonObject o = live.get(i).copy();
+      o.remove("seen");
+      out.add(o);
     }
     return out;
   }

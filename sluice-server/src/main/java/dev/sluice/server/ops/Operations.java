@@ -7,8 +7,10 @@ import dev.sluice.core.Sluice;
 import dev.sluice.core.Ticker;
 import dev.sluice.core.policy.Policy;
 import dev.sluice.core.policy.Webhook;
+import dev.sluice.core.store.SharedState;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonObject;
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,17 +33,22 @@ import java.util.function.Supplier;
  * webhook deliveries go out on the HTTP client's threads. Nothing here runs on a request's path but
  * that enqueue.
  *
- * <p>Routes, all behind {@link AdminToken} (see {@link #authorized}):
+ * <p>Routes, all behind a credential (see {@link #admit}: the admin token for changes; the viewer
+ * token or the dashboard's sign-in cookie for reading):
  *
  * <ul>
  *   <li>{@code GET /admin/overrides}, {@code GET|PUT|DELETE /admin/overrides/{identity}};
  *   <li>{@code GET /admin/usage?key=...}, {@code GET /admin/usage/top?n=20}, {@code GET
- *       /admin/usage/report?period=hour|day&format=json|csv[&key=...]};
+ *       /admin/usage/report?period=hour|day&format=json|csv[&key=...][&scope=fleet|instance]};
  *   <li>{@code GET /admin/webhooks}, {@code GET /admin/webhooks/failed}, {@code GET|DELETE
  *       /admin/webhooks/failed/{id}}, {@code POST /admin/webhooks/failed/{id}/resend} (see {@link
  *       WebhookApi});
- *   <li>{@code GET /admin/stats} (the dashboard's data) and {@code GET /dashboard}.
+ *   <li>{@code GET /admin/audit?limit=N}, the audit trail ({@link AuditLog});
+ *   <li>{@code GET /admin/stats} (the dashboard's data), {@code GET /dashboard} and its sign-in.
  * </ul>
+ *
+ * <p>With a shared store ({@link Builder#shared}), the usage report and the near-limit table are
+ * the fleet's ({@link FleetUsage}).
  */
 public final class Operations implements DecisionListener, AutoCloseable {
   private static final System.Logger LOG = System.getLogger("sluice.ops");
@@ -61,9 +68,14 @@ public final class Operations implements DecisionListener, AutoCloseable {
   private final UsageApi usageApi;
   private final WebhookApi webhookApi;
   private final Dashboard dashboard;
+  private final AdminAccess access;
+  private final AuditLog audit;
+  private final FleetUsage fleet; // null without a shared store
   private final ScheduledExecutorService housekeeping;
+  private final Ticker clock;
 
   private Operations(Builder b) {
+    this.clock = b.clock;
     this.token = b.token != null ? b.token : AdminToken.generate();
     this.checkToken = b.checkToken;
     this.openCheck = b.openCheck;
@@ -88,11 +100,23 @@ public final class Operations implements DecisionListener, AutoCloseable {
     DecisionRates rates = new DecisionRates();
     this.recorder =
         new Recorder(b.queueCapacity, b.clock, List.of(rates, near, report, thresholds));
-    this.overrideApi = new OverrideApi(book, engine);
-    this.usageApi = new UsageApi(engine, book, near, report, recorder, b.clock);
+    this.access = new AdminAccess(token, b.viewerToken, b.clock, b.sessionTtl);
+    this.fleet =
+        b.shared == null
+            ? null
+            : new FleetUsage(
+                b.shared, report, near, b.clock, b.fleetEvery, b.usageRetention, b.policyHash);
+    this.audit =
+        new AuditLog(
+            b.clock,
+            b.auditCapacity,
+            fleet != null ? fleet.instance() : FleetUsage.newInstanceName());
+    this.overrideApi = new OverrideApi(book, engine, audit);
+    this.usageApi = new UsageApi(engine, book, near, report, recorder, b.clock, fleet);
     this.webhookApi = new WebhookApi(sender);
     this.dashboard =
-        new Dashboard(engine, rates, near, sender, thresholds, book, recorder, b.clock);
+        new Dashboard(
+            engine, rates, near, sender, thresholds, book, recorder, b.clock, fleet, b.policyHash);
     this.housekeeping =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -102,6 +126,17 @@ public final class Operations implements DecisionListener, AutoCloseable {
             });
     housekeeping.scheduleWithFixedDelay(this::purgeExpired, 60, 60, TimeUnit.SECONDS);
     housekeeping.scheduleWithFixedDelay(this::resync, 60, 60, TimeUnit.SECONDS);
+    if (fleet != null) {
+      long every = b.fleetEvery.toMillis();
+      housekeeping.scheduleWithFixedDelay(
+          () -> {
+            recorder.flush().orTimeout(2, TimeUnit.SECONDS).exceptionally(e -> null).join();
+            fleet.publishQuietly();
+          },
+          0,
+          every,
+          TimeUnit.MILLISECONDS);
+    }
   }
 
   /**
@@ -123,16 +158,32 @@ public final class Operations implements DecisionListener, AutoCloseable {
   }
 
   /**
-   * Whether {@code req} carries the token: {@code Authorization: Bearer <token>}, or, for {@code
-   * GET /dashboard} only (a page a browser opens from a link), {@code ?token=<token>}.
+   * Lets {@code req}, to a path under {@code /admin} or {@code /dashboard}, through, or answers it
+   * (see {@link AdminAccess}): the admin token in {@code Authorization: Bearer} opens everything;
+   * the viewer token, or the dashboard's sign-in cookie, opens reading only ({@code GET}, {@code
+   * HEAD}); the dashboard's sign-in and sign-out are answered here.
+   *
+   * @return whether the caller may go on
    */
-  public boolean authorized(HttpServerRequest req) {
-    if (token.acceptsHeader(req.getHeader("Authorization"))) {
-      return true;
-    }
-    return req.method() == HttpMethod.GET
-        && req.path().equals("/dashboard")
-        && token.accepts(req.getParam("token"));
+  public boolean admit(HttpServerRequest req) {
+    return access.admit(req, audit);
+  }
+
+  /** The viewer token, or {@code null} if there is none. */
+  public AdminToken viewerToken() {
+    return access.viewer();
+  }
+
+  /**
+   * Records a policy reload in the audit trail.
+   *
+   * @param by what asked for it: {@code admin} (the admin API) or {@code signal} (SIGHUP)
+   * @param before the hash of the policy in force before ({@code Engines.policyHash})
+   * @param after the hash in force now (the same as {@code before} when refused)
+   * @param error why it was refused, or {@code null}
+   */
+  public void policyReloaded(String by, String before, String after, String error) {
+    audit.record("policy.reload", by, null, before, after, error);
   }
 
   /**
@@ -170,6 +221,7 @@ public final class Operations implements DecisionListener, AutoCloseable {
         || path.startsWith(OverrideApi.PREFIX + "/")
         || path.equals("/admin/usage")
         || path.startsWith("/admin/usage/")
+        || path.equals("/admin/audit")
         || path.equals(WebhookApi.PREFIX)
         || path.startsWith(WebhookApi.PREFIX + "/");
   }
@@ -178,7 +230,16 @@ public final class Operations implements DecisionListener, AutoCloseable {
   public void handle(HttpServerRequest req) {
     String path = req.path();
     if (path.startsWith(OverrideApi.PREFIX)) {
-      overrideApi.handle(req);
+      overrideApi.handle(req, access.caller(req).label);
+    } else if (path.equals("/admin/audit")) {
+      if (only(req, "GET")) {
+        try {
+          int limit = UsageApi.intParam(req, "limit", 100, 1, AuditLog.MAX_LIMIT);
+          Replies.json(req.response(), 200, new JsonObject().put("entries", audit.newest(limit)));
+        } catch (BadInput e) {
+          Replies.bad(req.response(), "BAD_QUERY", e);
+        }
+      }
     } else if (path.startsWith("/admin/usage")) {
       usageApi.handle(req);
     } else if (path.startsWith(WebhookApi.PREFIX)) {
@@ -280,6 +341,18 @@ public final class Operations implements DecisionListener, AutoCloseable {
 
   private void purgeExpired() {
     try {
+      long now = clock.epochMicros();
+      for (StoredOverride o : book.all()) {
+        if (o.expiredAt(now)) {
+          audit.record(
+              "override.expire",
+              "expiry",
+              dev.sluice.core.Sluice.fingerprintText(o.fingerprint()),
+              o.toJson(),
+              null,
+              null);
+        }
+      }
       int n = book.purgeExpired();
       if (n > 0) {
         LOG.log(Level.INFO, "{0} expired override(s) removed", n);
@@ -333,6 +406,10 @@ public final class Operations implements DecisionListener, AutoCloseable {
     housekeeping.shutdownNow();
     recorder.close();
     sender.close();
+    if (fleet != null) {
+      fleet.publishQuietly(); // what was counted since the last publication stays in the report
+      fleet.close();
+    }
     storage.close();
   }
 
@@ -358,6 +435,12 @@ public final class Operations implements DecisionListener, AutoCloseable {
     private int webhookKeepFailed = 1_000;
     private Path webhookJournal;
     private WebhookTimer webhookTimer;
+    private AdminToken viewerToken;
+    private Duration sessionTtl = Duration.ofHours(12);
+    private int auditCapacity = 1_000;
+    private SharedState shared;
+    private Duration fleetEvery = Duration.ofSeconds(10);
+    private Supplier<String> policyHash = () -> null;
 
     private Builder(Supplier<Sluice> engine, Overrides overrides) {
       this.engine = Objects.requireNonNull(engine, "engine");
@@ -495,6 +578,55 @@ public final class Operations implements DecisionListener, AutoCloseable {
       return this;
     }
 
+    /**
+     * A read-only token: it opens the dashboard and every {@code GET} under {@code /admin}, never a
+     * change (403). Must differ from the admin token.
+     */
+    public Builder viewerToken(AdminToken viewerToken) {
+      this.viewerToken = Objects.requireNonNull(viewerToken, "viewerToken");
+      return this;
+    }
+
+    /** How long a dashboard sign-in lasts (default 12 hours). */
+    public Builder sessionTtl(Duration ttl) {
+      if (ttl.compareTo(Duration.ofMinutes(1)) < 0 || ttl.compareTo(Duration.ofDays(30)) > 0) {
+        throw new IllegalArgumentException(
+            "a dashboard session lasts from 1 minute to 30 days, got " + ttl);
+      }
+      this.sessionTtl = ttl;
+      return this;
+    }
+
+    /** How many audit entries {@code GET /admin/audit} can list (default 1,000). */
+    public Builder auditCapacity(int entries) {
+      this.auditCapacity = positive(entries, "audit capacity");
+      return this;
+    }
+
+    /**
+     * The shared store's state, for the fleet's usage (every instance's counts in the report and
+     * the dashboard) and the list of instances; default none (this instance's own figures).
+     */
+    public Builder shared(SharedState shared) {
+      this.shared = Objects.requireNonNull(shared, "shared");
+      return this;
+    }
+
+    /** How often this instance publishes its usage to the fleet (default 10 s). */
+    public Builder fleetEvery(Duration every) {
+      if (every.toMillis() < 10) {
+        throw new IllegalArgumentException("the fleet's publication interval is at least 10 ms");
+      }
+      this.fleetEvery = every;
+      return this;
+    }
+
+    /** The hash of the policy file in force, for the dashboard and the fleet's list. */
+    public Builder policyHash(Supplier<String> policyHash) {
+      this.policyHash = Objects.requireNonNull(policyHash, "policyHash");
+      return this;
+    }
+
     private static int positive(int n, String what) {
       if (n < 1) {
         throw new IllegalArgumentException(what + " must be at least 1, got " + n);
@@ -510,6 +642,11 @@ public final class Operations implements DecisionListener, AutoCloseable {
      * @throws java.io.UncheckedIOException if the webhook journal cannot be read or rewritten
      */
     public Operations build() {
+      if (viewerToken != null && token != null && token.accepts(viewerToken.value())) {
+        throw new IllegalArgumentException(
+            "the viewer token is the admin token: give it a value of its own, or it would open"
+                + " changes too");
+      }
       return new Operations(this);
     }
   }

@@ -21,13 +21,16 @@ final class OverrideApi {
 
   private final OverrideBook book;
   private final Supplier<Sluice> engine;
+  private final AuditLog audit;
 
-  OverrideApi(OverrideBook book, Supplier<Sluice> engine) {
+  OverrideApi(OverrideBook book, Supplier<Sluice> engine, AuditLog audit) {
     this.book = book;
     this.engine = engine;
+    this.audit = audit;
   }
 
-  void handle(HttpServerRequest req) {
+  /** Answers {@code req}, made by {@code by} (the kind of credential, for the audit trail). */
+  void handle(HttpServerRequest req, String by) {
     String path = req.path();
     if (path.equals(PREFIX) || path.equals(PREFIX + "/")) {
       if (!Operations.only(req, "GET")) {
@@ -71,14 +74,22 @@ final class OverrideApi {
         Replies.json(req.response(), 200, book.describe(o));
       }
     } else if (m == HttpMethod.PUT) {
-      put(req, fp);
+      put(req, fp, by);
     } else if (m == HttpMethod.DELETE) {
       Vertx vertx = Vertx.currentContext().owner();
+      String identity = Sluice.fingerprintText(fp);
+      StoredOverride[] before = {null};
       vertx
-          .executeBlocking(() -> book.delete(fp))
+          .executeBlocking(
+              () -> {
+                before[0] = book.get(fp);
+                return book.delete(fp);
+              })
           .onComplete(
               ar -> {
+                JsonObject was = before[0] == null ? null : before[0].toJson();
                 if (ar.failed()) {
+                  audit.record("override.delete", by, identity, was, was, ar.cause().getMessage());
                   storageFailed(req, ar.cause());
                 } else if (!ar.result()) {
                   Replies.json(
@@ -98,6 +109,7 @@ final class OverrideApi {
                                           + " has no override: nothing to"
                                           + " delete")));
                 } else {
+                  audit.record("override.delete", by, identity, was, null, null);
                   LOG.log(Level.INFO, "override of {0} removed", Sluice.fingerprintText(fp));
                   Replies.json(
                       req.response(),
@@ -117,7 +129,7 @@ final class OverrideApi {
     }
   }
 
-  private void put(HttpServerRequest req, long fp) {
+  private void put(HttpServerRequest req, long fp, String by) {
     Vertx vertx = Vertx.currentContext().owner();
     Replies.body(req)
         .onComplete(
@@ -155,14 +167,25 @@ final class OverrideApi {
                     req.response(), 500, "INTERNAL_ERROR", "the override could not be read");
                 return;
               }
+              String identity = Sluice.fingerprintText(fp);
+              StoredOverride[] before = {null};
               vertx
                   .executeBlocking(
                       () -> {
+                        before[0] = book.get(fp);
                         book.put(o);
                         return o;
                       })
                   .onComplete(
                       ar -> {
+                        JsonObject was = before[0] == null ? null : before[0].toJson();
+                        audit.record(
+                            "override.put",
+                            by,
+                            identity,
+                            was,
+                            ar.succeeded() ? o.toJson() : was,
+                            ar.succeeded() ? null : ar.cause().getMessage());
                         if (ar.failed()) {
                           if (ar.cause() instanceof BadInput e) { // the policy changed meanwhile
                             Replies.bad(req.response(), "BAD_OVERRIDE", e);

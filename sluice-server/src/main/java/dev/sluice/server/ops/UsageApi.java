@@ -29,6 +29,7 @@ final class UsageApi {
   private final UsageReport report;
   private final Recorder recorder;
   private final Ticker clock;
+  private final FleetUsage fleet; // null without a shared store
 
   UsageApi(
       Supplier<Sluice> engine,
@@ -36,7 +37,9 @@ final class UsageApi {
       NearLimits near,
       UsageReport report,
       Recorder recorder,
-      Ticker clock) {
+      Ticker clock,
+      FleetUsage fleet) {
+    this.fleet = fleet;
     this.engine = engine;
     this.book = book;
     this.near = near;
@@ -127,8 +130,12 @@ final class UsageApi {
         req,
         () -> {
           JsonArray top = new JsonArray();
-          near.top(n, clock.epochMicros()).forEach(top::add);
-          Replies.json(req.response(), 200, new JsonObject().put("top", top));
+          long now = clock.epochMicros();
+          (fleet != null ? fleet.top(n, now) : near.top(n, now)).forEach(top::add);
+          Replies.json(
+              req.response(),
+              200,
+              new JsonObject().put("scope", fleet != null ? "fleet" : "instance").put("top", top));
         });
   }
 
@@ -141,30 +148,84 @@ final class UsageApi {
     if (!format.equals("json") && !format.equals("csv")) {
       throw new BadInput("format", "format is json or csv, not '" + format + "'");
     }
+    String scope = req.getParam("scope", fleet != null ? "fleet" : "instance");
+    if (!scope.equals("fleet") && !scope.equals("instance")) {
+      throw new BadInput("scope", "scope is fleet or instance, not '" + scope + "'");
+    }
+    if (scope.equals("fleet") && fleet == null) {
+      throw new BadInput(
+          "scope",
+          "scope=fleet needs a shared store (--store redis://...): this instance's store is its"
+              + " own, so its report is the instance's");
+    }
     String key = Identities.queryValue(req.query(), "key");
     Long fp = key == null ? null : Identities.fingerprint(key, engine.get(), "key");
+    boolean day = period.equals("day");
+    if (scope.equals("fleet")) {
+      Context context = Vertx.currentContext();
+      afterFlush(
+          req,
+          () ->
+              context
+                  .owner()
+                  .executeBlocking(() -> fleet.report(day, fp))
+                  .onComplete(
+                      ar -> {
+                        if (ar.failed()) {
+                          Replies.error(
+                              req.response(),
+                              503,
+                              "STORE_UNAVAILABLE",
+                              "the fleet's usage could not be read from the shared store ("
+                                  + ar.cause().getMessage()
+                                  + "); this instance's own report is at scope=instance");
+                          return;
+                        }
+                        JsonObject instances = new JsonObject();
+                        ar.result().asOf().forEach(instances::put);
+                        answerReport(
+                            req, period, format, fp, ar.result().lines(), "fleet", instances);
+                      }));
+      return;
+    }
     afterFlush(
         req,
-        () -> {
-          List<UsageReport.Line> lines =
-              report.lines(period.equals("day"), fp, clock.epochMicros());
-          if (format.equals("csv")) {
-            req.response()
-                .putHeader(
-                    "Content-Disposition",
-                    "attachment; filename=\"sluice-usage-" + period + ".csv\"");
-            Replies.text(req.response(), "text/csv; charset=utf-8", UsageReport.csv(lines));
-          } else {
-            Replies.json(
-                req.response(),
-                200,
-                new JsonObject()
-                    .put("period", period)
-                    .put("identity", fp == null ? null : Sluice.fingerprintText(fp))
-                    .put("other_folded", UsageReport.folded(lines))
-                    .put("rows", UsageReport.json(lines)));
-          }
-        });
+        () ->
+            answerReport(
+                req,
+                period,
+                format,
+                fp,
+                report.lines(day, fp, clock.epochMicros()),
+                "instance",
+                null));
+  }
+
+  private static void answerReport(
+      HttpServerRequest req,
+      String period,
+      String format,
+      Long fp,
+      List<UsageReport.Line> lines,
+      String scope,
+      JsonObject instances) {
+    if (format.equals("csv")) {
+      req.response()
+          .putHeader(
+              "Content-Disposition", "attachment; filename=\"sluice-usage-" + period + ".csv\"");
+      Replies.text(req.response(), "text/csv; charset=utf-8", UsageReport.csv(lines));
+    } else {
+      Replies.json(
+          req.response(),
+          200,
+          new JsonObject()
+              .put("period", period)
+              .put("scope", scope)
+              .put("instances", instances)
+              .put("identity", fp == null ? null : Sluice.fingerprintText(fp))
+              .put("other_folded", UsageReport.folded(lines))
+              .put("rows", UsageReport.json(lines)));
+    }
   }
 
   /** Runs {@code answer} on this request's context once the recorder has caught up. */

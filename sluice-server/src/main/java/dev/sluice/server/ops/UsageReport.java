@@ -37,6 +37,9 @@ final class UsageReport implements Recorder.Sink {
 
   private record Row(long fingerprint, boolean other, String rule, boolean shadow) {}
 
+  /** One hour's rows of another instance, as it published them ({@link FleetUsage}). */
+  record HourRows(long hourMicros, Map<Row, long[]> rows) {}
+
   private static final Comparator<Row> ORDER =
       Comparator.comparing((Row r) -> r.other)
           .thenComparing(r -> r.fingerprint, Long::compareUnsigned)
@@ -48,6 +51,9 @@ final class UsageReport implements Recorder.Sink {
 
   /** Hour start (epoch micros) to its rows: {allowed, denied}. */
   private final TreeMap<Long, Map<Row, long[]>> hours = new TreeMap<>();
+
+  /** Hours counted in since {@link #takeChanged} last took them: what to publish to the fleet. */
+  private final java.util.Set<Long> changed = new java.util.TreeSet<>();
 
   UsageReport(Duration retention, int rowsPerHour) {
     this.retentionMicros = Math.max(HOUR_MICROS, retention.toNanos() / 1_000);
@@ -67,6 +73,7 @@ final class UsageReport implements Recorder.Sink {
       hours.put(hour, rows);
       hours.headMap(nowMicros - retentionMicros - HOUR_MICROS).clear();
     }
+    changed.add(hour);
     boolean passed = d.allowed();
     for (Decision.Bucket b : buckets) {
       boolean refusedHere = false;
@@ -123,10 +130,23 @@ final class UsageReport implements Recorder.Sink {
    * fingerprint} null).
    */
   synchronized List<Line> lines(boolean day, Long fingerprint, long nowMicros) {
+    return lines(day, fingerprint, nowMicros, List.of());
+  }
+
+  /**
+   * {@link #lines(boolean, Long, long)} over this instance's hours and {@code others}' (another
+   * instance's hours, as published): the fleet's report.
+   */
+  synchronized List<Line> lines(
+      boolean day, Long fingerprint, long nowMicros, List<HourRows> others) {
     long oldest = nowMicros - retentionMicros;
     TreeMap<Long, Map<Row, long[]>> periods = new TreeMap<>();
-    hours.forEach(
-        (hour, rows) -> {
+    List<HourRows> all = new ArrayList<>(others);
+    hours.forEach((hour, rows) -> all.add(new HourRows(hour, rows)));
+    all.forEach(
+        h -> {
+          long hour = h.hourMicros();
+          Map<Row, long[]> rows = h.rows();
           if (hour + HOUR_MICROS <= oldest) {
             return;
           }
@@ -159,6 +179,63 @@ final class UsageReport implements Recorder.Sink {
           }
         });
     return out;
+  }
+
+  /**
+   * The hours counted in since the last call, each as {@code [[identity, rule, shadow, allowed,
+   * denied], ...]} ({@code identity} 16 hex digits, or {@value #OTHER}): what this instance
+   * publishes to the fleet. Each is the hour's whole state, so publishing it again is harmless.
+   */
+  synchronized Map<Long, JsonArray> takeChanged() {
+    Map<Long, JsonArray> out = new TreeMap<>();
+    for (long hour : changed) {
+      Map<Row, long[]> rows = hours.get(hour);
+      if (rows == null) {
+        continue;
+      }
+      JsonArray a = new JsonArray();
+      rows.forEach(
+          (r, c) ->
+              a.add(
+                  new JsonArray()
+                      .add(r.other ? OTHER : Sluice.fingerprintText(r.fingerprint))
+                      .add(r.rule)
+                      .add(r.shadow)
+                      .add(c[0])
+                      .add(c[1])));
+      out.put(hour, a);
+    }
+    changed.clear();
+    return out;
+  }
+
+  /** Hours whose publication failed: published again next time. */
+  synchronized void changedAgain(java.util.Collection<Long> hoursMicros) {
+    changed.addAll(hoursMicros);
+  }
+
+  /**
+   * Another instance's hour as {@link #takeChanged} wrote it.
+   *
+   * @throws IllegalArgumentException if it is not such rows
+   */
+  static HourRows parse(long hourMicros, JsonArray rows) {
+    Map<Row, long[]> out = new HashMap<>();
+    for (int i = 0; i < rows.size(); i++) {
+      JsonArray r = rows.getJsonArray(i);
+      String id = r.getString(0);
+      boolean other = OTHER.equals(id);
+      Row row =
+          new Row(
+              other ? 0 : StoredOverride.parseFingerprint(id),
+              other,
+              java.util.Objects.requireNonNull(r.getString(1), "rule"),
+              r.getBoolean(2));
+      long[] c = out.computeIfAbsent(row, k -> new long[2]);
+      c[0] += r.getLong(3);
+      c[1] += r.getLong(4);
+    }
+    return new HourRows(hourMicros, out);
   }
 
   static JsonArray json(List<Line> lines) {

@@ -1,13 +1,8 @@
 'use strict';
-// The Sluice dashboard: polls /admin/stats every 2 s with the admin token and draws what it says.
-// The token comes once in the page's URL (?token=...) and is kept in sessionStorage for this tab.
+// The Sluice dashboard: polls /admin/stats every 2 s and draws what it says. It reads with the
+// sign-in cookie (HttpOnly: this script never sees it); a change (the reload button) sends the
+// admin token typed into the page in an Authorization header, and keeps it nowhere.
 (function () {
-  const TOKEN_KEY = 'sluice-admin-token';
-  const fromUrl = new URLSearchParams(location.search).get('token');
-  if (fromUrl) {
-    sessionStorage.setItem(TOKEN_KEY, fromUrl);
-  }
-  const token = fromUrl || sessionStorage.getItem(TOKEN_KEY);
   // One colour per rule; the outcome is the line's style: allowed solid, refused dashed, a
   // shadow rule's would-be denials dotted.
   const PALETTE = ['#0f766e', '#2563eb', '#d97706', '#db2777', '#65a30d', '#0891b2', '#9333ea',
@@ -270,16 +265,25 @@
     replaceRows($('failed-rows'), rows, 'No failed webhook events.', 8);
   }
 
+  // The admin token is the one typed into the Changes form below, sent with this request only.
   async function resend(button) {
+    const field = $('admin-token');
+    if (!field.value) {
+      button.textContent = 'Type the admin token below';
+      field.focus();
+      return;
+    }
     button.disabled = true;
     try {
       const r = await fetch('/admin/webhooks/failed/' + encodeURIComponent(button.dataset.id) + '/resend', {
-        method: 'POST', headers: { Authorization: 'Bearer ' + token }, cache: 'no-store'
+        method: 'POST', cache: 'no-store', credentials: 'omit',
+        headers: { Authorization: 'Bearer ' + field.value }
       });
       button.textContent = r.ok ? 'Queued' : 'Error ' + r.status;
     } catch (e) {
       button.textContent = 'Unreachable';
     }
+    field.value = '';
     refresh();
   }
 
@@ -302,7 +306,34 @@
         (coarse > 0 ? '; ' + fmt(coarse) + ' new identities counted coarsely' : '');
   }
 
+  function renderInstances(stats) {
+    $('policy-hash').textContent = stats.policy_hash || '–';
+    const list = stats.instances || [];
+    const rows = list.map(i => {
+      const tr = el('tr');
+      tr.dataset.instance = i.instance;
+      const name = el('td', i.instance, 'mono');
+      if (i.self) name.appendChild(el('span', 'this one', 'tag'));
+      tr.appendChild(name);
+      tr.appendChild(el('td', i.policy_hash || '–', 'mono policy-hash'));
+      const st = el('td');
+      st.appendChild(el('span', i.live ? 'live' : 'silent', 'tag ' + (i.live ? 'allowed' : 'denied')));
+      tr.appendChild(st);
+      tr.appendChild(el('td', i.seen.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC'), 'mono'));
+      return tr;
+    });
+    $('instances').hidden = list.length === 0;
+    replaceRows($('instance-rows'), rows, 'No other instance.', 4);
+    const hashes = new Set(list.filter(i => i.live).map(i => i.policy_hash));
+    $('instances-note').textContent = hashes.size > 1
+      ? 'Instances run ' + hashes.size + ' different policies.' : '';
+    $('top-scope').textContent = stats.scope === 'fleet'
+      ? 'every instance on the shared store; others as of their last publication (every 10 s)'
+      : 'this instance';
+  }
+
   function render(stats) {
+    renderInstances(stats);
     renderRates(stats);
     renderTable(stats);
     renderTop(stats);
@@ -314,17 +345,14 @@
   }
 
   async function refresh() {
-    if (!token) {
-      state('no token', 'error');
-      $('updated').textContent = 'open /dashboard?token=<admin token>';
-      return;
-    }
     try {
-      const r = await fetch('/admin/stats', {
-        headers: { Authorization: 'Bearer ' + token }, cache: 'no-store'
-      });
+      const r = await fetch('/admin/stats', { cache: 'no-store', credentials: 'same-origin' });
+      if (r.status === 401) { // the session ended (expired, signed out, or the server restarted)
+        location.replace('/dashboard/sign-in?expired');
+        return;
+      }
       if (!r.ok) {
-        state(r.status === 401 ? 'token refused' : 'error ' + r.status, 'error');
+        state('error ' + r.status, 'error');
         return;
       }
       render(await r.json());
@@ -332,6 +360,27 @@
       state('unreachable', 'error');
     }
   }
+
+  // A change: the admin token goes in a header, typed here for this one request, never stored.
+  $('reload-form').addEventListener('submit', async ev => {
+    ev.preventDefault();
+    const field = $('admin-token');
+    const out = $('reload-result');
+    out.textContent = 'reloading…';
+    try {
+      const r = await fetch('/admin/reload', {
+        method: 'POST', cache: 'no-store', credentials: 'omit',
+        headers: { Authorization: 'Bearer ' + field.value }
+      });
+      const body = await r.json().catch(() => ({}));
+      out.textContent = r.ok ? 'reloaded: ' + body.rules + ' rules'
+        : (body.error && body.error.message) || ('refused: ' + r.status);
+    } catch (e) {
+      out.textContent = 'unreachable';
+    }
+    field.value = '';
+    refresh();
+  });
 
   refresh();
   setInterval(refresh, 2000);

@@ -63,7 +63,7 @@ class AdminSecurityTest {
     "GET, /admin/stats",
     "POST, /admin/reload",
     "GET, /admin/nothing-here",
-    "GET, /dashboard",
+    "GET, /admin/audit",
   })
   void withoutTheToken_401(String method, String path) {
     for (String auth :
@@ -89,10 +89,17 @@ class AdminSecurityTest {
   }
 
   @Test
-  void dashboard_takesTheTokenInItsQuery_theApiDoesNot() {
-    HttpResponse<String> page =
+  void dashboardLink_signsInAndRedirects_theApiTakesNoTokenInItsQuery() {
+    HttpResponse<String> link =
         f.send(HttpRequest.newBuilder(f.admin("/dashboard?token=" + OpsFixture.TOKEN)));
+    String cookie = link.headers().firstValue("Set-Cookie").orElseThrow();
+    HttpResponse<String> page =
+        f.send(
+            HttpRequest.newBuilder(f.admin("/dashboard"))
+                .header("Cookie", cookie.substring(0, cookie.indexOf(';'))));
 
+    assertThat(link.statusCode()).isEqualTo(303);
+    assertThat(link.headers().firstValue("Location")).hasValue("/dashboard");
     assertThat(page.statusCode()).isEqualTo(200);
     assertThat(page.headers().firstValue("Content-Type")).hasValue("text/html; charset=utf-8");
     assertThat(page.headers().firstValue("Content-Security-Policy").orElse(""))

@@ -33,6 +33,7 @@ import java.util.function.Consumer;
  */
 final class OpsFixture implements AutoCloseable {
   static final String TOKEN = "test-admin-token-0123456789";
+  static final String VIEWER = "test-viewer-token-0123456789";
 
   final ManualTicker ticker;
 
@@ -100,6 +101,7 @@ final class OpsFixture implements AutoCloseable {
             .token(AdminToken.of(TOKEN))
             .storage(new FileOverrideStorage(state.overridesFile(), key))
             .secrets(secrets::get)
+            .policyHash(engines::policyHash)
             .webhookTimer(webhookTimer)
             .webhookJournal(state.webhooksFile());
     tune.accept(b);
