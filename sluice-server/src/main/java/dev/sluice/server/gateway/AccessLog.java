@@ -92,7 +92,7 @@ public final class AccessLog implements AutoCloseable {
   private final BoundedLog failures = new BoundedLog(60);
   private volatile boolean closing;
 
-  private AccessLog(AccessLineFormat format, OutputStream out, boolean ownsOut, String where) {
+  AccessLog(AccessLineFormat format, OutputStream out, boolean ownsOut, String where) {
     this.format = format;
     this.out = out;
     this.ownsOut = ownsOut;
