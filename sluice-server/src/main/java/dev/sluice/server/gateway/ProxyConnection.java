@@ -246,8 +246,7 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
     client = peer;
     protocol = r.protocolVersion().text();
     recorded = false;
-    int query = r.uri().indexOf('?');
-    loggedPath = query < 0 ? r.uri() : r.uri().substring(0, query);
+    loggedPath = null; // the canonical path once read; until then, the target's (see requestEnded)
     if (r.decoderResult().isFailure()) {
       invalid(r.decoderResult().cause());
       return;
@@ -981,12 +980,18 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
     AccessLog log = server.accessLog;
     if (log != null) {
       HttpHeaders h = request.headers();
+      String path = loggedPath;
+      if (path == null) { // refused before its path was read: as it came, without its query
+        String uri = request.uri();
+        int q = uri.indexOf('?');
+        path = q < 0 ? uri : uri.substring(0, q);
+      }
       log.add(
           new AccessEntry(
               startMillis,
               client,
               m,
-              loggedPath,
+              path,
               protocol,
               status,
               bytesOut,
