@@ -4,6 +4,9 @@ import dev.sluice.core.Decision;
 import dev.sluice.core.DecisionListener;
 import dev.sluice.core.LimitStatus;
 import dev.sluice.core.Sluice;
+import dev.sluice.core.policy.Policy;
+import dev.sluice.core.policy.Rule;
+import dev.sluice.core.policy.StoreFailure;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -39,11 +42,12 @@ import java.util.concurrent.TimeUnit;
  * }</pre>
  *
  * One instance serves every engine that records into {@code registry} (an engine and the ones a
- * policy reload replaces it with): the counts go on. Series appear when first counted. Each counter
- * is looked up once per rule and outcome, then kept: recording a decision allocates nothing. The
- * timer's quantiles are computed in this process; a {@code MeterFilter} added to the registry
- * before this is made can replace them (with histogram buckets, say). Dry runs charge nothing and
- * are not heard (see {@link DecisionListener}). The names are {@link MeterNames}'.
+ * policy reload replaces it with): the counts go on. Series appear when first counted, or at zero
+ * beforehand for every rule of a policy passed to {@link #register(Policy)}. Each counter is looked
+ * up once per rule and outcome, then kept: recording a decision allocates nothing. The timer's
+ * quantiles are computed in this process; a {@code MeterFilter} added to the registry before this
+ * is made can replace them (with histogram buckets, say). Dry runs charge nothing and are not heard
+ * (see {@link DecisionListener}). The names are {@link MeterNames}'.
  */
 public final class DecisionMetrics implements DecisionListener {
   private static final Decision.Outcome[] OUTCOMES = Decision.Outcome.values();
@@ -66,6 +70,28 @@ public final class DecisionMetrics implements DecisionListener {
             .distributionStatisticBufferLength(2)
             .distributionStatisticExpiry(Duration.ofMinutes(2))
             .register(registry);
+  }
+
+  /**
+   * Registers at zero every series {@code policy} can produce: the decisions of each rule (and of
+   * {@code none}) by every outcome, the shadow denials of each shadow rule, and the store errors of
+   * every failure mode. A scrape then shows them before their first event, so a rate or an alert
+   * over them is defined from the start. Call it again with each policy a reload puts in force; the
+   * series of rules since removed stay.
+   */
+  public void register(Policy policy) {
+    decisions.computeIfAbsent(MeterNames.NO_RULE, this::decisionCounters);
+    for (Rule r : policy.rules()) {
+      if (r.shadow()) {
+        shadowCounter(r.name());
+      } else {
+        decisions.computeIfAbsent(r.name(), this::decisionCounters);
+      }
+    }
+    for (StoreFailure mode : StoreFailure.values()) {
+      storeCounter(mode.label());
+    }
+    storeCounter(MeterNames.TABLE_FULL);
   }
 
   /** Counts {@code decision} and times it; called by the engine that made it. */
@@ -102,34 +128,33 @@ public final class DecisionMetrics implements DecisionListener {
       }
       previous = rule;
       Counter c = shadowDenials.get(rule);
-      if (c == null) {
-        c =
-            shadowDenials.computeIfAbsent(
-                rule,
-                r ->
-                    Counter.builder(MeterNames.SHADOW_DENIALS)
-                        .description("Requests a shadow rule would have denied, were it enforced")
-                        .tag(MeterNames.RULE, r)
-                        .register(registry));
-      }
-      c.increment();
+      (c != null ? c : shadowCounter(rule)).increment();
     }
+  }
+
+  private Counter shadowCounter(String rule) {
+    return shadowDenials.computeIfAbsent(
+        rule,
+        r ->
+            Counter.builder(MeterNames.SHADOW_DENIALS)
+                .description("Requests a shadow rule would have denied, were it enforced")
+                .tag(MeterNames.RULE, r)
+                .register(registry));
   }
 
   private void storeError(String mode) {
     Counter c = storeErrors.get(mode);
-    if (c == null) {
-      c =
-          storeErrors.computeIfAbsent(
-              mode,
-              m ->
-                  Counter.builder(MeterNames.STORE_ERRORS)
-                      .description(
-                          "Decisions the store could not make, by the policy's failure mode")
-                      .tag(MeterNames.MODE, m)
-                      .register(registry));
-    }
-    c.increment();
+    (c != null ? c : storeCounter(mode)).increment();
+  }
+
+  private Counter storeCounter(String mode) {
+    return storeErrors.computeIfAbsent(
+        mode,
+        m ->
+            Counter.builder(MeterNames.STORE_ERRORS)
+                .description("Decisions the store could not make, by the policy's failure mode")
+                .tag(MeterNames.MODE, m)
+                .register(registry));
   }
 
   private Counter[] decisionCounters(String rule) {

@@ -108,6 +108,38 @@ class DecisionMetricsTest {
   }
 
   @Test
+  void register_makesEverySeriesOfThePolicyAtZero_beforeAnyDecision_andCountingGoesOnInThem() {
+    metrics.register(policy(StoreFailure.OPEN));
+
+    for (String rule : List.of("api", "none")) {
+      for (Decision.Outcome o : Decision.Outcome.values()) {
+        assertThat(
+                registry
+                    .find(MeterNames.DECISIONS)
+                    .tag(MeterNames.RULE, rule)
+                    .tag(MeterNames.OUTCOME, o.name().toLowerCase(java.util.Locale.ROOT))
+                    .counter())
+            .as("%s %s", rule, o)
+            .isNotNull()
+            .satisfies(c -> assertThat(c.count()).isZero());
+      }
+    }
+    assertThat(registry.find(MeterNames.DECISIONS).tag(MeterNames.RULE, "strict").counter())
+        .as("a shadow rule binds no decision")
+        .isNull();
+    assertThat(registry.find(MeterNames.SHADOW_DENIALS).tag(MeterNames.RULE, "strict").counter())
+        .isNotNull();
+    for (String mode : List.of("open", "closed", "local", MeterNames.TABLE_FULL)) {
+      assertThat(registry.find(MeterNames.STORE_ERRORS).tag(MeterNames.MODE, mode).counter())
+          .isNotNull();
+    }
+
+    Sluice s = engine();
+    s.decide(api("k1"));
+    assertThat(decisions("api", "allowed")).isEqualTo(1); // the same counter, not a second one
+  }
+
+  @Test
   void allowedAndDeniedRequestsAreCountedUnderTheRuleThatBoundThem() {
     Sluice s = engine();
 

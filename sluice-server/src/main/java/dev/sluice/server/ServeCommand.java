@@ -11,10 +11,12 @@ import dev.sluice.core.store.StoreOptionException;
 import dev.sluice.core.store.StoreSettings;
 import dev.sluice.core.store.StoreUnavailableException;
 import dev.sluice.core.store.Stores;
+import dev.sluice.server.gateway.AccessLog;
 import dev.sluice.server.gateway.DemoUpstream;
 import dev.sluice.server.gateway.Engines;
 import dev.sluice.server.gateway.Gateway;
 import dev.sluice.server.gateway.Upstream;
+import dev.sluice.server.logging.LogSetup;
 import dev.sluice.server.ops.AdminToken;
 import dev.sluice.server.ops.FileOverrideStorage;
 import dev.sluice.server.ops.Operations;
@@ -22,11 +24,13 @@ import dev.sluice.server.ops.OverrideStorage;
 import dev.sluice.server.ops.SharedOverrideStorage;
 import dev.sluice.server.ops.StateDir;
 import io.vertx.core.Future;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -356,6 +360,45 @@ final class ServeCommand implements Callable<Integer> {
       })
   int webhookQueue;
 
+  @Option(
+      names = "--log-format",
+      paramLabel = "FORMAT",
+      defaultValue = "text",
+      description = {
+        "The server's own messages, on standard error: text (one line each) or json (one",
+        "object a line: time, level, logger, thread, message, exception). Default:"
+            + " ${DEFAULT-VALUE}."
+      })
+  String logFormat;
+
+  @Option(
+      names = "--access-log",
+      paramLabel = "PATH|-",
+      description = {
+        "Write a line for each proxied request to PATH (appended to; '-' for standard output).",
+        "Never a key, token or query string: identities as fingerprints. Off by default."
+      })
+  String accessLog;
+
+  @Option(
+      names = "--access-log-format",
+      paramLabel = "FORMAT",
+      defaultValue = "combined",
+      description =
+          "combined (nginx's, with Sluice's fields after the user agent) or json; default:"
+              + " ${DEFAULT-VALUE}.")
+  String accessLogFormat;
+
+  @Option(
+      names = "--access-log-client",
+      paramLabel = "HOW",
+      defaultValue = "address",
+      description = {
+        "How the access log names the client: address (as counted, after trusted proxies)",
+        "or fingerprint (a keyed hash: clients stay distinct, addresses are not kept)."
+      })
+  String accessLogClient;
+
   static final String ADMIN_TOKEN_ENV = "SLUICE_ADMIN_TOKEN";
   static final String CHECK_TOKEN_ENV = "SLUICE_CHECK_TOKEN";
   static final String VIEWER_TOKEN_ENV = "SLUICE_VIEWER_TOKEN";
@@ -367,6 +410,17 @@ final class ServeCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    AccessLog.Format accessFormat;
+    AccessLog.Client accessClient;
+    try {
+      LogSetup.configure(LogSetup.Format.parse(logFormat));
+      accessFormat = AccessLog.Format.parse(accessLogFormat);
+      accessClient = AccessLog.Client.parse(accessLogClient);
+    } catch (IllegalArgumentException e) {
+      err.println("sluice serve: " + e.getMessage());
+      err.flush();
+      return CheckCommand.INVALID;
+    }
     if (port < 0 || port > 65535 || adminPort < 0 || adminPort > 65535) {
       err.println("sluice serve: ports are numbers from 0 to 65535");
       err.flush();
@@ -671,12 +725,26 @@ final class ServeCommand implements Callable<Integer> {
             maxConnectionsPerClient,
             clientHeaderTimeout,
             clientBodyTimeout);
+    AccessLog requestLog = null;
     Gateway gateway;
     try {
-      gateway = Gateway.start(engines, options, readiness, ops);
-    } catch (IllegalStateException e) {
-      err.println("sluice serve: " + e.getMessage());
+      if (accessLog != null) {
+        requestLog = AccessLog.open(accessLog, accessFormat, accessClient);
+      }
+      gateway = Gateway.start(engines, options, readiness, ops, requestLog);
+    } catch (IllegalStateException | IOException e) {
+      err.println(
+          "sluice serve: "
+              + (e instanceof IOException
+                  ? "--access-log " + accessLog + " cannot be opened for appending: " + e
+                  : e.getMessage()));
       err.flush();
+      if (requestLog != null) {
+        requestLog.close();
+      }
+      if (e instanceof IOException) {
+        ops.close(); // the gateway, not started, did not close them
+      }
       if (demoApi != null) {
         demoApi.close();
       }
@@ -705,6 +773,7 @@ final class ServeCommand implements Callable<Integer> {
       }
     }
     EnvoyService rlsToClose = rls;
+    AccessLog requestLogToClose = requestLog;
     Signals.onHangUp(() -> gateway.reload());
     // SIGTERM and SIGINT ask the main thread to drain and return 0 (the documented exit code);
     // left to the JVM, they would start its shutdown and end it with 143 or 130. The shutdown
@@ -727,6 +796,9 @@ final class ServeCommand implements Callable<Integer> {
               rlsToClose.close();
             }
             gateway.close();
+            if (requestLogToClose != null) {
+              requestLogToClose.close();
+            }
             if (watchToClose != null) {
               watchToClose.close();
             }
@@ -739,6 +811,14 @@ final class ServeCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(new Thread(stop, "sluice-shutdown"));
     Signals.onTerminate(stopRequested::countDown);
     banner(out, engines, gateway, target, demoApi != null, tokenGenerated);
+    if (requestLog != null) {
+      out.println(
+          "  access log: "
+              + requestLog.where()
+              + " ("
+              + accessLogFormat.toLowerCase(Locale.ROOT)
+              + ")");
+    }
     if (rls != null) {
       out.println(
           "  envoy:  grpc://"

@@ -211,6 +211,7 @@ public final class Gateway implements AutoCloseable {
     metrics.bind(ops);
     metrics.bind(TableStats.of(engines.store()));
     metrics.bindPolicyHash(engines::policyHash);
+    metrics.bind(engines); // every series of the policy, at zero, now and after each reload
     // Every engine, this one and those of reloads to come, tells these of each decision itself:
     // the proxy and /v1/check only decide.
     engines.listen(List.of(metrics.decisions(), ops, new StoreFailureLog()));
@@ -252,6 +253,20 @@ public final class Gateway implements AutoCloseable {
    */
   public static Gateway start(
       Engines engines, Options options, Supplier<Future<String>> readiness, Operations ops) {
+    return start(engines, options, readiness, ops, null);
+  }
+
+  /**
+   * Starts a gateway as {@link #start(Engines, Options, Supplier, Operations)} does, writing a line
+   * for each proxied request to {@code accessLog} (null: none). The caller closes the log once the
+   * gateway is closed.
+   */
+  public static Gateway start(
+      Engines engines,
+      Options options,
+      Supplier<Future<String>> readiness,
+      Operations ops,
+      AccessLog accessLog) {
     // Before any event loop runs, the admin port's as much as the proxy's: an error logged later
     // must not be what loads the time-zone data (SafeLogging says why).
     SafeLogging.install();
@@ -259,6 +274,7 @@ public final class Gateway implements AutoCloseable {
     Vertx vertx =
         Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops).setPreferNativeTransport(true));
     Gateway g = new Gateway(vertx, engines, options, readiness::get, ops);
+    g.metrics.bind(accessLog);
     try {
       g.deploy(loops);
       g.warnOfTablePressure();

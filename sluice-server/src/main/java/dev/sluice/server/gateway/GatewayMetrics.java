@@ -1,18 +1,30 @@
 package dev.sluice.server.gateway;
 
 import dev.sluice.core.DecisionListener;
+import dev.sluice.core.policy.Policy;
+import dev.sluice.core.policy.Rule;
+import dev.sluice.core.store.InMemoryStore;
 import dev.sluice.micrometer.DecisionMetrics;
+import dev.sluice.micrometer.MeterNames;
 import dev.sluice.server.ops.Operations;
 import dev.sluice.server.ops.TableStats;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.prometheus.metrics.instrumentation.jvm.ProcessMetrics;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -29,7 +41,9 @@ import java.util.concurrent.ConcurrentHashMap;
  *       ({@code none} when no rule applied) and outcome ({@code allowed}, {@code denied}, {@code
  *       unlimited}, {@code invalid}, {@code unavailable}, {@code allowed_uncounted}, {@code
  *       exempt});
- *   <li>{@code sluice_decision_seconds}: how long deciding took, store round trip included;
+ *   <li>{@code sluice_decision_seconds}: how long deciding took, store round trip included: a
+ *       histogram with {@link #DECISION_BUCKETS} (micro-seconds to a second), made so by a filter
+ *       on this registry, where the library's default is a summary;
  *   <li>{@code sluice_store_errors_total{mode}}: decisions the store could not make, by the
  *       policy's failure mode ({@code open}, {@code closed}, {@code local}), or {@code table-full}
  *       for a request refused because the in-memory table could not count it;
@@ -66,16 +80,58 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li>{@code sluice_websocket_upgrades_total{result}}: WebSocket handshakes the rate limit let
  *       through, by what the upstream made of them: {@code upgraded} (spliced) or {@code refused}
  *       (its non-101 answer relayed); one it could not be reached for counts as an upstream error;
- *   <li>JVM memory, GC, threads and CPU.
+ *   <li>{@code sluice_requests_total{rule,method,status}} and the histogram {@code
+ *       sluice_upstream_seconds}: see {@link RequestMetrics};
+ *   <li>{@code sluice_access_log_dropped_total}: access-log lines dropped, the writer being behind;
+ *   <li>the Prometheus client's process metrics ({@code process_start_time_seconds}, {@code
+ *       process_open_fds}, {@code process_max_fds}, {@code process_resident_memory_bytes}, {@code
+ *       process_virtual_memory_bytes}, {@code process_cpu_seconds_total}), read from {@code
+ *       /proc/self} where there is one; JVM memory, GC, threads and CPU.
  * </ul>
  *
- * Counters are looked up once, then kept: the hot path allocates nothing here.
+ * Every series a policy can produce is registered at zero when it comes into force ({@link
+ * #bind(Engines)}, and again after each reload): a rate or an alert over a series is defined before
+ * its first event. The docs list them all (docs/gateway.md), and {@code MetricsExpositionTest}
+ * holds that list against a real server's first scrape. Counters are looked up once, then kept: the
+ * hot path allocates nothing here.
  */
 public final class GatewayMetrics {
+  /**
+   * Decision time buckets: the in-memory store decides in a few microseconds, Redis in a round trip
+   * (a fraction of a millisecond nearby, milliseconds across zones), a struggling store in up to
+   * its timeout; 2.5 us to 1 s, about 2.5x apart.
+   */
+  static final Duration[] DECISION_BUCKETS = {
+    Duration.ofNanos(2_500),
+    Duration.ofNanos(5_000),
+    Duration.ofNanos(10_000),
+    Duration.ofNanos(25_000),
+    Duration.ofNanos(50_000),
+    Duration.ofNanos(100_000),
+    Duration.ofNanos(250_000),
+    Duration.ofNanos(500_000),
+    Duration.ofMillis(1),
+    Duration.ofNanos(2_500_000),
+    Duration.ofMillis(5),
+    Duration.ofMillis(10),
+    Duration.ofMillis(25),
+    Duration.ofMillis(50),
+    Duration.ofMillis(100),
+    Duration.ofMillis(250),
+    Duration.ofSeconds(1)
+  };
+
+  private static final String[] UPSTREAM_ERROR_KINDS = {"connect", "timeout", "reset"};
+
   private final PrometheusMeterRegistry registry =
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-  private final ConcurrentHashMap<String, Counter> upstreamErrors = new ConcurrentHashMap<>();
+  private final Map<String, Counter> upstreamErrors = new HashMap<>();
+  private final Counter reloadsOk;
+  private final Counter reloadsRefused;
   private final DecisionMetrics decisions;
+  private final RequestMetrics requests;
+  private volatile Engines engines;
+  private volatile AccessLog accessLog;
   private volatile TableStats table;
   private volatile Map<String, Map<String, Long>> overflows = Map.of();
   private final Set<String> overflowSeries = ConcurrentHashMap.newKeySet();
@@ -90,11 +146,35 @@ public final class GatewayMetrics {
   private final Counter webSocketsRefused;
 
   public GatewayMetrics() {
+    registry.config().meterFilter(decisionHistogram());
     new JvmMemoryMetrics().bindTo(registry);
     new JvmGcMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
+    // The names every Prometheus client gives them (Micrometer's own are process_files_open_files,
+    // ...), read from /proc/self/status and the OS MXBean.
+    ProcessMetrics.builder().register(registry.getPrometheusRegistry());
     decisions = new DecisionMetrics(registry);
+    requests = new RequestMetrics(registry);
+    for (String kind : UPSTREAM_ERROR_KINDS) {
+      upstreamErrors.put(
+          kind,
+          Counter.builder("sluice.upstream.errors")
+              .description("Requests the upstream did not answer")
+              .tag("kind", kind)
+              .register(registry));
+    }
+    reloadsOk = reloads("ok");
+    reloadsRefused = reloads("refused");
+    FunctionCounter.builder(
+            "sluice.access.log.dropped",
+            this,
+            m -> {
+              AccessLog log = m.accessLog;
+              return log == null ? 0 : log.dropped();
+            })
+        .description("Access-log lines dropped: the writer was behind and its queue full")
+        .register(registry);
     // Made now, not when first counted: an error path should find everything it needs loaded.
     refusedTotal = refused("total");
     refusedPerClient = refused("per_client");
@@ -120,6 +200,83 @@ public final class GatewayMetrics {
   /** A WebSocket handshake was {@code upgraded} (spliced) or {@code refused} by the upstream. */
   void webSocket(String result) {
     ("upgraded".equals(result) ? webSocketsUpgraded : webSocketsRefused).increment();
+  }
+
+  /** Makes the decision timer a histogram with {@link #DECISION_BUCKETS}, without quantiles. */
+  private static MeterFilter decisionHistogram() {
+    double[] nanos = new double[DECISION_BUCKETS.length];
+    for (int i = 0; i < nanos.length; i++) {
+      nanos[i] = DECISION_BUCKETS[i].toNanos();
+    }
+    return new MeterFilter() {
+      @Override
+      public DistributionStatisticConfig configure(
+          Meter.Id id, DistributionStatisticConfig config) {
+        if (!id.getName().equals(MeterNames.DECISION_TIME)) {
+          return config;
+        }
+        return DistributionStatisticConfig.builder()
+            .percentiles(new double[0])
+            .serviceLevelObjectives(nanos)
+            .build()
+            .merge(config);
+      }
+    };
+  }
+
+  private Counter reloads(String result) {
+    return Counter.builder("sluice.policy.reloads")
+        .description("Policy reloads, by result")
+        .tag("result", result)
+        .register(registry);
+  }
+
+  /**
+   * Registers at zero the series of the policy in force in {@code engines}, and of each policy a
+   * reload puts in force after it ({@link #reloaded}).
+   */
+  void bind(Engines engines) {
+    this.engines = engines;
+    prepare(engines.current().policy());
+  }
+
+  /** Counts the dropped lines of {@code log} (null: no access log). */
+  void bind(AccessLog log) {
+    this.accessLog = log;
+  }
+
+  /** The access log bound, or {@code null}. */
+  AccessLog accessLog() {
+    return accessLog;
+  }
+
+  private void prepare(Policy policy) {
+    decisions.register(policy);
+    List<String> enforced = new ArrayList<>();
+    for (Rule r : policy.rules()) {
+      if (!r.shadow()) {
+        enforced.add(r.name());
+      }
+    }
+    requests.prepare(enforced);
+    if (table != null) {
+      for (Rule r : policy.rules()) {
+        for (InMemoryStore.Overflow o : InMemoryStore.Overflow.values()) {
+          overflowSeries(r.name(), o.label());
+        }
+      }
+    }
+  }
+
+  /**
+   * A request the proxy answered with {@code status}.
+   *
+   * @param rule the rule that bound its decision, {@code none} if none did or it was not decided
+   * @param method its method, canonical, or {@code null} if it had none that could be read
+   * @param upstreamNanos the upstream's time to its answer's head, negative if not forwarded
+   */
+  void requestDone(String rule, String method, int status, long upstreamNanos) {
+    requests.record(rule, RequestMetrics.methodIndex(method), status, upstreamNanos);
   }
 
   private Counter refused(String reason) {
@@ -237,47 +394,35 @@ public final class GatewayMetrics {
     Map<String, Map<String, Long>> snapshot = t.overflows();
     overflows = snapshot;
     snapshot.forEach(
-        (rule, byAction) ->
-            byAction
-                .keySet()
-                .forEach(
-                    action -> {
-                      if (overflowSeries.add(rule + "\n" + action)) {
-                        FunctionCounter.builder(
-                                "sluice.table.overflow",
-                                this,
-                                m ->
-                                    m.overflows
-                                        .getOrDefault(rule, Map.of())
-                                        .getOrDefault(action, 0L))
-                            .description(
-                                "New identities not given a bucket of their own, by rule and what"
-                                    + " became of them")
-                            .tag("rule", rule)
-                            .tag("action", action)
-                            .register(registry);
-                      }
-                    }));
+        (rule, byAction) -> byAction.keySet().forEach(action -> overflowSeries(rule, action)));
   }
 
+  private void overflowSeries(String rule, String action) {
+    if (overflowSeries.add(rule + "\n" + action)) {
+      FunctionCounter.builder(
+              "sluice.table.overflow",
+              this,
+              m -> m.overflows.getOrDefault(rule, Map.of()).getOrDefault(action, 0L))
+          .description(
+              "New identities not given a bucket of their own, by rule and what became of them")
+          .tag("rule", rule)
+          .tag("action", action)
+          .register(registry);
+    }
+  }
+
+  /** The upstream did not answer: {@code connect}, {@code timeout} or {@code reset}. */
   void upstreamFailed(String kind) {
-    upstreamErrors
-        .computeIfAbsent(
-            kind,
-            k ->
-                Counter.builder("sluice.upstream.errors")
-                    .description("Requests the upstream did not answer")
-                    .tag("kind", k)
-                    .register(registry))
-        .increment();
+    upstreamErrors.get(kind).increment();
   }
 
+  /** A reload was tried; {@code ok}: its policy is now in force, and its series are registered. */
   void reloaded(boolean ok) {
-    Counter.builder("sluice.policy.reloads")
-        .description("Policy reloads, by result")
-        .tag("result", ok ? "ok" : "refused")
-        .register(registry)
-        .increment();
+    (ok ? reloadsOk : reloadsRefused).increment();
+    Engines e = engines;
+    if (ok && e != null) {
+      prepare(e.current().policy());
+    }
   }
 
   private io.micrometer.core.instrument.MultiGauge policyInfo;

@@ -73,6 +73,9 @@ final class ProxyServer {
   final Upstream upstream;
   final int maxBodyBytes;
 
+  /** Where each request's line goes, or {@code null}: the one whose drops the metrics count. */
+  final AccessLog accessLog;
+
   /** Broken request bodies, logged at most every 10 s. */
   final BoundedLog brokenBodyLog = new BoundedLog(10);
 
@@ -106,6 +109,7 @@ final class ProxyServer {
     this.metrics = metrics;
     this.upstream = options.upstream();
     this.maxBodyBytes = options.maxBodyBytes();
+    this.accessLog = metrics.accessLog();
     Upstream upstream = this.upstream;
     this.limits = new ConnectionLimits(options.maxConnections(), options.maxConnectionsPerClient());
     this.acceptWatch = new AcceptWatch(metrics, System::nanoTime);

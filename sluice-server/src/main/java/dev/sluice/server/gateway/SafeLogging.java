@@ -1,5 +1,6 @@
 package dev.sluice.server.gateway;
 
+import dev.sluice.server.logging.LogSetup;
 import java.io.IOException;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
@@ -18,7 +19,9 @@ import java.util.logging.Logger;
  * and the {@code NoClassDefFoundError} ended the proxy's accepting thread for good. So, at
  * start-up: the time-zone data is read, every handler's formatter formats a record with parameters
  * and a stack trace once (loading what it lazily loads), and each formatter is wrapped so that a
- * failure to format becomes a plain line rather than an exception in the caller.
+ * failure to format becomes a plain line rather than an exception in the caller. The messages of
+ * {@link System.Logger} and SLF4J end in Logback: its layouts are warmed up the same way ({@link
+ * LogSetup#warmUp}); what still uses {@code java.util.logging} directly gets the guarded formatter.
  */
 final class SafeLogging {
   private static boolean installed;
@@ -32,6 +35,7 @@ final class SafeLogging {
     }
     installed = true;
     ZonedDateTime.now(ZoneId.systemDefault()).getOffset(); // reads tzdb.dat now, not on an error
+    LogSetup.warmUp(); // Logback's layouts, where System.Logger's messages end
     Logger root = LogManager.getLogManager().getLogger("");
     if (root == null) {
       return;
