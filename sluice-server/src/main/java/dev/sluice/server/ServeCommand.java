@@ -662,7 +662,6 @@ final class ServeCommand implements Callable<Integer> {
               .webhookMaxBackoff(webhookMaxBackoff)
               .webhookQueue(webhookQueue)
               .webhookJournal(stateDir.resolve("webhooks.journal"))
-
               .sessionTtl(dashboardSession)
               .policyHash(engines::policyHash);
       if (check != null) {
