@@ -32,8 +32,9 @@ import org.springframework.core.io.ResourceLoader;
  * Sluice in a Spring Boot app, configured by {@link SluiceProperties}: the engine ({@link
  * SluiceEngine}) enforcing the policy file {@code sluice.policy}, a Servlet filter or a WebFlux
  * WebFilter in front of the app, its decisions counted in the app's {@code MeterRegistry}, the
- * Actuator endpoint {@code sluice} ({@link SluiceEndpoint}) and a health contributor for the store.
- * {@code sluice.enabled=false} turns all of it off.
+ * Actuator endpoint {@code sluice} ({@link SluiceEndpoint}), per-identity overrides ({@link
+ * SluiceOverrides}) and a health contributor for the store. {@code sluice.enabled=false} turns all
+ * of it off.
  */
 @AutoConfiguration
 @ConditionalOnProperty(
