@@ -14,7 +14,9 @@
 #
 # Environment: DURATION (10s), THREADS (2), CONNECTIONS (50), ROUNDS (5), WARMUP (30s per target
 # before the first round: C2 compiles the request path under load), SKIP_BUILD=1 to use the jar
-# already built, JAVA_OPTS (below). wrk and the apps share the machine's cores, as they would on
+# already built, APP_CP to run the app from a class path instead of the jar (no install: the
+# worktree's module jars, e.g. from `mvn dependency:build-classpath` with the sluice entries
+# swapped for */target/*.jar), JAVA_OPTS (below). wrk and the apps share the machine's cores, as they would on
 # a small host; the figures are relative to one another, not absolute.
 set -euo pipefail
 
@@ -33,7 +35,7 @@ if ! command -v wrk >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y wrk >/dev/null
 fi
 
-if [[ "${SKIP_BUILD:-}" != 1 ]]; then
+if [[ "${SKIP_BUILD:-}" != 1 && -z "${APP_CP:-}" ]]; then
   # The starter and its parent into the local repository, then the bench app against them.
   ./mvnw -q -pl sluice-spring-boot-starter -am install -DskipTests -Dspotless.check.skip
   ./mvnw -q -f sluice-bench/spring-boot/pom.xml clean package -DskipTests
@@ -54,7 +56,12 @@ trap cleanup EXIT
 
 for m in "${MODES[@]}"; do
   # shellcheck disable=SC2086
-  java $JAVA_OPTS -jar "$JAR" --server.port="${PORT[$m]}" ${FLAGS[$m]} >"/tmp/sluice-bench-spring-$m.log" 2>&1 &
+  if [[ -n "${APP_CP:-}" ]]; then
+    java $JAVA_OPTS -cp "$APP_CP" dev.sluice.bench.spring.BenchApplication \
+      --server.port="${PORT[$m]}" ${FLAGS[$m]} >"/tmp/sluice-bench-spring-$m.log" 2>&1 &
+  else
+    java $JAVA_OPTS -jar "$JAR" --server.port="${PORT[$m]}" ${FLAGS[$m]} >"/tmp/sluice-bench-spring-$m.log" 2>&1 &
+  fi
   PID[$m]=$!
   PIDS+=("$!")
 done

@@ -2,15 +2,15 @@ package dev.sluice.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.server.ops.FileOverrideStorage;
-import dev.sluice.server.ops.StateDir;
-import dev.sluice.server.ops.StoredOverride;
-import io.vertx.core.json.JsonObject;
+import dev.sluice.overrides.FileOverrideStorage;
+import dev.sluice.overrides.StateDir;
+import dev.sluice.overrides.StoredOverride;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,7 +39,7 @@ class StateDirKeyTest {
             new StoredOverride(
                 42,
                 null,
-                new JsonObject().put("global", "50/minute"),
+                Map.of("global", "50/minute"),
                 null,
                 Instant.parse("2030-01-01T00:00:00Z")));
   }

@@ -4,6 +4,7 @@ import dev.sluice.core.Sluice;
 import dev.sluice.core.Ticker;
 import dev.sluice.core.policy.Policy;
 import dev.sluice.core.policy.Rule;
+import dev.sluice.overrides.OverrideBook;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

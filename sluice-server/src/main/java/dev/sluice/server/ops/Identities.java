@@ -1,6 +1,8 @@
 package dev.sluice.server.ops;
 
 import dev.sluice.core.Sluice;
+import dev.sluice.overrides.OverrideBook;
+import dev.sluice.overrides.OverrideException;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -20,20 +22,11 @@ final class Identities {
    * @throws BadInput naming {@code field} if it is empty
    */
   static long fingerprint(String text, Sluice engine, String field) {
-    if (text == null || text.isEmpty()) {
-      throw new BadInput(
-          field,
-          "name an identity: its raw value (URL-encoded), or its"
-              + " fingerprint as fp:<16 hex digits>");
+    try {
+      return OverrideBook.fingerprint(text, engine);
+    } catch (OverrideException e) {
+      throw new BadInput(field, e.getMessage());
     }
-    if (text.startsWith("fp:") && text.length() == 19) {
-      try {
-        return StoredOverride.parseFingerprint(text.substring(3));
-      } catch (IllegalArgumentException e) {
-        // not hex: a raw value that happens to start with fp:
-      }
-    }
-    return engine.fingerprint(text);
   }
 
   /**

@@ -8,6 +8,8 @@ import dev.sluice.core.Ticker;
 import dev.sluice.core.policy.Policy;
 import dev.sluice.core.policy.Webhook;
 import dev.sluice.core.store.SharedState;
+import dev.sluice.overrides.OverrideBook;
+import dev.sluice.overrides.OverrideStorage;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;

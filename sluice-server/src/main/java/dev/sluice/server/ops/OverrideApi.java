@@ -1,6 +1,9 @@
 package dev.sluice.server.ops;
 
 import dev.sluice.core.Sluice;
+import dev.sluice.overrides.OverrideBook;
+import dev.sluice.overrides.OverrideException;
+import dev.sluice.overrides.StoredOverride;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -71,7 +74,7 @@ final class OverrideApi {
                                 + " has no override: the policy's"
                                 + " defaults apply")));
       } else {
-        Replies.json(req.response(), 200, book.describe(o));
+        Replies.json(req.response(), 200, new JsonObject(book.describe(o)));
       }
     } else if (m == HttpMethod.PUT) {
       put(req, fp, by);
@@ -155,9 +158,13 @@ final class OverrideApi {
                 if (body == null) {
                   throw new BadInput("", "the body is empty; send e.g. {\"tier\": \"pro\"}");
                 }
-                o = book.read(fp, body);
+                o = book.read(fp, body.getMap());
               } catch (BadInput e) {
                 Replies.bad(req.response(), "BAD_OVERRIDE", e);
+                return;
+              } catch (OverrideException e) {
+                Replies.bad(
+                    req.response(), "BAD_OVERRIDE", new BadInput(e.field(), e.getMessage()));
                 return;
               } catch (
                   RuntimeException
@@ -187,8 +194,12 @@ final class OverrideApi {
                             ar.succeeded() ? o.toJson() : was,
                             ar.succeeded() ? null : ar.cause().getMessage());
                         if (ar.failed()) {
-                          if (ar.cause() instanceof BadInput e) { // the policy changed meanwhile
-                            Replies.bad(req.response(), "BAD_OVERRIDE", e);
+                          if (ar.cause()
+                              instanceof OverrideException e) { // the policy changed meanwhile
+                            Replies.bad(
+                                req.response(),
+                                "BAD_OVERRIDE",
+                                new BadInput(e.field(), e.getMessage()));
                           } else {
                             storageFailed(req, ar.cause());
                           }
@@ -198,8 +209,8 @@ final class OverrideApi {
                             Level.INFO,
                             "override of {0} set: {1}",
                             Sluice.fingerprintText(fp),
-                            o.toJson().encode());
-                        Replies.json(req.response(), 200, book.describe(o));
+                            o.toJsonText());
+                        Replies.json(req.response(), 200, new JsonObject(book.describe(o)));
                       });
             });
   }

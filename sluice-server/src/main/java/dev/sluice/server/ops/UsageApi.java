@@ -6,6 +6,8 @@ import dev.sluice.core.Ticker;
 import dev.sluice.core.http.Seconds;
 import dev.sluice.core.policy.Limit;
 import dev.sluice.core.policy.Rule;
+import dev.sluice.overrides.OverrideBook;
+import dev.sluice.overrides.StoredOverride;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

@@ -1,10 +1,18 @@
 package dev.sluice.spring.boot;
 
 import dev.sluice.core.DecisionListener;
+import dev.sluice.core.Overrides;
+import dev.sluice.core.Ticker;
 import dev.sluice.core.store.Store;
 import dev.sluice.micrometer.DecisionMetrics;
+import dev.sluice.overrides.FileOverrideStorage;
+import dev.sluice.overrides.OverrideStorage;
+import dev.sluice.overrides.SharedOverrideStorage;
+import dev.sluice.overrides.StateDir;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.security.Principal;
 import java.security.SecureRandom;
 import java.util.HexFormat;
@@ -24,8 +32,9 @@ import org.springframework.core.io.ResourceLoader;
  * Sluice in a Spring Boot app, configured by {@link SluiceProperties}: the engine ({@link
  * SluiceEngine}) enforcing the policy file {@code sluice.policy}, a Servlet filter or a WebFlux
  * WebFilter in front of the app, its decisions counted in the app's {@code MeterRegistry}, the
- * Actuator endpoint {@code sluice} ({@link SluiceEndpoint}) and a health contributor for the store.
- * {@code sluice.enabled=false} turns all of it off.
+ * Actuator endpoint {@code sluice} ({@link SluiceEndpoint}), per-identity overrides ({@link
+ * SluiceOverrides}) and a health contributor for the store. {@code sluice.enabled=false} turns all
+ * of it off.
  */
 @AutoConfiguration
 @ConditionalOnProperty(
@@ -55,7 +64,8 @@ public class SluiceAutoConfiguration {
       SluiceProperties properties,
       ResourceLoader resources,
       Store store,
-      ObjectProvider<DecisionListener> listeners) {
+      ObjectProvider<DecisionListener> listeners,
+      ObjectProvider<Ticker> clock) {
     String location = properties.getPolicy();
     if (location == null || location.isBlank()) {
       throw new IllegalStateException(
@@ -69,13 +79,68 @@ public class SluiceAutoConfiguration {
         resources,
         location.trim(),
         store,
-        identitySecret(properties.getIdentitySecret(), store),
+        identitySecret(properties.getIdentitySecret(), store, stateDir(properties, store)),
         properties.isShadow(),
         properties.getMaxBodyBytes(),
-        listeners.orderedStream().toList());
+        listeners.orderedStream().toList(),
+        new Overrides(clock(clock)));
   }
 
-  static byte[] identitySecret(String hex, Store store) {
+  /**
+   * Per-identity overrides: in the store's shared map with a shared store (Redis), in {@code
+   * sluice.state-dir} with the in-memory one, else in memory only.
+   */
+  @Bean(destroyMethod = "close")
+  @ConditionalOnMissingBean
+  public SluiceOverrides sluiceOverrides(
+      SluiceEngine engine, SluiceProperties properties, ObjectProvider<Ticker> clock) {
+    OverrideStorage storage;
+    if (engine.store().shared().isPresent()) {
+      storage = new SharedOverrideStorage(engine.store().shared().get().map("overrides"));
+    } else {
+      StateDir state = stateDir(properties, engine.store());
+      storage =
+          state == null
+              ? OverrideStorage.none()
+              : fileStorage(state.overridesFile(), engine.identitySecret());
+    }
+    return new SluiceOverrides(engine, storage, clock(clock));
+  }
+
+  private static OverrideStorage fileStorage(Path file, byte[] identitySecret) {
+    try {
+      return new FileOverrideStorage(file, identitySecret);
+    } catch (UncheckedIOException | IllegalArgumentException | IllegalStateException e) {
+      throw new IllegalStateException("sluice.state-dir: " + e.getMessage(), e);
+    }
+  }
+
+  /** The app's clock if it defines one (a test's), else the system's. */
+  private static Ticker clock(ObjectProvider<Ticker> clock) {
+    return clock.getIfUnique(Ticker::system);
+  }
+
+  /** {@code sluice.state-dir}, opened, or {@code null}: unset, or a shared store. */
+  private static StateDir stateDir(SluiceProperties properties, Store store) {
+    String dir = properties.getStateDir();
+    if (dir == null || dir.isBlank() || store.shared().isPresent()) {
+      return null;
+    }
+    try {
+      return StateDir.open(Path.of(dir.trim()));
+    } catch (UncheckedIOException | java.nio.file.InvalidPathException e) {
+      throw new IllegalStateException("sluice.state-dir: " + e.getMessage(), e);
+    }
+  }
+
+  static byte[] identitySecret(String hex, Store store, StateDir state) {
+    if ((hex == null || hex.isBlank()) && state != null) {
+      try {
+        return state.identityKey(); // kept, so stored overrides name the same clients
+      } catch (UncheckedIOException | IllegalStateException e) {
+        throw new IllegalStateException("sluice.state-dir: " + e.getMessage(), e);
+      }
+    }
     if (hex == null || hex.isBlank()) {
       if (store.blocks()) {
         throw new IllegalStateException(
@@ -151,8 +216,8 @@ public class SluiceAutoConfiguration {
   static class Actuator {
     @Bean
     @ConditionalOnMissingBean
-    SluiceEndpoint sluiceEndpoint(SluiceEngine engine) {
-      return new SluiceEndpoint(engine);
+    SluiceEndpoint sluiceEndpoint(SluiceEngine engine, SluiceOverrides overrides) {
+      return new SluiceEndpoint(engine, overrides);
     }
   }
 

@@ -3,32 +3,31 @@ package dev.sluice.spring.boot;
 import dev.sluice.config.PolicyFiles;
 import dev.sluice.config.PolicySummary;
 import dev.sluice.core.DecisionListener;
-import dev.sluice.core.KeyOverride;
 import dev.sluice.core.Overrides;
 import dev.sluice.core.Sluice;
 import dev.sluice.core.policy.Policy;
 import dev.sluice.core.store.Store;
+import dev.sluice.overrides.OverrideBook;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Objects;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.springframework.core.io.Resource;
 import org.springframework.core.io.ResourceLoader;
 
 /**
- * The engine Sluice's filters decide with, and what an app may change of it at runtime: the policy
- * (re-read from its file by {@link #reload()}) and per-identity overrides (a tier, or limits of its
- * own), applied on the next request. One bean per app; the Actuator endpoint {@code sluice} is a
- * view of it.
+ * The engine Sluice's filters decide with, and the policy it enforces, re-read from its file by
+ * {@link #reload()} and enforced from the next request on. One bean per app; the Actuator endpoint
+ * {@code sluice} is a view of it. Per-identity overrides (a tier, limits of its own, an expiry) are
+ * set through {@link SluiceOverrides}.
  *
  * <pre>{@code
  * @Autowired SluiceEngine sluice;
- * sluice.setOverride("key_live_42", KeyOverride.tier("pro"));   // an API key moves to a tier
+ * sluice.usage("key_live_42");   // where an API key stands on every rule
  * }</pre>
  */
 public final class SluiceEngine {
@@ -38,8 +37,9 @@ public final class SluiceEngine {
   private final byte[] identitySecret;
   private final boolean shadow;
   private final int maxBodyBytes;
-  private final Overrides overrides = new Overrides();
+  private final Overrides overrides;
   private final List<DecisionListener> listeners = new CopyOnWriteArrayList<>();
+  private final List<Runnable> policyWatchers = new CopyOnWriteArrayList<>();
   private volatile Sluice current;
 
   SluiceEngine(
@@ -49,7 +49,8 @@ public final class SluiceEngine {
       byte[] identitySecret,
       boolean shadow,
       int maxBodyBytes,
-      List<DecisionListener> listeners) {
+      List<DecisionListener> listeners,
+      Overrides overrides) {
     this.resources = resources;
     this.location = location;
     this.store = store;
@@ -57,6 +58,7 @@ public final class SluiceEngine {
     this.shadow = shadow;
     this.maxBodyBytes = maxBodyBytes;
     this.listeners.addAll(listeners);
+    this.overrides = overrides;
     this.current = build(load());
   }
 
@@ -104,32 +106,32 @@ public final class SluiceEngine {
    */
   public synchronized void reload() {
     current = build(load());
+    policyWatchers.forEach(Runnable::run);
   }
 
-  /** The fingerprint of {@code identity} (an API key, token, e-mail, user name) in this engine. */
-  public long fingerprint(String identity) {
-    return current.fingerprint(Objects.requireNonNull(identity, "identity"));
+  /** Runs {@code watcher} after every reload: stored overrides are read against the new policy. */
+  void onPolicyChange(Runnable watcher) {
+    policyWatchers.add(watcher);
+  }
+
+  /** The overrides table the engines decide with ({@link SluiceOverrides} fills it). */
+  Overrides overrides() {
+    return overrides;
+  }
+
+  /** The identity hash's key (a copy): fingerprints kept in a state directory are made under it. */
+  byte[] identitySecret() {
+    return identitySecret.clone();
   }
 
   /**
-   * Gives {@code identity} an override (a tier, limits of its own), wherever it is counted, from
-   * the next request on; replaces any it had.
+   * The fingerprint of {@code identity} in this engine: its raw value (an API key, token, e-mail,
+   * user name) hashed, or a fingerprint written {@code fp:} and 16 hex digits.
    *
-   * @throws IllegalArgumentException if the override names a tier or rule the policy lacks
+   * @throws dev.sluice.overrides.OverrideException if {@code identity} is empty
    */
-  public void setOverride(String identity, KeyOverride override) {
-    override.validate(current.policy());
-    overrides.put(fingerprint(identity), override);
-  }
-
-  /** Removes {@code identity}'s override; whether it had one. */
-  public boolean removeOverride(String identity) {
-    return overrides.remove(fingerprint(identity)) != null;
-  }
-
-  /** {@code identity}'s override, or {@code null}. */
-  public KeyOverride override(String identity) {
-    return overrides.get(fingerprint(identity));
+  public long fingerprint(String identity) {
+    return OverrideBook.fingerprint(identity, current);
   }
 
   /** Where {@code identity} stands on every rule that could count it (charging nothing). */

@@ -61,6 +61,15 @@ public class SluiceProperties {
    */
   private String identitySecret;
 
+  /**
+   * A directory where an app on the in-memory store keeps what must survive a restart, as the
+   * gateway's {@code --state-dir}: the overrides ({@code overrides.json}) and, unless {@code
+   * sluice.identity-secret} is set, the identity hash's key ({@code identity.key}), so an override
+   * names the same client after a restart. Unset: overrides last as long as the process. Not used
+   * with Redis, which keeps the overrides itself.
+   */
+  private String stateDir;
+
   /** Whether Sluice decides requests at all. */
   public boolean isEnabled() {
     return enabled;
@@ -129,5 +138,15 @@ public class SluiceProperties {
   /** Sets {@link #getIdentitySecret()}. */
   public void setIdentitySecret(String identitySecret) {
     this.identitySecret = identitySecret;
+  }
+
+  /** The state directory, or {@code null}. */
+  public String getStateDir() {
+    return stateDir;
+  }
+
+  /** Sets {@link #getStateDir()}. */
+  public void setStateDir(String stateDir) {
+    this.stateDir = stateDir;
   }
 }

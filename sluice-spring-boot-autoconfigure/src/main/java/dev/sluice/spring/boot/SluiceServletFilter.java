@@ -84,14 +84,14 @@ final class SluiceServletFilter extends OncePerRequestFilter {
       }
     }
     WebRequestView view =
-        new WebRequestView(
+        new ServletView(
+            request,
+            resolver,
             method,
             path,
-            request::getHeader,
             clientAddress(request, sluice),
             request.getQueryString(),
-            body,
-            () -> principal(request));
+            body);
     Decision d;
     try {
       d = sluice.decide(view);
@@ -111,9 +111,34 @@ final class SluiceServletFilter extends OncePerRequestFilter {
     chain.doFilter(onward, response);
   }
 
-  private String principal(HttpServletRequest request) {
-    Principal p = request.getUserPrincipal();
-    return p == null ? null : resolver.resolve(p);
+  /** A Servlet request as the engine sees it, read from the request itself. */
+  private static final class ServletView extends WebRequestView {
+    private final HttpServletRequest request;
+    private final SluiceKeyResolver resolver;
+
+    ServletView(
+        HttpServletRequest request,
+        SluiceKeyResolver resolver,
+        String method,
+        String path,
+        String clientAddress,
+        String rawQuery,
+        byte[] body) {
+      super(method, path, clientAddress, rawQuery, body);
+      this.request = request;
+      this.resolver = resolver;
+    }
+
+    @Override
+    String rawHeader(String name) {
+      return request.getHeader(name);
+    }
+
+    @Override
+    public String principal() {
+      Principal p = request.getUserPrincipal();
+      return p == null ? null : resolver.resolve(p);
+    }
   }
 
   private static String clientAddress(HttpServletRequest request, Sluice sluice) {

@@ -170,7 +170,7 @@ final class SluiceWebFilter implements WebFilter, Ordered {
                 ? remote.getAddress().getHostAddress()
                 : remote.getHostString();
     WebRequestView view =
-        new WebRequestView(
+        WebRequestView.of(
             method,
             path,
             headers::getFirst,

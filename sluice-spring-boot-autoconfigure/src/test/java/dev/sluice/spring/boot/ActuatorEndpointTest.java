@@ -90,18 +90,27 @@ class ActuatorEndpointTest {
     Http http = new Http(port);
     String key = UUID.randomUUID().toString();
 
-    HttpResponse<String> set = http.post("/actuator/sluice/" + key, "{\"tier\": \"pro\"}");
+    HttpResponse<String> set =
+        http.post("/actuator/sluice/overrides/" + key, "{\"tier\": \"pro\"}");
 
-    assertThat(set.statusCode()).isEqualTo(200);
-    assertThat(set.body()).contains("\"tier\":\"pro\"");
+    assertThat(set.statusCode()).as(set.body()).isEqualTo(200);
+    assertThat(set.body()).contains("\"tier\":\"pro\"").contains("\"active\":true");
     HttpResponse<String> r = http.get("/assets", "X-Api-Key", key);
     assertThat(r.headers().firstValue("X-RateLimit-Limit")).hasValue("20");
-    assertThat(http.post("/actuator/sluice/" + key, "{\"tier\": \"gold\"}").statusCode())
-        .as("a tier the policy lacks")
-        .isEqualTo(400);
-    assertThat(http.delete("/actuator/sluice/" + key).body()).contains("\"removed\":true");
+    HttpResponse<String> gold =
+        http.post("/actuator/sluice/overrides/" + key, "{\"tier\": \"gold\"}");
+    assertThat(gold.statusCode()).as("a tier the policy lacks").isEqualTo(400);
+    assertThat(gold.body())
+        .contains("\"code\":\"BAD_OVERRIDE\"")
+        .contains("\"field\":\"tier\"")
+        .contains("the policy has no tier 'gold'; its tiers are pro");
+    assertThat(http.delete("/actuator/sluice/overrides/" + key).body())
+        .contains("\"deleted\":true");
     assertThat(http.get("/assets", "X-Api-Key", key).headers().firstValue("X-RateLimit-Limit"))
         .hasValue("2");
+    assertThat(http.delete("/actuator/sluice/overrides/" + key).statusCode())
+        .as("nothing left to delete")
+        .isEqualTo(404);
   }
 
   @Test

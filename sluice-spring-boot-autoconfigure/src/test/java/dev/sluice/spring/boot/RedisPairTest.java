@@ -38,8 +38,9 @@ class RedisPairTest {
             .properties(
                 "server.port=0",
                 "sluice.policy=classpath:policies/shared.yaml",
-                "sluice.store=" + redis.uri(),
-                "sluice.identity-secret=000102030405060708090a0b0c0d0e0f")
+                "sluice.store=" + redis.uri() + "?timeout=5s", // a loaded CI machine is slow
+                "sluice.identity-secret=000102030405060708090a0b0c0d0e0f",
+                "management.endpoints.web.exposure.include=sluice")
             .run();
     apps.add(app);
     return app;
@@ -71,6 +72,34 @@ class RedisPairTest {
 
     assertThat(statuses).containsExactly(200, 200, 200, 200, 200, 429, 429);
     assertThat(remaining).containsExactly("4", "3", "2", "1", "0", "0", "0");
+  }
+
+  @Test
+  void anOverrideSetOnOneInstance_appliesOnTheOther() {
+    String key = UUID.randomUUID().toString();
+    assertThat(limitSeenBy(servlet, key)).isEqualTo("5");
+
+    var set =
+        reactive.post("/actuator/sluice/overrides/" + key, "{\"limits\": \"{assets: 8/minute}\"}");
+
+    assertThat(set.statusCode()).as(set.body()).isEqualTo(200);
+    assertThat(limitSeenBy(reactive, key)).isEqualTo("8");
+    // Redis tells the other instance of the change; it applies once its notice is read.
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    String seen = limitSeenBy(servlet, key);
+    while (!seen.equals("8") && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+      seen = limitSeenBy(servlet, key);
+    }
+    assertThat(seen).as("the other instance applies the change Redis told it of").isEqualTo("8");
+    assertThat(servlet.delete("/actuator/sluice/overrides/" + key).statusCode()).isEqualTo(200);
+  }
+
+  private static String limitSeenBy(Http http, String key) {
+    return http.get("/assets", "X-Api-Key", key)
+        .headers()
+        .firstValue("X-RateLimit-Limit")
+        .orElse("-");
   }
 
   @Test

@@ -1,9 +1,7 @@
-package dev.sluice.server.ops;
+package dev.sluice.overrides;
 
 import dev.sluice.core.Sluice;
 import dev.sluice.core.store.SharedMap;
-import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.JsonObject;
 import java.lang.System.Logger.Level;
 import java.util.HashMap;
 import java.util.Map;
@@ -54,7 +52,7 @@ public final class SharedOverrideStorage implements OverrideStorage {
 
   @Override
   public void put(StoredOverride override) {
-    map.put(Sluice.fingerprintText(override.fingerprint()), override.toJson().encode());
+    map.put(Sluice.fingerprintText(override.fingerprint()), override.toJsonText());
   }
 
   @Override
@@ -100,8 +98,8 @@ public final class SharedOverrideStorage implements OverrideStorage {
 
   private static StoredOverride parse(String field, String json) {
     try {
-      return StoredOverride.fromJson(StoredOverride.parseFingerprint(field), new JsonObject(json));
-    } catch (IllegalArgumentException | DecodeException e) {
+      return StoredOverride.fromJsonText(StoredOverride.parseFingerprint(field), json);
+    } catch (IllegalArgumentException | ClassCastException e) {
       LOG.log(
           Level.WARNING, "skipping the override stored under ''{0}'': {1}", field, e.getMessage());
       return null;

@@ -1,4 +1,4 @@
-package dev.sluice.server.ops;
+package dev.sluice.overrides;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,11 +15,12 @@ import java.security.SecureRandom;
 import java.util.Set;
 
 /**
- * The directory where the gateway keeps what must survive a restart ({@code --state-dir}, default
- * {@code .sluice}): {@code identity.key}, the 16 random bytes that key identity fingerprints (so a
- * fingerprint, and the override set on it, means the same client after a restart), {@code
- * overrides.json} (see {@link FileOverrideStorage}), and {@code webhooks.journal}, the webhook
- * events not yet delivered (see {@link WebhookJournal}).
+ * The directory where a gateway ({@code --state-dir}, default {@code .sluice}) or an app ({@code
+ * sluice.state-dir}) on the in-memory store keeps what must survive a restart: {@code
+ * identity.key}, the 16 random bytes that key identity fingerprints (so a fingerprint, and the
+ * override set on it, means the same client after a restart), {@code overrides.json} (see {@link
+ * FileOverrideStorage}), and the gateway's {@code webhooks.journal}, the webhook events not yet
+ * delivered.
  *
  * <p>The directory is made owner-only (700) and its files 600 where the file system knows POSIX
  * permissions: the key lets whoever holds it test guesses of API keys against fingerprints.

@@ -1,4 +1,4 @@
-package dev.sluice.server.ops;
+package dev.sluice.overrides;
 
 import dev.sluice.core.KeyOverride;
 import dev.sluice.core.Overrides;
@@ -9,8 +9,6 @@ import dev.sluice.core.policy.Limit;
 import dev.sluice.core.policy.Policy;
 import dev.sluice.core.policy.Rule;
 import dev.sluice.core.store.StoreUnavailableException;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.time.Instant;
@@ -34,12 +32,12 @@ import java.util.function.Supplier;
  * (its tier or rule was removed from the policy) stays stored, does not apply, and says why ({@link
  * #problem}); a reload that fixes the policy brings it back ({@link #policyChanged}).
  */
-final class OverrideBook {
+public final class OverrideBook {
   private static final System.Logger LOG = System.getLogger("sluice.ops");
   private static final Set<String> FIELDS = Set.of("tier", "limits", "expires", "ttl");
 
   /** The latest expiry an override may have: far enough, and well inside epoch microseconds. */
-  static final Instant LATEST = Instant.parse("9999-12-31T23:59:59Z");
+  public static final Instant LATEST = Instant.parse("9999-12-31T23:59:59Z");
 
   private final Supplier<Sluice> engine;
   private final Overrides table;
@@ -48,7 +46,13 @@ final class OverrideBook {
   private final ConcurrentHashMap<Long, StoredOverride> stored = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<Long, String> problems = new ConcurrentHashMap<>();
 
-  OverrideBook(Supplier<Sluice> engine, Overrides table, OverrideStorage storage, Ticker clock) {
+  /**
+   * A book applying to {@code table} (the one every engine {@code engine} gives decides with), kept
+   * by {@code storage}, whose expiries and {@code ttl}s are read on {@code clock}. Reads every
+   * stored override now (later, if the storage is not reachable yet).
+   */
+  public OverrideBook(
+      Supplier<Sluice> engine, Overrides table, OverrideStorage storage, Ticker clock) {
     this.engine = engine;
     this.table = table;
     this.storage = storage;
@@ -81,7 +85,7 @@ final class OverrideBook {
    * changed entry failed) is caught up with here. Under the lock changes take, so a notice arriving
    * meanwhile is applied after the snapshot, never undone by it.
    */
-  synchronized void resync() {
+  public synchronized void resync() {
     Map<Long, StoredOverride> all = storage.loadAll();
     stored.clear();
     stored.putAll(all);
@@ -89,7 +93,7 @@ final class OverrideBook {
   }
 
   /** Re-reads every stored override against the policy now in force. */
-  synchronized void policyChanged() {
+  public synchronized void policyChanged() {
     Policy policy = engine.get().policy();
     Map<Long, KeyOverride> applied = new HashMap<>();
     problems.clear();
@@ -97,18 +101,42 @@ final class OverrideBook {
         (fp, o) -> {
           try {
             applied.put(fp, toKeyOverride(o, policy));
-          } catch (BadInput e) {
-            problems.put(fp, e.field + ": " + e.getMessage());
+          } catch (OverrideException e) {
+            problems.put(fp, e.field() + ": " + e.getMessage());
             LOG.log(
                 Level.WARNING,
                 "override {0} does not fit the policy in force and does not apply"
                     + " ({1}: {2}); fix it with PUT /admin/overrides/fp:{0}, or the policy",
                 Sluice.fingerprintText(fp),
-                e.field,
+                e.field(),
                 e.getMessage());
           }
         });
     table.replaceAll(applied);
+  }
+
+  /**
+   * The fingerprint {@code identity} names: the raw value (an API key, token, e-mail or address),
+   * hashed by {@code engine} and never kept, or a fingerprint written {@code fp:} and 16 hex
+   * digits.
+   *
+   * @throws OverrideException naming {@code identity} if it is empty
+   */
+  public static long fingerprint(String identity, Sluice engine) {
+    if (identity == null || identity.isEmpty()) {
+      throw new OverrideException(
+          "identity",
+          "name an identity: its raw value (URL-encoded), or its"
+              + " fingerprint as fp:<16 hex digits>");
+    }
+    if (identity.startsWith("fp:") && identity.length() == 19) {
+      try {
+        return StoredOverride.parseFingerprint(identity.substring(3));
+      } catch (IllegalArgumentException e) {
+        // not hex: a raw value that happens to start with fp:
+      }
+    }
+    return engine.fingerprint(identity);
   }
 
   /** A change another instance made. */
@@ -123,59 +151,62 @@ final class OverrideBook {
     try {
       table.put(c.fingerprint(), toKeyOverride(c.override(), engine.get().policy()));
       problems.remove(c.fingerprint());
-    } catch (BadInput e) {
-      problems.put(c.fingerprint(), e.field + ": " + e.getMessage());
+    } catch (OverrideException e) {
+      problems.put(c.fingerprint(), e.field() + ": " + e.getMessage());
       table.remove(c.fingerprint());
     }
   }
 
   /**
-   * Reads a {@code PUT /admin/overrides/...} body for {@code fingerprint}: {@code {"tier": ...,
-   * "limits": {RULE: LIMITS}, "expires": INSTANT | "ttl": DURATION}}.
+   * Reads an override's body for {@code fingerprint} ({@code PUT /admin/overrides/...}, {@code POST
+   * /actuator/sluice/overrides/...}), given as plain JSON values: {@code {"tier": ..., "limits":
+   * {RULE: LIMITS}, "expires": INSTANT | "ttl": DURATION}}. A relative {@code ttl} is made absolute
+   * on the book's clock. Checked against the policy in force; nothing is kept.
    *
-   * @throws BadInput naming the field at fault
+   * @throws OverrideException naming the field at fault
    */
-  StoredOverride read(long fingerprint, JsonObject body) {
-    for (String f : body.fieldNames()) {
+  public StoredOverride read(long fingerprint, Map<String, ?> body) {
+    for (String f : body.keySet()) {
       if (!FIELDS.contains(f)) {
-        throw new BadInput(
+        throw new OverrideException(
             f,
             "unknown field '" + f + "'; an override takes tier, limits, and" + " expires or ttl");
       }
     }
-    Object tierValue = body.getValue("tier");
+    Object tierValue = body.get("tier");
     if (tierValue != null && !(tierValue instanceof String)) {
-      throw new BadInput("tier", "expected a tier's name, e.g. \"pro\"");
+      throw new OverrideException("tier", "expected a tier's name, e.g. \"pro\"");
     }
-    Object limitsValue = body.getValue("limits");
-    if (limitsValue != null && !(limitsValue instanceof JsonObject)) {
-      throw new BadInput(
+    Object limitsValue = body.get("limits");
+    if (limitsValue != null && !(limitsValue instanceof Map)) {
+      throw new OverrideException(
           "limits", "expected limits by rule name, e.g." + " {\"search\": [\"500/minute\"]}");
     }
-    JsonObject limits = limitsValue == null ? new JsonObject() : (JsonObject) limitsValue;
+    @SuppressWarnings("unchecked") // a JSON object's keys are strings
+    Map<String, Object> limits = limitsValue == null ? Map.of() : (Map<String, Object>) limitsValue;
     if (tierValue == null && limits.isEmpty()) {
-      throw new BadInput("tier", "an override sets a tier, limits for some rules, or both");
+      throw new OverrideException(
+          "tier", "an override sets a tier, limits for some rules, or both");
     }
     Instant now = Instant.ofEpochSecond(0, clock.epochMicros() * 1_000);
     Instant expires = null;
-    if (body.getValue("expires") != null && body.getValue("ttl") != null) {
-      throw new BadInput("ttl", "give expires or ttl, not both");
+    if (body.get("expires") != null && body.get("ttl") != null) {
+      throw new OverrideException("ttl", "give expires or ttl, not both");
     }
-    if (body.getValue("expires") != null) {
+    if (body.get("expires") != null) {
       try {
-        expires = Instant.parse(String.valueOf(body.getValue("expires")));
+        expires = Instant.parse(String.valueOf(body.get("expires")));
       } catch (DateTimeParseException e) {
-        throw new BadInput(
+        throw new OverrideException(
             "expires",
-            "expected an instant such as 2026-12-31T00:00:00Z, got '"
-                + body.getValue("expires")
-                + "'");
+            "expected an instant such as 2026-12-31T00:00:00Z, got '" + body.get("expires") + "'");
       }
       if (!expires.isAfter(now)) {
-        throw new BadInput("expires", "'" + expires + "' is already past (it is " + now + ")");
+        throw new OverrideException(
+            "expires", "'" + expires + "' is already past (it is " + now + ")");
       }
       if (expires.isAfter(LATEST)) {
-        throw new BadInput(
+        throw new OverrideException(
             "expires",
             "'"
                 + expires
@@ -183,23 +214,22 @@ final class OverrideBook {
                 + LATEST
                 + " (leave expires out for an override that never expires)");
       }
-    } else if (body.getValue("ttl") != null) {
+    } else if (body.get("ttl") != null) {
       Duration ttl;
       try {
-        ttl = Durations.parse(String.valueOf(body.getValue("ttl")));
+        ttl = Durations.parse(String.valueOf(body.get("ttl")));
       } catch (ArithmeticException | java.time.DateTimeException e) { // digits past any duration
         ttl = null;
       }
       if (ttl == null || ttl.isNegative() || ttl.isZero()) {
-        throw new BadInput(
-            "ttl",
-            "expected a duration such as 7d, 12h or 30m, got '" + body.getValue("ttl") + "'");
+        throw new OverrideException(
+            "ttl", "expected a duration such as 7d, 12h or 30m, got '" + body.get("ttl") + "'");
       }
       if (ttl.compareTo(Duration.between(now, LATEST)) > 0) {
-        throw new BadInput(
+        throw new OverrideException(
             "ttl",
             "'"
-                + body.getValue("ttl")
+                + body.get("ttl")
                 + "' is too long; the latest expiry is "
                 + LATEST
                 + " (leave ttl out for an override that never expires)");
@@ -214,11 +244,11 @@ final class OverrideBook {
   /**
    * The override {@code o} means under {@code policy}.
    *
-   * @throws BadInput naming the field that does not fit
+   * @throws OverrideException naming the field that does not fit
    */
   static KeyOverride toKeyOverride(StoredOverride o, Policy policy) {
     if (o.tier() != null && !policy.tiers().containsKey(o.tier())) {
-      throw new BadInput(
+      throw new OverrideException(
           "tier",
           "the policy has no tier '"
               + o.tier()
@@ -227,29 +257,29 @@ final class OverrideBook {
                   ? " (it defines none)"
                   : "; its tiers are " + String.join(", ", policy.tiers().keySet())));
     }
-    JsonObject given = o.limits();
+    Map<String, Object> given = o.limits();
     Map<String, List<Limit>> limits = new LinkedHashMap<>();
-    for (String name : given.fieldNames()) {
+    for (String name : given.keySet()) {
       Rule rule = policy.rule(name);
       if (rule == null) {
         List<String> names = new ArrayList<>();
         policy.rules().forEach(r -> names.add(r.name()));
-        throw new BadInput(
+        throw new OverrideException(
             "limits." + name,
             "the policy has no rule '" + name + "'; its rules are " + String.join(", ", names));
       }
-      Object value = given.getValue(name);
+      Object value = given.get(name);
       String json =
           value instanceof String s
-              ? new JsonArray().add(s).encode()
-              : value instanceof JsonArray || value instanceof JsonObject
-                  ? io.vertx.core.json.Json.encode(value)
+              ? Json.write(List.of(s))
+              : value instanceof List || value instanceof Map
+                  ? Json.write(value)
                   : String.valueOf(value);
       List<Limit> ls = OverrideLimits.read(rule, json);
       try {
         new KeyOverride(null, Map.of(name, ls), null).validate(policy);
       } catch (IllegalArgumentException e) {
-        throw new BadInput("limits." + name, e.getMessage());
+        throw new OverrideException("limits." + name, e.getMessage());
       }
       limits.put(name, ls);
     }
@@ -257,13 +287,13 @@ final class OverrideBook {
     try {
       k.validate(policy);
     } catch (IllegalArgumentException e) {
-      throw new BadInput(o.tier() != null ? "tier" : "limits", e.getMessage());
+      throw new OverrideException(o.tier() != null ? "tier" : "limits", e.getMessage());
     }
     return k;
   }
 
   /** Keeps {@code o} and puts it in force. Blocks on the storage. */
-  synchronized void put(StoredOverride o) {
+  public synchronized void put(StoredOverride o) {
     KeyOverride k = toKeyOverride(o, engine.get().policy());
     storage.put(o);
     stored.put(o.fingerprint(), o);
@@ -272,7 +302,7 @@ final class OverrideBook {
   }
 
   /** Forgets the override of {@code fingerprint}; whether there was one. Blocks on the storage. */
-  synchronized boolean delete(long fingerprint) {
+  public synchronized boolean delete(long fingerprint) {
     if (!stored.containsKey(fingerprint)) {
       return false;
     }
@@ -284,7 +314,7 @@ final class OverrideBook {
   }
 
   /** Forgets overrides that have expired; how many. Blocks on the storage. */
-  synchronized int purgeExpired() {
+  public synchronized int purgeExpired() {
     long now = clock.epochMicros();
     int n = 0;
     for (StoredOverride o : List.copyOf(stored.values())) {
@@ -296,34 +326,41 @@ final class OverrideBook {
     return n;
   }
 
-  StoredOverride get(long fingerprint) {
+  /** The stored override of {@code fingerprint} (applying or not), or {@code null}. */
+  public StoredOverride get(long fingerprint) {
     return stored.get(fingerprint);
   }
 
   /** Why the stored override of {@code fingerprint} does not apply, or {@code null}. */
-  String problem(long fingerprint) {
+  public String problem(long fingerprint) {
     return problems.get(fingerprint);
   }
 
   /** Whether it applies now (stored, fits the policy, not expired). */
-  boolean active(long fingerprint) {
+  public boolean active(long fingerprint) {
     return table.get(fingerprint) != null;
   }
 
-  List<StoredOverride> all() {
+  /** Every stored override, by fingerprint. */
+  public List<StoredOverride> all() {
     List<StoredOverride> all = new ArrayList<>(stored.values());
     all.sort((a, b) -> Long.compareUnsigned(a.fingerprint(), b.fingerprint()));
     return all;
   }
 
-  int size() {
+  /** How many overrides are stored. */
+  public int size() {
     return stored.size();
   }
 
-  /** The JSON the API answers with for {@code o}. */
-  JsonObject describe(StoredOverride o) {
-    JsonObject j = new JsonObject().put("identity", Sluice.fingerprintText(o.fingerprint()));
-    j.mergeIn(o.toJson());
+  /**
+   * What a front door answers for {@code o}, as plain JSON values: {@code {"identity": FP, "tier":
+   * ..., "limits": {...}, "expires": ..., "updated": ..., "active": BOOL, "problem": ...}}.
+   */
+  public Map<String, Object> describe(StoredOverride o) {
+    Map<String, Object> j = new LinkedHashMap<>();
+    j.put("identity", Sluice.fingerprintText(o.fingerprint()));
+    j.putAll(o.toJson());
     j.put("active", active(o.fingerprint()));
     String problem = problem(o.fingerprint());
     if (problem != null) {

@@ -1,4 +1,4 @@
-package dev.sluice.server.ops;
+package dev.sluice.overrides;
 
 import dev.sluice.config.PolicyException;
 import dev.sluice.config.PolicyFiles;
@@ -22,7 +22,7 @@ final class OverrideLimits {
   /**
    * The limits {@code json} (a JSON value's text) gives {@code rule}.
    *
-   * @throws BadInput naming {@code limits.RULE} (and the list index) if they do not read
+   * @throws OverrideException naming {@code limits.RULE} (and the list index) if they do not read
    */
   static List<Limit> read(Rule rule, String json) {
     String algorithm = rule.limits().get(0).algorithm().label();
@@ -47,7 +47,7 @@ final class OverrideLimits {
           e.field().startsWith(prefix)
               ? "limits." + rule.name() + e.field().substring(prefix.length())
               : "limits." + rule.name();
-      throw new BadInput(field, e.problem());
+      throw new OverrideException(field, e.problem());
     }
     return p.rules().get(0).limits();
   }

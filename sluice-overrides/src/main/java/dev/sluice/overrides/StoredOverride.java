@@ -1,9 +1,10 @@
-package dev.sluice.server.ops;
+package dev.sluice.overrides;
 
 import dev.sluice.core.Sluice;
-import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -19,23 +20,28 @@ import java.util.Objects;
  *
  * @param fingerprint the identity's fingerprint ({@link Sluice#fingerprint})
  * @param tier a tier of the policy, or {@code null}
- * @param limits rule name to its limits in policy syntax (a string or a list, as in a policy file),
- *     possibly empty; a copy is kept
+ * @param limits rule name to its limits in policy syntax, as JSON values ({@code "500/minute"}, a
+ *     list of them, or a limit's map, as in a policy file), possibly empty; kept as an unmodifiable
+ *     copy
  * @param expiresAt when it stops applying, or {@code null} for never
  * @param updatedAt when it was set
  */
 public record StoredOverride(
-    long fingerprint, String tier, JsonObject limits, Instant expiresAt, Instant updatedAt) {
+    long fingerprint,
+    String tier,
+    Map<String, Object> limits,
+    Instant expiresAt,
+    Instant updatedAt) {
 
+  /**
+   * Keeps an unmodifiable copy of {@code limits}.
+   *
+   * @throws IllegalArgumentException if {@code limits} holds what JSON has no value for
+   */
+  @SuppressWarnings("unchecked") // Json.copy gives a map back for a map
   public StoredOverride {
-    limits = limits == null ? new JsonObject() : limits.copy();
+    limits = limits == null ? Map.of() : (Map<String, Object>) Json.copy(limits);
     Objects.requireNonNull(updatedAt, "updatedAt");
-  }
-
-  /** The limits (a copy: the record stays unchanged). */
-  @Override
-  public JsonObject limits() {
-    return limits.copy();
   }
 
   /** Whether it has expired at {@code epochMicros}. */
@@ -45,17 +51,23 @@ public record StoredOverride(
         && epochMicros >= expiresAt.getEpochSecond() * 1_000_000L + expiresAt.getNano() / 1_000;
   }
 
-  /** The JSON form, without the fingerprint (the key it is stored under). */
-  public JsonObject toJson() {
-    JsonObject o = new JsonObject();
+  /** The JSON form, without the fingerprint (the key it is stored under), in its key order. */
+  public Map<String, Object> toJson() {
+    Map<String, Object> o = new LinkedHashMap<>();
     if (tier != null) {
       o.put("tier", tier);
     }
-    o.put("limits", limits.copy());
+    o.put("limits", limits);
     if (expiresAt != null) {
       o.put("expires", expiresAt.toString());
     }
-    return o.put("updated", updatedAt.toString());
+    o.put("updated", updatedAt.toString());
+    return o;
+  }
+
+  /** {@link #toJson()} as compact JSON text: a shared map's entry. */
+  public String toJsonText() {
+    return Json.write(toJson());
   }
 
   /**
@@ -63,20 +75,24 @@ public record StoredOverride(
    *
    * @throws IllegalArgumentException if it is not one
    */
-  public static StoredOverride fromJson(long fingerprint, JsonObject json) {
-    if (json == null) {
+  public static StoredOverride fromJson(long fingerprint, Object json) {
+    if (!(json instanceof Map<?, ?> map)) {
       throw new IllegalArgumentException(
           "override "
               + Sluice.fingerprintText(fingerprint)
-              + " is not a stored override: null, not an object");
+              + " is not a stored override: "
+              + (json == null ? "null" : Json.write(json))
+              + ", not an object");
     }
     try {
-      String expires = json.getString("expires");
-      String updated = json.getString("updated");
+      String expires = (String) map.get("expires");
+      String updated = (String) map.get("updated");
+      @SuppressWarnings("unchecked") // checked: a ClassCastException if the value is not one
+      Map<String, Object> limits = (Map<String, Object>) map.get("limits");
       return new StoredOverride(
           fingerprint,
-          json.getString("tier"),
-          json.getJsonObject("limits"),
+          (String) map.get("tier"),
+          limits,
           expires == null ? null : Instant.parse(expires),
           updated == null ? Instant.EPOCH : Instant.parse(updated));
     } catch (ClassCastException | DateTimeParseException e) {
@@ -87,6 +103,15 @@ public record StoredOverride(
               + e.getMessage(),
           e);
     }
+  }
+
+  /**
+   * Reads the JSON text stored under {@code fingerprint} (a shared map's entry).
+   *
+   * @throws IllegalArgumentException if it is not JSON, or not a stored override
+   */
+  public static StoredOverride fromJsonText(long fingerprint, String text) {
+    return fromJson(fingerprint, Json.parse(text));
   }
 
   /** Reads a fingerprint as {@link Sluice#fingerprintText} writes it. */

@@ -1,8 +1,6 @@
-package dev.sluice.server.ops;
+package dev.sluice.overrides;
 
 import dev.sluice.core.Sluice;
-import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -20,8 +18,8 @@ import java.util.TreeMap;
 import java.util.function.Consumer;
 
 /**
- * Overrides kept in one JSON file ({@code overrides.json} in the state directory), for a gateway on
- * the in-memory store:
+ * Overrides kept in one JSON file ({@code overrides.json} in the state directory), for a gateway or
+ * an app on the in-memory store:
  *
  * <pre>{@code {"version": 1, "identity_key": "3e1a...",
  *  "overrides": {"9f2c...": {"tier": "pro", "limits": {}, ...}}}}</pre>
@@ -74,17 +72,19 @@ public final class FileOverrideStorage implements OverrideStorage {
       throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
     }
     try {
-      JsonObject root = new JsonObject(text);
-      JsonObject all =
-          root.containsKey("overrides") ? root.getJsonObject("overrides") : new JsonObject();
-      if (all == null) {
-        throw new IllegalArgumentException("\"overrides\" is null, not an object");
+      if (!(Json.parse(text) instanceof Map<?, ?> root)) {
+        throw new IllegalArgumentException("the file is not a JSON object");
       }
-      for (String fp : all.fieldNames()) {
-        long fingerprint = StoredOverride.parseFingerprint(fp);
-        content.put(fingerprint, StoredOverride.fromJson(fingerprint, all.getJsonObject(fp)));
+      Object overrides = root.containsKey("overrides") ? root.get("overrides") : Map.of();
+      if (!(overrides instanceof Map<?, ?> all)) {
+        throw new IllegalArgumentException(
+            "\"overrides\" is " + (overrides == null ? "null" : overrides) + ", not an object");
       }
-      Object madeUnder = root.getValue("identity_key");
+      for (Map.Entry<?, ?> e : all.entrySet()) {
+        long fingerprint = StoredOverride.parseFingerprint((String) e.getKey());
+        content.put(fingerprint, StoredOverride.fromJson(fingerprint, e.getValue()));
+      }
+      Object madeUnder = root.get("identity_key");
       if (keyFingerprint != null
           && madeUnder != null
           && !content.isEmpty()
@@ -102,7 +102,7 @@ public final class FileOverrideStorage implements OverrideStorage {
                 + " they were made under from a backup; or, to start afresh, move overrides.json"
                 + " away (its overrides are lost: set them again)");
       }
-    } catch (DecodeException | ClassCastException | IllegalArgumentException e) {
+    } catch (ClassCastException | IllegalArgumentException e) {
       throw new IllegalArgumentException(
           file
               + " does not hold overrides ("
@@ -152,14 +152,15 @@ public final class FileOverrideStorage implements OverrideStorage {
   }
 
   private void write() {
-    JsonObject all = new JsonObject();
+    Map<String, Object> all = new LinkedHashMap<>();
     content.forEach((fp, o) -> all.put(Sluice.fingerprintText(fp), o.toJson()));
-    JsonObject root = new JsonObject().put("version", 1);
+    Map<String, Object> root = new LinkedHashMap<>();
+    root.put("version", 1);
     if (keyFingerprint != null) {
       root.put("identity_key", keyFingerprint);
     }
-    byte[] bytes =
-        root.put("overrides", all).encodePrettily().concat("\n").getBytes(StandardCharsets.UTF_8);
+    root.put("overrides", all);
+    byte[] bytes = Json.write(root, true).concat("\n").getBytes(StandardCharsets.UTF_8);
     Path dir = file.toAbsolutePath().getParent();
     Path tmp = null;
     try {

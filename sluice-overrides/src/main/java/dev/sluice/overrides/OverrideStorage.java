@@ -1,4 +1,4 @@
-package dev.sluice.server.ops;
+package dev.sluice.overrides;
 
 import java.util.Map;
 import java.util.function.Consumer;
@@ -6,15 +6,15 @@ import java.util.function.Consumer;
 /**
  * Where overrides are kept between restarts, and how one instance learns of another's changes.
  *
- * <p>The gateway keeps its own copy of every override in memory and decides from that; this is only
- * read in full at start-up ({@link #loadAll}), written on each change made through the admin API
+ * <p>An {@link OverrideBook} keeps its own copy of every override in memory and decides from that;
+ * this is only read in full at start-up ({@link #loadAll}), written on each change made through it
  * ({@link #put}, {@link #delete}), and, for a store shared by several instances, listened to
  * ({@link #subscribe}) so a change made on one instance applies on all of them at once.
  *
  * <p>Implementations: {@link FileOverrideStorage} (one JSON file, for a store that shares nothing,
  * such as the in-memory one, where there is one instance); {@link SharedOverrideStorage} (a map
  * with change notices) for a store shared by several instances, such as Redis. Every method may
- * block (file or network I/O): the gateway calls them off its event loops.
+ * block (file or network I/O): front doors call them off their event loops.
  */
 public interface OverrideStorage extends AutoCloseable {
 
@@ -45,9 +45,9 @@ public interface OverrideStorage extends AutoCloseable {
   void subscribe(Consumer<Change> listener);
 
   /**
-   * Runs {@code callback} when the storage becomes reachable, if it was not when the gateway
-   * started (a shared store still connecting in the background); a storage that is always reachable
-   * runs it at once.
+   * Runs {@code callback} when the storage becomes reachable, if it was not when the book started
+   * (a shared store still connecting in the background); a storage that is always reachable runs it
+   * at once.
    */
   default void whenAvailable(Runnable callback) {
     callback.run();

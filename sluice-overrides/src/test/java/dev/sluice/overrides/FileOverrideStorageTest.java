@@ -1,13 +1,13 @@
-package dev.sluice.server.ops;
+package dev.sluice.overrides;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,7 +20,7 @@ class FileOverrideStorageTest {
     return new StoredOverride(
         fp,
         tier,
-        new JsonObject().put("search", new JsonArray().add("500/minute")),
+        Map.of("search", List.of("500/minute")),
         Instant.parse("2031-01-01T00:00:00Z"),
         Instant.parse("2030-01-01T00:00:00Z"));
   }
