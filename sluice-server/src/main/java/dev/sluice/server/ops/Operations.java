@@ -10,6 +10,8 @@ import dev.sluice.core.policy.Webhook;
 import dev.sluice.core.store.SharedState;
 import dev.sluice.overrides.OverrideBook;
 import dev.sluice.overrides.OverrideStorage;
+import dev.sluice.overrides.StateDir;
+import dev.sluice.overrides.StoredOverride;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
@@ -350,7 +352,7 @@ public final class Operations implements DecisionListener, AutoCloseable {
               "override.expire",
               "expiry",
               dev.sluice.core.Sluice.fingerprintText(o.fingerprint()),
-              o.toJson(),
+              new JsonObject(o.toJson()),
               null,
               null);
         }

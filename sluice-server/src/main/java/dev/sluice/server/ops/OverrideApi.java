@@ -90,7 +90,7 @@ final class OverrideApi {
               })
           .onComplete(
               ar -> {
-                JsonObject was = before[0] == null ? null : before[0].toJson();
+                JsonObject was = before[0] == null ? null : new JsonObject(before[0].toJson());
                 if (ar.failed()) {
                   audit.record("override.delete", by, identity, was, was, ar.cause().getMessage());
                   storageFailed(req, ar.cause());
@@ -185,13 +185,14 @@ final class OverrideApi {
                       })
                   .onComplete(
                       ar -> {
-                        JsonObject was = before[0] == null ? null : before[0].toJson();
+                        JsonObject was =
+                            before[0] == null ? null : new JsonObject(before[0].toJson());
                         audit.record(
                             "override.put",
                             by,
                             identity,
                             was,
-                            ar.succeeded() ? o.toJson() : was,
+                            ar.succeeded() ? new JsonObject(o.toJson()) : was,
                             ar.succeeded() ? null : ar.cause().getMessage());
                         if (ar.failed()) {
                           if (ar.cause()

@@ -4,6 +4,7 @@ import dev.sluice.core.Decision;
 import dev.sluice.core.LimitStatus;
 import dev.sluice.core.Sluice;
 import dev.sluice.core.policy.Policy;
+import dev.sluice.overrides.StoredOverride;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;

@@ -1,5 +1,6 @@
 package dev.sluice.server.ops;
 
+import dev.sluice.overrides.StateDir;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import java.io.BufferedReader;
@@ -15,6 +16,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Set;
@@ -196,11 +198,14 @@ final class WebhookJournal implements AutoCloseable {
     }
   }
 
+  private static final Set<PosixFilePermission> OWNER_ONLY =
+      PosixFilePermissions.fromString("rw-------");
+
   private static FileChannel open(Path p, StandardOpenOption... options) throws IOException {
     StateDir.open(p.toAbsolutePath().getParent()); // made owner-only, as the state directory is
     Set<StandardOpenOption> set = Set.of(options);
     try {
-      return FileChannel.open(p, set, PosixFilePermissions.asFileAttribute(StateDir.OWNER_FILE));
+      return FileChannel.open(p, set, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
     } catch (UnsupportedOperationException e) {
       return FileChannel.open(p, set);
     }
