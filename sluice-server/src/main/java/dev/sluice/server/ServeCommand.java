@@ -729,9 +729,9 @@ final class ServeCommand implements Callable<Integer> {
     }
     out.println(
         "Stop with Ctrl-C or SIGTERM (SIGTERM: /readyz fails for "
-            + Durations.label(shutdownGrace)
+            + ShutdownSequence.text(shutdownGrace)
             + ", then requests in flight drain for up to "
-            + Durations.label(drain)
+            + ShutdownSequence.text(drain)
             + ")");
     String reload =
         "curl -X POST -H 'Authorization: Bearer "

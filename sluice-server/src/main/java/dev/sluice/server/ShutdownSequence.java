@@ -65,6 +65,18 @@ final class ShutdownSequence {
     this.log = Objects.requireNonNull(log, "log");
   }
 
+  /** {@code d} as an option takes it: {@code 1h}, {@code 5s}, {@code 250ms}. */
+  static String text(Duration d) {
+    String label = Durations.label(d);
+    return switch (label) {
+      case "second" -> "1s";
+      case "minute" -> "1m";
+      case "hour" -> "1h";
+      case "day" -> "1d";
+      default -> label;
+    };
+  }
+
   /**
    * Asks to stop (from a signal's handler: it returns at once). Asked again, or with {@code
    * skipGrace}, the grace ends now.
@@ -91,7 +103,7 @@ final class ShutdownSequence {
     if (!grace.isZero() && graceOver.getCount() > 0) {
       log.accept(
           "stopping: /readyz now fails, requests are still served for "
-              + Durations.label(grace)
+              + text(grace)
               + " (--shutdown-grace) while load balancers take this instance out; stop again to"
               + " skip");
       try {
@@ -104,7 +116,7 @@ final class ShutdownSequence {
     }
     log.accept(
         "stopping: no longer accepting connections; draining requests in flight (up to "
-            + Durations.label(drainTime)
+            + text(drainTime)
             + ", --drain)");
     drain.run();
     log.accept("stopping: drained; closing the store");
