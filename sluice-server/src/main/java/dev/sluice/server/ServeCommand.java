@@ -41,7 +41,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code sluice serve}: enforces a policy in front of an API ({@code --upstream}), as a decision
  * service only (no upstream), or in front of a built-in demo API ({@code --demo}). Runs until
- * SIGTERM or SIGINT, then drains; SIGHUP reloads the policy file.
+ * SIGTERM or SIGINT, then stops in phases ({@link ShutdownSequence}); SIGHUP reloads the policy
+ * file. Every option is also read from its {@code SLUICE_*} variable ({@link EnvironmentDefaults}).
  */
 @Command(
     name = "serve",
