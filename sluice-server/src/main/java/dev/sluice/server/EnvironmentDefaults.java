@@ -163,20 +163,26 @@ final class EnvironmentDefaults implements IDefaultValueProvider {
    */
   private ParameterException located(ParameterException ex) {
     ArgSpec spec = ex.getArgSpec();
+    if (ex.getCommandLine() == null || ex.getCommandLine().getDefaultValueProvider() != this) {
+      return ex; // another command's: it reads no variable
+    }
     if (ex instanceof CommandLine.MissingParameterException missing) {
       List<String> variables = new ArrayList<>();
       for (ArgSpec a : missing.getMissing()) {
         if (a instanceof OptionSpec o && variable(o) != null) {
-          variables.add(o.longestName() + " (or " + variable(o) + ")");
+          variables.add(variable(o));
         }
       }
-      if (!variables.isEmpty()) {
-        return new CommandLine.MissingParameterException(
-            ex.getCommandLine(),
-            missing.getMissing(),
-            "Missing required option: " + String.join(", ", variables));
+      if (variables.isEmpty()) {
+        return ex;
       }
-      return ex;
+      return new CommandLine.MissingParameterException(
+          ex.getCommandLine(),
+          missing.getMissing(),
+          ex.getMessage()
+              + (variables.size() == 1
+                  ? " (or " + variables.get(0) + ")"
+                  : " (or their variables: " + String.join(", ", variables) + ")"));
     }
     if (!(spec instanceof OptionSpec option)
         || !fromEnvironment.contains(option)

@@ -198,7 +198,17 @@ class EnvironmentDefaultsTest {
     Run r = run(Map.of(), "serve");
 
     assertThat(r.exitCode()).isEqualTo(2);
-    assertThat(r.err()).contains("--config (or SLUICE_CONFIG)");
+    assertThat(r.err()).contains("Missing required option: '--config=FILE' (or SLUICE_CONFIG)");
+  }
+
+  @Test
+  void otherCommands_readNoVariables_andSayNone() {
+    Run r = run(Map.of("SLUICE_CONFIG", "p.yaml"), "check");
+
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err())
+        .contains("Missing required option: '--config=FILE'")
+        .doesNotContain("SLUICE_CONFIG");
   }
 
   @Test
