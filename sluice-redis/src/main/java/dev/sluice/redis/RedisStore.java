@@ -120,6 +120,9 @@ public final class RedisStore implements Store {
 
   private RedisStore(Builder b) {
     Target target = Target.parse(b.uri);
+    if (b.password != null) {
+      target = target.withPassword(b.password);
+    }
     this.prefix = b.keyPrefix;
     this.timeout = b.timeout;
     this.clock = b.clock;
@@ -669,6 +672,7 @@ public final class RedisStore implements Store {
     private Ticker clock;
     private int nearCacheSize;
     private boolean connectInBackground;
+    private String password;
 
     private Builder(String uri) {
       this.uri = Objects.requireNonNull(uri, "uri");
@@ -727,6 +731,23 @@ public final class RedisStore implements Store {
      */
     public Builder connectInBackground(boolean connectInBackground) {
       this.connectInBackground = connectInBackground;
+      return this;
+    }
+
+    /**
+     * The password, when the URI carries none: it is then never part of a string that may be shown
+     * (the URI is, masked). With a user in the URI ({@code redis://app:@host}), that ACL user's
+     * password. For a Sentinel URI, the data nodes' password, as a password in the URI would be.
+     *
+     * @throws IllegalArgumentException if {@code password} is empty; {@link #build} throws if the
+     *     URI carries a password too
+     */
+    public Builder password(String password) {
+      Objects.requireNonNull(password, "password");
+      if (password.isEmpty()) {
+        throw new IllegalArgumentException("the Redis password is empty");
+      }
+      this.password = password;
       return this;
     }
 

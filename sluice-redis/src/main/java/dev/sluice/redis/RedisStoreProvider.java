@@ -12,9 +12,10 @@ import java.util.Set;
  * {@code redis}, {@code rediss}, {@code redis-sentinel}, {@code rediss-sentinel}, {@code
  * redis-cluster} and {@code rediss-cluster} (see {@link RedisStore#connect} for the URIs).
  *
- * <p>It takes the settings' timeout and connecting in the background, and no options: the memory
- * store's bounds do not apply, since Redis bounds its own memory. A Redis that cannot be reached is
- * a {@link StoreUnavailableException}; one that refuses the connection (a wrong password) an {@link
+ * <p>It takes the settings' timeout, connecting in the background, and password (for a URI that
+ * carries none; see {@link RedisStore.Builder#password}), and no options: the memory store's bounds
+ * do not apply, since Redis bounds its own memory. A Redis that cannot be reached is a {@link
+ * StoreUnavailableException}; one that refuses the connection (a wrong password) an {@link
  * IllegalStateException}, saying what Redis answered.
  */
 public final class RedisStoreProvider implements StoreProvider {
@@ -44,10 +45,12 @@ public final class RedisStoreProvider implements StoreProvider {
   @Override
   public Store open(String uri, StoreSettings settings) {
     try {
-      return RedisStore.builder(uri)
-          .timeout(settings.timeout())
-          .connectInBackground(settings.connectInBackground())
-          .build();
+      RedisStore.Builder builder =
+          RedisStore.builder(uri)
+              .timeout(settings.timeout())
+              .connectInBackground(settings.connectInBackground());
+      settings.password().ifPresent(builder::password);
+      return builder.build();
     } catch (Connection.Unreachable e) {
       throw new StoreUnavailableException(e.getMessage(), e);
     }

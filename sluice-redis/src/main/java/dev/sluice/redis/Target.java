@@ -35,10 +35,43 @@ final class Target {
   final List<RedisURI> uris;
   final String description;
 
-  private Target(boolean cluster, List<RedisURI> uris, String description) {
+  /** The user the URI names, or null. */
+  private final String user;
+
+  /** Whether the URI carries a password (a non-empty one). */
+  private final boolean password;
+
+  private Target(
+      boolean cluster, List<RedisURI> uris, String description, String user, boolean password) {
     this.cluster = cluster;
     this.uris = uris;
     this.description = description;
+    this.user = user;
+    this.password = password;
+  }
+
+  /**
+   * This target, authenticating with {@code password} (as the URI's user, if it names one: {@code
+   * redis://app:@host} with the password given apart is Redis 6's ACL user {@code app}).
+   *
+   * @throws IllegalArgumentException if the URI carries a password itself
+   */
+  Target withPassword(String password) {
+    if (this.password) {
+      throw bad(
+          description,
+          "it carries a password, and another was given apart from the URI; give it in one place"
+              + " only (keep the URI free of it: it is shown in messages, masked, and in process"
+              + " lists, not masked)");
+    }
+    for (RedisURI uri : uris) {
+      if (user != null) {
+        uri.setAuthentication(user, password);
+      } else {
+        uri.setAuthentication(password);
+      }
+    }
+    return this;
   }
 
   /** Lettuce's query parameters, lower-cased; nothing else is accepted after '?'. */
@@ -128,11 +161,17 @@ final class Target {
               "a Sentinel URI must name the master after '#', e.g. "
                   + "redis-sentinel://host:26379#mymaster");
         }
-        return new Target(false, List.of(parsed), shown);
+        return new Target(
+            false, List.of(parsed), shown, authority.user, !isBlank(authority.password));
       }
       case "redis-cluster", "rediss-cluster" -> {
+        Authority authority = Authority.of(uri, sep + 3, shown);
         return new Target(
-            true, clusterSeeds(uri, shown, scheme.startsWith("rediss"), sep + 3), shown);
+            true,
+            clusterSeeds(uri, shown, scheme.startsWith("rediss"), sep + 3),
+            shown,
+            authority.user,
+            authority.password != null && !authority.password.isEmpty());
       }
       default ->
           throw bad(

@@ -26,8 +26,16 @@ public final class Main {
 
   /** The command line, ready to execute; tests set its output and error writers. */
   static CommandLine commandLine() {
+    return commandLine(System::getenv);
+  }
+
+  /**
+   * The command line, reading {@code serve}'s options and secrets from {@code environment} (a
+   * variable's value by name, null when unset) rather than the process's: tests give their own.
+   */
+  static CommandLine commandLine(java.util.function.Function<String, String> environment) {
     CommandLine cl = new CommandLine(new SluiceCommand());
-    cl.addSubcommand(new ServeCommand());
+    cl.addSubcommand(new ServeCommand(environment));
     cl.addSubcommand(new CheckCommand());
     cl.addSubcommand(new SimulateCommand());
     cl.setExecutionExceptionHandler(
@@ -37,6 +45,7 @@ public final class Main {
           failed.getErr().flush();
           return CommandLine.ExitCode.SOFTWARE;
         });
+    EnvironmentDefaults.install(cl, "serve", environment);
     return cl;
   }
 }

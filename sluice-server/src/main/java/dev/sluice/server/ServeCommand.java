@@ -34,7 +34,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
@@ -45,7 +45,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code sluice serve}: enforces a policy in front of an API ({@code --upstream}), as a decision
  * service only (no upstream), or in front of a built-in demo API ({@code --demo}). Runs until
- * SIGTERM or SIGINT, then drains; SIGHUP reloads the policy file.
+ * SIGTERM or SIGINT, then stops in phases ({@link ShutdownSequence}); SIGHUP reloads the policy
+ * file. Every option is also read from its {@code SLUICE_*} variable ({@link EnvironmentDefaults}).
  */
 @Command(
     name = "serve",
@@ -66,6 +67,13 @@ import picocli.CommandLine.Spec;
     })
 final class ServeCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
+
+  /** The process's environment (a variable's value by name, or null); tests give their own. */
+  private final Function<String, String> environment;
+
+  ServeCommand(Function<String, String> environment) {
+    this.environment = environment;
+  }
 
   @Option(
       names = {"-c", "--config"},
@@ -113,6 +121,22 @@ final class ServeCommand implements Callable<Integer> {
       defaultValue = "127.0.0.1",
       description = "The admin port's address (default: ${DEFAULT-VALUE}, loopback only).")
   String adminHost;
+
+  @Option(
+      names = "--health-port",
+      paramLabel = "PORT",
+      description = {
+        "Also serve GET /healthz and GET /readyz, and nothing else, on this port, for probes",
+        "from the network while the admin port stays on loopback (default: off)."
+      })
+  Integer healthPort;
+
+  @Option(
+      names = "--health-host",
+      paramLabel = "ADDRESS",
+      defaultValue = "0.0.0.0",
+      description = "The health port's address (default: ${DEFAULT-VALUE}).")
+  String healthHost;
 
   @Option(
       names = "--rls-port",
@@ -170,6 +194,15 @@ final class ServeCommand implements Callable<Integer> {
   Duration storeTimeout;
 
   @Option(
+      names = "--store-password-file",
+      paramLabel = "FILE",
+      description = {
+        "A file holding the store's password (its trailing line end dropped), for a --store",
+        "URI that carries none; or give the password itself in $SLUICE_STORE_PASSWORD."
+      })
+  Path storePasswordFile;
+
+  @Option(
       names = "--max-buckets",
       paramLabel = "N",
       defaultValue = "1000000",
@@ -214,6 +247,18 @@ final class ServeCommand implements Callable<Integer> {
       description =
           "How long requests in flight may take to finish on shutdown (default: ${DEFAULT-VALUE}).")
   Duration drain;
+
+  @Option(
+      names = "--shutdown-grace",
+      paramLabel = "DURATION",
+      defaultValue = "5s",
+      converter = DurationConverter.class,
+      description = {
+        "On SIGTERM, how long /readyz fails while requests are still served, for load",
+        "balancers to stop sending them, before the drain (default: ${DEFAULT-VALUE}; 0: none;",
+        "SIGINT or a second signal skips it)."
+      })
+  Duration shutdownGrace;
 
   @Option(
       names = "--max-connections",
@@ -261,7 +306,7 @@ final class ServeCommand implements Callable<Integer> {
       paramLabel = "TOKEN",
       description = {
         "The bearer token of /admin and /dashboard (at least 16 characters).",
-        "Default: $SLUICE_ADMIN_TOKEN, else a random one printed at start-up."
+        "Default: a random one, printed at start-up."
       })
   String adminToken;
 
@@ -270,7 +315,7 @@ final class ServeCommand implements Callable<Integer> {
       paramLabel = "TOKEN",
       description = {
         "A bearer token for POST /v1/check only (at least 16 characters), for the services",
-        "that call it; the admin token opens it too. Default: $SLUICE_CHECK_TOKEN, else none."
+        "that call it; the admin token opens it too (default: none)."
       })
   String checkToken;
 
@@ -403,6 +448,25 @@ final class ServeCommand implements Callable<Integer> {
   static final String CHECK_TOKEN_ENV = "SLUICE_CHECK_TOKEN";
   static final String VIEWER_TOKEN_ENV = "SLUICE_VIEWER_TOKEN";
 
+  /**
+   * How option {@code name}'s value was given, for messages: the option itself if on the command
+   * line, else its variable (see {@link EnvironmentDefaults}).
+   */
+  private String source(String name) {
+    return spec.commandLine().getParseResult().hasMatchedOption(name)
+        ? name
+        : EnvironmentDefaults.variable(spec.findOption(name));
+  }
+
+  /** Whether option {@code name} was given, on the command line or by its variable. */
+  private boolean given(String name) {
+    if (spec.commandLine().getParseResult().hasMatchedOption(name)) {
+      return true;
+    }
+    String value = environment.apply(EnvironmentDefaults.variable(spec.findOption(name)));
+    return value != null && !value.isEmpty();
+  }
+
   /** How often an instance on a shared store checks that it hashes identities as the others do. */
   static final Duration SECRET_CHECK_EVERY = Duration.ofSeconds(1);
 
@@ -421,7 +485,11 @@ final class ServeCommand implements Callable<Integer> {
       err.flush();
       return CheckCommand.INVALID;
     }
-    if (port < 0 || port > 65535 || adminPort < 0 || adminPort > 65535) {
+    if (port < 0
+        || port > 65535
+        || adminPort < 0
+        || adminPort > 65535
+        || (healthPort != null && (healthPort < 0 || healthPort > 65535))) {
       err.println("sluice serve: ports are numbers from 0 to 65535");
       err.flush();
       return CheckCommand.INVALID;
@@ -474,7 +542,7 @@ final class ServeCommand implements Callable<Integer> {
     }
     AdminToken token;
     boolean tokenGenerated = false;
-    String configuredToken = adminToken != null ? adminToken : System.getenv(ADMIN_TOKEN_ENV);
+    String configuredToken = adminToken;
     try {
       if (configuredToken != null && !configuredToken.isEmpty()) {
         token = AdminToken.of(configuredToken);
@@ -483,21 +551,17 @@ final class ServeCommand implements Callable<Integer> {
         tokenGenerated = true;
       }
     } catch (IllegalArgumentException e) {
-      err.println(
-          "sluice serve: "
-              + (adminToken != null ? "--admin-token" : ADMIN_TOKEN_ENV)
-              + ": "
-              + e.getMessage());
+      err.println("sluice serve: " + source("--admin-token") + ": " + e.getMessage());
       err.flush();
       return CheckCommand.INVALID;
     }
     AdminToken check = null;
-    String configuredCheck = checkToken != null ? checkToken : System.getenv(CHECK_TOKEN_ENV);
+    String configuredCheck = checkToken;
     if (configuredCheck != null && !configuredCheck.isEmpty()) {
       if (openCheck) {
         err.println(
             "sluice serve: --open-check lets /v1/check take requests without a token, and "
-                + (checkToken != null ? "--check-token" : CHECK_TOKEN_ENV)
+                + source("--check-token")
                 + " gives it one: choose one");
         err.flush();
         return CheckCommand.INVALID;
@@ -505,11 +569,7 @@ final class ServeCommand implements Callable<Integer> {
       try {
         check = AdminToken.of(configuredCheck, "a check token");
       } catch (IllegalArgumentException e) {
-        err.println(
-            "sluice serve: "
-                + (checkToken != null ? "--check-token" : CHECK_TOKEN_ENV)
-                + ": "
-                + e.getMessage());
+        err.println("sluice serve: " + source("--check-token") + ": " + e.getMessage());
         err.flush();
         return CheckCommand.INVALID;
       }
@@ -543,7 +603,16 @@ final class ServeCommand implements Callable<Integer> {
     }
     // Every store is found by its URI's scheme (Stores, sluice-core): memory here, redis://... in
     // sluice-redis, any other in a jar of its own on the class path.
-    String fromEnv = System.getenv(IdentitySecret.ENV);
+    String fromEnv = environment.apply(IdentitySecret.ENV);
+    String password;
+    try {
+      password =
+          StorePassword.resolve(environment, storePasswordFile, source("--store-password-file"));
+    } catch (IllegalArgumentException e) {
+      err.println("sluice serve: " + e.getMessage());
+      err.flush();
+      return CheckCommand.INVALID;
+    }
     StoreSettings.Builder settings =
         StoreSettings.builder()
             .timeout(storeTimeout)
@@ -551,6 +620,9 @@ final class ServeCommand implements Callable<Integer> {
             // down, the gateway serves under the policy's on-store-failure mode until it connects.
             // Without it, the secret must first be read from the store.
             .connectInBackground(fromEnv != null);
+    if (password != null) {
+      settings.password(password);
+    }
     // Options of one kind of store, passed only when given: a store that does not take one says
     // why (Redis: it bounds its own memory), and one that does applies its own default.
     Map<String, Long> storeOptions = new LinkedHashMap<>();
@@ -558,7 +630,7 @@ final class ServeCommand implements Callable<Integer> {
     storeOptions.put("--max-new-identities-per-client", maxNewIdentitiesPerClient);
     storeOptions.forEach(
         (flag, value) -> {
-          if (spec.commandLine().getParseResult().hasMatchedOption(flag)) {
+          if (given(flag)) {
             settings.option(flag.substring(2), Long.toString(value));
           }
         });
@@ -580,9 +652,25 @@ final class ServeCommand implements Callable<Integer> {
       err.flush();
       return CheckCommand.INVALID;
     } catch (IllegalArgumentException | IllegalStateException e) {
-      err.println("sluice serve: --store: " + e.getMessage());
+      err.println(
+          "sluice serve: --store: "
+              + e.getMessage()
+              + (password == null
+                  ? ""
+                  : " (the password is from "
+                      + (storePasswordFile != null
+                          ? source("--store-password-file")
+                          : StorePassword.ENV)
+                      + ")"));
       err.flush();
       return CheckCommand.INVALID;
+    }
+    if (password != null && buckets.shared().isEmpty()) {
+      err.println(
+          "sluice serve: warning: a store password is given, but the "
+              + Stores.masked(store)
+              + " store takes none; it is not used");
+      err.flush();
     }
     byte[] secret;
     SharedSecret sharedSecret = null;
@@ -773,42 +861,60 @@ final class ServeCommand implements Callable<Integer> {
     }
     EnvoyService rlsToClose = rls;
     AccessLog requestLogToClose = requestLog;
-    Signals.onHangUp(() -> gateway.reload());
-    // SIGTERM and SIGINT ask the main thread to drain and return 0 (the documented exit code);
-    // left to the JVM, they would start its shutdown and end it with 143 or 130. The shutdown
-    // hook stays for every other way the JVM may be told to stop, and drains the same way once.
-    CountDownLatch stopRequested = new CountDownLatch(1);
+    int probesPort = -1;
+    if (healthPort != null) {
+      try {
+        probesPort = gateway.listenForProbes(healthHost, healthPort);
+      } catch (IllegalStateException e) {
+        err.println("sluice serve: " + e.getMessage());
+        err.flush();
+        if (rlsToClose != null) {
+          rlsToClose.close();
+        }
+        gateway.close();
+        if (demoApi != null) {
+          demoApi.close();
+        }
+        if (watchToClose != null) {
+          watchToClose.close();
+        }
+        buckets.close();
+        return CheckCommand.INVALID;
+      }
+    }
+    String hangUpProblem = Signals.onHangUp(() -> gateway.reload());
+    // SIGTERM and SIGINT ask the main thread to run the shutdown sequence and return 0 (the
+    // documented exit code); left to the JVM, they would start its shutdown and end it with 143 or
+    // 130. The shutdown hook stays for every other way the JVM may be told to stop, and runs the
+    // same sequence once.
     DemoUpstream demoToClose = demoApi;
-    boolean[] stopped = {false};
-    Runnable stop =
-        () -> {
-          synchronized (stopped) {
-            if (stopped[0]) {
-              return;
-            }
-            stopped[0] = true;
-            System.err.println(
-                "sluice: stopping; draining requests in flight (up to "
-                    + Durations.label(drain)
-                    + ")");
-            if (rlsToClose != null) {
-              rlsToClose.close();
-            }
-            gateway.close();
-            if (requestLogToClose != null) {
-              requestLogToClose.close();
-            }
-            if (watchToClose != null) {
-              watchToClose.close();
-            }
-            buckets.close();
-            if (demoToClose != null) {
-              demoToClose.close();
-            }
-          }
-        };
-    Runtime.getRuntime().addShutdownHook(new Thread(stop, "sluice-shutdown"));
-    Signals.onTerminate(stopRequested::countDown);
+    ShutdownSequence shutdown =
+        new ShutdownSequence(
+            gateway::withdraw,
+            () -> {
+              if (rlsToClose != null) {
+                rlsToClose.close();
+              }
+              gateway.close();
+            },
+            () -> {
+              if (requestLogToClose != null) {
+                requestLogToClose.close();
+              }
+              if (watchToClose != null) {
+                watchToClose.close();
+              }
+              buckets.close();
+              if (demoToClose != null) {
+                demoToClose.close();
+              }
+            },
+            shutdownGrace,
+            drain,
+            message -> SHUTDOWN_LOG.log(System.Logger.Level.INFO, message));
+    Runtime.getRuntime().addShutdownHook(new Thread(shutdown::run, "sluice-shutdown"));
+    // SIGINT is a person at a terminal, with no load balancer to wait for: no grace.
+    Signals.onTerminate(signal -> shutdown.request("INT".equals(signal)));
     banner(out, engines, gateway, target, demoApi != null, tokenGenerated);
     if (requestLog != null) {
       out.println(
@@ -829,16 +935,47 @@ final class ServeCommand implements Callable<Integer> {
               + "; domains: "
               + String.join(", ", rls.domains())
               + ")");
-      out.flush();
     }
+    if (probesPort >= 0) {
+      out.println(
+          "  health: http://"
+              + display(healthHost)
+              + ":"
+              + probesPort
+              + "  (GET /healthz, GET /readyz only)");
+    }
+    out.println(
+        "Stop with Ctrl-C or SIGTERM (SIGTERM: /readyz fails for "
+            + ShutdownSequence.text(shutdownGrace)
+            + ", then requests in flight drain for up to "
+            + ShutdownSequence.text(drain)
+            + ")");
+    String reload =
+        "curl -X POST -H 'Authorization: Bearer "
+            + (tokenGenerated ? gateway.operations().token().value() : "<token>")
+            + "' http://"
+            + display(adminHost)
+            + ":"
+            + gateway.adminPort()
+            + "/admin/reload";
+    if (hangUpProblem == null) {
+      out.println(
+          "Reload the policy with kill -HUP " + ProcessHandle.current().pid() + ", or " + reload);
+    } else {
+      out.println("Reload the policy with " + reload);
+      out.println("  (" + hangUpProblem + ": kill -HUP does nothing)");
+    }
+    out.flush();
     try {
-      stopRequested.await();
+      shutdown.awaitRequest();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    stop.run();
+    shutdown.run();
     return 0;
   }
+
+  private static final System.Logger SHUTDOWN_LOG = System.getLogger("sluice.shutdown");
 
   private void banner(
       PrintWriter out,
@@ -896,7 +1033,7 @@ final class ServeCommand implements Callable<Integer> {
               + ADMIN_TOKEN_ENV
               + " to keep one)");
     } else {
-      out.println("  token:  from " + (adminToken != null ? "--admin-token" : ADMIN_TOKEN_ENV));
+      out.println("  token:  from " + source("--admin-token"));
     }
     out.println(
         "  dashboard: "
@@ -919,7 +1056,7 @@ final class ServeCommand implements Callable<Integer> {
     if (ops.checkToken() != null) {
       out.println(
           "  check:  POST /v1/check takes the check token (from "
-              + (checkToken != null ? "--check-token" : CHECK_TOKEN_ENV)
+              + source("--check-token")
               + ") or the admin token");
     } else if (ops.checkOpen()) {
       out.println("  check:  POST /v1/check is open (--open-check): it takes no token");
@@ -937,9 +1074,6 @@ final class ServeCommand implements Callable<Integer> {
             + admin
             + "/v1/check -d '{\"method\":\"GET\",\"path\":\"/\","
             + "\"client_address\":\"203.0.113.7\"}'");
-    out.println(
-        "Stop with Ctrl-C (drains requests in flight); reload the policy with kill -HUP "
-            + ProcessHandle.current().pid());
     out.flush();
   }
 

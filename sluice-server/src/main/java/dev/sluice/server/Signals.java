@@ -16,34 +16,48 @@ final class Signals {
   private Signals() {}
 
   /**
-   * Runs {@code action} on SIGTERM and SIGINT instead of the JVM's own handling, which would begin
-   * its shutdown at once and end it with status 143 (130 for SIGINT) whatever the drain did.
-   * Returns whether the handlers are in place; where not, the JVM's handling stays.
+   * Whether a signal's handler is in place: {@code null} if it is, else why not, in words for the
+   * banner ("SIGHUP is ignored: the process was started under nohup...").
    */
-  static boolean onTerminate(Runnable action) {
+  private static String problem(String name, Runnable action) {
     try {
-      handle("TERM", action);
-      handle("INT", action);
-      return true;
-    } catch (ReflectiveOperationException | IllegalArgumentException | LinkageError e) {
-      return false;
-    }
-  }
-
-  static void onHangUp(Runnable action) {
-    try {
-      handle("HUP", action);
+      return handle(name, action)
+          ? null
+          : "SIG"
+              + name
+              + " is ignored by this process (it was started ignoring it, as nohup does)";
     } catch (ReflectiveOperationException | IllegalArgumentException | LinkageError e) {
       Throwable cause = e instanceof InvocationTargetException i ? i.getCause() : e;
-      System.err.println(
-          "sluice: SIGHUP is not available here ("
-              + cause.getMessage()
-              + "); reload the policy with POST /admin/reload");
+      return "SIG" + name + " cannot be handled here (" + cause.getMessage() + ")";
     }
   }
 
-  /** {@code sun.misc.Signal.handle(new Signal(name), signal -> action.run())}, reflectively. */
-  private static void handle(String name, Runnable action) throws ReflectiveOperationException {
+  /**
+   * Runs {@code action} with the signal's name ("TERM", "INT") on SIGTERM and SIGINT instead of the
+   * JVM's own handling, which would begin its shutdown at once and end it with status 143 (130 for
+   * SIGINT) whatever the drain did. Where a handler cannot be put in place, the JVM's handling of
+   * that signal stays.
+   */
+  static void onTerminate(java.util.function.Consumer<String> action) {
+    problem("TERM", () -> action.accept("TERM"));
+    problem("INT", () -> action.accept("INT"));
+  }
+
+  /**
+   * Runs {@code action} on SIGHUP. Returns {@code null} if it will, else why not: the process
+   * ignores SIGHUP (started under {@code nohup}, which sets it ignored, and the JVM keeps a signal
+   * ignored at start ignored: {@code sun.misc.Signal.handle} then installs nothing and returns
+   * {@code SIG_IGN}), or the platform or JVM has no such signal ({@code -Xrs}, Windows).
+   */
+  static String onHangUp(Runnable action) {
+    return problem("HUP", action);
+  }
+
+  /**
+   * {@code sun.misc.Signal.handle(new Signal(name), signal -> action.run())}, reflectively. Returns
+   * false if the handler was not installed because the signal is ignored.
+   */
+  private static boolean handle(String name, Runnable action) throws ReflectiveOperationException {
     Class<?> signalType = Class.forName("sun.misc.Signal");
     Class<?> handlerType = Class.forName("sun.misc.SignalHandler");
     Object signal = signalType.getConstructor(String.class).newInstance(name);
@@ -53,8 +67,9 @@ final class Signals {
             new Class<?>[] {handlerType},
             (proxy, method, args) -> invoked(proxy, method, args, action));
     Method handle = signalType.getMethod("handle", signalType, handlerType);
+    Object ignored = handlerType.getField("SIG_IGN").get(null);
     try {
-      handle.invoke(null, signal, handler);
+      return handle.invoke(null, signal, handler) != ignored;
     } catch (InvocationTargetException e) {
       if (e.getCause() instanceof IllegalArgumentException refused) {
         throw refused; // the JVM reserves this signal, or the platform lacks it

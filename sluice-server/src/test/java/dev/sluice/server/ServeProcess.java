@@ -39,14 +39,29 @@ final class ServeProcess implements AutoCloseable {
    */
   ServeProcess(int descriptors, Map<String, String> env, String... args)
       throws IOException, InterruptedException {
-    List<String> command =
-        new ArrayList<>(
-            List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp",
-                System.getProperty("java.class.path"),
-                "dev.sluice.server.Main",
-                "serve"));
+    this(List.of(), descriptors, env, args);
+  }
+
+  /**
+   * Starts {@code LAUNCHER... java ... sluice serve ARGS} (e.g. {@code nohup}) with {@code env}
+   * added, and waits for its banner.
+   */
+  static ServeProcess under(List<String> launcher, Map<String, String> env, String... args)
+      throws IOException, InterruptedException {
+    return new ServeProcess(launcher, 0, env, args);
+  }
+
+  private ServeProcess(
+      List<String> launcher, int descriptors, Map<String, String> env, String... args)
+      throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>(launcher);
+    command.addAll(
+        List.of(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-cp",
+            System.getProperty("java.class.path"),
+            "dev.sluice.server.Main",
+            "serve"));
     command.addAll(List.of(args));
     if (descriptors > 0) { // the limit set by a shell that then becomes the JVM
       List<String> quoted = new ArrayList<>();

@@ -44,7 +44,9 @@ class ServeProcessTest {
             "--admin-port",
             "0",
             "--drain",
-            "1s")) {
+            "1s",
+            "--shutdown-grace",
+            "0s")) {
       URI proxy = URI.create("http://127.0.0.1:" + p.proxyPort + "/hello");
 
       assertThat(get(proxy).statusCode()).isEqualTo(200);
@@ -86,7 +88,9 @@ class ServeProcessTest {
             "--admin-port",
             "0",
             "--drain",
-            "1s")) {
+            "1s",
+            "--shutdown-grace",
+            "0s")) {
       assertThat(get(URI.create("http://127.0.0.1:" + p.proxyPort + "/hello")).statusCode())
           .isEqualTo(200);
 
@@ -98,7 +102,7 @@ class ServeProcessTest {
   private static void assertDrainsAndExitsZero(ServeProcess p, String signal) throws Exception {
     p.signal(signal);
     assertThat(p.process.waitFor(30, TimeUnit.SECONDS)).as("exits after SIG%s", signal).isTrue();
-    p.await(Pattern.compile("stopping; draining"));
+    p.await(Pattern.compile("draining requests in flight"));
     assertThat(p.process.exitValue()).as("0 after SIG%s and a drain", signal).isZero();
   }
 

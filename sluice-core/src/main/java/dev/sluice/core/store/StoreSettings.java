@@ -26,11 +26,13 @@ public final class StoreSettings {
 
   private final Duration timeout;
   private final boolean connectInBackground;
+  private final String password;
   private final Map<String, String> options;
 
   private StoreSettings(Builder b) {
     this.timeout = b.timeout;
     this.connectInBackground = b.connectInBackground;
+    this.password = b.password;
     this.options = Collections.unmodifiableMap(new LinkedHashMap<>(b.options));
   }
 
@@ -62,6 +64,16 @@ public final class StoreSettings {
     return connectInBackground;
   }
 
+  /**
+   * The password a store that authenticates uses when its URI carries none, so that the URI, which
+   * is shown in banners and messages, need not hold it. A store whose URI carries a password too
+   * refuses to open (two sources of one secret drift apart); a store that authenticates no one
+   * ignores it. Never shown: not by {@link #toString}, not by any of sluice's stores.
+   */
+  public Optional<String> password() {
+    return Optional.ofNullable(password);
+  }
+
   /** The options of one kind of store, by name, in the order they were set. */
   public Map<String, String> options() {
     return options;
@@ -72,10 +84,24 @@ public final class StoreSettings {
     return Optional.ofNullable(options.get(name));
   }
 
+  /** The settings, with the password (if any) shown as {@code ***}. */
+  @Override
+  public String toString() {
+    return "StoreSettings[timeout="
+        + timeout
+        + ", connectInBackground="
+        + connectInBackground
+        + (password != null ? ", password=***" : "")
+        + ", options="
+        + options
+        + "]";
+  }
+
   /** Configures {@link StoreSettings}. */
   public static final class Builder {
     private Duration timeout = DEFAULT_TIMEOUT;
     private boolean connectInBackground;
+    private String password;
     private final Map<String, String> options = new LinkedHashMap<>();
 
     private Builder() {}
@@ -97,6 +123,20 @@ public final class StoreSettings {
     /** See {@link StoreSettings#connectInBackground()} (default {@code false}). */
     public Builder connectInBackground(boolean connectInBackground) {
       this.connectInBackground = connectInBackground;
+      return this;
+    }
+
+    /**
+     * See {@link StoreSettings#password()} (default none).
+     *
+     * @throws IllegalArgumentException if {@code password} is empty
+     */
+    public Builder password(String password) {
+      Objects.requireNonNull(password, "password");
+      if (password.isEmpty()) {
+        throw new IllegalArgumentException("the store password is empty");
+      }
+      this.password = password;
       return this;
     }
 

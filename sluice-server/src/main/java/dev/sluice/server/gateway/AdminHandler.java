@@ -51,6 +51,11 @@ final class AdminHandler implements Handler<HttpServerRequest> {
   private final Operations ops;
   private final java.util.function.Supplier<String> proxyProblem;
 
+  /**
+   * Set once the gateway begins to stop: {@code /readyz} fails from then on (see {@link #ready}).
+   */
+  private volatile boolean withdrawn;
+
   /** Whether the store can take decisions now. */
   interface Readiness {
     io.vertx.core.Future<String> check();
@@ -181,6 +186,36 @@ final class AdminHandler implements Handler<HttpServerRequest> {
    * is not unreadiness either: new identities are then counted coarsely, not refused.
    */
   private void ready(HttpServerRequest req) {
+    ready(req, true);
+  }
+
+  /**
+   * From now on {@code /readyz} answers 503 {@code "stopping"}, whatever the store says, while
+   * everything else is still served: the first phase of a shutdown, for load balancers to stop
+   * sending requests here before the gateway stops taking them.
+   */
+  void withdraw() {
+    withdrawn = true;
+  }
+
+  /**
+   * {@code GET /readyz}; with {@code detailed} false (the health port, which may face the network)
+   * the body says only the status: the store's errors and the table's figures stay on the admin
+   * port.
+   */
+  void ready(HttpServerRequest req, boolean detailed) {
+    if (withdrawn) {
+      json(
+          req.response(),
+          503,
+          new JsonObject()
+              .put("status", "stopping")
+              .put(
+                  "reason",
+                  "the gateway is shutting down: it still serves requests for its grace period,"
+                      + " then drains those in flight"));
+      return;
+    }
     readiness
         .check()
         .onComplete(
@@ -211,7 +246,10 @@ final class AdminHandler implements Handler<HttpServerRequest> {
               if (table != null) {
                 body.put("table", table.toJson());
               }
-              json(req.response(), ready ? 200 : 503, body);
+              json(
+                  req.response(),
+                  ready ? 200 : 503,
+                  detailed ? body : new JsonObject().put("status", body.getString("status")));
             });
   }
 
@@ -227,11 +265,17 @@ final class AdminHandler implements Handler<HttpServerRequest> {
 
   /** 200 while the proxy (if any) can accept connections; else 503 and why. */
   private void health(HttpServerRequest req) {
+    health(req, true);
+  }
+
+  /** {@code GET /healthz}; with {@code detailed} false, without the problem's details. */
+  void health(HttpServerRequest req, boolean detailed) {
     String problem = proxyProblem.get();
     if (problem == null) {
       json(req.response(), 200, new JsonObject().put("status", "ok"));
     } else {
-      json(req.response(), 503, new JsonObject().put("status", "failing").put("problem", problem));
+      JsonObject body = new JsonObject().put("status", "failing");
+      json(req.response(), 503, detailed ? body.put("problem", problem) : body);
     }
   }
 

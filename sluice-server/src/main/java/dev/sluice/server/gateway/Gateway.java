@@ -331,10 +331,40 @@ public final class Gateway implements AutoCloseable {
       port = proxy.port();
     }
     adminPort =
-        listen(1, options.adminHost(), options.adminPort(), vertx -> admin, "the admin port");
+        listen(
+            deployments,
+            1,
+            options.adminHost(),
+            options.adminPort(),
+            vertx -> admin,
+            "the admin port");
+  }
+
+  /**
+   * Also listens on {@code host:port} for probes only: {@code /healthz} and {@code /readyz} without
+   * their details (see {@link ProbeHandler}). It stays open through the drain, answering {@code
+   * /readyz} 503 then, and closes last.
+   *
+   * @return the port bound (useful when asked for port 0)
+   * @throws IllegalStateException if the port cannot be bound (it says which)
+   */
+  public int listenForProbes(String host, int port) {
+    // Not among the deployments that close() undeploys at once: vertx.close() ends it, last.
+    return listen(
+        new ArrayList<>(), 1, host, port, vertx -> new ProbeHandler(admin), "the health port");
+  }
+
+  /**
+   * The first phase of a shutdown: from now on {@code /readyz} fails (503, {@code "stopping"}) on
+   * the admin and health ports, while every request is still served, so load balancers stop sending
+   * traffic here before {@link #close} stops taking it.
+   */
+  public void withdraw() {
+    admin.withdraw();
   }
 
   private int listen(
+      List<String> into,
       int instances,
       String host,
       int port,
@@ -352,7 +382,7 @@ public final class Gateway implements AutoCloseable {
             .setTcpNoDelay(true);
     int[] bound = {-1};
     try {
-      deployments.add(
+      into.add(
           vertx
               .deployVerticle(
                   () -> new ServerVerticle(serverOptions, handler, options.drain(), bound),
