@@ -241,6 +241,37 @@ public final class GatewayMetrics {
         .increment();
   }
 
+  /** A client's TLS handshake failed: {@code reason} is one of a few fixed labels. */
+  void tlsHandshakeFailed(String reason) {
+    tlsFailures
+        .computeIfAbsent(
+            reason,
+            r ->
+                Counter.builder("sluice.tls.handshake.failures")
+                    .description("TLS handshakes with clients that failed, by reason")
+                    .tag("reason", r)
+                    .register(registry))
+        .increment();
+  }
+
+  /** An HTTP/2 connection ended on a connection error, {@code code} its HTTP/2 error code. */
+  void http2Error(String code) {
+    http2Errors
+        .computeIfAbsent(
+            code,
+            c ->
+                Counter.builder("sluice.http2.errors")
+                    .description(
+                        "HTTP/2 client connections closed with GOAWAY for an error, by code"
+                            + " (rapid_reset: too many streams reset)")
+                    .tag("code", c)
+                    .register(registry))
+        .increment();
+  }
+
+  private final ConcurrentHashMap<String, Counter> tlsFailures = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Counter> http2Errors = new ConcurrentHashMap<>();
+
   void reloaded(boolean ok) {
     Counter.builder("sluice.policy.reloads")
         .description("Policy reloads, by result")
