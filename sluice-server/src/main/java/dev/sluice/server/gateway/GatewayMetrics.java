@@ -42,6 +42,12 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li>{@code sluice_upstream_errors_total{kind}}: {@code connect}, {@code timeout}, {@code
  *       reset};
  *   <li>{@code sluice_policy_reloads_total{result}}: {@code ok} or {@code refused};
+ *   <li>{@code sluice_tls_handshake_failures_total{reason}}: client TLS handshakes that failed:
+ *       {@code not_tls} (e.g. plain HTTP to the TLS port), {@code timeout}, {@code closed}, {@code
+ *       refused} (no protocol or cipher in common, a bad record);
+ *   <li>{@code sluice_http2_errors_total{code}}: HTTP/2 client connections ended with GOAWAY for an
+ *       error, by its code in lower case ({@code rapid_reset} for too many streams reset, {@code
+ *       protocol_error}, ...);
  *   <li>{@code sluice_webhook_deliveries_total{result}}: {@code delivered}, {@code failed} (after
  *       every retry), {@code dropped} (too many pending);
  *   <li>{@code sluice_ops_dropped_decisions_total}: decisions left out of usage reports and

@@ -160,6 +160,9 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
+    if (ctx.channel().isActive()) { // added after a TLS handshake, or after h2c's first bytes
+      peer = peer(ctx);
+    }
     deadlines.bodyWait(this::waitingForBody);
   }
 
@@ -171,8 +174,12 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
-    peer = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress().getHostAddress();
+    peer = peer(ctx);
     ctx.fireChannelActive();
+  }
+
+  private static String peer(ChannelHandlerContext ctx) {
+    return ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress().getHostAddress();
   }
 
   // ---- reading the client ------------------------------------------------------------------

@@ -229,6 +229,7 @@ final class ProxyServer {
         .addLast(
             deadlines,
             new Http2StreamFrameToHttpObjectCodec(true, true),
+            Http2RequestSplitter.INSTANCE,
             new ProxyConnection(this, pools.get(stream.eventLoop()), deadlines));
   }
 

@@ -18,6 +18,7 @@ final class TlsSetup extends ApplicationProtocolNegotiationHandler {
 
   private final ProxyServer server;
   private final Http2Setup http2;
+  private boolean counted;
 
   TlsSetup(ProxyServer server, Http2Setup http2) {
     super(ApplicationProtocolNames.HTTP_1_1);
@@ -36,24 +37,32 @@ final class TlsSetup extends ApplicationProtocolNegotiationHandler {
 
   @Override
   protected void handshakeFailure(ChannelHandlerContext ctx, Throwable cause) {
-    String reason = reason(cause);
-    server.metrics.tlsHandshakeFailed(reason);
-    LOG.log(
-        Level.INFO,
-        "a TLS handshake with "
-            + ctx.channel().remoteAddress()
-            + " failed ("
-            + reason
-            + "): "
-            + cause,
-        null);
-    ctx.close();
+    failed(ctx, cause);
   }
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    // Before the protocol is set up: a record that is not TLS, a bad one. The handshake's failure
-    // follows and counts it; nothing is answered to a client that does not speak TLS.
+    // Before the protocol is set up: a record that is not TLS, a bad one. Nothing is answered to a
+    // client that does not speak TLS. Counted before the close, whose own failure event follows.
+    failed(ctx, cause);
+  }
+
+  /** Counts and logs the first failure of the handshake, and closes the connection. */
+  private void failed(ChannelHandlerContext ctx, Throwable cause) {
+    if (!counted) {
+      counted = true;
+      String reason = reason(cause);
+      server.metrics.tlsHandshakeFailed(reason);
+      LOG.log(
+          Level.INFO,
+          "a TLS handshake with "
+              + ctx.channel().remoteAddress()
+              + " failed ("
+              + reason
+              + "): "
+              + cause,
+          null);
+    }
     ctx.close();
   }
 
