@@ -108,11 +108,20 @@ final class Http2Setup {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
       Http2Exception h2 = embedded(cause);
+      if (h2 instanceof Http2Exception.StreamException) {
+        return; // one stream's error: the codec reset that stream, the connection goes on
+      }
       if (h2 != null) {
         Http2Error code = h2.error();
         server.metrics.http2Error(
-            code == Http2Error.ENHANCE_YOUR_CALM ? "rapid_reset" : code.name().toLowerCase());
-      } else if (!(cause instanceof IOException)) {
+            code == Http2Error.ENHANCE_YOUR_CALM
+                ? "rapid_reset"
+                : code.name().toLowerCase(java.util.Locale.ROOT));
+        // Not closed here: a close now would send a graceful GOAWAY (NO_ERROR) ahead of the
+        // codec's, which says what was wrong, and then closes.
+        return;
+      }
+      if (!(cause instanceof IOException)) {
         server.connectionErrorLog.log(
             Level.ERROR,
             "the proxy failed on an HTTP/2 connection from " + ctx.channel().remoteAddress(),
