@@ -179,7 +179,7 @@ for t in "${TARGETS[@]}"; do
 done
 
 wrk_rps() { awk '/^Requests\/sec:/ {print $2}' "$1"; }
-h2_rps() { awk '/^finished in/ {print $(NF-3)}' "$1" | tr -d ','; }
+h2_rps() { awk '/^finished in/ {print $4}' "$1"; }
 
 echo
 echo "== warm-up (discarded): $JVM_WARMUP of each load on sluice, 5s on nginx"
