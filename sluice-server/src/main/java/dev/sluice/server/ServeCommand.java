@@ -19,7 +19,10 @@ import dev.sluice.server.gateway.AccessLog;
 import dev.sluice.server.gateway.DemoUpstream;
 import dev.sluice.server.gateway.Engines;
 import dev.sluice.server.gateway.Gateway;
+import dev.sluice.server.gateway.Protocols;
+import dev.sluice.server.gateway.ServerTls;
 import dev.sluice.server.gateway.Upstream;
+import dev.sluice.server.gateway.UpstreamTls;
 import dev.sluice.server.logging.LogSetup;
 import dev.sluice.server.ops.AdminToken;
 import dev.sluice.server.ops.Operations;
@@ -300,6 +303,58 @@ final class ServeCommand implements Callable<Integer> {
         "or a closed connection once the answer has begun (default: ${DEFAULT-VALUE})."
       })
   Duration clientBodyTimeout;
+
+  @Option(
+      names = "--tls-cert",
+      paramLabel = "FILE",
+      description =
+          "Serve the main port over TLS (1.3 and 1.2) with this PEM certificate, then its chain;"
+              + " clients choose HTTP/2 or HTTP/1.1 by ALPN. Read again on reload.")
+  Path tlsCert;
+
+  @Option(
+      names = "--tls-key",
+      paramLabel = "FILE",
+      description = "The unencrypted PKCS#8 PEM private key of --tls-cert. Read again on reload.")
+  Path tlsKey;
+
+  @Option(
+      names = "--h2c",
+      description =
+          "Without TLS, also take HTTP/2 with prior knowledge (clear text) on the main port.")
+  boolean h2c;
+
+  @Option(
+      names = "--upstream-ca",
+      paramLabel = "FILE",
+      description =
+          "Trust only the CA certificates of this PEM file for an https:// upstream (default: the"
+              + " JDK's trusted authorities). Its certificate must name its host either way.")
+  Path upstreamCa;
+
+  /** What the main port speaks, from the options above: set by {@link #call}. */
+  private Protocols protocols = Protocols.plain();
+
+  /**
+   * The protocols of the TLS and HTTP/2 options.
+   *
+   * @throws IllegalArgumentException if they are incomplete or a file is wrong (it says which)
+   */
+  private Protocols protocols() {
+    if ((tlsCert == null) != (tlsKey == null)) {
+      throw new IllegalArgumentException(
+          tlsCert == null
+              ? "--tls-key needs --tls-cert, the certificate it belongs to"
+              : "--tls-cert needs --tls-key, its private key");
+    }
+    if (tlsCert != null && h2c) {
+      throw new IllegalArgumentException(
+          "--h2c is HTTP/2 in clear text; with --tls-cert, HTTP/2 is already offered by ALPN");
+    }
+    ServerTls tls = tlsCert == null ? null : ServerTls.load(tlsCert, tlsKey);
+    UpstreamTls upstreamTls = upstreamCa == null ? null : UpstreamTls.trusting(upstreamCa);
+    return new Protocols(tls, h2c, upstreamTls);
+  }
 
   @Option(
       names = "--admin-token",
@@ -782,6 +837,7 @@ final class ServeCommand implements Callable<Integer> {
     Upstream target = null;
     DemoUpstream demoApi = null;
     try {
+      protocols = protocols();
       if (upstream != null) {
         target = Upstream.parse(upstream, upstreamTimeout);
       } else if (demo) {
@@ -818,7 +874,7 @@ final class ServeCommand implements Callable<Integer> {
       if (accessLog != null) {
         requestLog = AccessLog.open(accessLog, accessFormat, accessClient);
       }
-      gateway = Gateway.start(engines, options, readiness, ops, requestLog);
+      gateway = Gateway.start(engines, options, readiness, ops, protocols, requestLog);
     } catch (IllegalStateException | IOException e) {
       err.println(
           "sluice serve: "
@@ -998,13 +1054,24 @@ final class ServeCommand implements Callable<Integer> {
             + ")");
     if (target != null) {
       out.println(
-          "  proxy:  http://"
+          "  proxy:  "
+              + (protocols.tls() != null ? "https://" : "http://")
               + display(host)
               + ":"
               + gateway.port()
               + " -> "
               + target
               + (demoUpstream ? " (the demo API)" : ""));
+      if (protocols.tls() != null) {
+        out.println(
+            "  tls:    "
+                + protocols.tls().certFile()
+                + " ("
+                + protocols.tls().engine()
+                + "; HTTP/2 and HTTP/1.1 by ALPN; reloaded with the policy)");
+      } else if (protocols.h2c()) {
+        out.println("  h2c:    HTTP/2 with prior knowledge, and HTTP/1.1");
+      }
       out.println(
           "  limits: "
               + gateway.options().maxConnections()

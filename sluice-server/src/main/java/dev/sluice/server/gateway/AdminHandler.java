@@ -287,11 +287,47 @@ final class AdminHandler implements Handler<HttpServerRequest> {
         : answer.getJsonObject("error").getString("message");
   }
 
+  /**
+   * What is read again with the policy (the main port's certificate): read and checked first, put
+   * in force only if the policy is too.
+   */
+  interface AlsoReloaded {
+    /**
+     * @return what puts it in force
+     * @throws IllegalArgumentException saying what is wrong (then nothing is reloaded)
+     */
+    ServerTls.Reload prepare();
+  }
+
+  private volatile AlsoReloaded alsoReloaded = () -> () -> {};
+
+  /** Reloads {@code also} with each reload of the policy, all or nothing. */
+  void alsoReload(AlsoReloaded also) {
+    this.alsoReloaded = also;
+  }
+
   /** Reloads the policy and says how it went, as the admin API answers. */
   private synchronized JsonObject reloadAnswering(String by) {
     String before = engines.policyHash();
+    ServerTls.Reload certificate;
+    try {
+      certificate = alsoReloaded.prepare();
+    } catch (IllegalArgumentException e) {
+      metrics.reloaded(false);
+      ops.policyReloaded(by, before, before, e.getMessage());
+      LOG.log(
+          Level.WARNING,
+          "reload refused, the previous certificate and policy stay in force: {0}",
+          e.getMessage());
+      return new JsonObject()
+          .put("reloaded", false)
+          .put(
+              "error",
+              new JsonObject().put("code", "INVALID_CERTIFICATE").put("message", e.getMessage()));
+    }
     try {
       Policy p = engines.reload(ops::checkPolicy);
+      certificate.commit();
       ops.policyChanged();
       metrics.reloaded(true);
       ops.policyReloaded(by, before, engines.policyHash(), null);

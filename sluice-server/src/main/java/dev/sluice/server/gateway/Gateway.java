@@ -196,6 +196,7 @@ public final class Gateway implements AutoCloseable {
   private volatile int adminPort = -1;
   private final List<String> deployments = new CopyOnWriteArrayList<>();
   private volatile ProxyServer proxy;
+  private Protocols protocols = Protocols.plain();
 
   private Gateway(
       Vertx vertx,
@@ -253,19 +254,34 @@ public final class Gateway implements AutoCloseable {
    */
   public static Gateway start(
       Engines engines, Options options, Supplier<Future<String>> readiness, Operations ops) {
-    return start(engines, options, readiness, ops, null);
+    return start(engines, options, readiness, ops, Protocols.plain(), null);
   }
 
   /**
-   * Starts a gateway as {@link #start(Engines, Options, Supplier, Operations)} does, writing a line
-   * for each proxied request to {@code accessLog} (null: none). The caller closes the log once the
-   * gateway is closed.
+   * Starts a gateway whose main port speaks {@code protocols} (TLS, HTTP/2), as {@link
+   * #start(Engines, Options, Supplier, Operations)} does. With TLS, each reload of the policy also
+   * reads the certificate and key again; a reload puts both in force or neither.
    */
   public static Gateway start(
       Engines engines,
       Options options,
       Supplier<Future<String>> readiness,
       Operations ops,
+      Protocols protocols) {
+    return start(engines, options, readiness, ops, protocols, null);
+  }
+
+  /**
+   * Starts a gateway as {@link #start(Engines, Options, Supplier, Operations, Protocols)} does,
+   * writing a line for each proxied request to {@code accessLog} (null: none). The caller closes the
+   * log once the gateway is closed.
+   */
+  public static Gateway start(
+      Engines engines,
+      Options options,
+      Supplier<Future<String>> readiness,
+      Operations ops,
+      Protocols protocols,
       AccessLog accessLog) {
     // Before any event loop runs, the admin port's as much as the proxy's: an error logged later
     // must not be what loads the time-zone data (SafeLogging says why).
@@ -275,6 +291,10 @@ public final class Gateway implements AutoCloseable {
         Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops).setPreferNativeTransport(true));
     Gateway g = new Gateway(vertx, engines, options, readiness::get, ops);
     g.metrics.bind(accessLog);
+    g.protocols = protocols;
+    if (protocols.tls() != null) {
+      g.admin.alsoReload(protocols.tls()::prepare);
+    }
     try {
       g.deploy(loops);
       g.warnOfTablePressure();
@@ -317,7 +337,7 @@ public final class Gateway implements AutoCloseable {
   private void deploy(int loops) {
     if (options.upstream() != null) {
       try {
-        proxy = ProxyServer.start(engines, metrics, options, loops);
+        proxy = ProxyServer.start(engines, metrics, options, loops, protocols);
       } catch (Exception e) { // Netty's bind failure is a checked exception, thrown unchecked
         throw new IllegalStateException(
             "cannot listen on "

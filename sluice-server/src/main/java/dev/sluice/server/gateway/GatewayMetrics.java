@@ -57,6 +57,12 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li>{@code sluice_upstream_errors_total{kind}}: {@code connect}, {@code timeout}, {@code
  *       reset};
  *   <li>{@code sluice_policy_reloads_total{result}}: {@code ok} or {@code refused};
+ *   <li>{@code sluice_tls_handshake_failures_total{reason}}: client TLS handshakes that failed:
+ *       {@code not_tls} (e.g. plain HTTP to the TLS port), {@code timeout}, {@code closed}, {@code
+ *       refused} (no protocol or cipher in common, a bad record);
+ *   <li>{@code sluice_http2_errors_total{code}}: HTTP/2 client connections ended with GOAWAY for an
+ *       error, by its code in lower case ({@code rapid_reset} for too many streams reset, {@code
+ *       protocol_error}, ...);
  *   <li>{@code sluice_webhook_deliveries_total{result}}: {@code delivered}, {@code failed} (after
  *       every retry, or refused by the receiver), {@code dropped} (pushed out of a full queue);
  *   <li>{@code sluice_webhook_retries_total}, {@code sluice_webhook_queue_depth} (events waiting)
@@ -188,6 +194,13 @@ public final class GatewayMetrics {
     brokenClosed = brokenBodies("closed");
     webSocketsUpgraded = webSockets("upgraded");
     webSocketsRefused = webSockets("refused");
+    // At zero from the start, as every documented series (an alert on a rate needs the series).
+    for (String reason : new String[] {"not_tls", "refused", "timeout", "closed"}) {
+      tlsCounter(reason);
+    }
+    for (String code : new String[] {"rapid_reset", "protocol_error"}) {
+      http2Counter(code);
+    }
   }
 
   private Counter webSockets(String result) {
@@ -415,6 +428,41 @@ public final class GatewayMetrics {
   void upstreamFailed(String kind) {
     upstreamErrors.get(kind).increment();
   }
+
+  /** A client's TLS handshake failed: {@code reason} is one of a few fixed labels. */
+  void tlsHandshakeFailed(String reason) {
+    tlsCounter(reason).increment();
+  }
+
+  private Counter tlsCounter(String reason) {
+    return tlsFailures.computeIfAbsent(
+        reason,
+        r ->
+            Counter.builder("sluice.tls.handshake.failures")
+                .description("TLS handshakes with clients that failed, by reason")
+                .tag("reason", r)
+                .register(registry));
+  }
+
+  /** An HTTP/2 connection ended on a connection error, {@code code} its HTTP/2 error code. */
+  void http2Error(String code) {
+    http2Counter(code).increment();
+  }
+
+  private Counter http2Counter(String code) {
+    return http2Errors.computeIfAbsent(
+        code,
+        c ->
+            Counter.builder("sluice.http2.errors")
+                .description(
+                    "HTTP/2 client connections closed with GOAWAY for an error, by code"
+                        + " (rapid_reset: too many streams reset)")
+                .tag("code", c)
+                .register(registry));
+  }
+
+  private final ConcurrentHashMap<String, Counter> tlsFailures = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Counter> http2Errors = new ConcurrentHashMap<>();
 
   /** A reload was tried; {@code ok}: its policy is now in force, and its series are registered. */
   void reloaded(boolean ok) {

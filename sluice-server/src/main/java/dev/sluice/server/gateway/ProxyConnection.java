@@ -35,6 +35,9 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http2.Http2Exception;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
@@ -184,6 +187,9 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
+    if (ctx.channel().isActive()) { // added after a TLS handshake, or after h2c's first bytes
+      peer = peer(ctx);
+    }
     deadlines.bodyWait(this::waitingForBody);
   }
 
@@ -195,8 +201,12 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
-    peer = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress().getHostAddress();
+    peer = peer(ctx);
     ctx.fireChannelActive();
+  }
+
+  private static String peer(ChannelHandlerContext ctx) {
+    return ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress().getHostAddress();
   }
 
   // ---- reading the client ------------------------------------------------------------------
@@ -302,9 +312,23 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
     if (HttpUtil.is100ContinueExpected(r)) {
       // Written past the codec: its encoder would take a 100 for this request's answer, and frame
       // the real one by the method of the next pipelined request (a HEAD's: without its body).
-      ctx.pipeline().context(HttpServerCodec.class).writeAndFlush(Unpooled.wrappedBuffer(CONTINUE));
+      ChannelHandlerContext codec = ctx.pipeline().context(HttpServerCodec.class);
+      if (codec != null) {
+        codec.writeAndFlush(Unpooled.wrappedBuffer(CONTINUE));
+      } else { // an HTTP/2 stream: a HEADERS frame of its own, before the answer's
+        ctx.writeAndFlush(
+            new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE),
+            ctx.voidPromise());
+      }
     }
     HttpHeaders headers = r.headers();
+    if (ctx.channel() instanceof Http2StreamChannel) {
+      // Added by the HTTP/2-to-HTTP/1 conversion, never sent as such by the client: not forwarded.
+      for (HttpConversionUtil.ExtensionHeaderNames n :
+          HttpConversionUtil.ExtensionHeaderNames.values()) {
+        headers.remove(n.text());
+      }
+    }
     String client =
         ClientAddress.resolve(
             peer,
@@ -468,7 +492,7 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
     HttpHeaders h = r.headers();
     boolean trusted = engine.policy().isTrustedProxy(peer);
     String forwardedFor = peer;
-    String proto = "http";
+    String proto = server.tls ? "https" : "http";
     String host = h.get(HttpHeaderNames.HOST);
     if (trusted) {
       List<String> prior = h.getAll("X-Forwarded-For");
@@ -1137,7 +1161,8 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    if (!(cause instanceof IOException)) { // a reset by the client is no news; anything else is
+    // A reset by the client, or a stream it broke (HTTP/2), is no news; anything else is.
+    if (!(cause instanceof IOException || cause instanceof Http2Exception)) {
       server.connectionErrorLog.log(
           Level.ERROR, "the proxy failed on a connection from " + peer, cause);
       if (!headWritten && state != CLOSING && request != null) {

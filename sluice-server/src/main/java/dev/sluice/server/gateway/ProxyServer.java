@@ -23,8 +23,8 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.resolver.dns.DnsAddressResolverGroup;
 import io.netty.resolver.dns.DnsServerAddressStreamProviders;
@@ -37,7 +37,6 @@ import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import javax.net.ssl.SSLException;
 
 /**
  * The main port: a reverse proxy on Netty's HTTP/1.1 codec, driven directly.
@@ -102,7 +101,25 @@ final class ProxyServer {
   private final Channel listener;
   private final DnsAddressResolverGroup resolver;
 
-  private ProxyServer(Engines engines, GatewayMetrics metrics, Gateway.Options options, int loops) {
+  private final long headerNanos;
+  private final long bodyNanos;
+  private final HttpDecoderConfig decoding =
+      new HttpDecoderConfig()
+          .setMaxInitialLineLength(8 * 1024)
+          .setMaxHeaderSize(16 * 1024)
+          .setMaxChunkSize(16 * 1024);
+
+  /**
+   * Whether client connections are TLS: forwarded requests say {@code X-Forwarded-Proto: https}.
+   */
+  final boolean tls;
+
+  private ProxyServer(
+      Engines engines,
+      GatewayMetrics metrics,
+      Gateway.Options options,
+      int loops,
+      Protocols protocols) {
     // Before anything can fail: logging an error must not be what loads the time zone data.
     SafeLogging.install();
     this.engines = engines;
@@ -114,13 +131,16 @@ final class ProxyServer {
     this.limits = new ConnectionLimits(options.maxConnections(), options.maxConnectionsPerClient());
     this.acceptWatch = new AcceptWatch(metrics, System::nanoTime);
     metrics.bindConnections(limits::open);
-    long headerNanos = options.clientHeaderTimeout().toNanos();
-    long bodyNanos = options.clientBodyTimeout().toNanos();
+    this.headerNanos = options.clientHeaderTimeout().toNanos();
+    this.bodyNanos = options.clientBodyTimeout().toNanos();
+    this.tls = protocols.tls() != null;
+    ClientPipelines pipelines =
+        new ClientPipelines(this, protocols, Math.max(1, options.drain().toMillis()));
     boolean epoll = Epoll.isAvailable();
     IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
     group =
         new MultiThreadIoEventLoopGroup(loops, new DefaultThreadFactory("sluice-proxy", true), io);
-    SslContext ssl = upstream.ssl() ? clientSsl() : null;
+    SslContext ssl = upstream.ssl() ? protocols.upstreamTrust().context() : null;
     // Netty's default resolver would look an upstream host name up on the event loop, blocking
     // it, for every new connection; this one asks DNS asynchronously (and reads /etc/hosts).
     resolver =
@@ -141,11 +161,6 @@ final class ProxyServer {
     }
     Class<? extends ServerChannel> serverChannel =
         epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
-    HttpDecoderConfig decoding =
-        new HttpDecoderConfig()
-            .setMaxInitialLineLength(8 * 1024)
-            .setMaxHeaderSize(16 * 1024)
-            .setMaxChunkSize(16 * 1024);
     ServerBootstrap server =
         new ServerBootstrap()
             .group(group)
@@ -167,15 +182,7 @@ final class ProxyServer {
                     }
                     ch.closeFuture().addListener(f -> limits.release(client));
                     connections.add(ch);
-                    ClientDeadlines deadlines = new ClientDeadlines(headerNanos, bodyNanos);
-                    ch.pipeline()
-                        .addLast(
-                            // Reads only: a write-side timer would add a listener to every write.
-                            new IdleStateHandler(CLIENT_IDLE_SECONDS, 0, 0, TimeUnit.SECONDS),
-                            deadlines,
-                            new HttpServerCodec(decoding),
-                            new ProxyConnection(
-                                ProxyServer.this, pools.get(ch.eventLoop()), deadlines));
+                    pipelines.init(ch);
                   }
                 });
     try {
@@ -195,8 +202,39 @@ final class ProxyServer {
    *     cannot be bound
    */
   static ProxyServer start(
-      Engines engines, GatewayMetrics metrics, Gateway.Options options, int loops) {
-    return new ProxyServer(engines, metrics, options, loops);
+      Engines engines,
+      GatewayMetrics metrics,
+      Gateway.Options options,
+      int loops,
+      Protocols protocols) {
+    return new ProxyServer(engines, metrics, options, loops, protocols);
+  }
+
+  /** Makes {@code ch} (clear text, or past its TLS handshake) an HTTP/1.1 client connection. */
+  void http1(Channel ch) {
+    ClientDeadlines deadlines = new ClientDeadlines(headerNanos, bodyNanos);
+    ch.pipeline()
+        .addLast(
+            // Reads only: a write-side timer would add a listener to every write.
+            new IdleStateHandler(CLIENT_IDLE_SECONDS, 0, 0, TimeUnit.SECONDS),
+            deadlines,
+            new HttpServerCodec(decoding),
+            new ProxyConnection(this, pools.get(ch.eventLoop()), deadlines));
+  }
+
+  /**
+   * Makes {@code stream} (one stream of an HTTP/2 connection, on its connection's event loop) serve
+   * its request as an HTTP/1.1 connection serves one: same deadlines, same decisions.
+   */
+  void http2Stream(Channel stream) {
+    ClientDeadlines deadlines = new ClientDeadlines(headerNanos, bodyNanos);
+    stream
+        .pipeline()
+        .addLast(
+            deadlines,
+            new Http2StreamFrameToHttpObjectCodec(true, true),
+            Http2RequestSplitter.INSTANCE,
+            new ProxyConnection(this, pools.get(stream.eventLoop()), deadlines));
   }
 
   /**
@@ -246,14 +284,6 @@ final class ProxyServer {
     return listener;
   }
 
-  private static SslContext clientSsl() {
-    try {
-      return SslContextBuilder.forClient().build(); // the JDK's trust store, hostnames verified
-    } catch (SSLException e) {
-      throw new IllegalStateException("cannot set up TLS to the upstream: " + e.getMessage(), e);
-    }
-  }
-
   int port() {
     return ((java.net.InetSocketAddress) listener.localAddress()).getPort();
   }
@@ -283,6 +313,8 @@ final class ProxyServer {
       ProxyConnection p = c.pipeline().get(ProxyConnection.class);
       if (p != null) {
         c.eventLoop().execute(p::closeIfIdle);
+      } else if (Http2Setup.isHttp2(c)) {
+        c.close(); // GOAWAY: streams in flight finish, within the drain time
       }
     }
     if (!connections.newCloseFuture().awaitUninterruptibly(Math.max(1, drain.toMillis()))) {
