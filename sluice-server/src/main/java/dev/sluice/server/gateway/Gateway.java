@@ -273,8 +273,8 @@ public final class Gateway implements AutoCloseable {
 
   /**
    * Starts a gateway as {@link #start(Engines, Options, Supplier, Operations, Protocols)} does,
-   * writing a line for each proxied request to {@code accessLog} (null: none). The caller closes the
-   * log once the gateway is closed.
+   * writing a line for each proxied request to {@code accessLog} (null: none). The caller closes
+   * the log once the gateway is closed.
    */
   public static Gateway start(
       Engines engines,
