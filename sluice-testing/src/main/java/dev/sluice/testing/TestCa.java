@@ -1,4 +1,4 @@
-package dev.sluice.server;
+package dev.sluice.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,18 +17,17 @@ import java.util.concurrent.TimeUnit;
  * A certificate authority made for a test with the JDK's own {@code keytool}, run as a process (no
  * certificate library is a dependency): EC P-256 keys, certificates signed by the authority, and
  * each written as PEM (the certificate with {@code keytool -rfc}, the key as PKCS#8 from the
- * PKCS#12 store keytool kept it in). A copy of sluice-envoy's test helper of the same name (that
- * module publishes no test-jar).
+ * PKCS#12 store keytool kept it in).
  */
-final class TestCa {
+public final class TestCa {
   private static final String PASS = "changeit";
 
   private final Path dir;
   private final String name;
-  final Path certificate;
+  public final Path certificate;
 
   /** A new authority {@code name} under {@code dir}. */
-  TestCa(Path dir, String name) throws Exception {
+  public TestCa(Path dir, String name) throws Exception {
     this.dir = dir;
     this.name = name;
     Path store = dir.resolve(name + ".p12");
@@ -67,10 +66,10 @@ final class TestCa {
   }
 
   /** A certificate and key signed by this authority. */
-  record Issued(Path certificate, Path key) {}
+  public record Issued(Path certificate, Path key) {}
 
   /** Issues a certificate for {@code cn}, valid for two days for 127.0.0.1 and localhost. */
-  Issued issue(String cn) throws Exception {
+  public Issued issue(String cn) throws Exception {
     Path store = dir.resolve(name + "-" + cn + ".p12");
     keytool(
         "-genkeypair",
