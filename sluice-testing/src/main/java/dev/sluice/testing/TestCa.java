@@ -8,10 +8,14 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.Key;
 import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 
 /**
  * A certificate authority made for a test with the JDK's own {@code keytool}, run as a process (no
@@ -70,6 +74,14 @@ public final class TestCa {
 
   /** Issues a certificate for {@code cn}, valid for two days for 127.0.0.1 and localhost. */
   public Issued issue(String cn) throws Exception {
+    return issue(cn, "ip:127.0.0.1,dns:localhost");
+  }
+
+  /**
+   * Issues a certificate for {@code cn} valid for {@code subjectAltNames}, in keytool's form
+   * ({@code dns:elsewhere.example,ip:127.0.0.1}).
+   */
+  public Issued issue(String cn, String subjectAltNames) throws Exception {
     Path store = dir.resolve(name + "-" + cn + ".p12");
     keytool(
         "-genkeypair",
@@ -113,12 +125,31 @@ public final class TestCa {
         "-outfile",
         cert.toString(),
         "-ext",
-        "san=ip:127.0.0.1,dns:localhost",
+        "san=" + subjectAltNames,
         "-validity",
         "2");
     Path key = dir.resolve(name + "-" + cn + ".key");
     Files.writeString(key, pkcs8(store, cn), StandardCharsets.US_ASCII);
     return new Issued(cert, key);
+  }
+
+  /** A JDK TLS context that trusts this authority only. */
+  public SSLContext clientContext() {
+    try (InputStream in = Files.newInputStream(certificate)) {
+      X509Certificate ca =
+          (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+      KeyStore trusted = KeyStore.getInstance(KeyStore.getDefaultType());
+      trusted.load(null, null);
+      trusted.setCertificateEntry("ca", ca);
+      TrustManagerFactory tmf =
+          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      tmf.init(trusted);
+      SSLContext context = SSLContext.getInstance("TLS");
+      context.init(null, tmf.getTrustManagers(), null);
+      return context;
+    } catch (IOException | GeneralSecurityException e) {
+      throw new IllegalStateException("a TLS context trusting " + certificate, e);
+    }
   }
 
   private static String pkcs8(Path store, String alias)

@@ -2,6 +2,7 @@ package dev.sluice.server.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.testing.TestCa;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -29,8 +30,8 @@ class Http2SeedPoliciesTest {
   TlsFixture f;
 
   @BeforeAll
-  static void makeCa() {
-    ca = TestCa.create(pki, "seed");
+  static void makeCa() throws Exception {
+    ca = new TestCa(pki, "seed");
     cert = ca.issue("gateway");
   }
 
@@ -45,7 +46,7 @@ class Http2SeedPoliciesTest {
     return new TlsFixture(
         TlsFixture.example(example),
         start,
-        new Protocols(ServerTls.load(cert.cert(), cert.key()), false, null),
+        new Protocols(ServerTls.load(cert.certificate(), cert.key()), false, null),
         ca,
         null);
   }

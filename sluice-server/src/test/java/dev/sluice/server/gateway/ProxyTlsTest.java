@@ -3,6 +3,7 @@ package dev.sluice.server.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sluice.testing.TestCa;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -44,8 +45,8 @@ class ProxyTlsTest {
   TlsFixture f;
 
   @BeforeAll
-  static void makeCa() {
-    ca = TestCa.create(pki, "sluice");
+  static void makeCa() throws Exception {
+    ca = new TestCa(pki, "sluice");
     gatewayCert = ca.issue("gateway");
   }
 
@@ -79,7 +80,7 @@ class ProxyTlsTest {
 
   @Test
   void http2OverTls_isDecidedAndForwarded_asHttps() throws IOException {
-    f = tls(ServerTls.load(gatewayCert.cert(), gatewayCert.key()));
+    f = tls(ServerTls.load(gatewayCert.certificate(), gatewayCert.key()));
 
     HttpResponse<String> r = f.get("/hello?x=1", "X-Request-Id", "req-1");
 
@@ -101,7 +102,7 @@ class ProxyTlsTest {
 
   @Test
   void http11OverTls_whenTheClientOffersOnlyIt() throws IOException {
-    f = tls(ServerTls.load(gatewayCert.cert(), gatewayCert.key()));
+    f = tls(ServerTls.load(gatewayCert.certificate(), gatewayCert.key()));
     HttpClient h1 =
         HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
@@ -117,7 +118,7 @@ class ProxyTlsTest {
 
   @Test
   void plainHttpToTheTlsPort_isClosedAndCounted_andOthersAreServed() throws IOException {
-    f = tls(ServerTls.load(gatewayCert.cert(), gatewayCert.key()));
+    f = tls(ServerTls.load(gatewayCert.certificate(), gatewayCert.key()));
 
     try (Socket s = new Socket("127.0.0.1", f.gateway.port())) {
       s.setSoTimeout(10_000);
@@ -142,16 +143,16 @@ class ProxyTlsTest {
   }
 
   @Test
-  void reload_withARenewedCertificate_servesItToNewConnections() throws IOException {
+  void reload_withARenewedCertificate_servesItToNewConnections() throws Exception {
     Path cert = dir.resolve("live.crt");
     Path key = dir.resolve("live.key");
-    Files.copy(gatewayCert.cert(), cert);
+    Files.copy(gatewayCert.certificate(), cert);
     Files.copy(gatewayCert.key(), key);
     f = tls(ServerTls.load(cert, key));
     assertThat(servedCn()).isEqualTo("CN=gateway");
 
     TestCa.Issued renewed = ca.issue("renewed");
-    Files.copy(renewed.cert(), cert, StandardCopyOption.REPLACE_EXISTING);
+    Files.copy(renewed.certificate(), cert, StandardCopyOption.REPLACE_EXISTING);
     Files.copy(renewed.key(), key, StandardCopyOption.REPLACE_EXISTING);
     HttpResponse<String> reload = f.reload();
 
@@ -161,14 +162,15 @@ class ProxyTlsTest {
   }
 
   @Test
-  void reload_withABrokenKey_keepsTheOldCertificateAndPolicy_andSaysWhy() throws IOException {
+  void reload_withABrokenKey_keepsTheOldCertificateAndPolicy_andSaysWhy() throws Exception {
     Path cert = dir.resolve("live.crt");
     Path key = dir.resolve("live.key");
-    Files.copy(gatewayCert.cert(), cert);
+    Files.copy(gatewayCert.certificate(), cert);
     Files.copy(gatewayCert.key(), key);
     f = tls(ServerTls.load(cert, key));
     TestCa.Issued renewed = ca.issue("renewed-but-mismatched");
-    Files.copy(renewed.cert(), cert, StandardCopyOption.REPLACE_EXISTING); // key left as it was
+    Files.copy(
+        renewed.certificate(), cert, StandardCopyOption.REPLACE_EXISTING); // key left as it was
     Files.writeString(dir.resolve("policy.yaml"), "global: {key: ip, limits: 1/minute}\n");
 
     HttpResponse<String> reload = f.reload();
@@ -188,14 +190,14 @@ class ProxyTlsTest {
   }
 
   @Test
-  void reload_withABadPolicy_keepsTheOldCertificate() throws IOException {
+  void reload_withABadPolicy_keepsTheOldCertificate() throws Exception {
     Path cert = dir.resolve("live.crt");
     Path key = dir.resolve("live.key");
-    Files.copy(gatewayCert.cert(), cert);
+    Files.copy(gatewayCert.certificate(), cert);
     Files.copy(gatewayCert.key(), key);
     f = tls(ServerTls.load(cert, key));
     TestCa.Issued renewed = ca.issue("renewed-with-bad-policy");
-    Files.copy(renewed.cert(), cert, StandardCopyOption.REPLACE_EXISTING);
+    Files.copy(renewed.certificate(), cert, StandardCopyOption.REPLACE_EXISTING);
     Files.copy(renewed.key(), key, StandardCopyOption.REPLACE_EXISTING);
     Files.writeString(dir.resolve("policy.yaml"), "global: {limits: 5/minuet}\n");
 
@@ -204,26 +206,27 @@ class ProxyTlsTest {
   }
 
   @Test
-  void load_refusesBadFiles_sayingWhichAndWhy() throws IOException {
+  void load_refusesBadFiles_sayingWhichAndWhy() throws Exception {
     TestCa.Issued other = ca.issue("other");
     Path missing = dir.resolve("missing.pem");
     Path garbage = dir.resolve("garbage.pem");
     Files.writeString(garbage, "not a certificate\n");
 
-    assertThatThrownBy(() -> ServerTls.load(gatewayCert.cert(), other.key()))
+    assertThatThrownBy(() -> ServerTls.load(gatewayCert.certificate(), other.key()))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage(
             "--tls-key "
                 + other.key()
                 + " is not the private key of the certificate in --tls-cert "
-                + gatewayCert.cert()
+                + gatewayCert.certificate()
                 + " (a different key); give the key the certificate was issued for");
     assertThatThrownBy(() -> ServerTls.load(missing, gatewayCert.key()))
         .hasMessage("--tls-cert " + missing + " does not exist");
     assertThatThrownBy(() -> ServerTls.load(garbage, gatewayCert.key()))
         .hasMessageStartingWith("--tls-cert " + garbage + " holds no PEM certificate");
-    assertThatThrownBy(() -> ServerTls.load(gatewayCert.cert(), gatewayCert.cert()))
-        .hasMessageStartingWith("--tls-key " + gatewayCert.cert() + " holds no PEM private key");
+    assertThatThrownBy(() -> ServerTls.load(gatewayCert.certificate(), gatewayCert.certificate()))
+        .hasMessageStartingWith(
+            "--tls-key " + gatewayCert.certificate() + " holds no PEM private key");
     assertThatThrownBy(() -> UpstreamTls.trusting(garbage))
         .hasMessageStartingWith("--upstream-ca " + garbage + " holds no PEM certificate");
   }
@@ -232,14 +235,14 @@ class ProxyTlsTest {
   void curlOverHttp2_getsTheSameRateLimitHeaders() throws Exception {
     org.junit.jupiter.api.Assumptions.assumeTrue(
         Curl.available(), "curl is not installed: the curl check is skipped");
-    f = tls(ServerTls.load(gatewayCert.cert(), gatewayCert.key()));
+    f = tls(ServerTls.load(gatewayCert.certificate(), gatewayCert.key()));
 
     String out =
         Curl.run(
             "-sS",
             "--http2",
             "--cacert",
-            ca.cert.toString(),
+            ca.certificate.toString(),
             "-D",
             "-",
             "https://127.0.0.1:" + f.gateway.port() + "/curl");
@@ -265,7 +268,7 @@ class ProxyTlsTest {
                       .setSsl(true)
                       .setKeyCertOptions(
                           new PemKeyCertOptions()
-                              .setCertPath(cert.cert().toString())
+                              .setCertPath(cert.certificate().toString())
                               .setKeyPath(cert.key().toString())))
               .requestHandler(
                   req ->
@@ -296,9 +299,9 @@ class ProxyTlsTest {
 
   @Test
   void httpsUpstream_isVerifiedAgainstTheGivenCa() throws Exception {
-    TestCa upstreamCa = TestCa.create(pki, "upstream");
+    TestCa upstreamCa = new TestCa(pki, "upstream");
     try (HttpsUpstream up = new HttpsUpstream(upstreamCa.issue("api"))) {
-      f = plainInFrontOf(up.url(), UpstreamTls.trusting(upstreamCa.cert));
+      f = plainInFrontOf(up.url(), UpstreamTls.trusting(upstreamCa.certificate));
 
       HttpResponse<String> r = f.get("/secure");
 
@@ -311,9 +314,9 @@ class ProxyTlsTest {
 
   @Test
   void httpsUpstream_ofAnUntrustedCa_is502() throws Exception {
-    TestCa stranger = TestCa.create(pki, "stranger");
+    TestCa stranger = new TestCa(pki, "stranger");
     try (HttpsUpstream up = new HttpsUpstream(stranger.issue("api-of-stranger"))) {
-      f = plainInFrontOf(up.url(), UpstreamTls.trusting(ca.cert));
+      f = plainInFrontOf(up.url(), UpstreamTls.trusting(ca.certificate));
 
       HttpResponse<String> r = f.get("/secure");
 
@@ -324,10 +327,10 @@ class ProxyTlsTest {
 
   @Test
   void httpsUpstream_whoseCertificateNamesAnotherHost_is502() throws Exception {
-    TestCa upstreamCa = TestCa.create(pki, "upstream-misnamed");
+    TestCa upstreamCa = new TestCa(pki, "upstream-misnamed");
     try (HttpsUpstream up =
-        new HttpsUpstream(upstreamCa.issue("elsewhere", "DNS:elsewhere.example"))) {
-      f = plainInFrontOf(up.url(), UpstreamTls.trusting(upstreamCa.cert));
+        new HttpsUpstream(upstreamCa.issue("elsewhere", "dns:elsewhere.example"))) {
+      f = plainInFrontOf(up.url(), UpstreamTls.trusting(upstreamCa.certificate));
 
       assertThat(f.get("/secure").statusCode()).isEqualTo(502);
     }

@@ -3,6 +3,7 @@ package dev.sluice.server.gateway;
 import dev.sluice.core.ManualTicker;
 import dev.sluice.core.store.InMemoryStore;
 import dev.sluice.server.ops.Operations;
+import dev.sluice.testing.TestCa;
 import io.vertx.core.Future;
 import java.net.URI;
 import java.net.http.HttpClient;
