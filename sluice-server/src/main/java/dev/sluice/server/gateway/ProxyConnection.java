@@ -257,7 +257,7 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
     rateHeaders = List.of();
     queryParameters = null;
     rawQuery = null;
-    startNanos = System.nanoTime();
+    startNanos = server.accessLog == null ? 0 : System.nanoTime(); // only the access log's
     startMillis = server.accessLog == null ? 0 : System.currentTimeMillis();
     decisionNanos = -1;
     upstreamNanos = -1;
@@ -452,7 +452,8 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
   private void decide(GatewayRequest view) {
     state = DECIDING;
     Sluice engine = this.engine;
-    long since = System.nanoTime();
+    // The decision's time for the access log; /metrics has it from the engine's listener.
+    long since = server.accessLog == null ? 0 : System.nanoTime();
     Decider.decide(
         engine,
         view,
@@ -461,7 +462,9 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
           if (state != DECIDING) { // the client left, or the drain ended, while the store answered
             return;
           }
-          decisionNanos = System.nanoTime() - since;
+          if (server.accessLog != null) {
+            decisionNanos = System.nanoTime() - since;
+          }
           decision = d;
           if (failure != null) {
             server.connectionErrorLog.log(
