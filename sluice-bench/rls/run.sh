@@ -7,25 +7,29 @@
 #   check   - Sluice's own `POST /v1/check` (examples/ipto.yaml, the same search request for the
 #             same 100,000 clients) under wrk, for the decision service without gRPC
 # RlsLoad drives the gRPC targets (IPTO's search as two descriptors per call): saturated with
-# IN_FLIGHT calls over CHANNELS connections, then paced at half that rate for latency. Server CPU
-# per decision is read from /proc for the server's process.
+# IN_FLIGHT calls over CHANNELS connections, then paced for latency (from the client's event loop,
+# at half the issue's targets). Server CPU per decision is read from /proc for the server's process.
 #
-#   sluice-bench/rls/run.sh            # from the repository root; about 4 minutes
+#   sluice-bench/rls/run.sh            # from the repository root; about 5 minutes
 #
-# Environment: SECONDS_PER_PHASE (10), WARMUP (20: seconds of load in the same client JVM before
-# each target's measured phases, as C2 compiles the call path on both sides), IN_FLIGHT (256), CHANNELS (4), CLIENT_THREADS
-# (2), CONNECTIONS (64, wrk), SKIP_BUILD=1 to use the jars already built, JAVA_OPTS for the
-# servers' JVM flags.
+# Environment: SECONDS_PER_PHASE (10), WARMUP (30: seconds of load in the same client JVM before
+# each target's measured phases, as C2 compiles the call path on both sides), IN_FLIGHT (256),
+# CHANNELS (4), CLIENT_THREADS (2), CONNECTIONS (64, wrk), PACED_MEMORY (15000: the empty server's
+# and the memory store's paced rate), PACED_REDIS (10000), SKIP_BUILD=1 to use the jars already
+# built, JAVA_OPTS for the servers' JVM flags.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
 SECS=${SECONDS_PER_PHASE:-10}
-WARMUP=${WARMUP:-20}
+WARMUP=${WARMUP:-30}
 IN_FLIGHT=${IN_FLIGHT:-256}
 CHANNELS=${CHANNELS:-4}
 CLIENT_THREADS=${CLIENT_THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-64}
+# latency at half the issue's targets (30,000/s in memory, 20,000/s on Redis)
+PACED_MEMORY=${PACED_MEMORY:-15000}
+PACED_REDIS=${PACED_REDIS:-10000}
 JAVA_OPTS=${JAVA_OPTS:-"-Xms512m -Xmx512m -XX:+UseG1GC"}
 RLS_PORT=18189
 ADMIN_PORT=18190
@@ -75,10 +79,10 @@ serve_sluice() { # store
   wait_port "$RLS_PORT"
 }
 
-load() { # label, store argument, server pid
-  echo "== $1 (warm-up ${WARMUP}s, then ${SECS}s saturated and ${SECS}s paced)"
+load() { # label, store argument, server pid, paced rate
+  echo "== $1 (warm-up ${WARMUP}s, then ${SECS}s saturated and ${SECS}s paced at $4/s)"
   java -cp "$BENCH" dev.sluice.bench.RlsLoad "$2" "$SECS" "$IN_FLIGHT" "127.0.0.1:$RLS_PORT" "$3" \
-    "$CHANNELS" "$CLIENT_THREADS" "$WARMUP" 2>&1 | grep -v SLF4J | tee "$WORK/$1.txt"
+    "$CHANNELS" "$CLIENT_THREADS" "$WARMUP" "$4" 2>&1 | grep -v SLF4J | tee "$WORK/$1.txt"
   echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"
   kill "$3"
   wait "$3" 2>/dev/null || true
@@ -89,17 +93,17 @@ java $JAVA_OPTS -cp "$BENCH" dev.sluice.bench.RlsLoad serve-empty "$RLS_PORT" > 
 SERVER=$!
 PIDS+=("$SERVER")
 wait_port "$RLS_PORT"
-load empty empty "$SERVER"
+load empty empty "$SERVER" "$PACED_MEMORY"
 
 serve_sluice memory
-load memory memory "$SERVER"
+load memory memory "$SERVER" "$PACED_MEMORY"
 
 if command -v redis-server > /dev/null; then
   redis-server --port "$REDIS_PORT" --save '' --appendonly no > "$WORK/redis.log" 2>&1 &
   PIDS+=("$!")
   wait_port "$REDIS_PORT"
   serve_sluice "redis://127.0.0.1:$REDIS_PORT"
-  load redis "redis://127.0.0.1:$REDIS_PORT" "$SERVER"
+  load redis "redis://127.0.0.1:$REDIS_PORT" "$SERVER" "$PACED_REDIS"
 else
   echo "== redis: skipped, no redis-server"
 fi

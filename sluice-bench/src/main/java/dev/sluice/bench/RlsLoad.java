@@ -30,7 +30,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Semaphore;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -40,18 +40,19 @@ import java.util.concurrent.locks.LockSupport;
  * descriptors per call, {@code [client]} and {@code [route=search, client]}) over 100,000 clients.
  * First saturated: {@code inFlight} calls kept in flight, each answer sending the next call from
  * the client's event loop (a closed loop with no thread hand-off per call); then paced at half that
- * rate from one thread (latency percentiles, measured from each call's scheduled time, so a stall
- * is not hidden). The client runs its own event loop ({@code clientThreads}, epoll where it loads)
- * over {@code channels} HTTP/2 connections, with direct executors. Not a test: run it by hand, or
- * through {@code sluice-bench/rls/run.sh}, which runs it against a separate server process (the
- * rate limit service in memory and on Redis, an empty gRPC server as the ceiling of gRPC on the
- * machine) and wrk against Sluice's own {@code POST /v1/check}, in one go.
+ * rate (or at {@code pacedRate}) from one thread (latency percentiles, measured from each call's
+ * scheduled time, so a stall is not hidden). The client runs its own event loop ({@code
+ * clientThreads}, epoll where it loads) over {@code channels} HTTP/2 connections, with direct
+ * executors. Not a test: run it by hand, or through {@code sluice-bench/rls/run.sh}, which runs it
+ * against a separate server process (the rate limit service in memory and on Redis, an empty gRPC
+ * server as the ceiling of gRPC on the machine) and wrk against Sluice's own {@code POST
+ * /v1/check}, in one go.
  *
  * <pre>
  * java -cp sluice-bench/target/benchmarks.jar dev.sluice.bench.RlsLoad memory|redis://HOST:PORT|empty
  *     [seconds=10] [inFlight=256] [host:port of a running server, else one in this process]
  *     [server pid, for its CPU per decision] [channels=2] [clientThreads=1]
- *     [warm-up seconds=seconds/2, at least 3]
+ *     [warm-up seconds=seconds/2, at least 3] [pacedRate per second=half the saturated rate]
  * java -cp sluice-bench/target/benchmarks.jar dev.sluice.bench.RlsLoad serve-empty PORT
  * </pre>
  *
@@ -83,6 +84,7 @@ public final class RlsLoad {
     int channelCount = args.length > 5 ? Integer.parseInt(args[5]) : 2;
     int clientThreads = args.length > 6 ? Integer.parseInt(args[6]) : 1;
     int warmup = args.length > 7 ? Integer.parseInt(args[7]) : Math.max(3, seconds / 2);
+    long pacedRate = args.length > 8 ? Long.parseLong(args[8]) : 0; // 0: half the saturated rate
 
     RateLimitServer server = null;
     Server emptyServer = null;
@@ -152,15 +154,15 @@ public final class RlsLoad {
         "saturated: %,.0f decisions/s (%,d calls, %d errors, %d over limit), server CPU %.1f us"
             + " per decision%n",
         full.rate(), full.calls, full.errors, full.over, full.cpuMicrosPerCall());
-    long half = (long) (full.rate() / 2);
-    long[] latencies = new long[(int) Math.min(Integer.MAX_VALUE - 8, half * seconds + 1024)];
-    Result paced = run(stubs, requests, inFlight, seconds, half, latencies, serverPid);
+    long paceAt = pacedRate > 0 ? pacedRate : (long) (full.rate() / 2);
+    long[] latencies = new long[(int) Math.min(Integer.MAX_VALUE - 8, paceAt * seconds + 1024)];
+    Result paced = paced(loop, stubs, requests, inFlight, seconds, paceAt, latencies, serverPid);
     long[] l = Arrays.copyOf(latencies, (int) Math.min(paced.calls, latencies.length));
     Arrays.sort(l);
     System.out.printf(
         "paced at %,d/s: %,.0f decisions/s, p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms,"
             + " server CPU %.1f us per decision%n",
-        half,
+        paceAt,
         paced.rate(),
         pct(l, 0.50),
         pct(l, 0.99),
@@ -208,10 +210,15 @@ public final class RlsLoad {
   }
 
   /**
-   * Calls for {@code seconds}: with {@code perSecond} 0 as fast as {@code inFlight} allow, else at
-   * that rate, recording each call's latency from its scheduled start in {@code latencies}.
+   * Calls at {@code perSecond} for {@code seconds}, recording each call's latency from its
+   * scheduled start in {@code latencies}. The calls are sent by a task on one of the client's event
+   * loops, every 100 µs sending those whose time has come: a separate pacing thread would compete
+   * with the event loops for the cores, and its own scheduling delays would show as the service's
+   * latency. A call that finds {@code inFlight} calls unanswered waits, and its latency counts
+   * that.
    */
-  private static Result run(
+  private static Result paced(
+      EventLoopGroup loop,
       List<RateLimitServiceGrpc.RateLimitServiceStub> stubs,
       RateLimitRequest[] requests,
       int inFlight,
@@ -220,55 +227,67 @@ public final class RlsLoad {
       long[] latencies,
       long serverPid)
       throws Exception {
-    Semaphore slots = new Semaphore(inFlight);
     AtomicLong done = new AtomicLong();
     AtomicLong errors = new AtomicLong();
     AtomicLong over = new AtomicLong();
+    AtomicLong unanswered = new AtomicLong();
+    long total = perSecond * seconds;
+    long interval = 1_000_000_000L / perSecond;
+    long[] sent = {0}; // touched by the pacing task only
+    CountDownLatch allSent = new CountDownLatch(1);
     long cpu0 = cpuNanos(serverPid);
     long start = System.nanoTime();
-    long end = start + TimeUnit.SECONDS.toNanos(seconds);
-    long interval = perSecond == 0 ? 0 : 1_000_000_000L / perSecond;
-    long sent = 0;
-    for (long now = start; now < end; sent++) {
-      long scheduled = interval == 0 ? System.nanoTime() : start + sent * interval;
-      if (interval != 0) {
-        while ((now = System.nanoTime()) < scheduled) {
-          LockSupport.parkNanos(Math.min(scheduled - now, 50_000));
-        }
-      }
-      slots.acquire();
-      long index = sent;
-      stubs
-          .get((int) (sent % stubs.size()))
-          .shouldRateLimit(
-              requests[(int) (sent % requests.length)],
-              new StreamObserver<RateLimitResponse>() {
-                @Override
-                public void onNext(RateLimitResponse r) {
-                  if (latencies != null && index < latencies.length) {
-                    latencies[(int) index] = System.nanoTime() - scheduled;
-                  }
-                  if (r.getOverallCode() == RateLimitResponse.Code.OVER_LIMIT) {
-                    over.incrementAndGet();
-                  }
-                }
+    Runnable tick =
+        () -> {
+          long now = System.nanoTime();
+          while (sent[0] < total && unanswered.get() < inFlight) {
+            long index = sent[0];
+            long scheduled = start + index * interval;
+            if (scheduled > now) {
+              break;
+            }
+            sent[0]++;
+            unanswered.incrementAndGet();
+            stubs
+                .get((int) (index % stubs.size()))
+                .shouldRateLimit(
+                    requests[(int) (index % requests.length)],
+                    new StreamObserver<RateLimitResponse>() {
+                      @Override
+                      public void onNext(RateLimitResponse r) {
+                        if (index < latencies.length) {
+                          latencies[(int) index] = System.nanoTime() - scheduled;
+                        }
+                        if (r.getOverallCode() == RateLimitResponse.Code.OVER_LIMIT) {
+                          over.incrementAndGet();
+                        }
+                      }
 
-                @Override
-                public void onError(Throwable t) {
-                  errors.incrementAndGet();
-                  done.incrementAndGet();
-                  slots.release();
-                }
+                      @Override
+                      public void onError(Throwable t) {
+                        errors.incrementAndGet();
+                        done.incrementAndGet();
+                        unanswered.decrementAndGet();
+                      }
 
-                @Override
-                public void onCompleted() {
-                  done.incrementAndGet();
-                  slots.release();
-                }
-              });
-      now = System.nanoTime();
+                      @Override
+                      public void onCompleted() {
+                        done.incrementAndGet();
+                        unanswered.decrementAndGet();
+                      }
+                    });
+          }
+          if (sent[0] >= total) {
+            allSent.countDown();
+          }
+        };
+    ScheduledFuture<?> pacing =
+        loop.next().scheduleAtFixedRate(tick, 0, 100, TimeUnit.MICROSECONDS);
+    allSent.await();
+    pacing.cancel(false);
+    while (unanswered.get() > 0) {
+      LockSupport.parkNanos(100_000);
     }
-    slots.acquire(inFlight);
     long nanos = System.nanoTime() - start;
     return new Result(done.get(), errors.get(), over.get(), nanos, cpuNanos(serverPid) - cpu0);
   }
