@@ -100,14 +100,17 @@ for r in $(seq 1 "$ROUNDS"); do
 done
 
 median() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
-base_rps=$(awk '$1 == "none" {print $3}' "$RESULTS" | median)
-base_cpu=$(awk '$1 == "none" {print $4}' "$RESULTS" | median)
+# Paired by round: each round's target against the bare app's run in the same round, so a round
+# the machine was slow in moves both sides (single rounds moved 20% on this machine).
+paired() { # target, column (3: requests/s as a ratio to none's, 4: CPU us/req as a difference)
+  awk -v m="$1" -v c="$2" '$1 == "none" {b[$2] = $c} $1 == m {v[$2] = $c}
+    END {for (r in v) print (c == 3 ? 100 * v[r] / b[r] : v[r] - b[r])}' "$RESULTS" | median
+}
 echo
 echo "median of $ROUNDS rounds; wrk -t$THREADS -c$CONNECTIONS -d$DURATION; $(nproc) cores"
-printf '%-9s %12s %10s %14s %12s\n' target "requests/s" "of none" "CPU us/req" "added"
+printf '%-9s %12s %14s %18s %20s\n' target "requests/s" "CPU us/req" "of none (paired)" "added CPU (paired)"
 for m in "${MODES[@]}"; do
   rps=$(awk -v m="$m" '$1 == m {print $3}' "$RESULTS" | median)
   cpu=$(awk -v m="$m" '$1 == m {print $4}' "$RESULTS" | median)
-  awk -v m="$m" -v rps="$rps" -v b="$base_rps" -v cpu="$cpu" -v bc="$base_cpu" \
-    'BEGIN {printf "%-9s %12.0f %9.1f%% %14.1f %12.1f\n", m, rps, 100 * rps / b, cpu, cpu - bc}'
+  printf '%-9s %12.0f %14.1f %17.1f%% %20.1f\n' "$m" "$rps" "$cpu" "$(paired "$m" 3)" "$(paired "$m" 4)"
 done

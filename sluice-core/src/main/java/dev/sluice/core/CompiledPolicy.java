@@ -44,6 +44,10 @@ final class CompiledPolicy {
   final int shadowRules;
   final boolean foldCase;
   final CompiledExemptions exemptions;
+
+  /** Whether any rule counts per a field of the body (most policies: none). */
+  private final boolean anyRuleReadsBody;
+
   private final Overrides overrides;
 
   CompiledPolicy(Policy policy, Store store, SipHash hasher, Overrides overrides) {
@@ -84,6 +88,7 @@ final class CompiledPolicy {
         router.add(r.route().path(), i, foldCase);
       }
     }
+    this.anyRuleReadsBody = Arrays.stream(rules).anyMatch(cr -> cr.readsBody);
     this.leaves = distinct.toArray(new KeySource[0]);
     this.leafTweaks = new long[leaves.length];
     for (int i = 0; i < leaves.length; i++) {
@@ -124,6 +129,9 @@ final class CompiledPolicy {
 
   /** See {@link Sluice#needsBody}. */
   boolean needsBody(String method, String path) {
+    if (!anyRuleReadsBody) {
+      return false; // asked on every request by a front door: no route matching for nothing
+    }
     String m = method == null ? null : HttpMethods.canonical(method);
     if (method != null && m == null) {
       return false; // invalid whatever its body says

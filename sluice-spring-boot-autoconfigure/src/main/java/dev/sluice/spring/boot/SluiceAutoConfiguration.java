@@ -11,6 +11,7 @@ import dev.sluice.overrides.SharedOverrideStorage;
 import dev.sluice.overrides.StateDir;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import jakarta.servlet.DispatcherType;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.security.Principal;
@@ -181,6 +182,7 @@ public class SluiceAutoConfiguration {
           new FilterRegistrationBean<>(new SluiceServletFilter(engine, resolver(resolvers)));
       registration.setName("sluiceFilter");
       registration.setOrder(properties.getFilterOrder());
+      registration.setDispatcherTypes(DispatcherType.REQUEST); // once per request, see the filter
       return registration;
     }
   }

@@ -6,10 +6,13 @@ import dev.sluice.core.Sluice;
 import dev.sluice.core.http.ClientAddress;
 import dev.sluice.core.http.Header;
 import dev.sluice.core.http.InvalidRequestException;
+import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletInputStream;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
@@ -24,15 +27,19 @@ import java.nio.charset.StandardCharsets;
 import java.security.Principal;
 import java.util.Collections;
 import java.util.List;
-import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
  * Sluice in a Servlet app: decides each request with the engine, adds the policy's rate-limit
  * headers to the app's answer, and answers a refusal itself (429 with the policy's headers and
  * body, 400, 503) as the gateway does. A body is read only for a rule that counts per a field of
  * it, at most {@code sluice.max-body-bytes}, and handed on to the app whole.
+ *
+ * <p>Registered for {@code REQUEST} dispatches only, so it decides each request once: a forward, an
+ * include, an error page or an async re-dispatch of the same request is not charged again. That is
+ * what Spring's {@code OncePerRequestFilter} gives, without its request attribute set and removed
+ * on every request (each one a walk over the context's attribute listeners).
  */
-final class SluiceServletFilter extends OncePerRequestFilter {
+final class SluiceServletFilter implements Filter {
   private static final System.Logger LOG = System.getLogger("dev.sluice.spring");
 
   private final SluiceEngine engine;
@@ -44,8 +51,16 @@ final class SluiceServletFilter extends OncePerRequestFilter {
   }
 
   @Override
-  protected void doFilterInternal(
-      HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+  public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain)
+      throws IOException, ServletException {
+    if (req instanceof HttpServletRequest request && res instanceof HttpServletResponse response) {
+      decide(request, response, chain);
+    } else {
+      chain.doFilter(req, res);
+    }
+  }
+
+  private void decide(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
       throws ServletException, IOException {
     Sluice sluice = engine.current();
     boolean shadow = engine.shadow();
