@@ -83,6 +83,16 @@ load() { # label, store argument, server pid, paced rate
   echo "== $1 (warm-up ${WARMUP}s, then ${SECS}s saturated and ${SECS}s paced at $4/s)"
   java -cp "$BENCH" dev.sluice.bench.RlsLoad "$2" "$SECS" "$IN_FLIGHT" "127.0.0.1:$RLS_PORT" "$3" \
     "$CHANNELS" "$CLIENT_THREADS" "$WARMUP" "$4" 2>&1 | grep -v SLF4J | tee "$WORK/$1.txt"
+  if [[ "$1" != empty ]]; then
+    # the service's own time per decision (store round trip included), from its histogram over
+    # the whole run: the smallest bucket holding 99% of the decisions
+    curl -s "http://127.0.0.1:$ADMIN_PORT/metrics" | awk '
+      /^sluice_decision_seconds_bucket/ {split($0, q, "\""); le[++n] = q[2]; c[n] = $NF}
+      /^sluice_decision_seconds_count/ {total = $NF}
+      END {for (i = 1; i <= n; i++) if (c[i] >= 0.99 * total) {
+        printf "decision time in the server (histogram, whole run): p99 <= %g s\n", le[i]; exit}}' |
+      tee -a "$WORK/$1.txt"
+  fi
   echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"
   kill "$3"
   wait "$3" 2>/dev/null || true

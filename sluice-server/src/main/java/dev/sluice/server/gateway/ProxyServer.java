@@ -254,7 +254,10 @@ final class ProxyServer {
     return ConnectionLimits.clientKey(address);
   }
 
-  /** A connection over a limit: answered 503 at once, counted, logged at most every 10 s. */
+  /**
+   * A connection over a limit: answered 503 at once (a TLS alert on a TLS port), counted, logged at
+   * most every 10 s.
+   */
   private void refused(Channel ch, ConnectionLimits.Admission why) {
     boolean total = why == ConnectionLimits.Admission.OVER_TOTAL;
     metrics.connectionRefused(total ? "total" : "per_client");
@@ -268,7 +271,7 @@ final class ProxyServer {
                 + " was refused: its address holds its most, --max-connections-per-client "
                 + limits.maxPerClient(),
         null);
-    ch.pipeline().addLast(new Refusal(why));
+    ch.pipeline().addLast(new Refusal(why, tls));
   }
 
   /**

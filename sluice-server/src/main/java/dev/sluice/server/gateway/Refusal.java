@@ -17,6 +17,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the request; then the gateway's side is shut, and whatever the client sends is read and dropped
  * until it closes too, for at most a second.
  *
+ * <p>On a TLS port the answer is a fatal TLS alert, {@code internal_error}, in a clear-text record
+ * (allowed before the handshake): a client in the middle of its handshake cannot read an HTTP
+ * answer (it would report a broken protocol), and completing a handshake to say 503 would spend the
+ * CPU an attacker opening connections wants spent. The client reports "received fatal alert:
+ * internal_error", and the refusal is counted as on a clear-text port.
+ *
  * <p>Why not close at once after the answer: a socket closed with the client's request unread in it
  * is reset, and a reset may make the client's system drop the answer before it is read. Why not
  * linger without bound: an attacker's connections would hold descriptors as long as it likes. So at
@@ -36,12 +42,25 @@ final class Refusal extends ChannelInboundHandlerAdapter {
           "TOO_MANY_CONNECTIONS",
           "too many connections from this client address; close some, or reuse one (keep-alive)");
 
+  /**
+   * A TLS record (content type 21, alert; version 3.3, as TLS 1.2 and 1.3 records say; length 2)
+   * holding a fatal (2) {@code internal_error} (80) alert, RFC 8446 section 6.
+   */
+  private static final byte[] TLS_INTERNAL_ERROR = {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x50};
+
   private final byte[] answer;
   private boolean counted;
   private ScheduledFuture<?> linger;
 
-  Refusal(ConnectionLimits.Admission why) {
-    this.answer = why == ConnectionLimits.Admission.OVER_TOTAL ? OVER_TOTAL : OVER_PER_CLIENT;
+  /**
+   * @param why which limit the connection is over
+   * @param tls whether the port speaks TLS (the answer is then a TLS alert)
+   */
+  Refusal(ConnectionLimits.Admission why, boolean tls) {
+    this.answer =
+        tls
+            ? TLS_INTERNAL_ERROR
+            : why == ConnectionLimits.Admission.OVER_TOTAL ? OVER_TOTAL : OVER_PER_CLIENT;
   }
 
   private static byte[] answer(String code, String message) {

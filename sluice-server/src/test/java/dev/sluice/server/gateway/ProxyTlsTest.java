@@ -8,6 +8,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.PemKeyCertOptions;
+import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -22,6 +23,7 @@ import java.nio.file.StandardCopyOption;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -140,6 +142,45 @@ class ProxyTlsTest {
     assertThat(f.metrics()).contains("sluice_tls_handshake_failures_total{reason=\"not_tls\"} 1.0");
     assertThat(f.get("/after").statusCode()).isEqualTo(200);
     assertThat(f.upstream.received).hasSize(1);
+  }
+
+  @Test
+  void aConnectionOverTheCap_getsAFatalTlsAlert_notClearTextItCannotRead() throws Exception {
+    f =
+        new TlsFixture(
+            policy(),
+            START,
+            new Protocols(
+                ServerTls.load(gatewayCert.certificate(), gatewayCert.key()), false, null),
+            ca,
+            null,
+            o -> o.withConnectionLimits(100, 1));
+    try (SSLSocket held = clientSocket()) {
+      held.getOutputStream()
+          .write("GET /held HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      held.getOutputStream().flush();
+      assertThat(RawHttp.read(new BufferedInputStream(held.getInputStream())).status())
+          .as("answered, so surely counted")
+          .isEqualTo(200);
+
+      try (SSLSocket second = clientSocket()) {
+        assertThatThrownBy(second::startHandshake)
+            .isInstanceOf(SSLException.class)
+            .hasMessageContaining("internal_error");
+      }
+    }
+
+    assertThat(f.metrics())
+        .contains("sluice_connections_refused_total{reason=\"per_client\"} 1.0")
+        .contains("sluice_tls_handshake_failures_total{reason=\"not_tls\"} 0.0");
+  }
+
+  private SSLSocket clientSocket() throws IOException {
+    SSLSocket s =
+        (SSLSocket)
+            ca.clientContext().getSocketFactory().createSocket("127.0.0.1", f.gateway.port());
+    s.setSoTimeout(10_000);
+    return s;
   }
 
   @Test

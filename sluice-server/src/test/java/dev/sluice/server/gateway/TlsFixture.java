@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.function.UnaryOperator;
 
 /**
  * A real gateway whose main port speaks TLS (with a certificate of a {@link TestCa}) or h2c, in
@@ -33,6 +34,17 @@ final class TlsFixture implements AutoCloseable {
    * @param upstreamUrl the upstream, or null for this fixture's {@link TestUpstream}
    */
   TlsFixture(Path policy, Instant start, Protocols protocols, TestCa ca, String upstreamUrl) {
+    this(policy, start, protocols, ca, upstreamUrl, o -> o);
+  }
+
+  /** As above, with the gateway's options changed by {@code tune}. */
+  TlsFixture(
+      Path policy,
+      Instant start,
+      Protocols protocols,
+      TestCa ca,
+      String upstreamUrl,
+      UnaryOperator<Gateway.Options> tune) {
     this.ticker = new ManualTicker(start);
     InMemoryStore memory = InMemoryStore.builder().ticker(ticker).executor(Runnable::run).build();
     this.engines = new Engines(policy, memory, null);
@@ -50,7 +62,7 @@ final class TlsFixture implements AutoCloseable {
     this.gateway =
         Gateway.start(
             engines,
-            options,
+            tune.apply(options),
             () -> Future.succeededFuture("memory"),
             Operations.builder(engines::current, engines.overrides()).build(),
             protocols);
