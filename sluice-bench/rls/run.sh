@@ -8,7 +8,8 @@
 #             same 100,000 clients) under wrk, for the decision service without gRPC
 # RlsLoad drives the gRPC targets (IPTO's search as two descriptors per call): saturated with
 # IN_FLIGHT calls over CHANNELS connections, then paced for latency (from the client's event loop,
-# at half the issue's targets). Server CPU per decision is read from /proc for the server's process.
+# at half the issue's targets; with the server's own p99 decision time over that phase, from its
+# /metrics). Server CPU per decision is read from /proc for the server's process.
 #
 #   sluice-bench/rls/run.sh            # from the repository root; about 5 minutes
 #
@@ -79,20 +80,10 @@ serve_sluice() { # store
   wait_port "$RLS_PORT"
 }
 
-load() { # label, store argument, server pid, paced rate
+load() { # label, store argument, server pid, paced rate, [the server's /metrics URL]
   echo "== $1 (warm-up ${WARMUP}s, then ${SECS}s saturated and ${SECS}s paced at $4/s)"
   java -cp "$BENCH" dev.sluice.bench.RlsLoad "$2" "$SECS" "$IN_FLIGHT" "127.0.0.1:$RLS_PORT" "$3" \
-    "$CHANNELS" "$CLIENT_THREADS" "$WARMUP" "$4" 2>&1 | grep -v SLF4J | tee "$WORK/$1.txt"
-  if [[ "$1" != empty ]]; then
-    # the service's own time per decision (store round trip included), from its histogram over
-    # the whole run: the smallest bucket holding 99% of the decisions
-    curl -s "http://127.0.0.1:$ADMIN_PORT/metrics" | awk '
-      /^sluice_decision_seconds_bucket/ {split($0, q, "\""); le[++n] = q[2]; c[n] = $NF}
-      /^sluice_decision_seconds_count/ {total = $NF}
-      END {for (i = 1; i <= n; i++) if (c[i] >= 0.99 * total) {
-        printf "decision time in the server (histogram, whole run): p99 <= %g s\n", le[i]; exit}}' |
-      tee -a "$WORK/$1.txt"
-  fi
+    "$CHANNELS" "$CLIENT_THREADS" "$WARMUP" "$4" ${5:-} 2>&1 | grep -v SLF4J | tee "$WORK/$1.txt"
   echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"
   kill "$3"
   wait "$3" 2>/dev/null || true
@@ -106,14 +97,15 @@ wait_port "$RLS_PORT"
 load empty empty "$SERVER" "$PACED_MEMORY"
 
 serve_sluice memory
-load memory memory "$SERVER" "$PACED_MEMORY"
+load memory memory "$SERVER" "$PACED_MEMORY" "http://127.0.0.1:$ADMIN_PORT/metrics"
 
 if command -v redis-server > /dev/null; then
   redis-server --port "$REDIS_PORT" --save '' --appendonly no > "$WORK/redis.log" 2>&1 &
   PIDS+=("$!")
   wait_port "$REDIS_PORT"
   serve_sluice "redis://127.0.0.1:$REDIS_PORT"
-  load redis "redis://127.0.0.1:$REDIS_PORT" "$SERVER" "$PACED_REDIS"
+  load redis "redis://127.0.0.1:$REDIS_PORT" "$SERVER" "$PACED_REDIS" \
+    "http://127.0.0.1:$ADMIN_PORT/metrics"
 else
   echo "== redis: skipped, no redis-server"
 fi

@@ -13,7 +13,8 @@
 #   sluice-bench/spring-boot/run.sh           # from anywhere; ~4 minutes
 #
 # Environment: DURATION (10s), THREADS (2), CONNECTIONS (50), ROUNDS (5), WARMUP (30s per target
-# before the first round: C2 compiles the request path under load), SKIP_BUILD=1 to use the jar
+# before the first round: C2 compiles the request path under load), PAUSE (3: seconds of quiet
+# before each timed run, as a JVM just measured may still be collecting and compiling), SKIP_BUILD=1 to use the jar
 # already built, APP_CP to run the app from a class path instead of the jar (no install: the
 # worktree's module jars, e.g. from `mvn dependency:build-classpath` with the sluice entries
 # swapped for */target/*.jar), JAVA_OPTS (below). wrk and the apps share the machine's cores, as they would on
@@ -27,6 +28,7 @@ THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-50}
 ROUNDS=${ROUNDS:-5}
 WARMUP=${WARMUP:-30s}
+PAUSE=${PAUSE:-3}
 JAVA_OPTS=${JAVA_OPTS:-"-Xms256m -Xmx256m -XX:+UseG1GC -XX:+AlwaysPreTouch"}
 JAR=sluice-bench/spring-boot/target/sluice-bench-spring-boot-0.1.0-SNAPSHOT.jar
 
@@ -88,6 +90,7 @@ for r in $(seq 1 "$ROUNDS"); do
   # the order rotates each round, so no target always runs first
   for i in 0 1 2; do
     m=${MODES[$(((i + r) % 3))]}
+    sleep "$PAUSE" # the previous target's JVM finishes its GC and compiling before this one is timed
     before=$(cpu_ticks "${PID[$m]}")
     out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" "http://127.0.0.1:${PORT[$m]}/assets")
     after=$(cpu_ticks "${PID[$m]}")

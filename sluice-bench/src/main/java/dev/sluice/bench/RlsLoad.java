@@ -24,6 +24,10 @@ import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
 import io.grpc.stub.StreamObserver;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -53,6 +57,7 @@ import java.util.concurrent.locks.LockSupport;
  *     [seconds=10] [inFlight=256] [host:port of a running server, else one in this process]
  *     [server pid, for its CPU per decision] [channels=2] [clientThreads=1]
  *     [warm-up seconds=seconds/2, at least 3] [pacedRate per second=half the saturated rate]
+ *     [the server's /metrics URL, for its own p99 decision time while paced]
  * java -cp sluice-bench/target/benchmarks.jar dev.sluice.bench.RlsLoad serve-empty PORT
  * </pre>
  *
@@ -85,6 +90,7 @@ public final class RlsLoad {
     int clientThreads = args.length > 6 ? Integer.parseInt(args[6]) : 1;
     int warmup = args.length > 7 ? Integer.parseInt(args[7]) : Math.max(3, seconds / 2);
     long pacedRate = args.length > 8 ? Long.parseLong(args[8]) : 0; // 0: half the saturated rate
+    URI metrics = args.length > 9 ? URI.create(args[9]) : null; // the server's /metrics
 
     RateLimitServer server = null;
     Server emptyServer = null;
@@ -156,7 +162,9 @@ public final class RlsLoad {
         full.rate(), full.calls, full.errors, full.over, full.cpuMicrosPerCall());
     long paceAt = pacedRate > 0 ? pacedRate : (long) (full.rate() / 2);
     long[] latencies = new long[(int) Math.min(Integer.MAX_VALUE - 8, paceAt * seconds + 1024)];
+    long[] histogramBefore = metrics == null ? null : decisionHistogram(metrics);
     Result paced = paced(loop, stubs, requests, inFlight, seconds, paceAt, latencies, serverPid);
+    long[] histogramAfter = metrics == null ? null : decisionHistogram(metrics);
     long[] l = Arrays.copyOf(latencies, (int) Math.min(paced.calls, latencies.length));
     Arrays.sort(l);
     System.out.printf(
@@ -169,6 +177,11 @@ public final class RlsLoad {
         pct(l, 0.999),
         l.length == 0 ? 0 : l[l.length - 1] / 1e6,
         paced.cpuMicrosPerCall());
+    if (histogramBefore != null) {
+      System.out.printf(
+          "paced, in the server (its sluice_decision_seconds histogram): p99 <= %s s%n",
+          p99Bound(histogramBefore, histogramAfter));
+    }
 
     for (ManagedChannel c : channels) {
       c.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
@@ -207,6 +220,39 @@ public final class RlsLoad {
     double cpuMicrosPerCall() {
       return calls == 0 ? 0 : cpuNanos / 1e3 / calls;
     }
+  }
+
+  private static final String[] DECISION_BUCKETS = {
+    "2.5E-6", "5.0E-6", "1.0E-5", "2.5E-5", "5.0E-5", "1.0E-4", "2.5E-4", "5.0E-4", "0.001",
+    "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "1.0", "+Inf"
+  };
+
+  /** The cumulative counts of the server's decision-time histogram, per bucket bound. */
+  private static long[] decisionHistogram(URI metrics) throws Exception {
+    String text =
+        HttpClient.newHttpClient()
+            .send(HttpRequest.newBuilder(metrics).build(), HttpResponse.BodyHandlers.ofString())
+            .body();
+    long[] counts = new long[DECISION_BUCKETS.length];
+    for (String line : text.split("\n")) {
+      for (int i = 0; i < DECISION_BUCKETS.length; i++) {
+        if (line.startsWith("sluice_decision_seconds_bucket{le=\"" + DECISION_BUCKETS[i] + "\"}")) {
+          counts[i] = (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+        }
+      }
+    }
+    return counts;
+  }
+
+  /** The smallest bucket bound holding 99% of the decisions made between two readings. */
+  private static String p99Bound(long[] before, long[] after) {
+    long total = after[after.length - 1] - before[before.length - 1];
+    for (int i = 0; i < after.length; i++) {
+      if (after[i] - before[i] >= 0.99 * total) {
+        return DECISION_BUCKETS[i];
+      }
+    }
+    return "+Inf";
   }
 
   /**

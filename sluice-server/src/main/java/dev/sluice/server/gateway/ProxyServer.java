@@ -36,7 +36,6 @@ import java.time.Duration;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The main port: a reverse proxy on Netty's HTTP/1.1 codec, driven directly.
@@ -58,8 +57,6 @@ import java.util.concurrent.atomic.AtomicLong;
  * still waiting for the upstream are answered 503 {@code SHUTTING_DOWN}, and everything is closed.
  */
 final class ProxyServer {
-  private static final System.Logger LOG = System.getLogger("sluice.gateway");
-  private static final long LOG_EVERY_NANOS = 10_000_000_000L;
 
   /** After the drain time, how long answering the requests still in flight may take. */
   private static final long ANSWER_GRACE_MS = 1_000;
@@ -97,7 +94,7 @@ final class ProxyServer {
   private final EventLoopGroup group;
   private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
   private final Map<EventExecutor, UpstreamPool> pools = new IdentityHashMap<>();
-  private final AtomicLong lastUpstreamLog = new AtomicLong(System.nanoTime() - LOG_EVERY_NANOS);
+  private final BoundedLog upstreamFailureLog = new BoundedLog(10);
   private final Channel listener;
   private final DnsAddressResolverGroup resolver;
 
@@ -293,16 +290,15 @@ final class ProxyServer {
 
   /** Logs, at most every 10 s, that the upstream failed a forward. */
   void logUpstreamFailure(boolean timeout, Throwable cause) {
-    long now = System.nanoTime();
-    long last = lastUpstreamLog.get();
-    if (now - last >= LOG_EVERY_NANOS && lastUpstreamLog.compareAndSet(last, now)) {
-      LOG.log(
-          Level.WARNING,
-          "the upstream {0} {1}: {2} (logged at most every 10 s)",
-          upstream,
-          timeout ? "did not answer in time" : "could not be reached",
-          String.valueOf(cause));
-    }
+    upstreamFailureLog.log(
+        Level.WARNING,
+        () ->
+            "the upstream "
+                + upstream
+                + (timeout ? " did not answer in time: " : " could not be reached: ")
+                + cause
+                + " (logged at most every 10 s)",
+        null);
   }
 
   /**
