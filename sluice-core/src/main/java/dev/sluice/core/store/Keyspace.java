@@ -36,7 +36,7 @@ final class Keyspace {
   private final List<Index> indexes = new CopyOnWriteArrayList<>();
 
   Keyspace(Settings s, WhenFull defaultWhenFull) {
-    this.ticker = s.ticker;
+    this.ticker = s.ticker != null ? s.ticker : Ticker.system();
     this.maxBuckets = s.maxBuckets;
     this.whenFull = s.whenFull != null ? s.whenFull : defaultWhenFull;
     this.sweepIntervalMicros = s.sweepInterval.toNanos() / 1_000;
@@ -183,7 +183,8 @@ final class Keyspace {
     private static final Duration MIN_SWEEP_INTERVAL = Duration.ofMillis(1);
     private static final Duration MAX_SWEEP_INTERVAL = Duration.ofDays(366 * 100);
 
-    Ticker ticker = Ticker.system();
+    Ticker ticker; // null: Ticker.system(), chosen only then, so its refresh thread starts only if
+    // used
     long maxBuckets = 1_000_000;
     WhenFull whenFull;
     Duration sweepInterval = Duration.ofMinutes(1);

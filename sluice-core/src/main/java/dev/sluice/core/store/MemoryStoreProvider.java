@@ -52,6 +52,7 @@ public final class MemoryStoreProvider implements StoreProvider {
               + "'");
     }
     InMemoryStore.Builder b = InMemoryStore.builder();
+    settings.ticker().ifPresent(b::ticker);
     settings
         .option(MAX_BUCKETS)
         .ifPresent(v -> b.maxBuckets(number(MAX_BUCKETS, v, 10, "at least 10")));

@@ -1,5 +1,6 @@
 package dev.sluice.core.store;
 
+import dev.sluice.core.Ticker;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -27,12 +28,14 @@ public final class StoreSettings {
   private final Duration timeout;
   private final boolean connectInBackground;
   private final String password;
+  private final Ticker ticker;
   private final Map<String, String> options;
 
   private StoreSettings(Builder b) {
     this.timeout = b.timeout;
     this.connectInBackground = b.connectInBackground;
     this.password = b.password;
+    this.ticker = b.ticker;
     this.options = Collections.unmodifiableMap(new LinkedHashMap<>(b.options));
   }
 
@@ -74,6 +77,17 @@ public final class StoreSettings {
     return Optional.ofNullable(password);
   }
 
+  /**
+   * The clock of a store that keeps time itself (the memory store), if one was given; a store whose
+   * time is its server's (Redis, by its {@code TIME}) ignores it. Unset, the memory store reads
+   * {@link Ticker#system()}, a clock refreshed by a thread every millisecond: the cheaper choice
+   * past a few hundred thousand decisions a second. An app deciding fewer (a Servlet app) pays less
+   * with {@link Ticker#precise()}, which starts no thread.
+   */
+  public Optional<Ticker> ticker() {
+    return Optional.ofNullable(ticker);
+  }
+
   /** The options of one kind of store, by name, in the order they were set. */
   public Map<String, String> options() {
     return options;
@@ -102,6 +116,7 @@ public final class StoreSettings {
     private Duration timeout = DEFAULT_TIMEOUT;
     private boolean connectInBackground;
     private String password;
+    private Ticker ticker;
     private final Map<String, String> options = new LinkedHashMap<>();
 
     private Builder() {}
@@ -137,6 +152,12 @@ public final class StoreSettings {
         throw new IllegalArgumentException("the store password is empty");
       }
       this.password = password;
+      return this;
+    }
+
+    /** See {@link StoreSettings#ticker()}. */
+    public Builder ticker(Ticker ticker) {
+      this.ticker = Objects.requireNonNull(ticker, "ticker");
       return this;
     }
 

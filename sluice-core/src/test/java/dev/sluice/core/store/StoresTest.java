@@ -3,7 +3,20 @@ package dev.sluice.core.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sluice.core.Decision;
+import dev.sluice.core.ManualTicker;
+import dev.sluice.core.Request;
+import dev.sluice.core.Sluice;
+import dev.sluice.core.policy.DenialFormat;
+import dev.sluice.core.policy.HeaderDialect;
+import dev.sluice.core.policy.KeySource;
+import dev.sluice.core.policy.Limit;
+import dev.sluice.core.policy.Policy;
+import dev.sluice.core.policy.Rule;
+import dev.sluice.core.policy.Window;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Finding a store by its URI's scheme, its settings and options, and showing URIs safely. */
@@ -34,6 +47,32 @@ class StoresTest {
     }
     try (Store s = Stores.open("memory")) {
       assertThat(((InMemoryStore) s).capacity()).as("the default").isEqualTo(1_000_000);
+    }
+  }
+
+  @Test
+  void memory_readsTheClockTheSettingsGive() {
+    ManualTicker clock = new ManualTicker(Instant.parse("2025-03-03T09:00:15Z"));
+    Policy policy =
+        new Policy(
+            HeaderDialect.X_RATELIMIT,
+            true,
+            DenialFormat.DETAIL,
+            List.of(
+                Rule.global(
+                    "g",
+                    new KeySource.Constant("all"),
+                    List.of(Limit.fixed("minute", 5, Window.of(Duration.ofMinutes(1)))))));
+    try (Store s = Stores.open("memory", StoreSettings.builder().ticker(clock).build())) {
+      Sluice engine = Sluice.builder(policy).store(s).build();
+      Decision first = engine.decide(Request.builder("GET", "/").build());
+      clock.advance(Duration.ofMinutes(1));
+      Decision later = engine.decide(Request.builder("GET", "/").build());
+
+      assertThat(first.limits().get(0).resetAtMicros())
+          .as("the end of the window the manual clock is in")
+          .isEqualTo(Instant.parse("2025-03-03T09:01:00Z").toEpochMilli() * 1_000);
+      assertThat(later.limits().get(0).remaining()).as("a new window, by that clock").isEqualTo(4);
     }
   }
 

@@ -1,6 +1,8 @@
 package dev.sluice.spring.boot;
 
+import dev.sluice.core.Ticker;
 import dev.sluice.core.store.Store;
+import dev.sluice.core.store.StoreSettings;
 import java.util.Locale;
 
 /**
@@ -11,10 +13,11 @@ import java.util.Locale;
 final class Stores {
   private Stores() {}
 
-  static Store open(String spec) {
+  /** The store {@code spec} names; a memory store reads {@code clock}. */
+  static Store open(String spec, Ticker clock) {
     String s = spec == null || spec.isBlank() ? "memory" : spec.trim();
     try {
-      return dev.sluice.core.store.Stores.open(s);
+      return dev.sluice.core.store.Stores.open(s, StoreSettings.builder().ticker(clock).build());
     } catch (IllegalArgumentException e) {
       boolean redis = s.toLowerCase(Locale.ROOT).startsWith("redis");
       throw new IllegalArgumentException(
