@@ -44,12 +44,13 @@ import java.util.concurrent.locks.LockSupport;
  * descriptors per call, {@code [client]} and {@code [route=search, client]}) over 100,000 clients.
  * First saturated: {@code inFlight} calls kept in flight, each answer sending the next call from
  * the client's event loop (a closed loop with no thread hand-off per call); then paced at half that
- * rate (or at {@code pacedRate}) from one thread (latency percentiles, measured from each call's
- * scheduled time, so a stall is not hidden). The client runs its own event loop ({@code
- * clientThreads}, epoll where it loads) over {@code channels} HTTP/2 connections, with direct
- * executors. Not a test: run it by hand, or through {@code sluice-bench/rls/run.sh}, which runs it
- * against a separate server process (the rate limit service in memory and on Redis, an empty gRPC
- * server as the ceiling of gRPC on the machine) and wrk against Sluice's own {@code POST
+ * rate (or at {@code pacedRate}) by a task on the client's event loop (latency percentiles,
+ * measured from each call's scheduled time, so a stall is not hidden; the task runs every 100 µs,
+ * so a call may wait up to that for it, 50 µs on average, included). The client runs its own event
+ * loop ({@code clientThreads}, epoll where it loads) over {@code channels} HTTP/2 connections, with
+ * direct executors. Not a test: run it by hand, or through {@code sluice-bench/rls/run.sh}, which
+ * runs it against a separate server process (the rate limit service in memory and on Redis, an
+ * empty gRPC server as the ceiling of gRPC on the machine) and wrk against Sluice's own {@code POST
  * /v1/check}, in one go.
  *
  * <pre>
@@ -160,7 +161,7 @@ public final class RlsLoad {
         "saturated: %,.0f decisions/s (%,d calls, %d errors, %d over limit), server CPU %.1f us"
             + " per decision%n",
         full.rate(), full.calls, full.errors, full.over, full.cpuMicrosPerCall());
-    long paceAt = pacedRate > 0 ? pacedRate : (long) (full.rate() / 2);
+    long paceAt = pacedRate > 0 ? pacedRate : Math.max(1, (long) (full.rate() / 2));
     long[] latencies = new long[(int) Math.min(Integer.MAX_VALUE - 8, paceAt * seconds + 1024)];
     long[] histogramBefore = metrics == null ? null : decisionHistogram(metrics);
     Result paced = paced(loop, stubs, requests, inFlight, seconds, paceAt, latencies, serverPid);
@@ -179,7 +180,7 @@ public final class RlsLoad {
         paced.cpuMicrosPerCall());
     if (histogramBefore != null) {
       System.out.printf(
-          "paced, in the server (its sluice_decision_seconds histogram): p99 <= %s s%n",
+          "paced, in the server (its sluice_decision_seconds histogram): p99 %s%n",
           p99Bound(histogramBefore, histogramAfter));
     }
 
@@ -244,15 +245,18 @@ public final class RlsLoad {
     return counts;
   }
 
-  /** The smallest bucket bound holding 99% of the decisions made between two readings. */
+  /** The smallest bucket bound holding 99% of the decisions made between two readings, as text. */
   private static String p99Bound(long[] before, long[] after) {
     long total = after[after.length - 1] - before[before.length - 1];
+    if (total <= 0) {
+      return "unknown (no sluice_decision_seconds_bucket series counted the paced calls)";
+    }
     for (int i = 0; i < after.length; i++) {
       if (after[i] - before[i] >= 0.99 * total) {
-        return DECISION_BUCKETS[i];
+        return "<= " + DECISION_BUCKETS[i] + " s";
       }
     }
-    return "+Inf";
+    return "<= +Inf s";
   }
 
   /**
@@ -278,6 +282,9 @@ public final class RlsLoad {
     AtomicLong over = new AtomicLong();
     AtomicLong unanswered = new AtomicLong();
     long total = perSecond * seconds;
+    if (perSecond <= 0) {
+      throw new IllegalArgumentException("a paced rate must be at least 1 a second: " + perSecond);
+    }
     long interval = 1_000_000_000L / perSecond;
     long[] sent = {0}; // touched by the pacing task only
     CountDownLatch allSent = new CountDownLatch(1);
@@ -329,7 +336,9 @@ public final class RlsLoad {
         };
     ScheduledFuture<?> pacing =
         loop.next().scheduleAtFixedRate(tick, 0, 100, TimeUnit.MICROSECONDS);
-    allSent.await();
+    if (!allSent.await(seconds + 60L, TimeUnit.SECONDS)) {
+      throw new IllegalStateException("the pacing task stopped before sending every call");
+    }
     pacing.cancel(false);
     while (unanswered.get() > 0) {
       LockSupport.parkNanos(100_000);

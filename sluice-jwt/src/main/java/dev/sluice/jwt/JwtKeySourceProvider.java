@@ -42,9 +42,13 @@ public final class JwtKeySourceProvider implements KeySourceProvider {
 
   private final Ticker ticker;
 
-  /** The provider the policy reader finds: on the system clock. */
+  /**
+   * The provider the policy reader finds: on the system clock, looked up at each read, so that
+   * merely finding this provider (the policy reader makes every provider on the class path) does
+   * not start {@link Ticker#system()}'s refresh thread in an app whose policy has no JWT key.
+   */
   public JwtKeySourceProvider() {
-    this(Ticker.system());
+    this(() -> Ticker.system().epochMicros());
   }
 
   JwtKeySourceProvider(Ticker ticker) {

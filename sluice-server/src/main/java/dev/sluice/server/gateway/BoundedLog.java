@@ -2,7 +2,7 @@ package dev.sluice.server.gateway;
 
 import java.lang.System.Logger.Level;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Supplier;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * One kind of trouble, logged at most once per interval, with how many of its kind were left out
@@ -16,7 +16,7 @@ final class BoundedLog {
   private final long everyNanos;
   private final String every;
   private final AtomicLong last;
-  private final AtomicLong suppressed = new AtomicLong();
+  private final LongAdder suppressed = new LongAdder();
 
   /** A kind logged at most once per {@code seconds}. */
   BoundedLog(int seconds) {
@@ -27,27 +27,34 @@ final class BoundedLog {
 
   /** Logs {@code message} (and {@code cause}, when not null) unless one was logged lately. */
   void log(Level level, String message, Throwable cause) {
-    log(level, () -> message, cause);
+    if (due()) {
+      write(level, message, cause);
+    }
   }
 
   /**
-   * Logs the message {@code message} makes (and {@code cause}, when not null) unless one was logged
-   * lately; the message is made only then, so a kind that happens on every request costs a clock
-   * read, not a formatted string, while it is left out.
+   * Whether a line may be written now; if so, the caller writes it with {@link #write}, else it was
+   * counted as left out. For a kind that happens on every request: while it is left out it costs a
+   * clock read and an uncontended add, and its message is never made.
    */
-  void log(Level level, Supplier<String> message, Throwable cause) {
+  boolean due() {
+    long now = System.nanoTime();
+    long before = last.get();
+    if (now - before < everyNanos || !last.compareAndSet(before, now)) {
+      suppressed.increment();
+      return false;
+    }
+    return true;
+  }
+
+  /** Writes the line {@link #due} allowed, saying how many were left out since the last one. */
+  void write(Level level, String message, Throwable cause) {
     try {
-      long now = System.nanoTime();
-      long before = last.get();
-      if (now - before < everyNanos || !last.compareAndSet(before, now)) {
-        suppressed.incrementAndGet();
-        return;
-      }
-      long left = suppressed.getAndSet(0);
+      long left = suppressed.sumThenReset();
       String line =
           left == 0
-              ? message.get()
-              : message.get() + " (and " + left + " more like it in the " + every + " before)";
+              ? message
+              : message + " (and " + left + " more like it in the " + every + " before)";
       if (cause == null) {
         LOG.log(level, line);
       } else {

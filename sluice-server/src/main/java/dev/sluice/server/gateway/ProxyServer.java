@@ -290,15 +290,16 @@ final class ProxyServer {
 
   /** Logs, at most every 10 s, that the upstream failed a forward. */
   void logUpstreamFailure(boolean timeout, Throwable cause) {
-    upstreamFailureLog.log(
-        Level.WARNING,
-        () ->
-            "the upstream "
-                + upstream
-                + (timeout ? " did not answer in time: " : " could not be reached: ")
-                + cause
-                + " (logged at most every 10 s)",
-        null);
+    if (upstreamFailureLog.due()) {
+      upstreamFailureLog.write(
+          Level.WARNING,
+          "the upstream "
+              + upstream
+              + (timeout ? " did not answer in time: " : " could not be reached: ")
+              + cause
+              + " (logged at most every 10 s)",
+          null);
+    }
   }
 
   /**

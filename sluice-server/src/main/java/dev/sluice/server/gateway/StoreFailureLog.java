@@ -18,22 +18,23 @@ final class StoreFailureLog implements DecisionListener {
     if (d.storeFailure() == null) {
       return;
     }
-    log.log(
+    if (!log.due()) {
+      return;
+    }
+    String mode = engine.policy().onStoreFailure().label();
+    log.write(
         Level.WARNING,
-        () -> {
-          String mode = engine.policy().onStoreFailure().label();
-          return "the rate-limit store failed ("
-              + d.storeFailure()
-              + "); on-store-failure: "
-              + mode
-              + ", so requests are "
-              + switch (mode) {
-                case "open" -> "let through uncounted";
-                case "closed" -> "refused with 503";
-                default -> "counted in this instance's memory";
-              }
-              + " (logged at most every 10 s)";
-        },
+        "the rate-limit store failed ("
+            + d.storeFailure()
+            + "); on-store-failure: "
+            + mode
+            + ", so requests are "
+            + switch (mode) {
+              case "open" -> "let through uncounted";
+              case "closed" -> "refused with 503";
+              default -> "counted in this instance's memory";
+            }
+            + " (logged at most every 10 s)",
         null);
   }
 }
