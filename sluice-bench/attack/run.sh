@@ -25,6 +25,8 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
+BENCH_NAME=attack
+. sluice-bench/lib.sh
 HERE=sluice-bench/attack
 LEGIT_RATE=${LEGIT_RATE:-50}
 FLOOD_DURATION=${FLOOD_DURATION:-30s}
@@ -46,26 +48,10 @@ if [[ "$(ulimit -n)" != unlimited && "$(ulimit -n)" -lt 12000 ]]; then
   echo "warning: ulimit -n is $(ulimit -n); each process of the slowloris phases needs about 10,000" >&2
 fi
 
-need() { # command, Debian package
-  if ! command -v "$1" >/dev/null 2>&1; then
-    echo "installing $2" >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y "$2" >/dev/null
-  fi
-}
 need wrk wrk
 need nginx nginx-light
 need curl curl
 need python3 python3
-
-WORK=$(mktemp -d /tmp/sluice-attack-bench.XXXXXX)
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do
-    kill "$pid" 2>/dev/null || true
-  done
-  wait 2>/dev/null || true
-}
-trap cleanup EXIT
 
 if [[ "${SKIP_BUILD:-}" != 1 ]]; then
   ./mvnw -q -pl sluice-server -am package -DskipTests
@@ -99,15 +85,6 @@ PIDS+=($!)
 SLUICE_PID=$!
 PIDS+=($SLUICE_PID)
 
-wait_for() { # url
-  for _ in $(seq 1 300); do
-    if curl -fsS -o /dev/null "$1" 2>/dev/null; then return 0; fi
-    sleep 0.1
-  done
-  echo "not answering: $1" >&2
-  cat "$WORK/sluice.log" >&2
-  exit 1
-}
 wait_for "http://127.0.0.1:$UPSTREAM_PORT/"
 wait_for "http://127.0.0.1:$ADMIN_PORT/healthz"
 

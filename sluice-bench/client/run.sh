@@ -16,21 +16,14 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
+BENCH_NAME=client
+. sluice-bench/lib.sh
 CONFIGS=${CONFIGS:-"readme default assumed okhttp spring apache"}
 REQUESTS=${REQUESTS:-300}
 THREADS=${THREADS:-20}
 PORT=${PORT:-18190}
 ADMIN_PORT=${ADMIN_PORT:-18191}
 
-WORK=$(mktemp -d /tmp/sluice-client-bench.XXXXXX)
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do
-    kill "$pid" 2>/dev/null || true
-  done
-  wait 2>/dev/null || true
-}
-trap cleanup EXIT
 
 if [[ "${SKIP_BUILD:-}" != 1 ]]; then
   ./mvnw -q -pl sluice-server,sluice-client-okhttp,sluice-client-spring,sluice-client-apache -am \

@@ -24,6 +24,8 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
+BENCH_NAME=gateway
+. sluice-bench/lib.sh
 DURATION=${DURATION:-10s}
 THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-50}
@@ -36,25 +38,10 @@ NGINX_PORT=18091
 SLUICE_PORT=18092
 ADMIN_PORT=18093
 
-need() { # command, Debian package
-  if ! command -v "$1" >/dev/null 2>&1; then
-    echo "installing $2" >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y "$2" >/dev/null
-  fi
-}
 need wrk wrk
 need nginx nginx-light
 need curl curl
 
-WORK=$(mktemp -d /tmp/sluice-gateway-bench.XXXXXX)
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do
-    kill "$pid" 2>/dev/null || true
-  done
-  wait 2>/dev/null || true
-}
-trap cleanup EXIT
 
 if [[ "${SKIP_BUILD:-}" != 1 ]]; then
   ./mvnw -q -pl sluice-server -am package -DskipTests
@@ -133,15 +120,6 @@ PIDS+=($PROXY_PID)
 SLUICE_PID=$!
 PIDS+=($SLUICE_PID)
 
-wait_for() { # url
-  for _ in $(seq 1 300); do
-    if curl -fsS -o /dev/null "$1" 2>/dev/null; then return 0; fi
-    sleep 0.1
-  done
-  echo "not answering: $1" >&2
-  cat "$WORK/sluice.log" >&2
-  exit 1
-}
 wait_for "http://127.0.0.1:$UPSTREAM_PORT/"
 wait_for "http://127.0.0.1:$NGINX_PORT/"
 wait_for "http://127.0.0.1:$SLUICE_PORT/"
@@ -170,7 +148,7 @@ for t in "${TARGETS[@]}"; do
 done
 
 # CPU time (clock ticks) used so far by a process and its children (nginx's workers).
-ticks() {
+tree_ticks() {
   local total=0 pid
   for pid in "$1" $(pgrep -P "$1" || true); do
     total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat")))
@@ -200,9 +178,9 @@ echo
 echo "== peak: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency URL, $ROUNDS rounds, targets alternating"
 for round in $(seq 1 "$ROUNDS"); do
   for t in "${TARGETS[@]}"; do
-    before=$(ticks "${CPU_PID[$t]}")
+    before=$(tree_ticks "${CPU_PID[$t]}")
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "${URL[$t]}" > "$WORK/peak-$t-$round.txt"
-    CPU_MS[$t-$round]=$(( ($(ticks "${CPU_PID[$t]}") - before) * 1000 / $(getconf CLK_TCK) ))
+    CPU_MS[$t-$round]=$(( ($(tree_ticks "${CPU_PID[$t]}") - before) * 1000 / $(getconf CLK_TCK) ))
     echo "-- $t, round $round"
     cat "$WORK/peak-$t-$round.txt"
   done

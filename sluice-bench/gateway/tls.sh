@@ -19,6 +19,8 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
+BENCH_NAME=tls
+. sluice-bench/lib.sh
 DURATION=${DURATION:-10s}
 THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-50}
@@ -32,27 +34,12 @@ NGINX_PORT=18191
 SLUICE_PORT=18192
 ADMIN_PORT=18193
 
-need() { # command, Debian package
-  if ! command -v "$1" >/dev/null 2>&1; then
-    echo "installing $2" >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y "$2" >/dev/null
-  fi
-}
 need wrk wrk
 need nginx nginx-light
 need curl curl
 need h2load nghttp2-client
 need openssl openssl
 
-WORK=$(mktemp -d /tmp/sluice-tls-bench.XXXXXX)
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do
-    kill "$pid" 2>/dev/null || true
-  done
-  wait 2>/dev/null || true
-}
-trap cleanup EXIT
 
 if [[ "${SKIP_BUILD:-}" != 1 ]]; then
   ./mvnw -q -pl sluice-server -am package -DskipTests
@@ -142,18 +129,9 @@ PIDS+=($!)
   --port "$SLUICE_PORT" --admin-port "$ADMIN_PORT" > "$WORK/sluice.log" 2>&1 &
 PIDS+=($!)
 
-wait_for() { # url
-  for _ in $(seq 1 300); do
-    if curl -fsS --cacert "$WORK/ca.crt" -o /dev/null "$1" 2>/dev/null; then return 0; fi
-    sleep 0.1
-  done
-  echo "not answering: $1" >&2
-  cat "$WORK/sluice.log" >&2
-  exit 1
-}
 wait_for "http://127.0.0.1:$UPSTREAM_PORT/"
-wait_for "https://127.0.0.1:$NGINX_PORT/"
-wait_for "https://127.0.0.1:$SLUICE_PORT/"
+wait_for "https://127.0.0.1:$NGINX_PORT/" --cacert "$WORK/ca.crt"
+wait_for "https://127.0.0.1:$SLUICE_PORT/" --cacert "$WORK/ca.crt"
 
 echo "== machine"
 echo "nproc: $(nproc)"
@@ -204,7 +182,6 @@ for round in $(seq 1 "$ROUNDS"); do
   echo "round $round done"
 done
 
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 echo
 echo "== results (requests/s, median of $ROUNDS rounds; load after: $(uptime))"
 printf '%-28s %12s %12s %8s\n' "row" "nginx" "sluice" "ratio"

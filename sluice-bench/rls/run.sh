@@ -22,6 +22,8 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
+BENCH_NAME=rls
+. sluice-bench/lib.sh
 SECS=${SECONDS_PER_PHASE:-10}
 WARMUP=${WARMUP:-30}
 IN_FLIGHT=${IN_FLIGHT:-256}
@@ -42,27 +44,7 @@ fi
 JAR=sluice-server/target/sluice.jar
 BENCH=sluice-bench/target/benchmarks.jar
 
-WORK=$(mktemp -d /tmp/sluice-rls-bench.XXXXXX)
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do
-    kill "$pid" 2>/dev/null || true
-  done
-  wait 2>/dev/null || true
-}
-trap cleanup EXIT
 
-wait_port() { # port
-  for _ in $(seq 1 600); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
-      return 0
-    fi
-    sleep 0.1
-  done
-  echo "nothing listens on port $1" >&2
-  exit 1
-}
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 echo "nproc: $(nproc)"
 "${JAVA:-java}" -version 2>&1 | head -n 1

@@ -23,6 +23,8 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
+BENCH_NAME=spring
+. sluice-bench/lib.sh
 DURATION=${DURATION:-10s}
 THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-50}
@@ -47,14 +49,6 @@ declare -A PORT=([none]=18110 [sluice]=18111 [bucket4j]=18112)
 declare -A FLAGS=([none]="" [sluice]="--sluice.enabled=true" [bucket4j]="--bucket4j.enabled=true")
 declare -A PID
 MODES=(none sluice bucket4j)
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do
-    kill "$pid" 2>/dev/null || true
-  done
-  wait 2>/dev/null || true
-}
-trap cleanup EXIT
 
 for m in "${MODES[@]}"; do
   # shellcheck disable=SC2086
@@ -75,9 +69,6 @@ for m in "${MODES[@]}"; do
   curl -s -i "http://127.0.0.1:${PORT[$m]}/assets" | grep -i '^x-rate' | sed "s/^/$m: /" >&2 || true
 done
 
-cpu_ticks() { # utime + stime of a process, in clock ticks
-  awk '{print $14 + $15}' "/proc/$1/stat"
-}
 TICKS=$(getconf CLK_TCK)
 
 for m in "${MODES[@]}"; do
@@ -91,9 +82,9 @@ for r in $(seq 1 "$ROUNDS"); do
   for i in 0 1 2; do
     m=${MODES[$(((i + r) % 3))]}
     sleep "$PAUSE" # the previous target's JVM finishes its GC and compiling before this one is timed
-    before=$(cpu_ticks "${PID[$m]}")
+    before=$(ticks "${PID[$m]}")
     out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" "http://127.0.0.1:${PORT[$m]}/assets")
-    after=$(cpu_ticks "${PID[$m]}")
+    after=$(ticks "${PID[$m]}")
     rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
     requests=$(echo "$out" | awk '/requests in/ {print $1}')
     non2xx=$(echo "$out" | awk '/Non-2xx/ {print $5}')
@@ -102,7 +93,6 @@ for r in $(seq 1 "$ROUNDS"); do
   done
 done
 
-median() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 # Paired by round: each round's target against the bare app's run in the same round, so a round
 # the machine was slow in moves both sides (single rounds moved 20% on this machine).
 paired() { # target, column (3: requests/s as a ratio to none's, 4: CPU us/req as a difference)

@@ -159,18 +159,7 @@ final class NearLimits implements Recorder.Sink {
 
   /** The {@code n} entries nearest to full whose window has not reset by {@code nowMicros}. */
   synchronized List<JsonObject> top(int n, long nowMicros) {
-    List<Entry> live = new ArrayList<>();
-    for (Entry e : entries.values()) {
-      if (e.resetAtMicros > nowMicros && e.used > 0) {
-        live.add(e);
-      }
-    }
-    live.sort(NEAREST_FIRST);
-    List<JsonObject> out = new ArrayList<>();
-    for (int i = 0; i < Math.min(n, live.size()); i++) {
-      out.add(live.get(i).toJson());
-    }
-    return out;
+    return nearest(n, nowMicros).stream().map(Entry::toJson).toList();
   }
 
   /**
@@ -178,6 +167,11 @@ final class NearLimits implements Recorder.Sink {
    * this instance publishes for the fleet's view ({@link FleetUsage}).
    */
   synchronized List<JsonObject> export(int n, long nowMicros) {
+    return nearest(n, nowMicros).stream().map(e -> e.toJson().put("seen", e.seenMicros)).toList();
+  }
+
+  /** The {@code n} live entries (window not reset, something used) nearest to full, in order. */
+  private List<Entry> nearest(int n, long nowMicros) {
     List<Entry> live = new ArrayList<>();
     for (Entry e : entries.values()) {
       if (e.resetAtMicros > nowMicros && e.used > 0) {
@@ -185,11 +179,7 @@ final class NearLimits implements Recorder.Sink {
       }
     }
     live.sort(NEAREST_FIRST);
-    List<JsonObject> out = new ArrayList<>();
-    for (int i = 0; i < Math.min(n, live.size()); i++) {
-      out.add(live.get(i).toJson().put("seen", live.get(i).seenMicros));
-    }
-    return out;
+    return live.subList(0, Math.min(n, live.size()));
   }
 
   /**

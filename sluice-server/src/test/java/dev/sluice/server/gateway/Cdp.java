@@ -1,5 +1,6 @@
 package dev.sluice.server.gateway;
 
+import dev.sluice.server.HeadlessChromium;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.BufferedReader;
@@ -12,6 +13,7 @@ import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
@@ -45,27 +47,18 @@ final class Cdp implements AutoCloseable {
 
   /** Starts {@code chromium} headless on {@code about:blank}, its profile in {@code profile}. */
   static Cdp start(String chromium, Path profile) throws Exception {
-    Process p =
-        new ProcessBuilder(
-                List.of(
-                    chromium,
-                    "--headless",
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--disable-quic",
-                    "--no-first-run",
-                    "--disable-background-networking",
-                    "--disable-component-update",
-                    "--disable-sync",
-                    "--disable-dev-shm-usage",
-                    "--window-size=1280,1000",
-                    "--hide-scrollbars",
-                    "--remote-debugging-port=0",
-                    "--remote-allow-origins=*",
-                    "--user-data-dir=" + profile,
-                    "about:blank"))
-            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-            .start();
+    List<String> command = new ArrayList<>();
+    command.add(chromium);
+    command.addAll(HeadlessChromium.FLAGS);
+    command.addAll(
+        List.of(
+            "--window-size=1280,1000",
+            "--hide-scrollbars",
+            "--remote-debugging-port=0",
+            "--remote-allow-origins=*",
+            "--user-data-dir=" + profile,
+            "about:blank"));
+    Process p = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
     BlockingQueue<String> lines = new LinkedBlockingQueue<>();
     Thread reader =
         new Thread(

@@ -3,9 +3,7 @@ package dev.sluice.server.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.File;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import dev.sluice.server.HeadlessChromium;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,7 +11,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -44,21 +41,9 @@ class DashboardBrowserTest {
     }
   }
 
-  static String chromium() {
-    for (String name : new String[] {"chromium", "chromium-browser"}) {
-      for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-        Path p = Path.of(dir, name);
-        if (Files.isExecutable(p)) {
-          return p.toString();
-        }
-      }
-    }
-    return null;
-  }
-
   @Test
   void dashboard_showsTheTrafficTheTestSent() throws Exception {
-    String chromium = chromium();
+    String chromium = HeadlessChromium.find();
     // Where CI runs, .ci/run installs Chromium, so its absence there is a failure, not a skip.
     assertThat(chromium != null || System.getenv("CI") == null)
         .as("CI is set but there is no chromium on the PATH; .ci/run installs Debian's chromium")
@@ -132,11 +117,19 @@ class DashboardBrowserTest {
 
     String url =
         "http://127.0.0.1:" + f.gateway.adminPort() + "/dashboard?token=" + OpsFixture.TOKEN;
-    String dom = run(chromium, "--dump-dom", url);
+    String dom =
+        HeadlessChromium.run(dir, chromium, "--virtual-time-budget=10000", "--dump-dom", url);
     Path png = Path.of("target", "dashboard.png").toAbsolutePath();
     Files.createDirectories(png.getParent());
     Files.deleteIfExists(png);
-    run(chromium, "--screenshot=" + png, "--window-size=1280,900", "--hide-scrollbars", url);
+    HeadlessChromium.run(
+        dir,
+        chromium,
+        "--virtual-time-budget=10000",
+        "--screenshot=" + png,
+        "--window-size=1280,900",
+        "--hide-scrollbars",
+        url);
 
     assertThat(dom).contains("<span id=\"state\" class=\"pill live\">live</span>");
     assertThat(dom).contains("as of 2030-01-01 12:00:40 UTC");
@@ -179,39 +172,5 @@ class DashboardBrowserTest {
             .matcher(dom);
     assertThat(m.find()).as("a row for " + rule + " " + outcome).isTrue();
     return Integer.parseInt(m.group(1).replace(",", ""));
-  }
-
-  /** Runs headless chromium on {@code url}; its standard output. */
-  private String run(String chromium, String... args) throws IOException, InterruptedException {
-    Path profile = Files.createTempDirectory(dir, "chromium");
-    List<String> command =
-        new ArrayList<>(
-            List.of(
-                chromium,
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--disable-dev-shm-usage",
-                "--user-data-dir=" + profile,
-                "--virtual-time-budget=10000"));
-    command.addAll(List.of(args));
-    Path out = dir.resolve("chromium-" + System.nanoTime() + ".out");
-    Path err = dir.resolve("chromium-" + System.nanoTime() + ".err");
-    Process p =
-        new ProcessBuilder(command)
-            .redirectOutput(out.toFile())
-            .redirectError(err.toFile())
-            .start();
-    if (!p.waitFor(90, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError("chromium did not finish in 90 s: " + Files.readString(err));
-    }
-    assertThat(p.exitValue()).as("chromium's exit code; stderr: " + Files.readString(err)).isZero();
-    return Files.readString(out, StandardCharsets.UTF_8);
   }
 }

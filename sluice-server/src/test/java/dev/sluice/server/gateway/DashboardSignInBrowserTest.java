@@ -3,6 +3,7 @@ package dev.sluice.server.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.sluice.server.HeadlessChromium;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
@@ -41,7 +42,7 @@ class DashboardSignInBrowserTest {
 
   @Test
   void signInLink_leavesNoTokenInTheAddress_andTheCookieOnlyReads() throws Exception {
-    String chromium = DashboardBrowserTest.chromium();
+    String chromium = HeadlessChromium.find();
     assertThat(chromium != null || System.getenv("CI") == null)
         .as("CI is set but there is no chromium on the PATH; .ci/run installs Debian's chromium")
         .isTrue();

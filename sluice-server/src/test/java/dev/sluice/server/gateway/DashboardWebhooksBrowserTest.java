@@ -3,14 +3,11 @@ package dev.sluice.server.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.sluice.server.HeadlessChromium;
 import io.vertx.core.json.JsonObject;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,7 +35,7 @@ class DashboardWebhooksBrowserTest {
 
   @Test
   void aFailedEvent_isListedWithItsReason_andAResendButton() throws Exception {
-    String chromium = DashboardBrowserTest.chromium();
+    String chromium = HeadlessChromium.find();
     assertThat(chromium != null || System.getenv("CI") == null)
         .as("CI is set but there is no chromium on the PATH; .ci/run installs Debian's chromium")
         .isTrue();
@@ -59,11 +56,19 @@ class DashboardWebhooksBrowserTest {
 
     String url =
         "http://127.0.0.1:" + f.gateway.adminPort() + "/dashboard?token=" + OpsFixture.TOKEN;
-    String dom = run(chromium, "--dump-dom", url);
+    String dom =
+        HeadlessChromium.run(dir, chromium, "--virtual-time-budget=10000", "--dump-dom", url);
     Path png = Path.of("target", "dashboard-webhooks.png").toAbsolutePath();
     Files.createDirectories(png.getParent());
     Files.deleteIfExists(png);
-    run(chromium, "--screenshot=" + png, "--window-size=1280,1400", "--hide-scrollbars", url);
+    HeadlessChromium.run(
+        dir,
+        chromium,
+        "--virtual-time-budget=10000",
+        "--screenshot=" + png,
+        "--window-size=1280,1400",
+        "--hide-scrollbars",
+        url);
 
     assertThat(dom).contains("id=\"failed-count\">1<");
     String row = DashboardBrowserTest.row(dom, "id=\"failed-rows\"");
@@ -75,37 +80,5 @@ class DashboardWebhooksBrowserTest {
         .contains("data-id=\"" + id + "\"")
         .contains(">Resend<");
     assertThat(Files.size(png)).as("a screenshot was taken").isGreaterThan(10_000);
-  }
-
-  private String run(String chromium, String... args) throws Exception {
-    Path profile = Files.createTempDirectory(dir, "chromium");
-    List<String> command =
-        new ArrayList<>(
-            List.of(
-                chromium,
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--disable-dev-shm-usage",
-                "--user-data-dir=" + profile,
-                "--virtual-time-budget=10000"));
-    command.addAll(List.of(args));
-    Path out = dir.resolve("chromium-" + System.nanoTime() + ".out");
-    Path err = dir.resolve("chromium-" + System.nanoTime() + ".err");
-    Process p =
-        new ProcessBuilder(command)
-            .redirectOutput(out.toFile())
-            .redirectError(err.toFile())
-            .start();
-    if (!p.waitFor(90, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError("chromium did not finish in 90 s: " + Files.readString(err));
-    }
-    assertThat(p.exitValue()).as("chromium's exit code; stderr: " + Files.readString(err)).isZero();
-    return Files.readString(out, StandardCharsets.UTF_8);
   }
 }

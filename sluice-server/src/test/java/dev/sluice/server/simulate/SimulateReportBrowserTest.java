@@ -3,14 +3,9 @@ package dev.sluice.server.simulate;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.File;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import dev.sluice.server.HeadlessChromium;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,21 +17,9 @@ import org.junit.jupiter.api.io.TempDir;
 class SimulateReportBrowserTest {
   @TempDir Path dir;
 
-  static String chromium() {
-    for (String name : new String[] {"chromium", "chromium-browser"}) {
-      for (String d : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-        Path p = Path.of(d, name);
-        if (Files.isExecutable(p)) {
-          return p.toString();
-        }
-      }
-    }
-    return null;
-  }
-
   @Test
   void report_showsItsChartsAndTablesInABrowser() throws Exception {
-    String chromium = chromium();
+    String chromium = HeadlessChromium.find();
     assertThat(chromium != null || System.getenv("CI") == null)
         .as("CI is set but there is no chromium on the PATH; .ci/run installs Debian's chromium")
         .isTrue();
@@ -72,11 +55,12 @@ class SimulateReportBrowserTest {
     assertThat(denied).isPositive();
 
     String url = html.toUri().toString();
-    String dom = run(chromium, "--dump-dom", url);
+    String dom = HeadlessChromium.run(dir, chromium, "--dump-dom", url);
     Path png = Path.of("target", "simulate-report.png").toAbsolutePath();
     Files.createDirectories(png.getParent());
     Files.deleteIfExists(png);
-    run(chromium, "--screenshot=" + png, "--window-size=1280,1400", "--hide-scrollbars", url);
+    HeadlessChromium.run(
+        dir, chromium, "--screenshot=" + png, "--window-size=1280,1400", "--hide-scrollbars", url);
 
     assertThat(dom).contains("id=\"sum-denied\">" + String.format("%,d", denied) + "<");
     assertThat(dom).contains("<div class=\"chart\" data-rule=\"search\">");
@@ -90,37 +74,5 @@ class SimulateReportBrowserTest {
             "id=\"sum-newly-denied\">"
                 + String.format("%,d", r.json().getJsonObject("diff").getLong("newlyDenied")));
     assertThat(Files.size(png)).as("a screenshot was taken").isGreaterThan(10_000);
-  }
-
-  /** Runs headless chromium with {@code args}; its standard output. */
-  private String run(String chromium, String... args) throws IOException, InterruptedException {
-    Path profile = Files.createTempDirectory(dir, "chromium");
-    List<String> command =
-        new ArrayList<>(
-            List.of(
-                chromium,
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--disable-dev-shm-usage",
-                "--user-data-dir=" + profile));
-    command.addAll(List.of(args));
-    Path out = dir.resolve("chromium-" + System.nanoTime() + ".out");
-    Path err = dir.resolve("chromium-" + System.nanoTime() + ".err");
-    Process p =
-        new ProcessBuilder(command)
-            .redirectOutput(out.toFile())
-            .redirectError(err.toFile())
-            .start();
-    if (!p.waitFor(90, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError("chromium did not finish in 90 s: " + Files.readString(err));
-    }
-    assertThat(p.exitValue()).as("chromium's exit code; stderr: " + Files.readString(err)).isZero();
-    return Files.readString(out, StandardCharsets.UTF_8);
   }
 }
