@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.Socket;
+import java.net.SocketException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -123,6 +124,9 @@ class GracefulShutdownTest {
         connect(port);
       } catch (ConnectException refused) {
         return;
+      } catch (SocketException reset) {
+        // accepted into the backlog just as the listener closed, then reset: closing, not yet
+        // refusing; the next attempt tells
       }
       Thread.onSpinWait();
     }
